@@ -1,0 +1,232 @@
+// The per-tenant UDM catalog: tables, constraints, indexes, triggers, privileges, policies.
+//
+// Design notes (docs/tenancy.md has the long form):
+// - Isolation is by schema and role: the application role has USAGE on its own schema
+//   only, SELECT on its catalog, DML on class tables through default privileges, and no
+//   CREATE anywhere. Row-level security is added as a second wall: a grant made by
+//   mistake to another role (or PUBLIC) still shows that role no row.
+// - Every object refers only to its own schema, pg_catalog and the udm extension, so
+//   pg_dump -n of one tenant restores anywhere the extension is installed.
+#include "udm/core/tenant_catalog.hpp"
+
+#include <string_view>
+
+namespace udm::catalog {
+
+namespace {
+
+using naming::qualified;
+using naming::quote_identifier;
+using naming::quote_literal;
+
+// Names and actors must hold a character other than white space (of any kind: btrim
+// would trim only spaces). Written as "col ~ '[^[:space:]]'" in the CHECKs below.
+
+// Who made a row: the application's actor when it set udm.actor, else the session user.
+constexpr std::string_view kActorDefault =
+    "COALESCE(NULLIF(pg_catalog.current_setting('udm.actor', true), ''), "
+    "pg_catalog.session_user()::text)";
+
+// Replaces every "{s}" with the quoted schema and "{actor}" with the actor default.
+std::string expand(std::string_view tmpl, const std::string& schema_q) {
+    std::string out;
+    out.reserve(tmpl.size() + 64);
+    for (std::size_t i = 0; i < tmpl.size();) {
+        if (tmpl.compare(i, 3, "{s}") == 0) {
+            out += schema_q;
+            i += 3;
+        } else if (tmpl.compare(i, 7, "{actor}") == 0) {
+            out += kActorDefault;
+            i += 7;
+        } else {
+            out += tmpl[i++];
+        }
+    }
+    return out;
+}
+
+// The catalog DDL; {s} is the quoted tenant schema. Constraint names follow the
+// specification where it names them.
+constexpr std::string_view kCatalogDdl[] = {
+    R"(CREATE TABLE {s}.thing_classes (
+    id uuid NOT NULL DEFAULT pg_catalog.gen_random_uuid(),
+    name text NOT NULL,
+    description text,
+    validation_rules jsonb NOT NULL DEFAULT '{}'::jsonb,
+    permissions jsonb NOT NULL DEFAULT '{}'::jsonb,
+    created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    updated_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    created_by text NOT NULL DEFAULT {actor},
+    is_active boolean NOT NULL DEFAULT true,
+    CONSTRAINT thing_classes_pkey PRIMARY KEY (id),
+    CONSTRAINT unique_thing_class_name UNIQUE (name),
+    CONSTRAINT valid_thing_class_name CHECK (name ~ '[^[:space:]]' AND pg_catalog.char_length(name) <= 255),
+    CONSTRAINT valid_validation_rules_json CHECK (pg_catalog.jsonb_typeof(validation_rules) = 'object'),
+    CONSTRAINT valid_permissions_json CHECK (pg_catalog.jsonb_typeof(permissions) = 'object'),
+    CONSTRAINT valid_thing_class_created_by CHECK (created_by ~ '[^[:space:]]')
+))",
+    "CREATE INDEX idx_thing_classes_active_created ON {s}.thing_classes (is_active, created_at DESC)",
+    "CREATE INDEX idx_thing_classes_created_by_date ON {s}.thing_classes (created_by, created_at)",
+    "CREATE INDEX idx_thing_classes_validation_rules_gin ON {s}.thing_classes USING gin (validation_rules)",
+    "CREATE INDEX idx_thing_classes_permissions_gin ON {s}.thing_classes USING gin (permissions)",
+
+    R"(CREATE TABLE {s}.attributes (
+    id uuid NOT NULL DEFAULT pg_catalog.gen_random_uuid(),
+    name text NOT NULL,
+    description text,
+    data_type text NOT NULL,
+    validation_rules jsonb NOT NULL DEFAULT '{}'::jsonb,
+    target_class_id uuid,
+    created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    updated_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    created_by text NOT NULL DEFAULT {actor},
+    is_active boolean NOT NULL DEFAULT true,
+    CONSTRAINT attributes_pkey PRIMARY KEY (id),
+    CONSTRAINT unique_attribute_name UNIQUE (name),
+    CONSTRAINT valid_attribute_name CHECK (name ~ '[^[:space:]]' AND pg_catalog.char_length(name) <= 255),
+    CONSTRAINT valid_attribute_data_type CHECK (data_type IN ('text', 'number', 'integer', 'boolean', 'date', 'timestamp', 'reference', 'json')),
+    CONSTRAINT valid_attribute_rules_json CHECK (pg_catalog.jsonb_typeof(validation_rules) = 'object'),
+    CONSTRAINT valid_attribute_reference_target CHECK ((data_type = 'reference') = (target_class_id IS NOT NULL)),
+    CONSTRAINT valid_attribute_created_by CHECK (created_by ~ '[^[:space:]]'),
+    CONSTRAINT fk_attribute_target_class FOREIGN KEY (target_class_id) REFERENCES {s}.thing_classes (id) ON DELETE RESTRICT
+))",
+    "CREATE INDEX idx_attributes_target_class ON {s}.attributes (target_class_id) WHERE target_class_id IS NOT NULL",
+    "CREATE INDEX idx_attributes_data_type ON {s}.attributes (data_type)",
+    "CREATE INDEX idx_attributes_validation_rules_gin ON {s}.attributes USING gin (validation_rules)",
+
+    R"(CREATE TABLE {s}.attribute_assignments (
+    id uuid NOT NULL DEFAULT pg_catalog.gen_random_uuid(),
+    thing_class_id uuid NOT NULL,
+    attribute_id uuid NOT NULL,
+    is_required boolean NOT NULL DEFAULT false,
+    assignment_rules jsonb NOT NULL DEFAULT '{}'::jsonb,
+    created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    updated_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    created_by text NOT NULL DEFAULT {actor},
+    is_active boolean NOT NULL DEFAULT true,
+    CONSTRAINT attribute_assignments_pkey PRIMARY KEY (id),
+    CONSTRAINT unique_thing_class_attribute UNIQUE (thing_class_id, attribute_id),
+    CONSTRAINT valid_assignment_rules_json CHECK (pg_catalog.jsonb_typeof(assignment_rules) = 'object'),
+    CONSTRAINT valid_assignment_created_by CHECK (created_by ~ '[^[:space:]]'),
+    CONSTRAINT fk_assignment_thing_class FOREIGN KEY (thing_class_id) REFERENCES {s}.thing_classes (id) ON DELETE CASCADE,
+    CONSTRAINT fk_assignment_attribute FOREIGN KEY (attribute_id) REFERENCES {s}.attributes (id) ON DELETE RESTRICT
+))",
+    "CREATE INDEX idx_assignments_attribute ON {s}.attribute_assignments (attribute_id, is_required)",
+    "CREATE INDEX idx_assignments_rules_gin ON {s}.attribute_assignments USING gin (assignment_rules)",
+
+    R"(CREATE TABLE {s}.relationship_types (
+    id uuid NOT NULL DEFAULT pg_catalog.gen_random_uuid(),
+    name text NOT NULL,
+    inverse_name text,
+    description text,
+    created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    updated_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    created_by text NOT NULL DEFAULT {actor},
+    is_active boolean NOT NULL DEFAULT true,
+    CONSTRAINT relationship_types_pkey PRIMARY KEY (id),
+    CONSTRAINT unique_relationship_type_name UNIQUE (name),
+    CONSTRAINT valid_relationship_type_name CHECK (name ~ '[^[:space:]]' AND pg_catalog.char_length(name) <= 255),
+    CONSTRAINT valid_relationship_inverse_name CHECK (inverse_name IS NULL OR (inverse_name ~ '[^[:space:]]' AND pg_catalog.char_length(inverse_name) <= 255)),
+    CONSTRAINT valid_relationship_type_created_by CHECK (created_by ~ '[^[:space:]]')
+))",
+
+    R"(CREATE TABLE {s}.thing_class_relationships (
+    id uuid NOT NULL DEFAULT pg_catalog.gen_random_uuid(),
+    from_thing_class_id uuid NOT NULL,
+    to_thing_class_id uuid NOT NULL,
+    relationship_type_id uuid NOT NULL,
+    cardinality_rules jsonb NOT NULL DEFAULT '{}'::jsonb,
+    is_bidirectional boolean NOT NULL DEFAULT false,
+    created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    updated_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    created_by text NOT NULL DEFAULT {actor},
+    is_active boolean NOT NULL DEFAULT true,
+    CONSTRAINT thing_class_relationships_pkey PRIMARY KEY (id),
+    CONSTRAINT unique_class_relationship UNIQUE (from_thing_class_id, to_thing_class_id, relationship_type_id),
+    CONSTRAINT valid_cardinality_rules_json CHECK (pg_catalog.jsonb_typeof(cardinality_rules) = 'object'),
+    CONSTRAINT valid_class_relationship_created_by CHECK (created_by ~ '[^[:space:]]'),
+    CONSTRAINT fk_class_rel_from FOREIGN KEY (from_thing_class_id) REFERENCES {s}.thing_classes (id) ON DELETE CASCADE,
+    CONSTRAINT fk_class_rel_to FOREIGN KEY (to_thing_class_id) REFERENCES {s}.thing_classes (id) ON DELETE CASCADE,
+    CONSTRAINT fk_class_rel_type FOREIGN KEY (relationship_type_id) REFERENCES {s}.relationship_types (id) ON DELETE RESTRICT
+))",
+    "CREATE INDEX idx_class_rel_to ON {s}.thing_class_relationships (to_thing_class_id)",
+    "CREATE INDEX idx_class_rel_type ON {s}.thing_class_relationships (relationship_type_id)",
+    "CREATE INDEX idx_class_rel_rules_gin ON {s}.thing_class_relationships USING gin (cardinality_rules)",
+
+    R"(CREATE TABLE {s}.schema_state (
+    singleton boolean NOT NULL DEFAULT true,
+    tenant_name text NOT NULL,
+    version bigint NOT NULL DEFAULT 0,
+    catalog_version integer NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    updated_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    CONSTRAINT schema_state_pkey PRIMARY KEY (singleton),
+    CONSTRAINT schema_state_one_row CHECK (singleton),
+    CONSTRAINT valid_schema_version CHECK (version >= 0),
+    CONSTRAINT valid_catalog_version CHECK (catalog_version > 0)
+))",
+};
+
+}  // namespace
+
+std::vector<Statement> provision_tenant(const naming::TenantNames& names) {
+    const std::string s = quote_identifier(names.schema);
+    const std::string owner = quote_identifier(names.owner_role);
+    const std::string app = quote_identifier(names.app_role);
+    std::vector<Statement> out;
+    auto admin = [&](std::string sql) { out.push_back({RunAs::kAdmin, std::move(sql), {}}); };
+    auto as_owner = [&](std::string sql) { out.push_back({RunAs::kOwner, std::move(sql), {}}); };
+
+    admin("CREATE ROLE " + owner + " NOLOGIN");
+    admin("CREATE ROLE " + app + " NOLOGIN");
+    admin("COMMENT ON ROLE " + owner + " IS " +
+          quote_literal("udm: owns the schema of tenant " + names.tenant));
+    admin("COMMENT ON ROLE " + app + " IS " +
+          quote_literal("udm: application role of tenant " + names.tenant));
+    admin("CREATE SCHEMA " + s + " AUTHORIZATION " + owner);
+
+    for (std::string_view ddl : kCatalogDdl) as_owner(expand(ddl, s));
+
+    // The policy checks membership once per statement (an InitPlan), not once per row.
+    const std::string member_check =
+        "((SELECT pg_catalog.pg_has_role(" + quote_literal(names.app_role) + ", 'USAGE')))";
+    for (const char* table : kCatalogTables) {
+        const std::string t = s + "." + quote_identifier(table);
+        as_owner("CREATE TRIGGER touch_updated_at BEFORE UPDATE ON " + t +
+                 " FOR EACH ROW EXECUTE FUNCTION udm.touch_updated_at()");
+        as_owner("ALTER TABLE " + t + " ENABLE ROW LEVEL SECURITY");
+        as_owner("CREATE POLICY tenant_members ON " + t + " USING " + member_check);
+        as_owner("GRANT SELECT ON " + t + " TO " + app);
+    }
+    as_owner("COMMENT ON SCHEMA " + s + " IS " + quote_literal("udm tenant " + names.tenant));
+    as_owner("GRANT USAGE ON SCHEMA " + s + " TO " + app);
+
+    // Objects udm creates later (class tables, their sequences) are covered when they are
+    // created. These come after the catalog so the catalog stays read-only for the app.
+    as_owner("ALTER DEFAULT PRIVILEGES IN SCHEMA " + s +
+             " GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO " + app);
+    as_owner("ALTER DEFAULT PRIVILEGES IN SCHEMA " + s + " GRANT USAGE, SELECT ON SEQUENCES TO " +
+             app);
+    as_owner("ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC");
+    as_owner("ALTER DEFAULT PRIVILEGES IN SCHEMA " + s + " GRANT EXECUTE ON FUNCTIONS TO " + app);
+
+    out.push_back({RunAs::kOwner,
+                   "INSERT INTO " + qualified(names.schema, "schema_state") +
+                       " (tenant_name, catalog_version) VALUES ($1, $2::integer)",
+                   {names.tenant, std::to_string(kCatalogVersion)}});
+    return out;
+}
+
+std::vector<Statement> drop_tenant(const naming::TenantNames& names) {
+    const std::string owner = quote_identifier(names.owner_role);
+    const std::string app = quote_identifier(names.app_role);
+    return {
+        {RunAs::kAdmin, "DROP SCHEMA " + quote_identifier(names.schema) + " CASCADE", {}},
+        // Privileges and default privileges granted to or by the roles in this database.
+        {RunAs::kAdmin, "DROP OWNED BY " + owner + ", " + app, {}},
+        {RunAs::kAdmin, "DROP ROLE " + app, {}},
+        {RunAs::kAdmin, "DROP ROLE " + owner, {}},
+    };
+}
+
+}  // namespace udm::catalog

@@ -1,0 +1,145 @@
+// The statements that provision and drop a tenant.
+#include "udm/core/tenant_catalog.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <regex>
+#include <string>
+
+namespace udm::catalog {
+namespace {
+
+std::vector<Statement> provision(const char* tenant) {
+    return provision_tenant(naming::tenant_names(tenant));
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+    return haystack.find(needle) != std::string::npos;
+}
+
+// Index of the first statement containing text, or -1.
+int index_of(const std::vector<Statement>& sts, const std::string& text) {
+    for (std::size_t i = 0; i < sts.size(); ++i) {
+        if (contains(sts[i].sql, text)) return static_cast<int>(i);
+    }
+    return -1;
+}
+
+TEST(ProvisionTenant, CreatesRolesThenSchemaAsAdmin) {
+    auto sts = provision("acme");
+    ASSERT_GE(sts.size(), 5u);
+    EXPECT_EQ(sts[0].sql, "CREATE ROLE \"tenant_acme_owner\" NOLOGIN");
+    EXPECT_EQ(sts[1].sql, "CREATE ROLE \"tenant_acme_role\" NOLOGIN");
+    int schema = index_of(sts, "CREATE SCHEMA \"tenant_acme\" AUTHORIZATION \"tenant_acme_owner\"");
+    ASSERT_GE(schema, 0);
+    for (int i = 0; i <= schema; ++i) EXPECT_EQ(sts[i].run_as, RunAs::kAdmin) << sts[i].sql;
+}
+
+TEST(ProvisionTenant, EverythingInTheSchemaIsCreatedByTheOwner) {
+    for (const Statement& st : provision("acme")) {
+        if (contains(st.sql, "CREATE TABLE") || contains(st.sql, "CREATE INDEX") ||
+            contains(st.sql, "CREATE TRIGGER") || contains(st.sql, "CREATE POLICY") ||
+            contains(st.sql, "DEFAULT PRIVILEGES")) {
+            EXPECT_EQ(st.run_as, RunAs::kOwner) << st.sql;
+        }
+    }
+}
+
+TEST(ProvisionTenant, CreatesEveryCatalogTableWithTriggerPolicyAndGrant) {
+    auto sts = provision("acme");
+    for (const char* table : kCatalogTables) {
+        const std::string t = "\"tenant_acme\".\"" + std::string(table) + "\"";
+        EXPECT_GE(index_of(sts, "CREATE TABLE \"tenant_acme\"." + std::string(table) + " ("), 0) << table;
+        EXPECT_GE(index_of(sts, "BEFORE UPDATE ON " + t), 0) << table;
+        EXPECT_GE(index_of(sts, "ALTER TABLE " + t + " ENABLE ROW LEVEL SECURITY"), 0) << table;
+        EXPECT_GE(index_of(sts, "CREATE POLICY tenant_members ON " + t), 0) << table;
+        EXPECT_GE(index_of(sts, "GRANT SELECT ON " + t + " TO \"tenant_acme_role\""), 0) << table;
+    }
+}
+
+TEST(ProvisionTenant, DefaultPrivilegesComeAfterTheCatalog) {
+    // Otherwise the application role would get DML on its own catalog.
+    auto sts = provision("acme");
+    int last_table = -1;
+    for (std::size_t i = 0; i < sts.size(); ++i) {
+        if (contains(sts[i].sql, "CREATE TABLE")) last_table = static_cast<int>(i);
+    }
+    int dml_default = index_of(sts, "GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES");
+    ASSERT_GE(dml_default, 0);
+    EXPECT_GT(dml_default, last_table);
+}
+
+TEST(ProvisionTenant, NoStatementGrantsWriteOnTheCatalog) {
+    for (const Statement& st : provision("acme")) {
+        if (contains(st.sql, "GRANT") && !contains(st.sql, "DEFAULT PRIVILEGES")) {
+            EXPECT_FALSE(contains(st.sql, "INSERT") || contains(st.sql, "UPDATE") ||
+                         contains(st.sql, "DELETE") || contains(st.sql, "CREATE ON"))
+                << st.sql;
+        }
+    }
+}
+
+TEST(ProvisionTenant, RecordsTheTenantInSchemaStateWithParameters) {
+    auto sts = provision("acme");
+    const Statement& last = sts.back();
+    EXPECT_TRUE(contains(last.sql, "INSERT INTO \"tenant_acme\".\"schema_state\""));
+    EXPECT_TRUE(contains(last.sql, "$1"));
+    ASSERT_EQ(last.params.size(), 2u);
+    EXPECT_EQ(last.params[0], "acme");
+    EXPECT_EQ(last.params[1], std::to_string(kCatalogVersion));
+}
+
+TEST(ProvisionTenant, ReferencesOnlyItsSchemaPgCatalogAndUdm) {
+    // Every schema-qualified name is the tenant's own, pg_catalog, or the udm extension.
+    std::regex qualified_name(R"re(("?[A-Za-z_][A-Za-z0-9_]*"?)\.("?[A-Za-z_][A-Za-z0-9_]*"?))re");
+    for (const Statement& st : provision("acme")) {
+        for (auto it = std::sregex_iterator(st.sql.begin(), st.sql.end(), qualified_name);
+             it != std::sregex_iterator(); ++it) {
+            std::string schema = (*it)[1];
+            if (schema == "st" || schema == "n" || schema == "c") continue;
+            EXPECT_TRUE(schema == "\"tenant_acme\"" || schema == "pg_catalog" || schema == "udm")
+                << schema << " in " << st.sql;
+        }
+    }
+}
+
+TEST(ProvisionTenant, CatalogChecksAndKeysFromTheSpecification) {
+    std::string all;
+    for (const Statement& st : provision("acme")) all += st.sql + ";\n";
+    for (const char* expected :
+         {"CONSTRAINT unique_thing_class_name UNIQUE (name)",
+          "CONSTRAINT valid_validation_rules_json CHECK (pg_catalog.jsonb_typeof(validation_rules) = 'object')",
+          "CONSTRAINT valid_permissions_json",
+          "CONSTRAINT valid_thing_class_name CHECK (name ~ '[^[:space:]]'",
+          "CONSTRAINT unique_thing_class_attribute UNIQUE (thing_class_id, attribute_id)",
+          "CONSTRAINT fk_assignment_thing_class FOREIGN KEY (thing_class_id) REFERENCES \"tenant_acme\".thing_classes (id) ON DELETE CASCADE",
+          "CONSTRAINT fk_assignment_attribute FOREIGN KEY (attribute_id) REFERENCES \"tenant_acme\".attributes (id) ON DELETE RESTRICT",
+          "CONSTRAINT unique_class_relationship UNIQUE (from_thing_class_id, to_thing_class_id, relationship_type_id)",
+          "CONSTRAINT fk_class_rel_from", "CONSTRAINT fk_class_rel_to", "CONSTRAINT fk_class_rel_type",
+          "CONSTRAINT valid_attribute_data_type CHECK (data_type IN ('text', 'number', 'integer', 'boolean', 'date', 'timestamp', 'reference', 'json'))",
+          "USING gin (validation_rules)", "USING gin (permissions)", "USING gin (assignment_rules)"}) {
+        EXPECT_TRUE(contains(all, expected)) << expected;
+    }
+}
+
+TEST(ProvisionTenant, PolicyNamesOnlyTheTenantsOwnRole) {
+    for (const Statement& st : provision("acme")) {
+        if (contains(st.sql, "CREATE POLICY")) {
+            EXPECT_TRUE(contains(st.sql, "pg_has_role('tenant_acme_role', 'USAGE')")) << st.sql;
+        }
+    }
+}
+
+TEST(DropTenant, DropsSchemaThenRoles) {
+    auto sts = drop_tenant(naming::tenant_names("acme"));
+    ASSERT_EQ(sts.size(), 4u);
+    EXPECT_EQ(sts[0].sql, "DROP SCHEMA \"tenant_acme\" CASCADE");
+    EXPECT_EQ(sts[1].sql, "DROP OWNED BY \"tenant_acme_owner\", \"tenant_acme_role\"");
+    EXPECT_EQ(sts[2].sql, "DROP ROLE \"tenant_acme_role\"");
+    EXPECT_EQ(sts[3].sql, "DROP ROLE \"tenant_acme_owner\"");
+    for (const Statement& st : sts) EXPECT_EQ(st.run_as, RunAs::kAdmin);
+}
+
+}  // namespace
+}  // namespace udm::catalog
