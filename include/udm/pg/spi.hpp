@@ -1,0 +1,61 @@
+// SPI with text parameters, and running statements as another role, from C++.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "udm/pg/barrier.hpp"
+
+namespace udm::pg {
+
+// One result value as text; nullopt for SQL NULL.
+using Cell = std::optional<std::string>;
+using Row = std::vector<Cell>;
+
+// An SPI connection for the length of one function call. Statements take their values
+// as $n text parameters; identifiers must already be quoted. Call finish() when done;
+// after an error the transaction abort releases the connection, so the destructor does
+// nothing.
+class Spi {
+public:
+    explicit Spi(bool read_only = false);
+    Spi(const Spi&) = delete;
+    Spi& operator=(const Spi&) = delete;
+
+    // Runs one statement; returns the number of rows it processed.
+    std::uint64_t execute(const std::string& sql, const std::vector<std::string>& params = {});
+    // Runs a query; returns every row, every column as text.
+    std::vector<Row> query(const std::string& sql, const std::vector<std::string>& params = {});
+    // First column of the first row; nullopt when there is no row or the value is NULL.
+    Cell query_value(const std::string& sql, const std::vector<std::string>& params = {});
+    // Disconnects from SPI.
+    void finish();
+
+private:
+    bool read_only_;
+    bool connected_ = false;
+};
+
+// Makes role the current user until destroyed (as SECURITY DEFINER does), so objects
+// created meanwhile belong to it. Restoring cannot fail; after an error the transaction
+// abort restores the user as well.
+class ScopedUser {
+public:
+    explicit ScopedUser(Oid role) noexcept;
+    ~ScopedUser();
+    ScopedUser(const ScopedUser&) = delete;
+    ScopedUser& operator=(const ScopedUser&) = delete;
+
+private:
+    Oid saved_user_;
+    int saved_context_;
+};
+
+// Argument n of an SQL function as a string; a NULL is an error (22004) naming the argument.
+std::string text_arg(FunctionCallInfo fcinfo, int n, const char* name);
+// A text Datum holding value.
+Datum text_datum(const std::string& value);
+
+}  // namespace udm::pg

@@ -1,0 +1,95 @@
+// SPI from C++: text parameters in, text values out, every PostgreSQL call guarded.
+#include <string>
+#include <vector>
+
+#include "udm/core/error.hpp"
+#include "udm/pg/spi.hpp"
+
+namespace udm::pg {
+
+namespace {
+
+// Throws for a negative SPI result code (most SPI failures ereport instead).
+void check_spi(int rc, const char* what) {
+    if (rc < 0) {
+        throw udm::Error(udm::sqlstate::kInternalError,
+                         std::string(what) + " failed: " + SPI_result_code_string(rc));
+    }
+}
+
+}  // namespace
+
+Spi::Spi(bool read_only) : read_only_(read_only) {
+    check_spi(guard([] { return SPI_connect(); }), "SPI_connect");
+    connected_ = true;
+}
+
+std::uint64_t Spi::execute(const std::string& sql, const std::vector<std::string>& params) {
+    const int nargs = static_cast<int>(params.size());
+    int rc = guard([&] {
+        Oid* types = static_cast<Oid*>(palloc(sizeof(Oid) * (nargs + 1)));
+        Datum* values = static_cast<Datum*>(palloc(sizeof(Datum) * (nargs + 1)));
+        for (int i = 0; i < nargs; ++i) {
+            types[i] = TEXTOID;
+            values[i] = CStringGetTextDatum(params[i].c_str());
+        }
+        return SPI_execute_with_args(sql.c_str(), nargs, types, values, nullptr, read_only_, 0);
+    });
+    check_spi(rc, "SPI_execute_with_args");
+    return SPI_processed;
+}
+
+std::vector<Row> Spi::query(const std::string& sql, const std::vector<std::string>& params) {
+    const std::uint64_t count = execute(sql, params);
+    std::vector<Row> rows;
+    if (SPI_tuptable == nullptr) return rows;
+    const int ncols = SPI_tuptable->tupdesc->natts;
+    rows.reserve(count);
+    for (std::uint64_t r = 0; r < count; ++r) {
+        Row row;
+        row.reserve(ncols);
+        for (int c = 1; c <= ncols; ++c) {
+            char* value = guard([&] {
+                return SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, c);
+            });
+            row.push_back(value == nullptr ? Cell() : Cell(value));
+        }
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+Cell Spi::query_value(const std::string& sql, const std::vector<std::string>& params) {
+    std::vector<Row> rows = query(sql, params);
+    if (rows.empty() || rows.front().empty()) return std::nullopt;
+    return rows.front().front();
+}
+
+void Spi::finish() {
+    if (!connected_) return;
+    check_spi(guard([] { return SPI_finish(); }), "SPI_finish");
+    connected_ = false;
+}
+
+ScopedUser::ScopedUser(Oid role) noexcept {
+    GetUserIdAndSecContext(&saved_user_, &saved_context_);
+    SetUserIdAndSecContext(role, saved_context_ | SECURITY_LOCAL_USERID_CHANGE);
+}
+
+ScopedUser::~ScopedUser() { SetUserIdAndSecContext(saved_user_, saved_context_); }
+
+std::string text_arg(FunctionCallInfo fcinfo, int n, const char* name) {
+    if (PG_ARGISNULL(n)) {
+        throw udm::Error("22004", std::string(name) + " must not be null");
+    }
+    char* value = guard([&] { return text_to_cstring(PG_GETARG_TEXT_PP(n)); });
+    std::string out(value);
+    pfree(value);
+    return out;
+}
+
+Datum text_datum(const std::string& value) {
+    return guard([&] { return PointerGetDatum(cstring_to_text_with_len(value.data(), value.size())); });
+}
+
+}  // namespace udm::pg

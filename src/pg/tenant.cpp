@@ -1,0 +1,170 @@
+// Tenant provisioning: udm.create_tenant, udm.drop_tenant, udm.tenant_schema, udm.tenant_list.
+//
+// A tenant is a schema tenant_<name> holding a schema_state table; the registry is derived
+// from the database itself (udm.tenants), so a tenant restored from pg_dump -n is a tenant.
+#include <string>
+#include <vector>
+
+#include "udm/core/error.hpp"
+#include "udm/core/naming.hpp"
+#include "udm/core/tenant_catalog.hpp"
+#include "udm/pg/spi.hpp"
+
+namespace udm::pg {
+
+namespace {
+
+using naming::TenantNames;
+
+// Namespace OID of the tenant's schema when it is a tenant schema, else InvalidOid.
+Oid tenant_namespace(const TenantNames& names) {
+    return guard([&] {
+        Oid nsp = get_namespace_oid(names.schema.c_str(), true);
+        if (OidIsValid(nsp) && !OidIsValid(get_relname_relid("schema_state", nsp))) {
+            nsp = InvalidOid;
+        }
+        return nsp;
+    });
+}
+
+// Throws 42704 unless the tenant exists.
+void require_tenant(const TenantNames& names) {
+    if (!OidIsValid(tenant_namespace(names))) {
+        throw Error(sqlstate::kUndefinedObject, "tenant \"" + names.tenant + "\" does not exist",
+                    {}, "udm.tenants lists the tenants of this database.");
+    }
+}
+
+// Serializes provisioning of one tenant name across sessions until the transaction ends.
+void lock_tenant_name(Spi& spi, const TenantNames& names) {
+    spi.execute("SELECT pg_catalog.pg_advisory_xact_lock(7697773, pg_catalog.hashtext($1))",
+                {names.tenant});
+}
+
+// True when a role of that name exists in the cluster.
+bool role_exists(const std::string& role) {
+    return guard([&] { return OidIsValid(get_role_oid(role.c_str(), true)); });
+}
+
+// Refuses to run where the objects created would become members of an extension.
+void refuse_inside_extension_script(const char* function) {
+    if (creating_extension) {
+        throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                    std::string(function) + " cannot run inside an extension script",
+                    "Objects it created would become members of the extension being created.");
+    }
+}
+
+// Runs provisioning statements, switching to the owner role where a statement asks.
+void run_statements(Spi& spi, const std::vector<catalog::Statement>& statements,
+                    const TenantNames& names) {
+    for (const catalog::Statement& st : statements) {
+        if (st.run_as == catalog::RunAs::kOwner) {
+            Oid owner = guard([&] { return get_role_oid(names.owner_role.c_str(), false); });
+            ScopedUser as_owner(owner);
+            spi.execute(st.sql, st.params);
+        } else {
+            spi.execute(st.sql, st.params);
+        }
+    }
+}
+
+}  // namespace
+
+}  // namespace udm::pg
+
+using udm::pg::Spi;
+
+// udm.create_tenant(name text) returns text: provisions the tenant, returns its schema.
+UDM_PG_FUNCTION(udm_create_tenant) {
+    using namespace udm;
+    const naming::TenantNames names = naming::tenant_names(pg::text_arg(fcinfo, 0, "tenant name"));
+    pg::refuse_inside_extension_script("udm.create_tenant");
+
+    Spi spi;
+    pg::lock_tenant_name(spi, names);
+    if (OidIsValid(pg::tenant_namespace(names))) {
+        throw Error(sqlstate::kDuplicateObject, "tenant \"" + names.tenant + "\" already exists");
+    }
+    for (const std::string* role : {&names.owner_role, &names.app_role}) {
+        if (pg::role_exists(*role)) {
+            throw Error(sqlstate::kDuplicateObject, "role \"" + *role + "\" already exists",
+                        "Roles are shared by every database of the cluster: another database may "
+                        "hold a tenant named \"" + names.tenant + "\", or the role was left behind.",
+                        "Drop or rename the role, or choose another tenant name.");
+        }
+    }
+    pg::run_statements(spi, catalog::provision_tenant(names), names);
+    spi.finish();
+    return pg::text_datum(names.schema);
+}
+
+// udm.drop_tenant(name text, force boolean): removes the tenant's schema and roles.
+UDM_PG_FUNCTION(udm_drop_tenant) {
+    using namespace udm;
+    const naming::TenantNames names = naming::tenant_names(pg::text_arg(fcinfo, 0, "tenant name"));
+    const bool force = PG_ARGISNULL(1) ? false : PG_GETARG_BOOL(1);
+    pg::refuse_inside_extension_script("udm.drop_tenant");
+
+    Spi spi;
+    pg::lock_tenant_name(spi, names);
+    pg::require_tenant(names);
+    if (!force) {
+        const pg::Cell classes = spi.query_value(
+            "SELECT pg_catalog.count(*) FROM " + naming::qualified(names.schema, "thing_classes"));
+        if (classes && *classes != "0") {
+            throw Error(sqlstate::kDependentObjectsStillExist,
+                        "tenant \"" + names.tenant + "\" holds " + *classes +
+                            (*classes == "1" ? " thing class" : " thing classes"),
+                        "Dropping it would drop their tables and every row in them.",
+                        "Drop the classes first, or call udm.drop_tenant(name, force => true).");
+        }
+    }
+    pg::run_statements(spi, catalog::drop_tenant(names), names);
+    spi.finish();
+    PG_RETURN_VOID();
+}
+
+// udm.tenant_schema(name text) returns text: the schema of an existing tenant.
+UDM_PG_FUNCTION(udm_tenant_schema) {
+    using namespace udm;
+    const naming::TenantNames names = naming::tenant_names(pg::text_arg(fcinfo, 0, "tenant name"));
+    pg::require_tenant(names);
+    return pg::text_datum(names.schema);
+}
+
+// udm.tenant_list() returns setof (name, schema_name, owner_role, app_role, created_at,
+// schema_version): every tenant of this database, read from each tenant's schema_state.
+UDM_PG_FUNCTION(udm_tenant_list) {
+    using namespace udm;
+    pg::guard([&] { InitMaterializedSRF(fcinfo, 0); });
+    Spi spi(/*read_only=*/true);
+    std::vector<pg::Row> schemas = spi.query(
+        "SELECT n.nspname FROM pg_catalog.pg_namespace n"
+        " JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid"
+        "  AND c.relname = 'schema_state' AND c.relkind = 'r'"
+        " WHERE n.nspname LIKE 'tenant\\_%' ORDER BY n.nspname");
+    std::string sql;
+    for (const pg::Row& row : schemas) {
+        if (!row[0] || !naming::tenant_of_schema(*row[0])) continue;
+        if (!sql.empty()) sql += " UNION ALL ";
+        // tableoid leads back to the schema without putting its name in a literal.
+        sql +=
+            "SELECT st.tenant_name, n.nspname::text, pg_catalog.pg_get_userbyid(n.nspowner)::text,"
+            " (n.nspname || '_role')::text, st.created_at, st.version"
+            " FROM " + naming::qualified(*row[0], "schema_state") + " st"
+            " JOIN pg_catalog.pg_class c ON c.oid = st.tableoid"
+            " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace";
+    }
+    if (!sql.empty()) {
+        const std::uint64_t count = spi.execute(sql + " ORDER BY 1");
+        pg::guard([&] {
+            ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+            for (std::uint64_t i = 0; i < count; ++i) {
+                tuplestore_puttuple(rsinfo->setResult, SPI_tuptable->vals[i]);
+            }
+        });
+    }
+    spi.finish();
+    return (Datum)0;
+}
