@@ -1,0 +1,54 @@
+-- pg_dump -n of one tenant restores into a fresh database that has the extension, and
+-- the restored tenant works there: registry, data, triggers, privileges, policies.
+\set VERBOSITY default
+SELECT udm.create_tenant('dumped');
+INSERT INTO tenant_dumped.thing_classes (name, validation_rules) VALUES ('product', '{"max_length": 20}');
+INSERT INTO tenant_dumped.attributes (name, data_type) VALUES ('title', 'text');
+INSERT INTO tenant_dumped.attribute_assignments (thing_class_id, attribute_id, is_required)
+SELECT c.id, a.id, true FROM tenant_dumped.thing_classes c, tenant_dumped.attributes a;
+INSERT INTO tenant_dumped.relationship_types (name, inverse_name) VALUES ('contains', 'contained_in');
+
+\set source_db :DBNAME
+\setenv UDM_SOURCE_DB :DBNAME
+CREATE DATABASE udm_restore_target;
+\c udm_restore_target
+CREATE EXTENSION udm;
+\i sql/include/test_error.sql
+\! pg_dump --no-sync -n tenant_dumped "$UDM_SOURCE_DB" | psql -X -q -v ON_ERROR_STOP=1 -o /dev/null -d udm_restore_target 2>&1 && echo 'restore succeeded'
+
+-- The restored schema is a tenant here.
+SELECT name, schema_name, owner_role, app_role, schema_version FROM udm.tenants;
+SELECT udm.tenant_schema('dumped');
+SELECT c.name AS class, a.name AS attribute, aa.is_required
+FROM tenant_dumped.attribute_assignments aa
+JOIN tenant_dumped.thing_classes c ON c.id = aa.thing_class_id
+JOIN tenant_dumped.attributes a ON a.id = aa.attribute_id;
+
+-- Constraints, triggers, policies and privileges came along.
+SELECT test_error($$INSERT INTO tenant_dumped.thing_classes (name) VALUES ('product')$$) AS unique_name;
+SELECT test_error($$INSERT INTO tenant_dumped.thing_classes (name, validation_rules) VALUES ('x', '[]')$$) AS rules_object;
+UPDATE tenant_dumped.relationship_types SET updated_at = '2000-01-01' WHERE name = 'contains';
+SELECT name, updated_at > '2000-01-01' AS touched FROM tenant_dumped.relationship_types;
+SELECT count(*) AS policies FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+WHERE c.relnamespace = 'tenant_dumped'::regnamespace;
+SELECT count(*) AS extension_members FROM pg_depend d JOIN pg_class c ON d.objid = c.oid
+WHERE d.classid = 'pg_class'::regclass AND d.deptype = 'e' AND c.relnamespace = 'tenant_dumped'::regnamespace;
+
+SET ROLE tenant_dumped_role;
+SELECT name FROM tenant_dumped.thing_classes;
+SELECT test_error($$INSERT INTO tenant_dumped.thing_classes (name) VALUES ('sneaky')$$) AS catalog_read_only;
+SELECT test_error('CREATE TABLE tenant_dumped.sneaky (x int)') AS no_ddl;
+RESET ROLE;
+
+-- Default privileges came along too: a class table created now is writable by the tenant.
+SET ROLE tenant_dumped_owner;
+CREATE TABLE tenant_dumped.tc_after_restore (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), note text);
+RESET ROLE;
+SET ROLE tenant_dumped_role;
+INSERT INTO tenant_dumped.tc_after_restore (note) VALUES ('written after restore');
+SELECT note FROM tenant_dumped.tc_after_restore;
+RESET ROLE;
+
+\c :source_db
+DROP DATABASE udm_restore_target;
+SELECT udm.drop_tenant('dumped', force => true);
