@@ -144,6 +144,7 @@ src/pg/selftest.o: src/pg/selftest.cpp include/udm/core/error.hpp \
  /usr/include/postgresql/15/server/utils/acl.h \
  /usr/include/postgresql/15/server/utils/builtins.h \
  /usr/include/postgresql/15/server/utils/fmgrprotos.h \
+ /usr/include/postgresql/15/server/utils/inval.h \
  /usr/include/postgresql/15/server/utils/lsyscache.h
 include/udm/core/error.hpp:
 include/udm/pg/spi.hpp:
@@ -293,4 +294,5 @@ include/udm/pg/postgres.hpp:
 /usr/include/postgresql/15/server/utils/acl.h:
 /usr/include/postgresql/15/server/utils/builtins.h:
 /usr/include/postgresql/15/server/utils/fmgrprotos.h:
+/usr/include/postgresql/15/server/utils/inval.h:
 /usr/include/postgresql/15/server/utils/lsyscache.h:

@@ -39,6 +39,8 @@ void require_tenant(const TenantNames& names) {
 void lock_tenant_name(Spi& spi, const TenantNames& names) {
     spi.execute("SELECT pg_catalog.pg_advisory_xact_lock(7697773, pg_catalog.hashtext($1))",
                 {names.tenant});
+    // What a session that held the lock committed must be visible to the checks that follow.
+    guard([] { AcceptInvalidationMessages(); });
 }
 
 // True when a role of that name exists in the cluster.

@@ -145,6 +145,7 @@ src/pg/tenant.o: src/pg/tenant.cpp include/udm/core/error.hpp \
  /usr/include/postgresql/15/server/utils/acl.h \
  /usr/include/postgresql/15/server/utils/builtins.h \
  /usr/include/postgresql/15/server/utils/fmgrprotos.h \
+ /usr/include/postgresql/15/server/utils/inval.h \
  /usr/include/postgresql/15/server/utils/lsyscache.h
 include/udm/core/error.hpp:
 include/udm/core/naming.hpp:
@@ -296,4 +297,5 @@ include/udm/pg/postgres.hpp:
 /usr/include/postgresql/15/server/utils/acl.h:
 /usr/include/postgresql/15/server/utils/builtins.h:
 /usr/include/postgresql/15/server/utils/fmgrprotos.h:
+/usr/include/postgresql/15/server/utils/inval.h:
 /usr/include/postgresql/15/server/utils/lsyscache.h:
