@@ -60,14 +60,17 @@ void refuse_inside_extension_script(const char* function) {
 // Runs provisioning statements, switching to the owner role where a statement asks.
 void run_statements(Spi& spi, const std::vector<catalog::Statement>& statements,
                     const TenantNames& names) {
+    Oid owner = InvalidOid;  // looked up once the statements have created the role
     for (const catalog::Statement& st : statements) {
-        if (st.run_as == catalog::RunAs::kOwner) {
-            Oid owner = guard([&] { return get_role_oid(names.owner_role.c_str(), false); });
-            ScopedUser as_owner(owner);
+        if (st.run_as == catalog::RunAs::kAdmin) {
             spi.execute(st.sql, st.params);
-        } else {
-            spi.execute(st.sql, st.params);
+            continue;
         }
+        if (!OidIsValid(owner)) {
+            owner = guard([&] { return get_role_oid(names.owner_role.c_str(), false); });
+        }
+        ScopedUser as_owner(owner);
+        spi.execute(st.sql, st.params);
     }
 }
 
