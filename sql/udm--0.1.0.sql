@@ -60,3 +60,169 @@ CREATE FUNCTION udm._raise_test_error(kind text) RETURNS void
 COMMENT ON FUNCTION udm._raise_test_error(text) IS
     'raises one kind of error through the C++ error barrier (udm, postgres, spi, bad_alloc, std, unknown, none)';
 REVOKE ALL ON FUNCTION udm._raise_test_error(text) FROM PUBLIC;
+
+-- Models: classes, attributes, assignments, relationship types and allowed relationships.
+-- Every function takes the tenant first, runs as the extension owner with a pinned
+-- search_path, and checks that the caller has the privileges of the tenant's role.
+-- Functions that change the model return the tenant's schema version after the change.
+
+CREATE FUNCTION udm.create_class(tenant text, name text, description text DEFAULT NULL,
+                                 validation_rules jsonb DEFAULT '{}')
+    RETURNS bigint AS 'MODULE_PATHNAME', 'udm_create_class'
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.create_class(text, text, text, jsonb) IS 'creates a thing class and its table tc_<name>';
+
+CREATE FUNCTION udm.rename_class(tenant text, name text, new_name text)
+    RETURNS bigint AS 'MODULE_PATHNAME', 'udm_rename_class'
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.rename_class(text, text, text) IS 'renames a class and its table; no data moves';
+
+CREATE FUNCTION udm.drop_class(tenant text, name text)
+    RETURNS bigint AS 'MODULE_PATHNAME', 'udm_drop_class'
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.drop_class(text, text) IS 'drops a class and its table; refused while reference attributes point at it';
+
+CREATE FUNCTION udm.create_attribute(tenant text, name text, data_type text,
+                                     validation_rules jsonb DEFAULT '{}', target_class text DEFAULT NULL,
+                                     description text DEFAULT NULL)
+    RETURNS bigint AS 'MODULE_PATHNAME', 'udm_create_attribute'
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.create_attribute(text, text, text, jsonb, text, text) IS
+    'defines an attribute of the tenant; it becomes a column of every class it is assigned to';
+
+CREATE FUNCTION udm.alter_attribute(tenant text, name text, new_name text DEFAULT NULL,
+                                    data_type text DEFAULT NULL, target_class text DEFAULT NULL,
+                                    validation_rules jsonb DEFAULT NULL, description text DEFAULT NULL)
+    RETURNS bigint AS 'MODULE_PATHNAME', 'udm_alter_attribute'
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.alter_attribute(text, text, text, text, text, jsonb, text) IS
+    'renames, retypes (checking every row first), retargets or re-describes an attribute; NULL leaves a property as it is';
+
+CREATE FUNCTION udm.drop_attribute(tenant text, name text, force boolean DEFAULT false)
+    RETURNS bigint AS 'MODULE_PATHNAME', 'udm_drop_attribute'
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.drop_attribute(text, text, boolean) IS
+    'drops an attribute; refused while assigned to a class unless force, which drops its columns';
+
+CREATE FUNCTION udm.assign_attribute(tenant text, class text, attribute text, is_required boolean DEFAULT false,
+                                     assignment_rules jsonb DEFAULT '{}')
+    RETURNS bigint AS 'MODULE_PATHNAME', 'udm_assign_attribute'
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.assign_attribute(text, text, text, boolean, jsonb) IS
+    'adds an attribute to a class: a new column of its table (optional: no table rewrite)';
+
+CREATE FUNCTION udm.unassign_attribute(tenant text, class text, attribute text)
+    RETURNS bigint AS 'MODULE_PATHNAME', 'udm_unassign_attribute'
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.unassign_attribute(text, text, text) IS 'removes an attribute from a class, dropping its column';
+
+CREATE FUNCTION udm.create_relationship_type(tenant text, name text, inverse_name text DEFAULT NULL,
+                                             description text DEFAULT NULL)
+    RETURNS bigint AS 'MODULE_PATHNAME', 'udm_create_relationship_type'
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.create_relationship_type(text, text, text, text) IS 'defines a kind of relationship between things';
+
+CREATE FUNCTION udm.drop_relationship_type(tenant text, name text)
+    RETURNS bigint AS 'MODULE_PATHNAME', 'udm_drop_relationship_type'
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.drop_relationship_type(text, text) IS 'drops a relationship type that is allowed nowhere';
+
+CREATE FUNCTION udm.allow_relationship(tenant text, from_class text, to_class text, type text,
+                                       cardinality jsonb DEFAULT '{}', bidirectional boolean DEFAULT false)
+    RETURNS bigint AS 'MODULE_PATHNAME', 'udm_allow_relationship'
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.allow_relationship(text, text, text, text, jsonb, boolean) IS
+    'allows relationships of a type from things of one class to things of another; cardinality {"max_targets": n, "max_sources": n}';
+
+CREATE FUNCTION udm.disallow_relationship(tenant text, from_class text, to_class text, type text)
+    RETURNS bigint AS 'MODULE_PATHNAME', 'udm_disallow_relationship'
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.disallow_relationship(text, text, text, text) IS
+    'no longer allows a relationship; removes the relationships of that kind between those classes';
+
+CREATE FUNCTION udm.apply(tenant text, model jsonb)
+    RETURNS bigint AS 'MODULE_PATHNAME', 'udm_apply'
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.apply(text, jsonb) IS
+    'makes the tenant''s model the given one (docs/model.md); the same model twice changes nothing';
+
+CREATE FUNCTION udm.plan(tenant text, model jsonb,
+                         OUT step integer, OUT action text, OUT object text, OUT breaking boolean,
+                         OUT statements text[])
+    RETURNS SETOF record AS 'MODULE_PATHNAME', 'udm_plan'
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.plan(text, jsonb) IS 'the steps udm.apply would run, and their DDL, changing nothing';
+
+CREATE FUNCTION udm.model(tenant text)
+    RETURNS jsonb AS 'MODULE_PATHNAME', 'udm_model'
+    LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.model(text) IS 'the tenant''s current model, in the format of udm.apply';
+
+CREATE FUNCTION udm.migrations(tenant text,
+                               OUT version bigint, OUT previous_version bigint, OUT actor text,
+                               OUT created_at timestamptz, OUT diff jsonb, OUT ddl text[])
+    RETURNS SETOF record AS 'MODULE_PATHNAME', 'udm_migrations'
+    LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.migrations(text) IS 'every schema version of the tenant: who, when, the diff and the DDL run';
+
+CREATE FUNCTION udm.verify(tenant text, OUT object text, OUT problem text, OUT expected text, OUT actual text)
+    RETURNS SETOF record AS 'MODULE_PATHNAME', 'udm_verify'
+    LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.verify(text) IS 'every difference between the tenant''s catalog and its class tables; none when in sync';
+
+CREATE FUNCTION udm.relate(tenant text, relationship_type text, from_id uuid, to_id uuid)
+    RETURNS boolean AS 'MODULE_PATHNAME', 'udm_relate'
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.relate(text, text, uuid, uuid) IS
+    'relates two things if the relationship is allowed between their classes and within its cardinality; false if they already were';
+
+CREATE FUNCTION udm.unrelate(tenant text, relationship_type text, from_id uuid, to_id uuid)
+    RETURNS boolean AS 'MODULE_PATHNAME', 'udm_unrelate'
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.unrelate(text, text, uuid, uuid) IS 'removes a relationship; false if there was none';
+
+CREATE FUNCTION udm.refresh_summary(tenant text)
+    RETURNS void AS 'MODULE_PATHNAME', 'udm_refresh_summary'
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.refresh_summary(text) IS 'refreshes the tenant''s materialized view thing_class_summary';
+
+CREATE FUNCTION udm.class_table(tenant text, class text)
+    RETURNS regclass AS 'MODULE_PATHNAME', 'udm_class_table'
+    LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.class_table(text, text) IS 'the table of a class';
+
+-- AFTER DELETE statement trigger of every class table: forgets the deleted things'
+-- relationships. SECURITY DEFINER: the tenant's role cannot write relationships itself.
+CREATE FUNCTION udm.forget_relationships() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'udm_forget_relationships'
+    LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.forget_relationships() IS 'AFTER DELETE statement trigger: removes relationships of deleted things';
+
+-- For retyping: how many values of a column fail the cast ALTER COLUMN ... TYPE will
+-- make, and the ids of a few. One scan when all convert; row by row only when some fail.
+CREATE FUNCTION udm._unconvertible(tbl regclass, col name, target regtype,
+                                   OUT failures bigint, OUT sample text)
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r record;
+BEGIN
+    failures := 0;
+    BEGIN
+        EXECUTE format('SELECT count(%I::%s) FROM %s', col, target, tbl);
+        RETURN;
+    EXCEPTION WHEN OTHERS THEN
+        NULL;  -- some value does not convert: find which
+    END;
+    FOR r IN EXECUTE format('SELECT id, %I AS v FROM %s WHERE %I IS NOT NULL', col, tbl, col) LOOP
+        BEGIN
+            EXECUTE format('SELECT $1::%s', target) USING r.v;
+        EXCEPTION WHEN OTHERS THEN
+            failures := failures + 1;
+            IF failures <= 5 THEN
+                sample := concat_ws(', ', sample, r.id::text);
+            END IF;
+        END;
+    END LOOP;
+END
+$$;
+REVOKE ALL ON FUNCTION udm._unconvertible(regclass, name, regtype) FROM PUBLIC;

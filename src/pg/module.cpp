@@ -1,5 +1,5 @@
 // The udm module: magic block, _PG_init and the udm.* settings.
-#include "udm/pg/barrier.hpp"
+#include "udm/pg/model_change.hpp"
 
 extern "C" {
 PG_MODULE_MAGIC;
@@ -20,5 +20,11 @@ extern "C" void _PG_init(void) {
         "Recorded in the created_by columns of the tenant catalog and in schema history; "
         "the session user is recorded when it is empty.",
         &actor_setting, "", PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable(
+        "udm.ddl_lock_timeout",
+        "How long a model change waits for a lock before it gives up (0: no limit).",
+        "DDL on a class table waits for readers and blocks new ones while it waits; this bounds "
+        "the wait. Applies to every statement of udm's model changes.",
+        &udm::pg::ddl_lock_timeout_ms, 5000, 0, INT_MAX, PGC_USERSET, GUC_UNIT_MS, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("udm");
 }

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "udm/core/error.hpp"
-#include "udm/pg/spi.hpp"
+#include "udm/pg/fmgr_values.hpp"
 
 UDM_PG_FUNCTION(udm_raise_test_error) {
     using namespace udm;

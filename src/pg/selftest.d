@@ -1,6 +1,7 @@
 src/pg/selftest.o: src/pg/selftest.cpp include/udm/core/error.hpp \
- include/udm/pg/spi.hpp include/udm/pg/barrier.hpp \
- include/udm/pg/postgres.hpp /usr/include/postgresql/15/server/postgres.h \
+ include/udm/pg/fmgr_values.hpp include/udm/pg/spi.hpp \
+ include/udm/pg/barrier.hpp include/udm/pg/postgres.hpp \
+ /usr/include/postgresql/15/server/postgres.h \
  /usr/include/postgresql/15/server/c.h \
  /usr/include/postgresql/15/server/postgres_ext.h \
  /usr/include/postgresql/15/server/pg_config_ext.h \
@@ -145,8 +146,12 @@ src/pg/selftest.o: src/pg/selftest.cpp include/udm/core/error.hpp \
  /usr/include/postgresql/15/server/utils/builtins.h \
  /usr/include/postgresql/15/server/utils/fmgrprotos.h \
  /usr/include/postgresql/15/server/utils/inval.h \
- /usr/include/postgresql/15/server/utils/lsyscache.h
+ /usr/include/postgresql/15/server/utils/jsonb.h \
+ /usr/include/postgresql/15/server/utils/numeric.h \
+ /usr/include/postgresql/15/server/utils/lsyscache.h \
+ /usr/include/postgresql/15/server/utils/uuid.h
 include/udm/core/error.hpp:
+include/udm/pg/fmgr_values.hpp:
 include/udm/pg/spi.hpp:
 include/udm/pg/barrier.hpp:
 include/udm/pg/postgres.hpp:
@@ -295,4 +300,7 @@ include/udm/pg/postgres.hpp:
 /usr/include/postgresql/15/server/utils/builtins.h:
 /usr/include/postgresql/15/server/utils/fmgrprotos.h:
 /usr/include/postgresql/15/server/utils/inval.h:
+/usr/include/postgresql/15/server/utils/jsonb.h:
+/usr/include/postgresql/15/server/utils/numeric.h:
 /usr/include/postgresql/15/server/utils/lsyscache.h:
+/usr/include/postgresql/15/server/utils/uuid.h:

@@ -24,22 +24,24 @@ Spi::Spi(bool read_only) : read_only_(read_only) {
     connected_ = true;
 }
 
-std::uint64_t Spi::execute(const std::string& sql, const std::vector<std::string>& params) {
+std::uint64_t Spi::execute(const std::string& sql, const std::vector<Cell>& params) {
     const int nargs = static_cast<int>(params.size());
     int rc = guard([&] {
         Oid* types = static_cast<Oid*>(palloc(sizeof(Oid) * (nargs + 1)));
         Datum* values = static_cast<Datum*>(palloc(sizeof(Datum) * (nargs + 1)));
+        char* nulls = static_cast<char*>(palloc(nargs + 1));
         for (int i = 0; i < nargs; ++i) {
             types[i] = TEXTOID;
-            values[i] = CStringGetTextDatum(params[i].c_str());
+            nulls[i] = params[i] ? ' ' : 'n';
+            values[i] = params[i] ? CStringGetTextDatum(params[i]->c_str()) : (Datum)0;
         }
-        return SPI_execute_with_args(sql.c_str(), nargs, types, values, nullptr, read_only_, 0);
+        return SPI_execute_with_args(sql.c_str(), nargs, types, values, nulls, read_only_, 0);
     });
     check_spi(rc, "SPI_execute_with_args");
     return SPI_processed;
 }
 
-std::vector<Row> Spi::query(const std::string& sql, const std::vector<std::string>& params) {
+std::vector<Row> Spi::query(const std::string& sql, const std::vector<Cell>& params) {
     const std::uint64_t count = execute(sql, params);
     std::vector<Row> rows;
     if (SPI_tuptable == nullptr) return rows;
@@ -59,7 +61,7 @@ std::vector<Row> Spi::query(const std::string& sql, const std::vector<std::strin
     return rows;
 }
 
-Cell Spi::query_value(const std::string& sql, const std::vector<std::string>& params) {
+Cell Spi::query_value(const std::string& sql, const std::vector<Cell>& params) {
     std::vector<Row> rows = query(sql, params);
     if (rows.empty() || rows.front().empty()) return std::nullopt;
     return rows.front().front();
@@ -77,19 +79,5 @@ ScopedUser::ScopedUser(Oid role) noexcept {
 }
 
 ScopedUser::~ScopedUser() { SetUserIdAndSecContext(saved_user_, saved_context_); }
-
-std::string text_arg(FunctionCallInfo fcinfo, int n, const char* name) {
-    if (PG_ARGISNULL(n)) {
-        throw udm::Error("22004", std::string(name) + " must not be null");
-    }
-    char* value = guard([&] { return text_to_cstring(PG_GETARG_TEXT_PP(n)); });
-    std::string out(value);
-    pfree(value);
-    return out;
-}
-
-Datum text_datum(const std::string& value) {
-    return guard([&] { return PointerGetDatum(cstring_to_text_with_len(value.data(), value.size())); });
-}
 
 }  // namespace udm::pg

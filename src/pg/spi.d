@@ -145,7 +145,10 @@ src/pg/spi.o: src/pg/spi.cpp include/udm/core/error.hpp \
  /usr/include/postgresql/15/server/utils/builtins.h \
  /usr/include/postgresql/15/server/utils/fmgrprotos.h \
  /usr/include/postgresql/15/server/utils/inval.h \
- /usr/include/postgresql/15/server/utils/lsyscache.h
+ /usr/include/postgresql/15/server/utils/jsonb.h \
+ /usr/include/postgresql/15/server/utils/numeric.h \
+ /usr/include/postgresql/15/server/utils/lsyscache.h \
+ /usr/include/postgresql/15/server/utils/uuid.h
 include/udm/core/error.hpp:
 include/udm/pg/spi.hpp:
 include/udm/pg/barrier.hpp:
@@ -295,4 +298,7 @@ include/udm/pg/postgres.hpp:
 /usr/include/postgresql/15/server/utils/builtins.h:
 /usr/include/postgresql/15/server/utils/fmgrprotos.h:
 /usr/include/postgresql/15/server/utils/inval.h:
+/usr/include/postgresql/15/server/utils/jsonb.h:
+/usr/include/postgresql/15/server/utils/numeric.h:
 /usr/include/postgresql/15/server/utils/lsyscache.h:
+/usr/include/postgresql/15/server/utils/uuid.h:

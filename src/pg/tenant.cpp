@@ -8,32 +8,15 @@
 #include "udm/core/error.hpp"
 #include "udm/core/naming.hpp"
 #include "udm/core/tenant_catalog.hpp"
+#include "udm/pg/fmgr_values.hpp"
 #include "udm/pg/spi.hpp"
+#include "udm/pg/tenant_access.hpp"
 
 namespace udm::pg {
 
 namespace {
 
 using naming::TenantNames;
-
-// Namespace OID of the tenant's schema when it is a tenant schema, else InvalidOid.
-Oid tenant_namespace(const TenantNames& names) {
-    return guard([&] {
-        Oid nsp = get_namespace_oid(names.schema.c_str(), true);
-        if (OidIsValid(nsp) && !OidIsValid(get_relname_relid("schema_state", nsp))) {
-            nsp = InvalidOid;
-        }
-        return nsp;
-    });
-}
-
-// Throws 42704 unless the tenant exists.
-void require_tenant(const TenantNames& names) {
-    if (!OidIsValid(tenant_namespace(names))) {
-        throw Error(sqlstate::kUndefinedObject, "tenant \"" + names.tenant + "\" does not exist",
-                    {}, "udm.tenants lists the tenants of this database.");
-    }
-}
 
 // Serializes provisioning of one tenant name across sessions until the transaction ends.
 void lock_tenant_name(Spi& spi, const TenantNames& names) {
@@ -66,15 +49,53 @@ void run_statements(Spi& spi, const std::vector<catalog::Statement>& statements,
             spi.execute(st.sql, st.params);
             continue;
         }
-        if (!OidIsValid(owner)) {
-            owner = guard([&] { return get_role_oid(names.owner_role.c_str(), false); });
-        }
+        if (!OidIsValid(owner)) owner = owner_role(names);
         ScopedUser as_owner(owner);
         spi.execute(st.sql, st.params);
     }
 }
 
 }  // namespace
+
+Oid tenant_namespace(const TenantNames& names) {
+    return guard([&] {
+        Oid nsp = get_namespace_oid(names.schema.c_str(), true);
+        if (OidIsValid(nsp) && !OidIsValid(get_relname_relid("schema_state", nsp))) {
+            nsp = InvalidOid;
+        }
+        return nsp;
+    });
+}
+
+void require_tenant(const TenantNames& names) {
+    if (!OidIsValid(tenant_namespace(names))) {
+        throw Error(sqlstate::kUndefinedObject, "tenant \"" + names.tenant + "\" does not exist",
+                    {}, "udm.tenants lists the tenants of this database.");
+    }
+}
+
+void authorize(const TenantNames& names) {
+    const bool allowed = guard([&] {
+        Oid caller = GetOuterUserId();
+        Oid app = get_role_oid(names.app_role.c_str(), true);
+        return superuser_arg(caller) || (OidIsValid(app) && has_privs_of_role(caller, app));
+    });
+    if (!allowed) {
+        throw Error("42501", "permission denied for tenant \"" + names.tenant + "\"",
+                    "Only roles with the privileges of " + names.app_role + ", and superusers, may use it.");
+    }
+}
+
+TenantNames tenant_arg(FunctionCallInfo fcinfo, int n) {
+    TenantNames names = naming::tenant_names(text_arg(fcinfo, n, "tenant name"));
+    require_tenant(names);
+    authorize(names);
+    return names;
+}
+
+Oid owner_role(const TenantNames& names) {
+    return guard([&] { return get_role_oid(names.owner_role.c_str(), false); });
+}
 
 }  // namespace udm::pg
 

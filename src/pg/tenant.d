@@ -1,7 +1,8 @@
 src/pg/tenant.o: src/pg/tenant.cpp include/udm/core/error.hpp \
  include/udm/core/naming.hpp include/udm/core/tenant_catalog.hpp \
- include/udm/pg/spi.hpp include/udm/pg/barrier.hpp \
- include/udm/pg/postgres.hpp /usr/include/postgresql/15/server/postgres.h \
+ include/udm/pg/fmgr_values.hpp include/udm/pg/spi.hpp \
+ include/udm/pg/barrier.hpp include/udm/pg/postgres.hpp \
+ /usr/include/postgresql/15/server/postgres.h \
  /usr/include/postgresql/15/server/c.h \
  /usr/include/postgresql/15/server/postgres_ext.h \
  /usr/include/postgresql/15/server/pg_config_ext.h \
@@ -146,10 +147,15 @@ src/pg/tenant.o: src/pg/tenant.cpp include/udm/core/error.hpp \
  /usr/include/postgresql/15/server/utils/builtins.h \
  /usr/include/postgresql/15/server/utils/fmgrprotos.h \
  /usr/include/postgresql/15/server/utils/inval.h \
- /usr/include/postgresql/15/server/utils/lsyscache.h
+ /usr/include/postgresql/15/server/utils/jsonb.h \
+ /usr/include/postgresql/15/server/utils/numeric.h \
+ /usr/include/postgresql/15/server/utils/lsyscache.h \
+ /usr/include/postgresql/15/server/utils/uuid.h \
+ include/udm/pg/tenant_access.hpp
 include/udm/core/error.hpp:
 include/udm/core/naming.hpp:
 include/udm/core/tenant_catalog.hpp:
+include/udm/pg/fmgr_values.hpp:
 include/udm/pg/spi.hpp:
 include/udm/pg/barrier.hpp:
 include/udm/pg/postgres.hpp:
@@ -298,4 +304,8 @@ include/udm/pg/postgres.hpp:
 /usr/include/postgresql/15/server/utils/builtins.h:
 /usr/include/postgresql/15/server/utils/fmgrprotos.h:
 /usr/include/postgresql/15/server/utils/inval.h:
+/usr/include/postgresql/15/server/utils/jsonb.h:
+/usr/include/postgresql/15/server/utils/numeric.h:
 /usr/include/postgresql/15/server/utils/lsyscache.h:
+/usr/include/postgresql/15/server/utils/uuid.h:
+include/udm/pg/tenant_access.hpp:

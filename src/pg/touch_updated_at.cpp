@@ -2,7 +2,8 @@
 #include "udm/core/error.hpp"
 #include "udm/pg/barrier.hpp"
 
-// Sets NEW.updated_at to the transaction's start time, as now() would.
+// Sets NEW.updated_at to the transaction's start time, as now() would, and increments
+// NEW.row_version when the table has one (class tables do).
 UDM_PG_FUNCTION(udm_touch_updated_at) {
     using namespace udm;
     if (!CALLED_AS_TRIGGER(fcinfo)) {
@@ -25,11 +26,20 @@ UDM_PG_FUNCTION(udm_touch_updated_at) {
         throw Error(sqlstate::kDatatypeMismatch,
                     "column \"updated_at\" must be of type timestamp with time zone");
     }
+    int version_att = pg::guard([&] { return SPI_fnumber(desc, "row_version"); });
+    const bool versioned = version_att > 0 && !TupleDescAttr(desc, version_att - 1)->attisdropped &&
+                           TupleDescAttr(desc, version_att - 1)->atttypid == INT8OID;
     return pg::guard([&] {
-        Datum value = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
-        bool isnull = false;
+        int cols[2] = {attnum, version_att};
+        Datum values[2] = {TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()), (Datum)0};
+        bool nulls[2] = {false, false};
+        if (versioned) {
+            bool old_null = false;
+            Datum old = heap_getattr(trigdata->tg_trigtuple, version_att, desc, &old_null);
+            values[1] = Int64GetDatum(old_null ? 1 : DatumGetInt64(old) + 1);
+        }
         HeapTuple updated =
-            heap_modify_tuple_by_cols(trigdata->tg_newtuple, desc, 1, &attnum, &value, &isnull);
+            heap_modify_tuple_by_cols(trigdata->tg_newtuple, desc, versioned ? 2 : 1, cols, values, nulls);
         return PointerGetDatum(updated);
     });
 }

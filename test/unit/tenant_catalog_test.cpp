@@ -38,7 +38,7 @@ TEST(ProvisionTenant, CreatesRolesThenSchemaAsAdmin) {
 
 TEST(ProvisionTenant, EverythingInTheSchemaIsCreatedByTheOwner) {
     for (const Statement& st : provision("acme")) {
-        if (contains(st.sql, "CREATE TABLE") || contains(st.sql, "CREATE INDEX") ||
+        if (contains(st.sql, "CREATE TABLE") || contains(st.sql, "CREATE INDEX") || contains(st.sql, "CREATE VIEW") ||
             contains(st.sql, "CREATE TRIGGER") || contains(st.sql, "CREATE POLICY") ||
             contains(st.sql, "DEFAULT PRIVILEGES")) {
             EXPECT_EQ(st.run_as, RunAs::kOwner) << st.sql;
@@ -51,10 +51,27 @@ TEST(ProvisionTenant, CreatesEveryCatalogTableWithTriggerPolicyAndGrant) {
     for (const char* table : kCatalogTables) {
         const std::string t = "\"tenant_acme\".\"" + std::string(table) + "\"";
         EXPECT_GE(index_of(sts, "CREATE TABLE \"tenant_acme\"." + std::string(table) + " ("), 0) << table;
-        EXPECT_GE(index_of(sts, "BEFORE UPDATE ON " + t), 0) << table;
         EXPECT_GE(index_of(sts, "ALTER TABLE " + t + " ENABLE ROW LEVEL SECURITY"), 0) << table;
         EXPECT_GE(index_of(sts, "CREATE POLICY tenant_members ON " + t), 0) << table;
         EXPECT_GE(index_of(sts, "GRANT SELECT ON " + t + " TO \"tenant_acme_role\""), 0) << table;
+    }
+}
+
+TEST(ProvisionTenant, TablesWithUpdatedAtHaveTheTrigger) {
+    auto sts = provision("acme");
+    for (const char* table : kTouchedTables) {
+        EXPECT_GE(index_of(sts, "BEFORE UPDATE ON \"tenant_acme\".\"" + std::string(table) + "\""), 0) << table;
+    }
+    EXPECT_EQ(index_of(sts, "BEFORE UPDATE ON \"tenant_acme\".\"schema_versions\""), -1);
+}
+
+TEST(ProvisionTenant, ViewsAreReadableAndSecurityInvoker) {
+    auto sts = provision("acme");
+    for (const char* view : kCatalogViews) {
+        EXPECT_GE(index_of(sts, "GRANT SELECT ON \"tenant_acme\".\"" + std::string(view) + "\" TO \"tenant_acme_role\""), 0) << view;
+    }
+    for (const char* view : {"things", "thing_class_metrics", "schema_storage_metrics"}) {
+        EXPECT_GE(index_of(sts, "CREATE VIEW \"tenant_acme\"." + std::string(view) + " WITH (security_invoker = true)"), 0) << view;
     }
 }
 
@@ -97,7 +114,8 @@ TEST(ProvisionTenant, ReferencesOnlyItsSchemaPgCatalogAndUdm) {
         for (auto it = std::sregex_iterator(st.sql.begin(), st.sql.end(), qualified_name);
              it != std::sregex_iterator(); ++it) {
             std::string schema = (*it)[1];
-            if (schema == "st" || schema == "n" || schema == "c") continue;
+            // Table aliases of the views and listing queries.
+            if (schema == "n" || schema == "c" || schema == "t" || schema == "tc" || schema == "aa") continue;
             EXPECT_TRUE(schema == "\"tenant_acme\"" || schema == "pg_catalog" || schema == "udm")
                 << schema << " in " << st.sql;
         }

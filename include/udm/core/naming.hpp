@@ -46,6 +46,36 @@ std::string quote_literal(std::string_view value);
 // A schema-qualified name, both parts quoted.
 std::string qualified(std::string_view schema, std::string_view name);
 
+// Longest class, attribute or relationship-type name.
+inline constexpr std::size_t kMaxModelNameLength = 128;
+
+// The rule for names of classes, attributes and relationship types: lower-case snake_case.
+inline constexpr std::string_view kModelNameRule = "^[a-z][a-z0-9]*(_[a-z0-9]+)*$";
+
+// What kind of model object a name belongs to, for error messages.
+enum class NameKind { kClass, kAttribute, kRelationshipType };
+
+// Why name breaks the model-name rule (a full sentence), or nullopt when it follows it.
+std::optional<std::string> model_name_violation(std::string_view name);
+
+// Throws udm::Error 22023 when name is not a valid name for kind; attribute names must
+// also not be one of the columns every class table has, nor a system column.
+void check_model_name(NameKind kind, std::string_view name);
+
+// True for the column names every class table has or PostgreSQL reserves.
+bool is_reserved_column(std::string_view name);
+
+// "class", "attribute" or "relationship type".
+std::string_view kind_name(NameKind kind);
+
+// PostgreSQL's identifier limit (NAMEDATALEN - 1).
+inline constexpr std::size_t kMaxIdentifierBytes = 63;
+
+// An identifier no longer than 63 bytes: ident itself when it fits, else a prefix of it,
+// "_" and eight hex digits of a hash of the whole of it. Stable: the same input always
+// gives the same output, and distinct long inputs differ unless their hashes collide.
+std::string fit_identifier(std::string_view ident);
+
 // Shortens text for echoing in an error message, on a UTF-8 character boundary.
 std::string abbreviate(std::string_view text, std::size_t max_bytes = 63);
 

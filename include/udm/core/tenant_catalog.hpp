@@ -1,7 +1,9 @@
 // The SQL that provisions a tenant: roles, schema, the UDM catalog, privileges, policies.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "udm/core/naming.hpp"
@@ -12,10 +14,22 @@ namespace udm::catalog {
 // schema_state so that later versions of udm can upgrade tenant catalogs in place.
 inline constexpr int kCatalogVersion = 1;
 
-// The catalog tables of every tenant schema, in creation order.
+// The catalog tables of every tenant schema, in creation order: each has row-level
+// security and is readable, not writable, by the tenant's application role.
 inline constexpr const char* kCatalogTables[] = {
-    "thing_classes",       "attributes",          "attribute_assignments",
-    "relationship_types",  "thing_class_relationships", "schema_state",
+    "thing_classes",      "attributes",      "attribute_assignments", "relationship_types",
+    "thing_class_relationships", "schema_state", "schema_versions", "relationships",
+};
+
+// The catalog tables with an updated_at column kept by udm.touch_updated_at().
+inline constexpr const char* kTouchedTables[] = {
+    "thing_classes",      "attributes",   "attribute_assignments",
+    "relationship_types", "thing_class_relationships", "schema_state",
+};
+
+// The views of every tenant schema, readable by the tenant's application role.
+inline constexpr const char* kCatalogViews[] = {
+    "things", "thing_class_summary", "thing_class_metrics", "schema_storage_metrics",
 };
 
 // Who runs a statement: the provisioning superuser, or the tenant's owner role, so that
@@ -23,12 +37,20 @@ inline constexpr const char* kCatalogTables[] = {
 // apply to it.
 enum class RunAs { kAdmin, kOwner };
 
-// One SQL statement; parameters are passed as text ($1, $2, ...), never spliced in.
+// One SQL statement; parameters are passed as text ($1, $2, ...; nullopt is NULL), never
+// spliced in.
 struct Statement {
     RunAs run_as;
     std::string sql;
-    std::vector<std::string> params;
+    std::vector<std::optional<std::string>> params;
 };
+
+// The column default recording who made a row: udm.actor when set, else the session user.
+std::string_view actor_default();
+
+// The row-level security policy of every table of a tenant: only roles with the
+// privileges of the tenant's application role see or write rows.
+std::string member_policy(const naming::TenantNames& names, const std::string& qualified_table);
 
 // Every statement that creates the tenant, in order. Identifiers are quoted; the only
 // literals are the tenant's own role name inside its row-level security policies.

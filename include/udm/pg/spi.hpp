@@ -25,11 +25,11 @@ public:
     Spi& operator=(const Spi&) = delete;
 
     // Runs one statement; returns the number of rows it processed.
-    std::uint64_t execute(const std::string& sql, const std::vector<std::string>& params = {});
+    std::uint64_t execute(const std::string& sql, const std::vector<Cell>& params = {});
     // Runs a query; returns every row, every column as text.
-    std::vector<Row> query(const std::string& sql, const std::vector<std::string>& params = {});
+    std::vector<Row> query(const std::string& sql, const std::vector<Cell>& params = {});
     // First column of the first row; nullopt when there is no row or the value is NULL.
-    Cell query_value(const std::string& sql, const std::vector<std::string>& params = {});
+    Cell query_value(const std::string& sql, const std::vector<Cell>& params = {});
     // Disconnects from SPI.
     void finish();
 
@@ -52,10 +52,5 @@ private:
     Oid saved_user_;
     int saved_context_;
 };
-
-// Argument n of an SQL function as a string; a NULL is an error (22004) naming the argument.
-std::string text_arg(FunctionCallInfo fcinfo, int n, const char* name);
-// A text Datum holding value.
-Datum text_datum(const std::string& value);
 
 }  // namespace udm::pg

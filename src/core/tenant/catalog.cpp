@@ -27,12 +27,16 @@ constexpr std::string_view kActorDefault =
     "COALESCE(NULLIF(pg_catalog.current_setting('udm.actor', true), ''), "
     "pg_catalog.session_user()::text)";
 
-// Replaces every "{s}" with the quoted schema and "{actor}" with the actor default.
+// Replaces every "{s}" with the quoted schema, "{s_oid}" with the schema as a regnamespace
+// constant and "{actor}" with the actor default.
 std::string expand(std::string_view tmpl, const std::string& schema_q) {
     std::string out;
     out.reserve(tmpl.size() + 64);
     for (std::size_t i = 0; i < tmpl.size();) {
-        if (tmpl.compare(i, 3, "{s}") == 0) {
+        if (tmpl.compare(i, 7, "{s_oid}") == 0) {
+            out += quote_literal(schema_q) + "::pg_catalog.regnamespace";
+            i += 7;
+        } else if (tmpl.compare(i, 3, "{s}") == 0) {
             out += schema_q;
             i += 3;
         } else if (tmpl.compare(i, 7, "{actor}") == 0) {
@@ -165,9 +169,87 @@ constexpr std::string_view kCatalogDdl[] = {
     CONSTRAINT valid_schema_version CHECK (version >= 0),
     CONSTRAINT valid_catalog_version CHECK (catalog_version > 0)
 ))",
+
+    // One row per model change: the history behind udm.migrations.
+    R"(CREATE TABLE {s}.schema_versions (
+    version bigint NOT NULL,
+    previous_version bigint NOT NULL,
+    actor text NOT NULL DEFAULT {actor},
+    created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    diff jsonb NOT NULL,
+    ddl text[] NOT NULL,
+    model jsonb NOT NULL,
+    CONSTRAINT schema_versions_pkey PRIMARY KEY (version),
+    CONSTRAINT valid_schema_versions_version CHECK (version > 0 AND previous_version = version - 1),
+    CONSTRAINT valid_schema_versions_diff CHECK (pg_catalog.jsonb_typeof(diff) = 'array'),
+    CONSTRAINT valid_schema_versions_model CHECK (pg_catalog.jsonb_typeof(model) = 'object')
+))",
+
+    // Relationships between things, written by udm.relate; a row goes when either thing
+    // is deleted (trigger udm.forget_relationships on every class table).
+    R"(CREATE TABLE {s}.relationships (
+    id uuid NOT NULL DEFAULT pg_catalog.gen_random_uuid(),
+    relationship_type_id uuid NOT NULL,
+    from_class_id uuid NOT NULL,
+    to_class_id uuid NOT NULL,
+    from_id uuid NOT NULL,
+    to_id uuid NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    created_by text NOT NULL DEFAULT {actor},
+    CONSTRAINT relationships_pkey PRIMARY KEY (id),
+    CONSTRAINT unique_relationship UNIQUE (relationship_type_id, from_id, to_id),
+    CONSTRAINT fk_relationship_type FOREIGN KEY (relationship_type_id) REFERENCES {s}.relationship_types (id) ON DELETE CASCADE,
+    CONSTRAINT fk_relationship_from_class FOREIGN KEY (from_class_id) REFERENCES {s}.thing_classes (id) ON DELETE CASCADE,
+    CONSTRAINT fk_relationship_to_class FOREIGN KEY (to_class_id) REFERENCES {s}.thing_classes (id) ON DELETE CASCADE
+))",
+    "CREATE INDEX idx_relationships_from ON {s}.relationships (from_id)",
+    "CREATE INDEX idx_relationships_to ON {s}.relationships (to_id)",
+    "CREATE INDEX idx_relationships_classes ON {s}.relationships (relationship_type_id, from_class_id, to_class_id)",
+
+    // Every thing of every class; replaced by udm as classes come and go. security_invoker:
+    // the reader's privileges and row-level security apply, not the view owner's.
+    R"(CREATE VIEW {s}.things WITH (security_invoker = true) AS
+SELECT NULL::uuid AS id, NULL::uuid AS thing_class_id, NULL::text AS class_name, NULL::timestamp with time zone AS created_at, NULL::timestamp with time zone AS updated_at, NULL::boolean AS is_deleted WHERE false)",
+
+    // The specification's monitoring views. The summary is materialized: refreshed by
+    // udm.refresh_summary(tenant), concurrently thanks to its unique index.
+    R"(CREATE MATERIALIZED VIEW {s}.thing_class_summary AS
+SELECT tc.id, tc.name, tc.description, tc.is_active,
+       (SELECT pg_catalog.count(*) FROM {s}.attribute_assignments aa WHERE aa.thing_class_id = tc.id AND aa.is_active) AS attribute_count,
+       (SELECT pg_catalog.count(*) FROM {s}.things t WHERE t.thing_class_id = tc.id AND NOT t.is_deleted) AS thing_count
+FROM {s}.thing_classes tc
+WHERE tc.is_active)",
+    "CREATE UNIQUE INDEX thing_class_summary_id ON {s}.thing_class_summary (id)",
+    "CREATE INDEX thing_class_summary_name ON {s}.thing_class_summary (name)",
+    "CREATE INDEX thing_class_summary_attribute_count ON {s}.thing_class_summary (attribute_count)",
+    R"(CREATE VIEW {s}.thing_class_metrics WITH (security_invoker = true) AS
+SELECT tc.name, tc.created_at,
+       (SELECT pg_catalog.count(*) FROM {s}.things t WHERE t.thing_class_id = tc.id AND NOT t.is_deleted) AS instance_count,
+       (SELECT pg_catalog.count(*) FROM {s}.attribute_assignments aa WHERE aa.thing_class_id = tc.id AND aa.is_active) AS attribute_count,
+       (SELECT pg_catalog.max(t.updated_at) FROM {s}.things t WHERE t.thing_class_id = tc.id) AS last_instance_update
+FROM {s}.thing_classes tc
+WHERE tc.is_active)",
+    // Only this tenant's relations: the specification's version spans every tenant_% schema.
+    R"(CREATE VIEW {s}.schema_storage_metrics WITH (security_invoker = true) AS
+SELECT n.nspname::text AS schemaname, c.relname::text AS tablename,
+       pg_catalog.pg_size_pretty(pg_catalog.pg_total_relation_size(c.oid)) AS size,
+       pg_catalog.pg_total_relation_size(c.oid) AS size_bytes,
+       pg_catalog.pg_stat_get_tuples_returned(c.oid) AS rows_read,
+       pg_catalog.pg_stat_get_tuples_inserted(c.oid) AS rows_inserted
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.oid = {s_oid} AND c.relkind IN ('r', 'm')
+ORDER BY pg_catalog.pg_total_relation_size(c.oid) DESC)",
 };
 
 }  // namespace
+
+std::string_view actor_default() { return kActorDefault; }
+
+std::string member_policy(const naming::TenantNames& names, const std::string& qualified_table) {
+    // The membership check runs once per statement (an InitPlan), not once per row.
+    return "CREATE POLICY tenant_members ON " + qualified_table +
+           " USING ((SELECT pg_catalog.pg_has_role(" + quote_literal(names.app_role) + ", 'USAGE')))";
+}
 
 std::vector<Statement> provision_tenant(const naming::TenantNames& names) {
     const std::string s = quote_identifier(names.schema);
@@ -187,16 +269,18 @@ std::vector<Statement> provision_tenant(const naming::TenantNames& names) {
 
     for (std::string_view ddl : kCatalogDdl) as_owner(expand(ddl, s));
 
-    // The policy checks membership once per statement (an InitPlan), not once per row.
-    const std::string member_check =
-        "((SELECT pg_catalog.pg_has_role(" + quote_literal(names.app_role) + ", 'USAGE')))";
     for (const char* table : kCatalogTables) {
         const std::string t = s + "." + quote_identifier(table);
-        as_owner("CREATE TRIGGER touch_updated_at BEFORE UPDATE ON " + t +
-                 " FOR EACH ROW EXECUTE FUNCTION udm.touch_updated_at()");
         as_owner("ALTER TABLE " + t + " ENABLE ROW LEVEL SECURITY");
-        as_owner("CREATE POLICY tenant_members ON " + t + " USING " + member_check);
+        as_owner(member_policy(names, t));
         as_owner("GRANT SELECT ON " + t + " TO " + app);
+    }
+    for (const char* table : kTouchedTables) {
+        as_owner("CREATE TRIGGER touch_updated_at BEFORE UPDATE ON " + s + "." + quote_identifier(table) +
+                 " FOR EACH ROW EXECUTE FUNCTION udm.touch_updated_at()");
+    }
+    for (const char* view : kCatalogViews) {
+        as_owner("GRANT SELECT ON " + s + "." + quote_identifier(view) + " TO " + app);
     }
     as_owner("COMMENT ON SCHEMA " + s + " IS " + quote_literal("udm tenant " + names.tenant));
     as_owner("GRANT USAGE ON SCHEMA " + s + " TO " + app);

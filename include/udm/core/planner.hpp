@@ -1,0 +1,62 @@
+// The DDL planner: from the current and the desired model of a tenant, the ordered steps
+// that make the database match the desired model: precondition checks, DDL and catalog
+// changes, each step marked breaking or not and described as a change of the schema diff.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "udm/core/model.hpp"
+#include "udm/core/naming.hpp"
+#include "udm/core/tenant_catalog.hpp"
+
+namespace udm::planner {
+
+// A precondition on the data: a query returning one row (count bigint, detail text). A
+// count above zero fails the change with sqlstate and message ("{count}" replaced).
+struct Check {
+    std::string sql;
+    std::vector<std::optional<std::string>> params;
+    std::string sqlstate;
+    std::string message;
+    std::string hint;
+};
+
+// One step of a plan.
+struct Step {
+    std::string action;  // "create class", "add attribute", ...
+    std::string object;  // "product", "product.title", ...
+    bool breaking = false;
+    model::Json change;  // the step's entry in the schema diff; null for bookkeeping steps
+    std::vector<Check> checks;
+    std::vector<std::string> ddl;                // run as the tenant's owner, recorded in history
+    std::vector<catalog::Statement> catalog;     // catalog rows, run as the tenant's owner
+};
+
+// The steps that turn one model into another, in the order they must run.
+struct Plan {
+    std::vector<Step> steps;
+    // True when the models are the same: nothing to run, no new version.
+    bool empty() const { return steps.empty(); }
+    // The schema diff: every step's change, in order.
+    model::Json diff() const;
+    // Every DDL statement, in order.
+    std::vector<std::string> ddl() const;
+};
+
+// Makes a new uuid for an object entering the catalog.
+using IdGenerator = std::function<std::string()>;
+
+// Plans the change from current (read from the catalog, with ids) to desired (from the
+// user). Fills the ids of desired: kept for objects that stay (or are renamed), new for
+// the others. Throws udm::Error for a desired model that is inconsistent or a change
+// that cannot be made (22023, 42704, 42710, 42P07).
+Plan plan(const naming::TenantNames& tenant, const model::Model& current, model::Model& desired,
+          const IdGenerator& new_id);
+
+// The statement defining view "things" of a tenant over the class tables of m.
+std::string things_view(const naming::TenantNames& tenant, const model::Model& m);
+
+}  // namespace udm::planner

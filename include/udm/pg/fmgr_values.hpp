@@ -1,0 +1,40 @@
+// Function arguments in, results out: conversions between Datums and C++ values, each
+// PostgreSQL call guarded.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "udm/pg/spi.hpp"
+
+namespace udm::pg {
+
+// Argument n as a string; NULL is an error (22004) naming the argument.
+std::string text_arg(FunctionCallInfo fcinfo, int n, const char* name);
+// Argument n as a string, or nullopt for NULL.
+std::optional<std::string> optional_text_arg(FunctionCallInfo fcinfo, int n);
+// Argument n (jsonb) as JSON, or fallback for NULL.
+nlohmann::json jsonb_arg(FunctionCallInfo fcinfo, int n, const nlohmann::json& fallback);
+// Argument n (jsonb) as JSON; NULL is an error (22004).
+nlohmann::json required_jsonb_arg(FunctionCallInfo fcinfo, int n, const char* name);
+// Argument n (boolean), or fallback for NULL.
+bool bool_arg(FunctionCallInfo fcinfo, int n, bool fallback);
+// Argument n (uuid) in its text form; NULL is an error (22004).
+std::string uuid_arg(FunctionCallInfo fcinfo, int n, const char* name);
+
+// A text Datum.
+Datum text_datum(const std::string& value);
+// A jsonb Datum.
+Datum jsonb_datum(const nlohmann::json& value);
+
+// A PostgreSQL array literal of texts, for a text[] column given as text.
+std::string text_array_literal(const std::vector<std::string>& items);
+
+// Returns rows from a set-returning function declared with OUT columns; each value is
+// the text form of its column's type (converted with the type's input function).
+Datum return_rows(FunctionCallInfo fcinfo, const std::vector<Row>& rows);
+
+}  // namespace udm::pg

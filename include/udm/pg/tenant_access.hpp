@@ -1,0 +1,28 @@
+// Finding a tenant and checking that the caller may use it.
+#pragma once
+
+#include "udm/core/naming.hpp"
+#include "udm/pg/barrier.hpp"
+
+namespace udm::pg {
+
+// Namespace OID of the tenant's schema when it is a tenant schema (it holds
+// schema_state), else InvalidOid.
+Oid tenant_namespace(const naming::TenantNames& names);
+
+// Throws 42704 unless the tenant exists.
+void require_tenant(const naming::TenantNames& names);
+
+// Throws 42501 unless the calling role has the privileges of the tenant's application
+// role (or is a superuser). The caller is the role outside udm's SECURITY DEFINER
+// functions: the session user or the role it SET ROLE to.
+void authorize(const naming::TenantNames& names);
+
+// The tenant named by argument n of an SQL function, checked: a valid name (22023), an
+// existing tenant (42704), a caller allowed to use it (42501).
+naming::TenantNames tenant_arg(FunctionCallInfo fcinfo, int n);
+
+// OID of the tenant's owner role.
+Oid owner_role(const naming::TenantNames& names);
+
+}  // namespace udm::pg

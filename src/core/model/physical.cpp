@@ -1,0 +1,173 @@
+// Physical names of a model and the comparison behind udm.verify.
+#include "udm/core/physical.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "udm/core/error.hpp"
+#include "udm/core/naming.hpp"
+
+namespace udm::physical {
+
+namespace {
+
+std::string suffixed(std::string_view table, std::string_view column, std::string_view suffix) {
+    return naming::fit_identifier(std::string(table) + "__" + std::string(column) + std::string(suffix));
+}
+
+// The columns every class table has, in table order.
+const Column kSystemColumns[] = {
+    {"id", "uuid", true},
+    {"created_at", "timestamp with time zone", true},
+    {"updated_at", "timestamp with time zone", true},
+    {"created_by", "text", true},
+    {"is_deleted", "boolean", true},
+    {"row_version", "bigint", true},
+};
+
+}  // namespace
+
+std::string table_name(std::string_view class_name) {
+    return naming::fit_identifier("tc_" + std::string(class_name));
+}
+
+std::string column_name(std::string_view attribute_name) { return naming::fit_identifier(attribute_name); }
+
+std::string pkey_name(std::string_view table) { return naming::fit_identifier(std::string(table) + "_pkey"); }
+
+std::string fkey_name(std::string_view table, std::string_view column) {
+    return suffixed(table, column, "_fkey");
+}
+
+std::string index_name(std::string_view table, std::string_view column) {
+    return suffixed(table, column, "_idx");
+}
+
+std::string unique_name(std::string_view table, std::string_view column) {
+    return suffixed(table, column, "_key");
+}
+
+void check_name_collisions(const model::Model& m) {
+    auto collide = [](const std::string& name, const std::string& a, const std::string& b) {
+        throw Error("42P07", "\"" + a + "\" and \"" + b + "\" would share the database name \"" + name + "\"",
+                    "Long names are shortened to 63 bytes with a hash of the whole name; these two collide.",
+                    "Rename one of them.");
+    };
+    std::map<std::string, std::string> columns;  // column name -> attribute
+    for (const auto& [name, a] : m.attributes) {
+        auto [it, fresh] = columns.emplace(column_name(name), name);
+        if (!fresh) collide(it->first, it->second, name);
+    }
+    std::map<std::string, std::string> relations;  // relation name -> what it is for
+    for (const auto& [name, c] : m.classes) {
+        const std::string table = table_name(name);
+        for (const auto& [rel, what] :
+             std::vector<std::pair<std::string, std::string>>{{table, "class " + name}, {pkey_name(table), "class " + name}}) {
+            auto [it, fresh] = relations.emplace(rel, what);
+            if (!fresh) collide(rel, it->second, what);
+        }
+        for (const auto& [aname, as] : c.assignments) {
+            const std::string col = column_name(aname);
+            for (const std::string& rel : {index_name(table, col), unique_name(table, col)}) {
+                auto [it, fresh] = relations.emplace(rel, name + "." + aname);
+                if (!fresh) collide(rel, it->second, name + "." + aname);
+            }
+        }
+    }
+}
+
+std::vector<Table> expected_tables(const model::Model& m) {
+    std::vector<Table> out;
+    for (const auto& [name, c] : m.classes) {
+        Table t;
+        t.name = table_name(name);
+        t.class_name = name;
+        t.row_security = true;
+        t.columns.assign(std::begin(kSystemColumns), std::end(kSystemColumns));
+        t.indexes.push_back(pkey_name(t.name));
+        t.triggers = {"forget_relationships", "touch_updated_at"};
+        for (const auto& [aname, as] : c.assignments) {
+            const auto& attr = m.attributes.at(aname);
+            const std::string col = column_name(aname);
+            t.columns.push_back({col, std::string(model::sql_type(attr.type)), as.required});
+            if (attr.type == model::DataType::kReference) {
+                t.foreign_keys.push_back(fkey_name(t.name, col) + ": " + col + " -> " + table_name(*attr.target));
+            }
+            if (attr.type == model::DataType::kReference || model::wants_index(m, c, as)) {
+                t.indexes.push_back(index_name(t.name, col));
+            }
+            if (model::wants_unique(m, c, as)) t.indexes.push_back(unique_name(t.name, col));
+        }
+        out.push_back(std::move(t));
+    }
+    return out;
+}
+
+namespace {
+
+// Reports the names in one list and not the other, both ways.
+void compare_names(const std::string& object, const std::string& what, std::vector<std::string> expected,
+                   std::vector<std::string> actual, std::vector<Difference>& out) {
+    std::sort(expected.begin(), expected.end());
+    std::sort(actual.begin(), actual.end());
+    std::vector<std::string> missing, extra;
+    std::set_difference(expected.begin(), expected.end(), actual.begin(), actual.end(), std::back_inserter(missing));
+    std::set_difference(actual.begin(), actual.end(), expected.begin(), expected.end(), std::back_inserter(extra));
+    for (const auto& n : missing) out.push_back({object, "missing " + what, n, ""});
+    for (const auto& n : extra) out.push_back({object, "unexpected " + what, "", n});
+}
+
+}  // namespace
+
+std::vector<Difference> compare(const std::vector<Table>& expected, const std::vector<Table>& actual) {
+    std::vector<Difference> out;
+    std::map<std::string, const Table*> have;
+    for (const Table& t : actual) have[t.name] = &t;
+    std::set<std::string> wanted;
+    for (const Table& e : expected) {
+        wanted.insert(e.name);
+        auto it = have.find(e.name);
+        if (it == have.end()) {
+            out.push_back({e.name, "missing table", "table for class " + e.class_name, ""});
+            continue;
+        }
+        const Table& a = *it->second;
+        if (a.class_name != e.class_name) {
+            out.push_back({e.name, "wrong class comment", "udm class " + e.class_name,
+                           a.class_name.empty() ? "" : "udm class " + a.class_name});
+        }
+        std::map<std::string, const Column*> cols;
+        for (const Column& c : a.columns) cols[c.name] = &c;
+        for (const Column& c : e.columns) {
+            const std::string object = e.name + "." + c.name;
+            auto ci = cols.find(c.name);
+            if (ci == cols.end()) {
+                out.push_back({object, "missing column", c.type + (c.not_null ? " not null" : ""), ""});
+                continue;
+            }
+            if (ci->second->type != c.type) out.push_back({object, "wrong type", c.type, ci->second->type});
+            if (ci->second->not_null != c.not_null) {
+                out.push_back({object, "wrong nullability", c.not_null ? "not null" : "null",
+                               ci->second->not_null ? "not null" : "null"});
+            }
+            cols.erase(ci);
+        }
+        for (const auto& [name, c] : cols) out.push_back({e.name + "." + name, "unexpected column", "", c->type});
+        compare_names(e.name, "index", e.indexes, a.indexes, out);
+        compare_names(e.name, "foreign key", e.foreign_keys, a.foreign_keys, out);
+        compare_names(e.name, "trigger", e.triggers, a.triggers, out);
+        if (a.row_security != e.row_security) {
+            out.push_back({e.name, "row-level security", e.row_security ? "enabled" : "disabled",
+                           a.row_security ? "enabled" : "disabled"});
+        }
+    }
+    for (const Table& a : actual) {
+        if (!wanted.count(a.name)) {
+            out.push_back({a.name, "unexpected table", "", a.class_name.empty() ? "no class" : "udm class " + a.class_name});
+        }
+    }
+    return out;
+}
+
+}  // namespace udm::physical

@@ -1,0 +1,285 @@
+// The SQL API of models: udm.create_class ... udm.apply, udm.plan, udm.model,
+// udm.migrations, udm.verify, udm.refresh_summary, udm.class_table.
+//
+// Every function takes the tenant first; tenant_arg checks it exists and that the caller
+// may use it. Changes go through change_model: one transaction, one new schema version.
+#include <string>
+#include <vector>
+
+#include "udm/core/edit.hpp"
+#include "udm/core/error.hpp"
+#include "udm/core/physical.hpp"
+#include "udm/pg/fmgr_values.hpp"
+#include "udm/pg/model_change.hpp"
+#include "udm/pg/tenant_access.hpp"
+
+namespace {
+
+using udm::model::Json;
+using udm::model::Model;
+namespace edit = udm::edit;
+namespace pg = udm::pg;
+
+const Json kNoRules = Json::object();
+
+// Runs edit as a change of the tenant in argument 0 and returns the new schema version.
+Datum change(FunctionCallInfo fcinfo, const std::function<void(Model&)>& edit_fn) {
+    const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
+    pg::ChangeResult r = pg::change_model(
+        names,
+        [&](const Model& current) {
+            Model m = current;
+            edit_fn(m);
+            return m;
+        },
+        false);
+    PG_RETURN_INT64(r.version);
+}
+
+// The model document given to udm.apply or udm.plan, parsed and checked.
+Model desired_model(FunctionCallInfo fcinfo, int n) {
+    return udm::model::parse_model(pg::required_jsonb_arg(fcinfo, n, "model"));
+}
+
+}  // namespace
+
+using pg::optional_text_arg;
+using pg::text_arg;
+
+// udm.create_class(tenant, name, description, validation_rules) returns bigint
+UDM_PG_FUNCTION(udm_create_class) {
+    const std::string name = text_arg(fcinfo, 1, "class name");
+    const auto description = optional_text_arg(fcinfo, 2);
+    const Json rules = pg::jsonb_arg(fcinfo, 3, kNoRules);
+    return change(fcinfo, [&](Model& m) { edit::create_class(m, name, description, rules); });
+}
+
+// udm.rename_class(tenant, name, new_name) returns bigint
+UDM_PG_FUNCTION(udm_rename_class) {
+    const std::string name = text_arg(fcinfo, 1, "class name");
+    const std::string new_name = text_arg(fcinfo, 2, "new class name");
+    return change(fcinfo, [&](Model& m) { edit::rename_class(m, name, new_name); });
+}
+
+// udm.drop_class(tenant, name) returns bigint
+UDM_PG_FUNCTION(udm_drop_class) {
+    const std::string name = text_arg(fcinfo, 1, "class name");
+    return change(fcinfo, [&](Model& m) { edit::drop_class(m, name); });
+}
+
+// udm.create_attribute(tenant, name, data_type, validation_rules, target_class, description) returns bigint
+UDM_PG_FUNCTION(udm_create_attribute) {
+    const std::string name = text_arg(fcinfo, 1, "attribute name");
+    const std::string type = text_arg(fcinfo, 2, "data type");
+    const Json rules = pg::jsonb_arg(fcinfo, 3, kNoRules);
+    const auto target = optional_text_arg(fcinfo, 4);
+    const auto description = optional_text_arg(fcinfo, 5);
+    return change(fcinfo, [&](Model& m) { edit::create_attribute(m, name, type, rules, target, description); });
+}
+
+// udm.alter_attribute(tenant, name, new_name, data_type, target_class, validation_rules, description) returns bigint
+UDM_PG_FUNCTION(udm_alter_attribute) {
+    const std::string name = text_arg(fcinfo, 1, "attribute name");
+    edit::AttributeChange c;
+    c.new_name = optional_text_arg(fcinfo, 2);
+    c.data_type = optional_text_arg(fcinfo, 3);
+    c.target = optional_text_arg(fcinfo, 4);
+    if (!PG_ARGISNULL(5)) c.rules = pg::jsonb_arg(fcinfo, 5, kNoRules);
+    c.description = optional_text_arg(fcinfo, 6);
+    return change(fcinfo, [&](Model& m) { edit::alter_attribute(m, name, c); });
+}
+
+// udm.drop_attribute(tenant, name, force) returns bigint
+UDM_PG_FUNCTION(udm_drop_attribute) {
+    const std::string name = text_arg(fcinfo, 1, "attribute name");
+    const bool force = pg::bool_arg(fcinfo, 2, false);
+    return change(fcinfo, [&](Model& m) { edit::drop_attribute(m, name, force); });
+}
+
+// udm.assign_attribute(tenant, class, attribute, is_required, assignment_rules) returns bigint
+UDM_PG_FUNCTION(udm_assign_attribute) {
+    const std::string cls = text_arg(fcinfo, 1, "class name");
+    const std::string attr = text_arg(fcinfo, 2, "attribute name");
+    const bool required = pg::bool_arg(fcinfo, 3, false);
+    const Json rules = pg::jsonb_arg(fcinfo, 4, kNoRules);
+    return change(fcinfo, [&](Model& m) { edit::assign_attribute(m, cls, attr, required, rules); });
+}
+
+// udm.unassign_attribute(tenant, class, attribute) returns bigint
+UDM_PG_FUNCTION(udm_unassign_attribute) {
+    const std::string cls = text_arg(fcinfo, 1, "class name");
+    const std::string attr = text_arg(fcinfo, 2, "attribute name");
+    return change(fcinfo, [&](Model& m) { edit::unassign_attribute(m, cls, attr); });
+}
+
+// udm.create_relationship_type(tenant, name, inverse_name, description) returns bigint
+UDM_PG_FUNCTION(udm_create_relationship_type) {
+    const std::string name = text_arg(fcinfo, 1, "relationship type name");
+    const auto inverse = optional_text_arg(fcinfo, 2);
+    const auto description = optional_text_arg(fcinfo, 3);
+    return change(fcinfo, [&](Model& m) { edit::create_relationship_type(m, name, inverse, description); });
+}
+
+// udm.drop_relationship_type(tenant, name) returns bigint
+UDM_PG_FUNCTION(udm_drop_relationship_type) {
+    const std::string name = text_arg(fcinfo, 1, "relationship type name");
+    return change(fcinfo, [&](Model& m) { edit::drop_relationship_type(m, name); });
+}
+
+// udm.allow_relationship(tenant, from_class, to_class, type, cardinality, bidirectional) returns bigint
+UDM_PG_FUNCTION(udm_allow_relationship) {
+    const std::string from = text_arg(fcinfo, 1, "from class");
+    const std::string to = text_arg(fcinfo, 2, "to class");
+    const std::string type = text_arg(fcinfo, 3, "relationship type");
+    const Json cardinality = pg::jsonb_arg(fcinfo, 4, kNoRules);
+    const bool bidirectional = pg::bool_arg(fcinfo, 5, false);
+    return change(fcinfo, [&](Model& m) { edit::allow_relationship(m, from, to, type, cardinality, bidirectional); });
+}
+
+// udm.disallow_relationship(tenant, from_class, to_class, type) returns bigint
+UDM_PG_FUNCTION(udm_disallow_relationship) {
+    const std::string from = text_arg(fcinfo, 1, "from class");
+    const std::string to = text_arg(fcinfo, 2, "to class");
+    const std::string type = text_arg(fcinfo, 3, "relationship type");
+    return change(fcinfo, [&](Model& m) { edit::disallow_relationship(m, from, to, type); });
+}
+
+// udm.apply(tenant, model) returns bigint: makes the tenant's model the given one.
+UDM_PG_FUNCTION(udm_apply) {
+    const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
+    const Model desired = desired_model(fcinfo, 1);
+    pg::ChangeResult r = pg::change_model(names, [&](const Model&) { return desired; }, false);
+    PG_RETURN_INT64(r.version);
+}
+
+// udm.plan(tenant, model) returns setof (step, action, object, breaking, statements):
+// what udm.apply would do, changing nothing.
+UDM_PG_FUNCTION(udm_plan) {
+    const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
+    const Model desired = desired_model(fcinfo, 1);
+    pg::ChangeResult r = pg::change_model(names, [&](const Model&) { return desired; }, true);
+    std::vector<pg::Row> rows;
+    int n = 0;
+    for (const udm::planner::Step& step : r.plan.steps) {
+        rows.push_back({std::to_string(++n), step.action, step.object, step.breaking ? "true" : "false",
+                        pg::text_array_literal(step.ddl)});
+    }
+    return pg::return_rows(fcinfo, rows);
+}
+
+// udm.model(tenant) returns jsonb: the current model, in the format of udm.apply.
+UDM_PG_FUNCTION(udm_model) {
+    const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
+    pg::Spi spi(/*read_only=*/true);
+    const Model m = pg::load_model(spi, names);
+    spi.finish();
+    return pg::jsonb_datum(udm::model::to_json(m));
+}
+
+// udm.migrations(tenant) returns setof (version, previous_version, actor, created_at, diff, ddl)
+UDM_PG_FUNCTION(udm_migrations) {
+    const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
+    pg::Spi spi(/*read_only=*/true);
+    std::vector<pg::Row> rows =
+        spi.query("SELECT version, previous_version, actor, created_at, diff, ddl FROM " +
+                  udm::naming::qualified(names.schema, "schema_versions") + " ORDER BY version");
+    spi.finish();
+    return pg::return_rows(fcinfo, rows);
+}
+
+namespace {
+
+// The class tables of a tenant as they are, read from pg_catalog.
+std::vector<udm::physical::Table> actual_tables(pg::Spi& spi, const udm::naming::TenantNames& names) {
+    std::vector<pg::Row> rows = spi.query(
+        "SELECT c.relname, pg_catalog.obj_description(c.oid, 'pg_class'), c.relrowsecurity,"
+        " (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(a.attname,"
+        "   pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull))"
+        "  FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),"
+        " (SELECT pg_catalog.jsonb_agg(i.relname) FROM pg_catalog.pg_index x"
+        "  JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = c.oid),"
+        " (SELECT pg_catalog.jsonb_agg(con.conname || ': ' || a.attname || ' -> ' || r.relname)"
+        "  FROM pg_catalog.pg_constraint con"
+        "  JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = con.conkey[1]"
+        "  JOIN pg_catalog.pg_class r ON r.oid = con.confrelid WHERE con.conrelid = c.oid AND con.contype = 'f'),"
+        " (SELECT pg_catalog.jsonb_agg(t.tgname) FROM pg_catalog.pg_trigger t"
+        "  WHERE t.tgrelid = c.oid AND NOT t.tgisinternal)"
+        " FROM pg_catalog.pg_class c"
+        " WHERE c.relnamespace = $1::regnamespace AND c.relkind IN ('r', 'p') AND c.relname LIKE 'tc\\_%'",
+        {udm::naming::quote_identifier(names.schema)});
+    std::vector<udm::physical::Table> out;
+    auto strings = [](const pg::Cell& cell) {
+        std::vector<std::string> v;
+        if (cell) {
+            for (const auto& item : Json::parse(*cell)) v.push_back(item.get<std::string>());
+        }
+        return v;
+    };
+    for (const pg::Row& row : rows) {
+        udm::physical::Table t;
+        t.name = *row[0];
+        const std::string prefix = "udm class ";
+        if (row[1] && row[1]->compare(0, prefix.size(), prefix) == 0) t.class_name = row[1]->substr(prefix.size());
+        t.row_security = row[2] && *row[2] == "t";
+        if (row[3]) {
+            for (const auto& col : Json::parse(*row[3])) {
+                t.columns.push_back({col[0].get<std::string>(), col[1].get<std::string>(), col[2].get<bool>()});
+            }
+        }
+        t.indexes = strings(row[4]);
+        t.foreign_keys = strings(row[5]);
+        t.triggers = strings(row[6]);
+        out.push_back(std::move(t));
+    }
+    return out;
+}
+
+}  // namespace
+
+// udm.verify(tenant) returns setof (object, problem, expected, actual): every difference
+// between the catalog and the class tables; none when they agree.
+UDM_PG_FUNCTION(udm_verify) {
+    const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
+    pg::Spi spi(/*read_only=*/true);
+    const Model m = pg::load_model(spi, names);
+    const auto differences = udm::physical::compare(udm::physical::expected_tables(m), actual_tables(spi, names));
+    spi.finish();
+    std::vector<pg::Row> rows;
+    for (const auto& d : differences) {
+        rows.push_back({d.object, d.problem, d.expected.empty() ? pg::Cell() : pg::Cell(d.expected),
+                        d.actual.empty() ? pg::Cell() : pg::Cell(d.actual)});
+    }
+    return pg::return_rows(fcinfo, rows);
+}
+
+// udm.refresh_summary(tenant): refreshes the materialized thing_class_summary.
+UDM_PG_FUNCTION(udm_refresh_summary) {
+    const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
+    pg::Spi spi;
+    {
+        pg::ScopedUser as_owner(pg::owner_role(names));
+        spi.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY " +
+                    udm::naming::qualified(names.schema, "thing_class_summary"));
+    }
+    spi.finish();
+    PG_RETURN_VOID();
+}
+
+// udm.class_table(tenant, class) returns regclass: the table of a class.
+UDM_PG_FUNCTION(udm_class_table) {
+    const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
+    const std::string cls = text_arg(fcinfo, 1, "class name");
+    udm::naming::check_model_name(udm::naming::NameKind::kClass, cls);
+    pg::Spi spi(/*read_only=*/true);
+    pg::Cell found = spi.query_value(
+        "SELECT 1 FROM " + udm::naming::qualified(names.schema, "thing_classes") + " WHERE name = $1", {cls});
+    spi.finish();
+    if (!found) throw udm::Error(udm::sqlstate::kUndefinedObject, "class \"" + cls + "\" does not exist");
+    const std::string table = udm::physical::table_name(cls);
+    Oid rel = pg::guard([&] { return get_relname_relid(table.c_str(), pg::tenant_namespace(names)); });
+    if (!OidIsValid(rel)) {
+        throw udm::Error(udm::sqlstate::kUndefinedObject, "the table of class \"" + cls + "\" is missing",
+                         {}, "udm.verify(tenant) lists what differs from the catalog.");
+    }
+    PG_RETURN_OID(rel);
+}

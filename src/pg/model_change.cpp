@@ -1,0 +1,135 @@
+// One model change: lock, load, plan, check, run DDL and catalog changes, record history.
+#include "udm/pg/model_change.hpp"
+
+#include <string>
+#include <vector>
+
+#include "udm/core/error.hpp"
+#include "udm/core/physical.hpp"
+#include "udm/pg/fmgr_values.hpp"
+#include "udm/pg/tenant_access.hpp"
+
+namespace udm::pg {
+
+int ddl_lock_timeout_ms = 5000;
+
+namespace {
+
+using naming::qualified;
+
+// The catalog as one model document (the format of udm.apply, with ids).
+std::string model_query(const std::string& s) {
+    return "SELECT pg_catalog.jsonb_build_object("
+           "'attributes', COALESCE((SELECT pg_catalog.jsonb_object_agg(a.name, pg_catalog.jsonb_build_object("
+           "'id', a.id, 'type', a.data_type, 'description', a.description, 'rules', a.validation_rules,"
+           " 'target', t.name)) FROM " + s + ".attributes a LEFT JOIN " + s +
+           ".thing_classes t ON t.id = a.target_class_id), '{}'::jsonb),"
+           "'classes', COALESCE((SELECT pg_catalog.jsonb_object_agg(c.name, pg_catalog.jsonb_build_object("
+           "'id', c.id, 'description', c.description, 'rules', c.validation_rules, 'attributes',"
+           " COALESCE((SELECT pg_catalog.jsonb_object_agg(a.name, pg_catalog.jsonb_build_object("
+           "'required', aa.is_required, 'rules', aa.assignment_rules)) FROM " + s + ".attribute_assignments aa JOIN " +
+           s + ".attributes a ON a.id = aa.attribute_id WHERE aa.thing_class_id = c.id), '{}'::jsonb)))"
+           " FROM " + s + ".thing_classes c), '{}'::jsonb),"
+           "'relationship_types', COALESCE((SELECT pg_catalog.jsonb_object_agg(r.name, pg_catalog.jsonb_build_object("
+           "'id', r.id, 'inverse', r.inverse_name, 'description', r.description)) FROM " + s +
+           ".relationship_types r), '{}'::jsonb),"
+           "'relationships', COALESCE((SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object("
+           "'id', x.id, 'from', f.name, 'to', t.name, 'type', r.name, 'cardinality', x.cardinality_rules,"
+           " 'bidirectional', x.is_bidirectional)) FROM " + s + ".thing_class_relationships x"
+           " JOIN " + s + ".thing_classes f ON f.id = x.from_thing_class_id"
+           " JOIN " + s + ".thing_classes t ON t.id = x.to_thing_class_id"
+           " JOIN " + s + ".relationship_types r ON r.id = x.relationship_type_id), '[]'::jsonb))::text";
+}
+
+// Sets lock_timeout for the length of a model change, the way a function's SET clause
+// does. restore() on success; after an error the (sub)transaction abort restores it.
+class LockTimeout {
+public:
+    explicit LockTimeout(int ms) {
+        const std::string value = std::to_string(ms);
+        nest_level_ = guard([&] {
+            int level = NewGUCNestLevel();
+            set_config_option("lock_timeout", value.c_str(), PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true,
+                              0, false);
+            return level;
+        });
+    }
+    void restore() {
+        guard([&] { AtEOXact_GUC(true, nest_level_); });
+    }
+
+private:
+    int nest_level_;
+};
+
+// Runs fn; a lock timeout inside becomes an error that says what udm was doing.
+template <typename Fn>
+void translating_lock_timeout(const naming::TenantNames& names, Fn&& fn) {
+    try {
+        fn();
+    } catch (const PgError& e) {
+        if (e.data()->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE) throw;
+        throw Error("55P03",
+                    "could not change the model of tenant \"" + names.tenant + "\": a lock was not granted within " +
+                        std::to_string(ddl_lock_timeout_ms) + " ms",
+                    "Another transaction is using a table this change alters, or changing the same model.",
+                    "Retry when it has finished, or raise udm.ddl_lock_timeout.");
+    }
+}
+
+// Runs a check of the plan; throws its error when rows fail it.
+void run_check(Spi& spi, const planner::Check& check) {
+    std::vector<Row> rows = spi.query(check.sql, check.params);
+    if (rows.empty() || !rows[0][0] || *rows[0][0] == "0") return;
+    std::string message = check.message;
+    if (auto at = message.find("{count}"); at != std::string::npos) message.replace(at, 7, *rows[0][0]);
+    std::string detail;
+    if (rows[0].size() > 1 && rows[0][1]) detail = "Some of them: " + *rows[0][1] + ".";
+    throw Error(check.sqlstate, message, detail, check.hint);
+}
+
+}  // namespace
+
+model::Model load_model(Spi& spi, const naming::TenantNames& names) {
+    Cell doc = spi.query_value(model_query(naming::quote_identifier(names.schema)));
+    model::Json json = model::Json::parse(doc ? *doc : "{}", nullptr, false);
+    if (json.is_discarded()) throw Error(sqlstate::kInternalError, "could not read the model of tenant " + names.tenant);
+    return model::parse_model(json, model::Source::kCatalog);
+}
+
+ChangeResult change_model(const naming::TenantNames& names, const Edit& edit, bool dry_run) {
+    const std::string s = naming::quote_identifier(names.schema);
+    ChangeResult result;
+    Spi spi;
+    LockTimeout timeout(ddl_lock_timeout_ms);
+    translating_lock_timeout(names, [&] {
+        // One model change per tenant at a time: the schema_state row is the tenant's lock.
+        Cell version = spi.query_value("SELECT version FROM " + s + ".schema_state" + (dry_run ? "" : " FOR UPDATE"));
+        result.version = version ? std::stoll(*version) : 0;
+        const model::Model current = load_model(spi, names);
+        model::Model desired = edit(current);
+        result.plan = planner::plan(names, current, desired, [&spi] {
+            return *spi.query_value("SELECT pg_catalog.gen_random_uuid()::text");
+        });
+        if (dry_run || result.plan.empty()) return;
+
+        ScopedUser as_owner(owner_role(names));
+        for (const planner::Step& step : result.plan.steps) {
+            for (const planner::Check& check : step.checks) run_check(spi, check);
+            for (const std::string& ddl : step.ddl) spi.execute(ddl);
+            for (const catalog::Statement& st : step.catalog) spi.execute(st.sql, st.params);
+        }
+        Cell next = spi.query_value("UPDATE " + s + ".schema_state SET version = version + 1 RETURNING version");
+        result.version = std::stoll(*next);
+        spi.execute("INSERT INTO " + s +
+                        ".schema_versions (version, previous_version, diff, ddl, model)"
+                        " VALUES ($1::bigint, $1::bigint - 1, $2::jsonb, $3::text[], $4::jsonb)",
+                    {*next, result.plan.diff().dump(), text_array_literal(result.plan.ddl()),
+                     model::to_json(desired).dump()});
+    });
+    timeout.restore();
+    spi.finish();
+    return result;
+}
+
+}  // namespace udm::pg
