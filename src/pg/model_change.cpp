@@ -1,6 +1,7 @@
 // One model change: lock, load, plan, check, run DDL and catalog changes, record history.
 #include "udm/pg/model_change.hpp"
 
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -81,10 +82,16 @@ void translating_lock_timeout(const naming::TenantNames& names, Fn&& fn) {
 void run_check(Spi& spi, const planner::Check& check) {
     std::vector<Row> rows = spi.query(check.sql, check.params);
     if (rows.empty() || !rows[0][0] || *rows[0][0] == "0") return;
+    const std::string& count = *rows[0][0];
     std::string message = check.message;
-    if (auto at = message.find("{count}"); at != std::string::npos) message.replace(at, 7, *rows[0][0]);
+    for (auto [token, value] : {std::pair<const char*, std::string>{"{count}", count},
+                                {"{s}", count == "1" ? "" : "s"}}) {
+        for (auto at = message.find(token); at != std::string::npos; at = message.find(token)) {
+            message.replace(at, std::strlen(token), value);
+        }
+    }
     std::string detail;
-    if (rows[0].size() > 1 && rows[0][1]) detail = "Some of them: " + *rows[0][1] + ".";
+    if (rows[0].size() > 1 && rows[0][1]) detail = "For example the rows with ids " + *rows[0][1] + ".";
     throw Error(check.sqlstate, message, detail, check.hint);
 }
 
@@ -113,9 +120,11 @@ ChangeResult change_model(const naming::TenantNames& names, const Edit& edit, bo
         });
         if (dry_run || result.plan.empty()) return;
 
-        ScopedUser as_owner(owner_role(names));
+        const Oid owner = owner_role(names);
         for (const planner::Step& step : result.plan.steps) {
+            // Checks read data as udm; what changes the schema runs as the tenant's owner.
             for (const planner::Check& check : step.checks) run_check(spi, check);
+            ScopedUser as_owner(owner);
             for (const std::string& ddl : step.ddl) spi.execute(ddl);
             for (const catalog::Statement& st : step.catalog) spi.execute(st.sql, st.params);
         }

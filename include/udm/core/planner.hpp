@@ -15,7 +15,8 @@
 namespace udm::planner {
 
 // A precondition on the data: a query returning one row (count bigint, detail text). A
-// count above zero fails the change with sqlstate and message ("{count}" replaced).
+// count above zero fails the change with sqlstate and message, in which "{count}" becomes
+// the count and "{s}" the plural ending ("" for one).
 struct Check {
     std::string sql;
     std::vector<std::optional<std::string>> params;

@@ -424,8 +424,8 @@ private:
         }
         check.sqlstate = "22000";
         check.message = "cannot change attribute \"" + attr + "\" of class \"" + cls + "\" to " +
-                        std::string(model::type_name(to)) + ": {count} rows would not convert";
-        check.hint = "Fix or clear those values first; the detail lists some of their ids.";
+                        std::string(model::type_name(to)) + ": {count} row{s} would not convert";
+        check.hint = "Fix or clear those values first.";
         return check;
     }
 
@@ -439,8 +439,8 @@ private:
                     ")) bad";
         check.sqlstate = "23503";
         check.message = "cannot point attribute \"" + attr + "\" of class \"" + cls + "\" at class \"" + target +
-                        "\": {count} rows refer to things that are not in it";
-        check.hint = "Clear those values first; the detail lists some of their ids.";
+                        "\": {count} row{s} would point at nothing";
+        check.hint = "Clear those values first.";
         return check;
     }
 
@@ -576,7 +576,7 @@ private:
                     " WHERE NOT is_deleted AND " + qcol(attr) + " IS NOT NULL GROUP BY 1 HAVING pg_catalog.count(*) > 1) d";
         check.sqlstate = "23505";
         check.message = "cannot make attribute \"" + attr + "\" of class \"" + cls +
-                        "\" unique: {count} values occur more than once";
+                        "\" unique: {count} duplicated value{s}";
         check.hint = "Remove the duplicates first.";
         return check;
     }
@@ -587,9 +587,9 @@ private:
         check.sql = "SELECT pg_catalog.count(*), NULL::text FROM " + qtable(cls) +
                     (new_column ? "" : " WHERE " + qcol(attr) + " IS NULL");
         check.message = new_column ? "cannot add required attribute \"" + attr + "\" to class \"" + cls +
-                                         "\": {count} existing rows would have no value"
+                                         "\": the class holds {count} row{s}"
                                    : "cannot make attribute \"" + attr + "\" of class \"" + cls +
-                                         "\" required: {count} rows have no value";
+                                         "\" required: {count} row{s} without a value";
         check.hint = new_column ? "Add it as optional, fill it in, then make it required."
                                 : "Fill in those values first.";
         return check;
@@ -714,7 +714,7 @@ private:
         check.sqlstate = "23514";
         check.message = "cannot limit relationship \"" + r.type + "\" from \"" + r.from + "\" to \"" + r.to +
                         "\" to " + std::to_string(max) + (per_source ? " targets" : " sources") +
-                        " per thing: {count} things have more";
+                        " per thing: {count} thing{s} would have more";
         check.hint = "Remove the extra relationships first (udm.unrelate).";
         return check;
     }
