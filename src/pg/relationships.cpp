@@ -39,7 +39,8 @@ Thing find_thing(pg::Spi& spi, const std::string& s, const std::string& id, cons
 // The rule allowing a relationship: its cardinality and whether it is stored reversed.
 struct Allowed {
     udm::model::Cardinality cardinality;
-    bool reversed = false;
+    bool reversed = false;       // stored from to_id to from_id
+    bool bidirectional = false;  // (a, b) and (b, a) are the same relationship
 };
 
 }  // namespace
@@ -62,7 +63,8 @@ UDM_PG_FUNCTION(udm_relate) {
     // Allowed as given, or reversed when the allowed relationship is bidirectional; a
     // bidirectional relationship is stored once, in the direction it was allowed.
     std::vector<pg::Row> rules = spi.query(
-        "SELECT cardinality_rules::text, NOT (from_thing_class_id = $2::uuid AND to_thing_class_id = $3::uuid)"
+        "SELECT cardinality_rules::text, NOT (from_thing_class_id = $2::uuid AND to_thing_class_id = $3::uuid),"
+        " is_bidirectional"
         " FROM " + s + ".thing_class_relationships WHERE relationship_type_id = $1::uuid"
         " AND ((from_thing_class_id = $2::uuid AND to_thing_class_id = $3::uuid)"
         "   OR (is_bidirectional AND from_thing_class_id = $3::uuid AND to_thing_class_id = $2::uuid))"
@@ -77,6 +79,7 @@ UDM_PG_FUNCTION(udm_relate) {
     Allowed allowed;
     allowed.cardinality = udm::model::parse_cardinality(udm::model::Json::parse(*rules[0][0]), "cardinality");
     allowed.reversed = *rules[0][1] == "t";
+    allowed.bidirectional = *rules[0][2] == "t";
     if (allowed.reversed) {
         std::swap(from_id, to_id);
         std::swap(from, to);
@@ -88,8 +91,9 @@ UDM_PG_FUNCTION(udm_relate) {
                 {from_id, to_id});
     const std::string table = s + ".relationships";
     if (spi.query_value("SELECT 1 FROM " + table +
-                            " WHERE relationship_type_id = $1::uuid AND from_id = $2::uuid AND to_id = $3::uuid",
-                        {*type_id, from_id, to_id})) {
+                            " WHERE relationship_type_id = $1::uuid AND ((from_id = $2::uuid AND to_id = $3::uuid)"
+                            " OR ($4::boolean AND from_id = $3::uuid AND to_id = $2::uuid))",
+                        {*type_id, from_id, to_id, allowed.bidirectional ? "true" : "false"})) {
         spi.finish();
         PG_RETURN_BOOL(false);
     }

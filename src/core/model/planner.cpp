@@ -713,8 +713,8 @@ private:
                         std::to_string(max)};
         check.sqlstate = "23514";
         check.message = "cannot limit relationship \"" + r.type + "\" from \"" + r.from + "\" to \"" + r.to +
-                        "\" to " + std::to_string(max) + (per_source ? " targets" : " sources") +
-                        " per thing: {count} thing{s} would have more";
+                        "\" to at most " + std::to_string(max) + (per_source ? " target" : " source") +
+                        (max == 1 ? "" : "s") + " per thing: {count} thing{s} would have more";
         check.hint = "Remove the extra relationships first (udm.unrelate).";
         return check;
     }
