@@ -32,7 +32,10 @@ VALUES ('anvil', 'A-1', 20, 3, '00000000-0000-0000-0000-0000000000c1');
 
 -- A plan of a real change: the steps in order, breaking ones marked, and their SQL.
 \set changed '{"attributes": {"title": {"type": "text", "renamed_from": "name"}, "sku": {"type": "text", "rules": {"unique": true}}, "price": {"type": "integer"}, "stock": {"type": "integer"}, "maker": {"type": "reference", "target": "firm"}, "weight": {"type": "number"}}, "classes": {"firm": {"renamed_from": "company", "attributes": {"title": {"required": true}}}, "item": {"renamed_from": "product", "attributes": {"title": {"required": true}, "sku": {}, "price": {}, "stock": {"required": true}, "maker": {}, "weight": {}}}}, "relationship_types": {}, "relationships": []}'
-SELECT step, action, object, breaking, array_to_string(statements, E';\n') AS sql FROM udm.plan('decl', :'changed');
+-- (class ids in the view's SQL vary from run to run)
+SELECT step, action, object, breaking,
+       regexp_replace(array_to_string(statements, E';\n'), '''[0-9a-f-]{36}''', '''<id>''', 'g') AS sql
+FROM udm.plan('decl', :'changed');
 SELECT udm.apply('decl', :'changed') AS version;
 -- Renames kept the data; the dropped attributes took their columns with them.
 SELECT title, sku, price, stock, maker IS NOT NULL AS has_maker FROM tenant_decl.tc_item;
