@@ -265,21 +265,15 @@ UDM_PG_FUNCTION(udm_refresh_summary) {
     PG_RETURN_VOID();
 }
 
-// udm.class_table(tenant, class) returns regclass: the table of a class.
+// udm.class_table(tenant, class) returns regclass: the table of a class. Looked up in the
+// system caches, not by a query: the planner may call this STABLE function while planning,
+// with a snapshot older than the change that created the class.
 UDM_PG_FUNCTION(udm_class_table) {
     const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
     const std::string cls = text_arg(fcinfo, 1, "class name");
     udm::naming::check_model_name(udm::naming::NameKind::kClass, cls);
-    pg::Spi spi(/*read_only=*/true);
-    pg::Cell found = spi.query_value(
-        "SELECT 1 FROM " + udm::naming::qualified(names.schema, "thing_classes") + " WHERE name = $1", {cls});
-    spi.finish();
-    if (!found) throw udm::Error(udm::sqlstate::kUndefinedObject, "class \"" + cls + "\" does not exist");
     const std::string table = udm::physical::table_name(cls);
     Oid rel = pg::guard([&] { return get_relname_relid(table.c_str(), pg::tenant_namespace(names)); });
-    if (!OidIsValid(rel)) {
-        throw udm::Error(udm::sqlstate::kUndefinedObject, "the table of class \"" + cls + "\" is missing",
-                         {}, "udm.verify(tenant) lists what differs from the catalog.");
-    }
+    if (!OidIsValid(rel)) throw udm::Error(udm::sqlstate::kUndefinedObject, "class \"" + cls + "\" does not exist");
     PG_RETURN_OID(rel);
 }

@@ -90,7 +90,9 @@ UDM_PG_FUNCTION(udm_relate) {
                 " FROM pg_catalog.unnest(ARRAY[$1, $2]) AS x ORDER BY x",
                 {from_id, to_id});
     const std::string table = s + ".relationships";
-    if (spi.query_value("SELECT 1 FROM " + table +
+    // Counted with a fresh snapshot: a REPEATABLE READ transaction must see what the
+    // sessions it just waited for committed, or two of them could both pass the limits.
+    if (spi.query_value_latest("SELECT 1 FROM " + table +
                             " WHERE relationship_type_id = $1::uuid AND ((from_id = $2::uuid AND to_id = $3::uuid)"
                             " OR ($4::boolean AND from_id = $3::uuid AND to_id = $2::uuid))",
                         {*type_id, from_id, to_id, allowed.bidirectional ? "true" : "false"})) {
@@ -101,7 +103,7 @@ UDM_PG_FUNCTION(udm_relate) {
                          const std::string& other_class_col, const std::string& other_class_id,
                          const std::string& what) {
         if (!max) return;
-        pg::Cell n = spi.query_value("SELECT pg_catalog.count(*) FROM " + table +
+        pg::Cell n = spi.query_value_latest("SELECT pg_catalog.count(*) FROM " + table +
                                          " WHERE relationship_type_id = $1::uuid AND " + side + " = $2::uuid AND " +
                                          other_class_col + " = $3::uuid",
                                      {*type_id, id, other_class_id});

@@ -67,6 +67,27 @@ Cell Spi::query_value(const std::string& sql, const std::vector<Cell>& params) {
     return rows.front().front();
 }
 
+Cell Spi::query_value_latest(const std::string& sql, const std::vector<Cell>& params) {
+    const int nargs = static_cast<int>(params.size());
+    int rc = guard([&] {
+        Oid* types = static_cast<Oid*>(palloc(sizeof(Oid) * (nargs + 1)));
+        Datum* values = static_cast<Datum*>(palloc(sizeof(Datum) * (nargs + 1)));
+        char* nulls = static_cast<char*>(palloc(nargs + 1));
+        for (int i = 0; i < nargs; ++i) {
+            types[i] = TEXTOID;
+            nulls[i] = params[i] ? ' ' : 'n';
+            values[i] = params[i] ? CStringGetTextDatum(params[i]->c_str()) : (Datum)0;
+        }
+        SPIPlanPtr plan = SPI_prepare(sql.c_str(), nargs, types);
+        if (plan == nullptr) return SPI_result;
+        return SPI_execute_snapshot(plan, values, nulls, GetLatestSnapshot(), InvalidSnapshot, true, false, 1);
+    });
+    check_spi(rc, "SPI_execute_snapshot");
+    if (SPI_processed == 0 || SPI_tuptable == nullptr) return std::nullopt;
+    char* value = guard([&] { return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1); });
+    return value == nullptr ? Cell() : Cell(value);
+}
+
 void Spi::finish() {
     if (!connected_) return;
     check_spi(guard([] { return SPI_finish(); }), "SPI_finish");

@@ -28,6 +28,10 @@ public:
     std::uint64_t execute(const std::string& sql, const std::vector<Cell>& params = {});
     // Runs a query; returns every row, every column as text.
     std::vector<Row> query(const std::string& sql, const std::vector<Cell>& params = {});
+    // Like query_value, but reads with a fresh snapshot even in a REPEATABLE READ or
+    // SERIALIZABLE transaction, so that rows committed since the transaction's snapshot
+    // count (what foreign-key checks do). For checks made after taking a lock.
+    Cell query_value_latest(const std::string& sql, const std::vector<Cell>& params = {});
     // First column of the first row; nullopt when there is no row or the value is NULL.
     Cell query_value(const std::string& sql, const std::vector<Cell>& params = {});
     // Disconnects from SPI.

@@ -55,8 +55,8 @@ public:
     Plan run() {
         model::check_references(want_);
         physical::check_name_collisions(want_);
-        match_classes();
-        match_attributes();
+        match(cur_.classes, want_.classes, "class", class_new_name_, class_old_name_);
+        match(cur_.attributes, want_.attributes, "attribute", attr_new_name_, attr_old_name_);
         assign_ids();
         rename_classes();
         rename_attributes();
@@ -118,51 +118,31 @@ private:
 
     // --- matching current and desired objects ----------------------------------------------
 
-    void match_classes() {
-        for (const auto& [name, c] : want_.classes) {
-            std::string from = c.renamed_from && *c.renamed_from != name ? *c.renamed_from : name;
+    // Pairs each desired object with the current one it continues (same name, or the
+    // name in renamed_from), filling new_name (current -> desired) and old_name (desired
+    // -> current). Works for classes and attributes alike.
+    template <typename Map>
+    static void match(const Map& current, const Map& desired, const char* what,
+                      std::map<std::string, std::string>& new_name, std::map<std::string, std::string>& old_name) {
+        for (const auto& [name, obj] : desired) {
+            const std::string from = obj.renamed_from && *obj.renamed_from != name ? *obj.renamed_from : name;
             if (from != name) {
-                if (!cur_.classes.count(from)) {
-                    throw Error(sqlstate::kUndefinedObject, "cannot rename class \"" + from + "\" to \"" + name +
-                                                                "\": class \"" + from + "\" does not exist");
+                const std::string rename = std::string("cannot rename ") + what + " \"" + from + "\" to \"" + name + "\": ";
+                if (!current.count(from)) {
+                    throw Error(sqlstate::kUndefinedObject, rename + what + " \"" + from + "\" does not exist");
                 }
-                if (cur_.classes.count(name)) {
-                    throw Error(sqlstate::kDuplicateObject, "cannot rename class \"" + from + "\" to \"" + name +
-                                                                "\": class \"" + name + "\" already exists");
+                if (current.count(name)) {
+                    throw Error(sqlstate::kDuplicateObject, rename + what + " \"" + name + "\" already exists");
                 }
-                if (want_.classes.count(from)) {
-                    throw Error(sqlstate::kInvalidParameterValue,
-                                "invalid model: class \"" + from + "\" is both kept and renamed to \"" + name + "\"");
-                }
-            } else if (!cur_.classes.count(name)) {
-                continue;  // a new class
-            }
-            class_new_name_[from] = name;
-            class_old_name_[name] = from;
-        }
-    }
-
-    void match_attributes() {
-        for (const auto& [name, a] : want_.attributes) {
-            std::string from = a.renamed_from && *a.renamed_from != name ? *a.renamed_from : name;
-            if (from != name) {
-                if (!cur_.attributes.count(from)) {
-                    throw Error(sqlstate::kUndefinedObject, "cannot rename attribute \"" + from + "\" to \"" + name +
-                                                                "\": attribute \"" + from + "\" does not exist");
-                }
-                if (cur_.attributes.count(name)) {
-                    throw Error(sqlstate::kDuplicateObject, "cannot rename attribute \"" + from + "\" to \"" + name +
-                                                                "\": attribute \"" + name + "\" already exists");
-                }
-                if (want_.attributes.count(from)) {
-                    throw Error(sqlstate::kInvalidParameterValue, "invalid model: attribute \"" + from +
+                if (desired.count(from)) {
+                    throw Error(sqlstate::kInvalidParameterValue, std::string("invalid model: ") + what + " \"" + from +
                                                                       "\" is both kept and renamed to \"" + name + "\"");
                 }
-            } else if (!cur_.attributes.count(name)) {
-                continue;
+            } else if (!current.count(name)) {
+                continue;  // a new object
             }
-            attr_new_name_[from] = name;
-            attr_old_name_[name] = from;
+            new_name[from] = name;
+            old_name[name] = from;
         }
     }
 
