@@ -95,6 +95,24 @@ void run_check(Spi& spi, const planner::Check& check) {
     throw Error(check.sqlstate, message, detail, check.hint);
 }
 
+// A random (version 4) uuid for a new catalog row, as gen_random_uuid() makes them.
+std::string new_uuid() {
+    unsigned char b[16];
+    const bool ok = guard([&] { return pg_strong_random(b, sizeof b); });
+    if (!ok) throw Error(sqlstate::kInternalError, "could not generate random values");
+    b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x40);
+    b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(36);
+    for (int i = 0; i < 16; ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+        out += kHex[b[i] >> 4];
+        out += kHex[b[i] & 0x0F];
+    }
+    return out;
+}
+
 }  // namespace
 
 model::Model load_model(Spi& spi, const naming::TenantNames& names) {
@@ -115,9 +133,7 @@ ChangeResult change_model(const naming::TenantNames& names, const Edit& edit, bo
         result.version = version ? std::stoll(*version) : 0;
         const model::Model current = load_model(spi, names);
         model::Model desired = edit(current);
-        result.plan = planner::plan(names, current, desired, [&spi] {
-            return *spi.query_value("SELECT pg_catalog.gen_random_uuid()::text");
-        });
+        result.plan = planner::plan(names, current, desired, new_uuid);
         if (dry_run || result.plan.empty()) return;
 
         const Oid owner = owner_role(names);
