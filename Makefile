@@ -21,7 +21,7 @@ PG_CXXFLAGS = -std=c++17 -fPIC -fvisibility=hidden -fvisibility-inlines-hidden \
 PG_CXXFLAGS += -MMD -MP
 EXTRA_CLEAN = $(OBJS:.o=.d)
 # Export only what PostgreSQL looks up; libstdc++ template instances stay local.
-SHLIB_LINK = -lstdc++ -Wl,--version-script=$(srcdir)/udm.map -Wl,--as-needed
+SHLIB_LINK = -lre2 -lstdc++ -Wl,--version-script=$(srcdir)/udm.map -Wl,--as-needed
 # No LLVM bitcode: JIT inlining of udm functions is not worth a clang dependency.
 override with_llvm = no
 

@@ -89,7 +89,7 @@ SELECT udm.alter_attribute('shop', 'active', data_type => 'date');
 -- Making an attribute required succeeds only when no row lacks it.
 SELECT udm.create_attribute('shop', 'sku', 'text');
 SELECT udm.assign_attribute('shop', 'article', 'sku');
-SELECT udm.alter_attribute('shop', 'sku', validation_rules => '{"note": "no change of required"}');
+SELECT udm.alter_attribute('shop', 'sku', validation_rules => '{"max_length": 40}');
 SELECT udm.unassign_attribute('shop', 'article', 'sku');
 SELECT udm.assign_attribute('shop', 'article', 'sku', is_required => true);
 SELECT count(*) AS rows_without_sku FROM tenant_shop.tc_article;

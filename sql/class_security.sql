@@ -40,17 +40,25 @@ DROP ROLE sec_a_app;
 
 -- Hostile text in rules, descriptions and documents is stored as data, never run.
 SELECT udm.create_class('sec_b', 'doc', $$'); DROP TABLE tenant_sec_a.tc_note; --$$,
-                        '{"pattern": "''); DROP SCHEMA tenant_sec_a CASCADE; --", "x\"y": "\\\\"}');
-SELECT udm.create_attribute('sec_b', 'title', 'text', '{"message": "$$; DROP ROLE postgres; $$"}',
+                        '{"message": "''); DROP SCHEMA tenant_sec_a CASCADE; -- \" \\\\"}');
+SELECT udm.create_attribute('sec_b', 'title', 'text', '{"message": "$$; DROP ROLE postgres; $$", "pattern": "^[^'';]*$"}',
                             description => E'quote \' and backslash \\ and "double"');
-SELECT udm.assign_attribute('sec_b', 'doc', 'title', false, '{"custom": "pg_sleep(10)"}');
+SELECT udm.assign_attribute('sec_b', 'doc', 'title', false, '{"enum": ["a''); DROP TABLE x; --", "b"]}');
+-- A custom rule names a function; anything else is refused before it reaches SQL.
+SELECT udm.alter_attribute('sec_b', 'title', validation_rules => '{"custom": "pg_sleep(10)"}');
+SELECT udm.alter_attribute('sec_b', 'title', validation_rules => '{"custom": "x; DROP TABLE y"}');
+SELECT udm.alter_attribute('sec_b', 'title', validation_rules => '{"custom": "tenant_sec_a.nothing_here"}');
 SELECT description, validation_rules FROM tenant_sec_b.thing_classes;
 SELECT description, validation_rules FROM tenant_sec_b.attributes;
 SELECT assignment_rules FROM tenant_sec_b.attribute_assignments;
 SELECT udm.apply('sec_b', udm.model('sec_b')) AS unchanged_version;
 SELECT to_regclass('tenant_sec_a.tc_note') IS NOT NULL AS other_tenant_intact;
+-- Rules apply; the value is never echoed, the rule's own message is.
+SELECT test_error($$INSERT INTO tenant_sec_b.tc_doc (title) VALUES ('c; secret')$$);
+\set VERBOSITY default
+INSERT INTO tenant_sec_b.tc_doc (title) VALUES ('c; secret');
 -- Nothing in any DDL udm ran holds the hostile text.
 SELECT count(*) AS ddl_with_user_text FROM udm.migrations('sec_b') m, unnest(m.ddl) s
-WHERE s LIKE '%DROP%' OR s LIKE '%pg_sleep%';
+WHERE s LIKE '%DROP%' OR s LIKE '%pg_sleep%' OR s LIKE '%$$%';
 SELECT udm.drop_tenant('sec_a', force => true);
 SELECT udm.drop_tenant('sec_b', force => true);

@@ -226,3 +226,38 @@ BEGIN
 END
 $$;
 REVOKE ALL ON FUNCTION udm._unconvertible(regclass, name, regtype) FROM PUBLIC;
+
+-- Validation rules (docs/rules.md).
+
+-- BEFORE INSERT OR UPDATE row trigger of every class table: checks the row against the
+-- class's compiled rules, reporting every violation at once (23514).
+CREATE FUNCTION udm.validate_row() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'udm_validate_row'
+    LANGUAGE C;
+COMMENT ON FUNCTION udm.validate_row() IS 'BEFORE INSERT OR UPDATE row trigger: enforces the class''s validation rules';
+
+CREATE FUNCTION udm.check_rules(data_type text, rules jsonb,
+                                OUT path text, OUT problem text, OUT sqlstate text)
+    RETURNS SETOF record AS 'MODULE_PATHNAME', 'udm_check_rules'
+    LANGUAGE C IMMUTABLE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.check_rules(text, jsonb) IS 'the problems of a rule set for a data type, saving nothing; no rows when it is fine';
+
+CREATE FUNCTION udm.effective_rules(tenant text, class text,
+                                    OUT attribute text, OUT data_type text, OUT rules jsonb)
+    RETURNS SETOF record AS 'MODULE_PATHNAME', 'udm_effective_rules'
+    LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.effective_rules(text, text) IS
+    'the rules of every attribute of a class, merged: class defaults, then attribute rules, then assignment rules';
+
+CREATE FUNCTION udm.validate(tenant text, class text, doc jsonb)
+    RETURNS jsonb AS 'MODULE_PATHNAME', 'udm_validate'
+    LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.validate(text, text, jsonb) IS
+    'the violations a document would cause as a row of the class, writing nothing; [] when none';
+
+CREATE FUNCTION udm.rule_impact(tenant text, class text, attribute text, rules jsonb,
+                                OUT id uuid, OUT rule text, OUT message text)
+    RETURNS SETOF record AS 'MODULE_PATHNAME', 'udm_rule_impact'
+    LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.rule_impact(text, text, text, jsonb) IS
+    'the rows of a class that would break an attribute''s rules if its assignment had the given ones';

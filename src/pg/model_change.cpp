@@ -8,7 +8,9 @@
 #include "udm/core/error.hpp"
 #include "udm/core/physical.hpp"
 #include "udm/pg/fmgr_values.hpp"
+#include "udm/pg/rules_check.hpp"
 #include "udm/pg/tenant_access.hpp"
+#include "udm/pg/validation.hpp"
 
 namespace udm::pg {
 
@@ -134,6 +136,7 @@ ChangeResult change_model(const naming::TenantNames& names, const Edit& edit, bo
         const model::Model current = load_model(spi, names);
         model::Model desired = edit(current);
         result.plan = planner::plan(names, current, desired, new_uuid);
+        check_custom_functions(spi, desired);
         if (dry_run || result.plan.empty()) return;
 
         const Oid owner = owner_role(names);
@@ -144,6 +147,10 @@ ChangeResult change_model(const naming::TenantNames& names, const Edit& edit, bo
             for (const std::string& ddl : step.ddl) spi.execute(ddl);
             for (const catalog::Statement& st : step.catalog) spi.execute(st.sql, st.params);
         }
+        // Rows already there must satisfy tightened rules (unless udm.rules_not_valid), and
+        // every backend must compile the class tables' rules anew once this commits.
+        check_existing_rows(spi, names, current, desired);
+        invalidate_class_tables(names, desired);
         Cell next = spi.query_value("UPDATE " + s + ".schema_state SET version = version + 1 RETURNING version");
         result.version = std::stoll(*next);
         spi.execute("INSERT INTO " + s +

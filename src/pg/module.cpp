@@ -1,5 +1,6 @@
 // The udm module: magic block, _PG_init and the udm.* settings.
 #include "udm/pg/model_change.hpp"
+#include "udm/pg/validation.hpp"
 
 extern "C" {
 PG_MODULE_MAGIC;
@@ -26,5 +27,11 @@ extern "C" void _PG_init(void) {
         "DDL on a class table waits for readers and blocks new ones while it waits; this bounds "
         "the wait. Applies to every statement of udm's model changes.",
         &udm::pg::ddl_lock_timeout_ms, 5000, 0, INT_MAX, PGC_USERSET, GUC_UNIT_MS, nullptr, nullptr, nullptr);
+    DefineCustomBoolVariable(
+        "udm.rules_not_valid", "Apply tightened validation rules to new and updated rows only.",
+        "Off: a model change whose rules rows of a class already break is refused with their "
+        "count. On: it is applied, and udm.rule_impact lists the rows that break it.",
+        &udm::pg::rules_not_valid, false, PGC_USERSET, 0, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("udm");
+    udm::pg::register_validation_cache();
 }

@@ -227,7 +227,7 @@ TEST(ExpectedTables, OneTablePerClassWithSystemAndAttributeColumns) {
                         "is_deleted boolean not null", "row_version bigint not null", "price numeric", "sku text",
                         "supplier uuid not null", "title text not null"}));
     EXPECT_EQ(std::set<std::string>(product->triggers.begin(), product->triggers.end()),
-              (std::set<std::string>{"forget_relationships", "touch_updated_at"}));
+              (std::set<std::string>{"forget_relationships", "touch_updated_at", "validate"}));
 }
 
 TEST(ExpectedTables, IndexesKeysFollowTheRules) {

@@ -68,7 +68,7 @@ public:
         static const std::regex comment("COMMENT ON TABLE " + QT + " IS 'udm class ([a-z0-9_]+)'");
         static const std::regex rls("ALTER TABLE " + QT + " ENABLE ROW LEVEL SECURITY");
         static const std::regex policy("CREATE POLICY tenant_members ON " + QT + R"re( USING \(.*\))re");
-        static const std::regex trigger("CREATE TRIGGER ([a-z_]+) (BEFORE UPDATE|AFTER DELETE) ON " + QT + " .*");
+        static const std::regex trigger("CREATE TRIGGER ([a-z_]+) (BEFORE UPDATE|AFTER DELETE|BEFORE INSERT OR UPDATE) ON " + QT + " .*");
         static const std::regex add_column("ALTER TABLE " + QT + " ADD COLUMN " + ID + " ([a-z ]+)");
         static const std::regex null_ness("ALTER TABLE " + QT + " ALTER COLUMN " + ID + " (SET|DROP) NOT NULL");
         static const std::regex retype("ALTER TABLE " + QT + " ALTER COLUMN " + ID + " TYPE ([a-z ]+) USING " + ID +
@@ -483,7 +483,7 @@ TEST_F(PlannerTest, TheSameModelGivesAnEmptyPlan) {
         Json::object(),
         shop(),
         Json::parse(R"({"attributes": {"parent": {"type": "reference", "target": "node", "rules": {"indexed": true}}},
-                        "classes": {"node": {"description": "d", "rules": {"x": 1}, "attributes": {"parent": {"required": true}}}},
+                        "classes": {"node": {"description": "d", "rules": {"message": "m"}, "attributes": {"parent": {"required": true}}}},
                         "relationship_types": {"links": {"inverse": "links", "description": "d"}},
                         "relationships": [{"from": "node", "to": "node", "type": "links", "bidirectional": true,
                                            "cardinality": {"max_targets": 1, "max_sources": 2}}]})"),
@@ -521,7 +521,7 @@ TEST_F(PlannerTest, NewClassGetsItsCompleteTable) {
     EXPECT_FALSE(s->breaking);
     EXPECT_TRUE(s->checks.empty());
     EXPECT_EQ(s->change, Json::parse(R"({"kind": "class", "change": "added", "class": "product", "breaking": false})"));
-    ASSERT_EQ(s->ddl.size(), 6u) << joined(s->ddl);
+    ASSERT_EQ(s->ddl.size(), 7u) << joined(s->ddl);
     const std::string& create = s->ddl[0];
     const std::string t = qtable("product");
     EXPECT_EQ(create.rfind("CREATE TABLE " + t + " (\n", 0), 0u) << create;
@@ -547,6 +547,8 @@ TEST_F(PlannerTest, NewClassGetsItsCompleteTable) {
                              " FOR EACH ROW EXECUTE FUNCTION udm.touch_updated_at()");
     EXPECT_EQ(s->ddl[5], "CREATE TRIGGER forget_relationships AFTER DELETE ON " + t +
                              " REFERENCING OLD TABLE AS udm_old FOR EACH STATEMENT EXECUTE FUNCTION udm.forget_relationships()");
+    EXPECT_EQ(s->ddl[6], "CREATE TRIGGER validate BEFORE INSERT OR UPDATE ON " + t +
+                             " FOR EACH ROW EXECUTE FUNCTION udm.validate_row()");
 
     ASSERT_EQ(s->catalog.size(), 1u);
     const auto& row = s->catalog[0];

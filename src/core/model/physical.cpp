@@ -86,7 +86,7 @@ std::vector<Table> expected_tables(const model::Model& m) {
         t.row_security = true;
         t.columns.assign(std::begin(kSystemColumns), std::end(kSystemColumns));
         t.indexes.push_back(pkey_name(t.name));
-        t.triggers = {"forget_relationships", "touch_updated_at"};
+        t.triggers = {"forget_relationships", "touch_updated_at", "validate"};
         for (const auto& [aname, as] : c.assignments) {
             const auto& attr = m.attributes.at(aname);
             const std::string col = column_name(aname);

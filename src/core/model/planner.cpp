@@ -15,6 +15,7 @@
 
 #include "udm/core/error.hpp"
 #include "udm/core/physical.hpp"
+#include "udm/core/rules.hpp"
 
 namespace udm::planner {
 
@@ -54,6 +55,7 @@ public:
 
     Plan run() {
         model::check_references(want_);
+        rules::check_model_rules(want_);
         physical::check_name_collisions(want_);
         match(cur_.classes, want_.classes, "class", class_new_name_, class_old_name_);
         match(cur_.attributes, want_.attributes, "attribute", attr_new_name_, attr_old_name_);
@@ -347,6 +349,8 @@ private:
             step.ddl.push_back("CREATE TRIGGER forget_relationships AFTER DELETE ON " + qt +
                                " REFERENCING OLD TABLE AS udm_old FOR EACH STATEMENT"
                                " EXECUTE FUNCTION udm.forget_relationships()");
+            step.ddl.push_back("CREATE TRIGGER validate BEFORE INSERT OR UPDATE ON " + qt +
+                               " FOR EACH ROW EXECUTE FUNCTION udm.validate_row()");
             owner_sql(step,
                       "INSERT INTO " + catalog_table("thing_classes") +
                           " (id, name, description, validation_rules) VALUES ($1::uuid, $2, $3, $4::jsonb)",

@@ -1,0 +1,30 @@
+// Checking rules against the rows a class already holds.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "udm/core/rules.hpp"
+#include "udm/pg/spi.hpp"
+
+namespace udm::pg {
+
+// The class of a model; 42704 (or 22023 for a bad name) when there is none.
+const model::ThingClass& find_class_of(const model::Model& m, const std::string& cls);
+
+// Checks every row of a class's table against the class's rules in model m; calls on_row
+// with the id and violations of each row that breaks one, until it returns false.
+void scan_violations(Spi& spi, const naming::TenantNames& names, const model::Model& m, const model::ThingClass& cls,
+                     const std::function<bool(const std::string&, const std::vector<rules::Violation>&)>& on_row);
+
+// Refuses (23514, with the count) a change whose new rules rows of a class already
+// break, unless udm.rules_not_valid is on.
+void check_existing_rows(Spi& spi, const naming::TenantNames& names, const model::Model& current,
+                         const model::Model& desired);
+
+// Refuses a model whose custom rules name functions that do not exist (42883) or do not
+// return boolean or text (42P13).
+void check_custom_functions(Spi& spi, const model::Model& m);
+
+}  // namespace udm::pg

@@ -1,0 +1,238 @@
+// The validation trigger and the per-backend cache of compiled class rules.
+//
+// The cache maps a class table's OID to its validator. A relcache invalidation of that
+// table (any DDL on it, or the invalidation a model change queues for every class table of
+// its tenant) marks the entry stale in every backend when the change commits; the next row
+// rebuilds it. Nothing uncommitted is ever seen by another backend: it reads the catalog
+// with its own snapshot.
+#include <unordered_map>
+
+#include "udm/core/error.hpp"
+#include "udm/core/physical.hpp"
+#include "udm/pg/fmgr_values.hpp"
+#include "udm/pg/model_change.hpp"
+#include "udm/pg/tenant_access.hpp"
+#include "udm/pg/validation.hpp"
+
+namespace udm::pg {
+
+bool rules_not_valid = false;
+
+namespace {
+
+struct CacheEntry {
+    std::shared_ptr<const ClassValidator> validator;
+    bool valid = false;
+};
+
+// Created on first use (no static constructors that can throw).
+std::unordered_map<Oid, CacheEntry>* cache = nullptr;
+// Moves on every invalidation: a validator built while it moved may be stale already.
+std::uint64_t generation = 0;
+
+// Relcache callback: marks entries stale. Touches no catalog and allocates nothing.
+void on_relcache_invalidation(Datum, Oid relid) noexcept {
+    ++generation;
+    if (cache == nullptr) return;
+    if (relid == InvalidOid) {
+        for (auto& [oid, entry] : *cache) entry.valid = false;
+        return;
+    }
+    auto it = cache->find(relid);
+    if (it != cache->end()) it->second.valid = false;
+}
+
+// Looks up custom function name(type): its OID and whether it returns text.
+CustomFunction resolve_custom(Spi& spi, const std::string& name, Oid typid, const std::string& attribute) {
+    const std::string type = guard([&] { return std::string(format_type_be(typid)); });
+    const std::string signature = name + "(" + type + ")";
+    std::vector<Row> rows = spi.query(
+        "SELECT p.oid::text, p.prorettype = 'pg_catalog.text'::pg_catalog.regtype,"
+        " p.prorettype IN ('pg_catalog.text'::pg_catalog.regtype, 'pg_catalog.bool'::pg_catalog.regtype)"
+        " FROM pg_catalog.pg_proc p WHERE p.oid = pg_catalog.to_regprocedure($1)",
+        {signature});
+    if (rows.empty()) {
+        throw Error("42883", "custom rule function " + signature + " of attribute \"" + attribute + "\" does not exist",
+                    {}, "Create it, or change the attribute's rules.");
+    }
+    if (*rows[0][2] != "t") {
+        throw Error("42P13", "custom rule function " + signature + " must return boolean or text");
+    }
+    CustomFunction f;
+    f.returns_text = *rows[0][1] == "t";
+    const Oid oid = static_cast<Oid>(std::stoul(*rows[0][0]));
+    f.fn = std::make_shared<FmgrInfo>();
+    guard([&] { fmgr_info_cxt(oid, f.fn.get(), CacheMemoryContext); });
+    return f;
+}
+
+// The validator of a class table, built from its tenant's catalog; an empty one for a
+// table that is no class table.
+std::shared_ptr<ClassValidator> build_for_relation(Relation rel) {
+    char* schema = guard([&] { return get_namespace_name(RelationGetNamespace(rel)); });
+    const std::string table = RelationGetRelationName(rel);
+    auto tenant = naming::tenant_of_schema(schema ? schema : "");
+    auto empty = std::make_shared<ClassValidator>();
+    if (!tenant) return empty;
+    const naming::TenantNames names = naming::tenant_names(*tenant);
+    Spi spi(/*read_only=*/true);
+    const model::Model m = load_model(spi, names);
+    std::shared_ptr<ClassValidator> v = empty;
+    for (const auto& [cname, cls] : m.classes) {
+        if (physical::table_name(cname) == table) {
+            v = build_validator(spi, m, cls, RelationGetDescr(rel));
+            break;
+        }
+    }
+    spi.finish();
+    return v;
+}
+
+}  // namespace
+
+// Calls a custom function on a non-null value; appends a violation when it says no. An
+// error inside the function surfaces unchanged.
+void call_custom_function(const CustomFunction& f, const rules::CompiledAttribute& a, Datum value,
+                 std::vector<rules::Violation>& out) {
+    bool isnull = false;
+    char* message = nullptr;
+    const bool ok = guard([&] {
+        LOCAL_FCINFO(fcinfo, 1);
+        InitFunctionCallInfoData(*fcinfo, f.fn.get(), 1, InvalidOid, nullptr, nullptr);
+        fcinfo->args[0].value = value;
+        fcinfo->args[0].isnull = false;
+        Datum result = FunctionCallInvoke(fcinfo);
+        isnull = fcinfo->isnull;
+        if (isnull) return true;
+        if (f.returns_text) {
+            message = text_to_cstring(DatumGetTextPP(result));
+            return false;
+        }
+        return DatumGetBool(result);
+    });
+    if (ok) return;
+    std::string text = message != nullptr ? std::string(message) : "is not valid";
+    if (!a.message.empty()) text = a.message;
+    out.push_back({a.name, "custom", text});
+}
+
+std::shared_ptr<ClassValidator> build_validator(Spi& spi, const model::Model& m, const model::ThingClass& cls,
+                                                TupleDesc desc) {
+    auto v = std::make_shared<ClassValidator>();
+    v->compiled = rules::compile(m, cls);
+    v->empty = v->compiled.empty();
+    for (const rules::CompiledAttribute& a : v->compiled.attributes) {
+        const std::string column = physical::column_name(a.name);
+        const int attnum = guard([&] { return SPI_fnumber(desc, column.c_str()); });
+        const bool present = attnum > 0 && !TupleDescAttr(desc, attnum - 1)->attisdropped;
+        v->attnums.push_back(present ? static_cast<AttrNumber>(attnum) : 0);
+        v->typids.push_back(present ? TupleDescAttr(desc, attnum - 1)->atttypid : InvalidOid);
+        v->custom.push_back(a.custom.empty() || !present ? CustomFunction{}
+                                                         : resolve_custom(spi, a.custom, v->typids.back(), a.name));
+    }
+    return v;
+}
+
+std::shared_ptr<const ClassValidator> validator_for(Relation rel) {
+    const Oid relid = RelationGetRelid(rel);
+    if (cache == nullptr) cache = new std::unordered_map<Oid, CacheEntry>();
+    auto it = cache->find(relid);
+    if (it != cache->end() && it->second.valid) return it->second.validator;
+    const std::uint64_t before = generation;
+    std::shared_ptr<const ClassValidator> v = build_for_relation(rel);
+    // Publish only when no invalidation arrived while building.
+    (*cache)[relid] = CacheEntry{v, generation == before};
+    return v;
+}
+
+void check_tuple(const ClassValidator& v, TupleDesc desc, HeapTuple tuple, std::vector<rules::Violation>& out) {
+    const std::size_t n = v.compiled.attributes.size();
+    std::vector<rules::Value> values(n);
+    std::vector<Datum> datums(n);
+    guard([&] {
+        for (std::size_t i = 0; i < n; ++i) {
+            if (v.attnums[i] == 0) continue;
+            bool isnull = false;
+            Datum d = heap_getattr(tuple, v.attnums[i], desc, &isnull);
+            rules::Value& val = values[i];
+            val.is_null = isnull;
+            datums[i] = d;
+            if (isnull) continue;
+            switch (v.compiled.attributes[i].type) {
+                case rules::DataType::kText: {
+                    text* t = DatumGetTextPP(d);
+                    val.text = std::string_view(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+                    datums[i] = PointerGetDatum(t);
+                    break;
+                }
+                case rules::DataType::kNumber:
+                    val.number = DatumGetFloat8(DirectFunctionCall1(numeric_float8, d));
+                    break;
+                case rules::DataType::kInteger:
+                    val.integer = DatumGetInt64(d);
+                    break;
+                case rules::DataType::kBoolean:
+                    val.boolean = DatumGetBool(d);
+                    break;
+                case rules::DataType::kDate:
+                    val.integer = DatumGetDateADT(d);
+                    break;
+                case rules::DataType::kTimestamp:
+                    val.integer = DatumGetTimestampTz(d);
+                    break;
+                default:
+                    break;
+            }
+        }
+    });
+    const std::int64_t now = guard([] { return static_cast<std::int64_t>(GetCurrentTransactionStartTimestamp()); });
+    rules::evaluate(v.compiled, values, now, out);
+    for (std::size_t i = 0; i < n; ++i) {
+        if (v.custom[i].fn && !values[i].is_null) call_custom_function(v.custom[i], v.compiled.attributes[i], datums[i], out);
+    }
+}
+
+void throw_violations(const std::string& class_name, const std::vector<rules::Violation>& violations) {
+    const std::size_t n = violations.size();
+    throw Error("23514",
+                "new row for class \"" + class_name + "\" violates " + std::to_string(n) + (n == 1 ? " rule" : " rules"),
+                rules::to_json(violations).dump());
+}
+
+void register_validation_cache() { CacheRegisterRelcacheCallback(on_relcache_invalidation, (Datum)0); }
+
+void invalidate_class_tables(const naming::TenantNames& names, const model::Model& m) {
+    const Oid nsp = tenant_namespace(names);
+    for (const auto& [cname, cls] : m.classes) {
+        const std::string table = physical::table_name(cname);
+        guard([&] {
+            Oid rel = get_relname_relid(table.c_str(), nsp);
+            if (OidIsValid(rel)) CacheInvalidateRelcacheByRelid(rel);
+        });
+    }
+}
+
+}  // namespace udm::pg
+
+// udm.validate_row(): BEFORE INSERT OR UPDATE row trigger of every class table. Checks the
+// new row against the class's compiled rules and refuses it with every violation.
+UDM_PG_FUNCTION(udm_validate_row) {
+    using namespace udm;
+    if (!CALLED_AS_TRIGGER(fcinfo)) {
+        throw Error(sqlstate::kTriggerProtocolViolated, "udm.validate_row() must be called as a trigger");
+    }
+    auto* trigdata = reinterpret_cast<TriggerData*>(fcinfo->context);
+    if (!TRIGGER_FIRED_BEFORE(trigdata->tg_event) || !TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
+        TRIGGER_FIRED_BY_DELETE(trigdata->tg_event)) {
+        throw Error(sqlstate::kTriggerProtocolViolated,
+                    "udm.validate_row() must be fired BEFORE INSERT OR UPDATE FOR EACH ROW");
+    }
+    HeapTuple tuple = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? trigdata->tg_newtuple : trigdata->tg_trigtuple;
+    std::shared_ptr<const pg::ClassValidator> v = pg::validator_for(trigdata->tg_relation);
+    if (!v->empty) {
+        std::vector<rules::Violation> violations;
+        pg::check_tuple(*v, RelationGetDescr(trigdata->tg_relation), tuple, violations);
+        if (!violations.empty()) pg::throw_violations(v->compiled.name, violations);
+    }
+    return PointerGetDatum(tuple);
+}
