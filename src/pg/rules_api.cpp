@@ -64,17 +64,21 @@ void scan_violations(Spi& spi, const naming::TenantNames& names, const model::Mo
 void check_existing_rows(Spi& spi, const naming::TenantNames& names, const model::Model& current,
                          const model::Model& desired) {
     if (rules_not_valid) return;
-    for (const std::string& cname : rules::classes_with_changed_rules(current, desired)) {
+    for (const rules::RuleChange& change : rules::rule_changes(current, desired)) {
         std::int64_t rows = 0;
         std::string sample;
-        scan_violations(spi, names, desired, desired.classes.at(cname),
-                        [&](const std::string& id, const std::vector<rules::Violation>&) {
-                            if (++rows <= 5) sample += (sample.empty() ? "" : ", ") + id;
+        scan_violations(spi, names, desired, desired.classes.at(change.class_name),
+                        [&](const std::string& id, const std::vector<rules::Violation>& violations) {
+                            // Rows that break only rules that did not change were let in
+                            // before (udm.rules_not_valid); they do not block this change.
+                            bool counts = false;
+                            for (const auto& v : violations) counts = counts || change.covers(v);
+                            if (counts && ++rows <= 5) sample += (sample.empty() ? "" : ", ") + id;
                             return true;
                         });
         if (rows > 0) {
             throw Error("23514",
-                        "cannot apply the new rules of class \"" + cname + "\": " + std::to_string(rows) +
+                        "cannot apply the new rules of class \"" + change.class_name + "\": " + std::to_string(rows) +
                             (rows == 1 ? " row violates them" : " rows violate them"),
                         "For example the rows with ids " + sample + ".",
                         "udm.rule_impact(tenant, class, attribute, rules) lists them; with SET udm.rules_not_valid "

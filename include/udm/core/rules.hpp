@@ -42,12 +42,26 @@ void check_model_rules(const model::Model& m);
 // is required.
 Json effective_rules(const model::Model& m, const model::ThingClass& cls, const model::Assignment& a);
 
+// A rule a row breaks. Values are never echoed in messages.
+struct Violation {
+    std::string attribute;
+    std::string rule;
+    std::string message;
+};
+
 // The custom functions a model's rules name, with the data type each is called on.
 std::vector<std::pair<std::string, DataType>> custom_functions(const model::Model& m);
 
-// The classes of desired, also in current, whose effective rules differ: their existing
-// rows must be checked against the new rules.
-std::vector<std::string> classes_with_changed_rules(const model::Model& current, const model::Model& desired);
+// Where the effective rules of a class that already exists changed: its existing rows must
+// satisfy the new rules of those attributes (and of the class, when they changed).
+struct RuleChange {
+    std::string class_name;
+    std::vector<std::string> attributes;
+    bool class_rules = false;
+    // Whether a violation is of a rule that changed.
+    bool covers(const Violation& v) const;
+};
+std::vector<RuleChange> rule_changes(const model::Model& current, const model::Model& desired);
 
 // A date or timestamp bound: a literal, or relative to the current time.
 struct TimeBound {
@@ -108,14 +122,9 @@ struct Value {
     double number = 0;         // number
     std::int64_t integer = 0;  // integer; date: days since 2000-01-01; timestamp: microseconds
     bool boolean = false;
+    bool unreadable = false;   // present but of the wrong type: its own rules are skipped
 };
 
-// A rule a row breaks. Values are never echoed in messages.
-struct Violation {
-    std::string attribute;
-    std::string rule;
-    std::string message;
-};
 
 // Appends to out every rule values (one per compiled attribute, same order) break; now is
 // the current time in microseconds since 2000-01-01 UTC. Custom functions are left to the

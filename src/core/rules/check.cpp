@@ -340,41 +340,44 @@ std::vector<std::pair<std::string, DataType>> custom_functions(const Model& m) {
     return out;
 }
 
-std::vector<std::string> classes_with_changed_rules(const Model& current, const Model& desired) {
-    std::vector<std::string> out;
+bool RuleChange::covers(const Violation& v) const {
+    if (class_rules && (v.rule == "required_together" || v.rule == "one_of_required" || v.rule == "compare")) {
+        return true;
+    }
+    return std::find(attributes.begin(), attributes.end(), v.attribute) != attributes.end() &&
+           v.rule != "required_together" && v.rule != "one_of_required" && v.rule != "compare";
+}
+
+std::vector<RuleChange> rule_changes(const Model& current, const Model& desired) {
+    std::vector<RuleChange> out;
+    // unique and indexed are indexes, checked when the index is built; defaults act through
+    // the attributes.
+    auto checked = [](Json r) {
+        if (r.is_object()) {
+            r.erase("unique");
+            r.erase("indexed");
+            r.erase("defaults");
+        }
+        return r;
+    };
     for (const auto& [name, c] : desired.classes) {
-        // Match by id: a renamed class is the same class.
-        const model::ThingClass* old = nullptr;
+        const model::ThingClass* old = nullptr;  // matched by id: a renamed class is the same
         for (const auto& [oname, oc] : current.classes) {
             if (!c.id.empty() && oc.id == c.id) old = &oc;
         }
         if (old == nullptr) continue;  // a new class has no rows
-        bool changed = false;
-        auto class_rules = [](const model::ThingClass& k) {
-            Json r = k.rules;
-            if (r.is_object()) r.erase("defaults");  // defaults act through the attributes
-            return r;
-        };
-        changed = class_rules(*old) != class_rules(c);
+        RuleChange change{name, {}, checked(old->rules) != checked(c.rules)};
         for (const auto& [aname, as] : c.assignments) {
-            if (changed) break;
             const model::Attribute& attr = desired.attributes.at(aname);
             const model::Assignment* before = nullptr;
             for (const auto& [oname, oas] : old->assignments) {
                 auto oattr = current.attributes.find(oname);
                 if (oattr != current.attributes.end() && oattr->second.id == attr.id) before = &oas;
             }
-            const Json now_rules = effective_rules(desired, c, as);
             const Json old_rules = before ? effective_rules(current, *old, *before) : Json::object();
-            // unique and indexed are indexes, checked when the index is built.
-            auto checked = [](Json r) {
-                r.erase("unique");
-                r.erase("indexed");
-                return r;
-            };
-            changed = checked(now_rules) != checked(old_rules);
+            if (checked(effective_rules(desired, c, as)) != checked(old_rules)) change.attributes.push_back(aname);
         }
-        if (changed) out.push_back(name);
+        if (change.class_rules || !change.attributes.empty()) out.push_back(std::move(change));
     }
     return out;
 }

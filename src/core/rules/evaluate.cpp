@@ -2,9 +2,11 @@
 // exception thrown on the hot path (allocation failures aside, which the caller handles).
 #include <arpa/inet.h>
 
+#include <cfloat>
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "udm/core/rules_internal.hpp"
 
@@ -56,7 +58,7 @@ bool valid_hostname(std::string_view s) {
 bool valid_ip(int family, std::string_view s) {
     char buf[64];
     unsigned char out[16];
-    if (s.size() >= sizeof buf) return false;
+    if (s.size() >= sizeof buf || s.find('\0') != std::string_view::npos) return false;
     std::memcpy(buf, s.data(), s.size());
     buf[s.size()] = '\0';
     return inet_pton(family, buf, out) == 1;
@@ -68,13 +70,19 @@ public:
         : c_(c), values_(values), now_(now), out_(out) {}
 
     void run() {
-        for (std::size_t i = 0; i < c_.attributes.size() && i < values_.size(); ++i) attribute(c_.attributes[i], values_[i]);
+        for (std::size_t i = 0; i < c_.attributes.size(); ++i) attribute(c_.attributes[i], value(i));
         for (const auto& group : c_.required_together) required_together(group);
         for (const auto& group : c_.one_of_required) one_of_required(group);
         for (const Compare& cmp : c_.compares) compare(cmp);
     }
 
 private:
+    // The value of attribute i; null when values is shorter than the attribute list.
+    const Value& value(std::size_t i) const {
+        static const Value kNull;
+        return i < values_.size() ? values_[i] : kNull;
+    }
+
     void violate(const CompiledAttribute& a, const char* rule, std::string message) {
         out_.push_back({a.name, rule, a.message.empty() ? std::move(message) : a.message});
     }
@@ -84,6 +92,7 @@ private:
             if (a.required) violate(a, "required", "is required");
             return;
         }
+        if (v.unreadable) return;  // already reported as a type violation
         switch (a.type) {
             case DataType::kText:
                 text(a, v.text);
@@ -150,7 +159,7 @@ private:
                 ok = v.integer % static_cast<std::int64_t>(m) == 0;
             } else {
                 const double q = x / m;
-                ok = std::fabs(q - std::round(q)) <= 1e-9 * std::max(1.0, std::fabs(q));
+                ok = std::fabs(q - std::round(q)) <= 8 * DBL_EPSILON * std::max(1.0, std::fabs(q));
             }
             if (!ok) violate(a, "multiple_of", "must be a multiple of " + show(m));
         }
@@ -174,10 +183,10 @@ private:
 
     void required_together(const std::vector<std::size_t>& group) {
         bool any = false;
-        for (std::size_t i : group) any = any || !values_[i].is_null;
+        for (std::size_t i : group) any = any || !value(i).is_null;
         if (!any) return;
         for (std::size_t i : group) {
-            if (values_[i].is_null) {
+            if (value(i).is_null) {
                 out_.push_back({c_.attributes[i].name, "required_together", "is required together with " + names(group)});
             }
         }
@@ -185,15 +194,15 @@ private:
 
     void one_of_required(const std::vector<std::size_t>& group) {
         for (std::size_t i : group) {
-            if (!values_[i].is_null) return;
+            if (!value(i).is_null) return;
         }
         out_.push_back({names(group), "one_of_required", "at least one of " + names(group) + " is required"});
     }
 
     void compare(const Compare& cmp) {
-        const Value& l = values_[cmp.left];
-        const Value& r = values_[cmp.right];
-        if (l.is_null || r.is_null) return;
+        const Value& l = value(cmp.left);
+        const Value& r = value(cmp.right);
+        if (l.is_null || r.is_null || l.unreadable || r.unreadable) return;
         const CompiledAttribute& la = c_.attributes[cmp.left];
         const CompiledAttribute& ra = c_.attributes[cmp.right];
         int order;
@@ -310,7 +319,11 @@ std::vector<Value> values_from_json(const CompiledClass& c, const Json& doc, std
         auto it = doc.find(a.name);
         if (it == doc.end() || it->is_null()) continue;
         Value& v = values[i];
-        auto wrong = [&](const char* what) { out.push_back({a.name, "type", std::string("must be ") + what}); };
+        auto wrong = [&](const char* what) {
+            out.push_back({a.name, "type", std::string("must be ") + what});
+            v.is_null = false;
+            v.unreadable = true;
+        };
         switch (a.type) {
             case DataType::kText:
             case DataType::kReference:
@@ -332,7 +345,11 @@ std::vector<Value> values_from_json(const CompiledClass& c, const Json& doc, std
                 v.number = it->get<double>();
                 break;
             case DataType::kInteger:
-                if (it->is_number_integer()) {
+                if (it->is_number_unsigned() &&
+                    it->get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+                    wrong("an integer");
+                    continue;
+                } else if (it->is_number_integer()) {
                     v.integer = it->get<std::int64_t>();
                 } else if (it->is_number_float() && std::floor(it->get<double>()) == it->get<double>() &&
                            std::fabs(it->get<double>()) < 9.2e18) {
