@@ -778,4 +778,55 @@ TEST_F(ModelsTest, TenantRoleChangesItsOwnModelOnly) {
     EXPECT_EQ("", verify(tb));
 }
 
+// --- 7. compiled rules across sessions -----------------------------------------------------
+
+// Outcome of one INSERT into the class table, in a transaction of its own.
+Outcome insert_name(pqxx::connection& c, const std::string& schema, const std::string& name) {
+    try {
+        pqxx::work w(c);
+        w.exec_params("INSERT INTO " + schema + ".tc_item (name) VALUES ($1)", name);
+        w.commit();
+        return Outcome{true, "", "", ""};
+    } catch (const pqxx::failure& e) {
+        return failure(e);
+    }
+}
+
+TEST_F(ModelsTest, SecondSessionSeesANewRuleOnItsNextInsertAndNeverAnUncommittedOne) {
+    const std::string schema = create_tenant("it_rules");
+    query(*admin_, "SELECT udm.apply($1, $2::jsonb)", "it_rules",
+          R"({"attributes": {"name": {"type": "text", "rules": {"max_length": 10}}},
+              "classes": {"item": {"attributes": {"name": {}}}}})");
+    auto writer = connect();
+    auto changer = connect();
+    // The writer compiles and caches the class's rules.
+    EXPECT_TRUE(insert_name(*writer, schema, "twelve chars").sqlstate == "23514");
+    EXPECT_TRUE(insert_name(*writer, schema, "short").ok);
+
+    // An uncommitted rule change is invisible to the writer...
+    pqxx::work change(*changer);
+    change.exec("SET LOCAL udm.rules_not_valid = on");  // "short" is already there
+    change.exec_params("SELECT udm.alter_attribute($1, 'name', validation_rules => '{\"max_length\": 3}')",
+                       "it_rules");
+    Outcome during = insert_name(*writer, schema, "short");
+    EXPECT_TRUE(during.ok) << during.message;
+    // ... and once committed, the writer's very next insert sees it, without reconnecting.
+    change.commit();
+    Outcome after = insert_name(*writer, schema, "short");
+    EXPECT_EQ(after.sqlstate, "23514") << after.message;
+    EXPECT_NE(after.message.find("max_length"), std::string::npos) << after.message;
+    EXPECT_TRUE(insert_name(*writer, schema, "abc").ok);
+
+    // A rolled-back loosening changes nothing anywhere.
+    {
+        pqxx::work loosen(*changer);
+        loosen.exec_params("SELECT udm.alter_attribute($1, 'name', validation_rules => '{}')", "it_rules");
+        loosen.abort();
+    }
+    EXPECT_EQ(insert_name(*writer, schema, "short").sqlstate, "23514");
+    // Dropping the rule altogether, committed, is seen too.
+    query(*changer, "SELECT udm.alter_attribute($1, 'name', validation_rules => '{}')", "it_rules");
+    EXPECT_TRUE(insert_name(*writer, schema, "a much longer name").ok);
+}
+
 }  // namespace
