@@ -10,6 +10,10 @@ namespace {
 
 constexpr std::int64_t kMicrosPerSecond = 1000000;
 constexpr std::int64_t kMicrosPerDay = 86400 * kMicrosPerSecond;
+// Relative offsets reach at most 10,000 years either way (in months, and in microseconds for
+// w, d, h, min, s), so resolving a bound cannot overflow.
+constexpr std::int64_t kMaxOffsetMonths = 10000 * 12;
+constexpr std::int64_t kMaxOffsetMicros = 10000 * 366 * kMicrosPerDay;
 
 bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
     if (pos + n > s.size()) return false;
@@ -134,23 +138,35 @@ std::optional<TimeBound> parse_bound(DataType type, std::string_view text) {
             std::size_t unit_start = pos;
             while (pos < text.size() && std::isalpha(static_cast<unsigned char>(text[pos]))) ++pos;
             const std::string_view unit = text.substr(unit_start, pos - unit_start);
+            std::int64_t per_month = 0, per_micro = 0;  // the unit in months or in microseconds
             if (unit == "y") {
-                b.months += static_cast<std::int32_t>(sign * n * 12);
+                per_month = 12;
             } else if (unit == "mo") {
-                b.months += static_cast<std::int32_t>(sign * n);
+                per_month = 1;
             } else if (unit == "w") {
-                b.micros += sign * n * 7 * kMicrosPerDay;
+                per_micro = 7 * kMicrosPerDay;
             } else if (unit == "d") {
-                b.micros += sign * n * kMicrosPerDay;
+                per_micro = kMicrosPerDay;
             } else if (unit == "h" && type == DataType::kTimestamp) {
-                b.micros += sign * n * 3600 * kMicrosPerSecond;
+                per_micro = 3600 * kMicrosPerSecond;
             } else if (unit == "min" && type == DataType::kTimestamp) {
-                b.micros += sign * n * 60 * kMicrosPerSecond;
+                per_micro = 60 * kMicrosPerSecond;
             } else if (unit == "s" && type == DataType::kTimestamp) {
-                b.micros += sign * n * kMicrosPerSecond;
+                per_micro = kMicrosPerSecond;
             } else {
                 return std::nullopt;
             }
+            // Checked before multiplying: n * unit could overflow.
+            if ((per_month && n > kMaxOffsetMonths / per_month) || (per_micro && n > kMaxOffsetMicros / per_micro)) {
+                return std::nullopt;
+            }
+            const std::int64_t total_months = b.months + sign * n * per_month;
+            b.micros += sign * n * per_micro;
+            if (total_months < -kMaxOffsetMonths || total_months > kMaxOffsetMonths || b.micros < -kMaxOffsetMicros ||
+                b.micros > kMaxOffsetMicros) {
+                return std::nullopt;
+            }
+            b.months = static_cast<std::int32_t>(total_months);
         }
         return b;
     }

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer target of the rule engine (test/fuzz/rules_fuzz.cpp) with clang,
+# AddressSanitizer and UndefinedBehaviorSanitizer in build-fuzz/, and runs it for a bounded
+# time on a small seed corpus. Exits non-zero on any crash, leak, sanitizer report, broken
+# invariant or slow input; crash artifacts are written to build-fuzz/.
+#
+#   test/fuzz/run.sh                       # 60 s
+#   UDM_FUZZ_SECONDS=300 test/fuzz/run.sh  # longer
+#   test/fuzz/run.sh build-fuzz/crash-...  # replay one input
+#
+# Needs clang-14 and libclang-rt-14-dev (scripts/setup).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build="$root/build-fuzz"
+seconds=${UDM_FUZZ_SECONDS:-60}
+cxx=${UDM_FUZZ_CXX:-clang++-14}
+cc=${UDM_FUZZ_CC:-clang-14}
+
+finish() {  # passed failed
+    echo "fuzz: $1 passed, $2 failed"
+}
+
+if ! [[ $seconds =~ ^[0-9]+$ ]] || ((seconds < 1)); then
+    echo "fuzz: error: UDM_FUZZ_SECONDS must be a positive number of seconds, not \"$seconds\"" >&2
+    finish 0 1
+    exit 2
+fi
+if ! command -v "$cxx" >/dev/null 2>&1; then
+    echo "fuzz: error: $cxx not found (apt-get install clang-14 libclang-rt-14-dev, or run scripts/setup)" >&2
+    finish 0 1
+    exit 2
+fi
+
+mkdir -p "$build"
+if ! CC=$cc CXX=$cxx cmake -S "$root" -B "$build" -DUDM_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        >"$build/configure.log" 2>&1; then
+    cat "$build/configure.log" >&2
+    echo "fuzz: error: configuring $build failed" >&2
+    finish 0 1
+    exit 1
+fi
+if ! cmake --build "$build" --target udm_rules_fuzz -j"$(nproc)"; then
+    echo "fuzz: error: building udm_rules_fuzz failed" >&2
+    finish 0 1
+    exit 1
+fi
+fuzzer="$build/udm_rules_fuzz"
+
+# Replaying given inputs (crash artifacts) instead of fuzzing.
+if (($# > 0)); then
+    if "$fuzzer" -rss_limit_mb=2048 "$@"; then finish 1 0; exit 0; fi
+    finish 0 1
+    exit 1
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+corpus="$work/corpus"
+mkdir -p "$corpus"
+
+# The seed corpus: rule sets of every data type, class rules, whole models; then inputs of
+# the other modes (first byte 1: pattern, 2: date/timestamp/bound, 3: text value).
+n=0
+seed() { n=$((n + 1)); printf '%s' "$1" >"$corpus/seed-$n"; }
+seed_mode() { n=$((n + 1)); { printf "\\x$1"; printf '%s' "$2"; } >"$corpus/seed-$n"; }
+
+seed '{"min_length": 2, "max_length": 40, "not_blank": true, "pattern": "^[A-Z]{3}-\\d{4}$", "required": true}'
+seed '{"format": "email", "enum": ["a@b.co", "c@d.io"], "message": "Use your work address", "unique": true}'
+seed '{"min": 0, "max": 100, "exclusive_min": -1, "exclusive_max": 101, "multiple_of": 0.01, "enum": [1, 2.5]}'
+seed '{"min": "2000-01-01", "max": "today+30d", "custom": "app.check_date", "indexed": true}'
+seed '{"min": "2024-02-29T12:00:00.5+05:30", "max": "now+1y-6mo+1w-2d+3h-4min+5s"}'
+seed '{"format": "uri"}'
+seed '{"format": "ipv6", "max_length": 45}'
+seed '{"defaults": {"text": {"max_length": 200}, "number": {"min": 0}, "date": {"max": "today"}},
+       "required_together": [["n", "i"]], "one_of_required": [["t", "u"]],
+       "compare": [["n", "<=", "i"], ["d", "<", "ts"], ["t", "<>", "u"]], "message": "Check the event"}'
+seed '{"compare": ["d", ">=", "ts"]}'
+seed '{
+  "attributes": {
+    "sku": {"type": "text", "rules": {"pattern": "^[A-Z]{3}-\\d{4}$", "max_length": 8}},
+    "name": {"type": "text", "rules": {"min_length": 2, "not_blank": true}},
+    "email": {"type": "text", "rules": {"format": "email"}},
+    "price": {"type": "number", "rules": {"min": 0, "multiple_of": 0.01}},
+    "max_price": {"type": "number"},
+    "stock": {"type": "integer", "rules": {"min": 0, "max": 1000, "enum": [0, 10, 100]}},
+    "launched": {"type": "date", "rules": {"min": "2000-01-01", "max": "today"}},
+    "seen_at": {"type": "timestamp", "rules": {"min": "now-1h"}},
+    "active": {"type": "boolean"},
+    "maker": {"type": "reference", "target": "company"},
+    "extra": {"type": "json"}
+  },
+  "classes": {
+    "product": {
+      "rules": {"defaults": {"text": {"max_length": 100}}, "compare": ["price", "<=", "max_price"],
+                "required_together": [["price", "max_price"]], "one_of_required": [["sku", "name"]]},
+      "attributes": {"sku": {"required": true}, "name": {"rules": {"max_length": 50}}, "email": {}, "price": {},
+                     "max_price": {}, "stock": {}, "launched": {}, "seen_at": {}, "active": {}, "maker": {},
+                     "extra": {}}
+    },
+    "company": {"attributes": {"name": {"required": true}}}
+  },
+  "relationship_types": {"supplies": {"inverse": "supplied_by"}},
+  "relationships": [{"from": "company", "to": "product", "type": "supplies", "cardinality": {"max_sources": 1}}]
+}'
+seed '{"sku": "ABC-1234", "name": "Lamp", "price": 9.99, "stock": 10, "launched": "2024-03-15"}'
+seed_mode 01 '^[A-Z]{3}-\d{4}$'
+seed_mode 01 '(?i)(?P<user>[^@\s]+)@\pL+\.(com|org){1,3}'
+seed_mode 02 'now-18y+6mo-1w'
+seed_mode 02 'today+30d'
+seed_mode 02 '2024-02-29'
+seed_mode 02 '2016-12-31T23:59:60.123456-08:00'
+seed_mode 03 'user@example.com'
+seed_mode 03 '2001:db8::8a2e:370:7334'
+seed_mode 03 'https://example.com/path?q=1'
+seed_mode 03 '123e4567-e89b-12d3-a456-426614174000'
+
+# A dictionary of the rule vocabulary.
+dict="$work/rules.dict"
+for token in min_length max_length pattern format not_blank enum min max exclusive_min exclusive_max multiple_of \
+    required unique indexed custom message defaults required_together one_of_required compare attributes classes \
+    type rules target relationship_types relationships from to cardinality max_targets max_sources bidirectional \
+    text number integer boolean date timestamp reference json email uri uuid date-time ipv4 ipv6 hostname \
+    now today '<=' '>=' '<>' -18y +30d mo min w h s '2024-02-29' 'T00:00:00Z' '+05:30'; do
+    printf '"%s"\n' "$token" >>"$dict"
+done
+
+log="$build/fuzz.log"
+echo "fuzz: running udm_rules_fuzz for ${seconds} s (log: $log)"
+status=0
+"$fuzzer" "$corpus" -dict="$dict" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=30 -max_len=8192 \
+    -artifact_prefix="$build/" -print_final_stats=1 >"$log" 2>&1 || status=$?
+
+# Belt and braces: a sanitizer report is a failure even if the process exited 0.
+if ((status == 0)) && grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|invariant broken' "$log"; then
+    status=1
+fi
+grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|Done )' "$log" || true
+if ((status != 0)); then
+    tail -n 60 "$log" >&2
+    echo "fuzz: failed (exit status $status); artifacts in $build/" >&2
+    finish 0 1
+    exit 1
+fi
+finish 1 0
