@@ -17,6 +17,24 @@ void check_spi(int rc, const char* what) {
     }
 }
 
+// Text parameters as SPI arguments, palloc'd; called inside guard().
+struct SpiArgs {
+    Oid* types;
+    Datum* values;
+    char* nulls;
+};
+SpiArgs to_spi_args(const std::vector<Cell>& params) {
+    const std::size_t n = params.size();
+    SpiArgs a{static_cast<Oid*>(palloc(sizeof(Oid) * (n + 1))), static_cast<Datum*>(palloc(sizeof(Datum) * (n + 1))),
+              static_cast<char*>(palloc(n + 1))};
+    for (std::size_t i = 0; i < n; ++i) {
+        a.types[i] = TEXTOID;
+        a.nulls[i] = params[i] ? ' ' : 'n';
+        a.values[i] = params[i] ? CStringGetTextDatum(params[i]->c_str()) : (Datum)0;
+    }
+    return a;
+}
+
 }  // namespace
 
 Spi::Spi(bool read_only) : read_only_(read_only) {
@@ -27,15 +45,8 @@ Spi::Spi(bool read_only) : read_only_(read_only) {
 std::uint64_t Spi::execute(const std::string& sql, const std::vector<Cell>& params) {
     const int nargs = static_cast<int>(params.size());
     int rc = guard([&] {
-        Oid* types = static_cast<Oid*>(palloc(sizeof(Oid) * (nargs + 1)));
-        Datum* values = static_cast<Datum*>(palloc(sizeof(Datum) * (nargs + 1)));
-        char* nulls = static_cast<char*>(palloc(nargs + 1));
-        for (int i = 0; i < nargs; ++i) {
-            types[i] = TEXTOID;
-            nulls[i] = params[i] ? ' ' : 'n';
-            values[i] = params[i] ? CStringGetTextDatum(params[i]->c_str()) : (Datum)0;
-        }
-        return SPI_execute_with_args(sql.c_str(), nargs, types, values, nulls, read_only_, 0);
+        const SpiArgs a = to_spi_args(params);
+        return SPI_execute_with_args(sql.c_str(), nargs, a.types, a.values, a.nulls, read_only_, 0);
     });
     check_spi(rc, "SPI_execute_with_args");
     return SPI_processed;
@@ -70,17 +81,10 @@ Cell Spi::query_value(const std::string& sql, const std::vector<Cell>& params) {
 Cell Spi::query_value_latest(const std::string& sql, const std::vector<Cell>& params) {
     const int nargs = static_cast<int>(params.size());
     int rc = guard([&] {
-        Oid* types = static_cast<Oid*>(palloc(sizeof(Oid) * (nargs + 1)));
-        Datum* values = static_cast<Datum*>(palloc(sizeof(Datum) * (nargs + 1)));
-        char* nulls = static_cast<char*>(palloc(nargs + 1));
-        for (int i = 0; i < nargs; ++i) {
-            types[i] = TEXTOID;
-            nulls[i] = params[i] ? ' ' : 'n';
-            values[i] = params[i] ? CStringGetTextDatum(params[i]->c_str()) : (Datum)0;
-        }
-        SPIPlanPtr plan = SPI_prepare(sql.c_str(), nargs, types);
+        const SpiArgs a = to_spi_args(params);
+        SPIPlanPtr plan = SPI_prepare(sql.c_str(), nargs, a.types);
         if (plan == nullptr) return SPI_result;
-        return SPI_execute_snapshot(plan, values, nulls, GetLatestSnapshot(), InvalidSnapshot, true, false, 1);
+        return SPI_execute_snapshot(plan, a.values, a.nulls, GetLatestSnapshot(), InvalidSnapshot, true, false, 1);
     });
     check_spi(rc, "SPI_execute_snapshot");
     if (SPI_processed == 0 || SPI_tuptable == nullptr) return std::nullopt;
