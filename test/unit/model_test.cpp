@@ -280,6 +280,7 @@ TEST(ParseModel, RejectsBadDocumentsNamingThePath) {
         {R"({"classes": {"product": {"rules": null, "description": false}}})",
          "classes[\"product\"].description must be a string or null, not a boolean"},
         {R"({"classes": {"product": {"renamed_from": "Item"}}})", "(at classes[\"product\"].renamed_from)"},
+        {R"({"classes": {"product": {"events": "on"}}})", "classes[\"product\"].events must be a boolean, not a string"},
         {R"({"relationship_types": {"supplies": {"inverse": "Supplied By"}}})",
          "(at relationship_types[\"supplies\"].inverse)"},
         {R"({"relationship_types": {"supplies": {"cardinality": {}}}})",

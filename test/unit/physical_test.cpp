@@ -227,7 +227,20 @@ TEST(ExpectedTables, OneTablePerClassWithSystemAndAttributeColumns) {
                         "is_deleted boolean not null", "row_version bigint not null", "price numeric", "sku text",
                         "supplier uuid not null", "title text not null"}));
     EXPECT_EQ(std::set<std::string>(product->triggers.begin(), product->triggers.end()),
-              (std::set<std::string>{"forget_relationships", "touch_updated_at", "validate"}));
+              (std::set<std::string>{"data_events_delete", "data_events_insert", "data_events_update",
+                                     "forget_relationships", "touch_updated_at", "validate"}));
+}
+
+TEST(ExpectedTables, ClassesWithoutEventsHaveTheirEventTriggersDisabled) {
+    model::Model m = parse(kShop);
+    m.classes.at("product").events = false;
+    const std::vector<Table> tables = expected_tables(m);
+    const Table* product = find_table(tables, "tc_product");
+    ASSERT_NE(product, nullptr);
+    EXPECT_EQ(std::set<std::string>(product->triggers.begin(), product->triggers.end()),
+              (std::set<std::string>{"data_events_delete (disabled)", "data_events_insert (disabled)",
+                                     "data_events_update (disabled)", "forget_relationships", "touch_updated_at",
+                                     "validate"}));
 }
 
 TEST(ExpectedTables, IndexesKeysFollowTheRules) {

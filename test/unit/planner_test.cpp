@@ -74,7 +74,9 @@ public:
         static const std::regex comment("COMMENT ON TABLE " + QT + " IS 'udm class ([a-z0-9_]+)'");
         static const std::regex rls("ALTER TABLE " + QT + " ENABLE ROW LEVEL SECURITY");
         static const std::regex policy("CREATE POLICY tenant_members ON " + QT + R"re( USING \(.*\))re");
-        static const std::regex trigger("CREATE TRIGGER ([a-z_]+) (BEFORE UPDATE|AFTER DELETE|BEFORE INSERT OR UPDATE) ON " + QT + " .*");
+        static const std::regex trigger("CREATE TRIGGER ([a-z_]+) (BEFORE UPDATE|AFTER DELETE|BEFORE INSERT OR UPDATE|AFTER INSERT|AFTER UPDATE) ON " + QT + " .*");
+        static const std::regex switch_triggers("ALTER TABLE " + QT + " ((ENABLE|DISABLE) TRIGGER [a-z_]+(, (ENABLE|DISABLE) TRIGGER [a-z_]+)*)");
+        static const std::regex switch_one("(ENABLE|DISABLE) TRIGGER ([a-z_]+)");
         static const std::regex add_column("ALTER TABLE " + QT + " ADD COLUMN " + ID + " ([a-z ]+)");
         static const std::regex null_ness("ALTER TABLE " + QT + " ALTER COLUMN " + ID + " (SET|DROP) NOT NULL");
         static const std::regex retype("ALTER TABLE " + QT + " ALTER COLUMN " + ID + " TYPE ([a-z ]+) USING " + ID +
@@ -105,6 +107,15 @@ public:
             table(m, 1);
         } else if (std::regex_match(sql, m, trigger)) {
             expect_new(table(m, 3).triggers.insert(m[1]).second, "trigger " + m[1].str(), sql);
+        } else if (std::regex_match(sql, m, switch_triggers)) {
+            Table& t = table(m, 1);
+            const std::string list = m[3];
+            for (auto it = std::sregex_iterator(list.begin(), list.end(), switch_one); it != std::sregex_iterator(); ++it) {
+                const std::string name = (*it)[2], disabled = name + " (disabled)";
+                const bool enable = (*it)[1] == "ENABLE";
+                expect_there(t.triggers.erase(name) + t.triggers.erase(disabled) == 1, "trigger " + name, sql);
+                t.triggers.insert(enable ? name : disabled);
+            }
         } else if (std::regex_match(sql, m, add_column)) {
             Table& t = table(m, 1);
             expect_new(!t.columns.count(m[3]), "column " + m[3].str(), sql);
@@ -527,7 +538,7 @@ TEST_F(PlannerTest, NewClassGetsItsCompleteTable) {
     EXPECT_FALSE(s->breaking);
     EXPECT_TRUE(s->checks.empty());
     EXPECT_EQ(s->change, Json::parse(R"({"kind": "class", "change": "added", "class": "product", "breaking": false})"));
-    ASSERT_EQ(s->ddl.size(), 7u) << joined(s->ddl);
+    ASSERT_EQ(s->ddl.size(), 10u) << joined(s->ddl);
     const std::string& create = s->ddl[0];
     const std::string t = qtable("product");
     EXPECT_EQ(create.rfind("CREATE TABLE " + t + " (\n", 0), 0u) << create;
@@ -555,15 +566,63 @@ TEST_F(PlannerTest, NewClassGetsItsCompleteTable) {
                              " REFERENCING OLD TABLE AS udm_old FOR EACH STATEMENT EXECUTE FUNCTION udm.forget_relationships()");
     EXPECT_EQ(s->ddl[6], "CREATE TRIGGER validate BEFORE INSERT OR UPDATE ON " + t +
                              " FOR EACH ROW EXECUTE FUNCTION udm.validate_row()");
+    // Data events: one statement trigger per operation, each reading a transition table.
+    EXPECT_EQ(s->ddl[7], "CREATE TRIGGER data_events_insert AFTER INSERT ON " + t +
+                             " REFERENCING NEW TABLE AS udm_new FOR EACH STATEMENT EXECUTE FUNCTION udm.record_data_events()");
+    EXPECT_EQ(s->ddl[8], "CREATE TRIGGER data_events_update AFTER UPDATE ON " + t +
+                             " REFERENCING OLD TABLE AS udm_old NEW TABLE AS udm_new FOR EACH STATEMENT"
+                             " EXECUTE FUNCTION udm.record_data_events()");
+    EXPECT_EQ(s->ddl[9], "CREATE TRIGGER data_events_delete AFTER DELETE ON " + t +
+                             " REFERENCING OLD TABLE AS udm_old FOR EACH STATEMENT EXECUTE FUNCTION udm.record_data_events()");
 
     ASSERT_EQ(s->catalog.size(), 1u);
     const auto& row = s->catalog[0];
     EXPECT_EQ(row.run_as, catalog::RunAs::kOwner);
-    EXPECT_EQ(row.sql, "INSERT INTO \"tenant_acme\".\"thing_classes\" (id, name, description, validation_rules) "
-                       "VALUES ($1::uuid, $2, $3, $4::jsonb)");
+    EXPECT_EQ(row.sql, "INSERT INTO \"tenant_acme\".\"thing_classes\" (id, name, description, validation_rules, "
+                       "events_enabled) VALUES ($1::uuid, $2, $3, $4::jsonb, $5::boolean)");
     EXPECT_EQ(row.params, (std::vector<std::optional<std::string>>{desired_.classes.at("product").id, "product",
-                                                                     std::nullopt, "{}"}));
+                                                                     std::nullopt, "{}", "true"}));
     expect_verified(p);
+}
+
+TEST_F(PlannerTest, DataEventsAreSwitchedPerClassWithTheirTriggers) {
+    // A new class without events gets its event triggers disabled right away.
+    Json doc = shop();
+    doc["classes"]["product"]["events"] = false;
+    Plan p = plan(Model{}, doc);
+    const Step* created = find_step(p, "create class", "product");
+    ASSERT_NE(created, nullptr);
+    const std::string off = "ALTER TABLE " + qtable("product") +
+                            " DISABLE TRIGGER data_events_insert, DISABLE TRIGGER data_events_update,"
+                            " DISABLE TRIGGER data_events_delete";
+    EXPECT_EQ(created->ddl.back(), off);
+    EXPECT_EQ(created->catalog[0].params.back(), "false");
+    expect_verified(p);
+
+    // Turning them on is a class change: one ALTER TABLE, a catalog update, a diff entry.
+    Model current = desired_;
+    doc["classes"]["product"]["events"] = true;
+    Plan on = plan(current, doc);
+    const Step* changed = find_step(on, "change class", "product");
+    ASSERT_NE(changed, nullptr);
+    EXPECT_FALSE(changed->breaking);
+    EXPECT_EQ(changed->change, Json::parse(R"({"kind": "class", "change": "changed", "class": "product",
+                                               "events": true, "breaking": false})"));
+    ASSERT_EQ(changed->ddl.size(), 1u);
+    EXPECT_EQ(changed->ddl[0], "ALTER TABLE " + qtable("product") +
+                                   " ENABLE TRIGGER data_events_insert, ENABLE TRIGGER data_events_update,"
+                                   " ENABLE TRIGGER data_events_delete");
+    EXPECT_EQ(changed->catalog[0].params.back(), "true");
+    EXPECT_EQ(on.steps.size(), 1u) << testing::PrintToString(actions(on));
+    expect_verified(on);
+
+    // The flag is part of the model document only when it is off.
+    EXPECT_FALSE(model::to_json(desired_)["classes"]["product"].contains("events"));
+    current = desired_;
+    doc["classes"]["product"]["events"] = false;
+    Plan again_off = plan(current, doc);
+    EXPECT_EQ(model::to_json(desired_)["classes"]["product"]["events"], false);
+    expect_verified(again_off);
 }
 
 TEST_F(PlannerTest, NewClassColumnsNeedNoFurtherDdlExceptKeysAndIndexes) {

@@ -19,6 +19,8 @@ void create_class(Model& m, const std::string& name, const std::optional<std::st
                   const Json& rules);
 void rename_class(Model& m, const std::string& name, const std::string& new_name);
 void drop_class(Model& m, const std::string& name);
+// Turns the data events of a class on or off.
+void set_class_events(Model& m, const std::string& name, bool on);
 
 void create_attribute(Model& m, const std::string& name, const std::string& data_type, const Json& rules,
                       const std::optional<std::string>& target, const std::optional<std::string>& description);

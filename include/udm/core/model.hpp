@@ -54,6 +54,7 @@ struct ThingClass {
     Json rules = Json::object();
     std::map<std::string, Assignment> assignments;  // by attribute name
     std::optional<std::string> renamed_from;
+    bool events = true;  // inserts, updates and deletes are recorded as data events
 };
 
 // A named kind of relationship between things.

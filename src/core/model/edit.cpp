@@ -134,6 +134,8 @@ void drop_class(Model& m, const std::string& name) {
     }
 }
 
+void set_class_events(Model& m, const std::string& name, bool on) { find_class(m, name).events = on; }
+
 void create_attribute(Model& m, const std::string& name, const std::string& data_type, const Json& rules,
                       const std::optional<std::string>& target, const std::optional<std::string>& description) {
     naming::check_model_name(NameKind::kAttribute, name);

@@ -210,7 +210,7 @@ Model parse_model(const Json& doc, Source source) {
             const std::string path = key_path("classes", it.key());
             check_name(naming::NameKind::kClass, it.key(), path);
             expect_object(*it, path);
-            only_keys(*it, path, {"id", "description", "rules", "attributes", "renamed_from"});
+            only_keys(*it, path, {"id", "description", "rules", "attributes", "renamed_from", "events"});
             ThingClass c;
             c.id = optional_id(*it, path, source);
             c.name = it.key();
@@ -218,6 +218,10 @@ Model parse_model(const Json& doc, Source source) {
             c.rules = optional_rules(*it, path);
             c.renamed_from = optional_string(*it, "renamed_from", path);
             if (c.renamed_from) check_name(naming::NameKind::kClass, *c.renamed_from, path + ".renamed_from");
+            if (const Json* ev = member(*it, "events"); ev != nullptr && !ev->is_null()) {
+                if (!ev->is_boolean()) bad(path + ".events", "must be a boolean, not " + json_type(*ev));
+                c.events = ev->get<bool>();
+            }
             if (const Json* as = member(*it, "attributes"); as != nullptr && !as->is_null()) {
                 const std::string apath = path + ".attributes";
                 expect_object(*as, apath);
@@ -335,6 +339,7 @@ Json to_json(const Model& m) {
         Json j = Json::object();
         if (c.description) j["description"] = *c.description;
         if (!c.rules.empty()) j["rules"] = c.rules;
+        if (!c.events) j["events"] = false;
         Json as = Json::object();
         for (const auto& [aname, a] : c.assignments) {
             Json aj = Json::object();

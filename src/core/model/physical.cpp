@@ -87,6 +87,9 @@ std::vector<Table> expected_tables(const model::Model& m) {
         t.columns.assign(std::begin(kSystemColumns), std::end(kSystemColumns));
         t.indexes.push_back(pkey_name(t.name));
         t.triggers = {"forget_relationships", "touch_updated_at", "validate"};
+        for (const char* trigger : {"data_events_delete", "data_events_insert", "data_events_update"}) {
+            t.triggers.push_back(std::string(trigger) + (c.events ? "" : " (disabled)"));
+        }
         for (const auto& [aname, as] : c.assignments) {
             const auto& attr = m.attributes.at(aname);
             const std::string col = column_name(aname);

@@ -351,25 +351,49 @@ private:
                                " EXECUTE FUNCTION udm.forget_relationships()");
             step.ddl.push_back("CREATE TRIGGER validate BEFORE INSERT OR UPDATE ON " + qt +
                                " FOR EACH ROW EXECUTE FUNCTION udm.validate_row()");
+            // PostgreSQL allows transition tables only on single-event triggers.
+            step.ddl.push_back("CREATE TRIGGER data_events_insert AFTER INSERT ON " + qt +
+                               " REFERENCING NEW TABLE AS udm_new FOR EACH STATEMENT"
+                               " EXECUTE FUNCTION udm.record_data_events()");
+            step.ddl.push_back("CREATE TRIGGER data_events_update AFTER UPDATE ON " + qt +
+                               " REFERENCING OLD TABLE AS udm_old NEW TABLE AS udm_new FOR EACH STATEMENT"
+                               " EXECUTE FUNCTION udm.record_data_events()");
+            step.ddl.push_back("CREATE TRIGGER data_events_delete AFTER DELETE ON " + qt +
+                               " REFERENCING OLD TABLE AS udm_old FOR EACH STATEMENT"
+                               " EXECUTE FUNCTION udm.record_data_events()");
+            if (!c.events) step.ddl.push_back(switch_events(qt, false));
             owner_sql(step,
                       "INSERT INTO " + catalog_table("thing_classes") +
-                          " (id, name, description, validation_rules) VALUES ($1::uuid, $2, $3, $4::jsonb)",
-                      {c.id, name, c.description, c.rules.dump()});
+                          " (id, name, description, validation_rules, events_enabled)"
+                          " VALUES ($1::uuid, $2, $3, $4::jsonb, $5::boolean)",
+                      {c.id, name, c.description, c.rules.dump(), c.events ? "true" : "false"});
         }
+    }
+
+    // ALTER TABLE switching the data event triggers of a class table on or off.
+    static std::string switch_events(const std::string& qt, bool on) {
+        const char* verb = on ? " ENABLE TRIGGER " : " DISABLE TRIGGER ";
+        return std::string("ALTER TABLE ") + qt + verb + "data_events_insert," + verb + "data_events_update," + verb +
+               "data_events_delete";
     }
 
     void change_classes() {
         for (const auto& [name, c] : want_.classes) {
             const ThingClass* old = old_class(name);
-            if (!old || (old->description == c.description && old->rules == c.rules)) continue;
+            if (!old || (old->description == c.description && old->rules == c.rules && old->events == c.events)) {
+                continue;
+            }
             Json change{{"kind", "class"}, {"change", "changed"}, {"class", name}};
             if (old->description != c.description) change["description_changed"] = true;
             if (old->rules != c.rules) change["rules_changed"] = true;
+            if (old->events != c.events) change["events"] = c.events;
             Step& step = add_step("change class", name, false, std::move(change));
+            if (old->events != c.events) step.ddl.push_back(switch_events(qtable(name), c.events));
             owner_sql(step,
                       "UPDATE " + catalog_table("thing_classes") +
-                          " SET description = $2, validation_rules = $3::jsonb WHERE id = $1::uuid",
-                      {c.id, c.description, c.rules.dump()});
+                          " SET description = $2, validation_rules = $3::jsonb, events_enabled = $4::boolean"
+                          " WHERE id = $1::uuid",
+                      {c.id, c.description, c.rules.dump(), c.events ? "true" : "false"});
         }
     }
 
