@@ -67,6 +67,14 @@ UDM_PG_FUNCTION(udm_drop_class) {
     return change(fcinfo, [&](Model& m) { edit::drop_class(m, name); });
 }
 
+// udm.set_class_events(tenant, class, on) returns bigint
+UDM_PG_FUNCTION(udm_set_class_events) {
+    const std::string name = text_arg(fcinfo, 1, "class name");
+    if (PG_ARGISNULL(2)) throw udm::Error("22004", "on must not be null");
+    const bool on = PG_GETARG_BOOL(2);
+    return change(fcinfo, [&](Model& m) { edit::set_class_events(m, name, on); });
+}
+
 // udm.create_attribute(tenant, name, data_type, validation_rules, target_class, description) returns bigint
 UDM_PG_FUNCTION(udm_create_attribute) {
     const std::string name = text_arg(fcinfo, 1, "attribute name");
@@ -202,7 +210,8 @@ std::vector<udm::physical::Table> actual_tables(pg::Spi& spi, const udm::naming:
         "  FROM pg_catalog.pg_constraint con"
         "  JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = con.conkey[1]"
         "  JOIN pg_catalog.pg_class r ON r.oid = con.confrelid WHERE con.conrelid = c.oid AND con.contype = 'f'),"
-        " (SELECT pg_catalog.jsonb_agg(t.tgname) FROM pg_catalog.pg_trigger t"
+        " (SELECT pg_catalog.jsonb_agg(t.tgname || CASE t.tgenabled WHEN 'D' THEN ' (disabled)' ELSE '' END)"
+        "  FROM pg_catalog.pg_trigger t"
         "  WHERE t.tgrelid = c.oid AND NOT t.tgisinternal)"
         " FROM pg_catalog.pg_class c"
         " WHERE c.relnamespace = $1::regnamespace AND c.relkind IN ('r', 'p') AND c.relname LIKE 'tc\\_%'",

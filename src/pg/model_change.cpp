@@ -7,6 +7,7 @@
 
 #include "udm/core/error.hpp"
 #include "udm/core/physical.hpp"
+#include "udm/pg/events.hpp"
 #include "udm/pg/fmgr_values.hpp"
 #include "udm/pg/rules_check.hpp"
 #include "udm/pg/tenant_access.hpp"
@@ -28,7 +29,8 @@ std::string model_query(const std::string& s) {
            " 'target', t.name)) FROM " + s + ".attributes a LEFT JOIN " + s +
            ".thing_classes t ON t.id = a.target_class_id), '{}'::jsonb),"
            "'classes', COALESCE((SELECT pg_catalog.jsonb_object_agg(c.name, pg_catalog.jsonb_build_object("
-           "'id', c.id, 'description', c.description, 'rules', c.validation_rules, 'attributes',"
+           "'id', c.id, 'description', c.description, 'rules', c.validation_rules, 'events', c.events_enabled,"
+           " 'attributes',"
            " COALESCE((SELECT pg_catalog.jsonb_object_agg(a.name, pg_catalog.jsonb_build_object("
            "'required', aa.is_required, 'rules', aa.assignment_rules)) FROM " + s + ".attribute_assignments aa JOIN " +
            s + ".attributes a ON a.id = aa.attribute_id WHERE aa.thing_class_id = c.id), '{}'::jsonb)))"
@@ -158,6 +160,7 @@ ChangeResult change_model(const naming::TenantNames& names, const Edit& edit, bo
                         " VALUES ($1::bigint, $1::bigint - 1, $2::jsonb, $3::text[], $4::jsonb)",
                     {*next, result.plan.diff().dump(), text_array_literal(result.plan.ddl()),
                      model::to_json(desired).dump()});
+        signal_schema_change(names.tenant, result.version);
     });
     timeout.restore();
     spi.finish();

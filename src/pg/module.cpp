@@ -1,4 +1,5 @@
 // The udm module: magic block, _PG_init and the udm.* settings.
+#include "udm/pg/events.hpp"
 #include "udm/pg/model_change.hpp"
 #include "udm/pg/validation.hpp"
 
@@ -34,4 +35,5 @@ extern "C" void _PG_init(void) {
         &udm::pg::rules_not_valid, false, PGC_USERSET, 0, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("udm");
     udm::pg::register_validation_cache();
+    udm::pg::register_event_signals();
 }

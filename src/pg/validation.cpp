@@ -69,18 +69,19 @@ CustomFunction resolve_custom(Spi& spi, const std::string& name, Oid typid, cons
 // The validator of a class table, built from its tenant's catalog; an empty one for a
 // table that is no class table.
 std::shared_ptr<ClassValidator> build_for_relation(Relation rel) {
-    char* schema = guard([&] { return get_namespace_name(RelationGetNamespace(rel)); });
     const std::string table = RelationGetRelationName(rel);
-    auto tenant = naming::tenant_of_schema(schema ? schema : "");
+    auto tenant = tenant_of_relation(rel);
     auto empty = std::make_shared<ClassValidator>();
     if (!tenant) return empty;
-    const naming::TenantNames names = naming::tenant_names(*tenant);
+    const naming::TenantNames& names = *tenant;
     Spi spi(/*read_only=*/true);
     const model::Model m = load_model(spi, names);
     std::shared_ptr<ClassValidator> v = empty;
     for (const auto& [cname, cls] : m.classes) {
         if (physical::table_name(cname) == table) {
             v = build_validator(spi, m, cls, RelationGetDescr(rel));
+            v->tenant = names.tenant;
+            v->class_name = cname;
             break;
         }
     }
@@ -119,6 +120,14 @@ void call_custom_function(const CustomFunction& f, const rules::CompiledAttribut
 std::shared_ptr<ClassValidator> build_validator(Spi& spi, const model::Model& m, const model::ThingClass& cls,
                                                 TupleDesc desc) {
     auto v = std::make_shared<ClassValidator>();
+    v->id_attnum = guard([&] { return static_cast<AttrNumber>(SPI_fnumber(desc, "id")); });
+    for (const auto& [aname, a] : cls.assignments) {
+        const std::string column = physical::column_name(aname);
+        const int attnum = guard([&] { return SPI_fnumber(desc, column.c_str()); });
+        if (attnum > 0 && !TupleDescAttr(desc, attnum - 1)->attisdropped) {
+            v->columns.push_back({aname, static_cast<AttrNumber>(attnum)});
+        }
+    }
     v->compiled = rules::compile(m, cls);
     v->empty = v->compiled.empty();
     for (const rules::CompiledAttribute& a : v->compiled.attributes) {

@@ -18,7 +18,7 @@ inline constexpr int kCatalogVersion = 1;
 // security and is readable, not writable, by the tenant's application role.
 inline constexpr const char* kCatalogTables[] = {
     "thing_classes",      "attributes",      "attribute_assignments", "relationship_types",
-    "thing_class_relationships", "schema_state", "schema_versions", "relationships",
+    "thing_class_relationships", "schema_state", "schema_versions", "data_events", "relationships",
 };
 
 // The catalog tables with an updated_at column kept by udm.touch_updated_at().

@@ -17,8 +17,19 @@ struct CustomFunction {
     bool returns_text = false;     // else boolean
 };
 
-// The compiled rules of one class table and where each attribute's column is.
+// The column of one attribute in a class table.
+struct AttributeColumn {
+    std::string attribute;
+    AttrNumber attnum = 0;
+};
+
+// What the triggers of one class table need to know, cached per backend: the compiled
+// rules and where each attribute's column is; whose table it is.
 struct ClassValidator {
+    std::string tenant;      // empty for a table that is no class table
+    std::string class_name;
+    AttrNumber id_attnum = 0;
+    std::vector<AttributeColumn> columns;  // every assigned attribute present in the table
     rules::CompiledClass compiled;
     std::vector<AttrNumber> attnums;     // per compiled attribute; 0 when the column is missing
     std::vector<Oid> typids;             // per compiled attribute

@@ -58,6 +58,7 @@ constexpr std::string_view kCatalogDdl[] = {
     description text,
     validation_rules jsonb NOT NULL DEFAULT '{}'::jsonb,
     permissions jsonb NOT NULL DEFAULT '{}'::jsonb,
+    events_enabled boolean NOT NULL DEFAULT true,
     created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
     updated_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
     created_by text NOT NULL DEFAULT {actor},
@@ -162,6 +163,7 @@ constexpr std::string_view kCatalogDdl[] = {
     tenant_name text NOT NULL,
     version bigint NOT NULL DEFAULT 0,
     catalog_version integer NOT NULL,
+    data_events_pruned_through numeric NOT NULL DEFAULT 0,
     created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
     updated_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
     CONSTRAINT schema_state_pkey PRIMARY KEY (singleton),
@@ -183,6 +185,24 @@ constexpr std::string_view kCatalogDdl[] = {
     CONSTRAINT valid_schema_versions_version CHECK (version > 0 AND previous_version = version - 1),
     CONSTRAINT valid_schema_versions_diff CHECK (pg_catalog.jsonb_typeof(diff) = 'array'),
     CONSTRAINT valid_schema_versions_model CHECK (pg_catalog.jsonb_typeof(model) = 'object')
+))",
+
+    // The data outbox: one row per inserted, updated or deleted thing, written by the
+    // statement triggers of the class tables (udm.record_data_events). Ordered by the
+    // writing transaction's id, then by the event's number within it; udm.data_events
+    // reads only below the oldest running transaction id, so that order never changes
+    // under a reader (docs/events.md). Only udm writes it.
+    R"(CREATE TABLE {s}.data_events (
+    xid xid8 NOT NULL,
+    seq bigint NOT NULL,
+    class text NOT NULL,
+    operation text NOT NULL,
+    thing_id uuid NOT NULL,
+    changed text[],
+    created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    CONSTRAINT data_events_pkey PRIMARY KEY (xid, seq),
+    CONSTRAINT valid_data_event_seq CHECK (seq > 0 AND seq < 4294967296),
+    CONSTRAINT valid_data_event_operation CHECK (operation IN ('insert', 'update', 'delete'))
 ))",
 
     // Relationships between things, written by udm.relate; a row goes when either thing
