@@ -167,8 +167,11 @@ UDM_PG_FUNCTION(udm_forget_relationships) {
                     "udm.forget_relationships() must be fired AFTER DELETE FOR EACH STATEMENT with an OLD TABLE");
     }
     if (pg::guard([&] { return tuplestore_tuple_count(trigdata->tg_oldtable); }) == 0) return PointerGetDatum(nullptr);
-    char* schema_c = pg::guard([&] { return get_namespace_name(RelationGetNamespace(trigdata->tg_relation)); });
-    const std::string s = udm::naming::quote_identifier(schema_c);
+    const auto tenant = pg::tenant_of_relation(trigdata->tg_relation);
+    if (!tenant) {
+        throw Error(udm::sqlstate::kTriggerProtocolViolated, "udm.forget_relationships() fires only on udm class tables");
+    }
+    const std::string s = udm::naming::quote_identifier(tenant->schema);
     const std::string old_name = trigdata->tg_trigger->tgoldtable;
     pg::Spi spi;
     pg::guard([&] { return SPI_register_trigger_data(trigdata); });

@@ -60,11 +60,28 @@ void run_statements(Spi& spi, const std::vector<catalog::Statement>& statements,
 Oid tenant_namespace(const TenantNames& names) {
     return guard([&] {
         Oid nsp = get_namespace_oid(names.schema.c_str(), true);
-        if (OidIsValid(nsp) && !OidIsValid(get_relname_relid("schema_state", nsp))) {
-            nsp = InvalidOid;
+        if (!OidIsValid(nsp)) return InvalidOid;
+        // A schema anyone could create by that name is not enough: the tenant's owner role,
+        // which only udm creates, must own it. udm's triggers write into the schema they
+        // find with the rights of the extension owner.
+        Oid owner = get_role_oid(names.owner_role.c_str(), true);
+        if (!OidIsValid(owner) || !pg_namespace_ownercheck(nsp, owner) ||
+            !OidIsValid(get_relname_relid("schema_state", nsp))) {
+            return InvalidOid;
         }
         return nsp;
     });
+}
+
+std::optional<TenantNames> tenant_of_relation(Relation rel) {
+    const Oid nsp = RelationGetNamespace(rel);
+    char* schema = guard([&] { return get_namespace_name(nsp); });
+    if (schema == nullptr) return std::nullopt;
+    auto tenant = naming::tenant_of_schema(schema);
+    if (!tenant) return std::nullopt;
+    TenantNames names = naming::tenant_names(*tenant);
+    if (tenant_namespace(names) != nsp) return std::nullopt;
+    return names;
 }
 
 void require_tenant(const TenantNames& names) {

@@ -1,6 +1,8 @@
 // Finding a tenant and checking that the caller may use it.
 #pragma once
 
+#include <optional>
+
 #include "udm/core/naming.hpp"
 #include "udm/pg/barrier.hpp"
 
@@ -9,6 +11,9 @@ namespace udm::pg {
 // Namespace OID of the tenant's schema when it is a tenant schema (it holds
 // schema_state), else InvalidOid.
 Oid tenant_namespace(const naming::TenantNames& names);
+
+// The tenant whose schema holds rel, or nullopt when rel is in no tenant schema.
+std::optional<naming::TenantNames> tenant_of_relation(Relation rel);
 
 // Throws 42704 unless the tenant exists.
 void require_tenant(const naming::TenantNames& names);
