@@ -12,7 +12,7 @@ OBJS = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 REGRESS = setup error_barrier tenant_names tenant_lifecycle catalog_constraints \
           tenant_isolation tenant_dump_restore class_lifecycle class_bad_input \
           relationships model_apply model_verify_replay class_security \
-          rules
+          rules events
 
 PG_CONFIG ?= pg_config
 PG_CPPFLAGS = -Iinclude

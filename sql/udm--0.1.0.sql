@@ -261,3 +261,49 @@ CREATE FUNCTION udm.rule_impact(tenant text, class text, attribute text, rules j
     LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION udm.rule_impact(text, text, text, jsonb) IS
     'the rows of a class that would break an attribute''s rules if its assignment had the given ones';
+
+-- Change events (docs/events.md). Schema events are the rows of each tenant's
+-- schema_versions; data events are the rows of its data_events outbox. Each committing
+-- transaction signals once per tenant on channel udm_schema or udm_data.
+
+CREATE FUNCTION udm.set_class_events(tenant text, class text, "on" boolean)
+    RETURNS bigint AS 'MODULE_PATHNAME', 'udm_set_class_events'
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.set_class_events(text, text, boolean) IS
+    'turns the data events of a class on or off (a model change: a new schema version)';
+
+-- AFTER INSERT / UPDATE / DELETE statement triggers of every class table. SECURITY
+-- DEFINER: the tenant's role reads the outbox, only udm writes it.
+CREATE FUNCTION udm.record_data_events() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'udm_record_data_events'
+    LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.record_data_events() IS
+    'AFTER statement trigger with transition tables: one data event per inserted, updated or deleted thing';
+
+CREATE FUNCTION udm.schema_events(tenant text, after_version bigint DEFAULT 0,
+                                  OUT version bigint, OUT previous_version bigint, OUT actor text,
+                                  OUT created_at timestamptz, OUT diff jsonb)
+    RETURNS SETOF record AS 'MODULE_PATHNAME', 'udm_schema_events'
+    LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.schema_events(text, bigint) IS
+    'the tenant''s schema changes after a version, oldest first, each with its diff';
+
+CREATE FUNCTION udm.schema_at(tenant text, version bigint)
+    RETURNS jsonb AS 'MODULE_PATHNAME', 'udm_schema_at'
+    LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.schema_at(text, bigint) IS
+    'the tenant''s model as it was at a schema version, in the format of udm.apply (0: the empty model)';
+
+CREATE FUNCTION udm.data_events(tenant text, after_position numeric DEFAULT 0, max_events integer DEFAULT 1000,
+                                OUT "position" numeric, OUT class text, OUT operation text, OUT thing_id uuid,
+                                OUT changed text[], OUT created_at timestamptz)
+    RETURNS SETOF record AS 'MODULE_PATHNAME', 'udm_data_events'
+    LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.data_events(text, numeric, integer) IS
+    'the tenant''s data events after a position, in order; never one below a position already returned';
+
+CREATE FUNCTION udm.prune_events(tenant text, older_than interval)
+    RETURNS bigint AS 'MODULE_PATHNAME', 'udm_prune_events'
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.prune_events(text, interval) IS
+    'removes the tenant''s data events older than an interval; returns how many';

@@ -1,0 +1,157 @@
+// The SQL API of change events: udm.schema_events, udm.schema_at, udm.data_events and
+// udm.prune_events. docs/events.md describes how a consumer follows a tenant with them.
+#include <string>
+#include <vector>
+
+#include "udm/core/error.hpp"
+#include "udm/core/model.hpp"
+#include "udm/pg/fmgr_values.hpp"
+#include "udm/pg/tenant_access.hpp"
+
+namespace {
+
+namespace pg = udm::pg;
+using udm::naming::qualified;
+
+// The largest number of events one call of udm.data_events returns.
+constexpr int kMaxEventsPerRead = 100000;
+
+// Transactions that may still commit events: every one from the oldest running
+// transaction on, and the reader's own (its uncommitted events are not news yet).
+constexpr const char* kWatermark =
+    "LEAST(pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot()),"
+    " pg_catalog.pg_current_xact_id_if_assigned())";
+
+// Argument n as a bigint; NULL is an error (22004) naming the argument.
+std::int64_t int64_arg(FunctionCallInfo fcinfo, int n, const char* name) {
+    if (PG_ARGISNULL(n)) throw udm::Error("22004", std::string(name) + " must not be null");
+    return PG_GETARG_INT64(n);
+}
+
+// Argument n (numeric) as a position: a whole number, zero or more, as digits.
+std::string position_arg(FunctionCallInfo fcinfo, int n) {
+    if (PG_ARGISNULL(n)) throw udm::Error("22004", "after_position must not be null");
+    char* text = pg::guard([&] { return DatumGetCString(DirectFunctionCall1(numeric_out, PG_GETARG_DATUM(n))); });
+    std::string out(text);
+    pfree(text);
+    bool digits = !out.empty() && out.size() <= 40;
+    for (char c : out) digits = digits && c >= '0' && c <= '9';
+    if (!digits) {
+        throw udm::Error(udm::sqlstate::kInvalidParameterValue, "invalid data event position " + out,
+                         "Positions are whole numbers, zero or more, as udm.data_events returns them.",
+                         "Pass 0 to read from the oldest event kept.");
+    }
+    return out;
+}
+
+}  // namespace
+
+// udm.schema_events(tenant, after_version) returns setof (version, previous_version, actor,
+// created_at, diff): the tenant's schema changes after a version, oldest first. Model
+// changes of a tenant take its lock in turn, so versions commit in order: a reader never
+// finds a version below one it has read.
+UDM_PG_FUNCTION(udm_schema_events) {
+    const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
+    const std::int64_t after = int64_arg(fcinfo, 1, "after_version");
+    if (after < 0) throw udm::Error(udm::sqlstate::kInvalidParameterValue, "after_version must be 0 or more");
+    pg::Spi spi(/*read_only=*/true);
+    std::vector<pg::Row> rows =
+        spi.query("SELECT version, previous_version, actor, created_at, diff FROM " +
+                      qualified(names.schema, "schema_versions") + " WHERE version > $1::bigint ORDER BY version",
+                  {std::to_string(after)});
+    spi.finish();
+    return pg::return_rows(fcinfo, rows);
+}
+
+// udm.schema_at(tenant, version) returns jsonb: the model as it was at a version, in the
+// format of udm.apply; version 0 is the empty model.
+UDM_PG_FUNCTION(udm_schema_at) {
+    const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
+    const std::int64_t version = int64_arg(fcinfo, 1, "version");
+    if (version == 0) return pg::jsonb_datum(udm::model::to_json(udm::model::Model{}));
+    pg::Spi spi(/*read_only=*/true);
+    pg::Cell model = version < 0 ? pg::Cell() :
+        spi.query_value("SELECT model::text FROM " + qualified(names.schema, "schema_versions") +
+                        " WHERE version = $1::bigint", {std::to_string(version)});
+    if (!model) {
+        pg::Cell current = spi.query_value("SELECT version FROM " + qualified(names.schema, "schema_state"));
+        throw udm::Error(udm::sqlstate::kInvalidParameterValue,
+                         "tenant \"" + names.tenant + "\" has no schema version " + std::to_string(version),
+                         "Its versions run from 0 to " + current.value_or("0") + ".");
+    }
+    spi.finish();
+    return pg::guard([&] { return DirectFunctionCall1(jsonb_in, CStringGetDatum(model->c_str())); });
+}
+
+// udm.data_events(tenant, after_position, max_events) returns setof (position, class,
+// operation, thing_id, changed, created_at): the tenant's data events after a position,
+// in position order, at most max_events of them.
+//
+// Only events of transactions below the watermark are read: those transactions have all
+// ended, so no event can later appear below the last one returned. A position is the
+// writing transaction's full id times 2^32 plus the event's number within it.
+UDM_PG_FUNCTION(udm_data_events) {
+    const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
+    const std::string after = position_arg(fcinfo, 1);
+    if (PG_ARGISNULL(2)) throw udm::Error("22004", "max_events must not be null");
+    const int max_events = PG_GETARG_INT32(2);
+    if (max_events < 1 || max_events > kMaxEventsPerRead) {
+        throw udm::Error(udm::sqlstate::kInvalidParameterValue,
+                         "max_events must be between 1 and " + std::to_string(kMaxEventsPerRead));
+    }
+    pg::Spi spi(/*read_only=*/true);
+    std::vector<pg::Row> pruned =
+        spi.query("SELECT data_events_pruned_through::text, $1::numeric < data_events_pruned_through FROM " +
+                      qualified(names.schema, "schema_state"),
+                  {after});
+    if (after != "0" && !pruned.empty() && pruned[0][1] && *pruned[0][1] == "t") {
+        throw udm::Error(udm::sqlstate::kInvalidParameterValue,
+                         "data events of tenant \"" + names.tenant + "\" after position " + after + " were pruned",
+                         "udm.prune_events removed the events up to position " + *pruned[0][0] + ".",
+                         "Resynchronize the consumer, then read on from position " + *pruned[0][0] + ".");
+    }
+    std::vector<pg::Row> rows = spi.query(
+        "SELECT e.xid::text::numeric * 4294967296 + e.seq, e.class, e.operation, e.thing_id, e.changed, e.created_at"
+        " FROM " + qualified(names.schema, "data_events") + " e"
+        " WHERE (e.xid, e.seq) > (pg_catalog.div($1::numeric, 4294967296)::text::xid8,"
+        "                         pg_catalog.mod($1::numeric, 4294967296)::bigint)"
+        " AND e.xid < " + kWatermark +
+        " ORDER BY e.xid, e.seq LIMIT $2::integer",
+        {after, std::to_string(max_events)});
+    spi.finish();
+    return pg::return_rows(fcinfo, rows);
+}
+
+// udm.prune_events(tenant, older_than) returns bigint: removes the data events older than
+// an interval, as a prefix of the outbox (never leaving an older position behind a
+// removed one), and records how far it pruned; returns how many it removed.
+UDM_PG_FUNCTION(udm_prune_events) {
+    const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
+    if (PG_ARGISNULL(1)) throw udm::Error("22004", "older_than must not be null");
+    const std::string older_than = pg::guard(
+        [&] { return std::string(DatumGetCString(DirectFunctionCall1(interval_out, PG_GETARG_DATUM(1)))); });
+    const std::string state = qualified(names.schema, "schema_state");
+    const std::string events = qualified(names.schema, "data_events");
+    pg::Spi spi;
+    // One pruning at a time per tenant.
+    pg::Cell negative = spi.query_value("SELECT $1::interval < '0'::interval FROM " + state + " FOR UPDATE",
+                                        {older_than});
+    if (negative && *negative == "t") {
+        throw udm::Error(udm::sqlstate::kInvalidParameterValue, "older_than must not be negative");
+    }
+    std::vector<pg::Row> last = spi.query(
+        "SELECT xid::text, seq FROM " + events + " WHERE created_at < pg_catalog.now() - $1::interval AND xid < " +
+            kWatermark + " ORDER BY xid DESC, seq DESC LIMIT 1",
+        {older_than});
+    std::uint64_t removed = 0;
+    if (!last.empty()) {
+        removed = spi.execute("DELETE FROM " + events + " WHERE (xid, seq) <= ($1::xid8, $2::bigint)",
+                              {last[0][0], last[0][1]});
+        spi.execute("UPDATE " + state +
+                        " SET data_events_pruned_through = GREATEST(data_events_pruned_through,"
+                        " $1::numeric * 4294967296 + $2::bigint)",
+                    {last[0][0], last[0][1]});
+    }
+    spi.finish();
+    PG_RETURN_INT64(static_cast<std::int64_t>(removed));
+}
