@@ -152,6 +152,14 @@ GRANT tenant_ev_role TO ev_app;
 \c - ev_app
 SELECT count(*) >= 1 AS reads_own_events FROM udm.data_events('ev', 0);
 SELECT count(*) >= 1 AS reads_outbox_table FROM tenant_ev.data_events;
+-- Its writes are recorded all the same (the trigger writes as the tenant's owner), also
+-- with a search_path of its own choosing.
+SET search_path = tenant_ev, public;
+INSERT INTO tc_product (title) VALUES ('by the app');
+UPDATE tc_product SET note = 'changed by the app' WHERE title = 'by the app';
+RESET search_path;
+SELECT e.operation, e.changed FROM tenant_ev.data_events e JOIN tenant_ev.tc_product p ON p.id = e.thing_id
+WHERE p.title = 'by the app' ORDER BY e.xid, e.seq;
 SELECT label, test_error(stmt) AS error FROM (VALUES
     ('insert',        $$INSERT INTO tenant_ev.data_events VALUES ('1', 1, 'x', 'insert', gen_random_uuid())$$),
     ('delete',        $$DELETE FROM tenant_ev.data_events$$),

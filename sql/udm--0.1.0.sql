@@ -272,11 +272,12 @@ CREATE FUNCTION udm.set_class_events(tenant text, class text, "on" boolean)
 COMMENT ON FUNCTION udm.set_class_events(text, text, boolean) IS
     'turns the data events of a class on or off (a model change: a new schema version)';
 
--- AFTER INSERT / UPDATE / DELETE statement triggers of every class table. SECURITY
--- DEFINER: the tenant's role reads the outbox, only udm writes it.
+-- AFTER INSERT / UPDATE / DELETE statement triggers of every class table. The tenant's
+-- role reads the outbox; the trigger writes it as the tenant's owner (not SECURITY
+-- DEFINER, whose per-call setting changes would cost on every statement).
 CREATE FUNCTION udm.record_data_events() RETURNS trigger
     AS 'MODULE_PATHNAME', 'udm_record_data_events'
-    LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+    LANGUAGE C;
 COMMENT ON FUNCTION udm.record_data_events() IS
     'AFTER statement trigger with transition tables: one data event per inserted, updated or deleted thing';
 

@@ -36,7 +36,8 @@ struct Batch {
     std::vector<std::string> changed;  // per event, comma-separated attribute names; updates only
 };
 
-// The outbox INSERT of a tenant schema, prepared once per backend. $1 xid, $2 the number
+// The outbox INSERT of a tenant schema, prepared once per backend; it runs as the tenant's
+// owner whatever the caller's search_path. $1 xid, $2 the number
 // before the first event, $3 class, $4 operation, $5 ids, $6 changed attribute lists.
 SPIPlanPtr outbox_plan(const std::string& schema) {
     if (plans == nullptr) plans = new std::map<std::string, SPIPlanPtr>();
@@ -44,7 +45,8 @@ SPIPlanPtr outbox_plan(const std::string& schema) {
     if (it != plans->end()) return it->second;
     const std::string sql = "INSERT INTO " + naming::qualified(schema, "data_events") +
                             " (xid, seq, class, operation, thing_id, changed)"
-                            " SELECT $1, $2 + u.n, $3, $4, u.id, pg_catalog.string_to_array(u.changed, ',')"
+                            " SELECT $1, $2 OPERATOR(pg_catalog.+) u.n, $3, $4, u.id,"
+                            " pg_catalog.string_to_array(u.changed, ',')"
                             " FROM ROWS FROM (pg_catalog.unnest($5), pg_catalog.unnest($6)) WITH ORDINALITY AS u(id, changed, n)";
     SPIPlanPtr plan = guard([&] {
         Oid types[6] = {XID8OID, INT8OID, TEXTOID, TEXTOID, UUIDARRAYOID, TEXTARRAYOID};
@@ -91,6 +93,10 @@ void write_batch(const ClassValidator& cls, const Batch& batch) {
     });
     SPIPlanPtr plan = outbox_plan(schema);
     const std::string& class_name = cls.class_name;
+    // The writer's role may read the outbox, not write it: the tenant's owner writes. The
+    // statement names every function and operator with its schema, so the caller's
+    // search_path cannot change what runs.
+    ScopedUser as_owner(cls.owner_role);
     guard([&] {
         Datum values[6];
         char nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};

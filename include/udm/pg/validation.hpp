@@ -27,6 +27,7 @@ struct AttributeColumn {
 // rules and where each attribute's column is; whose table it is.
 struct ClassValidator {
     std::string tenant;      // empty for a table that is no class table
+    Oid owner_role = InvalidOid;  // the tenant's owner role
     std::string class_name;
     AttrNumber id_attnum = 0;
     std::vector<AttributeColumn> columns;  // every assigned attribute present in the table

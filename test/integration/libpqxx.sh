@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Model API with several sessions (test/integration/models_test.cpp, GoogleTest + libpqxx):
-# concurrent model changes, udm.ddl_lock_timeout, readers during udm.apply, relationship
-# cardinality under concurrency, tenant roles. Runs build/udm_integration_tests against the
+# udm with several sessions (test/integration/*_test.cpp, GoogleTest + libpqxx): concurrent
+# model changes, udm.ddl_lock_timeout, readers during udm.apply, relationship cardinality
+# under concurrency, tenant roles, rule cache invalidation; change events: signals, and
+# reading the outbox gap-free under interleaved commits and consumer restarts. Runs build/udm_integration_tests against the
 # cluster in PGHOST/PGPORT (scripts/test exports them); without them, against a throwaway
 # cluster of its own. The binary creates and drops its own database. Arguments are passed
-# to the binary (e.g. --gtest_filter=RelateTest.*).
+# to the binary (e.g. --gtest_filter=EventsTest.*).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
@@ -24,8 +25,8 @@ if ! { [[ -f $repo/build/CMakeCache.txt ]] || cmake -S "$repo" -B "$repo/build";
     ! cmake --build "$repo/build" -j2 --target udm_integration_tests >>"$log" 2>&1; then
     cat "$log" >&2
     rm -f "$log"
-    echo "models: could not build udm_integration_tests" >&2
-    echo "models: 0 passed, 1 failed"
+    echo "libpqxx: could not build udm_integration_tests" >&2
+    echo "libpqxx: 0 passed, 1 failed"
     exit 1
 fi
 
@@ -40,5 +41,5 @@ rm -f "$log"
 if ((rc != 0 && failed == 0)); then
     failed=1
 fi
-echo "models: $passed passed, $failed failed"
+echo "libpqxx: $passed passed, $failed failed"
 ((rc == 0))
