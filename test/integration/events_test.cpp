@@ -288,12 +288,16 @@ TEST_F(EventsTest, ConsumerThatStopsAndStartsAgainCatchesUpWithNoGapAndNoDuplica
     std::string saved;
     int restarts = 0;
     while (!done) {
-        // The consumer's process: connect, listen, read on from the saved position, stop.
+        // The consumer's process: connect, listen, read on from the saved position, wait
+        // for a signal (or a short timeout), read again; then stop, as if it crashed.
         auto c = connect();
+        std::vector<std::string> signals;
+        Collector doorbell(*c, "udm_data", signals);
+        session(*c, "SELECT 1");  // sends the LISTEN
         consumer.restart_from(saved.empty() ? "0" : saved);
         for (int i = 0; i < 3; ++i) {
             consumer.poll(*c);
-            std::this_thread::sleep_for(5ms);
+            c->await_notification(0, 50000);
         }
         saved = consumer.last();
         ++restarts;
