@@ -26,8 +26,14 @@ constexpr std::int64_t kMaxEventNumber = 4294967295LL;
 std::uint64_t numbering_xid = 0;
 std::int64_t last_number = 0;
 
-// Saved plans of the outbox INSERT, one per tenant schema; created on first use.
-std::map<std::string, SPIPlanPtr>* plans = nullptr;
+// The saved plans of the outbox INSERT of one tenant schema.
+struct OutboxPlans {
+    SPIPlanPtr one = nullptr;   // one event (most statements): plain VALUES, cheaper to run
+    SPIPlanPtr many = nullptr;  // any number, from arrays
+};
+
+// Created on first use, one entry per tenant schema.
+std::map<std::string, OutboxPlans>* plans = nullptr;
 
 // The events of one kind from one statement.
 struct Batch {
@@ -36,27 +42,42 @@ struct Batch {
     std::vector<std::string> changed;  // per event, comma-separated attribute names; updates only
 };
 
-// The outbox INSERT of a tenant schema, prepared once per backend; it runs as the tenant's
-// owner whatever the caller's search_path. $1 xid, $2 the number
-// before the first event, $3 class, $4 operation, $5 ids, $6 changed attribute lists.
-SPIPlanPtr outbox_plan(const std::string& schema) {
-    if (plans == nullptr) plans = new std::map<std::string, SPIPlanPtr>();
-    auto it = plans->find(schema);
-    if (it != plans->end()) return it->second;
-    const std::string sql = "INSERT INTO " + naming::qualified(schema, "data_events") +
-                            " (xid, seq, class, operation, thing_id, changed)"
-                            " SELECT $1, $2 OPERATOR(pg_catalog.+) u.n, $3, $4, u.id,"
-                            " pg_catalog.string_to_array(u.changed, ',')"
-                            " FROM ROWS FROM (pg_catalog.unnest($5), pg_catalog.unnest($6)) WITH ORDINALITY AS u(id, changed, n)";
-    SPIPlanPtr plan = guard([&] {
-        Oid types[6] = {XID8OID, INT8OID, TEXTOID, TEXTOID, UUIDARRAYOID, TEXTARRAYOID};
+// Prepares and keeps a plan.
+SPIPlanPtr keep_plan(const std::string& sql, Oid (&types)[6]) {
+    return guard([&] {
         SPIPlanPtr p = SPI_prepare(sql.c_str(), 6, types);
         if (p == nullptr) elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
         if (SPI_keepplan(p) != 0) elog(ERROR, "SPI_keepplan failed");
         return p;
     });
-    plans->emplace(schema, plan);
-    return plan;
+}
+
+// The outbox INSERTs of a tenant schema, prepared once per backend. They run as the
+// tenant's owner and name every function and operator with its schema, so the caller's
+// search_path cannot change what runs. $1 xid, $2 the number before the first event, $3
+// class, $4 operation, $5 ids (one uuid, or uuid[]), $6 changed attribute lists (text, or
+// text[]; comma-separated names).
+const OutboxPlans& outbox_plans(const std::string& schema) {
+    if (plans == nullptr) plans = new std::map<std::string, OutboxPlans>();
+    OutboxPlans& p = (*plans)[schema];
+    if (p.one != nullptr && p.many != nullptr) return p;
+    const std::string insert =
+        "INSERT INTO " + naming::qualified(schema, "data_events") + " (xid, seq, class, operation, thing_id, changed)";
+    if (p.one == nullptr) {
+        Oid types[6] = {XID8OID, INT8OID, TEXTOID, TEXTOID, UUIDOID, TEXTOID};
+        p.one = keep_plan(insert + " VALUES ($1, $2 OPERATOR(pg_catalog.+) 1, $3, $4, $5,"
+                                   " pg_catalog.string_to_array($6, ','))",
+                          types);
+    }
+    if (p.many == nullptr) {
+        Oid types[6] = {XID8OID, INT8OID, TEXTOID, TEXTOID, UUIDARRAYOID, TEXTARRAYOID};
+        p.many = keep_plan(insert + " SELECT $1, $2 OPERATOR(pg_catalog.+) u.n, $3, $4, u.id,"
+                                    " pg_catalog.string_to_array(u.changed, ',')"
+                                    " FROM ROWS FROM (pg_catalog.unnest($5), pg_catalog.unnest($6))"
+                                    " WITH ORDINALITY AS u(id, changed, n)",
+                           types);
+    }
+    return p;
 }
 
 // Takes the numbers of n events of the current transaction; returns the number before
@@ -91,11 +112,11 @@ void write_batch(const ClassValidator& cls, const Batch& batch) {
     guard([] {
         if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
     });
-    SPIPlanPtr plan = outbox_plan(schema);
+    const bool single = batch.ids.size() == 1;
+    const OutboxPlans& plans_of_schema = outbox_plans(schema);
+    SPIPlanPtr plan = single ? plans_of_schema.one : plans_of_schema.many;
     const std::string& class_name = cls.class_name;
-    // The writer's role may read the outbox, not write it: the tenant's owner writes. The
-    // statement names every function and operator with its schema, so the caller's
-    // search_path cannot change what runs.
+    // The writer's role may read the outbox, not write it: the tenant's owner writes.
     ScopedUser as_owner(cls.owner_role);
     guard([&] {
         Datum values[6];
@@ -104,12 +125,18 @@ void write_batch(const ClassValidator& cls, const Batch& batch) {
         values[1] = Int64GetDatum(before);
         values[2] = PointerGetDatum(cstring_to_text_with_len(class_name.data(), static_cast<int>(class_name.size())));
         values[3] = PointerGetDatum(cstring_to_text(batch.operation));
-        values[4] = PointerGetDatum(construct_array(const_cast<Datum*>(batch.ids.data()),
-                                                    static_cast<int>(batch.ids.size()), UUIDOID, UUID_LEN, false,
-                                                    TYPALIGN_CHAR));
+        if (single) {
+            values[4] = batch.ids[0];
+        } else {
+            values[4] = PointerGetDatum(construct_array(const_cast<Datum*>(batch.ids.data()),
+                                                        static_cast<int>(batch.ids.size()), UUIDOID, UUID_LEN, false,
+                                                        TYPALIGN_CHAR));
+        }
         if (changed.empty()) {
             values[5] = (Datum)0;
             nulls[5] = 'n';
+        } else if (single) {
+            values[5] = changed[0];
         } else {
             values[5] = PointerGetDatum(construct_array(changed.data(), static_cast<int>(changed.size()), TEXTOID, -1,
                                                         false, TYPALIGN_INT));
