@@ -4,8 +4,8 @@
 //
 // An event's position is its transaction's full id and its number within that
 // transaction; docs/events.md explains why readers can then never miss one.
+#include <algorithm>
 #include <cstdint>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -26,15 +26,6 @@ constexpr std::int64_t kMaxEventNumber = 4294967295LL;
 std::uint64_t numbering_xid = 0;
 std::int64_t last_number = 0;
 
-// The saved plans of the outbox INSERT of one tenant schema.
-struct OutboxPlans {
-    SPIPlanPtr one = nullptr;   // one event (most statements): plain VALUES, cheaper to run
-    SPIPlanPtr many = nullptr;  // any number, from arrays
-};
-
-// Created on first use, one entry per tenant schema.
-std::map<std::string, OutboxPlans>* plans = nullptr;
-
 // The events of one kind from one statement.
 struct Batch {
     const char* operation;
@@ -42,42 +33,25 @@ struct Batch {
     std::vector<std::string> changed;  // per event, comma-separated attribute names; updates only
 };
 
-// Prepares and keeps a plan.
-SPIPlanPtr keep_plan(const std::string& sql, Oid (&types)[6]) {
-    return guard([&] {
-        SPIPlanPtr p = SPI_prepare(sql.c_str(), 6, types);
-        if (p == nullptr) elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-        if (SPI_keepplan(p) != 0) elog(ERROR, "SPI_keepplan failed");
-        return p;
-    });
-}
+// The columns of the outbox, in order: what write_batch forms its rows for.
+constexpr Oid kOutboxTypes[] = {XID8OID, INT8OID, TEXTOID, TEXTOID, UUIDOID, TEXTARRAYOID, TIMESTAMPTZOID};
+constexpr int kOutboxColumns = sizeof kOutboxTypes / sizeof kOutboxTypes[0];
+// Rows per table_multi_insert call.
+constexpr std::size_t kChunk = 1000;
 
-// The outbox INSERTs of a tenant schema, prepared once per backend. They run as the
-// tenant's owner and name every function and operator with its schema, so the caller's
-// search_path cannot change what runs. $1 xid, $2 the number before the first event, $3
-// class, $4 operation, $5 ids (one uuid, or uuid[]), $6 changed attribute lists (text, or
-// text[]; comma-separated names).
-const OutboxPlans& outbox_plans(const std::string& schema) {
-    if (plans == nullptr) plans = new std::map<std::string, OutboxPlans>();
-    OutboxPlans& p = (*plans)[schema];
-    if (p.one != nullptr && p.many != nullptr) return p;
-    const std::string insert =
-        "INSERT INTO " + naming::qualified(schema, "data_events") + " (xid, seq, class, operation, thing_id, changed)";
-    if (p.one == nullptr) {
-        Oid types[6] = {XID8OID, INT8OID, TEXTOID, TEXTOID, UUIDOID, TEXTOID};
-        p.one = keep_plan(insert + " VALUES ($1, $2 OPERATOR(pg_catalog.+) 1, $3, $4, $5,"
-                                   " pg_catalog.string_to_array($6, ','))",
-                          types);
+// A text[] Datum of the comma-separated names in list.
+Datum name_array(const std::string& list) {
+    std::vector<Datum> names;
+    for (std::size_t start = 0; start < list.size();) {
+        std::size_t end = list.find(',', start);
+        if (end == std::string::npos) end = list.size();
+        names.push_back(text_datum(list.substr(start, end - start)));
+        start = end + 1;
     }
-    if (p.many == nullptr) {
-        Oid types[6] = {XID8OID, INT8OID, TEXTOID, TEXTOID, UUIDARRAYOID, TEXTARRAYOID};
-        p.many = keep_plan(insert + " SELECT $1, $2 OPERATOR(pg_catalog.+) u.n, $3, $4, u.id,"
-                                    " pg_catalog.string_to_array(u.changed, ',')"
-                                    " FROM ROWS FROM (pg_catalog.unnest($5), pg_catalog.unnest($6))"
-                                    " WITH ORDINALITY AS u(id, changed, n)",
-                           types);
-    }
-    return p;
+    return guard([&] {
+        return PointerGetDatum(construct_array(names.data(), static_cast<int>(names.size()), TEXTOID, -1, false,
+                                               TYPALIGN_INT));
+    });
 }
 
 // Takes the numbers of n events of the current transaction; returns the number before
@@ -98,53 +72,88 @@ std::int64_t take_numbers(std::uint64_t xid, std::size_t n) {
     return before;
 }
 
-// Writes a batch into the tenant's outbox.
+// Writes a batch into the tenant's outbox: heap rows and their index entries, without
+// the executor. One row per statement would otherwise pay for planning checks, executor
+// start-up and projection, which cost more than the row itself (scripts/bench_events).
+// The outbox has no triggers, rules or constraints besides its key, and only udm writes
+// it; its layout is checked on every call.
 void write_batch(const ClassValidator& cls, const Batch& batch) {
     if (batch.ids.empty()) return;
-    const std::string schema = naming::tenant_names(cls.tenant).schema;
     const FullTransactionId fxid = guard([] { return GetTopFullTransactionId(); });
     const std::int64_t before = take_numbers(U64FromFullTransactionId(fxid), batch.ids.size());
     std::vector<Datum> changed;
-    if (!batch.changed.empty()) {
-        changed.reserve(batch.changed.size());
-        for (const std::string& c : batch.changed) changed.push_back(text_datum(c));
-    }
-    guard([] {
-        if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-    });
-    const bool single = batch.ids.size() == 1;
-    const OutboxPlans& plans_of_schema = outbox_plans(schema);
-    SPIPlanPtr plan = single ? plans_of_schema.one : plans_of_schema.many;
+    changed.reserve(batch.changed.size());
+    for (const std::string& list : batch.changed) changed.push_back(name_array(list));
     const std::string& class_name = cls.class_name;
-    // The writer's role may read the outbox, not write it: the tenant's owner writes.
-    ScopedUser as_owner(cls.owner_role);
-    guard([&] {
-        Datum values[6];
-        char nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
-        values[0] = FullTransactionIdGetDatum(fxid);
-        values[1] = Int64GetDatum(before);
-        values[2] = PointerGetDatum(cstring_to_text_with_len(class_name.data(), static_cast<int>(class_name.size())));
-        values[3] = PointerGetDatum(cstring_to_text(batch.operation));
-        if (single) {
-            values[4] = batch.ids[0];
-        } else {
-            values[4] = PointerGetDatum(construct_array(const_cast<Datum*>(batch.ids.data()),
-                                                        static_cast<int>(batch.ids.size()), UUIDOID, UUID_LEN, false,
-                                                        TYPALIGN_CHAR));
+    const Oid outbox = guard([&] { return get_relname_relid("data_events", cls.tenant_namespace); });
+    if (!OidIsValid(outbox)) {
+        throw Error("42P01", "the data outbox of tenant \"" + cls.tenant + "\" is missing",
+                    {}, "udm.verify and the tenant's catalog need repair.");
+    }
+    const bool layout_ok = guard([&] {
+        Relation rel = table_open(outbox, RowExclusiveLock);
+        TupleDesc desc = RelationGetDescr(rel);
+        bool ok = desc->natts == kOutboxColumns && rel->rd_rel->relkind == RELKIND_RELATION &&
+                  rel->trigdesc == nullptr && rel->rd_rules == nullptr;
+        for (int i = 0; ok && i < kOutboxColumns; ++i) {
+            const Form_pg_attribute att = TupleDescAttr(desc, i);
+            ok = !att->attisdropped && att->atttypid == kOutboxTypes[i];
         }
-        if (changed.empty()) {
-            values[5] = (Datum)0;
-            nulls[5] = 'n';
-        } else if (single) {
-            values[5] = changed[0];
-        } else {
-            values[5] = PointerGetDatum(construct_array(changed.data(), static_cast<int>(changed.size()), TEXTOID, -1,
-                                                        false, TYPALIGN_INT));
+        if (!ok) {
+            table_close(rel, RowExclusiveLock);
+            return false;
         }
-        int rc = SPI_execute_plan(plan, values, nulls, false, 0);
-        if (rc != SPI_OK_INSERT) elog(ERROR, "writing data events failed: %s", SPI_result_code_string(rc));
-        if (SPI_finish() != SPI_OK_FINISH) elog(ERROR, "SPI_finish failed");
+        EState* estate = CreateExecutorState();
+        ResultRelInfo* result = makeNode(ResultRelInfo);
+        InitResultRelInfo(result, rel, 1, nullptr, 0);
+        ExecOpenIndices(result, false);
+        // Rows go in by chunks with table_multi_insert, as COPY does: one WAL record per
+        // page rather than per row.
+        const int chunk = static_cast<int>(std::min<std::size_t>(batch.ids.size(), kChunk));
+        TupleTableSlot** slots = static_cast<TupleTableSlot**>(palloc(sizeof(TupleTableSlot*) * chunk));
+        for (int i = 0; i < chunk; ++i) slots[i] = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
+        const Datum class_datum =
+            PointerGetDatum(cstring_to_text_with_len(class_name.data(), static_cast<int>(class_name.size())));
+        const Datum operation_datum = PointerGetDatum(cstring_to_text(batch.operation));
+        const Datum now = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+        const CommandId cid = GetCurrentCommandId(true);
+        BulkInsertState bistate = batch.ids.size() > 1 ? GetBulkInsertState() : nullptr;
+        for (std::size_t done = 0; done < batch.ids.size();) {
+            const int n = static_cast<int>(std::min<std::size_t>(batch.ids.size() - done, chunk));
+            for (int k = 0; k < n; ++k) {
+                const std::size_t i = done + static_cast<std::size_t>(k);
+                TupleTableSlot* slot = slots[k];
+                ExecClearTuple(slot);
+                slot->tts_values[0] = FullTransactionIdGetDatum(fxid);
+                slot->tts_values[1] = Int64GetDatum(before + static_cast<std::int64_t>(i) + 1);
+                slot->tts_values[2] = class_datum;
+                slot->tts_values[3] = operation_datum;
+                slot->tts_values[4] = batch.ids[i];
+                slot->tts_values[5] = changed.empty() ? (Datum)0 : changed[i];
+                slot->tts_values[6] = now;
+                for (int c = 0; c < kOutboxColumns; ++c) slot->tts_isnull[c] = c == 5 && changed.empty();
+                ExecStoreVirtualTuple(slot);
+            }
+            table_multi_insert(rel, slots, n, cid, 0, bistate);
+            for (int k = 0; k < n; ++k) {
+                ExecInsertIndexTuples(result, slots[k], estate, false, false, nullptr, NIL);
+                ResetPerTupleExprContext(estate);
+            }
+            done += static_cast<std::size_t>(n);
+        }
+        if (bistate != nullptr) FreeBulkInsertState(bistate);
+        for (int i = 0; i < chunk; ++i) ExecDropSingleTupleTableSlot(slots[i]);
+        ExecCloseIndices(result);
+        FreeExecutorState(estate);
+        table_close(rel, NoLock);  // the lock is kept until the transaction ends
+        return true;
     });
+    if (!layout_ok) {
+        throw Error(sqlstate::kInternalError, "the data outbox of tenant \"" + cls.tenant + "\" has been altered",
+                    "udm writes data_events with the layout it created: no added, dropped or retyped columns, no "
+                    "triggers or rules.",
+                    "Restore the table as udm created it.");
+    }
     signal_data_change(cls.tenant);
 }
 

@@ -82,6 +82,7 @@ std::shared_ptr<ClassValidator> build_for_relation(Relation rel) {
             v = build_validator(spi, m, cls, RelationGetDescr(rel));
             v->tenant = names.tenant;
             v->owner_role = owner_role(names);
+            v->tenant_namespace = RelationGetNamespace(rel);
             v->class_name = cname;
             break;
         }

@@ -28,6 +28,7 @@ struct AttributeColumn {
 struct ClassValidator {
     std::string tenant;      // empty for a table that is no class table
     Oid owner_role = InvalidOid;  // the tenant's owner role
+    Oid tenant_namespace = InvalidOid;
     std::string class_name;
     AttrNumber id_attnum = 0;
     std::vector<AttributeColumn> columns;  // every assigned attribute present in the table
