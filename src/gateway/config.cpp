@@ -254,7 +254,7 @@ Every option can also be set by the environment variable named after it; flags w
   --connection-init-timeout D    wait for connection_init at most D (default 3s)
                                  (UDM_GATEWAY_CONNECTION_INIT_TIMEOUT)
   --queue-limit N                outgoing messages queued per connection before it is closed
-                                 as a slow consumer (UDM_GATEWAY_QUEUE_LIMIT; default 1024)
+                                 as a slow consumer (UDM_GATEWAY_QUEUE_LIMIT; default 10000)
   --max-connections N            open WebSocket connections at most (default 10000)
                                  (UDM_GATEWAY_MAX_CONNECTIONS)
   --log-level L                  debug, info, warn or error (UDM_GATEWAY_LOG_LEVEL; default info)

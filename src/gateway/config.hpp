@@ -20,7 +20,7 @@ struct Config {
     std::string database_url;   // empty: libpq takes PGHOST, PGPORT, ... from the environment
     std::string jwt_secret;
     std::chrono::milliseconds init_timeout{3000};
-    std::size_t queue_limit = 1024;  // outgoing messages queued per connection
+    std::size_t queue_limit = 10000;  // outgoing messages queued per connection
     std::size_t max_connections = 10000;
     LogLevel log_level = LogLevel::kInfo;
     std::chrono::milliseconds poll_interval{2000};

@@ -89,7 +89,7 @@ std::vector<DataEvent> PgOutbox::data_events(const std::string& tenant,
                                              const std::string& after_position, int max) {
     return in_transaction<pqxx::read_transaction>(connection_, "data events", [&](pqxx::read_transaction& txn) {
         pqxx::result rows = txn.exec_params(
-            "SELECT position::text, class, operation, thing_id::text, to_json(changed)::text, "
+            "SELECT \"position\"::text, class, operation, thing_id::text, to_json(changed)::text, "
             "to_json(created_at) #>> '{}', extract(epoch FROM created_at)::float8 "
             "FROM udm.data_events($1, $2::numeric, $3::integer)",
             tenant, after_position, max);
@@ -111,14 +111,22 @@ std::vector<DataEvent> PgOutbox::data_events(const std::string& tenant,
 }
 
 std::string PgOutbox::data_head(const std::string& tenant) {
-    // udm has no function for the newest position yet: take the largest retained one.
-    return in_transaction<pqxx::read_transaction>(connection_, "data head", [&](pqxx::read_transaction& txn) {
-        pqxx::result rows = txn.exec_params(
-            "SELECT coalesce(max(position), 0)::text "
-            "FROM udm.data_events($1, 0::numeric, 2147483647)",
-            tenant);
-        return text(rows[0][0]);
-    });
+    // udm has no function for the newest position: page through the retained events with
+    // the largest page udm.data_events allows.
+    constexpr int kPage = 100000;
+    std::string position = "0";
+    for (;;) {
+        auto [last, count] = in_transaction<pqxx::read_transaction>(
+            connection_, "data head", [&](pqxx::read_transaction& txn) {
+                pqxx::result rows = txn.exec_params(
+                    "SELECT max(\"position\")::text, count(*) "
+                    "FROM udm.data_events($1, $2::numeric, $3::integer)",
+                    tenant, position, kPage);
+                return std::make_pair(text(rows[0][0]), rows[0][1].as<long>());
+            });
+        if (count > 0) position = last;
+        if (count < kPage) return position;
+    }
 }
 
 }  // namespace udm::gateway
