@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <algorithm>
 
 namespace udm::gateway {
 
@@ -67,7 +69,8 @@ std::string format_metric_value(double value) {
     char buffer[32];
     for (int precision = 1; precision <= 17; ++precision) {
         std::snprintf(buffer, sizeof buffer, "%.*g", precision, value);
-        if (std::strtod(buffer, nullptr) == value) break;
+        // Shortest form that reads back exactly, preferring "10" over "1e+01".
+        if (std::strtod(buffer, nullptr) == value && std::strchr(buffer, 'e') == nullptr) break;
     }
     return buffer;
 }
