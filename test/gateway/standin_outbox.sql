@@ -37,7 +37,7 @@ CREATE TABLE udm_standin.data_event (
 );
 
 CREATE FUNCTION udm.model(tenant text) RETURNS jsonb LANGUAGE sql STABLE AS
-$$ SELECT model FROM udm_standin.tenant WHERE name = tenant $$;
+$$ SELECT t.model FROM udm_standin.tenant t WHERE t.name = model.tenant $$;
 
 CREATE FUNCTION udm.schema_at(tenant text, version bigint) RETURNS jsonb LANGUAGE sql STABLE AS
 $$ SELECT coalesce((SELECT e.model FROM udm_standin.schema_event e
@@ -54,14 +54,14 @@ $$ SELECT e.version, e.previous_version, e.actor, e.created_at, e.diff
    ORDER BY e.version $$;
 
 CREATE FUNCTION udm.data_events(tenant text, after_position numeric, max integer)
-    RETURNS TABLE (position numeric, class text, operation text, thing_id text, changed text[],
+    RETURNS TABLE ("position" numeric, class text, operation text, thing_id text, changed text[],
                    created_at timestamptz)
     LANGUAGE plpgsql STABLE AS
 $$
 DECLARE
     oldest numeric;
 BEGIN
-    SELECT t.oldest_position INTO oldest FROM udm_standin.tenant t WHERE t.name = tenant;
+    SELECT t.oldest_position INTO oldest FROM udm_standin.tenant t WHERE t.name = data_events.tenant;
     IF after_position > 0 AND after_position < oldest THEN
         RAISE EXCEPTION 'position % of tenant % is no longer retained', after_position, tenant
             USING ERRCODE = '22023';
@@ -77,7 +77,7 @@ $$;
 
 -- A tenant.
 CREATE FUNCTION udm_standin.create_tenant(name text) RETURNS void LANGUAGE sql AS
-$$ INSERT INTO udm_standin.tenant (name) VALUES (name) $$;
+$$ INSERT INTO udm_standin.tenant (name) VALUES (create_tenant.name) $$;
 
 -- One model change: adds a class (breaking false) and notifies udm_schema.
 CREATE FUNCTION udm_standin.add_class(tenant text, class text, actor text DEFAULT 'e2e')
@@ -90,7 +90,7 @@ BEGIN
     UPDATE udm_standin.tenant t
        SET schema_version = t.schema_version + 1,
            model = jsonb_set(t.model, ARRAY['classes', class], '{"attributes": {}}')
-     WHERE t.name = tenant
+     WHERE t.name = add_class.tenant
     RETURNING t.schema_version, t.model INTO v, m;
     INSERT INTO udm_standin.schema_event (tenant, version, previous_version, actor, diff, model)
     VALUES (tenant, v, v - 1, actor,
@@ -116,4 +116,4 @@ $$;
 
 -- Forgets the events of tenant at or below position (retention).
 CREATE FUNCTION udm_standin.purge(tenant text, upto numeric) RETURNS void LANGUAGE sql AS
-$$ UPDATE udm_standin.tenant SET oldest_position = upto WHERE name = tenant $$;
+$$ UPDATE udm_standin.tenant t SET oldest_position = upto WHERE t.name = purge.tenant $$;

@@ -4,9 +4,9 @@
 # test double of the GraphQL engine) on 127.0.0.1 and an ephemeral port, real clients from
 # npm (test/gateway/e2e.mjs), then graceful shutdown and configuration errors.
 #
-# The change-event cases need udm.data_events; until the extension has it they are skipped,
-# or run against stand-ins of the outbox functions with UDM_GATEWAY_E2E_STANDIN=1
-# (test/gateway/standin_outbox.sql, in a database without the extension).
+# The change-event cases need udm.data_events; when the installed extension lacks it they are
+# skipped. UDM_GATEWAY_E2E_STANDIN=1 runs everything against stand-ins of the outbox
+# functions instead (test/gateway/standin_outbox.sql, in a database without the extension).
 # Last line: "gateway e2e: N passed, M failed".
 set -euo pipefail
 
@@ -57,19 +57,18 @@ export PGOPTIONS="-c client_min_messages=warning"
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
 export PGDATABASE=$db
 events=none
-if psql -X -q -c "CREATE EXTENSION udm" 2>/dev/null &&
-    [[ $(psql -X -qAt -c "SELECT to_regprocedure('udm.data_events(text,numeric,integer)') IS NOT NULL") == t ]]; then
-    events=udm
-    psql -X -q -c "SELECT udm.create_tenant('$tenant')" >/dev/null
-elif [[ ${UDM_GATEWAY_E2E_STANDIN:-0} == 1 ]]; then
+if [[ ${UDM_GATEWAY_E2E_STANDIN:-0} == 1 ]]; then
     events=standin
-    psql -X -q -d postgres -c "DROP DATABASE $db" -c "CREATE DATABASE $db"
     psql -X -q -v ON_ERROR_STOP=1 -f "$repo/test/gateway/standin_outbox.sql" >/dev/null
     psql -X -q -c "SELECT udm_standin.create_tenant('$tenant')" >/dev/null
 else
-    psql -X -q -c "SELECT udm.create_tenant('$tenant')" >/dev/null
-    say "udm.data_events does not exist yet: change-event cases are skipped" \
-        "(UDM_GATEWAY_E2E_STANDIN=1 runs them against stand-ins)"
+    psql -X -q -v ON_ERROR_STOP=1 -c "CREATE EXTENSION udm" -c "SELECT udm.create_tenant('$tenant')" >/dev/null
+    if [[ $(psql -X -qAt -c "SELECT to_regprocedure('udm.data_events(text,numeric,integer)') IS NOT NULL") == t ]]; then
+        events=udm
+    else
+        say "udm.data_events does not exist yet: change-event cases are skipped" \
+            "(UDM_GATEWAY_E2E_STANDIN=1 runs them against stand-ins of the outbox functions)"
+    fi
 fi
 say "change events from: $events"
 
