@@ -1,0 +1,208 @@
+// Following tenants' outboxes: catch-up, coalesced schema rebuilds, event publication.
+#include "change_feed.hpp"
+
+#include <exception>
+
+#include "log.hpp"
+
+namespace udm::gateway {
+
+using nlohmann::json;
+
+json thing_changed_root(const DataEvent& event) {
+    std::string operation = event.operation;
+    for (char& c : operation) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return json{{"position", event.position},
+                {"operation", operation},
+                {"class", event.class_name},
+                {"id", event.thing_id},
+                {"changedAttributes", event.changed},
+                {"time", event.time}};
+}
+
+json schema_changed_root(const std::vector<SchemaEvent>& events, const std::string& sdl) {
+    json changes = json::array();
+    bool breaking = false;
+    for (const auto& event : events) {
+        if (!event.diff.is_array()) continue;
+        for (const auto& entry : event.diff) {
+            if (entry.is_object() && entry.value("breaking", false)) breaking = true;
+            changes.push_back(entry);
+        }
+    }
+    const SchemaEvent& last = events.back();
+    return json{{"version", last.version},
+                {"previousVersion", events.front().previous_version},
+                {"time", last.time},
+                {"actor", last.actor},
+                {"breaking", breaking},
+                {"changes", std::move(changes)},
+                {"sdl", sdl}};
+}
+
+ChangeFeed::ChangeFeed(SchemaBuilder builder, SchemaCache& schemas, EventSink& sink,
+                       Metrics& metrics, Clock::duration rebuild_interval)
+    : builder_(std::move(builder)),
+      schemas_(schemas),
+      sink_(sink),
+      metrics_(metrics),
+      rebuild_interval_(rebuild_interval) {}
+
+LoadOutcome ChangeFeed::load(const std::string& tenant, Outbox& outbox, Clock::time_point) {
+    if (follows(tenant)) return LoadOutcome::kReady;
+    std::optional<TenantModel> model;
+    try {
+        model = outbox.current_model(tenant);
+    } catch (const OutboxQueryError& e) {
+        log_error("cannot read the model of tenant " + tenant + ": " + e.what());
+        return LoadOutcome::kUnavailable;
+    }
+    if (!model) return LoadOutcome::kUnknownTenant;
+    std::shared_ptr<const TenantSchema> schema = build(tenant, model->model, model->version);
+    if (!schema) return LoadOutcome::kUnavailable;
+    TenantState state{model->version, model->version, std::nullopt, {},
+                      RebuildThrottle(rebuild_interval_), {}};
+    auto it = tenants_.emplace(tenant, std::move(state)).first;
+    schemas_.put(tenant, std::move(schema));
+    log_info("following tenant " + tenant + " at schema version " + std::to_string(model->version));
+    catch_up_data(tenant, it->second, outbox);
+    return LoadOutcome::kReady;
+}
+
+std::shared_ptr<const TenantSchema> ChangeFeed::build(const std::string& tenant,
+                                                      const json& model, std::int64_t version) {
+    try {
+        auto schema = builder_(model, version);
+        if (!schema) log_error("the GraphQL engine built no schema for tenant " + tenant);
+        return schema;
+    } catch (const std::exception& e) {
+        log_error("the GraphQL engine cannot build the schema of tenant " + tenant +
+                  " at version " + std::to_string(version) + ": " + e.what());
+        return nullptr;
+    }
+}
+
+void ChangeFeed::on_notification(const std::string& channel, const std::string& payload,
+                                 Outbox& outbox, Clock::time_point) {
+    json message = json::parse(payload, nullptr, false);
+    if (message.is_discarded() || !message.is_object() || !message.contains("tenant") ||
+        !message["tenant"].is_string()) {
+        log_warn("ignoring a notification on " + channel + " with payload " + payload);
+        return;
+    }
+    auto it = tenants_.find(message["tenant"].get<std::string>());
+    if (it == tenants_.end()) return;
+    if (channel == "udm_schema") {
+        catch_up_schema(it->first, it->second, outbox);
+    } else if (channel == "udm_data") {
+        catch_up_data(it->first, it->second, outbox);
+    }
+}
+
+void ChangeFeed::catch_up_all(Outbox& outbox, Clock::time_point) {
+    for (auto& [tenant, state] : tenants_) {
+        catch_up_schema(tenant, state, outbox);
+        catch_up_data(tenant, state, outbox);
+    }
+}
+
+void ChangeFeed::catch_up_schema(const std::string& tenant, TenantState& state, Outbox& outbox) {
+    std::vector<SchemaEvent> events;
+    try {
+        events = outbox.schema_events(tenant, state.schema_read);
+    } catch (const OutboxQueryError& e) {
+        if (state.last_error != e.what()) log_error("cannot read the schema events of tenant " + tenant + ": " + e.what());
+        state.last_error = e.what();
+        return;
+    }
+    for (auto& event : events) {
+        if (event.version <= state.schema_read) continue;
+        state.schema_read = event.version;
+        state.pending.push_back(std::move(event));
+        state.throttle.note_change();
+    }
+}
+
+void ChangeFeed::catch_up_data(const std::string& tenant, TenantState& state, Outbox& outbox) {
+    try {
+        if (!state.data_position) state.data_position = outbox.data_head(tenant);
+        for (;;) {
+            std::vector<DataEvent> events;
+            try {
+                events = outbox.data_events(tenant, *state.data_position, kDataBatch);
+            } catch (const BehindRetention& e) {
+                log_warn("data feed of tenant " + tenant + " fell behind the outbox retention at position " +
+                         *state.data_position + " (" + e.what() + "); resuming from the newest event");
+                metrics_.data_resynced();
+                state.data_position = outbox.data_head(tenant);
+                return;
+            }
+            for (const auto& event : events) {
+                sink_.publish(tenant, EventKind::kThingChanged,
+                              std::make_shared<const json>(thing_changed_root(event)),
+                              event.committed_at);
+                state.data_position = event.position;
+            }
+            if (static_cast<int>(events.size()) < kDataBatch) break;
+        }
+        state.last_error.clear();
+    } catch (const OutboxQueryError& e) {
+        if (state.last_error != e.what()) log_error("cannot read the data events of tenant " + tenant + ": " + e.what());
+        state.last_error = e.what();
+    }
+}
+
+void ChangeFeed::rebuild_due(Outbox& outbox, Clock::time_point now) {
+    for (auto& [tenant, state] : tenants_) {
+        if (state.throttle.due(now)) rebuild(tenant, state, outbox, now);
+    }
+}
+
+void ChangeFeed::rebuild(const std::string& tenant, TenantState& state, Outbox& outbox,
+                         Clock::time_point now) {
+    if (state.pending.empty()) {
+        state.throttle.rebuilt(now);
+        return;
+    }
+    // A lost connection throws past this function and leaves the rebuild pending.
+    std::int64_t version = state.pending.back().version;
+    json model;
+    try {
+        model = outbox.schema_at(tenant, version);
+        state.throttle.rebuilt(now);
+    } catch (const OutboxQueryError& e) {
+        log_error("cannot read the model of tenant " + tenant + " at version " +
+                  std::to_string(version) + ": " + e.what() + "; keeping version " +
+                  std::to_string(state.schema_built));
+        state.throttle.rebuilt(now);
+        state.pending.clear();
+        return;
+    }
+    std::shared_ptr<const TenantSchema> schema = build(tenant, model, version);
+    if (!schema) {
+        log_error("tenant " + tenant + " keeps schema version " + std::to_string(state.schema_built));
+        state.pending.clear();
+        return;
+    }
+    std::vector<SchemaEvent> events = std::move(state.pending);
+    state.pending.clear();
+    state.schema_built = version;
+    schemas_.put(tenant, schema);
+    metrics_.schema_rebuilt();
+    log_info("tenant " + tenant + ": schema rebuilt at version " + std::to_string(version) + " (" +
+             std::to_string(events.size()) + " change(s))");
+    sink_.publish(tenant, EventKind::kSchemaChanged,
+                  std::make_shared<const json>(schema_changed_root(events, schema->sdl())),
+                  events.back().committed_at);
+}
+
+std::optional<ChangeFeed::Clock::time_point> ChangeFeed::next_rebuild() const {
+    std::optional<Clock::time_point> earliest;
+    for (const auto& [tenant, state] : tenants_) {
+        auto when = state.throttle.deadline();
+        if (when && (!earliest || *when < *earliest)) earliest = when;
+    }
+    return earliest;
+}
+
+}  // namespace udm::gateway

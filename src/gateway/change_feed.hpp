@@ -1,0 +1,85 @@
+// What the gateway knows of each followed tenant's outbox: the last schema version and data
+// position delivered, the pending schema changes, and how to catch up. Runs on the database
+// thread only; the database itself is behind the Outbox interface.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "event_sink.hpp"
+#include "graphql_engine.hpp"
+#include "metrics.hpp"
+#include "outbox.hpp"
+#include "rebuild_throttle.hpp"
+#include "schema_cache.hpp"
+#include "tenant_loader.hpp"
+
+namespace udm::gateway {
+
+// The followed tenants and their positions in the outbox.
+class ChangeFeed {
+public:
+    using Clock = RebuildThrottle::Clock;
+
+    // Data events read per query.
+    static constexpr int kDataBatch = 1000;
+
+    ChangeFeed(SchemaBuilder builder, SchemaCache& schemas, EventSink& sink, Metrics& metrics,
+               Clock::duration rebuild_interval);
+
+    // Starts following tenant (its schema built and cached, its data feed at the newest
+    // event); kReady at once when it is followed already.
+    LoadOutcome load(const std::string& tenant, Outbox& outbox, Clock::time_point now);
+    // Handles a NOTIFY on udm_schema or udm_data: catches up that tenant if followed.
+    void on_notification(const std::string& channel, const std::string& payload, Outbox& outbox,
+                         Clock::time_point now);
+    // Catches up every followed tenant (after a reconnect, and on every poll).
+    void catch_up_all(Outbox& outbox, Clock::time_point now);
+    // Rebuilds the schemas whose throttle allows it, publishing their schemaChanged events.
+    void rebuild_due(Outbox& outbox, Clock::time_point now);
+    // The earliest time a pending rebuild may run.
+    std::optional<Clock::time_point> next_rebuild() const;
+    // Whether tenant is followed.
+    bool follows(const std::string& tenant) const { return tenants_.count(tenant) > 0; }
+
+private:
+    struct TenantState {
+        std::int64_t schema_read = 0;   // newest schema version read from the outbox
+        std::int64_t schema_built = 0;  // version of the cached schema
+        std::optional<std::string> data_position;  // unset until the head was read
+        std::vector<SchemaEvent> pending;          // read, not yet published
+        RebuildThrottle throttle;
+        std::string last_error;  // the last read error logged, so it is logged once
+    };
+
+    SchemaBuilder builder_;
+    SchemaCache& schemas_;
+    EventSink& sink_;
+    Metrics& metrics_;
+    Clock::duration rebuild_interval_;
+    std::map<std::string, TenantState> tenants_;
+
+    // Reads the schema events after the last one read; they wait for the next rebuild.
+    void catch_up_schema(const std::string& tenant, TenantState& state, Outbox& outbox);
+    // Reads and publishes the data events after the last position.
+    void catch_up_data(const std::string& tenant, TenantState& state, Outbox& outbox);
+    // Builds the schema at the newest version read and publishes one schemaChanged event
+    // covering every pending change.
+    void rebuild(const std::string& tenant, TenantState& state, Outbox& outbox,
+                 Clock::time_point now);
+    // The schema the engine builds from model, or null (logged) when it fails.
+    std::shared_ptr<const TenantSchema> build(const std::string& tenant,
+                                              const nlohmann::json& model, std::int64_t version);
+};
+
+// The thingChanged root value of a data event.
+nlohmann::json thing_changed_root(const DataEvent& event);
+
+// The schemaChanged root value covering consecutive schema events, with the new SDL.
+nlohmann::json schema_changed_root(const std::vector<SchemaEvent>& events, const std::string& sdl);
+
+}  // namespace udm::gateway

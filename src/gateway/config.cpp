@@ -1,0 +1,272 @@
+// Command-line flags and environment variables of udm-gateway.
+#include "config.hpp"
+
+#include <boost/asio/ip/address.hpp>
+
+#include <cerrno>
+#include <cstdlib>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+namespace udm::gateway {
+
+namespace {
+
+// Shortest secret accepted: RFC 7518 asks for an HS256 key of at least the hash size.
+constexpr std::size_t kMinSecretBytes = 32;
+
+// An unsigned integer in [min, max], or nullopt.
+std::optional<unsigned long long> parse_unsigned(const std::string& text, unsigned long long min,
+                                                 unsigned long long max) {
+    if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) {
+        return std::nullopt;
+    }
+    errno = 0;
+    char* end = nullptr;
+    unsigned long long value = std::strtoull(text.c_str(), &end, 10);
+    if (errno != 0 || *end != '\0' || value < min || value > max) return std::nullopt;
+    return value;
+}
+
+// A positive duration: "250" or "250ms" (milliseconds) or "3s", at most one hour.
+std::optional<std::chrono::milliseconds> parse_duration(std::string text) {
+    unsigned long long scale = 1;
+    if (text.size() > 2 && text.compare(text.size() - 2, 2, "ms") == 0) {
+        text.resize(text.size() - 2);
+    } else if (text.size() > 1 && text.back() == 's') {
+        text.pop_back();
+        scale = 1000;
+    }
+    auto value = parse_unsigned(text, 1, 3600ULL * 1000);
+    if (!value || *value * scale > 3600ULL * 1000) return std::nullopt;
+    return std::chrono::milliseconds(*value * scale);
+}
+
+// One setting: its flag, its environment variable and how a value is applied.
+struct Option {
+    const char* flag;
+    const char* env;
+    const char* expected;  // completes "expected ..." in error messages
+    std::function<bool(Config&, const std::string&)> apply;
+};
+
+// Every setting that takes a value.
+std::vector<Option> options() {
+    return {
+        {"--listen", "UDM_GATEWAY_LISTEN", "an IPv4 or IPv6 address",
+         [](Config& c, const std::string& v) {
+             boost::system::error_code ec;
+             boost::asio::ip::make_address(v, ec);
+             if (ec) return false;
+             c.listen_address = v;
+             return true;
+         }},
+        {"--port", "UDM_GATEWAY_PORT", "an integer from 0 to 65535",
+         [](Config& c, const std::string& v) {
+             auto n = parse_unsigned(v, 0, 65535);
+             if (!n) return false;
+             c.port = static_cast<std::uint16_t>(*n);
+             return true;
+         }},
+        {"--database-url", "UDM_GATEWAY_DATABASE_URL", "a libpq connection string or URI",
+         [](Config& c, const std::string& v) {
+             c.database_url = v;
+             return true;
+         }},
+        {"--connection-init-timeout", "UDM_GATEWAY_CONNECTION_INIT_TIMEOUT",
+         "a duration such as 3000, 3000ms or 3s (at most 1 hour)",
+         [](Config& c, const std::string& v) {
+             auto d = parse_duration(v);
+             if (!d) return false;
+             c.init_timeout = *d;
+             return true;
+         }},
+        {"--queue-limit", "UDM_GATEWAY_QUEUE_LIMIT", "an integer from 1 to 1000000",
+         [](Config& c, const std::string& v) {
+             auto n = parse_unsigned(v, 1, 1000000);
+             if (!n) return false;
+             c.queue_limit = *n;
+             return true;
+         }},
+        {"--max-connections", "UDM_GATEWAY_MAX_CONNECTIONS", "an integer from 1 to 1000000",
+         [](Config& c, const std::string& v) {
+             auto n = parse_unsigned(v, 1, 1000000);
+             if (!n) return false;
+             c.max_connections = *n;
+             return true;
+         }},
+        {"--log-level", "UDM_GATEWAY_LOG_LEVEL", "one of debug, info, warn, error",
+         [](Config& c, const std::string& v) {
+             auto level = parse_log_level(v);
+             if (!level) return false;
+             c.log_level = *level;
+             return true;
+         }},
+        {"--poll-interval", "UDM_GATEWAY_POLL_INTERVAL",
+         "a duration such as 2000, 2000ms or 2s (at most 1 hour)",
+         [](Config& c, const std::string& v) {
+             auto d = parse_duration(v);
+             if (!d) return false;
+             c.poll_interval = *d;
+             return true;
+         }},
+        {"--rebuild-interval", "UDM_GATEWAY_REBUILD_INTERVAL",
+         "a duration such as 250, 250ms or 1s (at most 1 hour)",
+         [](Config& c, const std::string& v) {
+             auto d = parse_duration(v);
+             if (!d) return false;
+             c.rebuild_interval = *d;
+             return true;
+         }},
+        {"--threads", "UDM_GATEWAY_THREADS", "an integer from 1 to 64",
+         [](Config& c, const std::string& v) {
+             auto n = parse_unsigned(v, 1, 64);
+             if (!n) return false;
+             c.threads = static_cast<unsigned>(*n);
+             return true;
+         }},
+        {"--jwt-secret-file", "UDM_GATEWAY_JWT_SECRET_FILE", "a readable file",
+         // Resolved after parsing (the file is read once, below).
+         [](Config&, const std::string&) { return true; }},
+    };
+}
+
+// Strips trailing CR/LF, as a secret file usually ends with a newline.
+std::string chomp(std::string text) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    return text;
+}
+
+}  // namespace
+
+ConfigSources process_sources() {
+    return ConfigSources{
+        [](const std::string& name) -> std::optional<std::string> {
+            const char* value = std::getenv(name.c_str());
+            if (value == nullptr) return std::nullopt;
+            return std::string(value);
+        },
+        [](const std::string& path) -> std::optional<std::string> {
+            std::ifstream in(path, std::ios::binary);
+            if (!in) return std::nullopt;
+            std::ostringstream text;
+            text << in.rdbuf();
+            if (in.bad()) return std::nullopt;
+            return text.str();
+        },
+    };
+}
+
+ConfigResult parse_config(const std::vector<std::string>& args, const ConfigSources& sources) {
+    ConfigResult result;
+    Config config;
+    auto all = options();
+    std::vector<std::optional<std::string>> flag_values(all.size());
+
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& arg = args[i];
+        if (arg == "--help" || arg == "-h") {
+            result.help = true;
+            return result;
+        }
+        std::string name = arg;
+        std::optional<std::string> value;
+        if (auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+            name = arg.substr(0, eq);
+            value = arg.substr(eq + 1);
+        }
+        std::size_t index = 0;
+        while (index < all.size() && name != all[index].flag) ++index;
+        if (index == all.size()) {
+            result.error = "unknown option \"" + arg + "\" (see --help)";
+            return result;
+        }
+        if (!value) {
+            if (i + 1 == args.size()) {
+                result.error = "option " + name + " needs a value (" + all[index].expected + ")";
+                return result;
+            }
+            value = args[++i];
+        }
+        flag_values[index] = value;
+    }
+
+    std::optional<std::string> secret_file;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        const Option& option = all[i];
+        std::optional<std::string> value = flag_values[i];
+        std::string source = option.flag;
+        if (!value) {
+            value = sources.getenv(option.env);
+            source = option.env;
+        }
+        if (!value) continue;
+        if (std::string_view(option.flag) == "--jwt-secret-file") {
+            secret_file = value;
+            continue;
+        }
+        if (!option.apply(config, *value)) {
+            result.error = "invalid value \"" + *value + "\" for " + source + ": expected " +
+                           option.expected;
+            return result;
+        }
+    }
+
+    if (secret_file) {
+        auto text = sources.read_file(*secret_file);
+        if (!text) {
+            result.error = "cannot read the JWT secret file \"" + *secret_file + "\"";
+            return result;
+        }
+        config.jwt_secret = chomp(*text);
+    } else if (auto secret = sources.getenv("UDM_GATEWAY_JWT_SECRET")) {
+        config.jwt_secret = *secret;
+    } else {
+        result.error =
+            "no JWT secret: give --jwt-secret-file, UDM_GATEWAY_JWT_SECRET_FILE or "
+            "UDM_GATEWAY_JWT_SECRET";
+        return result;
+    }
+    if (config.jwt_secret.size() < kMinSecretBytes) {
+        result.error = "the JWT secret is " + std::to_string(config.jwt_secret.size()) +
+                       " bytes long; HS256 needs at least " + std::to_string(kMinSecretBytes);
+        return result;
+    }
+    result.config = std::move(config);
+    return result;
+}
+
+std::string usage() {
+    return R"(usage: udm-gateway [options]
+
+Serves udm's GraphQL SDL and GraphQL subscriptions (graphql-transport-ws) per tenant.
+
+Every option can also be set by the environment variable named after it; flags win.
+
+  --listen ADDR                  address to listen on (UDM_GATEWAY_LISTEN; default 127.0.0.1)
+  --port N                       TCP port, 0 for any free one (UDM_GATEWAY_PORT; default 4040)
+  --database-url URL             libpq connection string or URI (UDM_GATEWAY_DATABASE_URL);
+                                 default: the PGHOST, PGPORT, PGDATABASE, ... variables
+  --jwt-secret-file PATH         file holding the HS256 secret, at least 32 bytes
+                                 (UDM_GATEWAY_JWT_SECRET_FILE); or the secret itself in
+                                 UDM_GATEWAY_JWT_SECRET
+  --connection-init-timeout D    wait for connection_init at most D (default 3s)
+                                 (UDM_GATEWAY_CONNECTION_INIT_TIMEOUT)
+  --queue-limit N                outgoing messages queued per connection before it is closed
+                                 as a slow consumer (UDM_GATEWAY_QUEUE_LIMIT; default 10000)
+  --max-connections N            open WebSocket connections at most (default 10000)
+                                 (UDM_GATEWAY_MAX_CONNECTIONS)
+  --log-level L                  debug, info, warn or error (UDM_GATEWAY_LOG_LEVEL; default info)
+  --poll-interval D              read the outbox this often without a notification
+                                 (UDM_GATEWAY_POLL_INTERVAL; default 2s)
+  --rebuild-interval D           rebuild a tenant's schema at most this often
+                                 (UDM_GATEWAY_REBUILD_INTERVAL; default 250ms)
+  --threads N                    threads serving connections (UDM_GATEWAY_THREADS; default 2)
+  -h, --help                     this text
+
+Durations are milliseconds ("250", "250ms") or seconds ("3s").
+)";
+}
+
+}  // namespace udm::gateway

@@ -1,0 +1,53 @@
+// The gateway's settings, from command-line flags and UDM_GATEWAY_* environment variables.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "log.hpp"
+
+namespace udm::gateway {
+
+// Everything the gateway is told at start-up.
+struct Config {
+    std::string listen_address = "127.0.0.1";
+    std::uint16_t port = 4040;  // 0: any free port (the log says which)
+    std::string database_url;   // empty: libpq takes PGHOST, PGPORT, ... from the environment
+    std::string jwt_secret;
+    std::chrono::milliseconds init_timeout{3000};
+    std::size_t queue_limit = 10000;  // outgoing messages queued per connection
+    std::size_t max_connections = 10000;
+    LogLevel log_level = LogLevel::kInfo;
+    std::chrono::milliseconds poll_interval{2000};
+    std::chrono::milliseconds rebuild_interval{250};
+    unsigned threads = 2;
+};
+
+// Where the parser reads the environment and files (injected so tests need neither).
+struct ConfigSources {
+    std::function<std::optional<std::string>(const std::string& name)> getenv;
+    std::function<std::optional<std::string>(const std::string& path)> read_file;
+};
+
+// A parsed configuration, a request for --help, or an error message for the user.
+struct ConfigResult {
+    std::optional<Config> config;
+    bool help = false;
+    std::string error;
+};
+
+// The sources of the real process: ::getenv and the file system.
+ConfigSources process_sources();
+
+// Parses args (without argv[0]); flags win over environment variables.
+ConfigResult parse_config(const std::vector<std::string>& args, const ConfigSources& sources);
+
+// The --help text.
+std::string usage();
+
+}  // namespace udm::gateway

@@ -1,0 +1,202 @@
+// The database thread: LISTEN, poll, load tenants, reconnect with backoff.
+#include "db_listener.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <system_error>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "log.hpp"
+#include "pg_outbox.hpp"
+
+namespace udm::gateway {
+
+namespace {
+
+constexpr std::chrono::milliseconds kFirstBackoff{100};
+constexpr std::chrono::milliseconds kMaxBackoff{5000};
+
+// Collects the notifications of one channel; they are handled after get_notifs() returns,
+// outside libpqxx's callback.
+class Collector : public pqxx::notification_receiver {
+public:
+    Collector(pqxx::connection& connection, const std::string& channel,
+              std::vector<std::pair<std::string, std::string>>& out)
+        : pqxx::notification_receiver(connection, channel), out_(out) {}
+
+    // Records one notification.
+    void operator()(const std::string& payload, int) override {
+        out_.emplace_back(channel(), payload);
+    }
+
+private:
+    std::vector<std::pair<std::string, std::string>>& out_;
+};
+
+}  // namespace
+
+DbListener::DbListener(std::string connection_string, ChangeFeed& feed, Metrics& metrics,
+                       std::chrono::milliseconds poll_interval)
+    : connection_string_(std::move(connection_string)),
+      feed_(feed),
+      metrics_(metrics),
+      poll_interval_(poll_interval) {
+    if (::pipe2(wake_pipe_, O_NONBLOCK | O_CLOEXEC) != 0) {
+        throw std::system_error(errno, std::generic_category(), "pipe2");
+    }
+}
+
+DbListener::~DbListener() {
+    stop();
+    ::close(wake_pipe_[0]);
+    ::close(wake_pipe_[1]);
+}
+
+void DbListener::start() { thread_ = std::thread([this] { run(); }); }
+
+void DbListener::stop() {
+    stopping_ = true;
+    wake();
+    if (thread_.joinable()) thread_.join();
+    fail_requests(LoadOutcome::kUnavailable);
+}
+
+void DbListener::request_tenant(const std::string& tenant, std::function<void(LoadOutcome)> done) {
+    if (!connected_ || stopping_) {
+        done(LoadOutcome::kUnavailable);
+        return;
+    }
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        requests_.emplace_back(tenant, std::move(done));
+    }
+    wake();
+}
+
+std::deque<DbListener::Request> DbListener::take_requests() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return std::exchange(requests_, {});
+}
+
+void DbListener::fail_requests(LoadOutcome outcome) {
+    for (auto& [tenant, done] : take_requests()) done(outcome);
+}
+
+void DbListener::wake() {
+    char byte = 1;
+    // A full pipe already wakes the thread, so a failed write loses nothing.
+    [[maybe_unused]] auto written = ::write(wake_pipe_[1], &byte, 1);
+}
+
+void DbListener::drain_wake_pipe() {
+    char buffer[64];
+    while (::read(wake_pipe_[0], buffer, sizeof buffer) > 0) {
+    }
+}
+
+void DbListener::wait_readable(int fd, std::chrono::milliseconds timeout) {
+    pollfd fds[2] = {{wake_pipe_[0], POLLIN, 0}, {fd, POLLIN, 0}};
+    int count = fd >= 0 ? 2 : 1;
+    int millis = static_cast<int>(std::max<std::chrono::milliseconds::rep>(0, timeout.count()));
+    if (::poll(fds, count, millis) > 0 && (fds[0].revents & POLLIN)) drain_wake_pipe();
+}
+
+void DbListener::sleep_or_wake(std::chrono::milliseconds duration) {
+    auto until = std::chrono::steady_clock::now() + duration;
+    while (!stopping_) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            until - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return;
+        wait_readable(-1, left);
+        // Requests made while disconnected are answered at once.
+        fail_requests(LoadOutcome::kUnavailable);
+    }
+}
+
+void DbListener::run() {
+    auto backoff = kFirstBackoff;
+    while (!stopping_) {
+        try {
+            serve_connection();
+        } catch (const std::exception& e) {
+            if (connected_.exchange(false)) {
+                backoff = kFirstBackoff;
+                log_warn(std::string("database connection lost: ") + e.what());
+            } else {
+                log_warn(std::string("cannot connect to the database: ") + e.what() +
+                         "; retrying in " + std::to_string(backoff.count()) + " ms");
+            }
+            metrics_.set_db_connected(false);
+            fail_requests(LoadOutcome::kUnavailable);
+            sleep_or_wake(backoff);
+            backoff = std::min(backoff * 2, kMaxBackoff);
+        }
+    }
+    connected_ = false;
+    metrics_.set_db_connected(false);
+}
+
+void DbListener::serve_connection() {
+    pqxx::connection connection(connection_string_);
+    {
+        pqxx::nontransaction setup(connection);
+        setup.exec("SET TimeZone = 'UTC'");
+        setup.exec("SET application_name = 'udm-gateway'");
+    }
+    std::vector<std::pair<std::string, std::string>> notifications;
+    Collector schema_channel(connection, "udm_schema", notifications);
+    Collector data_channel(connection, "udm_data", notifications);
+    PgOutbox outbox(connection);
+
+    connected_ = true;
+    metrics_.set_db_connected(true);
+    if (ever_connected_) metrics_.db_reconnected();
+    ever_connected_ = true;
+    log_info("database listener connected; listening on udm_schema and udm_data");
+
+    auto now = ChangeFeed::Clock::now();
+    // Whatever was committed while disconnected is read now, from the last positions.
+    feed_.catch_up_all(outbox, now);
+    auto next_poll = now + poll_interval_;
+
+    while (!stopping_) {
+        for (auto& [tenant, done] : take_requests()) {
+            LoadOutcome outcome = LoadOutcome::kUnavailable;
+            try {
+                outcome = feed_.load(tenant, outbox, ChangeFeed::Clock::now());
+            } catch (...) {
+                done(LoadOutcome::kUnavailable);
+                throw;
+            }
+            done(outcome);
+        }
+
+        connection.get_notifs();
+        for (const auto& [channel, payload] : std::exchange(notifications, {})) {
+            log_debug("notification on " + channel + ": " + payload);
+            feed_.on_notification(channel, payload, outbox, ChangeFeed::Clock::now());
+        }
+
+        now = ChangeFeed::Clock::now();
+        if (now >= next_poll) {
+            feed_.catch_up_all(outbox, now);
+            next_poll = now + poll_interval_;
+        }
+        feed_.rebuild_due(outbox, now);
+
+        auto wake_at = next_poll;
+        if (auto rebuild = feed_.next_rebuild()) wake_at = std::min(wake_at, *rebuild);
+        auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+            wake_at - ChangeFeed::Clock::now());
+        // Round up so a deadline a fraction of a millisecond away does not spin.
+        wait_readable(connection.sock(), timeout + std::chrono::milliseconds(1));
+    }
+}
+
+}  // namespace udm::gateway

@@ -1,0 +1,62 @@
+// The GraphQL engine as the gateway sees it: a schema per tenant and version that prepares
+// operations, and prepared operations that filter and shape events. The core implements it
+// (SDL generation, parsing, validation, execution); the gateway only calls it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace udm::gateway {
+
+// A GraphQL error as sent to clients: a message and its 1-based (line, column) locations.
+struct GraphQLError {
+    std::string message;
+    std::vector<std::pair<int, int>> locations;
+};
+
+// A validated operation, bound to its variables. Immutable, shared between threads.
+class PreparedOperation {
+public:
+    virtual ~PreparedOperation() = default;
+    // The one root field selected, e.g. "thingChanged", "schemaChanged", "schemaVersion".
+    virtual std::string root_field() const = 0;
+    // True for a subscription, false for a query (answered once).
+    virtual bool is_subscription() const = 0;
+    // Whether an event (the root value of root_field) passes the operation's arguments.
+    virtual bool matches(const nlohmann::json& event) const = 0;
+    // The ExecutionResult ({"data": ..., "errors": [...]}) for one root value.
+    virtual nlohmann::json execute(const nlohmann::json& root_value) const = 0;
+};
+
+// Either a prepared operation or the GraphQL errors that stopped it.
+using PrepareResult =
+    std::variant<std::shared_ptr<const PreparedOperation>, std::vector<GraphQLError>>;
+
+// The GraphQL schema of one tenant at one model version. Immutable, shared between threads.
+class TenantSchema {
+public:
+    virtual ~TenantSchema() = default;
+    // The model version the schema was built from.
+    virtual std::int64_t version() const = 0;
+    // The schema in SDL, as served at /graphql/<tenant>/schema.graphql.
+    virtual const std::string& sdl() const = 0;
+    // Parses and validates a document against this schema and binds its variables.
+    virtual PrepareResult prepare(std::string_view document, const nlohmann::json& variables,
+                                  const std::optional<std::string>& operation_name) const = 0;
+};
+
+// Builds a tenant's schema from its model document (udm.model / udm.schema_at). May throw
+// on a document it cannot handle; the gateway then keeps the previous schema.
+using SchemaBuilder = std::function<std::shared_ptr<const TenantSchema>(
+    const nlohmann::json& model_document, std::int64_t version)>;
+
+}  // namespace udm::gateway

@@ -1,0 +1,109 @@
+// Routes and I/O-free responses of the gateway's HTTP endpoints.
+#include "http_routes.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "udm/core/naming.hpp"
+
+namespace udm::gateway {
+
+namespace {
+
+constexpr std::string_view kServerName = "udm-gateway";
+constexpr std::string_view kGraphqlPrefix = "/graphql/";
+constexpr std::string_view kSchemaSuffix = "/schema.graphql";
+
+// A std::string_view as Beast's string_view (Boost's in Boost 1.74).
+boost::beast::string_view beast_view(std::string_view text) { return {text.data(), text.size()}; }
+
+// A response of status with the common headers set.
+Response base_response(const Request& request, http::status status, std::string_view type,
+                       std::string body) {
+    Response response{status, request.version()};
+    response.set(http::field::server, beast_view(kServerName));
+    response.set(http::field::content_type, beast_view(type));
+    response.keep_alive(request.keep_alive());
+    response.body() = std::move(body);
+    response.prepare_payload();
+    return response;
+}
+
+// Whether name is a tenant name by udm's rule.
+bool valid_tenant(std::string_view name) { return !udm::naming::tenant_name_violation(name); }
+
+}  // namespace
+
+Route route_of(std::string_view target) {
+    target = target.substr(0, target.find('?'));
+    if (target == "/healthz") return {Route::Kind::kHealth, {}};
+    if (target == "/metrics") return {Route::Kind::kMetrics, {}};
+    if (target.substr(0, kGraphqlPrefix.size()) != kGraphqlPrefix) return {};
+    std::string_view rest = target.substr(kGraphqlPrefix.size());
+    Route::Kind kind = Route::Kind::kGraphql;
+    if (rest.size() > kSchemaSuffix.size() &&
+        rest.substr(rest.size() - kSchemaSuffix.size()) == kSchemaSuffix) {
+        rest = rest.substr(0, rest.size() - kSchemaSuffix.size());
+        kind = Route::Kind::kSchema;
+    }
+    if (!valid_tenant(rest)) return {};
+    return {kind, std::string(rest)};
+}
+
+Response json_response(const Request& request, http::status status, const std::string& body) {
+    return base_response(request, status, "application/json", body + "\n");
+}
+
+Response health_response(const Request& request, bool database_connected) {
+    nlohmann::json body{{"status", database_connected ? "ok" : "unavailable"},
+                        {"database", database_connected ? "connected" : "disconnected"}};
+    return json_response(request,
+                         database_connected ? http::status::ok : http::status::service_unavailable,
+                         body.dump());
+}
+
+Response metrics_response(const Request& request, std::string text) {
+    return base_response(request, http::status::ok, "text/plain; version=0.0.4; charset=utf-8",
+                         std::move(text));
+}
+
+bool etag_matches(std::string_view if_none_match, std::string_view etag) {
+    std::size_t start = 0;
+    while (start <= if_none_match.size()) {
+        std::size_t comma = if_none_match.find(',', start);
+        std::string_view item = if_none_match.substr(
+            start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+        while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+        while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+        if (item.substr(0, 2) == "W/") item.remove_prefix(2);
+        if (item == "*" || item == etag) return true;
+        if (comma == std::string_view::npos) break;
+        start = comma + 1;
+    }
+    return false;
+}
+
+Response schema_response(const Request& request, const TenantSchema& schema) {
+    std::string etag = "\"" + std::to_string(schema.version()) + "\"";
+    auto if_none_match = request.find(http::field::if_none_match);
+    if (if_none_match != request.end() && etag_matches(std::string_view(if_none_match->value().data(), if_none_match->value().size()), etag)) {
+        Response response{http::status::not_modified, request.version()};
+        response.set(http::field::server, beast_view(kServerName));
+        response.set(http::field::etag, etag);
+        response.keep_alive(request.keep_alive());
+        return response;
+    }
+    Response response = base_response(request, http::status::ok,
+                                      "application/graphql; charset=utf-8", schema.sdl());
+    response.set(http::field::etag, etag);
+    response.set(http::field::cache_control, "no-cache");
+    return response;
+}
+
+Response method_not_allowed(const Request& request) {
+    Response response = json_response(request, http::status::method_not_allowed,
+                                      R"({"error":"method not allowed"})");
+    response.set(http::field::allow, "GET");
+    return response;
+}
+
+}  // namespace udm::gateway

@@ -1,0 +1,48 @@
+// The gateway's HTTP surface: which route a target is, and the responses that need no I/O.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <boost/beast/http.hpp>
+
+#include "graphql_engine.hpp"
+
+namespace udm::gateway {
+
+namespace http = boost::beast::http;
+
+using Request = http::request<http::string_body>;
+using Response = http::response<http::string_body>;
+
+// What a request target addresses.
+struct Route {
+    enum class Kind { kHealth, kMetrics, kSchema, kGraphql, kNotFound };
+    Kind kind = Kind::kNotFound;
+    std::string tenant;  // for kSchema and kGraphql: a valid tenant name
+};
+
+// The route of a target (query string ignored); a tenant name that breaks udm's naming
+// rule is kNotFound.
+Route route_of(std::string_view target);
+
+// A small JSON response {"error": message} (or the body given) with status.
+Response json_response(const Request& request, http::status status, const std::string& body);
+
+// GET /healthz: 200 {"status":"ok","database":"connected"} or 503.
+Response health_response(const Request& request, bool database_connected);
+
+// GET /metrics: the exposition text.
+Response metrics_response(const Request& request, std::string text);
+
+// GET /graphql/<tenant>/schema.graphql: the SDL with ETag "<version>", or 304 when
+// If-None-Match names that version.
+Response schema_response(const Request& request, const TenantSchema& schema);
+
+// 405 with the Allow header.
+Response method_not_allowed(const Request& request);
+
+// Whether an If-None-Match header value matches the entity tag (weak comparison, "*").
+bool etag_matches(std::string_view if_none_match, std::string_view etag);
+
+}  // namespace udm::gateway

@@ -1,0 +1,155 @@
+// HTTP requests of the gateway.
+#include "http_session.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "log.hpp"
+#include "ws_session.hpp"
+
+namespace udm::gateway {
+
+namespace beast = boost::beast;
+namespace net = boost::asio;
+
+namespace {
+
+constexpr std::chrono::seconds kRequestTimeout{30};
+constexpr std::uint64_t kMaxRequestBody = 8192;
+
+}  // namespace
+
+HttpSession::HttpSession(net::ip::tcp::socket&& socket, Services& services)
+    : stream_(std::move(socket)), services_(services) {}
+
+void HttpSession::run() {
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&HttpSession::do_read, shared_from_this()));
+}
+
+void HttpSession::do_read() {
+    parser_.emplace();
+    parser_->body_limit(kMaxRequestBody);
+    stream_.expires_after(kRequestTimeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
+}
+
+void HttpSession::on_read(beast::error_code ec, std::size_t) {
+    if (ec == http::error::end_of_stream) {
+        do_close();
+        return;
+    }
+    if (ec) {
+        if (ec != beast::error::timeout && ec != net::error::operation_aborted) {
+            log_debug("http read failed: " + ec.message());
+        }
+        return;
+    }
+    request_ = parser_->release();
+    beast::string_view target_view = request_.target();
+    Route route = route_of(std::string_view(target_view.data(), target_view.size()));
+
+    if (beast::websocket::is_upgrade(request_)) {
+        if (route.kind != Route::Kind::kGraphql) {
+            send(json_response(request_, http::status::not_found, R"({"error":"not found"})"));
+            return;
+        }
+        if (services_.hub.size() >= services_.config.max_connections) {
+            log_warn("refusing a WebSocket connection: max connections reached");
+            send(json_response(request_, http::status::service_unavailable,
+                               R"({"error":"too many connections"})"));
+            return;
+        }
+        std::string tenant = route.tenant;
+        with_tenant(tenant, [this, tenant] { upgrade(tenant); });
+        return;
+    }
+    if (route.kind == Route::Kind::kNotFound) {
+        send(json_response(request_, http::status::not_found, R"({"error":"not found"})"));
+        return;
+    }
+    if (request_.method() != http::verb::get) {
+        send(method_not_allowed(request_));
+        return;
+    }
+    switch (route.kind) {
+        case Route::Kind::kHealth:
+            send(health_response(request_, services_.loader.connected()));
+            return;
+        case Route::Kind::kMetrics:
+            send(metrics_response(request_, services_.metrics.render()));
+            return;
+        case Route::Kind::kSchema: {
+            std::string tenant = route.tenant;
+            with_tenant(tenant, [this, tenant] {
+                auto schema = services_.schemas.get(tenant);
+                send(schema_response(request_, *schema));
+            });
+            return;
+        }
+        case Route::Kind::kGraphql: {
+            Response response = json_response(
+                request_, http::status::upgrade_required,
+                R"j({"error":"GraphQL is served over WebSocket (graphql-transport-ws)"})j");
+            response.set(http::field::upgrade, "websocket");
+            send(std::move(response));
+            return;
+        }
+        case Route::Kind::kNotFound:
+            break;
+    }
+}
+
+void HttpSession::with_tenant(const std::string& tenant, std::function<void()> then) {
+    if (services_.schemas.get(tenant)) {
+        then();
+        return;
+    }
+    auto self = shared_from_this();
+    services_.loader.request_tenant(tenant, [self, then](LoadOutcome outcome) {
+        // Called on the database thread: continue on this connection's strand.
+        net::post(self->stream_.get_executor(), [self, then, outcome] {
+            switch (outcome) {
+                case LoadOutcome::kReady:
+                    then();
+                    return;
+                case LoadOutcome::kUnknownTenant:
+                    self->send(json_response(self->request_, http::status::not_found,
+                                             R"({"error":"unknown tenant"})"));
+                    return;
+                case LoadOutcome::kUnavailable:
+                    self->send(json_response(self->request_, http::status::service_unavailable,
+                                             R"({"error":"database unavailable"})"));
+                    return;
+            }
+        });
+    });
+}
+
+void HttpSession::upgrade(const std::string& tenant) {
+    // The WebSocket session takes the socket (and its strand) over; this session ends.
+    std::make_shared<WsSession>(stream_.release_socket(), services_, tenant)
+        ->run(std::move(request_));
+}
+
+void HttpSession::send(Response response) {
+    auto shared = std::make_shared<Response>(std::move(response));
+    http::async_write(stream_, *shared,
+                      [self = shared_from_this(), shared](beast::error_code ec, std::size_t) {
+                          if (ec) return;
+                          if (shared->need_eof()) {
+                              self->do_close();
+                          } else {
+                              self->do_read();
+                          }
+                      });
+}
+
+void HttpSession::do_close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+}
+
+}  // namespace udm::gateway

@@ -1,0 +1,46 @@
+// One HTTP connection: health, metrics and SDL requests, and WebSocket upgrades.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "http_routes.hpp"
+#include "services.hpp"
+
+namespace udm::gateway {
+
+// Reads requests one at a time and answers them; hands upgrades to a WsSession.
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+public:
+    HttpSession(boost::asio::ip::tcp::socket&& socket, Services& services);
+
+    // Starts reading requests.
+    void run();
+
+private:
+    boost::beast::tcp_stream stream_;
+    boost::beast::flat_buffer buffer_;
+    Services& services_;
+    std::optional<http::request_parser<http::string_body>> parser_;
+    Request request_;
+
+    // Reads the next request.
+    void do_read();
+    // Dispatches a request by route.
+    void on_read(boost::beast::error_code ec, std::size_t bytes);
+    // Runs then once the tenant's schema is loaded; answers 404 or 503 otherwise.
+    void with_tenant(const std::string& tenant, std::function<void()> then);
+    // Hands the connection to a WebSocket session of tenant.
+    void upgrade(const std::string& tenant);
+    // Writes a response, then reads the next request or closes.
+    void send(Response response);
+    // Shuts the connection down after a response that asked for it.
+    void do_close();
+};
+
+}  // namespace udm::gateway

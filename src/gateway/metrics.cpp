@@ -1,0 +1,166 @@
+// Metrics of the gateway in Prometheus text format 0.0.4.
+#include "metrics.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <algorithm>
+
+namespace udm::gateway {
+
+Metrics::TenantValues& Metrics::tenant_values(std::string_view tenant) {
+    auto it = tenants_.find(tenant);
+    if (it == tenants_.end()) it = tenants_.emplace(std::string(tenant), TenantValues{}).first;
+    return it->second;
+}
+
+void Metrics::add_connections(std::string_view tenant, int delta) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    tenant_values(tenant).connections += delta;
+}
+
+void Metrics::add_subscriptions(std::string_view tenant, int delta) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    tenant_values(tenant).subscriptions += delta;
+}
+
+void Metrics::event_delivered(std::string_view tenant, std::optional<double> latency_seconds) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++tenant_values(tenant).delivered;
+    if (!latency_seconds) return;
+    // Clock skew between database and gateway can make it negative: count it as 0.
+    double latency = std::max(0.0, *latency_seconds);
+    for (std::size_t i = 0; i < kLatencyBuckets.size(); ++i) {
+        if (latency <= kLatencyBuckets[i]) ++bucket_counts_[i];
+    }
+    ++latency_count_;
+    latency_sum_ += latency;
+}
+
+void Metrics::schema_rebuilt() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++schema_rebuilds_;
+}
+
+void Metrics::db_reconnected() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++db_reconnects_;
+}
+
+void Metrics::set_db_connected(bool connected) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    db_connected_ = connected;
+}
+
+void Metrics::slow_consumer_closed() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++slow_consumers_;
+}
+
+void Metrics::data_resynced() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++data_resyncs_;
+}
+
+std::string format_metric_value(double value) {
+    if (std::isnan(value)) return "NaN";
+    if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
+    char buffer[32];
+    for (int precision = 1; precision <= 17; ++precision) {
+        std::snprintf(buffer, sizeof buffer, "%.*g", precision, value);
+        // Shortest form that reads back exactly, preferring "10" over "1e+01".
+        if (std::strtod(buffer, nullptr) == value && std::strchr(buffer, 'e') == nullptr) break;
+    }
+    return buffer;
+}
+
+std::string escape_label_value(std::string_view value) {
+    std::string out;
+    out.reserve(value.size());
+    for (char c : value) {
+        if (c == '\\') {
+            out += "\\\\";
+        } else if (c == '"') {
+            out += "\\\"";
+        } else if (c == '\n') {
+            out += "\\n";
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+namespace {
+
+// Appends the HELP and TYPE lines of a metric.
+void header(std::string& out, std::string_view name, std::string_view type,
+            std::string_view help) {
+    out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+    out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+}
+
+// Appends one sample line; labels is empty or already formatted as {k="v"}.
+void sample(std::string& out, std::string_view name, std::string_view labels, double value) {
+    out.append(name).append(labels).append(" ").append(format_metric_value(value)).append("\n");
+}
+
+// The label set {tenant="..."}.
+std::string tenant_label(std::string_view tenant) {
+    return "{tenant=\"" + escape_label_value(tenant) + "\"}";
+}
+
+}  // namespace
+
+std::string Metrics::render() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::string out;
+    header(out, "udm_gateway_connections", "gauge", "Open WebSocket connections per tenant.");
+    for (const auto& [tenant, values] : tenants_) {
+        sample(out, "udm_gateway_connections", tenant_label(tenant),
+               static_cast<double>(values.connections));
+    }
+    header(out, "udm_gateway_subscriptions", "gauge", "Active subscriptions per tenant.");
+    for (const auto& [tenant, values] : tenants_) {
+        sample(out, "udm_gateway_subscriptions", tenant_label(tenant),
+               static_cast<double>(values.subscriptions));
+    }
+    header(out, "udm_gateway_events_delivered_total", "counter",
+           "Event messages (next) written to subscribers, per tenant.");
+    for (const auto& [tenant, values] : tenants_) {
+        sample(out, "udm_gateway_events_delivered_total", tenant_label(tenant),
+               static_cast<double>(values.delivered));
+    }
+    header(out, "udm_gateway_schema_rebuilds_total", "counter",
+           "Tenant schemas rebuilt after model changes.");
+    sample(out, "udm_gateway_schema_rebuilds_total", "", static_cast<double>(schema_rebuilds_));
+    header(out, "udm_gateway_db_reconnects_total", "counter",
+           "Reconnections of the database listener after a lost connection.");
+    sample(out, "udm_gateway_db_reconnects_total", "", static_cast<double>(db_reconnects_));
+    header(out, "udm_gateway_db_connected", "gauge",
+           "1 when the database listener is connected, else 0.");
+    sample(out, "udm_gateway_db_connected", "", db_connected_ ? 1 : 0);
+    header(out, "udm_gateway_slow_consumer_disconnects_total", "counter",
+           "Connections closed because their outgoing queue overflowed.");
+    sample(out, "udm_gateway_slow_consumer_disconnects_total", "",
+           static_cast<double>(slow_consumers_));
+    header(out, "udm_gateway_data_resyncs_total", "counter",
+           "Times a tenant's data feed fell behind the outbox retention and skipped to the end.");
+    sample(out, "udm_gateway_data_resyncs_total", "", static_cast<double>(data_resyncs_));
+    header(out, "udm_gateway_delivery_latency_seconds", "histogram",
+           "Time from the commit of a change to the delivery of its event message.");
+    for (std::size_t i = 0; i < kLatencyBuckets.size(); ++i) {
+        sample(out, "udm_gateway_delivery_latency_seconds_bucket",
+               "{le=\"" + format_metric_value(kLatencyBuckets[i]) + "\"}",
+               static_cast<double>(bucket_counts_[i]));
+    }
+    sample(out, "udm_gateway_delivery_latency_seconds_bucket", "{le=\"+Inf\"}",
+           static_cast<double>(latency_count_));
+    sample(out, "udm_gateway_delivery_latency_seconds_sum", "", latency_sum_);
+    sample(out, "udm_gateway_delivery_latency_seconds_count", "",
+           static_cast<double>(latency_count_));
+    return out;
+}
+
+}  // namespace udm::gateway

@@ -1,0 +1,73 @@
+// The change events of a tenant as udm's outbox functions return them, behind an interface
+// so that the change feed can be tested without a database.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace udm::gateway {
+
+// One committed model change (a row of udm.schema_events).
+struct SchemaEvent {
+    std::int64_t version = 0;
+    std::int64_t previous_version = 0;
+    std::string actor;
+    std::string time;         // ISO 8601, UTC
+    double committed_at = 0;  // seconds since the epoch, for the latency metric
+    nlohmann::json diff = nlohmann::json::array();
+};
+
+// One committed write of class data (a row of udm.data_events).
+struct DataEvent {
+    std::string position;  // an ordered decimal, kept as text
+    std::string class_name;
+    std::string operation;  // insert, update or delete
+    std::string thing_id;
+    nlohmann::json changed = nlohmann::json::array();  // attribute names
+    std::string time;
+    double committed_at = 0;
+};
+
+// A tenant's current model and its version, read in one snapshot.
+struct TenantModel {
+    std::int64_t version = 0;
+    nlohmann::json model;
+};
+
+// The consumer's position is older than what the outbox still holds (SQLSTATE 22023).
+class BehindRetention : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// A query failed for another reason than a lost connection (missing function, bad data).
+class OutboxQueryError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Reads udm's outbox. Implementations throw BehindRetention and OutboxQueryError as above;
+// any other exception means the connection is gone.
+class Outbox {
+public:
+    virtual ~Outbox() = default;
+    // The current model and version of tenant, or nullopt when there is no such tenant.
+    virtual std::optional<TenantModel> current_model(const std::string& tenant) = 0;
+    // The model document of tenant as of version (udm.schema_at).
+    virtual nlohmann::json schema_at(const std::string& tenant, std::int64_t version) = 0;
+    // The model changes of tenant after version, in order.
+    virtual std::vector<SchemaEvent> schema_events(const std::string& tenant,
+                                                   std::int64_t after_version) = 0;
+    // At most max data events of tenant after position, in order, without gaps.
+    virtual std::vector<DataEvent> data_events(const std::string& tenant,
+                                               const std::string& after_position, int max) = 0;
+    // The position of the newest retained data event of tenant ("0" when there is none).
+    virtual std::string data_head(const std::string& tenant) = 0;
+};
+
+}  // namespace udm::gateway

@@ -1,0 +1,132 @@
+// Reading udm.tenants, udm.model, udm.schema_at, udm.schema_events and udm.data_events.
+#include "pg_outbox.hpp"
+
+namespace udm::gateway {
+
+namespace {
+
+using nlohmann::json;
+
+// SQLSTATE udm.data_events raises when the position is older than the retained events.
+constexpr const char* kBehindRetention = "22023";
+
+// Runs body in a transaction of type Txn, turning SQL errors into the outbox's exceptions.
+template <typename Txn, typename Body>
+auto in_transaction(pqxx::connection& connection, const char* what, Body body) {
+    try {
+        Txn txn(connection);
+        auto result = body(txn);
+        txn.commit();
+        return result;
+    } catch (const pqxx::broken_connection&) {
+        throw;
+    } catch (const pqxx::sql_error& e) {
+        if (e.sqlstate() == kBehindRetention && std::string(what) == "data events") {
+            throw BehindRetention(e.what());
+        }
+        throw OutboxQueryError(std::string(what) + ": " + e.what());
+    }
+}
+
+// A jsonb column sent as text, parsed.
+json parse_json(const pqxx::field& field) {
+    if (field.is_null()) return json();
+    json value = json::parse(field.c_str(), nullptr, false);
+    if (value.is_discarded()) throw OutboxQueryError("the database returned invalid JSON");
+    return value;
+}
+
+// A text column, "" when null.
+std::string text(const pqxx::field& field) { return field.is_null() ? std::string() : field.c_str(); }
+
+}  // namespace
+
+std::optional<TenantModel> PgOutbox::current_model(const std::string& tenant) {
+    // One snapshot for both, so the version is the version of that model.
+    using Snapshot = pqxx::transaction<pqxx::isolation_level::repeatable_read>;
+    return in_transaction<Snapshot>(connection_, "model", [&](Snapshot& txn) -> std::optional<TenantModel> {
+        pqxx::result version =
+            txn.exec_params("SELECT schema_version FROM udm.tenants WHERE name = $1", tenant);
+        if (version.empty()) return std::nullopt;
+        pqxx::result model = txn.exec_params("SELECT udm.model($1)::text", tenant);
+        return TenantModel{version[0][0].as<std::int64_t>(), parse_json(model[0][0])};
+    });
+}
+
+json PgOutbox::schema_at(const std::string& tenant, std::int64_t version) {
+    return in_transaction<pqxx::read_transaction>(connection_, "schema", [&](pqxx::read_transaction& txn) {
+        pqxx::result model =
+            txn.exec_params("SELECT udm.schema_at($1, $2::bigint)::text", tenant, version);
+        return parse_json(model[0][0]);
+    });
+}
+
+std::vector<SchemaEvent> PgOutbox::schema_events(const std::string& tenant,
+                                                 std::int64_t after_version) {
+    return in_transaction<pqxx::read_transaction>(connection_, "schema events", [&](pqxx::read_transaction& txn) {
+        pqxx::result rows = txn.exec_params(
+            "SELECT version, previous_version, actor, to_json(created_at) #>> '{}', "
+            "extract(epoch FROM created_at)::float8, diff::text "
+            "FROM udm.schema_events($1, $2::bigint)",
+            tenant, after_version);
+        std::vector<SchemaEvent> events;
+        events.reserve(rows.size());
+        for (const auto& row : rows) {
+            SchemaEvent event;
+            event.version = row[0].as<std::int64_t>();
+            event.previous_version = row[1].is_null() ? 0 : row[1].as<std::int64_t>();
+            event.actor = text(row[2]);
+            event.time = text(row[3]);
+            event.committed_at = row[4].is_null() ? 0 : row[4].as<double>();
+            event.diff = parse_json(row[5]);
+            events.push_back(std::move(event));
+        }
+        return events;
+    });
+}
+
+std::vector<DataEvent> PgOutbox::data_events(const std::string& tenant,
+                                             const std::string& after_position, int max) {
+    return in_transaction<pqxx::read_transaction>(connection_, "data events", [&](pqxx::read_transaction& txn) {
+        pqxx::result rows = txn.exec_params(
+            "SELECT \"position\"::text, class, operation, thing_id::text, to_json(changed)::text, "
+            "to_json(created_at) #>> '{}', extract(epoch FROM created_at)::float8 "
+            "FROM udm.data_events($1, $2::numeric, $3::integer)",
+            tenant, after_position, max);
+        std::vector<DataEvent> events;
+        events.reserve(rows.size());
+        for (const auto& row : rows) {
+            DataEvent event;
+            event.position = text(row[0]);
+            event.class_name = text(row[1]);
+            event.operation = text(row[2]);
+            event.thing_id = text(row[3]);
+            event.changed = row[4].is_null() ? json::array() : parse_json(row[4]);
+            event.time = text(row[5]);
+            event.committed_at = row[6].is_null() ? 0 : row[6].as<double>();
+            events.push_back(std::move(event));
+        }
+        return events;
+    });
+}
+
+std::string PgOutbox::data_head(const std::string& tenant) {
+    // udm has no function for the newest position: page through the retained events with
+    // the largest page udm.data_events allows.
+    constexpr int kPage = 100000;
+    std::string position = "0";
+    for (;;) {
+        auto [last, count] = in_transaction<pqxx::read_transaction>(
+            connection_, "data head", [&](pqxx::read_transaction& txn) {
+                pqxx::result rows = txn.exec_params(
+                    "SELECT max(\"position\")::text, count(*) "
+                    "FROM udm.data_events($1, $2::numeric, $3::integer)",
+                    tenant, position, kPage);
+                return std::make_pair(text(rows[0][0]), rows[0][1].as<long>());
+            });
+        if (count > 0) position = last;
+        if (count < kPage) return position;
+    }
+}
+
+}  // namespace udm::gateway

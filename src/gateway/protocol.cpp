@@ -1,0 +1,310 @@
+// graphql-transport-ws, following graphql-ws's PROTOCOL.md and its server's behaviour.
+#include "protocol.hpp"
+
+#include <exception>
+
+#include "log.hpp"
+
+namespace udm::gateway {
+
+namespace {
+
+using nlohmann::json;
+
+// A close reason must fit a control frame: 125 bytes less the 2-byte code.
+constexpr std::size_t kMaxCloseReasonBytes = 123;
+
+// reason cut to kMaxCloseReasonBytes on a UTF-8 character boundary.
+std::string fit_close_reason(std::string reason) {
+    if (reason.size() <= kMaxCloseReasonBytes) return reason;
+    std::size_t end = kMaxCloseReasonBytes;
+    while (end > 0 && (static_cast<unsigned char>(reason[end]) & 0xC0) == 0x80) --end;
+    reason.resize(end);
+    return reason;
+}
+
+// The JavaScript-ish type name of a JSON value, for messages like graphql-ws's.
+std::string type_name(const json& value) {
+    if (value.is_null()) return "null";
+    if (value.is_array()) return "array";
+    if (value.is_object()) return "object";
+    if (value.is_string()) return "string";
+    if (value.is_boolean()) return "boolean";
+    if (value.is_number()) return "number";
+    return "undefined";
+}
+
+// The member key of object, or null when absent.
+const json& member(const json& object, const char* key) {
+    static const json kNull;
+    auto it = object.find(key);
+    return it == object.end() ? kNull : *it;
+}
+
+// Why message's id is not a non-empty string, or nullopt.
+std::optional<std::string> id_violation(const json& message, const std::string& type) {
+    const json& id = member(message, "id");
+    if (!id.is_string()) {
+        return "\"" + type + "\" message expects the 'id' property to be a string, but got " +
+               type_name(id);
+    }
+    if (id.get_ref<const std::string&>().empty()) {
+        return "\"" + type + "\" message requires a non-empty 'id' property";
+    }
+    return std::nullopt;
+}
+
+// A frame of type with an id and an optional payload.
+std::string frame(const char* type, const std::string* id, const json* payload) {
+    json message = json::object();
+    if (id) message["id"] = *id;
+    message["type"] = type;
+    if (payload) message["payload"] = *payload;
+    return message.dump();
+}
+
+// An ExecutionResult carrying one error, for failures of the engine itself.
+json error_result(const std::string& message) {
+    return json{{"data", nullptr}, {"errors", json::array({json{{"message", message}}})}};
+}
+
+}  // namespace
+
+std::string_view root_field_of(EventKind kind) {
+    return kind == EventKind::kSchemaChanged ? "schemaChanged" : "thingChanged";
+}
+
+std::optional<std::string> message_violation(const json& message) {
+    if (!message.is_object()) {
+        return "Message is expected to be an object, but got " + type_name(message);
+    }
+    const json& type_value = member(message, "type");
+    if (type_value.is_null() || (type_value.is_string() && type_value.get_ref<const std::string&>().empty())) {
+        return std::string("Message is missing the 'type' property");
+    }
+    if (!type_value.is_string()) {
+        return "Message is expects the 'type' property to be a string, but got " +
+               type_name(type_value);
+    }
+    const std::string& type = type_value.get_ref<const std::string&>();
+    const json& payload = member(message, "payload");
+    if (type == "connection_init" || type == "connection_ack" || type == "ping" ||
+        type == "pong") {
+        if (!payload.is_null() && !payload.is_object()) {
+            return "\"" + type +
+                   "\" message expects the 'payload' property to be an object or nullish or "
+                   "missing, but got " + type_name(payload);
+        }
+        return std::nullopt;
+    }
+    if (type == "subscribe") {
+        if (auto why = id_violation(message, type)) return why;
+        if (!payload.is_object()) {
+            return "\"subscribe\" message expects the 'payload' property to be an object, but got " +
+                   type_name(payload);
+        }
+        const json& query = member(payload, "query");
+        if (!query.is_string()) {
+            return "\"subscribe\" message payload expects the 'query' property to be a string, "
+                   "but got " + type_name(query);
+        }
+        for (const char* key : {"variables", "extensions"}) {
+            const json& value = member(payload, key);
+            if (!value.is_null() && !value.is_object()) {
+                return std::string("\"subscribe\" message payload expects the '") + key +
+                       "' property to be an object or nullish or missing, but got " +
+                       type_name(value);
+            }
+        }
+        const json& operation_name = member(payload, "operationName");
+        if (!operation_name.is_null() && !operation_name.is_string()) {
+            return "\"subscribe\" message payload expects the 'operationName' property to be a "
+                   "string or nullish or missing, but got " + type_name(operation_name);
+        }
+        return std::nullopt;
+    }
+    if (type == "next") {
+        if (auto why = id_violation(message, type)) return why;
+        if (!payload.is_object()) {
+            return "\"next\" message expects the 'payload' property to be an object, but got " +
+                   type_name(payload);
+        }
+        return std::nullopt;
+    }
+    if (type == "error") {
+        if (auto why = id_violation(message, type)) return why;
+        bool errors = payload.is_array() && !payload.empty();
+        for (const auto& error : payload) {
+            if (!error.is_object() || !error.contains("message")) errors = false;
+        }
+        if (!errors) {
+            return std::string(
+                "\"error\" message expects the 'payload' property to be an array of GraphQL "
+                "errors");
+        }
+        return std::nullopt;
+    }
+    if (type == "complete") return id_violation(message, type);
+    return "Invalid message 'type' property \"" + type + "\"";
+}
+
+json errors_to_json(const std::vector<GraphQLError>& errors) {
+    json out = json::array();
+    for (const auto& error : errors) {
+        json item{{"message", error.message}};
+        if (!error.locations.empty()) {
+            json locations = json::array();
+            for (const auto& [line, column] : error.locations) {
+                locations.push_back(json{{"line", line}, {"column", column}});
+            }
+            item["locations"] = std::move(locations);
+        }
+        out.push_back(std::move(item));
+    }
+    return out;
+}
+
+ProtocolHandler::ProtocolHandler(Context context) : context_(std::move(context)) {}
+
+ProtocolEffects ProtocolHandler::close(int code, std::string reason) {
+    ProtocolEffects effects;
+    closing_ = true;
+    effects.close = CloseDecision{code, fit_close_reason(std::move(reason))};
+    return effects;
+}
+
+ProtocolEffects ProtocolHandler::on_message(std::string_view text) {
+    if (closing_) return {};
+    json message = json::parse(text, nullptr, false);
+    if (message.is_discarded()) return close(close_code::kBadRequest, "Invalid message received");
+    if (auto why = message_violation(message)) return close(close_code::kBadRequest, *why);
+
+    const std::string& type = message["type"].get_ref<const std::string&>();
+    if (type == "connection_init") return on_init(message);
+    if (type == "ping") {
+        ProtocolEffects effects;
+        const json& payload = member(message, "payload");
+        effects.frames.push_back(frame("pong", nullptr, payload.is_null() ? nullptr : &payload));
+        return effects;
+    }
+    if (type == "pong") return {};
+    if (type == "subscribe") return on_subscribe(message);
+    if (type == "complete") {
+        ProtocolEffects effects;
+        if (subscriptions_.erase(message["id"].get<std::string>()) > 0) {
+            effects.subscriptions_delta = -1;
+        }
+        return effects;
+    }
+    // connection_ack, next and error travel from server to client only.
+    return close(close_code::kBadRequest, "Unexpected message of type " + type + " received");
+}
+
+ProtocolEffects ProtocolHandler::on_init(const json& message) {
+    if (init_received_) {
+        return close(close_code::kTooManyInitialisationRequests,
+                     "Too many initialisation requests");
+    }
+    init_received_ = true;
+    const json& payload = member(message, "payload");
+    AuthDecision decision = context_.authenticate(payload.is_object() ? payload : json::object());
+    if (decision.outcome == AuthOutcome::kForbidden) {
+        log_info("connection refused (forbidden): " + decision.reason);
+        return close(close_code::kForbidden, "Forbidden");
+    }
+    if (decision.outcome == AuthOutcome::kUnauthorized) {
+        log_info("connection refused (unauthorized): " + decision.reason);
+        return close(close_code::kUnauthorized, "Unauthorized");
+    }
+    acknowledged_ = true;
+    ProtocolEffects effects;
+    effects.acknowledged = true;
+    effects.frames.push_back(frame("connection_ack", nullptr, nullptr));
+    return effects;
+}
+
+ProtocolEffects ProtocolHandler::on_subscribe(const json& message) {
+    if (!acknowledged_) return close(close_code::kUnauthorized, "Unauthorized");
+    const std::string& id = message["id"].get_ref<const std::string&>();
+    if (subscriptions_.count(id) > 0) {
+        return close(close_code::kSubscriberAlreadyExists, "Subscriber for " + id + " already exists");
+    }
+    const json& payload = message["payload"];
+    const json& variables = member(payload, "variables");
+    const json& operation_name = member(payload, "operationName");
+    std::optional<std::string> name;
+    if (operation_name.is_string()) name = operation_name.get<std::string>();
+
+    std::shared_ptr<const TenantSchema> schema = context_.schema();
+    ProtocolEffects effects;
+    if (!schema) {
+        json errors = json::array({json{{"message", "The schema of this tenant is not loaded"}}});
+        effects.frames.push_back(frame("error", &id, &errors));
+        return effects;
+    }
+    PrepareResult prepared;
+    try {
+        prepared = schema->prepare(payload["query"].get_ref<const std::string&>(),
+                                   variables.is_object() ? variables : json::object(), name);
+    } catch (const std::exception& e) {
+        log_error(std::string("GraphQL engine failed to prepare an operation: ") + e.what());
+        json errors = json::array({json{{"message", "Internal server error"}}});
+        effects.frames.push_back(frame("error", &id, &errors));
+        return effects;
+    }
+    if (auto* errors = std::get_if<std::vector<GraphQLError>>(&prepared)) {
+        json payload_errors = errors_to_json(*errors);
+        effects.frames.push_back(frame("error", &id, &payload_errors));
+        return effects;
+    }
+    auto operation = std::get<std::shared_ptr<const PreparedOperation>>(prepared);
+    if (operation->is_subscription()) {
+        subscriptions_.emplace(id, std::move(operation));
+        effects.subscriptions_delta = 1;
+        return effects;
+    }
+    // A query is answered at once from the schema it was prepared against.
+    json root{{"schemaVersion", schema->version()}, {"sdl", schema->sdl()}};
+    json result;
+    try {
+        result = operation->execute(root);
+    } catch (const std::exception& e) {
+        log_error(std::string("GraphQL engine failed to execute a query: ") + e.what());
+        result = error_result("Internal server error");
+    }
+    effects.frames.push_back(frame("next", &id, &result));
+    effects.frames.push_back(frame("complete", &id, nullptr));
+    return effects;
+}
+
+ProtocolEffects ProtocolHandler::on_init_timeout() {
+    if (init_received_ || closing_) return {};
+    return close(close_code::kConnectionInitialisationTimeout, "Connection initialisation timeout");
+}
+
+ProtocolEffects ProtocolHandler::on_event(EventKind kind, const json& root_value) {
+    ProtocolEffects effects;
+    if (closing_) return effects;
+    std::string_view field = root_field_of(kind);
+    for (const auto& [id, operation] : subscriptions_) {
+        json result;
+        try {
+            if (operation->root_field() != field || !operation->matches(root_value)) continue;
+            result = operation->execute(root_value);
+        } catch (const std::exception& e) {
+            log_error(std::string("GraphQL engine failed on an event: ") + e.what());
+            result = error_result("Internal server error");
+        }
+        effects.frames.push_back(frame("next", &id, &result));
+        ++effects.events_sent;
+    }
+    return effects;
+}
+
+int ProtocolHandler::drop_subscriptions() {
+    int count = static_cast<int>(subscriptions_.size());
+    subscriptions_.clear();
+    return count;
+}
+
+}  // namespace udm::gateway

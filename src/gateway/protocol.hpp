@@ -1,0 +1,109 @@
+// The graphql-transport-ws protocol (graphql-ws PROTOCOL.md) as a state machine without
+// sockets: text frames and events in, frames to send and a close decision out.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "auth.hpp"
+#include "graphql_engine.hpp"
+
+namespace udm::gateway {
+
+// The WebSocket subprotocol spoken, and the only one accepted.
+inline constexpr std::string_view kGraphqlTransportWs = "graphql-transport-ws";
+
+// Close codes of graphql-ws (its CloseCode enum) and of RFC 6455 that the gateway sends.
+namespace close_code {
+inline constexpr int kGoingAway = 1001;
+inline constexpr int kPolicyViolation = 1008;  // slow consumer (outgoing queue overflow)
+inline constexpr int kInternalServerError = 4500;
+inline constexpr int kBadRequest = 4400;
+inline constexpr int kUnauthorized = 4401;
+inline constexpr int kForbidden = 4403;
+inline constexpr int kSubprotocolNotAcceptable = 4406;
+inline constexpr int kConnectionInitialisationTimeout = 4408;
+inline constexpr int kSubscriberAlreadyExists = 4409;
+inline constexpr int kTooManyInitialisationRequests = 4429;
+}  // namespace close_code
+
+// The two kinds of events the gateway streams.
+enum class EventKind { kSchemaChanged, kThingChanged };
+
+// The subscription root field that receives events of a kind.
+std::string_view root_field_of(EventKind kind);
+
+// A decision to close the socket with a code and a reason (at most 123 bytes).
+struct CloseDecision {
+    int code = 0;
+    std::string reason;
+};
+
+// What handling one input asks the socket to do, in this order: send the frames, then close.
+struct ProtocolEffects {
+    std::vector<std::string> frames;
+    std::optional<CloseDecision> close;
+    int subscriptions_delta = 0;  // subscriptions started minus ended
+    int events_sent = 0;          // next frames carrying events (for the metrics)
+    bool acknowledged = false;    // connection_ack was just sent
+};
+
+// One graphql-transport-ws connection of one tenant.
+class ProtocolHandler {
+public:
+    // What the handler needs from the outside.
+    struct Context {
+        // Decides about a connection_init payload (already bound to secret and tenant).
+        std::function<AuthDecision(const nlohmann::json& payload)> authenticate;
+        // The tenant's current schema (never null once the connection exists).
+        std::function<std::shared_ptr<const TenantSchema>()> schema;
+    };
+
+    explicit ProtocolHandler(Context context);
+
+    // Handles one received frame.
+    ProtocolEffects on_message(std::string_view text);
+    // Handles the end of the connection_init wait: closes with 4408 unless init came.
+    ProtocolEffects on_init_timeout();
+    // Streams an event to the subscriptions of its root field that it matches.
+    ProtocolEffects on_event(EventKind kind, const nlohmann::json& root_value);
+    // Forgets every subscription (the socket closed); returns how many there were.
+    int drop_subscriptions();
+
+    // Active subscriptions.
+    std::size_t subscription_count() const { return subscriptions_.size(); }
+    // Whether connection_ack was sent.
+    bool acknowledged() const { return acknowledged_; }
+    // Whether a close was decided (no more input is handled).
+    bool closing() const { return closing_; }
+
+private:
+    Context context_;
+    bool init_received_ = false;
+    bool acknowledged_ = false;
+    bool closing_ = false;
+    std::map<std::string, std::shared_ptr<const PreparedOperation>> subscriptions_;
+
+    // Decides to close with code and reason.
+    ProtocolEffects close(int code, std::string reason);
+    // Handles connection_init.
+    ProtocolEffects on_init(const nlohmann::json& message);
+    // Handles subscribe.
+    ProtocolEffects on_subscribe(const nlohmann::json& message);
+};
+
+// Why a parsed frame is not a valid graphql-transport-ws message, or nullopt when it is
+// (the checks of graphql-ws's validateMessage).
+std::optional<std::string> message_violation(const nlohmann::json& message);
+
+// The GraphQL errors as the payload of an error message.
+nlohmann::json errors_to_json(const std::vector<GraphQLError>& errors);
+
+}  // namespace udm::gateway

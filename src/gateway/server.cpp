@@ -1,0 +1,110 @@
+// Wiring of the gateway and its shutdown.
+#include "server.hpp"
+
+#include <csignal>
+#include <iostream>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "change_feed.hpp"
+#include "db_listener.hpp"
+#include "hub.hpp"
+#include "listener.hpp"
+#include "log.hpp"
+#include "metrics.hpp"
+#include "schema_cache.hpp"
+#include "services.hpp"
+
+namespace udm::gateway {
+
+namespace net = boost::asio;
+
+namespace {
+
+// How long closing WebSockets may take at shutdown before the server stops anyway.
+constexpr std::chrono::seconds kShutdownGrace{3};
+constexpr std::chrono::milliseconds kShutdownCheck{50};
+
+// Stops the io_context once every WebSocket is gone or the grace period is over.
+void stop_when_drained(net::steady_timer& timer, net::io_context& ioc, Hub& hub,
+                       std::chrono::steady_clock::time_point deadline) {
+    if (hub.size() == 0 || std::chrono::steady_clock::now() >= deadline) {
+        if (hub.size() > 0) log_warn(std::to_string(hub.size()) + " connection(s) did not close in time");
+        ioc.stop();
+        return;
+    }
+    timer.expires_after(kShutdownCheck);
+    timer.async_wait([&timer, &ioc, &hub, deadline](boost::system::error_code) {
+        stop_when_drained(timer, ioc, hub, deadline);
+    });
+}
+
+}  // namespace
+
+int run_server(const Config& config, SchemaBuilder builder) {
+    // Declared before the io_context: sessions destroyed with it still reach them.
+    Metrics metrics;
+    SchemaCache schemas;
+    Hub hub;
+    ChangeFeed feed(std::move(builder), schemas, hub, metrics, config.rebuild_interval);
+    DbListener db(config.database_url, feed, metrics, config.poll_interval);
+    Services services{config, metrics, hub, schemas, db};
+
+    net::io_context ioc(static_cast<int>(config.threads));
+    std::shared_ptr<Listener> listener;
+    try {
+        net::ip::tcp::endpoint endpoint(net::ip::make_address(config.listen_address), config.port);
+        listener = std::make_shared<Listener>(ioc, endpoint, services);
+    } catch (const boost::system::system_error& e) {
+        log_error("cannot listen on " + config.listen_address + ":" + std::to_string(config.port) +
+                  ": " + e.code().message());
+        return 1;
+    }
+    auto bound = listener->local_endpoint();
+    log_info("listening on http://" + bound.address().to_string() + ":" +
+             std::to_string(bound.port()));
+
+    db.start();
+    listener->run();
+
+    net::signal_set signals(ioc, SIGINT, SIGTERM);
+    net::steady_timer drain_timer(ioc);
+    signals.async_wait([&](boost::system::error_code ec, int signal) {
+        if (ec) return;
+        log_info(std::string("received ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") +
+                 ", shutting down");
+        listener->stop();
+        hub.shut_down_all();
+        stop_when_drained(drain_timer, ioc, hub, std::chrono::steady_clock::now() + kShutdownGrace);
+    });
+
+    std::vector<std::thread> threads;
+    for (unsigned i = 1; i < config.threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
+    ioc.run();
+    for (auto& thread : threads) thread.join();
+    db.stop();
+    log_info("stopped");
+    return 0;
+}
+
+int gateway_main(int argc, char** argv, SchemaBuilder builder) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    ConfigResult parsed = parse_config(args, process_sources());
+    if (parsed.help) {
+        std::cout << usage();
+        return 0;
+    }
+    if (!parsed.config) {
+        std::cerr << "udm-gateway: error: " << parsed.error << "\n";
+        return 2;
+    }
+    set_log_level(parsed.config->log_level);
+    return run_server(*parsed.config, std::move(builder));
+}
+
+}  // namespace udm::gateway

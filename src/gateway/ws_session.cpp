@@ -1,0 +1,238 @@
+// graphql-transport-ws connections over Beast WebSocket.
+#include "ws_session.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+
+#include "log.hpp"
+
+namespace udm::gateway {
+
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+
+namespace {
+
+// Largest frame accepted from a client.
+constexpr std::size_t kMaxMessageBytes = 1 << 20;
+// How long a close may take before the socket is shut without the handshake.
+constexpr std::chrono::seconds kCloseGrace{5};
+
+// Seconds since the epoch, for token expiry and delivery latency.
+double now_seconds() {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// A Beast string_view as a std::string_view.
+std::string_view view(beast::string_view text) { return {text.data(), text.size()}; }
+
+}  // namespace
+
+WsSession::WsSession(net::ip::tcp::socket&& socket, Services& services, std::string tenant)
+    : ws_(std::move(socket)),
+      services_(services),
+      tenant_(std::move(tenant)),
+      protocol_(ProtocolHandler::Context{
+          [secret = services.config.jwt_secret, tenant = tenant_](const nlohmann::json& payload) {
+              return authenticate(payload, secret, tenant, now_seconds());
+          },
+          [&schemas = services.schemas, tenant = tenant_] { return schemas.get(tenant); }}),
+      init_timer_(ws_.get_executor()),
+      close_timer_(ws_.get_executor()) {}
+
+WsSession::~WsSession() { services_.hub.leave(tenant_, this); }
+
+bool WsSession::offers_subprotocol(const Request& request) {
+    auto range = request.equal_range(beast::http::field::sec_websocket_protocol);
+    for (auto it = range.first; it != range.second; ++it) {
+        std::string_view list = view(it->value());
+        std::size_t start = 0;
+        while (start <= list.size()) {
+            std::size_t comma = list.find(',', start);
+            std::string_view item = list.substr(
+                start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+            while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+            while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+            if (item == kGraphqlTransportWs) return true;
+            if (comma == std::string_view::npos) break;
+            start = comma + 1;
+        }
+    }
+    return false;
+}
+
+void WsSession::run(Request request) {
+    subprotocol_ok_ = offers_subprotocol(request);
+    beast::get_lowest_layer(ws_).expires_never();
+    websocket::stream_base::timeout timeouts{};
+    timeouts.handshake_timeout = std::chrono::seconds(30);
+    timeouts.idle_timeout = std::chrono::seconds(60);
+    timeouts.keep_alive_pings = true;
+    ws_.set_option(timeouts);
+    ws_.read_message_max(kMaxMessageBytes);
+    // Like graphql-ws: accept the upgrade without a subprotocol when graphql-transport-ws is
+    // not offered, then close with 4406.
+    bool ok = subprotocol_ok_;
+    ws_.set_option(websocket::stream_base::decorator([ok](websocket::response_type& response) {
+        response.set(beast::http::field::server, "udm-gateway");
+        if (ok) response.set(beast::http::field::sec_websocket_protocol,
+                                     beast::string_view(kGraphqlTransportWs.data(), kGraphqlTransportWs.size()));
+    }));
+    auto self = shared_from_this();
+    auto shared_request = std::make_shared<Request>(std::move(request));
+    net::dispatch(ws_.get_executor(), [self, shared_request] {
+        self->ws_.async_accept(*shared_request, [self, shared_request](beast::error_code ec) {
+            self->on_accept(ec);
+        });
+    });
+}
+
+void WsSession::on_accept(beast::error_code ec) {
+    if (ec) {
+        log_debug("websocket handshake failed: " + ec.message());
+        return;
+    }
+    registered_ = true;
+    services_.hub.join(tenant_, shared_from_this());
+    services_.metrics.add_connections(tenant_, 1);
+    if (!subprotocol_ok_) {
+        begin_close({close_code::kSubprotocolNotAcceptable, "Subprotocol not acceptable"});
+    } else {
+        init_timer_.expires_after(services_.config.init_timeout);
+        init_timer_.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
+            if (!wait_ec) self->apply(self->protocol_.on_init_timeout(), std::nullopt);
+        });
+    }
+    do_read();
+}
+
+void WsSession::do_read() {
+    ws_.async_read(buffer_, beast::bind_front_handler(&WsSession::on_read, shared_from_this()));
+}
+
+void WsSession::on_read(beast::error_code ec, std::size_t) {
+    if (ec) {
+        if (ec != websocket::error::closed && ec != net::error::operation_aborted) {
+            log_debug("websocket of tenant " + tenant_ + " ended: " + ec.message());
+        }
+        finish();
+        return;
+    }
+    std::string text = beast::buffers_to_string(buffer_.data());
+    buffer_.consume(buffer_.size());
+    // After a close decision, frames are read (to finish the close handshake) and dropped.
+    if (subprotocol_ok_ && !pending_close_) apply(protocol_.on_message(text), std::nullopt);
+    do_read();
+}
+
+void WsSession::apply(const ProtocolEffects& effects, std::optional<double> committed_at) {
+    if (effects.acknowledged) init_timer_.cancel();
+    if (effects.subscriptions_delta != 0) {
+        services_.metrics.add_subscriptions(tenant_, effects.subscriptions_delta);
+    }
+    for (const auto& text : effects.frames) {
+        enqueue(Outgoing{text, committed_at.has_value(), committed_at.value_or(0)});
+    }
+    if (effects.close) begin_close(*effects.close);
+}
+
+void WsSession::deliver(EventKind kind, std::shared_ptr<const nlohmann::json> root_value,
+                        double committed_at) {
+    net::post(ws_.get_executor(), [self = shared_from_this(), kind, root_value, committed_at] {
+        self->on_event(kind, *root_value, committed_at);
+    });
+}
+
+void WsSession::on_event(EventKind kind, const nlohmann::json& root_value, double committed_at) {
+    if (finished_ || pending_close_ || protocol_.subscription_count() == 0) return;
+    apply(protocol_.on_event(kind, root_value), committed_at);
+}
+
+void WsSession::shut_down() {
+    net::post(ws_.get_executor(), [self = shared_from_this()] {
+        if (!self->finished_) self->begin_close({close_code::kGoingAway, "going away"});
+    });
+}
+
+void WsSession::enqueue(Outgoing frame) {
+    if (pending_close_ || finished_) return;
+    if (queue_.size() >= services_.config.queue_limit) {
+        log_warn("closing a connection of tenant " + tenant_ + ": " +
+                 std::to_string(queue_.size()) + " messages queued (slow consumer)");
+        services_.metrics.slow_consumer_closed();
+        // Drop what is not being written yet; the frame in flight must complete.
+        while (queue_.size() > (writing_ ? 1u : 0u)) queue_.pop_back();
+        begin_close({close_code::kPolicyViolation, "slow consumer"});
+        return;
+    }
+    queue_.push_back(std::move(frame));
+    if (!writing_) do_write();
+}
+
+void WsSession::do_write() {
+    writing_ = true;
+    ws_.text(true);
+    ws_.async_write(net::buffer(queue_.front().text),
+                    beast::bind_front_handler(&WsSession::on_write, shared_from_this()));
+}
+
+void WsSession::on_write(beast::error_code ec, std::size_t) {
+    writing_ = false;
+    if (ec) {
+        log_debug("write to a connection of tenant " + tenant_ + " failed: " + ec.message());
+        queue_.clear();
+        beast::error_code ignored;
+        beast::get_lowest_layer(ws_).socket().close(ignored);
+        return;
+    }
+    const Outgoing& sent = queue_.front();
+    if (sent.event) services_.metrics.event_delivered(tenant_, now_seconds() - sent.committed_at);
+    queue_.pop_front();
+    if (finished_) return;
+    if (!queue_.empty()) {
+        do_write();
+    } else if (pending_close_ && !close_started_) {
+        do_close();
+    }
+}
+
+void WsSession::begin_close(CloseDecision decision) {
+    if (pending_close_ || finished_) return;
+    log_debug("closing a connection of tenant " + tenant_ + ": " + std::to_string(decision.code) +
+              " " + decision.reason);
+    pending_close_ = std::move(decision);
+    init_timer_.cancel();
+    close_timer_.expires_after(kCloseGrace);
+    close_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+        if (ec) return;
+        beast::error_code ignored;
+        beast::get_lowest_layer(self->ws_).socket().close(ignored);
+    });
+    if (!writing_) do_close();
+}
+
+void WsSession::do_close() {
+    close_started_ = true;
+    websocket::close_reason reason(static_cast<websocket::close_code>(pending_close_->code),
+                                   pending_close_->reason);
+    ws_.async_close(reason, [self = shared_from_this()](beast::error_code ec) {
+        if (ec) log_debug("close handshake failed: " + ec.message());
+    });
+}
+
+void WsSession::finish() {
+    if (finished_) return;
+    finished_ = true;
+    init_timer_.cancel();
+    close_timer_.cancel();
+    // The frame in flight stays until its write completes.
+    while (queue_.size() > (writing_ ? 1u : 0u)) queue_.pop_back();
+    int dropped = protocol_.drop_subscriptions();
+    if (dropped > 0) services_.metrics.add_subscriptions(tenant_, -dropped);
+    if (registered_) services_.metrics.add_connections(tenant_, -1);
+    services_.hub.leave(tenant_, this);
+}
+
+}  // namespace udm::gateway

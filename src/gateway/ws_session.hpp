@@ -1,0 +1,85 @@
+// One WebSocket connection of one tenant: graphql-transport-ws over Beast, on its own strand,
+// with a bounded queue of outgoing frames.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "http_routes.hpp"
+#include "hub.hpp"
+#include "protocol.hpp"
+#include "services.hpp"
+
+namespace udm::gateway {
+
+// A graphql-transport-ws connection. Lives as long as an operation of it is pending.
+class WsSession : public Subscriber, public std::enable_shared_from_this<WsSession> {
+public:
+    WsSession(boost::asio::ip::tcp::socket&& socket, Services& services, std::string tenant);
+    ~WsSession() override;
+
+    // Accepts the upgrade request and starts reading.
+    void run(Request request);
+
+    void deliver(EventKind kind, std::shared_ptr<const nlohmann::json> root_value,
+                 double committed_at) override;
+    void shut_down() override;
+
+    // Whether the upgrade request offers the graphql-transport-ws subprotocol.
+    static bool offers_subprotocol(const Request& request);
+
+private:
+    // One frame waiting to be written; events carry their commit time for the metrics.
+    struct Outgoing {
+        std::string text;
+        bool event = false;
+        double committed_at = 0;
+    };
+
+    boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+    Services& services_;
+    std::string tenant_;
+    ProtocolHandler protocol_;
+    boost::asio::steady_timer init_timer_;
+    boost::asio::steady_timer close_timer_;
+    boost::beast::flat_buffer buffer_;
+    std::deque<Outgoing> queue_;
+    bool subprotocol_ok_ = false;
+    bool registered_ = false;
+    bool writing_ = false;
+    bool close_started_ = false;
+    bool finished_ = false;
+    std::optional<CloseDecision> pending_close_;
+
+    // After the handshake: registers with the hub and starts the init timer and reading.
+    void on_accept(boost::beast::error_code ec);
+    // Reads the next frame.
+    void do_read();
+    // Handles a frame or the end of the connection.
+    void on_read(boost::beast::error_code ec, std::size_t bytes);
+    // Carries out what the protocol decided.
+    void apply(const ProtocolEffects& effects, std::optional<double> committed_at);
+    // Streams an event to this connection's subscriptions (on the strand).
+    void on_event(EventKind kind, const nlohmann::json& root_value, double committed_at);
+    // Queues a frame; a full queue closes the connection as a slow consumer.
+    void enqueue(Outgoing frame);
+    // Writes the frame at the front of the queue.
+    void do_write();
+    // After a write: the next frame, or the pending close.
+    void on_write(boost::beast::error_code ec, std::size_t bytes);
+    // Decides to close once the frames already queued are written.
+    void begin_close(CloseDecision decision);
+    // Sends the close frame.
+    void do_close();
+    // Releases everything the connection holds (once).
+    void finish();
+};
+
+}  // namespace udm::gateway

@@ -1,0 +1,231 @@
+// The change feed against an in-memory outbox: loading, catch-up, order, retention and
+// coalesced schema rebuilds.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "change_feed.hpp"
+#include "fake_engine.hpp"
+#include "rebuild_throttle.hpp"
+
+namespace udm::gateway {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+using Clock = RebuildThrottle::Clock;
+
+// An outbox in memory, one tenant "acme".
+class MemoryOutbox : public Outbox {
+public:
+    std::int64_t version = 0;
+    std::vector<SchemaEvent> schema;
+    std::vector<DataEvent> data;  // position i+1 at index i
+    std::size_t oldest = 0;       // positions at or below are no longer retained
+    int schema_at_calls = 0;
+
+    std::optional<TenantModel> current_model(const std::string& tenant) override {
+        if (tenant != "acme") return std::nullopt;
+        return TenantModel{version, json{{"classes", json::object()}}};
+    }
+    json schema_at(const std::string&, std::int64_t) override {
+        ++schema_at_calls;
+        return json{{"classes", json::object()}};
+    }
+    std::vector<SchemaEvent> schema_events(const std::string&, std::int64_t after) override {
+        std::vector<SchemaEvent> out;
+        for (const auto& e : schema) {
+            if (e.version > after) out.push_back(e);
+        }
+        return out;
+    }
+    std::vector<DataEvent> data_events(const std::string&, const std::string& after,
+                                       int max) override {
+        std::size_t from = std::stoul(after);
+        if (from > 0 && from < oldest) throw BehindRetention("behind");
+        std::vector<DataEvent> out;
+        for (std::size_t i = std::max(from, oldest); i < data.size() && out.size() < std::size_t(max); ++i) {
+            out.push_back(data[i]);
+        }
+        return out;
+    }
+    std::string data_head(const std::string&) override { return std::to_string(data.size()); }
+
+    void add_schema_change() {
+        ++version;
+        SchemaEvent e;
+        e.version = version;
+        e.previous_version = version - 1;
+        e.actor = "a" + std::to_string(version);
+        e.diff = json::array({{{"kind", "class"}, {"breaking", version == 2}}});
+        schema.push_back(e);
+    }
+    void add_data(int n, const std::string& cls = "widget") {
+        for (int i = 0; i < n; ++i) {
+            DataEvent e;
+            e.position = std::to_string(data.size() + 1);
+            e.class_name = cls;
+            e.operation = "insert";
+            e.thing_id = "id" + e.position;
+            data.push_back(e);
+        }
+    }
+};
+
+// Records what is published.
+class Recorder : public EventSink {
+public:
+    std::vector<std::pair<EventKind, json>> events;
+    void publish(const std::string&, EventKind kind, std::shared_ptr<const json> root,
+                 double) override {
+        events.emplace_back(kind, *root);
+    }
+};
+
+class ChangeFeedTest : public ::testing::Test {
+protected:
+    MemoryOutbox outbox;
+    Recorder recorder;
+    Metrics metrics;
+    SchemaCache schemas;
+    int builds = 0;
+    ChangeFeed feed{[this](const json& model, std::int64_t version) {
+                        ++builds;
+                        return testing::fake_schema_builder()(model, version);
+                    },
+                    schemas, recorder, metrics, 250ms};
+    Clock::time_point t0 = Clock::now();
+};
+
+TEST_F(ChangeFeedTest, LoadsATenantAtItsCurrentVersionAndTheNewestEvent) {
+    outbox.add_schema_change();
+    outbox.add_data(5);
+    EXPECT_EQ(feed.load("nobody", outbox, t0), LoadOutcome::kUnknownTenant);
+    EXPECT_EQ(feed.load("acme", outbox, t0), LoadOutcome::kReady);
+    ASSERT_TRUE(schemas.get("acme"));
+    EXPECT_EQ(schemas.get("acme")->version(), 1);
+    EXPECT_TRUE(recorder.events.empty());  // events before loading are history
+    EXPECT_EQ(feed.load("acme", outbox, t0), LoadOutcome::kReady);
+    EXPECT_EQ(builds, 1);
+}
+
+TEST_F(ChangeFeedTest, DataEventsArriveOnceAndInOrderAcrossBatches) {
+    feed.load("acme", outbox, t0);
+    outbox.add_data(2500);
+    feed.on_notification("udm_data", R"({"tenant":"acme"})", outbox, t0);
+    feed.on_notification("udm_data", R"({"tenant":"acme"})", outbox, t0);
+    feed.catch_up_all(outbox, t0);
+    ASSERT_EQ(recorder.events.size(), 2500u);
+    for (std::size_t i = 0; i < recorder.events.size(); ++i) {
+        EXPECT_EQ(recorder.events[i].second["position"], std::to_string(i + 1));
+    }
+    EXPECT_EQ(recorder.events[0].second,
+              json::parse(R"({"position":"1","operation":"INSERT","class":"widget","id":"id1",
+                              "changedAttributes":[],"time":""})"));
+}
+
+TEST_F(ChangeFeedTest, NotificationsOfOtherTenantsAndGarbageAreIgnored) {
+    feed.load("acme", outbox, t0);
+    outbox.add_data(1);
+    feed.on_notification("udm_data", R"({"tenant":"other"})", outbox, t0);
+    feed.on_notification("udm_data", "not json", outbox, t0);
+    EXPECT_TRUE(recorder.events.empty());
+}
+
+TEST_F(ChangeFeedTest, BehindRetentionResyncsFromTheNewestEvent) {
+    feed.load("acme", outbox, t0);
+    outbox.add_data(3);
+    feed.catch_up_all(outbox, t0);
+    ASSERT_EQ(recorder.events.size(), 3u);
+    outbox.add_data(10);
+    outbox.oldest = 8;
+    feed.catch_up_all(outbox, t0);
+    EXPECT_EQ(recorder.events.size(), 3u);
+    outbox.add_data(1);
+    feed.catch_up_all(outbox, t0);
+    ASSERT_EQ(recorder.events.size(), 4u);
+    EXPECT_EQ(recorder.events.back().second["position"], "14");
+    EXPECT_NE(metrics.render().find("udm_gateway_data_resyncs_total 1"), std::string::npos);
+}
+
+TEST_F(ChangeFeedTest, ABurstOfSchemaChangesIsCoalescedAndEndsOnTheLastVersion) {
+    feed.load("acme", outbox, t0);
+    // 1000 changes over one second, read as they come every millisecond.
+    for (int ms = 0; ms < 1000; ++ms) {
+        outbox.add_schema_change();
+        auto now = t0 + std::chrono::milliseconds(ms);
+        feed.on_notification("udm_schema", R"({"tenant":"acme","version":1})", outbox, now);
+        feed.rebuild_due(outbox, now);
+    }
+    // Then quiet: the trailing rebuild runs at its deadline.
+    auto deadline = feed.next_rebuild();
+    ASSERT_TRUE(deadline);
+    feed.rebuild_due(outbox, *deadline);
+    EXPECT_FALSE(feed.next_rebuild());
+
+    EXPECT_LE(builds - 1, 6);  // leading edge + one per 250 ms + trailing
+    EXPECT_GE(builds - 1, 4);
+    EXPECT_EQ(schemas.get("acme")->version(), 1000);
+    ASSERT_EQ(recorder.events.size(), std::size_t(builds - 1));
+    // The schemaChanged events chain without gaps and cover every change.
+    std::int64_t previous = 0;
+    std::size_t changes = 0;
+    for (const auto& [kind, root] : recorder.events) {
+        EXPECT_EQ(kind, EventKind::kSchemaChanged);
+        EXPECT_EQ(root["previousVersion"], previous);
+        previous = root["version"];
+        changes += root["changes"].size();
+    }
+    EXPECT_EQ(previous, 1000);
+    EXPECT_EQ(changes, 1000u);
+}
+
+TEST_F(ChangeFeedTest, SchemaChangedCarriesBreakingActorAndSdl) {
+    feed.load("acme", outbox, t0);
+    outbox.add_schema_change();
+    outbox.add_schema_change();  // version 2 is breaking
+    feed.catch_up_all(outbox, t0);
+    feed.rebuild_due(outbox, t0);
+    ASSERT_EQ(recorder.events.size(), 1u);
+    const json& root = recorder.events[0].second;
+    EXPECT_EQ(root["version"], 2);
+    EXPECT_EQ(root["previousVersion"], 0);
+    EXPECT_EQ(root["actor"], "a2");
+    EXPECT_EQ(root["breaking"], true);
+    EXPECT_EQ(root["changes"].size(), 2u);
+    EXPECT_EQ(root["sdl"], schemas.get("acme")->sdl());
+}
+
+TEST_F(ChangeFeedTest, AFailingBuildKeepsThePreviousSchema) {
+    ChangeFeed failing{[](const json&, std::int64_t version) -> std::shared_ptr<const TenantSchema> {
+                           if (version > 0) throw std::runtime_error("engine says no");
+                           return testing::fake_schema_builder()(json::object(), version);
+                       },
+                       schemas, recorder, metrics, 250ms};
+    failing.load("acme", outbox, t0);
+    outbox.add_schema_change();
+    failing.catch_up_all(outbox, t0);
+    failing.rebuild_due(outbox, t0);
+    EXPECT_EQ(schemas.get("acme")->version(), 0);
+    EXPECT_TRUE(recorder.events.empty());
+    EXPECT_FALSE(failing.next_rebuild());
+}
+
+TEST(RebuildThrottle, LeadingAndTrailingEdges) {
+    RebuildThrottle throttle(100ms);
+    auto t = Clock::now();
+    EXPECT_FALSE(throttle.due(t));
+    throttle.note_change();
+    EXPECT_TRUE(throttle.due(t));  // first change after quiet: at once
+    throttle.rebuilt(t);
+    throttle.note_change();
+    EXPECT_FALSE(throttle.due(t + 50ms));
+    EXPECT_EQ(throttle.deadline(), t + 100ms);
+    EXPECT_TRUE(throttle.due(t + 100ms));
+    throttle.rebuilt(t + 100ms);
+    EXPECT_FALSE(throttle.pending());
+    EXPECT_FALSE(throttle.deadline());
+}
+
+}  // namespace
+}  // namespace udm::gateway

@@ -1,0 +1,113 @@
+// Flags and environment variables of udm-gateway.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "config.hpp"
+
+namespace udm::gateway {
+namespace {
+
+const std::string kSecret(32, 's');
+
+// Sources backed by maps.
+ConfigSources sources(std::map<std::string, std::string> env,
+                      std::map<std::string, std::string> files = {}) {
+    return ConfigSources{
+        [env](const std::string& name) -> std::optional<std::string> {
+            auto it = env.find(name);
+            if (it == env.end()) return std::nullopt;
+            return it->second;
+        },
+        [files](const std::string& path) -> std::optional<std::string> {
+            auto it = files.find(path);
+            if (it == files.end()) return std::nullopt;
+            return it->second;
+        }};
+}
+
+TEST(Config, DefaultsWithASecretFromTheEnvironment) {
+    auto result = parse_config({}, sources({{"UDM_GATEWAY_JWT_SECRET", kSecret}}));
+    ASSERT_TRUE(result.config) << result.error;
+    EXPECT_EQ(result.config->listen_address, "127.0.0.1");
+    EXPECT_EQ(result.config->port, 4040);
+    EXPECT_EQ(result.config->database_url, "");
+    EXPECT_EQ(result.config->jwt_secret, kSecret);
+    EXPECT_EQ(result.config->init_timeout, std::chrono::milliseconds(3000));
+}
+
+TEST(Config, FlagsWinOverTheEnvironmentAndBothFormsWork) {
+    auto result = parse_config(
+        {"--port", "8081", "--listen=::1", "--connection-init-timeout", "2s", "--queue-limit=5",
+         "--log-level", "debug", "--database-url", "postgresql:///udm", "--rebuild-interval",
+         "100ms", "--threads", "4", "--max-connections", "9", "--poll-interval", "750"},
+        sources({{"UDM_GATEWAY_JWT_SECRET", kSecret}, {"UDM_GATEWAY_PORT", "9999"},
+                 {"UDM_GATEWAY_DATABASE_URL", "host=x"}}));
+    ASSERT_TRUE(result.config) << result.error;
+    const Config& c = *result.config;
+    EXPECT_EQ(c.port, 8081);
+    EXPECT_EQ(c.listen_address, "::1");
+    EXPECT_EQ(c.init_timeout, std::chrono::milliseconds(2000));
+    EXPECT_EQ(c.queue_limit, 5u);
+    EXPECT_EQ(c.log_level, LogLevel::kDebug);
+    EXPECT_EQ(c.database_url, "postgresql:///udm");
+    EXPECT_EQ(c.rebuild_interval, std::chrono::milliseconds(100));
+    EXPECT_EQ(c.poll_interval, std::chrono::milliseconds(750));
+    EXPECT_EQ(c.threads, 4u);
+    EXPECT_EQ(c.max_connections, 9u);
+}
+
+TEST(Config, EnvironmentIsUsedWithoutFlags) {
+    auto result = parse_config({}, sources({{"UDM_GATEWAY_JWT_SECRET", kSecret},
+                                            {"UDM_GATEWAY_PORT", "0"},
+                                            {"UDM_GATEWAY_DATABASE_URL", "host=x"}}));
+    ASSERT_TRUE(result.config);
+    EXPECT_EQ(result.config->port, 0);
+    EXPECT_EQ(result.config->database_url, "host=x");
+}
+
+TEST(Config, SecretFileWinsAndLosesItsNewline) {
+    auto result = parse_config({"--jwt-secret-file", "/s"},
+                               sources({{"UDM_GATEWAY_JWT_SECRET", "ignored"}},
+                                       {{"/s", kSecret + "\n"}}));
+    ASSERT_TRUE(result.config) << result.error;
+    EXPECT_EQ(result.config->jwt_secret, kSecret);
+}
+
+TEST(Config, ClearErrors) {
+    auto env = sources({{"UDM_GATEWAY_JWT_SECRET", kSecret}});
+    EXPECT_EQ(parse_config({"--port", "http"}, env).error,
+              "invalid value \"http\" for --port: expected an integer from 0 to 65535");
+    EXPECT_EQ(parse_config({"--port", "65536"}, env).error,
+              "invalid value \"65536\" for --port: expected an integer from 0 to 65535");
+    EXPECT_EQ(parse_config({"--listen", "localhost"}, env).error,
+              "invalid value \"localhost\" for --listen: expected an IPv4 or IPv6 address");
+    EXPECT_EQ(parse_config({"--frobnicate"}, env).error,
+              "unknown option \"--frobnicate\" (see --help)");
+    EXPECT_EQ(parse_config({"--port"}, env).error,
+              "option --port needs a value (an integer from 0 to 65535)");
+    EXPECT_NE(parse_config({"--connection-init-timeout", "0"}, env).error, "");
+    EXPECT_NE(parse_config({"--connection-init-timeout", "-1s"}, env).error, "");
+    EXPECT_NE(parse_config({"--queue-limit", "0"}, env).error, "");
+    EXPECT_NE(parse_config({"--log-level", "loud"}, env).error, "");
+    EXPECT_EQ(parse_config({}, sources({{"UDM_GATEWAY_PORT", "x"}, {"UDM_GATEWAY_JWT_SECRET", kSecret}}))
+                  .error,
+              "invalid value \"x\" for UDM_GATEWAY_PORT: expected an integer from 0 to 65535");
+}
+
+TEST(Config, TheSecretIsRequiredAndLongEnough) {
+    EXPECT_NE(parse_config({}, sources({})).error.find("no JWT secret"), std::string::npos);
+    EXPECT_NE(parse_config({}, sources({{"UDM_GATEWAY_JWT_SECRET", "short"}})).error.find("at least 32"),
+              std::string::npos);
+    EXPECT_NE(parse_config({"--jwt-secret-file", "/missing"}, sources({})).error.find("cannot read"),
+              std::string::npos);
+}
+
+TEST(Config, Help) {
+    EXPECT_TRUE(parse_config({"--help"}, sources({})).help);
+    EXPECT_TRUE(parse_config({"-h"}, sources({})).help);
+    EXPECT_NE(usage().find("--jwt-secret-file"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace udm::gateway

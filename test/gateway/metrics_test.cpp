@@ -1,0 +1,78 @@
+// Prometheus text exposition of the gateway's metrics.
+#include <gtest/gtest.h>
+
+#include "metrics.hpp"
+
+namespace udm::gateway {
+namespace {
+
+// Whether text has this exact line.
+bool has_line(const std::string& text, const std::string& line) {
+    return ("\n" + text).find("\n" + line + "\n") != std::string::npos;
+}
+
+TEST(Metrics, GaugesAndCountersPerTenant) {
+    Metrics m;
+    m.add_connections("acme", 1);
+    m.add_connections("acme", 1);
+    m.add_connections("acme", -1);
+    m.add_subscriptions("acme", 3);
+    m.event_delivered("acme", std::nullopt);
+    m.schema_rebuilt();
+    m.db_reconnected();
+    m.set_db_connected(true);
+    std::string text = m.render();
+    EXPECT_TRUE(has_line(text, "# TYPE udm_gateway_connections gauge"));
+    EXPECT_TRUE(has_line(text, "udm_gateway_connections{tenant=\"acme\"} 1"));
+    EXPECT_TRUE(has_line(text, "udm_gateway_subscriptions{tenant=\"acme\"} 3"));
+    EXPECT_TRUE(has_line(text, "# TYPE udm_gateway_events_delivered_total counter"));
+    EXPECT_TRUE(has_line(text, "udm_gateway_events_delivered_total{tenant=\"acme\"} 1"));
+    EXPECT_TRUE(has_line(text, "udm_gateway_schema_rebuilds_total 1"));
+    EXPECT_TRUE(has_line(text, "udm_gateway_db_reconnects_total 1"));
+    EXPECT_TRUE(has_line(text, "udm_gateway_db_connected 1"));
+}
+
+TEST(Metrics, LatencyHistogramIsCumulative) {
+    Metrics m;
+    m.event_delivered("t", 0.003);
+    m.event_delivered("t", 0.2);
+    m.event_delivered("t", 30);
+    m.event_delivered("t", -1);  // clock skew counts as 0
+    std::string text = m.render();
+    EXPECT_TRUE(has_line(text, "# TYPE udm_gateway_delivery_latency_seconds histogram"));
+    EXPECT_TRUE(has_line(text, "udm_gateway_delivery_latency_seconds_bucket{le=\"0.001\"} 1"));
+    EXPECT_TRUE(has_line(text, "udm_gateway_delivery_latency_seconds_bucket{le=\"0.005\"} 2"));
+    EXPECT_TRUE(has_line(text, "udm_gateway_delivery_latency_seconds_bucket{le=\"0.25\"} 3"));
+    EXPECT_TRUE(has_line(text, "udm_gateway_delivery_latency_seconds_bucket{le=\"10\"} 3"));
+    EXPECT_TRUE(has_line(text, "udm_gateway_delivery_latency_seconds_bucket{le=\"+Inf\"} 4"));
+    EXPECT_TRUE(has_line(text, "udm_gateway_delivery_latency_seconds_count 4"));
+    EXPECT_TRUE(has_line(text, "udm_gateway_delivery_latency_seconds_sum 30.203"));
+}
+
+TEST(Metrics, EveryLineIsACommentOrASample) {
+    Metrics m;
+    m.add_connections("a", 1);
+    std::string text = m.render();
+    ASSERT_EQ(text.back(), '\n');
+    std::size_t start = 0;
+    while (start < text.size()) {
+        std::size_t end = text.find('\n', start);
+        std::string line = text.substr(start, end - start);
+        EXPECT_TRUE(line.rfind("# HELP udm_gateway_", 0) == 0 ||
+                    line.rfind("# TYPE udm_gateway_", 0) == 0 ||
+                    line.rfind("udm_gateway_", 0) == 0)
+            << line;
+        start = end + 1;
+    }
+}
+
+TEST(Metrics, NumberAndLabelFormatting) {
+    EXPECT_EQ(format_metric_value(0.1), "0.1");
+    EXPECT_EQ(format_metric_value(2.5), "2.5");
+    EXPECT_EQ(format_metric_value(42), "42");
+    EXPECT_EQ(format_metric_value(1.0 / 0.0), "+Inf");
+    EXPECT_EQ(escape_label_value("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+}
+
+}  // namespace
+}  // namespace udm::gateway
