@@ -152,8 +152,8 @@ GRANT tenant_ev_role TO ev_app;
 \c - ev_app
 SELECT count(*) >= 1 AS reads_own_events FROM udm.data_events('ev', 0);
 SELECT count(*) >= 1 AS reads_outbox_table FROM tenant_ev.data_events;
--- Its writes are recorded all the same (the trigger writes as the tenant's owner), also
--- with a search_path of its own choosing.
+-- Its writes are recorded all the same (the trigger writes the outbox directly, not as
+-- SQL), also with a search_path of its own choosing.
 SET search_path = tenant_ev, public;
 INSERT INTO tc_product (title) VALUES ('by the app');
 UPDATE tc_product SET note = 'changed by the app' WHERE title = 'by the app';

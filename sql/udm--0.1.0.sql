@@ -273,8 +273,8 @@ COMMENT ON FUNCTION udm.set_class_events(text, text, boolean) IS
     'turns the data events of a class on or off (a model change: a new schema version)';
 
 -- AFTER INSERT / UPDATE / DELETE statement triggers of every class table. The tenant's
--- role reads the outbox; the trigger writes it as the tenant's owner (not SECURITY
--- DEFINER, whose per-call setting changes would cost on every statement).
+-- role reads the outbox; the trigger writes its rows directly through the table access
+-- method, not as SQL, so the caller needs no privilege on it and no search_path applies.
 CREATE FUNCTION udm.record_data_events() RETURNS trigger
     AS 'MODULE_PATHNAME', 'udm_record_data_events'
     LANGUAGE C;

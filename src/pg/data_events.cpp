@@ -1,6 +1,6 @@
 // udm.record_data_events(): the AFTER INSERT / UPDATE / DELETE statement triggers of every
 // class table. One call per statement, whatever the number of rows: it reads the
-// statement's transition table and writes one outbox row per thing with one INSERT.
+// statement's transition table and writes one outbox row per thing (table_multi_insert).
 //
 // An event's position is its transaction's full id and its number within that
 // transaction; docs/events.md explains why readers can then never miss one.

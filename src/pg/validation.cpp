@@ -81,7 +81,6 @@ std::shared_ptr<ClassValidator> build_for_relation(Relation rel) {
         if (physical::table_name(cname) == table) {
             v = build_validator(spi, m, cls, RelationGetDescr(rel));
             v->tenant = names.tenant;
-            v->owner_role = owner_role(names);
             v->tenant_namespace = RelationGetNamespace(rel);
             v->class_name = cname;
             break;

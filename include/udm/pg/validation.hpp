@@ -27,7 +27,6 @@ struct AttributeColumn {
 // rules and where each attribute's column is; whose table it is.
 struct ClassValidator {
     std::string tenant;      // empty for a table that is no class table
-    Oid owner_role = InvalidOid;  // the tenant's owner role
     Oid tenant_namespace = InvalidOid;
     std::string class_name;
     AttrNumber id_attnum = 0;
