@@ -1,0 +1,51 @@
+// Model names to GraphQL names, and unique names within a scope.
+#include "names.hpp"
+
+#include <cctype>
+
+namespace udm::graphql {
+
+namespace {
+
+std::string lower(std::string_view name) {
+    std::string out(name);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+// Joins the "_"-separated parts of a model name, each after the first (or every one, for
+// PascalCase) with its first letter upper-cased.
+std::string join_parts(std::string_view model_name, bool capitalize_first) {
+    std::string out;
+    out.reserve(model_name.size());
+    bool capitalize = capitalize_first;
+    for (char c : model_name) {
+        if (c == '_') {
+            capitalize = true;
+            continue;
+        }
+        out += capitalize ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
+        capitalize = false;
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string pascal_case(std::string_view model_name) { return join_parts(model_name, true); }
+
+std::string camel_case(std::string_view model_name) { return join_parts(model_name, false); }
+
+void NameAllocator::reserve(std::string_view name) { taken_.insert(lower(name)); }
+
+bool NameAllocator::taken(std::string_view name) const { return taken_.count(lower(name)) > 0; }
+
+std::string NameAllocator::claim(const std::string& plain) {
+    std::string name = plain;
+    // Plain names never contain "_", so a suffixed name cannot take a later plain name.
+    for (int n = 2; taken(name); ++n) name = plain + "_" + std::to_string(n);
+    taken_.insert(lower(name));
+    return name;
+}
+
+}  // namespace udm::graphql

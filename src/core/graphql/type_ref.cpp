@@ -1,0 +1,52 @@
+// Type references: construction, printing, comparison.
+#include "udm/core/graphql/type_ref.hpp"
+
+#include <utility>
+
+namespace udm::graphql {
+
+TypeRef TypeRef::named(std::string name) {
+    TypeRef t;
+    t.name_ = std::move(name);
+    return t;
+}
+
+TypeRef TypeRef::list(TypeRef of) {
+    TypeRef t;
+    t.kind_ = Kind::kList;
+    t.of_ = std::make_shared<const TypeRef>(std::move(of));
+    return t;
+}
+
+TypeRef TypeRef::non_null(TypeRef of) {
+    TypeRef t;
+    t.kind_ = Kind::kNonNull;
+    t.of_ = std::make_shared<const TypeRef>(std::move(of));
+    return t;
+}
+
+const std::string& TypeRef::named_type() const {
+    const TypeRef* t = this;
+    while (t->kind_ != Kind::kNamed) t = t->of_.get();
+    return t->name_;
+}
+
+std::string TypeRef::to_string() const {
+    switch (kind_) {
+        case Kind::kNamed:
+            return name_;
+        case Kind::kList:
+            return "[" + of_->to_string() + "]";
+        case Kind::kNonNull:
+            return of_->to_string() + "!";
+    }
+    return name_;
+}
+
+bool TypeRef::operator==(const TypeRef& other) const {
+    if (kind_ != other.kind_) return false;
+    if (kind_ == Kind::kNamed) return name_ == other.name_;
+    return *of_ == *other.of_;
+}
+
+}  // namespace udm::graphql
