@@ -193,6 +193,7 @@ private:
         if (skip(TokenKind::kSpread)) {
             if (peek(TokenKind::kName) && token_.value != "on") {
                 s.kind = Selection::Kind::kFragmentSpread;
+                s.name_location = token_.location;
                 s.name = expect(TokenKind::kName).value;
                 s.directives = directives(false);
                 return s;
@@ -204,6 +205,7 @@ private:
                 s.type_condition = expect(TokenKind::kName).value;
             }
             s.directives = directives(false);
+            s.selection_set_location = token_.location;
             s.selection_set = selection_set();
             return s;
         }
@@ -214,7 +216,10 @@ private:
         }
         s.arguments = arguments(false);
         s.directives = directives(false);
-        if (peek(TokenKind::kBraceL)) s.selection_set = selection_set();
+        if (peek(TokenKind::kBraceL)) {
+            s.selection_set_location = token_.location;
+            s.selection_set = selection_set();
+        }
         return s;
     }
 
@@ -330,18 +335,21 @@ private:
 
 }  // namespace
 
-nlohmann::json Error::to_json() const {
-    nlohmann::json j = {{"message", message}};
+nlohmann::ordered_json Error::to_json() const {
+    nlohmann::ordered_json j = {{"message", message}};
     if (!locations.empty()) {
-        j["locations"] = nlohmann::json::array();
+        j["locations"] = nlohmann::ordered_json::array();
         for (const Location& l : locations) j["locations"].push_back({{"line", l.line}, {"column", l.column}});
     }
-    if (!path.empty()) j["path"] = path;
+    if (!path.empty()) {
+        j["path"] = nlohmann::ordered_json::array();
+        for (const nlohmann::json& p : path) j["path"].push_back(p.is_string() ? nlohmann::ordered_json(p.get<std::string>()) : nlohmann::ordered_json(p.get<std::size_t>()));
+    }
     return j;
 }
 
-nlohmann::json to_json(const std::vector<Error>& errors) {
-    nlohmann::json out = nlohmann::json::array();
+nlohmann::ordered_json to_json(const std::vector<Error>& errors) {
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
     for (const Error& e : errors) out.push_back(e.to_json());
     return out;
 }

@@ -23,17 +23,18 @@ struct Location {
     bool operator==(const Location& o) const { return line == o.line && column == o.column; }
 };
 
-// A GraphQL error as it goes into a response: {"message", "locations": [{line, column}]}.
+// A GraphQL error as it goes into a response: {"message", "locations": [{line, column}],
+// "path"}, members in that order.
 struct Error {
     std::string message;
     std::vector<Location> locations;
     std::vector<nlohmann::json> path;  // execution errors: response keys and list indexes
 
-    nlohmann::json to_json() const;
+    nlohmann::ordered_json to_json() const;
 };
 
 // The errors as a JSON array, for a response's "errors".
-nlohmann::json to_json(const std::vector<Error>& errors);
+nlohmann::ordered_json to_json(const std::vector<Error>& errors);
 
 // A value literal. Strings hold their decoded value; numbers their source text.
 struct Value {
@@ -72,7 +73,9 @@ struct Selection {
     std::optional<std::string> type_condition;  // inline fragments
     Location type_condition_location;
     SelectionSet selection_set;  // empty for a field without one
+    Location selection_set_location;
     Location location;
+    Location name_location;  // fragment spreads: the fragment's name
 
     // The key of a field in the response: its alias, else its name.
     const std::string& response_key() const { return alias.empty() ? name : alias; }
