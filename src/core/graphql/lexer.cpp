@@ -280,22 +280,23 @@ Token Lexer::read_string(std::size_t start) {
         }
         const int e = pos + 1 < src_.size() ? static_cast<unsigned char>(src_[pos + 1]) : -1;
         if (e == 'u' && pos + 2 < src_.size() && src_[pos + 2] == '{') {
-            // \u{...}: any Unicode scalar value.
-            std::uint32_t point = 0;
+            // \u{...}: any Unicode scalar value. The digits are read as graphql-js reads
+            // them (32-bit arithmetic, at most 12 characters), for the same error text.
+            std::int32_t point = 0;
             std::size_t size = 3;
             bool ok = false;
             while (size < 12 && pos + size < src_.size()) {
                 const int d = static_cast<unsigned char>(src_[pos + size++]);
                 if (d == '}') {
-                    ok = size >= 5 && is_scalar_value(point);
+                    ok = size >= 5 && point >= 0 && is_scalar_value(static_cast<std::uint32_t>(point));
                     break;
                 }
                 const int h = hex_value(d);
-                if (h < 0 || point > 0x10ffff) break;
-                point = (point << 4) | static_cast<std::uint32_t>(h);
+                point = h < 0 ? -1 : static_cast<std::int32_t>((static_cast<std::uint32_t>(point) << 4) | static_cast<std::uint32_t>(h));
+                if (point < 0) break;
             }
             if (!ok) fail(pos, "Invalid Unicode escape sequence: \"" + slice(pos, size) + "\".");
-            append_utf8(value, point);
+            append_utf8(value, static_cast<std::uint32_t>(point));
             pos += size;
         } else if (e == 'u') {
             const int code = hex4(pos + 2);

@@ -9,6 +9,7 @@
 #include <set>
 #include <utility>
 
+#include "suggest.hpp"
 #include "values.hpp"
 
 namespace udm::graphql {
@@ -75,6 +76,13 @@ public:
     }
 
 private:
+    // "Unknown type" with the schema's types that come close.
+    void unknown_type(const std::string& name, const Location& at) {
+        std::vector<std::string> names;
+        for (const Type& t : s_.types) names.push_back(t.name);
+        error("Unknown type \"" + name + "\"." + did_you_mean(suggestions(name, names)), {at});
+    }
+
     void error(std::string message, std::vector<Location> locations) {
         errors_.push_back({std::move(message), std::move(locations), {}});
     }
@@ -135,7 +143,7 @@ private:
             }
             const Type* t = s_.find_type(v.type.named_type());
             if (t == nullptr) {
-                error("Unknown type \"" + v.type.named_type() + "\".", {v.type_location});
+                unknown_type(v.type.named_type(), v.type_location);
             } else if (!is_input_type(s_, v.type)) {
                 error("Variable \"$" + v.name + "\" cannot be non-input type \"" + v.type.to_string() + "\".", {v.type_location});
             } else if (v.default_value) {
@@ -180,7 +188,10 @@ private:
             }
             auto def = std::find_if(defs.begin(), defs.end(), [&a](const InputValue& d) { return d.name == a.name; });
             if (def == defs.end()) {
-                error("Unknown argument \"" + a.name + "\" on " + what + ".", {a.location});
+                std::vector<std::string> names;
+                for (const InputValue& d : defs) names.push_back(d.name);
+                error("Unknown argument \"" + a.name + "\" on " + what + "." + did_you_mean(suggestions(a.name, names)),
+                      {a.location});
                 unknown_usages(a.value);
                 continue;
             }
@@ -250,7 +261,11 @@ private:
         }
         const Field* def = parent->field(sel.name);
         if (def == nullptr) {
-            error("Cannot query field \"" + sel.name + "\" on type \"" + parent->name + "\".", {sel.location});
+            std::vector<std::string> names;
+            for (const Field& f : parent->fields) names.push_back(f.name);
+            error("Cannot query field \"" + sel.name + "\" on type \"" + parent->name + "\"." +
+                      did_you_mean(suggestions(sel.name, names)),
+                  {sel.location});
             for (const Argument& a : sel.arguments) unknown_usages(a.value);
             selection_set(sel.selection_set, nullptr);
             return;
@@ -301,7 +316,7 @@ private:
         if (sel.type_condition) {
             type = s_.find_type(*sel.type_condition);
             if (type == nullptr) {
-                error("Unknown type \"" + *sel.type_condition + "\".", {sel.type_condition_location});
+                unknown_type(*sel.type_condition, sel.type_condition_location);
             } else if (type->kind != TypeKind::kObject) {
                 error("Fragment cannot condition on non composite type \"" + type->name + "\".",
                       {sel.type_condition_location});
@@ -319,7 +334,7 @@ private:
         directives(f.directives, "FRAGMENT_DEFINITION");
         const Type* type = s_.find_type(f.type_condition);
         if (type == nullptr) {
-            error("Unknown type \"" + f.type_condition + "\".", {f.type_condition_location});
+            unknown_type(f.type_condition, f.type_condition_location);
         } else if (type->kind != TypeKind::kObject) {
             error("Fragment \"" + f.name + "\" cannot condition on non composite type \"" + type->name + "\".",
                   {f.type_condition_location});

@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "literal.hpp"
+#include "suggest.hpp"
 
 namespace udm::graphql {
 
@@ -32,12 +33,21 @@ bool fits_int32(std::int64_t v) {
     return v >= std::numeric_limits<std::int32_t>::min() && v <= std::numeric_limits<std::int32_t>::max();
 }
 
+// " Did you mean the enum value ...?" for a name that is not a value of an enum.
+std::string enum_hint(const Type& type, const std::string& name) {
+    std::vector<std::string> names;
+    for (const EnumValue& v : type.values) names.push_back(v.name);
+    return did_you_mean(suggestions(name, names), "the enum value");
+}
+
 // The message why a literal of a named input type is not one, or nullopt when it is.
 std::optional<std::string> literal_problem(const Type& type, const Value& v) {
     const std::string& n = type.name;
     if (type.kind == TypeKind::kEnum) {
-        if (v.kind != Kind::kEnum) return "Enum \"" + n + "\" cannot represent non-enum value: " + print_value(v) + ".";
-        if (!type.has_value(v.text)) return "Value \"" + v.text + "\" does not exist in \"" + n + "\" enum.";
+        if (v.kind != Kind::kEnum) {
+            return "Enum \"" + n + "\" cannot represent non-enum value: " + print_value(v) + "." + enum_hint(type, print_value(v));
+        }
+        if (!type.has_value(v.text)) return "Value \"" + v.text + "\" does not exist in \"" + n + "\" enum." + enum_hint(type, v.text);
         return std::nullopt;
     }
     if (n == "Int") {
@@ -101,7 +111,8 @@ std::optional<std::string> json_problem(const Type& type, const Json& v, Json& o
     if (type.kind == TypeKind::kEnum) {
         if (!v.is_string()) return "Enum \"" + n + "\" cannot represent non-string value: " + v.dump() + ".";
         if (!type.has_value(v.get<std::string>())) {
-            return "Value \"" + v.get<std::string>() + "\" does not exist in \"" + n + "\" enum.";
+            return "Value \"" + v.get<std::string>() + "\" does not exist in \"" + n + "\" enum." +
+                   enum_hint(type, v.get<std::string>());
         }
         return std::nullopt;
     }
