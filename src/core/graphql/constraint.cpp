@@ -3,6 +3,8 @@
 
 #include <cstdint>
 #include <limits>
+#include <string_view>
+#include <utility>
 
 namespace udm::graphql {
 
@@ -67,30 +69,44 @@ DirectiveDefinition constraint_definition() {
 }
 
 std::optional<AppliedDirective> constraint_directive(DataType type, const Json& rules) {
-    if (!rules.is_object()) return std::nullopt;
-    AppliedDirective d{"constraint", {}};
-    auto value = [&rules](const char* key) -> const Json* {
-        auto it = rules.find(key);
-        return it == rules.end() ? nullptr : &*it;
-    };
-    auto add = [&d](const char* name, Json v) { d.arguments.emplace_back(name, std::move(v)); };
-    const bool text = type == DataType::kText;
-    // In the order of the directive's arguments.
-    if (const Json* v = value("min_length"); v && text && v->is_number_integer() && *v >= 0) add("minLength", clamped_length(*v));
-    if (const Json* v = value("max_length"); v && text && v->is_number_integer() && *v >= 0) add("maxLength", clamped_length(*v));
-    if (const Json* v = value("pattern"); v && text && v->is_string()) add("pattern", *v);
-    if (const Json* v = value("format"); v && text && v->is_string()) add("format", *v);
-    if (const Json* v = value("not_blank"); v && text && v->is_boolean()) add("notBlank", *v);
-    if (const Json* v = value("enum"); v && text && all_of_type(*v, &Json::is_string)) add("enum", *v);
-    if (const Json* v = value("enum"); v && is_numeric(type) && all_of_type(*v, &Json::is_number)) add("numberEnum", *v);
-    for (auto [key, arg] : {std::pair{"min", "min"}, {"max", "max"}, {"exclusive_min", "exclusiveMin"},
-                            {"exclusive_max", "exclusiveMax"}, {"multiple_of", "multipleOf"}}) {
-        if (const Json* v = value(key); v && is_numeric(type) && v->is_number()) add(arg, *v);
+    if (!rules.is_object() || rules.empty()) return std::nullopt;
+    // One pass over the rules picks the values; they are emitted in the order of the
+    // directive's arguments.
+    enum Key { kMinLength, kMaxLength, kPattern, kFormat, kNotBlank, kEnum, kMin, kMax, kExclusiveMin,
+               kExclusiveMax, kMultipleOf, kRequired, kUnique, kCount };
+    static constexpr std::pair<std::string_view, Key> kKeys[] = {
+        {"min_length", kMinLength}, {"max_length", kMaxLength}, {"pattern", kPattern},
+        {"format", kFormat},        {"not_blank", kNotBlank},   {"enum", kEnum},
+        {"min", kMin},              {"max", kMax},              {"exclusive_min", kExclusiveMin},
+        {"exclusive_max", kExclusiveMax}, {"multiple_of", kMultipleOf}, {"required", kRequired},
+        {"unique", kUnique}};
+    const Json* v[kCount] = {};
+    for (auto it = rules.begin(); it != rules.end(); ++it) {
+        for (const auto& [name, key] : kKeys) {
+            if (it.key() == name) v[key] = &*it;
+        }
     }
-    if (const Json* v = value("min"); v && is_temporal(type) && v->is_string()) add("earliest", *v);
-    if (const Json* v = value("max"); v && is_temporal(type) && v->is_string()) add("latest", *v);
-    if (const Json* v = value("required"); v && v->is_boolean()) add("required", *v);
-    if (const Json* v = value("unique"); v && v->is_boolean()) add("unique", *v);
+    AppliedDirective d{"constraint", {}};
+    auto add = [&d](const char* name, const Json& value) { d.arguments.emplace_back(name, value); };
+    const bool text = type == DataType::kText;
+    const bool numeric = is_numeric(type);
+    const bool temporal = is_temporal(type);
+    auto length = [](const Json* x) { return x != nullptr && x->is_number_integer() && *x >= 0; };
+    if (text && length(v[kMinLength])) add("minLength", clamped_length(*v[kMinLength]));
+    if (text && length(v[kMaxLength])) add("maxLength", clamped_length(*v[kMaxLength]));
+    if (text && v[kPattern] && v[kPattern]->is_string()) add("pattern", *v[kPattern]);
+    if (text && v[kFormat] && v[kFormat]->is_string()) add("format", *v[kFormat]);
+    if (text && v[kNotBlank] && v[kNotBlank]->is_boolean()) add("notBlank", *v[kNotBlank]);
+    if (text && v[kEnum] && all_of_type(*v[kEnum], &Json::is_string)) add("enum", *v[kEnum]);
+    if (numeric && v[kEnum] && all_of_type(*v[kEnum], &Json::is_number)) add("numberEnum", *v[kEnum]);
+    for (auto [key, arg] : {std::pair{kMin, "min"}, {kMax, "max"}, {kExclusiveMin, "exclusiveMin"},
+                            {kExclusiveMax, "exclusiveMax"}, {kMultipleOf, "multipleOf"}}) {
+        if (numeric && v[key] && v[key]->is_number()) add(arg, *v[key]);
+    }
+    if (temporal && v[kMin] && v[kMin]->is_string()) add("earliest", *v[kMin]);
+    if (temporal && v[kMax] && v[kMax]->is_string()) add("latest", *v[kMax]);
+    if (v[kRequired] && v[kRequired]->is_boolean()) add("required", *v[kRequired]);
+    if (v[kUnique] && v[kUnique]->is_boolean()) add("unique", *v[kUnique]);
     if (d.arguments.empty()) return std::nullopt;
     return d;
 }

@@ -1,15 +1,16 @@
 // Model names to GraphQL names, and unique names within a scope.
 #include "names.hpp"
 
-#include <cctype>
-
 namespace udm::graphql {
 
 namespace {
 
+// Names are ASCII: no locale needed.
 std::string lower(std::string_view name) {
     std::string out(name);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : out) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
     return out;
 }
 
@@ -24,7 +25,7 @@ std::string join_parts(std::string_view model_name, bool capitalize_first) {
             capitalize = true;
             continue;
         }
-        out += capitalize ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
+        out += capitalize && c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
         capitalize = false;
     }
     return out;

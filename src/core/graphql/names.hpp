@@ -2,7 +2,8 @@
 // rule of docs/graphql.md (first claimant keeps the plain name, later ones get "_2", "_3").
 #pragma once
 
-#include <set>
+#include <unordered_set>
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,8 @@ std::string camel_case(std::string_view model_name);
 // Names are compared case-insensitively, so no two differ only in case.
 class NameAllocator {
 public:
+    // expected: about how many names the scope will hold.
+    explicit NameAllocator(std::size_t expected) { taken_.reserve(expected); }
     // Takes name unconditionally (a fixed name of the schema).
     void reserve(std::string_view name);
     // plain when it is free, else plain + "_2", "_3", ...: the first free one.
@@ -24,7 +27,7 @@ public:
 
 private:
     bool taken(std::string_view name) const;
-    std::set<std::string> taken_;  // lower-cased
+    std::unordered_set<std::string> taken_;  // lower-cased
 };
 
 }  // namespace udm::graphql

@@ -194,64 +194,119 @@ std::map<std::string, std::vector<RelationshipField>> relationship_fields(const 
     return outgoing;
 }
 
+// Type references shared by the fields of every class: copying one shares it.
+struct CommonTypes {
+    std::vector<Field> system_fields;
+    TypeRef value[8];           // by DataType
+    TypeRef required_value[8];  // by DataType
+    TypeRef id = named("ID");
+    TypeRef required_id = required(named("ID"));
+
+    CommonTypes() {
+        system_fields = {field("id", required(named("ID")), "The thing's id (a UUID)."),
+                         field("createdAt", required(named("DateTime")), "When the thing was created."),
+                         field("updatedAt", required(named("DateTime")), "When the thing was last changed."),
+                         field("createdBy", required(named("String")), "Who created the thing."),
+                         field("rowVersion", required(named("BigInt")),
+                               "Incremented by every update: compare it to detect concurrent changes.")};
+        for (DataType t : {DataType::kText, DataType::kNumber, DataType::kInteger, DataType::kBoolean, DataType::kDate,
+                           DataType::kTimestamp, DataType::kJson}) {
+            value[static_cast<int>(t)] = value_type(t);
+            required_value[static_cast<int>(t)] = required(value_type(t));
+        }
+    }
+};
+
+// The types of the fields that refer to one class.
+struct ClassTypes {
+    TypeRef single, required_single, list;
+};
+
+// @constraint for the effective rules of an assignment. Most assignments have no rules
+// but "required", and merging rule sets costs, so those skip it.
+std::optional<AppliedDirective> constraint_of(const model::Model& m, const model::ThingClass& cls,
+                                              const model::Attribute& attr, const model::Assignment& as) {
+    if (attr.rules.empty() && as.rules.empty() && !cls.rules.contains("defaults")) {
+        if (!as.required) return std::nullopt;
+        return AppliedDirective{"constraint", {{"required", true}}};
+    }
+    return constraint_directive(attr.type, rules::effective_rules(m, cls, as));
+}
+
 // The object type of a class; names.type is set, the field names are filled in.
 Type class_type(const model::Model& m, const model::ThingClass& cls, ClassNames& names,
-                const std::map<std::string, ClassNames, std::less<>>& all,
+                const std::map<std::string, ClassTypes>& class_types, const CommonTypes& common,
                 const std::vector<RelationshipField>& relationships) {
     Type t;
     t.kind = TypeKind::kObject;
     t.name = names.type;
     if (cls.description && !cls.description->empty()) t.description = cls.description;
-    t.fields = {field("id", required(named("ID")), "The thing's id (a UUID)."),
-                field("createdAt", required(named("DateTime")), "When the thing was created."),
-                field("updatedAt", required(named("DateTime")), "When the thing was last changed."),
-                field("createdBy", required(named("String")), "Who created the thing."),
-                field("rowVersion", required(named("BigInt")),
-                      "Incremented by every update: compare it to detect concurrent changes.")};
-    NameAllocator fields;
+    t.fields.reserve(common.system_fields.size() + 2 * cls.assignments.size() + relationships.size());
+    t.fields = common.system_fields;
+    NameAllocator fields(t.fields.capacity());
     for (const Field& f : t.fields) fields.reserve(f.name);
 
     // Claims in a fixed order: attributes, then the id fields of references, then
     // relationships, each in model-name order.
+    struct Assigned {
+        const model::Attribute* attribute;
+        const model::Assignment* assignment;
+        const ClassTypes* target;  // references
+        std::string field;
+        std::string id_field;  // references
+    };
+    std::vector<Assigned> assigned;
+    assigned.reserve(cls.assignments.size());
     for (const auto& [aname, as] : cls.assignments) {
         auto attr = m.attributes.find(aname);
         if (attr == m.attributes.end()) continue;
-        if (attr->second.type == DataType::kReference && !(attr->second.target && all.count(*attr->second.target))) continue;
-        names.attribute_fields[aname] = fields.claim(camel_case(aname));
-    }
-    for (const auto& [aname, field_name] : names.attribute_fields) {
-        if (m.attributes.at(aname).type == DataType::kReference) {
-            names.reference_id_fields[aname] = fields.claim(camel_case(aname) + "Id");
+        const ClassTypes* target = nullptr;
+        if (attr->second.type == DataType::kReference) {
+            auto it = attr->second.target ? class_types.find(*attr->second.target) : class_types.end();
+            if (it == class_types.end()) continue;
+            target = &it->second;
         }
+        std::string name = fields.claim(camel_case(aname));
+        names.attribute_fields.emplace_hint(names.attribute_fields.end(), aname, name);
+        assigned.push_back({&attr->second, &as, target, std::move(name), {}});
+    }
+    for (Assigned& a : assigned) {
+        if (a.target == nullptr) continue;
+        a.id_field = fields.claim(camel_case(a.attribute->name) + "Id");
+        names.reference_id_fields.emplace_hint(names.reference_id_fields.end(), a.attribute->name, a.id_field);
     }
     std::vector<std::string> relationship_names;
     for (const RelationshipField& r : relationships) relationship_names.push_back(fields.claim(r.plain));
 
-    for (const auto& [aname, field_name] : names.attribute_fields) {
-        const model::Attribute& attr = m.attributes.at(aname);
-        const model::Assignment& as = cls.assignments.at(aname);
-        const bool reference = attr.type == DataType::kReference;
-        TypeRef type = reference ? TypeRef::named(all.find(*attr.target)->second.type) : value_type(attr.type);
+    for (Assigned& a : assigned) {
+        const model::Attribute& attr = *a.attribute;
+        const model::Assignment& as = *a.assignment;
         Field f;
-        f.name = field_name;
-        f.type = as.required ? required(type) : type;
+        f.name = std::move(a.field);
+        if (a.target != nullptr) {
+            f.type = as.required ? a.target->required_single : a.target->single;
+        } else {
+            const int type = static_cast<int>(attr.type);
+            f.type = as.required ? common.required_value[type] : common.value[type];
+        }
         if (attr.description && !attr.description->empty()) f.description = attr.description;
-        if (auto d = constraint_directive(attr.type, rules::effective_rules(m, cls, as))) f.directives.push_back(std::move(*d));
+        if (auto d = constraint_of(m, cls, attr, as)) f.directives.push_back(std::move(*d));
+        std::string id_description = "The id of " + f.name + ".";
         t.fields.push_back(std::move(f));
-        if (reference) {
+        if (a.target != nullptr) {
             Field id;
-            id.name = names.reference_id_fields.at(aname);
-            id.type = as.required ? required(named("ID")) : named("ID");
-            id.description = "The id of " + field_name + ".";
+            id.name = std::move(a.id_field);
+            id.type = as.required ? common.required_id : common.id;
+            id.description = std::move(id_description);
             t.fields.push_back(std::move(id));
         }
     }
     for (std::size_t i = 0; i < relationships.size(); ++i) {
         const RelationshipField& r = relationships[i];
-        TypeRef target = TypeRef::named(all.find(r.target_class)->second.type);
+        const ClassTypes& target = class_types.at(r.target_class);
         Field f;
         f.name = relationship_names[i];
-        f.type = r.single ? target : list_of(target);
+        f.type = r.single ? target.single : target.list;
         if (r.description && !r.description->empty()) f.description = r.description;
         t.fields.push_back(std::move(f));
     }
@@ -331,15 +386,24 @@ Schema build_schema(const model::Model& m) {
     s.directives.push_back(constraint_definition());
     s.types = fixed_types();
     // Mutation is reserved too: a class must not take the name a mutation type will have.
-    NameAllocator type_names;
+    NameAllocator type_names(s.types.size() + m.classes.size() + 1);
     type_names.reserve("Mutation");
     for (const Type& t : s.types) type_names.reserve(t.name);
-    for (const auto& [cname, cls] : m.classes) s.classes[cname].type = type_names.claim(pascal_case(cname));
+    std::map<std::string, ClassTypes> class_types;
+    for (const auto& [cname, cls] : m.classes) {
+        std::string type = type_names.claim(pascal_case(cname));
+        TypeRef single = TypeRef::named(type);
+        class_types.emplace_hint(class_types.end(), cname, ClassTypes{single, required(single), list_of(single)});
+        s.classes.emplace_hint(s.classes.end(), cname, ClassNames{std::move(type), {}, {}});
+    }
     const auto relationships = relationship_fields(m);
     const std::vector<RelationshipField> none;
+    const CommonTypes common;
+    s.types.reserve(s.types.size() + m.classes.size());
     for (const auto& [cname, cls] : m.classes) {
         auto r = relationships.find(cname);
-        s.types.push_back(class_type(m, cls, s.classes[cname], s.classes, r == relationships.end() ? none : r->second));
+        s.types.push_back(class_type(m, cls, s.classes.find(cname)->second, class_types, common,
+                                     r == relationships.end() ? none : r->second));
     }
     for (std::size_t i = 0; i < s.types.size(); ++i) s.type_index.emplace(s.types[i].name, i);
     return s;

@@ -13,10 +13,18 @@ namespace {
 void print_description(std::string& out, const std::optional<std::string>& description,
                        const std::string& indentation = "", bool first_in_block = true) {
     if (!description) return;
-    const std::string literal = printable_as_block_string(*description) ? print_block_string(*description)
-                                                                        : print_string(*description);
     if (!indentation.empty() && !first_in_block) out += '\n';
     out += indentation;
+    // Most descriptions are one short line: """text""" as it is.
+    const std::string& d = *description;
+    if (!d.empty() && d.size() <= 70 && d.front() != ' ' && d.front() != '\t' && d.back() != '"' && d.back() != '\\' &&
+        d.find_first_of("\n\r") == std::string::npos && d.find("\"\"\"") == std::string::npos &&
+        printable_as_block_string(d)) {
+        out.append("\"\"\"").append(d).append("\"\"\"\n");
+        return;
+    }
+    const std::string literal = printable_as_block_string(*description) ? print_block_string(*description)
+                                                                        : print_string(*description);
     for (char c : literal) {
         out += c;
         if (c == '\n') out += indentation;
@@ -99,9 +107,9 @@ void print_type(std::string& out, const Type& t) {
                 const Field& f = t.fields[i];
                 if (i > 0) out += '\n';
                 print_description(out, f.description, "  ", i == 0);
-                out += "  " + f.name;
+                out.append("  ").append(f.name);
                 print_arguments(out, f.arguments, "  ");
-                out += ": " + f.type.to_string();
+                out.append(": ").append(f.type.to_string());
                 for (const AppliedDirective& d : f.directives) print_applied(out, d);
             }
             out += "\n}";
@@ -113,7 +121,7 @@ void print_type(std::string& out, const Type& t) {
 
 std::string print_sdl(const Schema& schema) {
     std::string out;
-    out.reserve(4096 + schema.types.size() * 1024);
+    out.reserve(8192 + schema.types.size() * 2048);
     // The schema definition is left out: the root types have the default names.
     for (const DirectiveDefinition& d : schema.directives) {
         if (d.builtin) continue;
