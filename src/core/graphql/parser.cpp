@@ -126,6 +126,11 @@ private:
             doc.fragments.push_back(fragment_definition());
             return;
         }
+        if (peek(TokenKind::kString) || peek(TokenKind::kBlockString)) {
+            fail_at(token_.location, "Unexpected description, descriptions are supported only on type definitions.");
+        }
+        // Type system definitions (type, schema, ...) are not executable: as unexpected as
+        // any other name here.
         unexpected();
     }
 
