@@ -37,52 +37,68 @@ std::optional<Out> serialize_big_int(const Json& v) {
 }
 
 // A leaf value as its type serializes it (graphql-js's serializers for the built-in
-// scalars), or nullopt when it cannot be one.
-std::optional<Out> serialize(const PlannedField& f, const Json& v) {
+// scalars), or nullopt with the reason in why (graphql-js's messages).
+std::optional<Out> serialize(const PlannedField& f, const Json& v, std::string& why) {
     const std::string& t = f.type.named_type();
+    const std::string shown = v.dump();
     if (f.kind == TypeKind::kEnum) {
         if (v.is_string()) {
             for (const std::string& e : f.enum_values) {
                 if (e == v.get_ref<const std::string&>()) return Out(v);
             }
         }
+        why = "Enum \"" + t + "\" cannot represent value: " + shown;
         return std::nullopt;
     }
     if (t == "String") {
         if (v.is_string()) return Out(v);
         if (v.is_boolean()) return Out(v.get<bool>() ? "true" : "false");
-        if (v.is_number()) return Out(v.dump());
+        if (v.is_number()) return Out(shown);
+        why = "String cannot represent value: " + shown;
         return std::nullopt;
     }
     if (t == "Int") {
-        const bool integral = v.is_number_integer() || (v.is_number_float() && std::trunc(v.get<double>()) == v.get<double>());
         if (v.is_boolean()) return Out(v.get<bool>() ? 1 : 0);
-        if (!integral) return std::nullopt;
+        const bool integral = v.is_number_integer() || (v.is_number_float() && std::trunc(v.get<double>()) == v.get<double>());
+        if (!integral) {
+            why = "Int cannot represent non-integer value: " + shown;
+            return std::nullopt;
+        }
         const double d = v.get<double>();
-        if (d < std::numeric_limits<std::int32_t>::min() || d > std::numeric_limits<std::int32_t>::max()) return std::nullopt;
+        if (d < std::numeric_limits<std::int32_t>::min() || d > std::numeric_limits<std::int32_t>::max()) {
+            why = "Int cannot represent non 32-bit signed integer value: " + shown;
+            return std::nullopt;
+        }
         return Out(static_cast<std::int64_t>(d));
     }
     if (t == "Float") {
         if (v.is_number()) return Out(v);
         if (v.is_boolean()) return Out(v.get<bool>() ? 1 : 0);
+        why = "Float cannot represent non numeric value: " + shown;
         return std::nullopt;
     }
     if (t == "Boolean") {
         if (v.is_boolean()) return Out(v);
         if (v.is_number()) return Out(v.get<double>() != 0);
+        why = "Boolean cannot represent a non boolean value: " + shown;
         return std::nullopt;
     }
     if (t == "ID") {
         if (v.is_string()) return Out(v);
-        if (v.is_number_integer()) return Out(v.dump());
+        if (v.is_number_integer()) return Out(shown);
+        why = "ID cannot represent value: " + shown;
         return std::nullopt;
     }
-    if (t == "BigInt") return serialize_big_int(v);
-    if (t == "Date" || t == "DateTime") {
-        if (v.is_string()) return Out(v);
-        return std::nullopt;
+    std::optional<Out> out;
+    if (t == "BigInt") {
+        out = serialize_big_int(v);
+    } else if (t == "Date" || t == "DateTime") {
+        if (v.is_string()) out = Out(v);
+    } else {
+        out = Out(v);  // JSON: any value
     }
-    return Out(v);  // JSON: any value
+    if (!out) why = t + " cannot represent value: " + shown;
+    return out;
 }
 
 class Executor {
@@ -155,9 +171,10 @@ private:
             return true;
         }
         if (f.kind == TypeKind::kObject) return object(f.selection, v, out);
-        auto s = serialize(f, v);
+        std::string why;
+        auto s = serialize(f, v, why);
         if (!s) {
-            error(f, type.named_type() + " cannot represent value: " + v.dump());
+            error(f, std::move(why));
             return false;
         }
         out = std::move(*s);
