@@ -194,15 +194,27 @@ std::map<std::string, std::vector<RelationshipField>> relationship_fields(const 
     return outgoing;
 }
 
-// Type references shared by the fields of every class: copying one shares it.
+// What every class has in common: the system fields, shared type references (copying
+// one shares it), and the plain field names of the attributes, computed once.
 struct CommonTypes {
+    struct AttributeNames {
+        const model::Attribute* attribute;
+        std::string field;     // unitPrice
+        std::string id_field;  // supplierId
+    };
+    std::vector<AttributeNames> attributes;  // in name order
     std::vector<Field> system_fields;
     TypeRef value[8];           // by DataType
     TypeRef required_value[8];  // by DataType
     TypeRef id = named("ID");
     TypeRef required_id = required(named("ID"));
 
-    CommonTypes() {
+    explicit CommonTypes(const model::Model& m) {
+        attributes.reserve(m.attributes.size());
+        for (const auto& [name, a] : m.attributes) {
+            std::string field = camel_case(name);
+            attributes.push_back({&a, field, field + "Id"});
+        }
         system_fields = {field("id", required(named("ID")), "The thing's id (a UUID)."),
                          field("createdAt", required(named("DateTime")), "When the thing was created."),
                          field("updatedAt", required(named("DateTime")), "When the thing was last changed."),
@@ -254,25 +266,28 @@ Type class_type(const model::Model& m, const model::ThingClass& cls, ClassNames&
         const ClassTypes* target;  // references
         std::string field;
         std::string id_field;  // references
+        const std::string* plain_id_field;
     };
     std::vector<Assigned> assigned;
     assigned.reserve(cls.assignments.size());
+    // Assignments and attributes are both in name order: one walk pairs them.
+    auto attr = common.attributes.begin();
     for (const auto& [aname, as] : cls.assignments) {
-        auto attr = m.attributes.find(aname);
-        if (attr == m.attributes.end()) continue;
+        while (attr != common.attributes.end() && attr->attribute->name < aname) ++attr;
+        if (attr == common.attributes.end() || attr->attribute->name != aname) continue;
         const ClassTypes* target = nullptr;
-        if (attr->second.type == DataType::kReference) {
-            auto it = attr->second.target ? class_types.find(*attr->second.target) : class_types.end();
+        if (attr->attribute->type == DataType::kReference) {
+            auto it = attr->attribute->target ? class_types.find(*attr->attribute->target) : class_types.end();
             if (it == class_types.end()) continue;
             target = &it->second;
         }
-        std::string name = fields.claim(camel_case(aname));
+        std::string name = fields.claim(attr->field);
         names.attribute_fields.emplace_hint(names.attribute_fields.end(), aname, name);
-        assigned.push_back({&attr->second, &as, target, std::move(name), {}});
+        assigned.push_back({attr->attribute, &as, target, std::move(name), {}, &attr->id_field});
     }
     for (Assigned& a : assigned) {
         if (a.target == nullptr) continue;
-        a.id_field = fields.claim(camel_case(a.attribute->name) + "Id");
+        a.id_field = fields.claim(*a.plain_id_field);
         names.reference_id_fields.emplace_hint(names.reference_id_fields.end(), a.attribute->name, a.id_field);
     }
     std::vector<std::string> relationship_names;
@@ -398,7 +413,7 @@ Schema build_schema(const model::Model& m) {
     }
     const auto relationships = relationship_fields(m);
     const std::vector<RelationshipField> none;
-    const CommonTypes common;
+    const CommonTypes common(m);
     s.types.reserve(s.types.size() + m.classes.size());
     for (const auto& [cname, cls] : m.classes) {
         auto r = relationships.find(cname);

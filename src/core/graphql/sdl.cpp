@@ -35,7 +35,7 @@ void print_description(std::string& out, const std::optional<std::string>& descr
 void print_input_value(std::string& out, const InputValue& v) {
     out += v.name;
     out += ": ";
-    out += v.type.to_string();
+    v.type.append_to(out);
 }
 
 // Arguments on one line when none has a description, else one per line.
@@ -109,7 +109,8 @@ void print_type(std::string& out, const Type& t) {
                 print_description(out, f.description, "  ", i == 0);
                 out.append("  ").append(f.name);
                 print_arguments(out, f.arguments, "  ");
-                out.append(": ").append(f.type.to_string());
+                out.append(": ");
+                f.type.append_to(out);
                 for (const AppliedDirective& d : f.directives) print_applied(out, d);
             }
             out += "\n}";

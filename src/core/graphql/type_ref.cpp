@@ -32,15 +32,26 @@ const std::string& TypeRef::named_type() const {
 }
 
 std::string TypeRef::to_string() const {
+    std::string out;
+    append_to(out);
+    return out;
+}
+
+void TypeRef::append_to(std::string& out) const {
     switch (kind_) {
         case Kind::kNamed:
-            return name_;
+            out += name_;
+            return;
         case Kind::kList:
-            return "[" + of_->to_string() + "]";
+            out += '[';
+            of_->append_to(out);
+            out += ']';
+            return;
         case Kind::kNonNull:
-            return of_->to_string() + "!";
+            of_->append_to(out);
+            out += '!';
+            return;
     }
-    return name_;
 }
 
 bool TypeRef::operator==(const TypeRef& other) const {

@@ -30,6 +30,8 @@ public:
     const TypeRef& nullable() const { return is_non_null() ? *of_ : *this; }
     // The type in GraphQL syntax, e.g. "[String!]!".
     std::string to_string() const;
+    // Appends to_string() to out.
+    void append_to(std::string& out) const;
 
     bool operator==(const TypeRef& other) const;
     bool operator!=(const TypeRef& other) const { return !(*this == other); }
