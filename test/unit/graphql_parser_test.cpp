@@ -186,6 +186,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadDocument{"{ a(x: \"\\uDE00\") }", "Syntax Error: Invalid Unicode escape sequence: \"\\uDE00\".", 1, 9},
         BadDocument{"{ a(x: \"\\u12\") }", "Syntax Error: Invalid Unicode escape sequence: \"\\u12\")\".", 1, 9},
         BadDocument{"{ a(x: \"\\u{}\") }", "Syntax Error: Invalid Unicode escape sequence: \"\\u{}\".", 1, 9},
+        // A message quoting the source never cuts a character in two.
+        BadDocument{"{ a(x: \"\\u006\xd9\x99\") }", "Syntax Error: Invalid Unicode escape sequence: \"\\u006\xd9\x99\".", 1, 9},
+        BadDocument{"{ a(x: \"\\u{1\xc3\xa9}\") }", "Syntax Error: Invalid Unicode escape sequence: \"\\u{1\xc3\xa9\".", 1, 9},
         BadDocument{"{ a(x: \"\\u{110000}\") }", "Syntax Error: Invalid Unicode escape sequence: \"\\u{110000}\".", 1, 9},
         BadDocument{"{ a(x: \"\\u{D800}\") }", "Syntax Error: Invalid Unicode escape sequence: \"\\u{D800}\".", 1, 9},
         BadDocument{"{ a % }", "Syntax Error: Unexpected character: \"%\".", 1, 5},

@@ -293,6 +293,23 @@ TEST(GraphqlPrepare, HostileDocumentsFailCleanly) {
     PrepareResult r = prep(bomb);
     ASSERT_TRUE(r.ok()) << to_json(r.errors).dump();
     EXPECT_EQ(r.operation->root_fields.size(), 1u);
+
+    // A fragment cycle through fields: reported, and the check of merging fields stops.
+    EXPECT_EQ(errors_of("subscription { schemaChanged { ...H } } fragment H on SchemaChange { x: changes { kind } "
+                        "x: nope { schemaChanged { ...H } } }"),
+              (Lines{"Fields \"x\" conflict because \"changes\" and \"nope\" are different fields. Use different aliases "
+                     "on the fields to fetch both if this was intentional. @1:70 @1:90",
+                     "Cannot query field \"nope\" on type \"SchemaChange\". @1:90",
+                     "Cannot spread fragment \"H\" within itself. @1:116"}));
+
+    // One fragment of many fields spread under many aliases: a plan of millions of fields.
+    std::string fields, aliases;
+    for (int i = 0; i < 200; ++i) fields += " f" + std::to_string(i) + ": kind";
+    for (int i = 0; i < 200; ++i) aliases += " c" + std::to_string(i) + ": changes { ...E }";
+    EXPECT_EQ(errors_of("subscription { schemaChanged {" + aliases + " } } fragment E on SchemaChangeEntry {" + fields + " }")
+                  .at(0)
+                  .substr(0, 62),
+              "The operation selects too many fields (more than 10000) once f");
 }
 
 // --- execution --------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // Tokens of GraphQL documents, with graphql-js 16's error messages.
 #include "lexer.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <vector>
@@ -265,7 +266,12 @@ Token Lexer::read_string(std::size_t start) {
         }
         return v;
     };
-    auto slice = [this](std::size_t from, std::size_t n) { return std::string(src_.substr(from, n)); };
+    // Source text for a message, never ending inside a UTF-8 sequence.
+    auto slice = [this](std::size_t from, std::size_t n) {
+        std::size_t end = std::min(from + n, src_.size());
+        while (end < src_.size() && (static_cast<unsigned char>(src_[end]) & 0xc0) == 0x80) ++end;
+        return std::string(src_.substr(from, end - from));
+    };
     while (pos < src_.size()) {
         const auto c = static_cast<unsigned char>(src_[pos]);
         if (c == '"') {

@@ -17,6 +17,10 @@ namespace {
 
 using Kind = Selection::Kind;
 
+// Spreading fragments can multiply fields (one fragment spread under many aliases): at
+// most this many fields are planned, so a small document cannot make a huge plan.
+constexpr std::size_t kMaxPlannedFields = 10000;
+
 class Planner {
 public:
     Planner(const Schema& schema, const Document& doc, const Json& variables, std::vector<Error>& errors)
@@ -32,6 +36,15 @@ public:
         for (const SelectionSet* set : sets) collect(*set, type, groups, index, visited);
         std::vector<PlannedField> out;
         for (const auto& [key, selections] : groups) {
+            if (++planned_ > kMaxPlannedFields) {
+                if (planned_ == kMaxPlannedFields + 1) {
+                    errors_.push_back({"The operation selects too many fields (more than " +
+                                           std::to_string(kMaxPlannedFields) + ") once fragments are spread.",
+                                       {selections.front()->location},
+                                       {}});
+                }
+                return out;
+            }
             if (auto f = planned(key, selections, type)) out.push_back(std::move(*f));
         }
         return out;
@@ -140,6 +153,7 @@ private:
     const Json& vars_;
     std::vector<Error>& errors_;
     std::map<std::string, const FragmentDefinition*> fragments_;
+    std::size_t planned_ = 0;
 };
 
 // The operation to run, or an error.

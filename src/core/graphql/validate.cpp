@@ -20,6 +20,11 @@ using Kind = Selection::Kind;
 
 // graphql-js stops at this many errors too.
 constexpr std::size_t kMaxErrors = 100;
+// Checking that fields merge spreads fragments, which a hostile document can make
+// explode: at most this many fields are collected in all, and sub-selections are
+// compared this deep (a valid document is not deeper than the parser lets it be).
+constexpr std::size_t kMaxCollectedFields = 200000;
+constexpr std::size_t kMaxMergeDepth = 64;
 
 const char* location_name(OperationType t) {
     switch (t) {
@@ -59,6 +64,9 @@ public:
         for (const FragmentDefinition& f : doc_.fragments) fragment(f);
         unused_fragments();
         fragment_cycles();
+        if (collected_ > kMaxCollectedFields) {
+            return {{"Document is too complex: its fields, with fragments spread, are too many to validate.", {}, {}}};
+        }
         // Fragments are checked on their own and again where they are spread: report
         // each problem once.
         std::vector<Error> unique;
@@ -529,9 +537,10 @@ private:
 
     // The fields of a selection set by response key, through fragments (each once).
     void collect(const SelectionSet& set, const Type* parent, std::map<std::string, std::vector<CollectedField>>& out,
-                 std::set<std::string>& spread) const {
+                 std::set<std::string>& spread) {
         for (const Selection& sel : set) {
             if (sel.kind == Kind::kField) {
+                if (++collected_ > kMaxCollectedFields) return;
                 const Field* def = parent != nullptr ? parent->field(sel.name) : nullptr;
                 out[sel.response_key()].push_back({&sel, def, parent});
             } else if (sel.kind == Kind::kInlineFragment) {
@@ -554,7 +563,8 @@ private:
 
     // Why the fields of one response key cannot be merged, or "" when they can; locations
     // gets the two fields in conflict.
-    std::string conflict(const std::vector<CollectedField>& fields, std::vector<Location>& locations) const {
+    std::string conflict(const std::vector<CollectedField>& fields, std::vector<Location>& locations,
+                         std::size_t depth = 0) {
         const CollectedField& first = fields.front();
         for (std::size_t i = 1; i < fields.size(); ++i) {
             const CollectedField& other = fields[i];
@@ -564,7 +574,9 @@ private:
             }
             if (!same_arguments(*first.selection, *other.selection)) return "they have differing arguments";
         }
-        // Same field everywhere: the sub-selections, merged, must merge too.
+        // Same field everywhere: the sub-selections, merged, must merge too. Deeper than a
+        // document can nest, fragments spread into themselves (reported as a cycle).
+        if (depth >= kMaxMergeDepth || collected_ > kMaxCollectedFields) return {};
         std::map<std::string, std::vector<CollectedField>> children;
         std::set<std::string> spread;
         for (const CollectedField& f : fields) {
@@ -574,7 +586,7 @@ private:
         for (const auto& [key, group] : children) {
             if (group.size() < 2) continue;
             std::vector<Location> inner;
-            std::string why = conflict(group, inner);
+            std::string why = conflict(group, inner, depth + 1);
             if (!why.empty()) {
                 locations = inner;
                 return "subfields \"" + key + "\" conflict because " + why;
@@ -605,6 +617,7 @@ private:
     std::vector<Error> errors_;
     std::vector<VariableUsage> usages_;  // of the operation or fragment being walked
     std::map<std::string, std::vector<VariableUsage>> fragment_usages_;
+    std::size_t collected_ = 0;  // fields collected for merge checks
 };
 
 }  // namespace
