@@ -18,14 +18,16 @@ using udm::model::Json;
 // attributes with a max_length rule.
 udm::model::Model large_model(int classes) {
     udm::model::Model m;
-    const DataType types[] = {DataType::kText, DataType::kNumber, DataType::kInteger, DataType::kBoolean,
-                              DataType::kDate, DataType::kTimestamp, DataType::kJson};
+    const DataType types[] = {DataType::kText,    DataType::kNumber, DataType::kInteger,
+                              DataType::kBoolean, DataType::kDate,   DataType::kTimestamp,
+                              DataType::kJson};
     for (int a = 0; a < 20; ++a) {
         udm::model::Attribute attr;
         attr.name = "attribute_" + std::to_string(a);
         attr.type = types[a % 7];
         attr.description = "Attribute number " + std::to_string(a);
-        if (attr.type == DataType::kText) attr.rules = {{"max_length", 200}};
+        if (attr.type == DataType::kText)
+            attr.rules = {{"max_length", 200}};
         m.attributes.emplace(attr.name, attr);
     }
     for (int c = 0; c < classes; ++c) {
@@ -42,19 +44,23 @@ udm::model::Model large_model(int classes) {
 
 void BM_BuildSchema(benchmark::State& state) {
     const udm::model::Model m = large_model(static_cast<int>(state.range(0)));
-    for (auto _ : state) benchmark::DoNotOptimize(udm::graphql::build_schema(m));
+    for (auto _ : state)
+        benchmark::DoNotOptimize(udm::graphql::build_schema(m));
 }
 BENCHMARK(BM_BuildSchema)->Arg(10)->Arg(1000)->Unit(benchmark::kMillisecond);
 
 void BM_PrintSdl(benchmark::State& state) {
-    const udm::graphql::Schema s = udm::graphql::build_schema(large_model(static_cast<int>(state.range(0))));
-    for (auto _ : state) benchmark::DoNotOptimize(udm::graphql::print_sdl(s));
+    const udm::graphql::Schema s =
+        udm::graphql::build_schema(large_model(static_cast<int>(state.range(0))));
+    for (auto _ : state)
+        benchmark::DoNotOptimize(udm::graphql::print_sdl(s));
 }
 BENCHMARK(BM_PrintSdl)->Arg(10)->Arg(1000)->Unit(benchmark::kMillisecond);
 
 void BM_BuildAndPrint(benchmark::State& state) {
     const udm::model::Model m = large_model(static_cast<int>(state.range(0)));
-    for (auto _ : state) benchmark::DoNotOptimize(udm::graphql::print_sdl(udm::graphql::build_schema(m)));
+    for (auto _ : state)
+        benchmark::DoNotOptimize(udm::graphql::print_sdl(udm::graphql::build_schema(m)));
 }
 BENCHMARK(BM_BuildAndPrint)->Arg(1000)->Unit(benchmark::kMillisecond);
 
@@ -65,18 +71,21 @@ const char* const kSubscription =
 void BM_Prepare(benchmark::State& state) {
     const udm::graphql::Schema s = udm::graphql::build_schema(large_model(10));
     const Json variables = {{"c", {"class_1", "class_2"}}};
-    for (auto _ : state) benchmark::DoNotOptimize(udm::graphql::prepare(s, kSubscription, variables, std::nullopt));
+    for (auto _ : state)
+        benchmark::DoNotOptimize(udm::graphql::prepare(s, kSubscription, variables, std::nullopt));
 }
 BENCHMARK(BM_Prepare);
 
 void BM_Execute(benchmark::State& state) {
     const udm::graphql::Schema s = udm::graphql::build_schema(large_model(10));
     const auto prepared = udm::graphql::prepare(s, kSubscription, Json::object(), std::nullopt);
-    const Json event = Json::parse(R"({"version": 42, "previousVersion": 41, "time": "2026-11-22T10:00:00Z",
+    const Json event =
+        Json::parse(R"({"version": 42, "previousVersion": 41, "time": "2026-11-22T10:00:00Z",
       "actor": "alice", "breaking": false, "sdl": "...", "changes": [
       {"kind": "attribute", "change": "added", "class": "class_1", "attribute": "attribute_3", "breaking": false},
       {"kind": "class", "change": "added", "class": "class_9", "breaking": false}]})");
-    for (auto _ : state) benchmark::DoNotOptimize(udm::graphql::execute(*prepared.operation, event).dump());
+    for (auto _ : state)
+        benchmark::DoNotOptimize(udm::graphql::execute(*prepared.operation, event).dump());
 }
 BENCHMARK(BM_Execute);
 

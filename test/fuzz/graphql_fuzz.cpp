@@ -42,7 +42,8 @@ const gql::Schema& schema() {
 }
 
 const json& event() {
-    static const json e = json::parse(R"({"version": 2, "previousVersion": 1, "time": "2026-11-22T10:00:00Z",
+    static const json e =
+        json::parse(R"({"version": 2, "previousVersion": 1, "time": "2026-11-22T10:00:00Z",
       "actor": "a", "breaking": false, "sdl": "", "changes": [{"kind": "class", "change": "added", "class": "x",
       "breaking": false, "detail": {"k": [1, "two"]}}], "position": "1", "operation": "DELETE", "class": "x",
       "id": "i", "changedAttributes": [], "schemaVersion": 2})");
@@ -50,12 +51,15 @@ const json& event() {
 }
 
 void document(std::string_view doc) {
-    static const json kVariables[] = {json(), json::parse(R"({"c": "x", "b": true, "o": ["INSERT"], "n": 1})")};
+    static const json kVariables[] = {
+        json(), json::parse(R"({"c": "x", "b": true, "o": ["INSERT"], "n": 1})")};
     for (const json& variables : kVariables) {
         gql::PrepareResult r = gql::prepare(schema(), doc, variables, std::nullopt);
-        if (r.ok() != r.errors.empty()) fail("prepare gave both or neither of an operation and errors");
+        if (r.ok() != r.errors.empty())
+            fail("prepare gave both or neither of an operation and errors");
         (void)gql::to_json(r.errors).dump();  // throws on invalid UTF-8
-        if (!r.ok()) continue;
+        if (!r.ok())
+            continue;
         (void)gql::execute(*r.operation, event()).dump();
         (void)gql::schema_change_matches(*r.operation, event());
         (void)gql::thing_event_matches(*r.operation, event());
@@ -64,7 +68,8 @@ void document(std::string_view doc) {
 
 void model(std::string_view text) {
     json doc = json::parse(text, nullptr, false);
-    if (doc.is_discarded()) return;
+    if (doc.is_discarded())
+        return;
     udm::model::Model m;
     try {
         m = udm::model::parse_model(doc);
@@ -73,7 +78,8 @@ void model(std::string_view text) {
         return;
     }
     const std::string sdl = gql::print_sdl(gql::build_schema(m));
-    if (sdl != gql::print_sdl(gql::build_schema(m))) fail("the same model printed two different SDLs");
+    if (sdl != gql::print_sdl(gql::build_schema(m)))
+        fail("the same model printed two different SDLs");
     (void)json(sdl).dump();  // throws on invalid UTF-8
 }
 

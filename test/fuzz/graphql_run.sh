@@ -21,14 +21,14 @@ if ! [[ $seconds =~ ^[0-9]+$ ]] || ((seconds < 1)); then
     finish 0 1
     exit 2
 fi
+mkdir -p "$build"
 if ! CC=${UDM_FUZZ_CC:-clang-14} CXX=${UDM_FUZZ_CXX:-clang++-14} cmake -S "$root" -B "$build" -DUDM_FUZZ=ON \
-        -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$build.configure.log" 2>&1 ||
-    ! cmake --build "$build" --target udm_graphql_fuzz -j"$(nproc)" >"$build.build.log" 2>&1; then
-    cat "$build.configure.log" "$build.build.log" >&2 2>/dev/null || true
+        -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$build/graphql_build.log" 2>&1 ||
+    ! cmake --build "$build" --target udm_graphql_fuzz -j"$(nproc)" >>"$build/graphql_build.log" 2>&1; then
+    cat "$build/graphql_build.log" >&2
     finish 0 1
     exit 1
 fi
-rm -f "$build.configure.log" "$build.build.log"
 fuzzer="$build/udm_graphql_fuzz"
 
 if (($# > 0)); then

@@ -30,25 +30,77 @@ namespace gql = udm::graphql;
 // A deterministic generator: std::mt19937 is the same everywhere, the distributions of
 // <random> are not, so picks use the raw output.
 class Random {
-public:
+  public:
     explicit Random(std::uint32_t seed) : engine_(seed) {}
     std::size_t below(std::size_t n) { return n == 0 ? 0 : engine_() % n; }
     bool chance(unsigned percent) { return below(100) < percent; }
     template <typename T>
-    const T& pick(const std::vector<T>& v) { return v[below(v.size())]; }
+    const T& pick(const std::vector<T>& v) {
+        return v[below(v.size())];
+    }
 
-private:
+  private:
     std::mt19937 engine_;
 };
 
 // Names that collide after conversion, with the schema's own types, or with GraphQL words.
-const std::vector<std::string> kAwkwardNames = {
-    "query", "mutation", "subscription", "string", "int", "float", "boolean", "id", "big_int", "bigint",
-    "date", "date_time", "datetime", "json", "operation", "schema_change", "schema_change_entry",
-    "thing_event", "a_b1", "a_b_1", "ab1", "ab_1", "a_1", "a1", "type", "fragment", "on", "true", "false",
-    "null", "enum", "input", "scalar", "directive", "schema", "interface", "union", "extend", "implements",
-    "supplier", "supplier_id", "created_at", "i_d", "id_", "x_1_2", "x_12", "x1_2", "typename", "schema_version",
-    "sdl", "schema_changed", "thing_changed", "version", "previous_version", "changes", "class", "classes"};
+const std::vector<std::string> kAwkwardNames = {"query",
+                                                "mutation",
+                                                "subscription",
+                                                "string",
+                                                "int",
+                                                "float",
+                                                "boolean",
+                                                "id",
+                                                "big_int",
+                                                "bigint",
+                                                "date",
+                                                "date_time",
+                                                "datetime",
+                                                "json",
+                                                "operation",
+                                                "schema_change",
+                                                "schema_change_entry",
+                                                "thing_event",
+                                                "a_b1",
+                                                "a_b_1",
+                                                "ab1",
+                                                "ab_1",
+                                                "a_1",
+                                                "a1",
+                                                "type",
+                                                "fragment",
+                                                "on",
+                                                "true",
+                                                "false",
+                                                "null",
+                                                "enum",
+                                                "input",
+                                                "scalar",
+                                                "directive",
+                                                "schema",
+                                                "interface",
+                                                "union",
+                                                "extend",
+                                                "implements",
+                                                "supplier",
+                                                "supplier_id",
+                                                "created_at",
+                                                "i_d",
+                                                "id_",
+                                                "x_1_2",
+                                                "x_12",
+                                                "x1_2",
+                                                "typename",
+                                                "schema_version",
+                                                "sdl",
+                                                "schema_changed",
+                                                "thing_changed",
+                                                "version",
+                                                "previous_version",
+                                                "changes",
+                                                "class",
+                                                "classes"};
 
 const std::vector<std::string> kDescriptions = {
     "Plain words.",
@@ -83,20 +135,23 @@ const std::vector<std::string> kDescriptions = {
 };
 
 std::string random_name(Random& r, std::size_t max_length = 128) {
-    if (r.chance(35)) return r.pick(kAwkwardNames);
+    if (r.chance(35))
+        return r.pick(kAwkwardNames);
     static const std::string kLetters = "abcdefghijklmnopqrstuvwxyz";
     static const std::string kAlnum = "abcdefghijklmnopqrstuvwxyz0123456789";
     std::string name(1, kLetters[r.below(kLetters.size())]);
     const std::size_t length = r.chance(5) ? max_length : 1 + r.below(12);
     while (name.size() < length) {
-        if (name.size() + 2 <= length && r.chance(20)) name += '_';
+        if (name.size() + 2 <= length && r.chance(20))
+            name += '_';
         name += kAlnum[r.below(kAlnum.size())];
     }
     return name;
 }
 
 std::optional<std::string> random_description(Random& r) {
-    if (r.chance(40)) return std::nullopt;
+    if (r.chance(40))
+        return std::nullopt;
     return r.pick(kDescriptions);
 }
 
@@ -105,34 +160,54 @@ json random_rules(Random& r, DataType type) {
     auto maybe = [&r](unsigned p) { return r.chance(p); };
     switch (type) {
         case DataType::kText:
-            if (maybe(30)) rules["min_length"] = r.below(5);
-            if (maybe(30)) rules["max_length"] = r.chance(20) ? json(std::int64_t{1} << 40) : json(5 + r.below(500));
-            if (maybe(25)) rules["pattern"] = r.chance(50) ? "^[A-Z]{3}-\\d+$" : "say \"hi\"\\\\ \x01 \xc3\xa9";
-            if (maybe(15)) rules["format"] = r.chance(50) ? "email" : "date-time";
-            if (maybe(15)) rules["not_blank"] = r.chance(50);
-            if (maybe(20)) rules["enum"] = json::array({"red", "gr\"een", "bl\\ue", "\n", "\xf0\x9f\x98\x80"});
+            if (maybe(30))
+                rules["min_length"] = r.below(5);
+            if (maybe(30))
+                rules["max_length"] =
+                    r.chance(20) ? json(std::int64_t{1} << 40) : json(5 + r.below(500));
+            if (maybe(25))
+                rules["pattern"] =
+                    r.chance(50) ? "^[A-Z]{3}-\\d+$" : "say \"hi\"\\\\ \x01 \xc3\xa9";
+            if (maybe(15))
+                rules["format"] = r.chance(50) ? "email" : "date-time";
+            if (maybe(15))
+                rules["not_blank"] = r.chance(50);
+            if (maybe(20))
+                rules["enum"] = json::array({"red", "gr\"een", "bl\\ue", "\n", "\xf0\x9f\x98\x80"});
             break;
         case DataType::kNumber:
         case DataType::kInteger:
-            if (maybe(30)) rules["min"] = r.chance(50) ? json(-5) : json(0.1);
-            if (maybe(30)) rules["max"] = r.chance(50) ? json(1e300) : json(std::int64_t{9007199254740993});
-            if (maybe(15)) rules["exclusive_min"] = -1.5;
-            if (maybe(15)) rules["exclusive_max"] = 10000;
-            if (maybe(15)) rules["multiple_of"] = 0.01;
-            if (maybe(15)) rules["enum"] = json::array({1, 2.5, -3});
+            if (maybe(30))
+                rules["min"] = r.chance(50) ? json(-5) : json(0.1);
+            if (maybe(30))
+                rules["max"] = r.chance(50) ? json(1e300) : json(std::int64_t{9007199254740993});
+            if (maybe(15))
+                rules["exclusive_min"] = -1.5;
+            if (maybe(15))
+                rules["exclusive_max"] = 10000;
+            if (maybe(15))
+                rules["multiple_of"] = 0.01;
+            if (maybe(15))
+                rules["enum"] = json::array({1, 2.5, -3});
             break;
         case DataType::kDate:
         case DataType::kTimestamp:
-            if (maybe(30)) rules["min"] = "1900-01-01";
-            if (maybe(30)) rules["max"] = "today-18y";
+            if (maybe(30))
+                rules["min"] = "1900-01-01";
+            if (maybe(30))
+                rules["max"] = "today-18y";
             break;
         default:
             break;
     }
-    if (maybe(15)) rules["unique"] = true;
-    if (maybe(15)) rules["indexed"] = true;
-    if (maybe(5)) rules["custom"] = "rules.check";
-    if (maybe(5)) rules["message"] = "custom message";
+    if (maybe(15))
+        rules["unique"] = true;
+    if (maybe(15))
+        rules["indexed"] = true;
+    if (maybe(5))
+        rules["custom"] = "rules.check";
+    if (maybe(5))
+        rules["message"] = "custom message";
     return rules;
 }
 
@@ -142,24 +217,28 @@ udm::model::Model random_model(Random& r, std::size_t classes, std::size_t attri
     std::vector<std::string> class_names;
     while (class_names.size() < classes) {
         std::string n = random_name(r);
-        if (m.classes.count(n)) continue;
+        if (m.classes.count(n))
+            continue;
         udm::model::ThingClass c;
         c.name = n;
         c.description = random_description(r);
         m.classes.emplace(n, std::move(c));
         class_names.push_back(n);
     }
-    static const std::vector<DataType> kTypes = {DataType::kText,     DataType::kNumber, DataType::kInteger,
-                                                 DataType::kBoolean,  DataType::kDate,   DataType::kTimestamp,
-                                                 DataType::kReference, DataType::kJson};
+    static const std::vector<DataType> kTypes = {
+        DataType::kText, DataType::kNumber,    DataType::kInteger,   DataType::kBoolean,
+        DataType::kDate, DataType::kTimestamp, DataType::kReference, DataType::kJson};
     std::vector<std::string> attribute_names;
-    for (std::size_t tries = 0; attribute_names.size() < attributes && tries < attributes * 10; ++tries) {
+    for (std::size_t tries = 0; attribute_names.size() < attributes && tries < attributes * 10;
+         ++tries) {
         std::string n = random_name(r);
-        if (m.attributes.count(n) || n == "id" || n == "created_at") continue;
+        if (m.attributes.count(n) || n == "id" || n == "created_at")
+            continue;
         udm::model::Attribute a;
         a.name = n;
         a.type = classes == 0 ? DataType::kText : r.pick(kTypes);
-        if (a.type == DataType::kReference) a.target = r.pick(class_names);
+        if (a.type == DataType::kReference)
+            a.target = r.pick(class_names);
         a.description = random_description(r);
         a.rules = random_rules(r, a.type);
         m.attributes.emplace(n, std::move(a));
@@ -167,20 +246,25 @@ udm::model::Model random_model(Random& r, std::size_t classes, std::size_t attri
     }
     for (auto& [cname, c] : m.classes) {
         for (const std::string& a : attribute_names) {
-            if (!r.chance(30)) continue;
+            if (!r.chance(30))
+                continue;
             udm::model::Assignment as;
             as.attribute = a;
             as.required = r.chance(30);
-            if (r.chance(20)) as.rules = random_rules(r, m.attributes.at(a).type);
+            if (r.chance(20))
+                as.rules = random_rules(r, m.attributes.at(a).type);
             c.assignments.emplace(a, std::move(as));
         }
-        if (r.chance(10)) c.rules = {{"defaults", {{"text", {{"max_length", 99}}}}}};
+        if (r.chance(10))
+            c.rules = {{"defaults", {{"text", {{"max_length", 99}}}}}};
     }
     for (std::size_t i = 0; classes > 0 && i < 1 + classes / 2; ++i) {
         udm::model::RelationshipType t;
         t.name = random_name(r);
-        if (r.chance(60)) t.inverse = r.chance(30) ? r.pick(attribute_names.empty() ? kAwkwardNames : attribute_names)
-                                                   : random_name(r);
+        if (r.chance(60))
+            t.inverse = r.chance(30)
+                            ? r.pick(attribute_names.empty() ? kAwkwardNames : attribute_names)
+                            : random_name(r);
         t.description = random_description(r);
         m.relationship_types.emplace(t.name, t);
         for (int k = 0; k < 3; ++k) {
@@ -188,10 +272,13 @@ udm::model::Model random_model(Random& r, std::size_t classes, std::size_t attri
             a.from = r.pick(class_names);
             a.to = r.chance(20) ? a.from : r.pick(class_names);
             a.type = t.name;
-            if (r.chance(50)) a.cardinality.max_targets = r.chance(50) ? 1 : 5;
-            if (r.chance(50)) a.cardinality.max_sources = r.chance(50) ? 1 : 3;
+            if (r.chance(50))
+                a.cardinality.max_targets = r.chance(50) ? 1 : 5;
+            if (r.chance(50))
+                a.cardinality.max_sources = r.chance(50) ? 1 : 3;
             a.bidirectional = r.chance(30);
-            m.relationships.emplace(udm::model::relationship_key(a.from, a.type, a.to), std::move(a));
+            m.relationships.emplace(udm::model::relationship_key(a.from, a.type, a.to),
+                                    std::move(a));
         }
     }
     return m;
@@ -200,32 +287,39 @@ udm::model::Model random_model(Random& r, std::size_t classes, std::size_t attri
 // A model of n classes of 20 attributes each, all kinds of types: the size test.
 udm::model::Model large_model(std::size_t n) {
     udm::model::Model m;
-    static const DataType kTypes[] = {DataType::kText, DataType::kNumber, DataType::kInteger, DataType::kBoolean,
-                                      DataType::kDate, DataType::kTimestamp, DataType::kJson};
+    static const DataType kTypes[] = {DataType::kText,    DataType::kNumber, DataType::kInteger,
+                                      DataType::kBoolean, DataType::kDate,   DataType::kTimestamp,
+                                      DataType::kJson};
     for (int a = 0; a < 20; ++a) {
         udm::model::Attribute attr;
         attr.name = "attribute_" + std::to_string(a);
         attr.type = kTypes[a % 7];
         attr.description = "Attribute number " + std::to_string(a);
-        if (attr.type == DataType::kText) attr.rules = {{"max_length", 200}};
+        if (attr.type == DataType::kText)
+            attr.rules = {{"max_length", 200}};
         m.attributes.emplace(attr.name, attr);
     }
     for (std::size_t c = 0; c < n; ++c) {
         udm::model::ThingClass cls;
         cls.name = "class_" + std::to_string(c);
         cls.description = "Class number " + std::to_string(c);
-        for (const auto& [aname, attr] : m.attributes) cls.assignments.emplace(aname, udm::model::Assignment{aname, c % 2 == 0, {}});
+        for (const auto& [aname, attr] : m.attributes)
+            cls.assignments.emplace(aname, udm::model::Assignment{aname, c % 2 == 0, {}});
         m.classes.emplace(cls.name, std::move(cls));
     }
     return m;
 }
 
-json description_json(const std::optional<std::string>& d) { return d ? json(*d) : json(nullptr); }
+json description_json(const std::optional<std::string>& d) {
+    return d ? json(*d) : json(nullptr);
+}
 
 json input_values_json(const std::vector<gql::InputValue>& args) {
     json out = json::array();
     for (const gql::InputValue& a : args) {
-        out.push_back({{"name", a.name}, {"type", a.type.to_string()}, {"description", description_json(a.description)}});
+        out.push_back({{"name", a.name},
+                       {"type", a.type.to_string()},
+                       {"description", description_json(a.description)}});
     }
     return out;
 }
@@ -234,9 +328,12 @@ json input_values_json(const std::vector<gql::InputValue>& args) {
 json expectation(const gql::Schema& s) {
     json types = json::array();
     for (const gql::Type& t : s.types) {
-        if (t.builtin) continue;
+        if (t.builtin)
+            continue;
         json jt = {{"name", t.name}, {"description", description_json(t.description)}};
-        jt["kind"] = t.kind == gql::TypeKind::kObject ? "OBJECT" : t.kind == gql::TypeKind::kEnum ? "ENUM" : "SCALAR";
+        jt["kind"] = t.kind == gql::TypeKind::kObject ? "OBJECT"
+                     : t.kind == gql::TypeKind::kEnum ? "ENUM"
+                                                      : "SCALAR";
         jt["fields"] = json::array();
         for (const gql::Field& f : t.fields) {
             json jf = {{"name", f.name},
@@ -245,18 +342,21 @@ json expectation(const gql::Schema& s) {
                        {"args", input_values_json(f.arguments)}};
             for (const gql::AppliedDirective& d : f.directives) {
                 json args = json::object();
-                for (const auto& [k, v] : d.arguments) args[k] = v;
+                for (const auto& [k, v] : d.arguments)
+                    args[k] = v;
                 jf["directives"][d.name] = args;
             }
             jt["fields"].push_back(jf);
         }
         jt["values"] = json::array();
-        for (const gql::EnumValue& v : t.values) jt["values"].push_back(v.name);
+        for (const gql::EnumValue& v : t.values)
+            jt["values"].push_back(v.name);
         types.push_back(jt);
     }
     json directives = json::array();
     for (const gql::DirectiveDefinition& d : s.directives) {
-        if (d.builtin) continue;
+        if (d.builtin)
+            continue;
         directives.push_back({{"name", d.name},
                               {"description", description_json(d.description)},
                               {"args", input_values_json(d.arguments)},
@@ -273,9 +373,11 @@ void write(const std::filesystem::path& p, const std::string& text) {
 // Variants of a document with a part deleted, repeated or replaced by a token: mostly
 // invalid, sometimes still valid; both sides must agree which.
 std::vector<std::string> mutations(Random& r, const std::string& doc, std::size_t n) {
-    static const std::vector<std::string> kTokens = {"{", "}", "(", ")", "[", "]", ":", "$", "@", "...", "!", "=",
-                                                     "\"", "\"\"\"", "on", "query", "fragment", "x", "1", "1.5e3",
-                                                     "null", "true", "$c", "@skip(if: true)", "#", ",", "\\u0041"};
+    static const std::vector<std::string> kTokens = {
+        "{",        "}",   "(",      ")",     "[",    "]",      ":",  "$",
+        "@",        "...", "!",      "=",     "\"",   "\"\"\"", "on", "query",
+        "fragment", "x",   "1",      "1.5e3", "null", "true",   "$c", "@skip(if: true)",
+        "#",        ",",   "\\u0041"};
     std::vector<std::string> out;
     for (std::size_t i = 0; i < n && !doc.empty(); ++i) {
         std::string d = doc;
@@ -309,7 +411,8 @@ json run_request(const gql::Schema& schema, const json& request) {
     if (request.contains("operationName") && request["operationName"].is_string()) {
         operation_name = request["operationName"].get<std::string>();
     }
-    gql::PrepareResult prepared = gql::prepare(schema, request["document"].get<std::string>(), variables, operation_name);
+    gql::PrepareResult prepared =
+        gql::prepare(schema, request["document"].get<std::string>(), variables, operation_name);
     json result = request;
     result["accepted"] = prepared.ok();
     if (!prepared.ok()) {
@@ -341,7 +444,8 @@ int main(int argc, char** argv) {
 
     std::vector<udm::model::Model> models;
     models.emplace_back();  // the empty model
-    for (int i = 0; i < 150; ++i) models.push_back(random_model(r, 1 + r.below(12), r.below(25)));
+    for (int i = 0; i < 150; ++i)
+        models.push_back(random_model(r, 1 + r.below(12), r.below(25)));
     models.push_back(random_model(r, 0, 5));
     models.push_back(random_model(r, 60, 80));
     models.push_back(large_model(1000));
@@ -372,6 +476,7 @@ int main(int argc, char** argv) {
         }
     }
     write(out_dir / "requests.json", requests.dump(1));
-    std::cout << models.size() << " schemas, " << requests.size() << " requests written to " << out_dir.string() << "\n";
+    std::cout << models.size() << " schemas, " << requests.size() << " requests written to "
+              << out_dir.string() << "\n";
     return 0;
 }

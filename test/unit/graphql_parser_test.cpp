@@ -22,7 +22,9 @@ Value argument_value(const std::string& literal) {
     return d.operations.at(0).selection_set.at(0).arguments.at(0).value;
 }
 
-std::string string_value(const std::string& literal) { return argument_value(literal).text; }
+std::string string_value(const std::string& literal) {
+    return argument_value(literal).text;
+}
 
 TEST(GraphqlParser, OperationsOfEveryKind) {
     Document d = parsed(
@@ -109,13 +111,16 @@ TEST(GraphqlParser, StringEscapes) {
     EXPECT_EQ(string_value(R"("\" \\ \/ \b \f \n \r \t")"), "\" \\ / \b \f \n \r \t");
     EXPECT_EQ(string_value(R"("\u00e9\u00E9")"), "\xc3\xa9\xc3\xa9");
     EXPECT_EQ(string_value(R"("\uD83D\uDE00")"), "\xf0\x9f\x98\x80");
-    EXPECT_EQ(string_value(R"("\u{1F600}\u{41}\u{000041}")"), "\xf0\x9f\x98\x80" "AA");
+    EXPECT_EQ(string_value(R"("\u{1F600}\u{41}\u{000041}")"),
+              "\xf0\x9f\x98\x80"
+              "AA");
     EXPECT_EQ(string_value("\"raw \xc3\xa9 \x01 tab\t\""), "raw \xc3\xa9 \x01 tab\t");
 }
 
 TEST(GraphqlParser, BlockStringsAreDedented) {
     EXPECT_EQ(string_value("\"\"\"simple\"\"\""), "simple");
-    EXPECT_EQ(string_value("\"\"\"\n    Hello,\n      World!\n\n    Yours\n  \"\"\""), "Hello,\n  World!\n\nYours");
+    EXPECT_EQ(string_value("\"\"\"\n    Hello,\n      World!\n\n    Yours\n  \"\"\""),
+              "Hello,\n  World!\n\nYours");
     EXPECT_EQ(string_value("\"\"\"quote \\\"\"\" and \\n\"\"\""), "quote \"\"\" and \\n");
     EXPECT_EQ(string_value("\"\"\"  first line keeps\n  rest\"\"\""), "  first line keeps\nrest");
     EXPECT_EQ(string_value("\"\"\"a\r\nb\rc\"\"\""), "a\nb\nc");
@@ -169,35 +174,57 @@ INSTANTIATE_TEST_SUITE_P(
         BadDocument{"}", "Syntax Error: Unexpected \"}\".", 1, 1},
         BadDocument{"type T { a: Int }", "Syntax Error: Unexpected Name \"type\".", 1, 1},
         BadDocument{"\"desc\" query { a }",
-                    "Syntax Error: Unexpected description, descriptions are supported only on type definitions.", 1, 1},
+                    "Syntax Error: Unexpected description, descriptions are supported only on type "
+                    "definitions.",
+                    1, 1},
         BadDocument{"{ a(x: \"abc) }", "Syntax Error: Unterminated string.", 1, 15},
         BadDocument{"{ a(x: \"abc\n\") }", "Syntax Error: Unterminated string.", 1, 12},
         BadDocument{"{ a(x: \"\"\"abc) }", "Syntax Error: Unterminated string.", 1, 17},
-        BadDocument{"{ a(x: 'b') }", "Syntax Error: Unexpected single quote character ('), did you mean to use a double quote (\")?", 1, 8},
-        BadDocument{"{ a(x: 01) }", "Syntax Error: Invalid number, unexpected digit after 0: \"1\".", 1, 9},
-        BadDocument{"{ a(x: 1.) }", "Syntax Error: Invalid number, expected digit but got: \")\".", 1, 10},
-        BadDocument{"{ a(x: 1.5.) }", "Syntax Error: Invalid number, expected digit but got: \".\".", 1, 11},
-        BadDocument{"{ a(x: 1x) }", "Syntax Error: Invalid number, expected digit but got: \"x\".", 1, 9},
-        BadDocument{"{ a(x: 1e) }", "Syntax Error: Invalid number, expected digit but got: \")\".", 1, 10},
-        BadDocument{"{ a(x: -) }", "Syntax Error: Invalid number, expected digit but got: \")\".", 1, 9},
+        BadDocument{"{ a(x: 'b') }",
+                    "Syntax Error: Unexpected single quote character ('), did you mean to use a "
+                    "double quote (\")?",
+                    1, 8},
+        BadDocument{"{ a(x: 01) }",
+                    "Syntax Error: Invalid number, unexpected digit after 0: \"1\".", 1, 9},
+        BadDocument{"{ a(x: 1.) }", "Syntax Error: Invalid number, expected digit but got: \")\".",
+                    1, 10},
+        BadDocument{"{ a(x: 1.5.) }",
+                    "Syntax Error: Invalid number, expected digit but got: \".\".", 1, 11},
+        BadDocument{"{ a(x: 1x) }", "Syntax Error: Invalid number, expected digit but got: \"x\".",
+                    1, 9},
+        BadDocument{"{ a(x: 1e) }", "Syntax Error: Invalid number, expected digit but got: \")\".",
+                    1, 10},
+        BadDocument{"{ a(x: -) }", "Syntax Error: Invalid number, expected digit but got: \")\".",
+                    1, 9},
         BadDocument{"{ a(x: 1", "Syntax Error: Expected Name, found <EOF>.", 1, 9},
-        BadDocument{"{ a(x: \"\\q\") }", "Syntax Error: Invalid character escape sequence: \"\\q\".", 1, 9},
-        BadDocument{"{ a(x: \"\\uD83Dz\") }", "Syntax Error: Invalid Unicode escape sequence: \"\\uD83D\".", 1, 9},
-        BadDocument{"{ a(x: \"\\uDE00\") }", "Syntax Error: Invalid Unicode escape sequence: \"\\uDE00\".", 1, 9},
-        BadDocument{"{ a(x: \"\\u12\") }", "Syntax Error: Invalid Unicode escape sequence: \"\\u12\")\".", 1, 9},
-        BadDocument{"{ a(x: \"\\u{}\") }", "Syntax Error: Invalid Unicode escape sequence: \"\\u{}\".", 1, 9},
+        BadDocument{"{ a(x: \"\\q\") }",
+                    "Syntax Error: Invalid character escape sequence: \"\\q\".", 1, 9},
+        BadDocument{"{ a(x: \"\\uD83Dz\") }",
+                    "Syntax Error: Invalid Unicode escape sequence: \"\\uD83D\".", 1, 9},
+        BadDocument{"{ a(x: \"\\uDE00\") }",
+                    "Syntax Error: Invalid Unicode escape sequence: \"\\uDE00\".", 1, 9},
+        BadDocument{"{ a(x: \"\\u12\") }",
+                    "Syntax Error: Invalid Unicode escape sequence: \"\\u12\")\".", 1, 9},
+        BadDocument{"{ a(x: \"\\u{}\") }",
+                    "Syntax Error: Invalid Unicode escape sequence: \"\\u{}\".", 1, 9},
         // A message quoting the source never cuts a character in two.
-        BadDocument{"{ a(x: \"\\u006\xd9\x99\") }", "Syntax Error: Invalid Unicode escape sequence: \"\\u006\xd9\x99\".", 1, 9},
-        BadDocument{"{ a(x: \"\\u{1\xc3\xa9}\") }", "Syntax Error: Invalid Unicode escape sequence: \"\\u{1\xc3\xa9\".", 1, 9},
-        BadDocument{"{ a(x: \"\\u{110000}\") }", "Syntax Error: Invalid Unicode escape sequence: \"\\u{110000}\".", 1, 9},
-        BadDocument{"{ a(x: \"\\u{D800}\") }", "Syntax Error: Invalid Unicode escape sequence: \"\\u{D800}\".", 1, 9},
+        BadDocument{"{ a(x: \"\\u006\xd9\x99\") }",
+                    "Syntax Error: Invalid Unicode escape sequence: \"\\u006\xd9\x99\".", 1, 9},
+        BadDocument{"{ a(x: \"\\u{1\xc3\xa9}\") }",
+                    "Syntax Error: Invalid Unicode escape sequence: \"\\u{1\xc3\xa9\".", 1, 9},
+        BadDocument{"{ a(x: \"\\u{110000}\") }",
+                    "Syntax Error: Invalid Unicode escape sequence: \"\\u{110000}\".", 1, 9},
+        BadDocument{"{ a(x: \"\\u{D800}\") }",
+                    "Syntax Error: Invalid Unicode escape sequence: \"\\u{D800}\".", 1, 9},
         BadDocument{"{ a % }", "Syntax Error: Unexpected character: \"%\".", 1, 5},
         BadDocument{"{ a .b }", "Syntax Error: Unexpected character: \".\".", 1, 5},
         BadDocument{"{ a \x01 }", "Syntax Error: Unexpected character: U+0001.", 1, 5},
         BadDocument{"\xc3\xa9 { a }", "Syntax Error: Unexpected character: U+00E9.", 1, 1},
         BadDocument{"{ a }\n\n  \xff", "Syntax Error: Invalid UTF-8.", 3, 3},
-        BadDocument{"query ($x: Int = $y) { a }", "Syntax Error: Unexpected variable \"$y\" in constant value.", 1, 18},
-        BadDocument{"query ($x: Int = [1, $y]) { a }", "Syntax Error: Unexpected variable \"$y\" in constant value.", 1, 22},
+        BadDocument{"query ($x: Int = $y) { a }",
+                    "Syntax Error: Unexpected variable \"$y\" in constant value.", 1, 18},
+        BadDocument{"query ($x: Int = [1, $y]) { a }",
+                    "Syntax Error: Unexpected variable \"$y\" in constant value.", 1, 22},
         BadDocument{"query () { a }", "Syntax Error: Expected \"$\", found \")\".", 1, 8},
         BadDocument{"query ($x) { a }", "Syntax Error: Expected \":\", found \")\".", 1, 10},
         BadDocument{"query ($x: ) { a }", "Syntax Error: Expected Name, found \")\".", 1, 12},
@@ -212,9 +239,11 @@ INSTANTIATE_TEST_SUITE_P(
         BadDocument{"{ ... }", "Syntax Error: Expected \"{\", found \"}\".", 1, 7},
         BadDocument{"{ ...on }", "Syntax Error: Expected Name, found \"}\".", 1, 9},
         BadDocument{"fragment on on T { a }", "Syntax Error: Unexpected Name \"on\".", 1, 10},
-        BadDocument{"fragment F T { a }", "Syntax Error: Expected \"on\", found Name \"T\".", 1, 12},
+        BadDocument{"fragment F T { a }", "Syntax Error: Expected \"on\", found Name \"T\".", 1,
+                    12},
         BadDocument{"fragment F on T", "Syntax Error: Expected \"{\", found <EOF>.", 1, 16},
-        BadDocument{"subscription S S { a }", "Syntax Error: Expected \"{\", found Name \"S\".", 1, 16},
+        BadDocument{"subscription S S { a }", "Syntax Error: Expected \"{\", found Name \"S\".", 1,
+                    16},
         BadDocument{"{ a }\r\n{ b ! }", "Syntax Error: Expected Name, found \"!\".", 2, 5},
         BadDocument{"{ a }\r{ b 7 }", "Syntax Error: Expected Name, found Int \"7\".", 2, 5}));
 
@@ -236,13 +265,15 @@ TEST(GraphqlParserLimits, TokenCount) {
     EXPECT_TRUE(parse("{ a b c } # comments are free", limits).ok());
     ParseResult r = parse("{ a b c d }", limits);
     ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.error->message, "Syntax Error: Document contains more than 5 tokens. Parsing aborted.");
+    EXPECT_EQ(r.error->message,
+              "Syntax Error: Document contains more than 5 tokens. Parsing aborted.");
     EXPECT_EQ(r.error->locations.at(0), (Location{1, 11}));
 }
 
 TEST(GraphqlParserLimits, NestingDepthFailsCleanlyInsteadOfRecursingDeeply) {
     std::string deep;
-    for (int i = 0; i < 100000; ++i) deep += "{ a ";
+    for (int i = 0; i < 100000; ++i)
+        deep += "{ a ";
     ParseResult r = parse(deep, ParseLimits{1 << 20, 1 << 20, 64});
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error->message, "Document is nested too deeply (more than 64 levels).");
@@ -262,8 +293,9 @@ TEST(GraphqlParserLimits, NestingDepthFailsCleanlyInsteadOfRecursingDeeply) {
 
 TEST(GraphqlParserLimits, ErrorsAsResponseJson) {
     ParseResult r = parse("{");
-    EXPECT_EQ(r.error->to_json().dump(),
-              R"({"message":"Syntax Error: Expected Name, found <EOF>.","locations":[{"line":1,"column":2}]})");
+    EXPECT_EQ(
+        r.error->to_json().dump(),
+        R"({"message":"Syntax Error: Expected Name, found <EOF>.","locations":[{"line":1,"column":2}]})");
     EXPECT_EQ(to_json(std::vector<Error>{*r.error}).size(), 1u);
 }
 

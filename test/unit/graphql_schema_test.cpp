@@ -15,7 +15,9 @@ namespace {
 
 using model::Json;
 
-Schema schema_of(const std::string& doc) { return build_schema(model::parse_model(Json::parse(doc))); }
+Schema schema_of(const std::string& doc) {
+    return build_schema(model::parse_model(Json::parse(doc)));
+}
 
 bool contains(const std::string& haystack, const std::string& needle) {
     return haystack.find(needle) != std::string::npos;
@@ -24,15 +26,18 @@ bool contains(const std::string& haystack, const std::string& needle) {
 // The field of a type, failing the test when either is missing.
 const Field& field_of(const Schema& s, const std::string& type, const std::string& field) {
     const Type* t = s.find_type(type);
-    if (t == nullptr) throw std::runtime_error("no type " + type);
+    if (t == nullptr)
+        throw std::runtime_error("no type " + type);
     const Field* f = t->field(field);
-    if (f == nullptr) throw std::runtime_error("no field " + type + "." + field);
+    if (f == nullptr)
+        throw std::runtime_error("no field " + type + "." + field);
     return *f;
 }
 
 std::vector<std::string> field_names(const Schema& s, const std::string& type) {
     std::vector<std::string> out;
-    for (const Field& f : s.find_type(type)->fields) out.push_back(f.name);
+    for (const Field& f : s.find_type(type)->fields)
+        out.push_back(f.name);
     return out;
 }
 
@@ -55,16 +60,27 @@ TEST(GraphqlNames, ClassesArePascalCaseAndAttributesCamelCase) {
 }
 
 TEST(GraphqlNames, ClassesNamedLikeTheSchemaTypesGetASuffix) {
-    Schema s = schema_of(R"({"classes": {"query": {}, "subscription": {}, "mutation": {}, "string": {}, "int": {},
+    Schema s = schema_of(
+        R"({"classes": {"query": {}, "subscription": {}, "mutation": {}, "string": {}, "int": {},
       "float": {}, "boolean": {}, "id": {}, "big_int": {}, "date": {}, "date_time": {}, "json": {},
       "operation": {}, "schema_change": {}, "schema_change_entry": {}, "thing_event": {}}})");
     const std::pair<const char*, const char*> expected[] = {
-        {"query", "Query_2"},       {"subscription", "Subscription_2"}, {"mutation", "Mutation_2"},
-        {"string", "String_2"},     {"int", "Int_2"},                   {"float", "Float_2"},
-        {"boolean", "Boolean_2"},   {"id", "Id_2"},                     {"big_int", "BigInt_2"},
-        {"date", "Date_2"},         {"date_time", "DateTime_2"},        {"json", "Json_2"},
-        {"operation", "Operation_2"}, {"schema_change", "SchemaChange_2"},
-        {"schema_change_entry", "SchemaChangeEntry_2"}, {"thing_event", "ThingEvent_2"}};
+        {"query", "Query_2"},
+        {"subscription", "Subscription_2"},
+        {"mutation", "Mutation_2"},
+        {"string", "String_2"},
+        {"int", "Int_2"},
+        {"float", "Float_2"},
+        {"boolean", "Boolean_2"},
+        {"id", "Id_2"},
+        {"big_int", "BigInt_2"},
+        {"date", "Date_2"},
+        {"date_time", "DateTime_2"},
+        {"json", "Json_2"},
+        {"operation", "Operation_2"},
+        {"schema_change", "SchemaChange_2"},
+        {"schema_change_entry", "SchemaChangeEntry_2"},
+        {"thing_event", "ThingEvent_2"}};
     for (const auto& [cls, type] : expected) {
         EXPECT_EQ(*s.class_type_name(cls), type) << cls;
         ASSERT_NE(s.find_type(type), nullptr) << type;
@@ -110,8 +126,9 @@ TEST(GraphqlNames, FieldCollisionsAttributesFirstThenReferenceIdsThenRelationshi
     EXPECT_EQ(field_of(s, "Company", "supplies_2").type.to_string(), "[Product!]!");
     EXPECT_FALSE(s.reference_id_field_name("company", "supplier_id"));
     EXPECT_EQ(field_names(s, "Company"),
-              (std::vector<std::string>{"id", "createdAt", "updatedAt", "createdBy", "rowVersion", "iD_2", "supplier",
-                                        "supplierId_2", "supplierId", "supplies", "supplies_2"}));
+              (std::vector<std::string>{"id", "createdAt", "updatedAt", "createdBy", "rowVersion",
+                                        "iD_2", "supplier", "supplierId_2", "supplierId",
+                                        "supplies", "supplies_2"}));
 }
 
 TEST(GraphqlNames, LongNamesStayWhole) {
@@ -136,9 +153,9 @@ TEST(GraphqlTypes, EveryDataTypeAndRequiredAssignments) {
           "r": {"required": true}}}
       }
     })");
-    const std::pair<const char*, const char*> types[] = {{"t", "String"}, {"n", "Float"},    {"i", "BigInt"},
-                                                          {"b", "Boolean"}, {"d", "Date"},    {"ts", "DateTime"},
-                                                          {"j", "JSON"},    {"r", "Thing"},   {"rId", "ID"}};
+    const std::pair<const char*, const char*> types[] = {
+        {"t", "String"},    {"n", "Float"}, {"i", "BigInt"}, {"b", "Boolean"}, {"d", "Date"},
+        {"ts", "DateTime"}, {"j", "JSON"},  {"r", "Thing"},  {"rId", "ID"}};
     for (const auto& [name, type] : types) {
         EXPECT_EQ(field_of(s, "Thing", name).type.to_string(), type) << name;
         EXPECT_EQ(field_of(s, "Strict", name).type.to_string(), std::string(type) + "!") << name;
@@ -158,7 +175,9 @@ TEST(GraphqlTypes, EveryDataTypeAndRequiredAssignments) {
 
 TEST(GraphqlTypes, TheFixedQueryAndSubscriptionTypes) {
     const std::string sdl = print_sdl(schema_of("{}"));
-    EXPECT_TRUE(contains(sdl, "type Query {\n  \"\"\"The tenant's current schema version.\"\"\"\n  schemaVersion: Int!\n"));
+    EXPECT_TRUE(contains(sdl,
+                         "type Query {\n  \"\"\"The tenant's current schema version.\"\"\"\n  "
+                         "schemaVersion: Int!\n"));
     EXPECT_TRUE(contains(sdl, "  sdl: String!\n}"));
     EXPECT_TRUE(contains(sdl, "  schemaChanged(\n"));
     EXPECT_TRUE(contains(sdl, "    classes: [String!]\n"));
@@ -176,7 +195,8 @@ TEST(GraphqlTypes, TheFixedQueryAndSubscriptionTypes) {
 
 TEST(GraphqlTypes, ReferencesToAnUnknownClassAreLeftOut) {
     model::Model m;
-    m.attributes["r"] = model::Attribute{"", "r", model::DataType::kReference, std::nullopt, Json::object(), "gone", std::nullopt};
+    m.attributes["r"] = model::Attribute{
+        "", "r", model::DataType::kReference, std::nullopt, Json::object(), "gone", std::nullopt};
     m.classes["c"].name = "c";
     m.classes["c"].assignments["r"] = model::Assignment{"r", true, Json::object()};
     Schema s = build_schema(m);
@@ -237,13 +257,16 @@ TEST(GraphqlDescriptions, BlockStringsWhenTheyRoundTripElseEscapedStrings) {
         {"trailing\n", "\"trailing\\n\"\n"},
         {"  indented\n  lines", "\"  indented\\n  lines\"\n"},
         {"cr\r\nlf", "\"cr\\r\\nlf\"\n"},
-        {"bell\x07 tab\t unit\x1f del\x7f c1\xc2\x85", "\"bell\\u0007 tab\\t unit\\u001F del\\u007F c1\\u0085\"\n"},
+        {"bell\x07 tab\t unit\x1f del\x7f c1\xc2\x85",
+         "\"bell\\u0007 tab\\t unit\\u001F del\\u007F c1\\u0085\"\n"},
         {"emoji \xf0\x9f\x98\x80", "\"\"\"emoji \xf0\x9f\x98\x80\"\"\"\n"},
     };
     for (const Case& c : cases) {
         Json doc = {{"classes", {{"thing", {{"description", c.description}}}}}};
         const std::string sdl = print_sdl(build_schema(model::parse_model(doc)));
-        EXPECT_TRUE(contains(sdl, "\n\n" + std::string(c.printed) + "type Thing {")) << c.description << "\n" << sdl;
+        EXPECT_TRUE(contains(sdl, "\n\n" + std::string(c.printed) + "type Thing {"))
+            << c.description << "\n"
+            << sdl;
     }
 }
 
@@ -254,8 +277,11 @@ TEST(GraphqlDescriptions, LongDescriptionsAndIndentedFieldDescriptions) {
                             "attributes": {"a": {}, "b": {}}}}
     })");
     const std::string sdl = print_sdl(build_schema(model::parse_model(doc)));
-    EXPECT_TRUE(contains(sdl, "\"\"\"\n0123456789012345678901234567890123456789012345678901234567890123456789x\n\"\"\"\ntype Thing"));
-    EXPECT_TRUE(contains(sdl, "\n\n  \"\"\"\n  line one\n  line two\n  \"\"\"\n  a: String\n  b: String\n}"));
+    EXPECT_TRUE(contains(sdl,
+                         "\"\"\"\n01234567890123456789012345678901234567890123456789012345678901234"
+                         "56789x\n\"\"\"\ntype Thing"));
+    EXPECT_TRUE(contains(
+        sdl, "\n\n  \"\"\"\n  line one\n  line two\n  \"\"\"\n  a: String\n  b: String\n}"));
 }
 
 // --- @constraint -------------------------------------------------------------------------------
@@ -272,13 +298,19 @@ TEST(GraphqlConstraint, EffectiveRulesAssignmentOverridesAttributeKeyByKey) {
         "attributes": {"name": {"required": true, "rules": {"max_length": 50}}, "price": {}, "born": {}, "plain": {}}}}
     })");
     const std::string sdl = print_sdl(s);
-    EXPECT_TRUE(contains(sdl, "  name: String! @constraint(minLength: 2, maxLength: 50, pattern: \"^say \\\"hi\\\"\\\\\\\\$\", "
-                              "format: \"email\", notBlank: true, enum: [\"a\\\"b\", \"c\"], required: true, unique: true)\n"))
+    EXPECT_TRUE(contains(sdl,
+                         "  name: String! @constraint(minLength: 2, maxLength: 50, pattern: \"^say "
+                         "\\\"hi\\\"\\\\\\\\$\", "
+                         "format: \"email\", notBlank: true, enum: [\"a\\\"b\", \"c\"], required: "
+                         "true, unique: true)\n"))
         << sdl;
-    EXPECT_TRUE(contains(sdl, "  price: Float @constraint(numberEnum: [1, 2.5], min: 0, max: 1e+300, exclusiveMin: -1.5, "
-                              "exclusiveMax: 10, multipleOf: 0.01)\n"))
+    EXPECT_TRUE(contains(
+        sdl,
+        "  price: Float @constraint(numberEnum: [1, 2.5], min: 0, max: 1e+300, exclusiveMin: -1.5, "
+        "exclusiveMax: 10, multipleOf: 0.01)\n"))
         << sdl;
-    EXPECT_TRUE(contains(sdl, "  born: Date @constraint(earliest: \"1900-01-01\", latest: \"today-18y\")\n"));
+    EXPECT_TRUE(contains(
+        sdl, "  born: Date @constraint(earliest: \"1900-01-01\", latest: \"today-18y\")\n"));
     EXPECT_TRUE(contains(sdl, "  plain: Boolean\n"));
     EXPECT_TRUE(contains(sdl, "directive @constraint(\n"));
     EXPECT_TRUE(contains(sdl, ") on FIELD_DEFINITION\n"));
@@ -292,7 +324,8 @@ TEST(GraphqlConstraint, LengthsBeyondIntAreClampedAndWrongValuesLeftOut) {
     })");
     const Field& t = field_of(s, "C", "t");
     ASSERT_EQ(t.directives.size(), 1u);
-    EXPECT_EQ(t.directives[0].arguments, (std::vector<std::pair<std::string, Json>>{{"maxLength", 2147483647}}));
+    EXPECT_EQ(t.directives[0].arguments,
+              (std::vector<std::pair<std::string, Json>>{{"maxLength", 2147483647}}));
     EXPECT_TRUE(field_of(s, "C", "n").directives.empty());
 }
 
@@ -309,7 +342,8 @@ TEST(GraphqlSchema, AThousandClassesOfTwentyAttributes) {
     for (int c = 0; c < 1000; ++c) {
         model::ThingClass cls;
         cls.name = "class_" + std::to_string(c);
-        for (const auto& [name, attr] : m.attributes) cls.assignments.emplace(name, model::Assignment{name, false, Json::object()});
+        for (const auto& [name, attr] : m.attributes)
+            cls.assignments.emplace(name, model::Assignment{name, false, Json::object()});
         m.classes.emplace(cls.name, cls);
     }
     const Schema s = build_schema(m);

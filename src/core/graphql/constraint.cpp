@@ -12,21 +12,28 @@ namespace {
 
 using model::DataType;
 
-bool is_numeric(DataType t) { return t == DataType::kNumber || t == DataType::kInteger; }
-bool is_temporal(DataType t) { return t == DataType::kDate || t == DataType::kTimestamp; }
+bool is_numeric(DataType t) {
+    return t == DataType::kNumber || t == DataType::kInteger;
+}
+bool is_temporal(DataType t) {
+    return t == DataType::kDate || t == DataType::kTimestamp;
+}
 
 // A length for an Int argument: rule lengths are 64-bit, GraphQL Int is 32-bit. No text
 // value is longer than PostgreSQL's 1 GB limit, so clamping changes no outcome.
 Json clamped_length(const Json& v) {
     constexpr std::int64_t kMax = std::numeric_limits<std::int32_t>::max();
-    if (v.is_number_unsigned()) return v.get<std::uint64_t>() > static_cast<std::uint64_t>(kMax) ? Json(kMax) : v;
+    if (v.is_number_unsigned())
+        return v.get<std::uint64_t>() > static_cast<std::uint64_t>(kMax) ? Json(kMax) : v;
     return v.get<std::int64_t>() > kMax ? Json(kMax) : v;
 }
 
 bool all_of_type(const Json& v, bool (Json::*is)() const noexcept) {
-    if (!v.is_array() || v.empty()) return false;
+    if (!v.is_array() || v.empty())
+        return false;
     for (const Json& x : v) {
-        if (!(x.*is)()) return false;
+        if (!(x.*is)())
+            return false;
     }
     return true;
 }
@@ -49,7 +56,8 @@ DirectiveDefinition constraint_definition() {
         arg("minLength", kInt, "At least this many characters (Unicode code points)."),
         arg("maxLength", kInt, "At most this many characters (Unicode code points)."),
         arg("pattern", kString, "An RE2 regular expression the value must contain a match of."),
-        arg("format", kString, "A named format: email, uri, uuid, date, date-time, ipv4, ipv6 or hostname."),
+        arg("format", kString,
+            "A named format: email, uri, uuid, date, date-time, ipv4, ipv6 or hostname."),
         arg("notBlank", kBoolean, "Not empty and not only white space."),
         arg("enum", TypeRef::list(TypeRef::non_null(kString)), "The text values allowed."),
         arg("numberEnum", TypeRef::list(TypeRef::non_null(kFloat)), "The numbers allowed."),
@@ -59,7 +67,8 @@ DirectiveDefinition constraint_definition() {
         arg("exclusiveMax", kFloat, "Exclusive upper bound of a number."),
         arg("multipleOf", kFloat, "The number must be a whole multiple of this."),
         arg("earliest", kString,
-            "Inclusive lower bound of a date or time: a literal, or relative such as \"today-18y\" or \"now+1d\"."),
+            "Inclusive lower bound of a date or time: a literal, or relative such as \"today-18y\" "
+            "or \"now+1d\"."),
         arg("latest", kString, "Inclusive upper bound of a date or time, written like earliest."),
         arg("required", kBoolean, "A value must be given."),
         arg("unique", kBoolean, "No two live things of the class have the same value."),
@@ -69,21 +78,44 @@ DirectiveDefinition constraint_definition() {
 }
 
 std::optional<AppliedDirective> constraint_directive(DataType type, const Json& rules) {
-    if (!rules.is_object() || rules.empty()) return std::nullopt;
+    if (!rules.is_object() || rules.empty())
+        return std::nullopt;
     // One pass over the rules picks the values; they are emitted in the order of the
     // directive's arguments.
-    enum Key { kMinLength, kMaxLength, kPattern, kFormat, kNotBlank, kEnum, kMin, kMax, kExclusiveMin,
-               kExclusiveMax, kMultipleOf, kRequired, kUnique, kCount };
-    static constexpr std::pair<std::string_view, Key> kKeys[] = {
-        {"min_length", kMinLength}, {"max_length", kMaxLength}, {"pattern", kPattern},
-        {"format", kFormat},        {"not_blank", kNotBlank},   {"enum", kEnum},
-        {"min", kMin},              {"max", kMax},              {"exclusive_min", kExclusiveMin},
-        {"exclusive_max", kExclusiveMax}, {"multiple_of", kMultipleOf}, {"required", kRequired},
-        {"unique", kUnique}};
+    enum Key {
+        kMinLength,
+        kMaxLength,
+        kPattern,
+        kFormat,
+        kNotBlank,
+        kEnum,
+        kMin,
+        kMax,
+        kExclusiveMin,
+        kExclusiveMax,
+        kMultipleOf,
+        kRequired,
+        kUnique,
+        kCount
+    };
+    static constexpr std::pair<std::string_view, Key> kKeys[] = {{"min_length", kMinLength},
+                                                                 {"max_length", kMaxLength},
+                                                                 {"pattern", kPattern},
+                                                                 {"format", kFormat},
+                                                                 {"not_blank", kNotBlank},
+                                                                 {"enum", kEnum},
+                                                                 {"min", kMin},
+                                                                 {"max", kMax},
+                                                                 {"exclusive_min", kExclusiveMin},
+                                                                 {"exclusive_max", kExclusiveMax},
+                                                                 {"multiple_of", kMultipleOf},
+                                                                 {"required", kRequired},
+                                                                 {"unique", kUnique}};
     const Json* v[kCount] = {};
     for (auto it = rules.begin(); it != rules.end(); ++it) {
         for (const auto& [name, key] : kKeys) {
-            if (it.key() == name) v[key] = &*it;
+            if (it.key() == name)
+                v[key] = &*it;
         }
     }
     AppliedDirective d{"constraint", {}};
@@ -92,22 +124,38 @@ std::optional<AppliedDirective> constraint_directive(DataType type, const Json& 
     const bool numeric = is_numeric(type);
     const bool temporal = is_temporal(type);
     auto length = [](const Json* x) { return x != nullptr && x->is_number_integer() && *x >= 0; };
-    if (text && length(v[kMinLength])) add("minLength", clamped_length(*v[kMinLength]));
-    if (text && length(v[kMaxLength])) add("maxLength", clamped_length(*v[kMaxLength]));
-    if (text && v[kPattern] && v[kPattern]->is_string()) add("pattern", *v[kPattern]);
-    if (text && v[kFormat] && v[kFormat]->is_string()) add("format", *v[kFormat]);
-    if (text && v[kNotBlank] && v[kNotBlank]->is_boolean()) add("notBlank", *v[kNotBlank]);
-    if (text && v[kEnum] && all_of_type(*v[kEnum], &Json::is_string)) add("enum", *v[kEnum]);
-    if (numeric && v[kEnum] && all_of_type(*v[kEnum], &Json::is_number)) add("numberEnum", *v[kEnum]);
-    for (auto [key, arg] : {std::pair{kMin, "min"}, {kMax, "max"}, {kExclusiveMin, "exclusiveMin"},
-                            {kExclusiveMax, "exclusiveMax"}, {kMultipleOf, "multipleOf"}}) {
-        if (numeric && v[key] && v[key]->is_number()) add(arg, *v[key]);
+    if (text && length(v[kMinLength]))
+        add("minLength", clamped_length(*v[kMinLength]));
+    if (text && length(v[kMaxLength]))
+        add("maxLength", clamped_length(*v[kMaxLength]));
+    if (text && v[kPattern] && v[kPattern]->is_string())
+        add("pattern", *v[kPattern]);
+    if (text && v[kFormat] && v[kFormat]->is_string())
+        add("format", *v[kFormat]);
+    if (text && v[kNotBlank] && v[kNotBlank]->is_boolean())
+        add("notBlank", *v[kNotBlank]);
+    if (text && v[kEnum] && all_of_type(*v[kEnum], &Json::is_string))
+        add("enum", *v[kEnum]);
+    if (numeric && v[kEnum] && all_of_type(*v[kEnum], &Json::is_number))
+        add("numberEnum", *v[kEnum]);
+    for (auto [key, arg] : {std::pair{kMin, "min"},
+                            {kMax, "max"},
+                            {kExclusiveMin, "exclusiveMin"},
+                            {kExclusiveMax, "exclusiveMax"},
+                            {kMultipleOf, "multipleOf"}}) {
+        if (numeric && v[key] && v[key]->is_number())
+            add(arg, *v[key]);
     }
-    if (temporal && v[kMin] && v[kMin]->is_string()) add("earliest", *v[kMin]);
-    if (temporal && v[kMax] && v[kMax]->is_string()) add("latest", *v[kMax]);
-    if (v[kRequired] && v[kRequired]->is_boolean()) add("required", *v[kRequired]);
-    if (v[kUnique] && v[kUnique]->is_boolean()) add("unique", *v[kUnique]);
-    if (d.arguments.empty()) return std::nullopt;
+    if (temporal && v[kMin] && v[kMin]->is_string())
+        add("earliest", *v[kMin]);
+    if (temporal && v[kMax] && v[kMax]->is_string())
+        add("latest", *v[kMax]);
+    if (v[kRequired] && v[kRequired]->is_boolean())
+        add("required", *v[kRequired]);
+    if (v[kUnique] && v[kUnique]->is_boolean())
+        add("unique", *v[kUnique]);
+    if (d.arguments.empty())
+        return std::nullopt;
     return d;
 }
 

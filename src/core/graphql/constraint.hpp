@@ -14,6 +14,7 @@ DirectiveDefinition constraint_definition();
 // @constraint with the rule keys of effective_rules that GraphQL clients can use, for an
 // attribute of type type; nullopt when there are none. Values of the wrong JSON type for
 // their key are left out (the rules of a stored model were checked when written).
-std::optional<AppliedDirective> constraint_directive(model::DataType type, const Json& effective_rules);
+std::optional<AppliedDirective> constraint_directive(model::DataType type,
+                                                     const Json& effective_rules);
 
 }  // namespace udm::graphql

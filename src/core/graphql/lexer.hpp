@@ -11,8 +11,26 @@
 namespace udm::graphql {
 
 enum class TokenKind {
-    kEof, kBang, kDollar, kAmp, kParenL, kParenR, kSpread, kColon, kEquals, kAt,
-    kBracketL, kBracketR, kBraceL, kPipe, kBraceR, kName, kInt, kFloat, kString, kBlockString
+    kEof,
+    kBang,
+    kDollar,
+    kAmp,
+    kParenL,
+    kParenR,
+    kSpread,
+    kColon,
+    kEquals,
+    kAt,
+    kBracketL,
+    kBracketR,
+    kBraceL,
+    kPipe,
+    kBraceR,
+    kName,
+    kInt,
+    kFloat,
+    kString,
+    kBlockString
 };
 
 struct Token {
@@ -32,7 +50,7 @@ struct SyntaxFailure {
 // Reads tokens one at a time. Throws SyntaxFailure on a lexical error or when the
 // document has more than max_tokens tokens.
 class Lexer {
-public:
+  public:
     Lexer(std::string_view source, std::size_t max_tokens);
     // The next token; kEof at the end, again and again.
     Token next();
@@ -41,7 +59,7 @@ public:
     // Throws a SyntaxFailure with "Syntax Error: " + message at offset.
     [[noreturn]] void fail(std::size_t offset, const std::string& message);
 
-private:
+  private:
     Token make(TokenKind kind, std::size_t start, std::string value = {});
     Token read_number(std::size_t start);
     Token read_string(std::size_t start);

@@ -9,7 +9,8 @@ namespace {
 std::string lower(std::string_view name) {
     std::string out(name);
     for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        if (c >= 'A' && c <= 'Z')
+            c = static_cast<char>(c - 'A' + 'a');
     }
     return out;
 }
@@ -33,18 +34,27 @@ std::string join_parts(std::string_view model_name, bool capitalize_first) {
 
 }  // namespace
 
-std::string pascal_case(std::string_view model_name) { return join_parts(model_name, true); }
+std::string pascal_case(std::string_view model_name) {
+    return join_parts(model_name, true);
+}
 
-std::string camel_case(std::string_view model_name) { return join_parts(model_name, false); }
+std::string camel_case(std::string_view model_name) {
+    return join_parts(model_name, false);
+}
 
-void NameAllocator::reserve(std::string_view name) { taken_.insert(lower(name)); }
+void NameAllocator::reserve(std::string_view name) {
+    taken_.insert(lower(name));
+}
 
-bool NameAllocator::taken(std::string_view name) const { return taken_.count(lower(name)) > 0; }
+bool NameAllocator::taken(std::string_view name) const {
+    return taken_.count(lower(name)) > 0;
+}
 
 std::string NameAllocator::claim(const std::string& plain) {
     std::string name = plain;
     // Plain names never contain "_", so a suffixed name cannot take a later plain name.
-    for (int n = 2; taken(name); ++n) name = plain + "_" + std::to_string(n);
+    for (int n = 2; taken(name); ++n)
+        name = plain + "_" + std::to_string(n);
     taken_.insert(lower(name));
     return name;
 }

@@ -17,7 +17,7 @@ std::string camel_case(std::string_view model_name);
 // Hands out unique names within one scope (the types of a schema, the fields of a type).
 // Names are compared case-insensitively, so no two differ only in case.
 class NameAllocator {
-public:
+  public:
     // expected: about how many names the scope will hold.
     explicit NameAllocator(std::size_t expected) { taken_.reserve(expected); }
     // Takes name unconditionally (a fixed name of the schema).
@@ -25,7 +25,7 @@ public:
     // plain when it is free, else plain + "_2", "_3", ...: the first free one.
     std::string claim(const std::string& plain);
 
-private:
+  private:
     bool taken(std::string_view name) const;
     std::unordered_set<std::string> taken_;  // lower-cased
 };

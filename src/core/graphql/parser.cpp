@@ -29,21 +29,24 @@ std::size_t invalid_utf8_at(std::string_view src) {
         } else {
             return i;
         }
-        if (i + n > src.size()) return i;
+        if (i + n > src.size())
+            return i;
         std::uint32_t v = c & (0xff >> (n + 1));
         for (std::size_t k = 1; k < n; ++k) {
             const auto d = static_cast<unsigned char>(src[i + k]);
-            if ((d & 0xc0) != 0x80) return i;
+            if ((d & 0xc0) != 0x80)
+                return i;
             v = (v << 6) | (d & 0x3f);
         }
-        if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff)) return i;
+        if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+            return i;
         i += n;
     }
     return std::string_view::npos;
 }
 
 class Parser {
-public:
+  public:
     Parser(std::string_view source, const ParseLimits& limits)
         : lexer_(source, limits.max_tokens), max_depth_(limits.max_depth) {
         token_ = lexer_.next();
@@ -57,14 +60,14 @@ public:
         return doc;
     }
 
-private:
+  private:
     // Counts one level of nesting for as long as it lives.
     class Nesting {
-    public:
+      public:
         explicit Nesting(Parser& p) : p_(p) {
             if (++p_.depth_ > p_.max_depth_) {
-                throw SyntaxFailure{Error{"Document is nested too deeply (more than " + std::to_string(p_.max_depth_) +
-                                              " levels).",
+                throw SyntaxFailure{Error{"Document is nested too deeply (more than " +
+                                              std::to_string(p_.max_depth_) + " levels).",
                                           {p_.token_.location},
                                           {}}};
             }
@@ -73,25 +76,31 @@ private:
         Nesting(const Nesting&) = delete;
         Nesting& operator=(const Nesting&) = delete;
 
-    private:
+      private:
         Parser& p_;
     };
 
     [[noreturn]] void fail_at(const Location& at, const std::string& message) {
         throw SyntaxFailure{Error{"Syntax Error: " + message, {at}, {}}};
     }
-    [[noreturn]] void unexpected() { fail_at(token_.location, "Unexpected " + describe(token_) + "."); }
+    [[noreturn]] void unexpected() {
+        fail_at(token_.location, "Unexpected " + describe(token_) + ".");
+    }
 
     bool peek(TokenKind kind) const { return token_.kind == kind; }
-    bool peek_keyword(std::string_view word) const { return token_.kind == TokenKind::kName && token_.value == word; }
+    bool peek_keyword(std::string_view word) const {
+        return token_.kind == TokenKind::kName && token_.value == word;
+    }
     void advance() { token_ = lexer_.next(); }
 
     // The current token, which must be of kind; moves past it.
     Token expect(TokenKind kind) {
         if (token_.kind != kind) {
             Token wanted{kind, {}, {}};
-            fail_at(token_.location, "Expected " + (kind == TokenKind::kName ? std::string("Name") : describe(wanted)) +
-                                         ", found " + describe(token_) + ".");
+            fail_at(token_.location,
+                    "Expected " +
+                        (kind == TokenKind::kName ? std::string("Name") : describe(wanted)) +
+                        ", found " + describe(token_) + ".");
         }
         Token t = std::move(token_);
         advance();
@@ -100,13 +109,16 @@ private:
 
     // Moves past a token of kind when it is the current one.
     bool skip(TokenKind kind) {
-        if (token_.kind != kind) return false;
+        if (token_.kind != kind)
+            return false;
         advance();
         return true;
     }
 
     void expect_keyword(std::string_view word) {
-        if (!peek_keyword(word)) fail_at(token_.location, "Expected \"" + std::string(word) + "\", found " + describe(token_) + ".");
+        if (!peek_keyword(word))
+            fail_at(token_.location,
+                    "Expected \"" + std::string(word) + "\", found " + describe(token_) + ".");
         advance();
     }
 
@@ -127,7 +139,8 @@ private:
             return;
         }
         if (peek(TokenKind::kString) || peek(TokenKind::kBlockString)) {
-            fail_at(token_.location, "Unexpected description, descriptions are supported only on type definitions.");
+            fail_at(token_.location,
+                    "Unexpected description, descriptions are supported only on type definitions.");
         }
         // Type system definitions (type, schema, ...) are not executable: as unexpected as
         // any other name here.
@@ -163,7 +176,8 @@ private:
         expect(TokenKind::kColon);
         v.type_location = token_.location;
         v.type = type();
-        if (skip(TokenKind::kEquals)) v.default_value = value(true);
+        if (skip(TokenKind::kEquals))
+            v.default_value = value(true);
         v.directives = directives(true);
         return v;
     }
@@ -230,7 +244,8 @@ private:
 
     std::vector<Argument> arguments(bool is_const) {
         std::vector<Argument> args;
-        if (!skip(TokenKind::kParenL)) return args;
+        if (!skip(TokenKind::kParenL))
+            return args;
         do {
             Argument a;
             a.location = token_.location;
@@ -259,7 +274,8 @@ private:
         FragmentDefinition f;
         f.location = token_.location;
         advance();
-        if (peek_keyword("on")) unexpected();
+        if (peek_keyword("on"))
+            unexpected();
         f.name_location = token_.location;
         f.name = expect(TokenKind::kName).value;
         expect_keyword("on");
@@ -278,7 +294,8 @@ private:
                 Nesting level(*this);
                 v.kind = Value::Kind::kList;
                 advance();
-                while (!skip(TokenKind::kBracketR)) v.list.push_back(value(is_const));
+                while (!skip(TokenKind::kBracketR))
+                    v.list.push_back(value(is_const));
                 return v;
             }
             case TokenKind::kBraceL: {
@@ -316,7 +333,8 @@ private:
                 if (is_const) {
                     advance();
                     if (peek(TokenKind::kName)) {
-                        fail_at(v.location, "Unexpected variable \"$" + token_.value + "\" in constant value.");
+                        fail_at(v.location,
+                                "Unexpected variable \"$" + token_.value + "\" in constant value.");
                     }
                     unexpected();
                 }
@@ -344,18 +362,22 @@ nlohmann::ordered_json Error::to_json() const {
     nlohmann::ordered_json j = {{"message", message}};
     if (!locations.empty()) {
         j["locations"] = nlohmann::ordered_json::array();
-        for (const Location& l : locations) j["locations"].push_back({{"line", l.line}, {"column", l.column}});
+        for (const Location& l : locations)
+            j["locations"].push_back({{"line", l.line}, {"column", l.column}});
     }
     if (!path.empty()) {
         j["path"] = nlohmann::ordered_json::array();
-        for (const nlohmann::json& p : path) j["path"].push_back(p.is_string() ? nlohmann::ordered_json(p.get<std::string>()) : nlohmann::ordered_json(p.get<std::size_t>()));
+        for (const nlohmann::json& p : path)
+            j["path"].push_back(p.is_string() ? nlohmann::ordered_json(p.get<std::string>())
+                                              : nlohmann::ordered_json(p.get<std::size_t>()));
     }
     return j;
 }
 
 nlohmann::ordered_json to_json(const std::vector<Error>& errors) {
     nlohmann::ordered_json out = nlohmann::ordered_json::array();
-    for (const Error& e : errors) out.push_back(e.to_json());
+    for (const Error& e : errors)
+        out.push_back(e.to_json());
     return out;
 }
 
@@ -374,8 +396,8 @@ std::string_view operation_type_name(OperationType type) {
 ParseResult parse(std::string_view source, const ParseLimits& limits) {
     ParseResult result;
     if (source.size() > limits.max_bytes) {
-        result.error = Error{"Document too large: " + std::to_string(source.size()) + " bytes (at most " +
-                                 std::to_string(limits.max_bytes) + ").",
+        result.error = Error{"Document too large: " + std::to_string(source.size()) +
+                                 " bytes (at most " + std::to_string(limits.max_bytes) + ").",
                              {},
                              {}};
         return result;

@@ -1,4 +1,4 @@
-// Type references: construction, printing, comparison.
+// Type references: construction and printing.
 #include "udm/core/graphql/type_ref.hpp"
 
 #include <utility>
@@ -27,7 +27,8 @@ TypeRef TypeRef::non_null(TypeRef of) {
 
 const std::string& TypeRef::named_type() const {
     const TypeRef* t = this;
-    while (t->kind_ != Kind::kNamed) t = t->of_.get();
+    while (t->kind_ != Kind::kNamed)
+        t = t->of_.get();
     return t->name_;
 }
 
@@ -52,12 +53,6 @@ void TypeRef::append_to(std::string& out) const {
             out += '!';
             return;
     }
-}
-
-bool TypeRef::operator==(const TypeRef& other) const {
-    if (kind_ != other.kind_) return false;
-    if (kind_ == Kind::kNamed) return name_ == other.name_;
-    return *of_ == *other.of_;
 }
 
 }  // namespace udm::graphql

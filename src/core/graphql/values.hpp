@@ -20,7 +20,8 @@ bool is_input_type(const Schema& schema, const TypeRef& type);
 
 // Appends an error for each part of a literal that cannot be a value of type (graphql-js
 // ValuesOfCorrectTypeRule). Variables are left to the variable rules.
-void check_literal(const Schema& schema, const Value& value, const TypeRef& type, std::vector<Error>& errors);
+void check_literal(const Schema& schema, const Value& value, const TypeRef& type,
+                   std::vector<Error>& errors);
 
 // Coerces a variable's JSON value to type (spec CoerceVariableValues): the coerced value,
 // or the message of why it cannot be one, prefixed as graphql-js does.
@@ -28,7 +29,8 @@ struct Coerced {
     Json value;
     std::optional<std::string> error;
 };
-Coerced coerce_variable(const Schema& schema, const std::string& name, const Json& value, const TypeRef& type);
+Coerced coerce_variable(const Schema& schema, const std::string& name, const Json& value,
+                        const TypeRef& type);
 
 // The JSON value of a literal of a valid document (spec ValueFromAST), variables taken from
 // the coerced ones; nullopt when it has none (a null for a non-null type, which only a

@@ -83,8 +83,8 @@ struct DirectiveDefinition {
 
 // The GraphQL names given to one model class and its attributes.
 struct ClassNames {
-    std::string type;                                     // PurchaseOrder
-    std::map<std::string, std::string> attribute_fields;  // unit_price -> unitPrice
+    std::string type;                                        // PurchaseOrder
+    std::map<std::string, std::string> attribute_fields;     // unit_price -> unitPrice
     std::map<std::string, std::string> reference_id_fields;  // supplier -> supplierId
 };
 
@@ -92,7 +92,7 @@ struct ClassNames {
 struct Schema {
     std::vector<Type> types;
     std::vector<DirectiveDefinition> directives;
-    std::map<std::string, ClassNames, std::less<>> classes;  // by model class name
+    std::map<std::string, ClassNames, std::less<>> classes;      // by model class name
     std::map<std::string, std::size_t, std::less<>> type_index;  // by GraphQL type name
 
     // The type called name, or nullptr.

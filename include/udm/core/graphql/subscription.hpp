@@ -20,14 +20,14 @@ namespace udm::graphql {
 // spread, @skip/@include applied and fields of the same response key merged. Needs no
 // schema, so a prepared operation outlives the schema it was prepared against.
 struct PlannedField {
-    std::string response_key;  // alias or name
-    std::string name;          // the schema field, or "__typename"
-    TypeRef type;              // the field's type
+    std::string response_key;              // alias or name
+    std::string name;                      // the schema field, or "__typename"
+    TypeRef type;                          // the field's type
     TypeKind kind = TypeKind::kScalar;     // of the field's named type
     std::vector<std::string> enum_values;  // enums: the values the field can take
-    std::string parent_type;   // the object type the field is on (the value of __typename)
+    std::string parent_type;  // the object type the field is on (the value of __typename)
     nlohmann::json arguments = nlohmann::json::object();  // coerced; absent optional ones left out
-    std::vector<PlannedField> selection;                  // object fields: what to select of the value
+    std::vector<PlannedField> selection;  // object fields: what to select of the value
     Location location;
 };
 
@@ -56,8 +56,10 @@ struct PrepareResult {
 // operation_name (or the only one) of document with variables (a JSON object or null).
 // Mutations are refused ("mutations are not supported"), introspection (__schema,
 // __type) too: clients read the schema from Query.sdl. Does not throw (except bad_alloc).
-PrepareResult prepare(const Schema& schema, std::string_view document, const nlohmann::json& variables,
-                      const std::optional<std::string>& operation_name, const ParseLimits& limits = {});
+PrepareResult prepare(const Schema& schema, std::string_view document,
+                      const nlohmann::json& variables,
+                      const std::optional<std::string>& operation_name,
+                      const ParseLimits& limits = {});
 
 // The response of one execution, members in selection order: {"data": {...}}, with
 // "errors" when a value of the root
@@ -65,7 +67,8 @@ PrepareResult prepare(const Schema& schema, std::string_view document, const nlo
 // spreads to the nearest nullable field as GraphQL specifies. For a subscription,
 // root_value is the event ({"version": 42, ...} or {"position": "123", ...}); for a query,
 // an object with the Query fields' values ({"schemaVersion": 42, "sdl": "..."}).
-nlohmann::ordered_json execute(const PreparedOperation& operation, const nlohmann::json& root_value);
+nlohmann::ordered_json execute(const PreparedOperation& operation,
+                               const nlohmann::json& root_value);
 
 // Whether a schema change event passes the classes/attributes arguments of a
 // schemaChanged subscription: without them every event does; with one, an event does

@@ -9,7 +9,7 @@ namespace udm::graphql {
 
 // A type reference; immutable once built, cheap to copy (the wrapped type is shared).
 class TypeRef {
-public:
+  public:
     enum class Kind { kNamed, kList, kNonNull };
 
     // The named type name.
@@ -33,10 +33,7 @@ public:
     // Appends to_string() to out.
     void append_to(std::string& out) const;
 
-    bool operator==(const TypeRef& other) const;
-    bool operator!=(const TypeRef& other) const { return !(*this == other); }
-
-private:
+  private:
     Kind kind_ = Kind::kNamed;
     std::string name_;
     std::shared_ptr<const TypeRef> of_;
