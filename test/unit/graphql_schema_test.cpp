@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "udm/core/model.hpp"
+#include "udm/core/rules.hpp"
 
 namespace udm::graphql {
 namespace {
@@ -314,6 +315,50 @@ TEST(GraphqlConstraint, EffectiveRulesAssignmentOverridesAttributeKeyByKey) {
     EXPECT_TRUE(contains(sdl, "  plain: Boolean\n"));
     EXPECT_TRUE(contains(sdl, "directive @constraint(\n"));
     EXPECT_TRUE(contains(sdl, ") on FIELD_DEFINITION\n"));
+}
+
+// The directive's values are the effective rules the rule engine computes (read from the
+// layers in place rather than merged): compare with rules::effective_rules on every layer
+// combination.
+TEST(GraphqlConstraint, SameValuesAsTheRuleEnginesEffectiveRules) {
+    const Json layers[] = {Json::object(), Json::parse(R"({"max_length": 10, "required": false})"),
+                           Json::parse(R"({"max_length": 20, "pattern": "a", "unique": true})"),
+                           Json::parse(R"({"min_length": 1, "required": true, "enum": ["x"]})")};
+    for (const Json& defaults : layers) {
+        for (const Json& attribute : layers) {
+            for (const Json& assignment : layers) {
+                for (bool required : {false, true}) {
+                    model::Model m;
+                    m.attributes["t"] = model::Attribute{
+                        "",           "t",         model::DataType::kText, std::nullopt, attribute,
+                        std::nullopt, std::nullopt};
+                    model::ThingClass& c = m.classes["c"];
+                    c.name = "c";
+                    c.rules = {{"defaults", {{"text", defaults}}}};
+                    c.assignments["t"] = model::Assignment{"t", required, assignment};
+                    const Json effective = rules::effective_rules(m, c, c.assignments["t"]);
+                    const Schema s = build_schema(m);
+                    const Field& f = field_of(s, "C", "t");
+                    Json got = Json::object();
+                    for (const AppliedDirective& d : f.directives) {
+                        for (const auto& [k, v] : d.arguments)
+                            got[k] = v;
+                    }
+                    Json want = Json::object();
+                    for (auto [rule, arg] : {std::pair{"min_length", "minLength"},
+                                             {"max_length", "maxLength"},
+                                             {"pattern", "pattern"},
+                                             {"enum", "enum"},
+                                             {"required", "required"},
+                                             {"unique", "unique"}}) {
+                        if (effective.contains(rule))
+                            want[arg] = effective[rule];
+                    }
+                    EXPECT_EQ(got, want) << effective.dump();
+                }
+            }
+        }
+    }
 }
 
 TEST(GraphqlConstraint, LengthsBeyondIntAreClampedAndWrongValuesLeftOut) {

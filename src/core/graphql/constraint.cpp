@@ -77,11 +77,17 @@ DirectiveDefinition constraint_definition() {
     return d;
 }
 
-std::optional<AppliedDirective> constraint_directive(DataType type, const Json& rules) {
-    if (!rules.is_object() || rules.empty())
-        return std::nullopt;
-    // One pass over the rules picks the values; they are emitted in the order of the
-    // directive's arguments.
+std::optional<AppliedDirective> constraint_directive(DataType type, const Json& class_rules,
+                                                     const Json& attribute_rules,
+                                                     const Json& assignment_rules, bool required) {
+    // The layers, least specific first, as rules::effective_rules merges them.
+    const Json* layers[3] = {nullptr, &attribute_rules, &assignment_rules};
+    if (auto d = class_rules.find("defaults"); d != class_rules.end() && d->is_object()) {
+        if (auto t = d->find(std::string(model::type_name(type))); t != d->end())
+            layers[0] = &*t;
+    }
+    // One pass over each layer picks the values, later layers overriding earlier ones;
+    // they are emitted in the order of the directive's arguments.
     enum Key {
         kMinLength,
         kMaxLength,
@@ -112,13 +118,21 @@ std::optional<AppliedDirective> constraint_directive(DataType type, const Json& 
                                                                  {"required", kRequired},
                                                                  {"unique", kUnique}};
     const Json* v[kCount] = {};
-    for (auto it = rules.begin(); it != rules.end(); ++it) {
-        for (const auto& [name, key] : kKeys) {
-            if (it.key() == name)
-                v[key] = &*it;
+    for (const Json* layer : layers) {
+        if (layer == nullptr || !layer->is_object())
+            continue;
+        for (auto it = layer->begin(); it != layer->end(); ++it) {
+            for (const auto& [name, key] : kKeys) {
+                if (it.key() == name)
+                    v[key] = &*it;
+            }
         }
     }
+    static const Json kTrue = true;
+    if (required)
+        v[kRequired] = &kTrue;
     AppliedDirective d{"constraint", {}};
+    d.arguments.reserve(4);
     auto add = [&d](const char* name, const Json& value) { d.arguments.emplace_back(name, value); };
     const bool text = type == DataType::kText;
     const bool numeric = is_numeric(type);

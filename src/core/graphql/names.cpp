@@ -1,6 +1,9 @@
 // Model names to GraphQL names, and unique names within a scope.
 #include "names.hpp"
 
+#include <algorithm>
+#include <utility>
+
 namespace udm::graphql {
 
 namespace {
@@ -43,19 +46,23 @@ std::string camel_case(std::string_view model_name) {
 }
 
 void NameAllocator::reserve(std::string_view name) {
-    taken_.insert(lower(name));
+    take(lower(name));
 }
 
-bool NameAllocator::taken(std::string_view name) const {
-    return taken_.count(lower(name)) > 0;
+bool NameAllocator::taken(const std::string& lowered) const {
+    return std::binary_search(taken_.begin(), taken_.end(), lowered);
+}
+
+void NameAllocator::take(std::string lowered) {
+    taken_.insert(std::lower_bound(taken_.begin(), taken_.end(), lowered), std::move(lowered));
 }
 
 std::string NameAllocator::claim(const std::string& plain) {
     std::string name = plain;
     // Plain names never contain "_", so a suffixed name cannot take a later plain name.
-    for (int n = 2; taken(name); ++n)
+    for (int n = 2; taken(lower(name)); ++n)
         name = plain + "_" + std::to_string(n);
-    taken_.insert(lower(name));
+    take(lower(name));
     return name;
 }
 

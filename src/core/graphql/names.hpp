@@ -2,7 +2,7 @@
 // rule of docs/graphql.md (first claimant keeps the plain name, later ones get "_2", "_3").
 #pragma once
 
-#include <unordered_set>
+#include <vector>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -26,8 +26,10 @@ class NameAllocator {
     std::string claim(const std::string& plain);
 
   private:
-    bool taken(std::string_view name) const;
-    std::unordered_set<std::string> taken_;  // lower-cased
+    bool taken(const std::string& lowered) const;
+    void take(std::string lowered);
+    std::vector<std::string>
+        taken_;  // lower-cased, sorted: scopes are small, and this allocates least
 };
 
 }  // namespace udm::graphql

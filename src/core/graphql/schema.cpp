@@ -6,7 +6,6 @@
 
 #include "constraint.hpp"
 #include "names.hpp"
-#include "udm/core/rules.hpp"
 
 namespace udm::graphql {
 
@@ -265,21 +264,8 @@ struct ClassTypes {
     TypeRef single, required_single, list;
 };
 
-// @constraint for the effective rules of an assignment. Most assignments have no rules
-// but "required", and merging rule sets costs, so those skip it.
-std::optional<AppliedDirective> constraint_of(const model::Model& m, const model::ThingClass& cls,
-                                              const model::Attribute& attr,
-                                              const model::Assignment& as) {
-    if (attr.rules.empty() && as.rules.empty() && !cls.rules.contains("defaults")) {
-        if (!as.required)
-            return std::nullopt;
-        return AppliedDirective{"constraint", {{"required", true}}};
-    }
-    return constraint_directive(attr.type, rules::effective_rules(m, cls, as));
-}
-
 // The object type of a class; names.type is set, the field names are filled in.
-Type class_type(const model::Model& m, const model::ThingClass& cls, ClassNames& names,
+Type class_type(const model::ThingClass& cls, ClassNames& names,
                 const std::map<std::string, ClassTypes>& class_types, const CommonTypes& common,
                 const std::vector<RelationshipField>& relationships) {
     Type t;
@@ -349,8 +335,10 @@ Type class_type(const model::Model& m, const model::ThingClass& cls, ClassNames&
         }
         if (attr.description && !attr.description->empty())
             f.description = attr.description;
-        if (auto d = constraint_of(m, cls, attr, as))
+        if (auto d =
+                constraint_directive(attr.type, cls.rules, attr.rules, as.rules, as.required)) {
             f.directives.push_back(std::move(*d));
+        }
         std::string id_description = "The id of " + f.name + ".";
         t.fields.push_back(std::move(f));
         if (a.target != nullptr) {
@@ -479,7 +467,7 @@ Schema build_schema(const model::Model& m) {
     s.types.reserve(s.types.size() + m.classes.size());
     for (const auto& [cname, cls] : m.classes) {
         auto r = relationships.find(cname);
-        s.types.push_back(class_type(m, cls, s.classes.find(cname)->second, class_types, common,
+        s.types.push_back(class_type(cls, s.classes.find(cname)->second, class_types, common,
                                      r == relationships.end() ? none : r->second));
     }
     for (std::size_t i = 0; i < s.types.size(); ++i)
