@@ -4,7 +4,8 @@ MODULE_big = udm
 DATA = $(wildcard sql/udm--*.sql)
 PGFILEDESC = "udm - Universal Data Model"
 
-CORE_SRCS = $(sort $(wildcard src/core/*.cpp src/core/*/*.cpp))
+# The GraphQL core (src/core/graphql) serves udm-gateway; the extension does not use it.
+CORE_SRCS = $(sort $(filter-out src/core/graphql/%,$(wildcard src/core/*.cpp src/core/*/*.cpp)))
 PG_SRCS = $(sort $(wildcard src/pg/*.cpp))
 OBJS = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 

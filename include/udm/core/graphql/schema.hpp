@@ -1,0 +1,129 @@
+// The GraphQL schema of a tenant's model: an in-memory type system built from a
+// model::Model (build_schema) and printed as SDL (print_sdl). docs/graphql.md describes the
+// mapping: types, scalars, relationship fields, name collisions, the @constraint directive.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "udm/core/graphql/type_ref.hpp"
+#include "udm/core/model.hpp"
+
+namespace udm::graphql {
+
+using Json = nlohmann::json;
+
+// An argument of a field or directive.
+struct InputValue {
+    std::string name;
+    std::optional<std::string> description;
+    TypeRef type;
+};
+
+// A directive applied to a field definition; argument values are printed as GraphQL
+// literals (strings, numbers, booleans, lists of them).
+struct AppliedDirective {
+    std::string name;
+    std::vector<std::pair<std::string, Json>> arguments;
+};
+
+// A field of an object type.
+struct Field {
+    std::string name;
+    std::optional<std::string> description;
+    TypeRef type;
+    std::vector<InputValue> arguments;
+    std::vector<AppliedDirective> directives;
+
+    // The argument called name, or nullptr.
+    const InputValue* argument(std::string_view name) const;
+};
+
+struct EnumValue {
+    std::string name;
+    std::optional<std::string> description;
+};
+
+enum class TypeKind { kScalar, kObject, kEnum };
+
+// A named type. Built-in scalars (String, Int, Float, Boolean, ID) are part of every
+// schema but not printed.
+struct Type {
+    TypeKind kind = TypeKind::kObject;
+    std::string name;
+    std::optional<std::string> description;
+    std::vector<Field> fields;      // objects
+    std::vector<EnumValue> values;  // enums
+    bool builtin = false;
+
+    // The field called name, or nullptr.
+    const Field* field(std::string_view name) const;
+    // Whether an enum has the value name.
+    bool has_value(std::string_view name) const;
+};
+
+// A directive definition. Built-ins (@skip, @include, @deprecated, @specifiedBy) are part
+// of every schema but not printed.
+struct DirectiveDefinition {
+    std::string name;
+    std::optional<std::string> description;
+    std::vector<InputValue> arguments;
+    std::vector<std::string> locations;
+    bool builtin = false;
+
+    // The argument called name, or nullptr.
+    const InputValue* argument(std::string_view name) const;
+};
+
+// The GraphQL names given to one model class and its attributes.
+struct ClassNames {
+    std::string type;                                        // PurchaseOrder
+    std::map<std::string, std::string> attribute_fields;     // unit_price -> unitPrice
+    std::map<std::string, std::string> reference_id_fields;  // supplier -> supplierId
+};
+
+// A whole schema: types in printing order, directives, and the model-to-GraphQL names.
+struct Schema {
+    std::vector<Type> types;
+    std::vector<DirectiveDefinition> directives;
+    std::map<std::string, ClassNames, std::less<>> classes;      // by model class name
+    std::map<std::string, std::size_t, std::less<>> type_index;  // by GraphQL type name
+
+    // The type called name, or nullptr.
+    const Type* find_type(std::string_view name) const;
+    // The directive called name (without "@"), or nullptr.
+    const DirectiveDefinition* find_directive(std::string_view name) const;
+
+    // The GraphQL object type of a model class, or nullopt for an unknown class.
+    std::optional<std::string> class_type_name(std::string_view class_name) const;
+    // The GraphQL field of an attribute assigned to a class (for a reference: the object
+    // field), or nullopt when the class does not have it.
+    std::optional<std::string> attribute_field_name(std::string_view class_name,
+                                                    std::string_view attribute) const;
+    // The ID field of a reference attribute of a class ("supplierId"), or nullopt.
+    std::optional<std::string> reference_id_field_name(std::string_view class_name,
+                                                       std::string_view attribute) const;
+    // The model class whose GraphQL type is type_name, or nullopt.
+    std::optional<std::string> class_of_type(std::string_view type_name) const;
+};
+
+// The schema of a model whose references resolve (model::check_references); names that
+// do not resolve are skipped rather than reported. Deterministic: the same model always
+// gives the same schema.
+Schema build_schema(const model::Model& model);
+
+// The schema as SDL that graphql-js buildSchema accepts, formatted as graphql-js
+// printSchema formats it (plus applied @constraint directives), ending with a newline.
+std::string print_sdl(const Schema& schema);
+
+// The fixed names of the schema, for callers that build on it.
+inline constexpr std::string_view kQueryType = "Query";
+inline constexpr std::string_view kSubscriptionType = "Subscription";
+
+}  // namespace udm::graphql

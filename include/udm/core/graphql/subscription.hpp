@@ -1,0 +1,82 @@
+// Serving one GraphQL request against a tenant's schema: prepare() parses and validates a
+// document, picks its operation and coerces its variables and root-field arguments;
+// execute() shapes a root value (an event, or the Query answers) by the selection set;
+// the match helpers apply a subscription's filter arguments to events.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "udm/core/graphql/document.hpp"
+#include "udm/core/graphql/schema.hpp"
+
+namespace udm::graphql {
+
+// A field to put in a response: what prepare() made of the selection set, with fragments
+// spread, @skip/@include applied and fields of the same response key merged. Needs no
+// schema, so a prepared operation outlives the schema it was prepared against.
+struct PlannedField {
+    std::string response_key;              // alias or name
+    std::string name;                      // the schema field, or "__typename"
+    TypeRef type;                          // the field's type
+    TypeKind kind = TypeKind::kScalar;     // of the field's named type
+    std::vector<std::string> enum_values;  // enums: the values the field can take
+    std::string parent_type;  // the object type the field is on (the value of __typename)
+    nlohmann::json arguments = nlohmann::json::object();  // coerced; absent optional ones left out
+    std::vector<PlannedField> selection;  // object fields: what to select of the value
+    Location location;
+};
+
+// An operation ready to run.
+struct PreparedOperation {
+    OperationType type = OperationType::kQuery;  // kQuery or kSubscription
+    std::optional<std::string> name;
+    nlohmann::json variables = nlohmann::json::object();  // coerced
+    // The selected root fields: exactly one for a subscription (schemaChanged or
+    // thingChanged); for a query, any of schemaVersion, sdl and __typename.
+    std::vector<PlannedField> root_fields;
+
+    // The one root field of a subscription (the first one of a query; a query whose
+    // fields @skip removed all has none).
+    const PlannedField& root_field() const { return root_fields.front(); }
+};
+
+// A prepared operation, or the errors of the request (GraphQL's "errors").
+struct PrepareResult {
+    std::optional<PreparedOperation> operation;
+    std::vector<Error> errors;
+    bool ok() const { return operation.has_value(); }
+};
+
+// Parses, validates (graphql-js's rules and messages) and prepares the operation called
+// operation_name (or the only one) of document with variables (a JSON object or null).
+// Mutations are refused ("mutations are not supported"), introspection (__schema,
+// __type) too: clients read the schema from Query.sdl. Does not throw (except bad_alloc).
+PrepareResult prepare(const Schema& schema, std::string_view document,
+                      const nlohmann::json& variables,
+                      const std::optional<std::string>& operation_name,
+                      const ParseLimits& limits = {});
+
+// The response of one execution, members in selection order: {"data": {...}}, with
+// "errors" when a value of the root
+// value does not fit its field (a missing non-null field, a wrong type); the null then
+// spreads to the nearest nullable field as GraphQL specifies. For a subscription,
+// root_value is the event ({"version": 42, ...} or {"position": "123", ...}); for a query,
+// an object with the Query fields' values ({"schemaVersion": 42, "sdl": "..."}).
+nlohmann::ordered_json execute(const PreparedOperation& operation,
+                               const nlohmann::json& root_value);
+
+// Whether a schema change event passes the classes/attributes arguments of a
+// schemaChanged subscription: without them every event does; with one, an event does
+// when any entry of its "changes" names one of the listed classes (or attributes).
+bool schema_change_matches(const PreparedOperation& operation, const nlohmann::json& event);
+
+// Whether a thing event passes a thingChanged subscription: its "class" is the class
+// argument and, when operations is given, its "operation" is one of them.
+bool thing_event_matches(const PreparedOperation& operation, const nlohmann::json& event);
+
+}  // namespace udm::graphql

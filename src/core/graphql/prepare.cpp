@@ -1,0 +1,287 @@
+// From a request (document, variables, operation name) to a prepared operation: parse,
+// validate, pick the operation, coerce variables (spec 6.1.2), and plan the selection set
+// (spec CollectFields and CoerceArgumentValues) so execution needs neither the document
+// nor the schema.
+#include <algorithm>
+#include <map>
+#include <set>
+#include <utility>
+
+#include "udm/core/graphql/subscription.hpp"
+#include "validation.hpp"
+#include "values.hpp"
+
+namespace udm::graphql {
+
+namespace {
+
+using Kind = Selection::Kind;
+
+// Spreading fragments can multiply fields (one fragment spread under many aliases): at
+// most this many fields are planned, so a small document cannot make a huge plan.
+constexpr std::size_t kMaxPlannedFields = 10000;
+
+class Planner {
+  public:
+    Planner(const Schema& schema, const Document& doc, const Json& variables,
+            std::vector<Error>& errors)
+        : s_(schema), vars_(variables), errors_(errors) {
+        for (const FragmentDefinition& f : doc.fragments)
+            fragments_.emplace(f.name, &f);
+    }
+
+    // The fields to put in the response for selection sets on an object type.
+    std::vector<PlannedField> plan(const std::vector<const SelectionSet*>& sets, const Type& type) {
+        std::vector<std::pair<std::string, std::vector<const Selection*>>> groups;
+        std::map<std::string, std::size_t> index;
+        std::set<std::string> visited;
+        for (const SelectionSet* set : sets)
+            collect(*set, type, groups, index, visited);
+        std::vector<PlannedField> out;
+        for (const auto& [key, selections] : groups) {
+            if (++planned_ > kMaxPlannedFields) {
+                if (planned_ == kMaxPlannedFields + 1) {
+                    errors_.push_back({"The operation selects too many fields (more than " +
+                                           std::to_string(kMaxPlannedFields) +
+                                           ") once fragments are spread.",
+                                       {selections.front()->location},
+                                       {}});
+                }
+                return out;
+            }
+            if (auto f = planned(key, selections, type))
+                out.push_back(std::move(*f));
+        }
+        return out;
+    }
+
+  private:
+    // CollectFields: fields by response key in order of appearance, fragments spread once.
+    void collect(const SelectionSet& set, const Type& type,
+                 std::vector<std::pair<std::string, std::vector<const Selection*>>>& groups,
+                 std::map<std::string, std::size_t>& index, std::set<std::string>& visited) {
+        for (const Selection& sel : set) {
+            if (!included(sel.directives))
+                continue;
+            if (sel.kind == Kind::kField) {
+                auto [it, fresh] = index.emplace(sel.response_key(), groups.size());
+                if (fresh)
+                    groups.push_back({sel.response_key(), {}});
+                groups[it->second].second.push_back(&sel);
+            } else if (sel.kind == Kind::kInlineFragment) {
+                if (!sel.type_condition || *sel.type_condition == type.name)
+                    collect(sel.selection_set, type, groups, index, visited);
+            } else if (visited.insert(sel.name).second) {
+                auto f = fragments_.find(sel.name);
+                if (f != fragments_.end() && f->second->type_condition == type.name) {
+                    collect(f->second->selection_set, type, groups, index, visited);
+                }
+            }
+        }
+    }
+
+    // Whether @skip and @include let a selection in, with the operation's variables.
+    bool included(const std::vector<Directive>& directives) {
+        for (const Directive& d : directives) {
+            if (d.name != "skip" && d.name != "include")
+                continue;
+            for (const Argument& a : d.arguments) {
+                if (a.name != "if")
+                    continue;
+                auto v = coerce_literal(s_, a.value, TypeRef::non_null(TypeRef::named("Boolean")),
+                                        vars_);
+                if (!v) {
+                    errors_.push_back(
+                        {"Argument \"if\" of non-null type \"Boolean!\" must not be null.",
+                         {a.location},
+                         {}});
+                    return false;
+                }
+                if (v->get<bool>() == (d.name == "skip"))
+                    return false;
+            }
+        }
+        return true;
+    }
+
+    // The planned field of one response key; nullopt (with an error) when an argument has
+    // no valid value.
+    std::optional<PlannedField> planned(const std::string& key,
+                                        const std::vector<const Selection*>& selections,
+                                        const Type& parent) {
+        const Selection& first = *selections.front();
+        PlannedField f;
+        f.response_key = key;
+        f.name = first.name;
+        f.parent_type = parent.name;
+        f.location = first.location;
+        if (first.name == "__typename") {
+            f.type = TypeRef::non_null(TypeRef::named("String"));
+            return f;
+        }
+        const Field* def = parent.field(first.name);
+        if (def == nullptr)
+            return std::nullopt;  // validation has reported it
+        f.type = def->type;
+        if (!arguments(first, *def, f.arguments))
+            return std::nullopt;
+        const Type* type = s_.find_type(def->type.named_type());
+        if (type == nullptr)
+            return std::nullopt;
+        f.kind = type->kind;
+        for (const EnumValue& v : type->values)
+            f.enum_values.push_back(v.name);
+        if (type->kind == TypeKind::kObject) {
+            std::vector<const SelectionSet*> sets;
+            for (const Selection* sel : selections)
+                sets.push_back(&sel->selection_set);
+            f.selection = plan(sets, *type);
+        }
+        return f;
+    }
+
+    // CoerceArgumentValues; no argument of this schema has a default value.
+    bool arguments(const Selection& sel, const Field& def, Json& out) {
+        bool ok = true;
+        for (const InputValue& arg : def.arguments) {
+            auto given = std::find_if(sel.arguments.begin(), sel.arguments.end(),
+                                      [&arg](const Argument& a) { return a.name == arg.name; });
+            const std::string what = "Argument \"" + arg.name + "\" of ";
+            if (given == sel.arguments.end() || (given->value.kind == Value::Kind::kVariable &&
+                                                 !vars_.contains(given->value.text))) {
+                if (arg.type.is_non_null()) {
+                    errors_.push_back(
+                        {what + "required type \"" + arg.type.to_string() + "\" was not provided.",
+                         {given == sel.arguments.end() ? sel.location : given->location},
+                         {}});
+                    ok = false;
+                }
+                continue;
+            }
+            auto v = coerce_literal(s_, given->value, arg.type, vars_);
+            if (!v) {
+                errors_.push_back(
+                    {what + "non-null type \"" + arg.type.to_string() + "\" must not be null.",
+                     {given->location},
+                     {}});
+                ok = false;
+                continue;
+            }
+            out[arg.name] = std::move(*v);
+        }
+        return ok;
+    }
+
+    const Schema& s_;
+    const Json& vars_;
+    std::vector<Error>& errors_;
+    std::map<std::string, const FragmentDefinition*> fragments_;
+    std::size_t planned_ = 0;
+};
+
+// The operation to run, or an error.
+const OperationDefinition* select_operation(const Document& doc,
+                                            const std::optional<std::string>& name,
+                                            std::vector<Error>& errors) {
+    if (name) {
+        for (const OperationDefinition& op : doc.operations) {
+            if (op.name == name)
+                return &op;
+        }
+        errors.push_back({"Unknown operation named \"" + *name + "\".", {}, {}});
+        return nullptr;
+    }
+    if (doc.operations.size() == 1)
+        return &doc.operations.front();
+    errors.push_back({doc.operations.empty()
+                          ? "Must provide an operation."
+                          : "Must provide operation name if query contains multiple operations.",
+                      {},
+                      {}});
+    return nullptr;
+}
+
+// CoerceVariableValues: every defined variable from the request's values or its default.
+Json coerce_variables(const Schema& s, const OperationDefinition& op, const Json& given,
+                      std::vector<Error>& errors) {
+    Json out = Json::object();
+    for (const VariableDefinition& v : op.variables) {
+        const std::string type = v.type.to_string();
+        auto it = given.find(v.name);
+        if (it == given.end()) {
+            if (v.default_value) {
+                if (auto d = coerce_literal(s, *v.default_value, v.type, Json::object()))
+                    out[v.name] = std::move(*d);
+            } else if (v.type.is_non_null()) {
+                errors.push_back({"Variable \"$" + v.name + "\" of required type \"" + type +
+                                      "\" was not provided.",
+                                  {v.location},
+                                  {}});
+            }
+            continue;
+        }
+        if (it->is_null() && v.type.is_non_null()) {
+            errors.push_back(
+                {"Variable \"$" + v.name + "\" of non-null type \"" + type + "\" must not be null.",
+                 {v.location},
+                 {}});
+            continue;
+        }
+        Coerced c = coerce_variable(s, v.name, *it, v.type);
+        if (c.error) {
+            errors.push_back({*c.error, {v.location}, {}});
+        } else {
+            out[v.name] = std::move(c.value);
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+PrepareResult prepare(const Schema& schema, std::string_view document, const Json& variables,
+                      const std::optional<std::string>& operation_name, const ParseLimits& limits) {
+    PrepareResult result;
+    ParseResult parsed = parse(document, limits);
+    if (!parsed.ok()) {
+        result.errors.push_back(std::move(*parsed.error));
+        return result;
+    }
+    const Document& doc = parsed.document;
+    result.errors = validate(schema, doc);
+    if (!result.errors.empty())
+        return result;
+    const OperationDefinition* op = select_operation(doc, operation_name, result.errors);
+    if (op == nullptr)
+        return result;
+    if (!variables.is_null() && !variables.is_object()) {
+        result.errors.push_back(
+            {"Variables must be provided as an Object where each property is a variable value. "
+             "Perhaps look to see if an unexpected array was supplied.",
+             {},
+             {}});
+        return result;
+    }
+    PreparedOperation prepared;
+    prepared.type = op->type;
+    prepared.name = op->name;
+    prepared.variables = coerce_variables(
+        schema, *op, variables.is_null() ? Json::object() : variables, result.errors);
+    if (!result.errors.empty())
+        return result;
+    const Type* root =
+        schema.find_type(op->type == OperationType::kSubscription ? kSubscriptionType : kQueryType);
+    Planner planner(schema, doc, prepared.variables, result.errors);
+    prepared.root_fields = planner.plan({&op->selection_set}, *root);
+    if (!result.errors.empty())
+        return result;
+    if (op->type == OperationType::kSubscription && prepared.root_fields.size() != 1) {
+        result.errors.push_back(
+            {"Subscription must select one top level field.", {op->location}, {}});
+        return result;
+    }
+    result.operation = std::move(prepared);
+    return result;
+}
+
+}  // namespace udm::graphql

@@ -1,0 +1,478 @@
+// From a model to its GraphQL schema: the fixed types the gateway serves, one object type
+// per class, and the lookups from model names to GraphQL names.
+#include "udm/core/graphql/schema.hpp"
+
+#include <utility>
+
+#include "constraint.hpp"
+#include "names.hpp"
+
+namespace udm::graphql {
+
+namespace {
+
+using model::DataType;
+
+TypeRef named(const char* name) {
+    return TypeRef::named(name);
+}
+TypeRef required(TypeRef t) {
+    return TypeRef::non_null(std::move(t));
+}
+TypeRef list_of(TypeRef t) {
+    return required(TypeRef::list(required(std::move(t))));
+}
+
+std::optional<std::string> text(const char* s) {
+    return std::string(s);
+}
+
+Field field(const char* name, TypeRef type, const char* description = nullptr) {
+    Field f;
+    f.name = name;
+    f.type = std::move(type);
+    if (description != nullptr)
+        f.description = std::string(description);
+    return f;
+}
+
+Type scalar(const char* name, const char* description, bool builtin = false) {
+    Type t;
+    t.kind = TypeKind::kScalar;
+    t.name = name;
+    if (description != nullptr)
+        t.description = std::string(description);
+    t.builtin = builtin;
+    return t;
+}
+
+Type object(const char* name, const char* description, std::vector<Field> fields) {
+    Type t;
+    t.kind = TypeKind::kObject;
+    t.name = name;
+    t.description = std::string(description);
+    t.fields = std::move(fields);
+    return t;
+}
+
+// The directives every GraphQL schema has.
+std::vector<DirectiveDefinition> builtin_directives() {
+    auto directive = [](const char* name, std::vector<InputValue> args,
+                        std::vector<std::string> locations) {
+        DirectiveDefinition d;
+        d.name = name;
+        d.arguments = std::move(args);
+        d.locations = std::move(locations);
+        d.builtin = true;
+        return d;
+    };
+    const std::vector<std::string> kConditional = {"FIELD", "FRAGMENT_SPREAD", "INLINE_FRAGMENT"};
+    return {
+        directive("skip", {{"if", std::nullopt, required(named("Boolean"))}}, kConditional),
+        directive("include", {{"if", std::nullopt, required(named("Boolean"))}}, kConditional),
+        directive(
+            "deprecated", {{"reason", std::nullopt, named("String")}},
+            {"FIELD_DEFINITION", "ARGUMENT_DEFINITION", "INPUT_FIELD_DEFINITION", "ENUM_VALUE"}),
+        directive("specifiedBy", {{"url", std::nullopt, required(named("String"))}}, {"SCALAR"}),
+    };
+}
+
+// The types of the schema that do not depend on the model, in printing order.
+std::vector<Type> fixed_types() {
+    std::vector<Type> t;
+    for (const char* name : {"String", "Int", "Float", "Boolean", "ID"})
+        t.push_back(scalar(name, nullptr, true));
+    t.push_back(scalar(
+        "BigInt",
+        "A 64-bit signed integer: an `integer` attribute (PostgreSQL bigint), which GraphQL's "
+        "32-bit Int cannot hold. Serialized as a JSON string of decimal digits, e.g. "
+        "\"9007199254740993\", so JavaScript clients lose no precision; accepted as such a "
+        "string or as a JSON integer."));
+    t.push_back(scalar("Date", "A calendar date, `YYYY-MM-DD` (ISO 8601), e.g. \"2026-11-22\"."));
+    t.push_back(scalar(
+        "DateTime", "A point in time, RFC 3339 with a UTC offset, e.g. \"2026-11-22T10:00:00Z\"."));
+    t.push_back(scalar("JSON", "Any JSON value: a `json` attribute (PostgreSQL jsonb)."));
+    // Class data queries are not served yet: Query only has what the gateway answers
+    // without reading class tables.
+    t.push_back(object(
+        "Query", "What the gateway answers without reading things.",
+        {field("schemaVersion", required(named("Int")), "The tenant's current schema version."),
+         field("sdl", required(named("String")), "This schema, as SDL.")}));
+    Field schema_changed =
+        field("schemaChanged", required(named("SchemaChange")),
+              "Every change of the tenant's model from now on, one event per new schema version.");
+    schema_changed.arguments = {
+        {"classes",
+         text("Only changes touching one of these classes (model names, e.g. \"purchase_order\")."),
+         TypeRef::list(required(named("String")))},
+        {"attributes", text("Only changes touching one of these attributes (model names)."),
+         TypeRef::list(required(named("String")))}};
+    Field thing_changed =
+        field("thingChanged", required(named("ThingEvent")),
+              "Every insert, update and delete of a thing of one class from now on.");
+    thing_changed.arguments = {
+        {"class", text("The class, by its model name (e.g. \"purchase_order\")."),
+         required(named("String"))},
+        {"operations", text("Only these operations; all when absent."),
+         TypeRef::list(required(named("Operation")))}};
+    t.push_back(object("Subscription", "Events of the tenant's model and things.",
+                       {std::move(schema_changed), std::move(thing_changed)}));
+    Type operation;
+    operation.kind = TypeKind::kEnum;
+    operation.name = "Operation";
+    operation.description = "What happened to a thing.";
+    operation.values = {
+        {"INSERT", std::nullopt}, {"UPDATE", std::nullopt}, {"DELETE", std::nullopt}};
+    t.push_back(std::move(operation));
+    t.push_back(object(
+        "SchemaChange", "A new version of the tenant's model.",
+        {field("version", required(named("Int")), "The new schema version."),
+         field("previousVersion", required(named("Int")), "The version before the change."),
+         field("time", required(named("DateTime")), "When the change committed."),
+         field("actor", required(named("String")),
+               "Who made the change (udm.actor or the session user)."),
+         field("breaking", required(named("Boolean")),
+               "Whether any change may break existing clients."),
+         field("changes", list_of(named("SchemaChangeEntry")), "What changed."),
+         field("sdl", required(named("String")), "The schema of the new version, as SDL.")}));
+    t.push_back(object(
+        "SchemaChangeEntry", "One change of a model, as recorded in the tenant's schema history.",
+        {field("kind", required(named("String")),
+               "What changed: class, attribute, assignment, relationship, ..."),
+         field("change", required(named("String")), "How: added, dropped, renamed, retyped, ..."),
+         field("class", named("String"), "The class (model name), when the change concerns one."),
+         field("attribute", named("String"),
+               "The attribute (model name), when the change concerns one."),
+         field("type", named("String"), "The data type, when the change concerns one."),
+         field("breaking", required(named("Boolean")),
+               "Whether this change may break existing clients."),
+         field("detail", named("JSON"), "The rest of the recorded change.")}));
+    t.push_back(
+        object("ThingEvent", "A thing was inserted, updated or deleted.",
+               {field("position", required(named("String")),
+                      "The event's position in the tenant's event stream."),
+                field("operation", required(named("Operation"))),
+                field("class", required(named("String")), "The thing's class (model name)."),
+                field("id", required(named("ID")), "The thing's id."),
+                field("changedAttributes", list_of(named("String")),
+                      "The attributes (model names) whose values the operation set or changed."),
+                field("time", required(named("DateTime")), "When the operation committed.")}));
+    return t;
+}
+
+// The GraphQL type of an attribute value that is not a reference.
+TypeRef value_type(DataType type) {
+    switch (type) {
+        case DataType::kText:
+            return named("String");
+        case DataType::kNumber:
+            return named("Float");
+        case DataType::kInteger:
+            return named("BigInt");
+        case DataType::kBoolean:
+            return named("Boolean");
+        case DataType::kDate:
+            return named("Date");
+        case DataType::kTimestamp:
+            return named("DateTime");
+        case DataType::kJson:
+        case DataType::kReference:
+            break;
+    }
+    return named("JSON");
+}
+
+// A relationship field before it gets its final name.
+struct RelationshipField {
+    std::string plain;
+    std::string target_class;
+    bool single = false;
+    std::optional<std::string> description;
+};
+
+// The relationship fields of each class: outgoing ones first, then incoming ones, each in
+// relationship key order, which is the order they claim names in.
+std::map<std::string, std::vector<RelationshipField>> relationship_fields(const model::Model& m) {
+    std::map<std::string, std::vector<RelationshipField>> outgoing, incoming;
+    for (const auto& [key, r] : m.relationships) {
+        auto rt = m.relationship_types.find(r.type);
+        if (!m.classes.count(r.from) || !m.classes.count(r.to) || rt == m.relationship_types.end())
+            continue;
+        const bool self_symmetric = r.bidirectional && r.from == r.to;
+        // A symmetric relationship of a class with itself relates things either way round:
+        // one list field holds both directions.
+        outgoing[r.from].push_back({camel_case(r.type), r.to,
+                                    !self_symmetric && r.cardinality.max_targets == 1,
+                                    rt->second.description});
+        std::optional<std::string> inverse;
+        if (rt->second.inverse) {
+            inverse = camel_case(*rt->second.inverse);
+        } else if (r.bidirectional && !self_symmetric) {
+            inverse = camel_case(r.type);
+        }
+        if (inverse) {
+            incoming[r.to].push_back({*inverse, r.from, r.cardinality.max_sources == 1,
+                                      "The things that relate to this one by \"" + r.type + "\"."});
+        }
+    }
+    for (auto& [cls, fields] : incoming) {
+        auto& out = outgoing[cls];
+        out.insert(out.end(), fields.begin(), fields.end());
+    }
+    return outgoing;
+}
+
+// What every class has in common: the system fields, shared type references (copying
+// one shares it), and the plain field names of the attributes, computed once.
+struct CommonTypes {
+    struct AttributeNames {
+        const model::Attribute* attribute;
+        std::string field;     // unitPrice
+        std::string id_field;  // supplierId
+    };
+    std::vector<AttributeNames> attributes;  // in name order
+    std::vector<Field> system_fields;
+    TypeRef value[8];           // by DataType
+    TypeRef required_value[8];  // by DataType
+    TypeRef id = named("ID");
+    TypeRef required_id = required(named("ID"));
+
+    explicit CommonTypes(const model::Model& m) {
+        attributes.reserve(m.attributes.size());
+        for (const auto& [name, a] : m.attributes) {
+            std::string field = camel_case(name);
+            attributes.push_back({&a, field, field + "Id"});
+        }
+        system_fields = {
+            field("id", required(named("ID")), "The thing's id (a UUID)."),
+            field("createdAt", required(named("DateTime")), "When the thing was created."),
+            field("updatedAt", required(named("DateTime")), "When the thing was last changed."),
+            field("createdBy", required(named("String")), "Who created the thing."),
+            field("rowVersion", required(named("BigInt")),
+                  "Incremented by every update: compare it to detect concurrent changes.")};
+        for (DataType t :
+             {DataType::kText, DataType::kNumber, DataType::kInteger, DataType::kBoolean,
+              DataType::kDate, DataType::kTimestamp, DataType::kJson}) {
+            value[static_cast<int>(t)] = value_type(t);
+            required_value[static_cast<int>(t)] = required(value_type(t));
+        }
+    }
+};
+
+// The types of the fields that refer to one class.
+struct ClassTypes {
+    TypeRef single, required_single, list;
+};
+
+// The object type of a class; names.type is set, the field names are filled in.
+Type class_type(const model::ThingClass& cls, ClassNames& names,
+                const std::map<std::string, ClassTypes>& class_types, const CommonTypes& common,
+                const std::vector<RelationshipField>& relationships) {
+    Type t;
+    t.kind = TypeKind::kObject;
+    t.name = names.type;
+    if (cls.description && !cls.description->empty())
+        t.description = cls.description;
+    t.fields.reserve(common.system_fields.size() + 2 * cls.assignments.size() +
+                     relationships.size());
+    t.fields = common.system_fields;
+    NameAllocator fields(t.fields.capacity());
+    for (const Field& f : t.fields)
+        fields.reserve(f.name);
+
+    // Claims in a fixed order: attributes, then the id fields of references, then
+    // relationships, each in model-name order.
+    struct Assigned {
+        const model::Attribute* attribute;
+        const model::Assignment* assignment;
+        const ClassTypes* target;  // references
+        std::string field;
+        std::string id_field;  // references
+        const std::string* plain_id_field;
+    };
+    std::vector<Assigned> assigned;
+    assigned.reserve(cls.assignments.size());
+    // Assignments and attributes are both in name order: one walk pairs them.
+    auto attr = common.attributes.begin();
+    for (const auto& [aname, as] : cls.assignments) {
+        while (attr != common.attributes.end() && attr->attribute->name < aname)
+            ++attr;
+        if (attr == common.attributes.end() || attr->attribute->name != aname)
+            continue;
+        const ClassTypes* target = nullptr;
+        if (attr->attribute->type == DataType::kReference) {
+            auto it = attr->attribute->target ? class_types.find(*attr->attribute->target)
+                                              : class_types.end();
+            if (it == class_types.end())
+                continue;
+            target = &it->second;
+        }
+        std::string name = fields.claim(attr->field);
+        names.attribute_fields.emplace_hint(names.attribute_fields.end(), aname, name);
+        assigned.push_back({attr->attribute, &as, target, std::move(name), {}, &attr->id_field});
+    }
+    for (Assigned& a : assigned) {
+        if (a.target == nullptr)
+            continue;
+        a.id_field = fields.claim(*a.plain_id_field);
+        names.reference_id_fields.emplace_hint(names.reference_id_fields.end(), a.attribute->name,
+                                               a.id_field);
+    }
+    std::vector<std::string> relationship_names;
+    for (const RelationshipField& r : relationships)
+        relationship_names.push_back(fields.claim(r.plain));
+
+    for (Assigned& a : assigned) {
+        const model::Attribute& attr = *a.attribute;
+        const model::Assignment& as = *a.assignment;
+        Field f;
+        f.name = std::move(a.field);
+        if (a.target != nullptr) {
+            f.type = as.required ? a.target->required_single : a.target->single;
+        } else {
+            const int type = static_cast<int>(attr.type);
+            f.type = as.required ? common.required_value[type] : common.value[type];
+        }
+        if (attr.description && !attr.description->empty())
+            f.description = attr.description;
+        if (auto d =
+                constraint_directive(attr.type, cls.rules, attr.rules, as.rules, as.required)) {
+            f.directives.push_back(std::move(*d));
+        }
+        std::string id_description = "The id of " + f.name + ".";
+        t.fields.push_back(std::move(f));
+        if (a.target != nullptr) {
+            Field id;
+            id.name = std::move(a.id_field);
+            id.type = as.required ? common.required_id : common.id;
+            id.description = std::move(id_description);
+            t.fields.push_back(std::move(id));
+        }
+    }
+    for (std::size_t i = 0; i < relationships.size(); ++i) {
+        const RelationshipField& r = relationships[i];
+        const ClassTypes& target = class_types.at(r.target_class);
+        Field f;
+        f.name = relationship_names[i];
+        f.type = r.single ? target.single : target.list;
+        if (r.description && !r.description->empty())
+            f.description = r.description;
+        t.fields.push_back(std::move(f));
+    }
+    return t;
+}
+
+template <typename T>
+const InputValue* find_argument(const T& owner, std::string_view name) {
+    for (const InputValue& a : owner.arguments) {
+        if (a.name == name)
+            return &a;
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+const InputValue* Field::argument(std::string_view name) const {
+    return find_argument(*this, name);
+}
+
+const InputValue* DirectiveDefinition::argument(std::string_view name) const {
+    return find_argument(*this, name);
+}
+
+const Field* Type::field(std::string_view name) const {
+    for (const Field& f : fields) {
+        if (f.name == name)
+            return &f;
+    }
+    return nullptr;
+}
+
+bool Type::has_value(std::string_view name) const {
+    for (const EnumValue& v : values) {
+        if (v.name == name)
+            return true;
+    }
+    return false;
+}
+
+const Type* Schema::find_type(std::string_view name) const {
+    auto it = type_index.find(name);
+    return it == type_index.end() ? nullptr : &types[it->second];
+}
+
+const DirectiveDefinition* Schema::find_directive(std::string_view name) const {
+    for (const DirectiveDefinition& d : directives) {
+        if (d.name == name)
+            return &d;
+    }
+    return nullptr;
+}
+
+std::optional<std::string> Schema::class_type_name(std::string_view class_name) const {
+    auto it = classes.find(class_name);
+    return it == classes.end() ? std::nullopt : std::optional<std::string>(it->second.type);
+}
+
+std::optional<std::string> Schema::attribute_field_name(std::string_view class_name,
+                                                        std::string_view attribute) const {
+    auto it = classes.find(class_name);
+    if (it == classes.end())
+        return std::nullopt;
+    auto f = it->second.attribute_fields.find(std::string(attribute));
+    return f == it->second.attribute_fields.end() ? std::nullopt
+                                                  : std::optional<std::string>(f->second);
+}
+
+std::optional<std::string> Schema::reference_id_field_name(std::string_view class_name,
+                                                           std::string_view attribute) const {
+    auto it = classes.find(class_name);
+    if (it == classes.end())
+        return std::nullopt;
+    auto f = it->second.reference_id_fields.find(std::string(attribute));
+    return f == it->second.reference_id_fields.end() ? std::nullopt
+                                                     : std::optional<std::string>(f->second);
+}
+
+std::optional<std::string> Schema::class_of_type(std::string_view type_name) const {
+    for (const auto& [cls, names] : classes) {
+        if (names.type == type_name)
+            return cls;
+    }
+    return std::nullopt;
+}
+
+Schema build_schema(const model::Model& m) {
+    Schema s;
+    s.directives = builtin_directives();
+    s.directives.push_back(constraint_definition());
+    s.types = fixed_types();
+    // Mutation is reserved too: a class must not take the name a mutation type will have.
+    NameAllocator type_names(s.types.size() + m.classes.size() + 1);
+    type_names.reserve("Mutation");
+    for (const Type& t : s.types)
+        type_names.reserve(t.name);
+    std::map<std::string, ClassTypes> class_types;
+    for (const auto& [cname, cls] : m.classes) {
+        std::string type = type_names.claim(pascal_case(cname));
+        TypeRef single = TypeRef::named(type);
+        class_types.emplace_hint(class_types.end(), cname,
+                                 ClassTypes{single, required(single), list_of(single)});
+        s.classes.emplace_hint(s.classes.end(), cname, ClassNames{std::move(type), {}, {}});
+    }
+    const auto relationships = relationship_fields(m);
+    const std::vector<RelationshipField> none;
+    const CommonTypes common(m);
+    s.types.reserve(s.types.size() + m.classes.size());
+    for (const auto& [cname, cls] : m.classes) {
+        auto r = relationships.find(cname);
+        s.types.push_back(class_type(cls, s.classes.find(cname)->second, class_types, common,
+                                     r == relationships.end() ? none : r->second));
+    }
+    for (std::size_t i = 0; i < s.types.size(); ++i)
+        s.type_index.emplace(s.types[i].name, i);
+    return s;
+}
+
+}  // namespace udm::graphql

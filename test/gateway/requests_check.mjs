@@ -1,0 +1,96 @@
+// Checks udm's GraphQL parser, validator and executor against graphql-js.
+//   node requests_check.mjs <schema.graphql> <requests.json>
+// requests.json (written by udm_graphql_corpus) holds requests with what udm's prepare()
+// and execute() made of them. graphql-js must accept exactly the requests udm accepts
+// (parse, validate, pick the operation, coerce variables) and, for the accepted ones with a
+// root value, give the same data and errors at the same paths. udm refuses two things
+// graphql-js allows: mutations and introspection; a rule added to graphql-js's says so.
+// Variables that are not a JSON object are refused, as GraphQL over HTTP specifies.
+// Messages that differ are listed as notes. Prints "requests: N passed, M failed".
+import { buildSchema, parse, validate, specifiedRules, execute, GraphQLError } from 'graphql';
+import fs from 'node:fs';
+
+const [schemaFile, requestsFile] = process.argv.slice(2);
+const schema = buildSchema(fs.readFileSync(schemaFile, 'utf8'));
+const requests = JSON.parse(fs.readFileSync(requestsFile, 'utf8'));
+const verbose = process.env.VERBOSE === '1';
+
+function UdmRestrictions(context) {
+  return {
+    OperationDefinition(node) {
+      if (node.operation === 'mutation') context.reportError(new GraphQLError('mutations are not supported', { nodes: node }));
+    },
+    Field(node) {
+      if (node.name.value === '__schema' || node.name.value === '__type') {
+        context.reportError(new GraphQLError('Introspection is not supported', { nodes: node }));
+      }
+    },
+  };
+}
+
+// What graphql-js makes of a request: {accepted, errors, result}.
+function theirs(request) {
+  // GraphQL over HTTP: variables are a map or absent; graphql-js's execute ignores others.
+  const vars = request.variables;
+  if (vars !== undefined && vars !== null && (typeof vars !== 'object' || Array.isArray(vars))) {
+    return { accepted: false, errors: [{ message: 'Variables must be provided as an Object where each property is a variable value. Perhaps look to see if an unexpected array was supplied.' }] };
+  }
+  let document;
+  try {
+    document = parse(request.document);
+  } catch (err) {
+    return { accepted: false, errors: [err] };
+  }
+  const errors = validate(schema, document, [...specifiedRules, UdmRestrictions]);
+  if (errors.length > 0) return { accepted: false, errors };
+  const operation = document.definitions.find((d) => d.kind === 'OperationDefinition' &&
+    (request.operationName ? d.name?.value === request.operationName : true));
+  const subscription = operation?.operation === 'subscription';
+  let rootValue = request.root ?? {};
+  if (subscription) {
+    // The gateway passes the event itself; graphql-js reads the root field's value from it.
+    const field = request.rootField ?? operation.selectionSet.selections.find((s) => s.kind === 'Field')?.name.value;
+    rootValue = { [field]: request.root ?? {} };
+  }
+  const result = execute({ schema, document, rootValue, variableValues: request.variables, operationName: request.operationName });
+  if (!('data' in result)) return { accepted: false, errors: result.errors };
+  // A subscription runs with exactly one root field (graphql-js subscribe would fail).
+  if (subscription && Object.keys(result.data ?? {}).length === 0 && result.data !== null) {
+    return { accepted: false, errors: [{ message: 'no root field' }] };
+  }
+  return { accepted: true, result };
+}
+
+let passed = 0, failed = 0, notes = 0;
+requests.forEach((request, i) => {
+  const t = theirs(request);
+  const label = `#${i} ${JSON.stringify(request.document).slice(0, 120)}`;
+  const problems = [];
+  if (t.accepted !== request.accepted) {
+    problems.push(`udm ${request.accepted ? 'accepts' : 'rejects'} it, graphql-js ${t.accepted ? 'accepts' : 'rejects'} it` +
+      `\n    udm:        ${JSON.stringify(request.errors ?? null)}\n    graphql-js: ${JSON.stringify((t.errors ?? []).map((e) => e.message))}`);
+  } else if (!t.accepted) {
+    const a = request.errors[0]?.message, b = t.errors[0]?.message;
+    if (a !== b && !t.errors.some((e) => e.message === a)) {
+      notes++;
+      if (verbose) console.log(`note ${label}\n    udm:        ${a}\n    graphql-js: ${b}`);
+    }
+  } else if (request.response !== undefined) {
+    const ours = JSON.parse(request.response);
+    if (JSON.stringify(ours.data) !== JSON.stringify(t.result.data)) {
+      problems.push(`data differs\n    udm:        ${JSON.stringify(ours.data)}\n    graphql-js: ${JSON.stringify(t.result.data)}`);
+    }
+    const paths = (errors) => (errors ?? []).map((e) => JSON.stringify(e.path)).sort();
+    if (JSON.stringify(paths(ours.errors)) !== JSON.stringify(paths(t.result.errors))) {
+      problems.push(`error paths differ\n    udm:        ${JSON.stringify(ours.errors ?? [])}\n    graphql-js: ${JSON.stringify(t.result.errors ?? [])}`);
+    }
+  }
+  if (problems.length === 0) {
+    passed++;
+  } else {
+    failed++;
+    for (const p of problems) console.log(`FAIL ${label}: ${p}`);
+  }
+});
+console.log(`requests: ${passed} passed, ${failed} failed (${notes} with other messages; VERBOSE=1 lists them)`);
+process.exit(failed === 0 ? 0 : 1);
