@@ -20,6 +20,27 @@ json thing_changed_root(const DataEvent& event) {
                 {"time", event.time}};
 }
 
+json schema_change_entry(const json& recorded) {
+    if (!recorded.is_object()) return recorded;
+    json entry = recorded;
+    const std::string kind = recorded.value("kind", std::string());
+    // "type" is a data type for attributes and assignments; for relationships it names the
+    // relationship type, which stays in detail.
+    const bool data_type = kind == "attribute" || kind == "assignment";
+    json detail = json::object();
+    for (auto it = recorded.begin(); it != recorded.end(); ++it) {
+        const std::string& key = it.key();
+        if (key == "kind" || key == "change" || key == "class" || key == "attribute" ||
+            key == "breaking" || (key == "type" && data_type)) {
+            continue;
+        }
+        detail[key] = it.value();
+    }
+    if (!data_type) entry.erase("type");
+    entry["detail"] = std::move(detail);
+    return entry;
+}
+
 json schema_changed_root(const std::vector<SchemaEvent>& events, const std::string& sdl) {
     json changes = json::array();
     bool breaking = false;
@@ -27,7 +48,7 @@ json schema_changed_root(const std::vector<SchemaEvent>& events, const std::stri
         if (!event.diff.is_array()) continue;
         for (const auto& entry : event.diff) {
             if (entry.is_object() && entry.value("breaking", false)) breaking = true;
-            changes.push_back(entry);
+            changes.push_back(schema_change_entry(entry));
         }
     }
     const SchemaEvent& last = events.back();

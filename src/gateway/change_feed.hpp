@@ -79,6 +79,12 @@ private:
 // The thingChanged root value of a data event.
 nlohmann::json thing_changed_root(const DataEvent& event);
 
+// A SchemaChangeEntry of a recorded change (an entry of schema_versions.diff): kind,
+// change, class, attribute, the data type of attributes and assignments, breaking, and
+// detail holding the other members (from, to, target, required, ...). The other members
+// also stay beside them, where the subscription filters look for renames.
+nlohmann::json schema_change_entry(const nlohmann::json& recorded);
+
 // The schemaChanged root value covering consecutive schema events, with the new SDL.
 nlohmann::json schema_changed_root(const std::vector<SchemaEvent>& events, const std::string& sdl);
 

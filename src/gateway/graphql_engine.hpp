@@ -33,8 +33,9 @@ public:
     virtual bool is_subscription() const = 0;
     // Whether an event (the root value of root_field) passes the operation's arguments.
     virtual bool matches(const nlohmann::json& event) const = 0;
-    // The ExecutionResult ({"data": ..., "errors": [...]}) for one root value.
-    virtual nlohmann::json execute(const nlohmann::json& root_value) const = 0;
+    // The ExecutionResult ({"data": ..., "errors": [...]}) for one root value, its members
+    // in the order the selection set asks for them.
+    virtual nlohmann::ordered_json execute(const nlohmann::json& root_value) const = 0;
 };
 
 // Either a prepared operation or the GraphQL errors that stopped it.

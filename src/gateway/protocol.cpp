@@ -54,18 +54,20 @@ std::optional<std::string> id_violation(const json& message, const std::string& 
     return std::nullopt;
 }
 
-// A frame of type with an id and an optional payload.
-std::string frame(const char* type, const std::string* id, const json* payload) {
-    json message = json::object();
+// A frame of type with an id and an optional payload, members in that order. Payloads
+// that are ExecutionResults keep the order of their selection sets (ordered_json).
+template <class Payload = json>
+std::string frame(const char* type, const std::string* id, const Payload* payload) {
+    nlohmann::ordered_json message = nlohmann::ordered_json::object();
     if (id) message["id"] = *id;
     message["type"] = type;
     if (payload) message["payload"] = *payload;
-    return message.dump();
+    return message.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 // An ExecutionResult carrying one error, for failures of the engine itself.
-json error_result(const std::string& message) {
-    return json{{"data", nullptr}, {"errors", json::array({json{{"message", message}}})}};
+nlohmann::ordered_json error_result(const std::string& message) {
+    return {{"data", nullptr}, {"errors", nlohmann::ordered_json::array({{{"message", message}}})}};
 }
 
 }  // namespace
@@ -184,7 +186,7 @@ ProtocolEffects ProtocolHandler::on_message(std::string_view text) {
     if (type == "ping") {
         ProtocolEffects effects;
         const json& payload = member(message, "payload");
-        effects.frames.push_back(frame("pong", nullptr, payload.is_null() ? nullptr : &payload));
+        effects.frames.push_back(frame<json>("pong", nullptr, payload.is_null() ? nullptr : &payload));
         return effects;
     }
     if (type == "pong") return {};
@@ -219,7 +221,7 @@ ProtocolEffects ProtocolHandler::on_init(const json& message) {
     acknowledged_ = true;
     ProtocolEffects effects;
     effects.acknowledged = true;
-    effects.frames.push_back(frame("connection_ack", nullptr, nullptr));
+    effects.frames.push_back(frame<json>("connection_ack", nullptr, nullptr));
     return effects;
 }
 
@@ -265,7 +267,7 @@ ProtocolEffects ProtocolHandler::on_subscribe(const json& message) {
     }
     // A query is answered at once from the schema it was prepared against.
     json root{{"schemaVersion", schema->version()}, {"sdl", schema->sdl()}};
-    json result;
+    nlohmann::ordered_json result;
     try {
         result = operation->execute(root);
     } catch (const std::exception& e) {
@@ -273,7 +275,7 @@ ProtocolEffects ProtocolHandler::on_subscribe(const json& message) {
         result = error_result("Internal server error");
     }
     effects.frames.push_back(frame("next", &id, &result));
-    effects.frames.push_back(frame("complete", &id, nullptr));
+    effects.frames.push_back(frame<json>("complete", &id, nullptr));
     return effects;
 }
 
@@ -287,7 +289,7 @@ ProtocolEffects ProtocolHandler::on_event(EventKind kind, const json& root_value
     if (closing_) return effects;
     std::string_view field = root_field_of(kind);
     for (const auto& [id, operation] : subscriptions_) {
-        json result;
+        nlohmann::ordered_json result;
         try {
             if (operation->root_field() != field || !operation->matches(root_value)) continue;
             result = operation->execute(root_value);

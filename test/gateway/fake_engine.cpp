@@ -82,7 +82,7 @@ public:
     bool matches(const json& event) const override {
         return !class_filter_ || event.value("class", std::string()) == *class_filter_;
     }
-    json execute(const json& root_value) const override {
+    nlohmann::ordered_json execute(const json& root_value) const override {
         json value = root_value.contains(field_) ? root_value[field_] : root_value;
         if (!selection_.empty() && value.is_object()) {
             json picked = json::object();

@@ -100,7 +100,8 @@ std::vector<Type> fixed_types() {
          field("sdl", required(named("String")), "This schema, as SDL.")}));
     Field schema_changed =
         field("schemaChanged", required(named("SchemaChange")),
-              "Every change of the tenant's model from now on, one event per new schema version.");
+              "Every change of the tenant's model from now on. A burst of changes may arrive as one "
+              "event covering several versions, from previousVersion to version.");
     schema_changed.arguments = {
         {"classes",
          text("Only changes touching one of these classes (model names, e.g. \"purchase_order\")."),

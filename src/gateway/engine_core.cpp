@@ -1,0 +1,86 @@
+// The adapter between the gateway's engine interface and udm::graphql.
+#include "engine_core.hpp"
+
+#include <utility>
+
+#include "udm/core/graphql/schema.hpp"
+#include "udm/core/graphql/subscription.hpp"
+#include "udm/core/model.hpp"
+
+namespace udm::gateway {
+
+namespace {
+
+namespace gql = udm::graphql;
+
+class CoreOperation final : public PreparedOperation {
+public:
+    explicit CoreOperation(gql::PreparedOperation operation)
+        : operation_(std::move(operation)),
+          // A query whose fields @skip removed all has no root field; it answers {"data": {}}.
+          root_field_(operation_.root_fields.empty() ? std::string()
+                                                     : operation_.root_field().name) {}
+
+    std::string root_field() const override { return root_field_; }
+
+    bool is_subscription() const override {
+        return operation_.type == gql::OperationType::kSubscription;
+    }
+
+    bool matches(const nlohmann::json& event) const override {
+        if (root_field_ == "schemaChanged") return gql::schema_change_matches(operation_, event);
+        if (root_field_ == "thingChanged") return gql::thing_event_matches(operation_, event);
+        return false;
+    }
+
+    nlohmann::ordered_json execute(const nlohmann::json& root_value) const override {
+        return gql::execute(operation_, root_value);
+    }
+
+private:
+    gql::PreparedOperation operation_;
+    std::string root_field_;
+};
+
+class CoreSchema final : public TenantSchema {
+public:
+    CoreSchema(gql::Schema schema, std::int64_t version)
+        : schema_(std::move(schema)), sdl_(gql::print_sdl(schema_)), version_(version) {}
+
+    std::int64_t version() const override { return version_; }
+    const std::string& sdl() const override { return sdl_; }
+
+    PrepareResult prepare(std::string_view document, const nlohmann::json& variables,
+                          const std::optional<std::string>& operation_name) const override {
+        gql::PrepareResult prepared = gql::prepare(schema_, document, variables, operation_name);
+        if (prepared.ok()) {
+            return std::shared_ptr<const PreparedOperation>(
+                std::make_shared<const CoreOperation>(std::move(*prepared.operation)));
+        }
+        std::vector<GraphQLError> errors;
+        errors.reserve(prepared.errors.size());
+        for (const gql::Error& e : prepared.errors) {
+            GraphQLError error{e.message, {}};
+            for (const gql::Location& l : e.locations) error.locations.emplace_back(l.line, l.column);
+            errors.push_back(std::move(error));
+        }
+        return errors;
+    }
+
+private:
+    gql::Schema schema_;
+    std::string sdl_;
+    std::int64_t version_;
+};
+
+}  // namespace
+
+SchemaBuilder core_engine_builder() {
+    return [](const nlohmann::json& model_document, std::int64_t version) {
+        // udm.model and udm.schema_at return the document format users write (no ids).
+        model::Model model = model::parse_model(model_document);
+        return std::make_shared<const CoreSchema>(gql::build_schema(model), version);
+    };
+}
+
+}  // namespace udm::gateway
