@@ -126,8 +126,19 @@ SELECT label, test_error(stmt) AS error FROM (VALUES
     ('zero max',      $$SELECT * FROM udm.data_events('ev', 0, 0)$$),
     ('huge max',      $$SELECT * FROM udm.data_events('ev', 0, 100001)$$),
     ('null max',      $$SELECT * FROM udm.data_events('ev', 0, NULL)$$),
-    ('unknown',       $$SELECT * FROM udm.data_events('nobody', 0)$$)
+    ('unknown',       $$SELECT * FROM udm.data_events('nobody', 0)$$),
+    ('unknown head',  $$SELECT udm.data_head('nobody')$$),
+    ('null head',     $$SELECT udm.data_head(NULL)$$)
 ) AS t(label, stmt);
+
+-- The head: the newest event readable now; reading after it returns only later events.
+SELECT udm.data_head('ev') = (SELECT max(position) FROM udm.data_events('ev', 0, 100000)) AS head_is_newest;
+SELECT count(*) AS after_head FROM udm.data_events('ev', udm.data_head('ev'));
+BEGIN;
+CREATE TEMP TABLE head_before AS SELECT udm.data_head('ev') AS h;
+INSERT INTO tenant_ev.tc_product (title) VALUES ('uncommitted');
+SELECT udm.data_head('ev') = (SELECT h FROM head_before) AS own_uncommitted_not_in_head;
+ROLLBACK;
 
 -- Pruning removes a prefix and remembers how far: a consumer behind it is told, one at
 -- its end or starting over (0) reads on.
@@ -136,6 +147,7 @@ UPDATE seen SET p = (SELECT max(position) FROM udm.data_events('ev', 0, 100000))
 SELECT udm.prune_events('ev', '0 seconds') > 10000 AS pruned_all;
 SELECT count(*) AS left_after_prune FROM udm.data_events('ev', 0);
 SELECT data_events_pruned_through = (SELECT p FROM seen) AS remembered FROM tenant_ev.schema_state;
+SELECT udm.data_head('ev') = (SELECT p FROM seen) AS head_after_prune;
 SELECT count(*) AS from_the_end FROM udm.data_events('ev', (SELECT p FROM seen));
 SELECT regexp_replace(test_error($$SELECT * FROM udm.data_events('ev', 1)$$), '[0-9]{6,}', 'N', 'g') AS behind;
 SELECT label, test_error(stmt) AS error FROM (VALUES

@@ -303,6 +303,12 @@ CREATE FUNCTION udm.data_events(tenant text, after_position numeric DEFAULT 0, m
 COMMENT ON FUNCTION udm.data_events(text, numeric, integer) IS
     'the tenant''s data events after a position, in order; never one below a position already returned';
 
+CREATE FUNCTION udm.data_head(tenant text)
+    RETURNS numeric AS 'MODULE_PATHNAME', 'udm_data_head'
+    LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.data_head(text) IS
+    'the position to follow the tenant''s data events from now on: udm.data_events after it returns only later events';
+
 CREATE FUNCTION udm.prune_events(tenant text, older_than interval)
     RETURNS bigint AS 'MODULE_PATHNAME', 'udm_prune_events'
     LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;

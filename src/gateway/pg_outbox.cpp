@@ -111,22 +111,10 @@ std::vector<DataEvent> PgOutbox::data_events(const std::string& tenant,
 }
 
 std::string PgOutbox::data_head(const std::string& tenant) {
-    // udm has no function for the newest position: page through the retained events with
-    // the largest page udm.data_events allows.
-    constexpr int kPage = 100000;
-    std::string position = "0";
-    for (;;) {
-        auto [last, count] = in_transaction<pqxx::read_transaction>(
-            connection_, "data head", [&](pqxx::read_transaction& txn) {
-                pqxx::result rows = txn.exec_params(
-                    "SELECT max(\"position\")::text, count(*) "
-                    "FROM udm.data_events($1, $2::numeric, $3::integer)",
-                    tenant, position, kPage);
-                return std::make_pair(text(rows[0][0]), rows[0][1].as<long>());
-            });
-        if (count > 0) position = last;
-        if (count < kPage) return position;
-    }
+    return in_transaction<pqxx::read_transaction>(
+        connection_, "data head", [&](pqxx::read_transaction& txn) {
+            return text(txn.exec_params("SELECT udm.data_head($1)::text", tenant)[0][0]);
+        });
 }
 
 }  // namespace udm::gateway

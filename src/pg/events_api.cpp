@@ -1,5 +1,6 @@
-// The SQL API of change events: udm.schema_events, udm.schema_at, udm.data_events and
-// udm.prune_events. docs/events.md describes how a consumer follows a tenant with them.
+// The SQL API of change events: udm.schema_events, udm.schema_at, udm.data_events,
+// udm.data_head and udm.prune_events. docs/events.md describes how a consumer follows a
+// tenant with them.
 #include <string>
 #include <vector>
 
@@ -120,6 +121,27 @@ UDM_PG_FUNCTION(udm_data_events) {
         {after, std::to_string(max_events)});
     spi.finish();
     return pg::return_rows(fcinfo, rows);
+}
+
+// udm.data_head(tenant) returns numeric: the position a consumer starting now reads on
+// from (udm.data_events(tenant, head) returns exactly the events committed afterwards):
+// the newest event below the watermark, or how far udm.prune_events went, or 0. Events
+// below the watermark are final, so none can appear at or below the head later.
+UDM_PG_FUNCTION(udm_data_head) {
+    const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
+    pg::Spi spi(/*read_only=*/true);
+    // The primary key (xid, seq) read backwards from the watermark: one index probe.
+    pg::Cell head = spi.query_value(
+        "SELECT GREATEST(s.data_events_pruned_through, coalesce(("
+        "  SELECT e.xid::text::numeric * 4294967296 + e.seq FROM " + qualified(names.schema, "data_events") + " e"
+        "  WHERE e.xid < " + kWatermark + " ORDER BY e.xid DESC, e.seq DESC LIMIT 1), 0))"
+        " FROM " + qualified(names.schema, "schema_state") + " s");
+    spi.finish();
+    const std::string text = head.value_or("0");
+    return pg::guard([&] {
+        return DirectFunctionCall3(numeric_in, CStringGetDatum(text.c_str()), ObjectIdGetDatum(InvalidOid),
+                                   Int32GetDatum(-1));
+    });
 }
 
 // udm.prune_events(tenant, older_than) returns bigint: removes the data events older than

@@ -1,12 +1,11 @@
 #!/usr/bin/env bash
 # End-to-end tests of udm-gateway against the PostgreSQL in PGHOST/PGPORT (scripts/test runs
-# this with a throwaway cluster that has the udm extension installed): the gateway (with the
-# test double of the GraphQL engine) on 127.0.0.1 and an ephemeral port, real clients from
-# npm (test/gateway/e2e.mjs), then graceful shutdown and configuration errors.
+# this with a throwaway cluster that has the udm extension installed): the gateway on
+# 127.0.0.1 and an ephemeral port, unmodified clients from npm (test/gateway/e2e.mjs:
+# graphql-ws, ws, graphql-js), then graceful shutdown and configuration errors.
 #
-# The change-event cases need udm.data_events; when the installed extension lacks it they are
-# skipped. UDM_GATEWAY_E2E_STANDIN=1 runs everything against stand-ins of the outbox
-# functions instead (test/gateway/standin_outbox.sql, in a database without the extension).
+# With UDM_CLUSTER_DIR (set by scripts/lib/cluster.sh for throwaway clusters) the cases that
+# restart PostgreSQL in the middle of a stream run too; without it they are skipped.
 # Last line: "gateway e2e: N passed, M failed".
 set -euo pipefail
 
@@ -29,12 +28,20 @@ check() { # check <label> <expected> <actual>
         failed=$((failed + 1))
     fi
 }
+# Drops the test database and the tenant roles (cluster-wide, so they outlive the database).
+drop_database() {
+    psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db"
+    local t
+    for t in "$tenant" "${tenant}_other"; do
+        psql -X -q -d postgres -c "DROP ROLE IF EXISTS tenant_${t}_owner" -c "DROP ROLE IF EXISTS tenant_${t}_role"
+    done
+}
 finish() {
     if [[ -n $gateway_pid ]] && kill -0 "$gateway_pid" 2>/dev/null; then
         kill -TERM "$gateway_pid" 2>/dev/null || true
         wait "$gateway_pid" 2>/dev/null || true
     fi
-    psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
+    drop_database >/dev/null 2>&1 || true
     rm -rf -- "$work"
 }
 trap finish EXIT
@@ -44,9 +51,9 @@ summary() {
 }
 
 # ---- build and clients ---------------------------------------------------------------------
-if [[ ! -x $build/udm_gateway_test_server || ! -x $build/udm-gateway ]]; then
+if [[ ! -x $build/udm-gateway ]]; then
     cmake -S "$repo" -B "$build" >/dev/null
-    cmake --build "$build" -j2 --target udm_gateway_test_server udm-gateway >/dev/null
+    cmake --build "$build" -j2 --target udm-gateway >/dev/null
 fi
 if [[ ! -d $repo/test/gateway/node_modules/graphql-ws ]]; then
     (cd "$repo/test/gateway" && npm ci --no-audit --no-fund --loglevel=error) >/dev/null
@@ -54,29 +61,25 @@ fi
 
 # ---- database --------------------------------------------------------------------------------
 export PGOPTIONS="-c client_min_messages=warning"
-psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+drop_database
+psql -X -q -d postgres -c "CREATE DATABASE $db"
 export PGDATABASE=$db
-events=none
-if [[ ${UDM_GATEWAY_E2E_STANDIN:-0} == 1 ]]; then
-    events=standin
-    psql -X -q -v ON_ERROR_STOP=1 -f "$repo/test/gateway/standin_outbox.sql" >/dev/null
-    psql -X -q -c "SELECT udm_standin.create_tenant('$tenant')" >/dev/null
-else
-    psql -X -q -v ON_ERROR_STOP=1 -c "CREATE EXTENSION udm" -c "SELECT udm.create_tenant('$tenant')" >/dev/null
-    if [[ $(psql -X -qAt -c "SELECT to_regprocedure('udm.data_events(text,numeric,integer)') IS NOT NULL") == t ]]; then
-        events=udm
-    else
-        say "udm.data_events does not exist yet: change-event cases are skipped" \
-            "(UDM_GATEWAY_E2E_STANDIN=1 runs them against stand-ins of the outbox functions)"
-    fi
+psql -X -q -v ON_ERROR_STOP=1 -c "CREATE EXTENSION udm" -c "SELECT udm.create_tenant('$tenant')" \
+    -c "SELECT udm.create_tenant('${tenant}_other')" >/dev/null
+# Restarting PostgreSQL (fast shutdown, then start) when this script knows the cluster.
+restart=
+if [[ -n ${UDM_CLUSTER_DIR:-} && -f $UDM_CLUSTER_DIR/data/PG_VERSION ]]; then
+    as_pg=()
+    [[ $(id -u) -eq 0 ]] && as_pg=(runuser -u postgres --)
+    printf -v restart '%q ' "${as_pg[@]}" "$(command -v pg_ctl)" -D "$UDM_CLUSTER_DIR/data" \
+        -l "$UDM_CLUSTER_DIR/postgres.log" -m fast -w -t 60 restart
 fi
-say "change events from: $events"
 
 # ---- gateway ---------------------------------------------------------------------------------
 secret=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 printf '%s\n' "$secret" >"$work/secret"
 log=$work/gateway.log
-"$build/udm_gateway_test_server" --listen 127.0.0.1 --port 0 --jwt-secret-file "$work/secret" \
+"$build/udm-gateway" --listen 127.0.0.1 --port 0 --jwt-secret-file "$work/secret" \
     --connection-init-timeout 700ms --queue-limit 1000 --poll-interval 1s \
     --rebuild-interval 250ms --log-level info 2>"$log" &
 gateway_pid=$!
@@ -101,8 +104,8 @@ done
 
 # ---- clients ---------------------------------------------------------------------------------
 set +e
-GATEWAY_URL=$url GATEWAY_SECRET=$secret GATEWAY_TENANT=$tenant GATEWAY_EVENTS=$events \
-    node "$repo/test/gateway/e2e.mjs" | tee "$work/node.out"
+GATEWAY_URL=$url GATEWAY_SECRET=$secret GATEWAY_TENANT=$tenant GATEWAY_PID=$gateway_pid \
+    GATEWAY_PG_RESTART=$restart node "$repo/test/gateway/e2e.mjs" | tee "$work/node.out"
 node_status=${PIPESTATUS[0]}
 set -e
 passed=$((passed + $(grep -c '^ok ' "$work/node.out" || true)))
