@@ -211,6 +211,44 @@ TEST_F(ChangeFeedTest, AFailingBuildKeepsThePreviousSchema) {
     EXPECT_FALSE(failing.next_rebuild());
 }
 
+TEST(ChangeFeedRoots, ThingChangedRootHasTheThingEventFields) {
+    DataEvent event{"4294967297", "purchase_order", "update", "0b7e", json::array({"total"}),
+                    "2026-11-22T10:00:00Z", 0};
+    EXPECT_EQ(thing_changed_root(event),
+              json({{"position", "4294967297"},
+                    {"operation", "UPDATE"},
+                    {"class", "purchase_order"},
+                    {"id", "0b7e"},
+                    {"changedAttributes", {"total"}},
+                    {"time", "2026-11-22T10:00:00Z"}}));
+}
+
+TEST(ChangeFeedRoots, SchemaChangeEntriesKeepTheirFieldsAndPutTheRestInDetail) {
+    json retyped = schema_change_entry(json::parse(
+        R"({"kind": "attribute", "change": "retyped", "attribute": "stock", "from": "integer",
+            "to": "number", "breaking": false})"));
+    EXPECT_EQ(retyped["attribute"], "stock");
+    EXPECT_EQ(retyped["detail"], json({{"from", "integer"}, {"to", "number"}}));
+    // Renames stay beside the fields too: the classes/attributes filters look there.
+    EXPECT_EQ(retyped["from"], "integer");
+
+    json assignment = schema_change_entry(json::parse(
+        R"({"kind": "assignment", "change": "added", "class": "product", "attribute": "sku",
+            "type": "text", "required": false, "breaking": false})"));
+    EXPECT_EQ(assignment["type"], "text");
+    EXPECT_EQ(assignment["detail"], json({{"required", false}}));
+
+    // For relationships, "type" names the relationship type: not a data type, so detail.
+    json relationship = schema_change_entry(json::parse(
+        R"({"kind": "relationship", "change": "added", "from": "company", "to": "product",
+            "type": "supplies", "breaking": false})"));
+    EXPECT_FALSE(relationship.contains("type"));
+    EXPECT_EQ(relationship["detail"], json({{"from", "company"}, {"to", "product"}, {"type", "supplies"}}));
+    EXPECT_EQ(relationship["to"], "product");
+
+    EXPECT_EQ(schema_change_entry(json("odd")), json("odd"));
+}
+
 TEST(RebuildThrottle, LeadingAndTrailingEdges) {
     RebuildThrottle throttle(100ms);
     auto t = Clock::now();
