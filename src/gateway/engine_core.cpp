@@ -1,6 +1,9 @@
 // The adapter between the gateway's engine interface and udm::graphql.
 #include "engine_core.hpp"
 
+#include <map>
+#include <mutex>
+#include <tuple>
 #include <utility>
 
 #include "udm/core/graphql/schema.hpp"
@@ -52,10 +55,22 @@ public:
 
     PrepareResult prepare(std::string_view document, const nlohmann::json& variables,
                           const std::optional<std::string>& operation_name) const override {
+        // Equal requests share one operation, so an event is executed once for all of them
+        // (PreparedOperation::render): a thousand clients of one app send the same document.
+        Key key{std::string(document), variables.dump(), operation_name};
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            auto it = prepared_.find(key);
+            if (it != prepared_.end()) return it->second;
+        }
         gql::PrepareResult prepared = gql::prepare(schema_, document, variables, operation_name);
         if (prepared.ok()) {
-            return std::shared_ptr<const PreparedOperation>(
-                std::make_shared<const CoreOperation>(std::move(*prepared.operation)));
+            std::shared_ptr<const PreparedOperation> operation =
+                std::make_shared<const CoreOperation>(std::move(*prepared.operation));
+            std::lock_guard<std::mutex> lock(mutex_);
+            // Bounded: a client sending ever new documents empties the cache, nothing else.
+            if (prepared_.size() >= kMaxPrepared) prepared_.clear();
+            return prepared_.emplace(std::move(key), operation).first->second;
         }
         std::vector<GraphQLError> errors;
         errors.reserve(prepared.errors.size());
@@ -68,9 +83,15 @@ public:
     }
 
 private:
+    // document, variables (JSON text), operation name
+    using Key = std::tuple<std::string, std::string, std::optional<std::string>>;
+    static constexpr std::size_t kMaxPrepared = 1024;
+
     gql::Schema schema_;
     std::string sdl_;
     std::int64_t version_;
+    mutable std::mutex mutex_;
+    mutable std::map<Key, std::shared_ptr<const PreparedOperation>> prepared_;
 };
 
 }  // namespace

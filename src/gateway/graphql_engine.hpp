@@ -3,9 +3,11 @@
 // (SDL generation, parsing, validation, execution); the gateway only calls it.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,6 +38,20 @@ public:
     // The ExecutionResult ({"data": ..., "errors": [...]}) for one root value, its members
     // in the order the selection set asks for them.
     virtual nlohmann::ordered_json execute(const nlohmann::json& root_value) const = 0;
+
+    // execute(*event) as JSON text. The subscriptions that share this operation (the
+    // engine hands equal requests the same one) execute it once per event: the texts of
+    // the last few events are kept, keyed by the event object itself. Thread-safe.
+    std::shared_ptr<const std::string> render(const std::shared_ptr<const nlohmann::json>& event) const;
+
+private:
+    struct Rendered {
+        std::weak_ptr<const nlohmann::json> event;  // compared by owner, never dereferenced
+        std::shared_ptr<const std::string> text;
+    };
+    mutable std::mutex render_mutex_;
+    mutable std::array<Rendered, 4> rendered_;  // connections lag each other by a few events
+    mutable std::size_t next_slot_ = 0;
 };
 
 // Either a prepared operation or the GraphQL errors that stopped it.
@@ -50,7 +66,8 @@ public:
     virtual std::int64_t version() const = 0;
     // The schema in SDL, as served at /graphql/<tenant>/schema.graphql.
     virtual const std::string& sdl() const = 0;
-    // Parses and validates a document against this schema and binds its variables.
+    // Parses and validates a document against this schema and binds its variables. Equal
+    // requests may get the same (shared) operation.
     virtual PrepareResult prepare(std::string_view document, const nlohmann::json& variables,
                                   const std::optional<std::string>& operation_name) const = 0;
 };

@@ -65,6 +65,16 @@ std::string frame(const char* type, const std::string* id, const Payload* payloa
     return message.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+// A next frame of subscription id carrying an ExecutionResult already serialized.
+std::string next_frame(const std::string& id, const std::string& payload) {
+    std::string text = R"({"id":)";
+    text += json(id).dump(-1, ' ', false, json::error_handler_t::replace);
+    text += R"(,"type":"next","payload":)";
+    text += payload;
+    text += '}';
+    return text;
+}
+
 // An ExecutionResult carrying one error, for failures of the engine itself.
 nlohmann::ordered_json error_result(const std::string& message) {
     return {{"data", nullptr}, {"errors", nlohmann::ordered_json::array({{{"message", message}}})}};
@@ -284,20 +294,21 @@ ProtocolEffects ProtocolHandler::on_init_timeout() {
     return close(close_code::kConnectionInitialisationTimeout, "Connection initialisation timeout");
 }
 
-ProtocolEffects ProtocolHandler::on_event(EventKind kind, const json& root_value) {
+ProtocolEffects ProtocolHandler::on_event(EventKind kind,
+                                          const std::shared_ptr<const json>& root_value) {
     ProtocolEffects effects;
     if (closing_) return effects;
     std::string_view field = root_field_of(kind);
     for (const auto& [id, operation] : subscriptions_) {
-        nlohmann::ordered_json result;
+        std::shared_ptr<const std::string> payload;
         try {
-            if (operation->root_field() != field || !operation->matches(root_value)) continue;
-            result = operation->execute(root_value);
+            if (operation->root_field() != field || !operation->matches(*root_value)) continue;
+            payload = operation->render(root_value);
         } catch (const std::exception& e) {
             log_error(std::string("GraphQL engine failed on an event: ") + e.what());
-            result = error_result("Internal server error");
+            payload = std::make_shared<const std::string>(error_result("Internal server error").dump());
         }
-        effects.frames.push_back(frame("next", &id, &result));
+        effects.frames.push_back(next_frame(id, *payload));
         ++effects.events_sent;
     }
     return effects;

@@ -72,8 +72,9 @@ public:
     ProtocolEffects on_message(std::string_view text);
     // Handles the end of the connection_init wait: closes with 4408 unless init came.
     ProtocolEffects on_init_timeout();
-    // Streams an event to the subscriptions of its root field that it matches.
-    ProtocolEffects on_event(EventKind kind, const nlohmann::json& root_value);
+    // Streams an event to the subscriptions of its root field that it matches. The event
+    // object is shared by every connection (operations render it once, see render()).
+    ProtocolEffects on_event(EventKind kind, const std::shared_ptr<const nlohmann::json>& root_value);
     // Forgets every subscription (the socket closed); returns how many there were.
     int drop_subscriptions();
 

@@ -141,11 +141,12 @@ void WsSession::apply(const ProtocolEffects& effects, std::optional<double> comm
 void WsSession::deliver(EventKind kind, std::shared_ptr<const nlohmann::json> root_value,
                         double committed_at) {
     net::post(ws_.get_executor(), [self = shared_from_this(), kind, root_value, committed_at] {
-        self->on_event(kind, *root_value, committed_at);
+        self->on_event(kind, root_value, committed_at);
     });
 }
 
-void WsSession::on_event(EventKind kind, const nlohmann::json& root_value, double committed_at) {
+void WsSession::on_event(EventKind kind, const std::shared_ptr<const nlohmann::json>& root_value,
+                         double committed_at) {
     if (finished_ || pending_close_ || protocol_.subscription_count() == 0) return;
     apply(protocol_.on_event(kind, root_value), committed_at);
 }

@@ -67,7 +67,8 @@ private:
     // Carries out what the protocol decided.
     void apply(const ProtocolEffects& effects, std::optional<double> committed_at);
     // Streams an event to this connection's subscriptions (on the strand).
-    void on_event(EventKind kind, const nlohmann::json& root_value, double committed_at);
+    void on_event(EventKind kind, const std::shared_ptr<const nlohmann::json>& root_value,
+                  double committed_at);
     // Queues a frame; a full queue closes the connection as a slow consumer.
     void enqueue(Outgoing frame);
     // Writes the frame at the front of the queue.

@@ -91,5 +91,24 @@ TEST(EngineCore, AQueryIsNotASubscriptionAndMatchesNoEvent) {
               R"({"data":{"schemaVersion":4}})");
 }
 
+TEST(EngineCore, EqualRequestsShareOneOperationThatRendersAnEventOnce) {
+    auto schema = core_engine_builder()(kShop, 1);
+    const std::string doc = "subscription ($c: String!) { thingChanged(class: $c) { id } }";
+    auto a = prepared(*schema, doc, json{{"c", "product"}});
+    auto b = prepared(*schema, doc, json{{"c", "product"}});
+    auto other = prepared(*schema, doc, json{{"c", "company"}});
+    EXPECT_EQ(a, b);
+    EXPECT_NE(a, other);
+
+    auto event = std::make_shared<const json>(json{{"class", "product"}, {"id", "x"}});
+    auto text = a->render(event);
+    EXPECT_EQ(*text, R"({"data":{"thingChanged":{"id":"x"}}})");
+    EXPECT_EQ(b->render(event), text);  // the same text, not an equal one
+    // An equal event is another event: rendered anew.
+    auto equal = std::make_shared<const json>(*event);
+    EXPECT_NE(a->render(equal), text);
+    EXPECT_EQ(*a->render(equal), *text);
+}
+
 }  // namespace
 }  // namespace udm::gateway

@@ -155,13 +155,13 @@ TEST_F(ProtocolTest, SubscriptionsGetMatchingEventsUntilComplete) {
     EXPECT_EQ(effects.subscriptions_delta, 1);
     EXPECT_TRUE(effects.frames.empty());
 
-    json widget{{"class", "widget"}, {"id", "1"}};
+    auto widget = std::make_shared<const json>(json{{"class", "widget"}, {"id", "1"}});
     auto event = handler.on_event(EventKind::kThingChanged, widget);
     ASSERT_EQ(event.frames.size(), 1u);
     EXPECT_EQ(event.events_sent, 1);
     EXPECT_EQ(frame(event, 0),
               json({{"id", "w"}, {"type", "next"}, {"payload", {{"data", {{"thingChanged", {{"id", "1"}}}}}}}}));
-    EXPECT_TRUE(handler.on_event(EventKind::kThingChanged, {{"class", "gadget"}}).frames.empty());
+    EXPECT_TRUE(handler.on_event(EventKind::kThingChanged, std::make_shared<const json>(json{{"class", "gadget"}})).frames.empty());
     EXPECT_TRUE(handler.on_event(EventKind::kSchemaChanged, widget).frames.empty());
 
     EXPECT_EQ(send({{"id", "w"}, {"type", "complete"}}).subscriptions_delta, -1);
