@@ -4,8 +4,8 @@ MODULE_big = udm
 DATA = $(wildcard sql/udm--*.sql)
 PGFILEDESC = "udm - Universal Data Model"
 
-# The GraphQL core (src/core/graphql) serves udm-gateway; the extension does not use it.
-CORE_SRCS = $(sort $(filter-out src/core/graphql/%,$(wildcard src/core/*.cpp src/core/*/*.cpp)))
+# The whole core, GraphQL included (udm.graphql_sdl prints the gateway's schema).
+CORE_SRCS = $(sort $(wildcard src/core/*.cpp src/core/*/*.cpp))
 PG_SRCS = $(sort $(wildcard src/pg/*.cpp))
 OBJS = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 
@@ -13,7 +13,7 @@ OBJS = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 REGRESS = setup error_barrier tenant_names tenant_lifecycle catalog_constraints \
           tenant_isolation tenant_dump_restore class_lifecycle class_bad_input \
           relationships model_apply model_verify_replay class_security \
-          rules events
+          rules events graphql
 
 PG_CONFIG ?= pg_config
 PG_CPPFLAGS = -Iinclude

@@ -158,6 +158,14 @@ CREATE FUNCTION udm.model(tenant text)
     LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION udm.model(text) IS 'the tenant''s current model, in the format of udm.apply';
 
+-- PARALLEL RESTRICTED: it may run in the leader of a parallel query, not in a worker
+-- (it checks the caller's role and reads the catalog through SPI).
+CREATE FUNCTION udm.graphql_sdl(tenant text)
+    RETURNS text AS 'MODULE_PATHNAME', 'udm_graphql_sdl'
+    LANGUAGE C STABLE PARALLEL RESTRICTED SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.graphql_sdl(text) IS
+    'the GraphQL schema (SDL) of the tenant''s current model, as udm-gateway serves it (docs/graphql.md)';
+
 CREATE FUNCTION udm.migrations(tenant text,
                                OUT version bigint, OUT previous_version bigint, OUT actor text,
                                OUT created_at timestamptz, OUT diff jsonb, OUT ddl text[])

@@ -7,6 +7,9 @@
 //   <dir>/requests.json         requests (documents.json plus mutations of each document)
 //                               with what prepare() and execute() made of them
 // Usage: udm_graphql_corpus <documents.json> <output dir>
+//    or: udm_graphql_corpus --model <model.json> <out.graphql>
+//        the SDL of one model document (udm.model's output) as udm-gateway prints it, in
+//        out.graphql, and what graphql-js must read from it, in out.expect.json
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -431,11 +434,37 @@ json run_request(const gql::Schema& schema, const json& request) {
     return result;
 }
 
+// The --model mode: the SDL the gateway builds from a model document.
+int write_model_sdl(const std::filesystem::path& model_file, const std::filesystem::path& out) {
+    std::ifstream in(model_file);
+    const json doc = json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (doc.is_discarded()) {
+        std::cerr << model_file.string() << ": not JSON\n";
+        return 1;
+    }
+    udm::model::Model model;
+    try {
+        model = udm::model::parse_model(doc);
+    } catch (const std::exception& e) {
+        std::cerr << model_file.string() << ": " << e.what() << "\n";
+        return 1;
+    }
+    const gql::Schema schema = gql::build_schema(model);
+    write(out, gql::print_sdl(schema));
+    std::filesystem::path expect = out;
+    expect.replace_extension(".expect.json");
+    write(expect, expectation(schema).dump(1));
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc == 4 && std::string(argv[1]) == "--model")
+        return write_model_sdl(argv[2], argv[3]);
     if (argc != 3) {
-        std::cerr << "usage: udm_graphql_corpus <documents.json> <output dir>\n";
+        std::cerr << "usage: udm_graphql_corpus <documents.json> <output dir>\n"
+                     "       udm_graphql_corpus --model <model.json> <out.graphql>\n";
         return 2;
     }
     const std::filesystem::path out_dir = argv[2];

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# udm's GraphQL core against graphql-js, the reference implementation (no database needed):
+# udm's GraphQL core against graphql-js, the reference implementation (steps 1 to 5 need no
+# database; step 6 runs against the server in PGHOST, as scripts/test exports it):
 #   1. npm ci in test/gateway (graphql-js, pinned by package-lock.json);
 #   2. builds build/udm_graphql_corpus if needed and writes the corpus with it: the SDL of
 #      generated models (awkward and colliding names, every data type, references,
@@ -11,14 +12,25 @@
 #      printSchema prints it back byte for byte;
 #   4. requests_check.mjs: graphql-js accepts exactly the requests udm accepts, and
 #      executes the accepted ones to the same data and error paths;
-#   5. the oracle itself reports a schema graphql-js rejects.
+#   5. the oracle itself reports a schema graphql-js rejects;
+#   6. udm.graphql_sdl of tenants with awkward models (docs/examples/shop.json, the empty
+#      model, test/gateway/models/*.json) is byte for byte what the core prints for the
+#      tenant's udm.model (what udm-gateway serves), and graphql-js reads from it what the
+#      core meant. Without PGHOST it is skipped, saying so.
 # The last line is "graphql oracle: N passed, M failed"; the exit status is 1 on failure.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
 gateway=$repo/test/gateway
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+db=udm_graphql_oracle
+cleanup() {
+    if [[ -n ${PGHOST:-} ]]; then
+        psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
 
 give_up() {
     echo "graphql oracle: $1" >&2
@@ -61,6 +73,56 @@ if echo 'type Query { a: Nope }' | node "$gateway/sdl_check.mjs" >/dev/null; the
     failed=$((failed + 1))
 else
     passed=$((passed + 1))
+fi
+
+# sql_tenants: step 6. Writes $work/sql/<tenant>.graphql (udm.graphql_sdl) and, from the
+# core, $work/core/<tenant>.graphql and <tenant>.expect.json; counts one test per tenant
+# whose two SDLs are the same bytes.
+sql_tenants() {
+    local psql_db=(psql -X -q -v ON_ERROR_STOP=1 -d "$db")
+    export PGOPTIONS="-c client_min_messages=warning"
+    psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" &&
+        "${psql_db[@]}" -c "CREATE EXTENSION udm" || return 1
+    mkdir -p "$work/sql" "$work/core"
+    local -a models=(empty= shop="$repo/docs/examples/shop.json")
+    local f
+    for f in "$gateway"/models/*.json; do models+=("$(basename "$f" .json)=$f"); done
+    local entry tenant file
+    for entry in "${models[@]}"; do
+        tenant=${entry%%=*}
+        file=${entry#*=}
+        "${psql_db[@]}" -c "SELECT udm.create_tenant('$tenant')" >/dev/null || return 1
+        # \set from the file, not -v: a command-line argument holds at most 128 KiB.
+        if [[ -n $file ]]; then
+            "${psql_db[@]}" >/dev/null <<SQL || return 1
+\\set model \`cat '$file'\`
+SELECT udm.apply('$tenant', :'model');
+SQL
+        fi
+        # base64: the exact bytes, final newline included.
+        "${psql_db[@]}" -At -c "SELECT encode(convert_to(udm.graphql_sdl('$tenant'), 'UTF8'), 'base64')" |
+            base64 -d >"$work/sql/$tenant.graphql" || return 1
+        # What udm-gateway reads (pg_outbox.cpp) and builds its schema from.
+        "${psql_db[@]}" -At -c "SELECT udm.model('$tenant')::text" >"$work/core/$tenant.json" || return 1
+        "$repo/build/udm_graphql_corpus" --model "$work/core/$tenant.json" "$work/core/$tenant.graphql" ||
+            return 1
+        cp "$work/core/$tenant.expect.json" "$work/sql/$tenant.expect.json"
+        if cmp -s "$work/sql/$tenant.graphql" "$work/core/$tenant.graphql"; then
+            passed=$((passed + 1))
+        else
+            echo "FAIL udm.graphql_sdl('$tenant') differs from the core's SDL of udm.model('$tenant'):"
+            diff "$work/core/$tenant.graphql" "$work/sql/$tenant.graphql" | head -n 20
+            failed=$((failed + 1))
+        fi
+    done
+}
+if [[ -z ${PGHOST:-} ]]; then
+    echo "graphql oracle: PGHOST is not set: udm.graphql_sdl not checked" >&2
+elif sql_tenants; then
+    check node "$gateway/sdl_check.mjs" "$work/sql"
+else
+    echo "FAIL could not read udm.graphql_sdl from the database $db"
+    failed=$((failed + 1))
 fi
 echo "graphql oracle: $passed passed, $failed failed"
 ((failed == 0))
