@@ -24,10 +24,18 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
 gateway=$repo/test/gateway
 work=$(mktemp -d)
 db=udm_graphql_oracle
+# Drops the database of step 6 and its tenants' roles (cluster-wide: they outlive it).
+drop_sql_tenants() {
+    psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
+    local f t
+    for f in empty shop "$repo"/test/gateway/models/*.json; do
+        t=$(basename "$f" .json)
+        psql -X -q -d postgres -c "DROP ROLE IF EXISTS tenant_${t}_owner" \
+            -c "DROP ROLE IF EXISTS tenant_${t}_role" >/dev/null 2>&1 || true
+    done
+}
 cleanup() {
-    if [[ -n ${PGHOST:-} ]]; then
-        psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
-    fi
+    if [[ -n ${PGHOST:-} ]]; then drop_sql_tenants; fi
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -81,7 +89,8 @@ fi
 sql_tenants() {
     local psql_db=(psql -X -q -v ON_ERROR_STOP=1 -d "$db")
     export PGOPTIONS="-c client_min_messages=warning"
-    psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" &&
+    drop_sql_tenants
+    psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $db" &&
         "${psql_db[@]}" -c "CREATE EXTENSION udm" || return 1
     mkdir -p "$work/sql" "$work/core"
     local -a models=(empty= shop="$repo/docs/examples/shop.json")
