@@ -23,12 +23,6 @@ constexpr const char* kWatermark =
     "LEAST(pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot()),"
     " pg_catalog.pg_current_xact_id_if_assigned())";
 
-// Argument n as a bigint; NULL is an error (22004) naming the argument.
-std::int64_t int64_arg(FunctionCallInfo fcinfo, int n, const char* name) {
-    if (PG_ARGISNULL(n)) throw udm::Error("22004", std::string(name) + " must not be null");
-    return PG_GETARG_INT64(n);
-}
-
 // Argument n (numeric) as a position: a whole number, zero or more, as digits.
 std::string position_arg(FunctionCallInfo fcinfo, int n) {
     if (PG_ARGISNULL(n)) throw udm::Error("22004", "after_position must not be null");
@@ -53,7 +47,7 @@ std::string position_arg(FunctionCallInfo fcinfo, int n) {
 // finds a version below one it has read.
 UDM_PG_FUNCTION(udm_schema_events) {
     const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
-    const std::int64_t after = int64_arg(fcinfo, 1, "after_version");
+    const std::int64_t after = pg::int64_arg(fcinfo, 1, "after_version");
     if (after < 0) throw udm::Error(udm::sqlstate::kInvalidParameterValue, "after_version must be 0 or more");
     pg::Spi spi(/*read_only=*/true);
     std::vector<pg::Row> rows =
@@ -68,7 +62,7 @@ UDM_PG_FUNCTION(udm_schema_events) {
 // format of udm.apply; version 0 is the empty model.
 UDM_PG_FUNCTION(udm_schema_at) {
     const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
-    const std::int64_t version = int64_arg(fcinfo, 1, "version");
+    const std::int64_t version = pg::int64_arg(fcinfo, 1, "version");
     if (version == 0) return pg::jsonb_datum(udm::model::to_json(udm::model::Model{}));
     pg::Spi spi(/*read_only=*/true);
     pg::Cell model = version < 0 ? pg::Cell() :
@@ -94,8 +88,7 @@ UDM_PG_FUNCTION(udm_schema_at) {
 UDM_PG_FUNCTION(udm_data_events) {
     const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
     const std::string after = position_arg(fcinfo, 1);
-    if (PG_ARGISNULL(2)) throw udm::Error("22004", "max_events must not be null");
-    const int max_events = PG_GETARG_INT32(2);
+    const int max_events = pg::int32_arg(fcinfo, 2, "max_events");
     if (max_events < 1 || max_events > kMaxEventsPerRead) {
         throw udm::Error(udm::sqlstate::kInvalidParameterValue,
                          "max_events must be between 1 and " + std::to_string(kMaxEventsPerRead));

@@ -51,6 +51,21 @@ bool bool_arg(FunctionCallInfo fcinfo, int n, bool fallback) {
     return PG_ARGISNULL(n) ? fallback : PG_GETARG_BOOL(n);
 }
 
+bool required_bool_arg(FunctionCallInfo fcinfo, int n, const char* name) {
+    if (PG_ARGISNULL(n)) null_argument(name);
+    return PG_GETARG_BOOL(n);
+}
+
+std::int32_t int32_arg(FunctionCallInfo fcinfo, int n, const char* name) {
+    if (PG_ARGISNULL(n)) null_argument(name);
+    return PG_GETARG_INT32(n);
+}
+
+std::int64_t int64_arg(FunctionCallInfo fcinfo, int n, const char* name) {
+    if (PG_ARGISNULL(n)) null_argument(name);
+    return PG_GETARG_INT64(n);
+}
+
 std::string uuid_arg(FunctionCallInfo fcinfo, int n, const char* name) {
     if (PG_ARGISNULL(n)) null_argument(name);
     char* text = guard([&] { return DatumGetCString(DirectFunctionCall1(uuid_out, PG_GETARG_DATUM(n))); });

@@ -70,8 +70,7 @@ UDM_PG_FUNCTION(udm_drop_class) {
 // udm.set_class_events(tenant, class, on) returns bigint
 UDM_PG_FUNCTION(udm_set_class_events) {
     const std::string name = text_arg(fcinfo, 1, "class name");
-    if (PG_ARGISNULL(2)) throw udm::Error("22004", "on must not be null");
-    const bool on = PG_GETARG_BOOL(2);
+    const bool on = pg::required_bool_arg(fcinfo, 2, "on");
     return change(fcinfo, [&](Model& m) { edit::set_class_events(m, name, on); });
 }
 

@@ -2,6 +2,7 @@
 // PostgreSQL call guarded.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +23,12 @@ nlohmann::json jsonb_arg(FunctionCallInfo fcinfo, int n, const nlohmann::json& f
 nlohmann::json required_jsonb_arg(FunctionCallInfo fcinfo, int n, const char* name);
 // Argument n (boolean), or fallback for NULL.
 bool bool_arg(FunctionCallInfo fcinfo, int n, bool fallback);
+// Argument n (boolean); NULL is an error (22004) naming the argument.
+bool required_bool_arg(FunctionCallInfo fcinfo, int n, const char* name);
+// Argument n (integer); NULL is an error (22004) naming the argument.
+std::int32_t int32_arg(FunctionCallInfo fcinfo, int n, const char* name);
+// Argument n (bigint); NULL is an error (22004) naming the argument.
+std::int64_t int64_arg(FunctionCallInfo fcinfo, int n, const char* name);
 // Argument n (uuid) in its text form; NULL is an error (22004).
 std::string uuid_arg(FunctionCallInfo fcinfo, int n, const char* name);
 
