@@ -12,9 +12,11 @@ namespace {
 
 using model::DataType;
 
+// Whether the rules of numbers apply to values of type t.
 bool is_numeric(DataType t) {
     return t == DataType::kNumber || t == DataType::kInteger;
 }
+// Whether the rules of dates and times apply to values of type t.
 bool is_temporal(DataType t) {
     return t == DataType::kDate || t == DataType::kTimestamp;
 }
@@ -28,6 +30,7 @@ Json clamped_length(const Json& v) {
     return v.get<std::int64_t>() > kMax ? Json(kMax) : v;
 }
 
+// Whether v is a non-empty array whose items all are of the JSON type that is tests.
 bool all_of_type(const Json& v, bool (Json::*is)() const noexcept) {
     if (!v.is_array() || v.empty())
         return false;
@@ -131,17 +134,28 @@ std::optional<AppliedDirective> constraint_directive(DataType type, const Json& 
     static const Json kTrue = true;
     if (required)
         v[kRequired] = &kTrue;
-    AppliedDirective d{"constraint", {}};
-    d.arguments.reserve(4);
-    auto add = [&d](const char* name, const Json& value) { d.arguments.emplace_back(name, value); };
+    // The arguments are picked first, so that the directive is allocated at its size (and
+    // not at all for most fields).
+    struct Picked {
+        const char* name;
+        const Json* value;
+    };
+    Picked picked[16];  // at most one per argument of @constraint
+    std::size_t n = 0;
+    auto add = [&picked, &n](const char* name, const Json& value) { picked[n++] = {name, &value}; };
+    Json min_length, max_length;  // clamped
     const bool text = type == DataType::kText;
     const bool numeric = is_numeric(type);
     const bool temporal = is_temporal(type);
     auto length = [](const Json* x) { return x != nullptr && x->is_number_integer() && *x >= 0; };
-    if (text && length(v[kMinLength]))
-        add("minLength", clamped_length(*v[kMinLength]));
-    if (text && length(v[kMaxLength]))
-        add("maxLength", clamped_length(*v[kMaxLength]));
+    if (text && length(v[kMinLength])) {
+        min_length = clamped_length(*v[kMinLength]);
+        add("minLength", min_length);
+    }
+    if (text && length(v[kMaxLength])) {
+        max_length = clamped_length(*v[kMaxLength]);
+        add("maxLength", max_length);
+    }
     if (text && v[kPattern] && v[kPattern]->is_string())
         add("pattern", *v[kPattern]);
     if (text && v[kFormat] && v[kFormat]->is_string())
@@ -168,8 +182,12 @@ std::optional<AppliedDirective> constraint_directive(DataType type, const Json& 
         add("required", *v[kRequired]);
     if (v[kUnique] && v[kUnique]->is_boolean())
         add("unique", *v[kUnique]);
-    if (d.arguments.empty())
+    if (n == 0)
         return std::nullopt;
+    AppliedDirective d{"constraint", {}};
+    d.arguments.reserve(n);
+    for (std::size_t i = 0; i < n; ++i)
+        d.arguments.emplace_back(picked[i].name, *picked[i].value);
     return d;
 }
 

@@ -1,12 +1,15 @@
 // String and value literals, byte for byte as graphql-js prints them.
 #include "literal.hpp"
 
+#include <charconv>
+#include <cstdint>
 #include <cstdio>
 
 namespace udm::graphql {
 
 namespace {
 
+// GraphQL's white space within a line.
 bool is_white_space(char c) {
     return c == ' ' || c == '\t';
 }
@@ -18,11 +21,25 @@ void append_unicode_escape(std::string& out, unsigned code) {
     out += buf;
 }
 
+// Appends an integer in decimal, as JSON writes it.
+template <typename Integer>
+void append_integer(std::string& out, Integer value) {
+    char buf[24];
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+    (void)ec;  // 24 characters hold every 64-bit integer
+    out.append(buf, end);
+}
+
 }  // namespace
 
 std::string print_string(std::string_view value) {
     std::string out;
     out.reserve(value.size() + 2);
+    append_string(out, value);
+    return out;
+}
+
+void append_string(std::string& out, std::string_view value) {
     out += '"';
     for (std::size_t i = 0; i < value.size(); ++i) {
         const auto c = static_cast<unsigned char>(value[i]);
@@ -63,7 +80,6 @@ std::string print_string(std::string_view value) {
         }
     }
     out += '"';
-    return out;
 }
 
 bool printable_as_block_string(std::string_view value) {
@@ -140,33 +156,48 @@ std::string print_block_string(std::string_view value) {
     return out;
 }
 
-std::string print_json_literal(const nlohmann::json& value) {
+void append_json_literal(std::string& out, const nlohmann::json& value) {
     switch (value.type()) {
         case nlohmann::json::value_t::string:
-            return print_string(value.get_ref<const std::string&>());
+            append_string(out, value.get_ref<const std::string&>());
+            return;
         case nlohmann::json::value_t::array: {
-            std::string out = "[";
+            out += '[';
             for (std::size_t i = 0; i < value.size(); ++i) {
                 if (i > 0)
                     out += ", ";
-                out += print_json_literal(value[i]);
+                append_json_literal(out, value[i]);
             }
-            return out + "]";
+            out += ']';
+            return;
         }
         case nlohmann::json::value_t::object: {
-            std::string out = "{";
+            out += '{';
             bool first = true;
             for (auto it = value.begin(); it != value.end(); ++it) {
                 if (!first)
                     out += ", ";
                 first = false;
-                out += it.key() + ": " + print_json_literal(*it);
+                out += it.key();
+                out += ": ";
+                append_json_literal(out, *it);
             }
-            return out + "}";
+            out += '}';
+            return;
         }
+        case nlohmann::json::value_t::boolean:
+            out += value.get<bool>() ? "true" : "false";
+            return;
+        case nlohmann::json::value_t::number_integer:
+            append_integer(out, value.get<std::int64_t>());
+            return;
+        case nlohmann::json::value_t::number_unsigned:
+            append_integer(out, value.get<std::uint64_t>());
+            return;
         default:
-            // Numbers, booleans and null are written as in JSON, which GraphQL shares.
-            return value.dump();
+            // Floats and null are written as in JSON, which GraphQL shares.
+            out += value.dump();
+            return;
     }
 }
 

@@ -13,6 +13,8 @@ namespace udm::graphql {
 // A string literal: quotes and backslashes escaped, control characters (and U+007F to
 // U+009F) as \b \t \n \f \r or \uXXXX, as graphql-js printString does.
 std::string print_string(std::string_view value);
+// Appends print_string(value) to out.
+void append_string(std::string& out, std::string_view value);
 
 // Whether value survives the trip through a block string unchanged (graphql-js
 // isPrintableAsBlockString): no leading or trailing empty line, no common indentation,
@@ -23,9 +25,9 @@ bool printable_as_block_string(std::string_view value);
 // value must be printable_as_block_string.
 std::string print_block_string(std::string_view value);
 
-// A JSON string, number, boolean, null or array of them as a GraphQL value literal;
-// objects as GraphQL object literals.
-std::string print_json_literal(const nlohmann::json& value);
+// Appends a JSON string, number, boolean, null or array of them to out as a GraphQL value
+// literal; objects as GraphQL object literals.
+void append_json_literal(std::string& out, const nlohmann::json& value);
 
 // The length of UTF-8 text in UTF-16 code units, as JavaScript counts it.
 std::size_t utf16_length(std::string_view utf8);

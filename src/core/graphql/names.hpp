@@ -2,10 +2,10 @@
 // rule of docs/graphql.md (first claimant keeps the plain name, later ones get "_2", "_3").
 #pragma once
 
-#include <vector>
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace udm::graphql {
 
@@ -19,17 +19,27 @@ std::string camel_case(std::string_view model_name);
 class NameAllocator {
   public:
     // expected: about how many names the scope will hold.
-    explicit NameAllocator(std::size_t expected) { taken_.reserve(expected); }
+    explicit NameAllocator(std::size_t expected);
     // Takes name unconditionally (a fixed name of the schema).
     void reserve(std::string_view name);
     // plain when it is free, else plain + "_2", "_3", ...: the first free one.
-    std::string claim(const std::string& plain);
+    std::string claim(std::string_view plain);
 
   private:
-    bool taken(const std::string& lowered) const;
-    void take(std::string lowered);
-    std::vector<std::string>
-        taken_;  // lower-cased, sorted: scopes are small, and this allocates least
+    // Where a taken name is in chars_.
+    struct Span {
+        std::size_t begin, size;
+    };
+
+    // Takes name when no name that differs from it only in case is taken; false when one is.
+    bool take(std::string_view name);
+    // The lower-cased name at s.
+    std::string_view taken(Span s) const;
+
+    // The taken names, lower-cased, one after the other, and where each is, sorted by name:
+    // two allocations per scope, and no string is moved when a name is inserted.
+    std::string chars_;
+    std::vector<Span> taken_;
 };
 
 }  // namespace udm::graphql

@@ -2,6 +2,7 @@
 // per class, and the lookups from model names to GraphQL names.
 #include "udm/core/graphql/schema.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "constraint.hpp"
@@ -13,20 +14,25 @@ namespace {
 
 using model::DataType;
 
+// The named type name.
 TypeRef named(const char* name) {
     return TypeRef::named(name);
 }
+// t, non-null.
 TypeRef required(TypeRef t) {
     return TypeRef::non_null(std::move(t));
 }
+// A non-null list of non-null t: [T!]!.
 TypeRef list_of(TypeRef t) {
     return required(TypeRef::list(required(std::move(t))));
 }
 
+// A description.
 std::optional<std::string> text(const char* s) {
     return std::string(s);
 }
 
+// A field of one of the fixed types.
 Field field(const char* name, TypeRef type, const char* description = nullptr) {
     Field f;
     f.name = name;
@@ -36,6 +42,7 @@ Field field(const char* name, TypeRef type, const char* description = nullptr) {
     return f;
 }
 
+// A scalar type.
 Type scalar(const char* name, const char* description, bool builtin = false) {
     Type t;
     t.kind = TypeKind::kScalar;
@@ -46,6 +53,7 @@ Type scalar(const char* name, const char* description, bool builtin = false) {
     return t;
 }
 
+// One of the fixed object types.
 Type object(const char* name, const char* description, std::vector<Field> fields) {
     Type t;
     t.kind = TypeKind::kObject;
@@ -98,10 +106,10 @@ std::vector<Type> fixed_types() {
         "Query", "What the gateway answers without reading things.",
         {field("schemaVersion", required(named("Int")), "The tenant's current schema version."),
          field("sdl", required(named("String")), "This schema, as SDL.")}));
-    Field schema_changed =
-        field("schemaChanged", required(named("SchemaChange")),
-              "Every change of the tenant's model from now on. A burst of changes may arrive as one "
-              "event covering several versions, from previousVersion to version.");
+    Field schema_changed = field(
+        "schemaChanged", required(named("SchemaChange")),
+        "Every change of the tenant's model from now on. A burst of changes may arrive as one "
+        "event covering several versions, from previousVersion to version.");
     schema_changed.arguments = {
         {"classes",
          text("Only changes touching one of these classes (model names, e.g. \"purchase_order\")."),
@@ -265,10 +273,20 @@ struct ClassTypes {
     TypeRef single, required_single, list;
 };
 
+// The entry for name of pairs sorted by their first member (a name), or nullptr.
+template <typename Pairs>
+auto find_sorted(Pairs& pairs, std::string_view name) -> decltype(&pairs.front()) {
+    auto it = std::lower_bound(pairs.begin(), pairs.end(), name,
+                               [](const auto& p, std::string_view n) { return p.first < n; });
+    return it != pairs.end() && it->first == name ? &*it : nullptr;
+}
+
+// The types referring to each class, by model class name (sorted).
+using ClassTypeMap = std::vector<std::pair<std::string_view, ClassTypes>>;
+
 // The object type of a class; names.type is set, the field names are filled in.
-Type class_type(const model::ThingClass& cls, ClassNames& names,
-                const std::map<std::string, ClassTypes>& class_types, const CommonTypes& common,
-                const std::vector<RelationshipField>& relationships) {
+Type class_type(const model::ThingClass& cls, ClassNames& names, const ClassTypeMap& class_types,
+                const CommonTypes& common, const std::vector<RelationshipField>& relationships) {
     Type t;
     t.kind = TypeKind::kObject;
     t.name = names.type;
@@ -293,6 +311,8 @@ Type class_type(const model::ThingClass& cls, ClassNames& names,
     };
     std::vector<Assigned> assigned;
     assigned.reserve(cls.assignments.size());
+    names.attribute_fields.reserve(cls.assignments.size());
+    std::size_t references = 0;
     // Assignments and attributes are both in name order: one walk pairs them.
     auto attr = common.attributes.begin();
     for (const auto& [aname, as] : cls.assignments) {
@@ -302,22 +322,24 @@ Type class_type(const model::ThingClass& cls, ClassNames& names,
             continue;
         const ClassTypes* target = nullptr;
         if (attr->attribute->type == DataType::kReference) {
-            auto it = attr->attribute->target ? class_types.find(*attr->attribute->target)
-                                              : class_types.end();
-            if (it == class_types.end())
+            const auto* entry = attr->attribute->target
+                                    ? find_sorted(class_types, *attr->attribute->target)
+                                    : nullptr;
+            if (entry == nullptr)
                 continue;
-            target = &it->second;
+            target = &entry->second;
+            ++references;
         }
         std::string name = fields.claim(attr->field);
-        names.attribute_fields.emplace_hint(names.attribute_fields.end(), aname, name);
+        names.attribute_fields.emplace_back(aname, name);
         assigned.push_back({attr->attribute, &as, target, std::move(name), {}, &attr->id_field});
     }
+    names.reference_id_fields.reserve(references);
     for (Assigned& a : assigned) {
         if (a.target == nullptr)
             continue;
         a.id_field = fields.claim(*a.plain_id_field);
-        names.reference_id_fields.emplace_hint(names.reference_id_fields.end(), a.attribute->name,
-                                               a.id_field);
+        names.reference_id_fields.emplace_back(a.attribute->name, a.id_field);
     }
     std::vector<std::string> relationship_names;
     for (const RelationshipField& r : relationships)
@@ -326,7 +348,7 @@ Type class_type(const model::ThingClass& cls, ClassNames& names,
     for (Assigned& a : assigned) {
         const model::Attribute& attr = *a.attribute;
         const model::Assignment& as = *a.assignment;
-        Field f;
+        Field& f = t.fields.emplace_back();
         f.name = std::move(a.field);
         if (a.target != nullptr) {
             f.type = as.required ? a.target->required_single : a.target->single;
@@ -340,29 +362,28 @@ Type class_type(const model::ThingClass& cls, ClassNames& names,
                 constraint_directive(attr.type, cls.rules, attr.rules, as.rules, as.required)) {
             f.directives.push_back(std::move(*d));
         }
+        if (a.target == nullptr)
+            continue;
         std::string id_description = "The id of " + f.name + ".";
-        t.fields.push_back(std::move(f));
-        if (a.target != nullptr) {
-            Field id;
-            id.name = std::move(a.id_field);
-            id.type = as.required ? common.required_id : common.id;
-            id.description = std::move(id_description);
-            t.fields.push_back(std::move(id));
-        }
+        Field& id = t.fields.emplace_back();  // f is not used from here on
+        id.name = std::move(a.id_field);
+        id.type = as.required ? common.required_id : common.id;
+        id.description = std::move(id_description);
     }
     for (std::size_t i = 0; i < relationships.size(); ++i) {
         const RelationshipField& r = relationships[i];
-        const ClassTypes& target = class_types.at(r.target_class);
-        Field f;
-        f.name = relationship_names[i];
+        // relationship_fields keeps only relationships between classes of the model.
+        const ClassTypes& target = find_sorted(class_types, r.target_class)->second;
+        Field& f = t.fields.emplace_back();
+        f.name = std::move(relationship_names[i]);
         f.type = r.single ? target.single : target.list;
         if (r.description && !r.description->empty())
             f.description = r.description;
-        t.fields.push_back(std::move(f));
     }
     return t;
 }
 
+// The argument called name of a field or directive definition, or nullptr.
 template <typename T>
 const InputValue* find_argument(const T& owner, std::string_view name) {
     for (const InputValue& a : owner.arguments) {
@@ -399,8 +420,10 @@ bool Type::has_value(std::string_view name) const {
 }
 
 const Type* Schema::find_type(std::string_view name) const {
-    auto it = type_index.find(name);
-    return it == type_index.end() ? nullptr : &types[it->second];
+    auto it =
+        std::lower_bound(types_by_name.begin(), types_by_name.end(), name,
+                         [this](std::size_t i, std::string_view n) { return types[i].name < n; });
+    return it != types_by_name.end() && types[*it].name == name ? &types[*it] : nullptr;
 }
 
 const DirectiveDefinition* Schema::find_directive(std::string_view name) const {
@@ -412,28 +435,22 @@ const DirectiveDefinition* Schema::find_directive(std::string_view name) const {
 }
 
 std::optional<std::string> Schema::class_type_name(std::string_view class_name) const {
-    auto it = classes.find(class_name);
-    return it == classes.end() ? std::nullopt : std::optional<std::string>(it->second.type);
+    const auto* c = find_sorted(classes, class_name);
+    return c == nullptr ? std::nullopt : std::optional<std::string>(c->second.type);
 }
 
 std::optional<std::string> Schema::attribute_field_name(std::string_view class_name,
                                                         std::string_view attribute) const {
-    auto it = classes.find(class_name);
-    if (it == classes.end())
-        return std::nullopt;
-    auto f = it->second.attribute_fields.find(std::string(attribute));
-    return f == it->second.attribute_fields.end() ? std::nullopt
-                                                  : std::optional<std::string>(f->second);
+    const auto* c = find_sorted(classes, class_name);
+    const auto* f = c == nullptr ? nullptr : find_sorted(c->second.attribute_fields, attribute);
+    return f == nullptr ? std::nullopt : std::optional<std::string>(f->second);
 }
 
 std::optional<std::string> Schema::reference_id_field_name(std::string_view class_name,
                                                            std::string_view attribute) const {
-    auto it = classes.find(class_name);
-    if (it == classes.end())
-        return std::nullopt;
-    auto f = it->second.reference_id_fields.find(std::string(attribute));
-    return f == it->second.reference_id_fields.end() ? std::nullopt
-                                                     : std::optional<std::string>(f->second);
+    const auto* c = find_sorted(classes, class_name);
+    const auto* f = c == nullptr ? nullptr : find_sorted(c->second.reference_id_fields, attribute);
+    return f == nullptr ? std::nullopt : std::optional<std::string>(f->second);
 }
 
 std::optional<std::string> Schema::class_of_type(std::string_view type_name) const {
@@ -454,25 +471,32 @@ Schema build_schema(const model::Model& m) {
     type_names.reserve("Mutation");
     for (const Type& t : s.types)
         type_names.reserve(t.name);
-    std::map<std::string, ClassTypes> class_types;
+    // Both in model-name order, as m.classes.
+    ClassTypeMap class_types;
+    class_types.reserve(m.classes.size());
+    s.classes.reserve(m.classes.size());
     for (const auto& [cname, cls] : m.classes) {
         std::string type = type_names.claim(pascal_case(cname));
         TypeRef single = TypeRef::named(type);
-        class_types.emplace_hint(class_types.end(), cname,
-                                 ClassTypes{single, required(single), list_of(single)});
-        s.classes.emplace_hint(s.classes.end(), cname, ClassNames{std::move(type), {}, {}});
+        class_types.emplace_back(cname, ClassTypes{single, required(single), list_of(single)});
+        s.classes.emplace_back(cname, ClassNames{std::move(type), {}, {}});
     }
     const auto relationships = relationship_fields(m);
     const std::vector<RelationshipField> none;
     const CommonTypes common(m);
     s.types.reserve(s.types.size() + m.classes.size());
+    auto names = s.classes.begin();  // in step with m.classes
     for (const auto& [cname, cls] : m.classes) {
         auto r = relationships.find(cname);
-        s.types.push_back(class_type(cls, s.classes.find(cname)->second, class_types, common,
+        s.types.push_back(class_type(cls, names->second, class_types, common,
                                      r == relationships.end() ? none : r->second));
+        ++names;
     }
+    s.types_by_name.resize(s.types.size());
     for (std::size_t i = 0; i < s.types.size(); ++i)
-        s.type_index.emplace(s.types[i].name, i);
+        s.types_by_name[i] = i;
+    std::sort(s.types_by_name.begin(), s.types_by_name.end(),
+              [&s](std::size_t a, std::size_t b) { return s.types[a].name < s.types[b].name; });
     return s;
 }
 

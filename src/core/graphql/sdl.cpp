@@ -1,5 +1,6 @@
 // A schema as SDL, in graphql-js printSchema's format, with applied directives added.
 #include <string>
+#include <string_view>
 
 #include "literal.hpp"
 #include "udm/core/graphql/schema.hpp"
@@ -8,34 +9,53 @@ namespace udm::graphql {
 
 namespace {
 
+// Whether graphql-js prints description as """description""" on one line: a short line
+// without control characters (but tab) or """, that does not start with white space or end
+// with a quote or backslash. One pass over it: most descriptions are such lines.
+bool prints_as_one_line(std::string_view d) {
+    if (d.empty() || d.size() > 70 || d.front() == ' ' || d.front() == '\t' || d.back() == '"' ||
+        d.back() == '\\')
+        return false;
+    int quotes = 0;  // consecutive
+    for (char ch : d) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c < 0x20 && c != '\t')
+            return false;
+        quotes = c == '"' ? quotes + 1 : 0;
+        if (quotes == 3)
+            return false;
+    }
+    return true;
+}
+
 // A description before a definition at indentation; a blank line before every described
 // item but the first of a block (graphql-js printDescription).
 void print_description(std::string& out, const std::optional<std::string>& description,
-                       const std::string& indentation = "", bool first_in_block = true) {
+                       std::string_view indentation = {}, bool first_in_block = true) {
     if (!description)
         return;
     if (!indentation.empty() && !first_in_block)
         out += '\n';
     out += indentation;
-    // Most descriptions are one short line: """text""" as it is.
     const std::string& d = *description;
-    if (!d.empty() && d.size() <= 70 && d.front() != ' ' && d.front() != '\t' && d.back() != '"' &&
-        d.back() != '\\' && d.find_first_of("\n\r") == std::string::npos &&
-        d.find("\"\"\"") == std::string::npos && printable_as_block_string(d)) {
+    if (prints_as_one_line(d)) {
         out.append("\"\"\"").append(d).append("\"\"\"\n");
         return;
     }
-    const std::string literal = printable_as_block_string(*description)
-                                    ? print_block_string(*description)
-                                    : print_string(*description);
-    for (char c : literal) {
-        out += c;
-        if (c == '\n')
-            out += indentation;
+    const std::string literal =
+        printable_as_block_string(d) ? print_block_string(d) : print_string(d);
+    // Every line of the literal after the first one indented.
+    std::string_view rest = literal;
+    for (std::size_t end; (end = rest.find('\n')) != std::string_view::npos;
+         rest.remove_prefix(end + 1)) {
+        out.append(rest.data(), end + 1);
+        out += indentation;
     }
+    out += rest;
     out += '\n';
 }
 
+// An argument definition: name: Type.
 void print_input_value(std::string& out, const InputValue& v) {
     out += v.name;
     out += ": ";
@@ -44,7 +64,7 @@ void print_input_value(std::string& out, const InputValue& v) {
 
 // Arguments on one line when none has a description, else one per line.
 void print_arguments(std::string& out, const std::vector<InputValue>& args,
-                     const std::string& indentation) {
+                     std::string_view indentation) {
     if (args.empty())
         return;
     bool described = false;
@@ -58,35 +78,43 @@ void print_arguments(std::string& out, const std::vector<InputValue>& args,
             print_input_value(out, args[i]);
         }
     } else {
+        const std::string inner = "  " + std::string(indentation);
         out += '\n';
         for (std::size_t i = 0; i < args.size(); ++i) {
             if (i > 0)
                 out += '\n';
-            print_description(out, args[i].description, "  " + indentation, i == 0);
-            out += "  " + indentation;
+            print_description(out, args[i].description, inner, i == 0);
+            out += inner;
             print_input_value(out, args[i]);
         }
-        out += '\n' + indentation;
+        out += '\n';
+        out += indentation;
     }
     out += ')';
 }
 
+// A directive applied to a field, after the field's type: " @name(arg: value, ...)".
 void print_applied(std::string& out, const AppliedDirective& d) {
-    out += " @" + d.name;
+    out += " @";
+    out += d.name;
     if (d.arguments.empty())
         return;
     out += '(';
     for (std::size_t i = 0; i < d.arguments.size(); ++i) {
         if (i > 0)
             out += ", ";
-        out += d.arguments[i].first + ": " + print_json_literal(d.arguments[i].second);
+        out += d.arguments[i].first;
+        out += ": ";
+        append_json_literal(out, d.arguments[i].second);
     }
     out += ')';
 }
 
+// A directive definition with its description, arguments and locations.
 void print_directive(std::string& out, const DirectiveDefinition& d) {
     print_description(out, d.description);
-    out += "directive @" + d.name;
+    out += "directive @";
+    out += d.name;
     print_arguments(out, d.arguments, "");
     out += " on ";
     for (std::size_t i = 0; i < d.locations.size(); ++i) {
@@ -96,24 +124,31 @@ void print_directive(std::string& out, const DirectiveDefinition& d) {
     }
 }
 
+// A type definition with its description: a scalar, an enum, or an object type with its
+// fields.
 void print_type(std::string& out, const Type& t) {
     print_description(out, t.description);
     switch (t.kind) {
         case TypeKind::kScalar:
-            out += "scalar " + t.name;
+            out += "scalar ";
+            out += t.name;
             return;
         case TypeKind::kEnum:
-            out += "enum " + t.name + " {\n";
+            out += "enum ";
+            out += t.name;
+            out += " {\n";
             for (std::size_t i = 0; i < t.values.size(); ++i) {
                 if (i > 0)
                     out += '\n';
                 print_description(out, t.values[i].description, "  ", i == 0);
-                out += "  " + t.values[i].name;
+                out += "  ";
+                out += t.values[i].name;
             }
             out += "\n}";
             return;
         case TypeKind::kObject:
-            out += "type " + t.name;
+            out += "type ";
+            out += t.name;
             if (t.fields.empty())
                 return;
             out += " {\n";
@@ -122,9 +157,10 @@ void print_type(std::string& out, const Type& t) {
                 if (i > 0)
                     out += '\n';
                 print_description(out, f.description, "  ", i == 0);
-                out.append("  ").append(f.name);
+                out += "  ";
+                out += f.name;
                 print_arguments(out, f.arguments, "  ");
-                out.append(": ");
+                out += ": ";
                 f.type.append_to(out);
                 for (const AppliedDirective& d : f.directives)
                     print_applied(out, d);

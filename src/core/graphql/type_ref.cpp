@@ -7,29 +7,28 @@ namespace udm::graphql {
 
 TypeRef TypeRef::named(std::string name) {
     TypeRef t;
-    t.name_ = std::move(name);
+    t.node_ = std::make_shared<const Node>(Node{Kind::kNamed, std::move(name), {}});
     return t;
 }
 
 TypeRef TypeRef::list(TypeRef of) {
     TypeRef t;
-    t.kind_ = Kind::kList;
-    t.of_ = std::make_shared<const TypeRef>(std::move(of));
+    t.node_ = std::make_shared<const Node>(Node{Kind::kList, {}, std::move(of)});
     return t;
 }
 
 TypeRef TypeRef::non_null(TypeRef of) {
     TypeRef t;
-    t.kind_ = Kind::kNonNull;
-    t.of_ = std::make_shared<const TypeRef>(std::move(of));
+    t.node_ = std::make_shared<const Node>(Node{Kind::kNonNull, {}, std::move(of)});
     return t;
 }
 
 const std::string& TypeRef::named_type() const {
+    static const std::string kNone;
     const TypeRef* t = this;
-    while (t->kind_ != Kind::kNamed)
-        t = t->of_.get();
-    return t->name_;
+    while (t->node_ && t->node_->kind != Kind::kNamed)
+        t = &t->node_->of;
+    return t->node_ ? t->node_->name : kNone;
 }
 
 std::string TypeRef::to_string() const {
@@ -39,17 +38,19 @@ std::string TypeRef::to_string() const {
 }
 
 void TypeRef::append_to(std::string& out) const {
-    switch (kind_) {
+    if (!node_)
+        return;
+    switch (node_->kind) {
         case Kind::kNamed:
-            out += name_;
+            out += node_->name;
             return;
         case Kind::kList:
             out += '[';
-            of_->append_to(out);
+            node_->of.append_to(out);
             out += ']';
             return;
         case Kind::kNonNull:
-            of_->append_to(out);
+            node_->of.append_to(out);
             out += '!';
             return;
     }

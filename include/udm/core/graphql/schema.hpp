@@ -3,7 +3,6 @@
 // mapping: types, scalars, relationship fields, name collisions, the @constraint directive.
 #pragma once
 
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -81,19 +80,23 @@ struct DirectiveDefinition {
     const InputValue* argument(std::string_view name) const;
 };
 
+// Model names and the GraphQL names given to them, sorted by model name. Flat vectors
+// rather than maps: a schema holds one per class, built in model-name order.
+using NameMap = std::vector<std::pair<std::string, std::string>>;
+
 // The GraphQL names given to one model class and its attributes.
 struct ClassNames {
-    std::string type;                                        // PurchaseOrder
-    std::map<std::string, std::string> attribute_fields;     // unit_price -> unitPrice
-    std::map<std::string, std::string> reference_id_fields;  // supplier -> supplierId
+    std::string type;             // PurchaseOrder
+    NameMap attribute_fields;     // unit_price -> unitPrice
+    NameMap reference_id_fields;  // supplier -> supplierId
 };
 
 // A whole schema: types in printing order, directives, and the model-to-GraphQL names.
 struct Schema {
     std::vector<Type> types;
     std::vector<DirectiveDefinition> directives;
-    std::map<std::string, ClassNames, std::less<>> classes;      // by model class name
-    std::map<std::string, std::size_t, std::less<>> type_index;  // by GraphQL type name
+    std::vector<std::pair<std::string, ClassNames>> classes;  // sorted by model class name
+    std::vector<std::size_t> types_by_name;                   // indexes of types, by name
 
     // The type called name, or nullptr.
     const Type* find_type(std::string_view name) const;
