@@ -179,7 +179,8 @@ ConfigResult parse_config(const std::vector<std::string>& args, const ConfigSour
         std::size_t index = 0;
         while (index < all.size() && name != all[index].flag) ++index;
         if (index == all.size()) {
-            result.error = "unknown option \"" + arg + "\" (see --help)";
+            // The name only: the value of a mistyped --jwt-secret=... must not reach the log.
+            result.error = "unknown option \"" + name + "\" (see --help)";
             return result;
         }
         if (!value) {

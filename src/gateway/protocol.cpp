@@ -14,6 +14,43 @@ using nlohmann::json;
 // A close reason must fit a control frame: 125 bytes less the 2-byte code.
 constexpr std::size_t kMaxCloseReasonBytes = 123;
 
+// Deepest nesting of arrays and objects accepted in a message. nlohmann::json parses and
+// frees any depth without recursion, but copies and dump() recurse, so a message of 100,000
+// '[' (200 KB) would overflow the stack; no valid message comes near this.
+constexpr int kMaxMessageDepth = 64;
+
+// Whether the JSON text nests arrays and objects at most max_depth deep (brackets inside
+// strings do not count). Malformed text is left to the parser.
+bool nesting_within(std::string_view text, int max_depth) {
+    int depth = 0;
+    bool in_string = false;
+    bool escaped = false;
+    for (char c : text) {
+        if (in_string) {
+            if (escaped) {
+                escaped = false;
+            } else if (c == '\\') {
+                escaped = true;
+            } else if (c == '"') {
+                in_string = false;
+            }
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > max_depth) return false;
+        } else if (c == ']' || c == '}') {
+            --depth;
+        }
+    }
+    return true;
+}
+
+// The empty object, for payloads that are absent or null.
+const json& empty_object() {
+    static const json kEmpty = json::object();
+    return kEmpty;
+}
+
 // reason cut to kMaxCloseReasonBytes on a UTF-8 character boundary.
 std::string fit_close_reason(std::string reason) {
     if (reason.size() <= kMaxCloseReasonBytes) return reason;
@@ -187,6 +224,10 @@ ProtocolEffects ProtocolHandler::close(int code, std::string reason) {
 
 ProtocolEffects ProtocolHandler::on_message(std::string_view text) {
     if (closing_) return {};
+    if (!nesting_within(text, kMaxMessageDepth)) {
+        return close(close_code::kBadRequest, "Invalid message received: nested more than " +
+                                                  std::to_string(kMaxMessageDepth) + " levels deep");
+    }
     json message = json::parse(text, nullptr, false);
     if (message.is_discarded()) return close(close_code::kBadRequest, "Invalid message received");
     if (auto why = message_violation(message)) return close(close_code::kBadRequest, *why);
@@ -219,7 +260,7 @@ ProtocolEffects ProtocolHandler::on_init(const json& message) {
     }
     init_received_ = true;
     const json& payload = member(message, "payload");
-    AuthDecision decision = context_.authenticate(payload.is_object() ? payload : json::object());
+    AuthDecision decision = context_.authenticate(payload.is_object() ? payload : empty_object());
     if (decision.outcome == AuthOutcome::kForbidden) {
         log_info("connection refused (forbidden): " + decision.reason);
         return close(close_code::kForbidden, "Forbidden");
@@ -257,7 +298,7 @@ ProtocolEffects ProtocolHandler::on_subscribe(const json& message) {
     PrepareResult prepared;
     try {
         prepared = schema->prepare(payload["query"].get_ref<const std::string&>(),
-                                   variables.is_object() ? variables : json::object(), name);
+                                   variables.is_object() ? variables : empty_object(), name);
     } catch (const std::exception& e) {
         log_error(std::string("GraphQL engine failed to prepare an operation: ") + e.what());
         json errors = json::array({json{{"message", "Internal server error"}}});

@@ -84,6 +84,9 @@ TEST(Config, ClearErrors) {
               "invalid value \"localhost\" for --listen: expected an IPv4 or IPv6 address");
     EXPECT_EQ(parse_config({"--frobnicate"}, env).error,
               "unknown option \"--frobnicate\" (see --help)");
+    // A mistyped option with a value: the value (a secret, say) is not echoed.
+    EXPECT_EQ(parse_config({"--jwt-secret=0123456789abcdef0123456789abcdef"}, env).error,
+              "unknown option \"--jwt-secret\" (see --help)");
     EXPECT_EQ(parse_config({"--port"}, env).error,
               "option --port needs a value (an integer from 0 to 65535)");
     EXPECT_NE(parse_config({"--connection-init-timeout", "0"}, env).error, "");

@@ -87,6 +87,34 @@ TEST_F(ProtocolTest, InvalidMessagesClose4400WithAReason) {
     EXPECT_EQ(effects.close->reason, "Invalid message 'type' property \"nope\"");
 }
 
+// Copies and dump() of nlohmann::json recurse: a deep message must be refused before any
+// copy (a 100,000-deep ping crashed the gateway with a stack overflow).
+TEST_F(ProtocolTest, DeeplyNestedMessagesClose4400BeforeAuth) {
+    const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+    for (const std::string& text :
+         {R"({"type":"ping","payload":{"a":)" + deep + "}}",
+          R"({"type":"connection_init","payload":{"token":)" + deep + "}}",
+          R"({"id":"1","type":"subscribe","payload":{"query":"{ sdl }","variables":{"v":)" + deep + "}}}"}) {
+        ProtocolHandler fresh{ProtocolHandler::Context{
+            [](const json&) { return AuthDecision{AuthOutcome::kAccepted, {}}; },
+            [this] { return schema; }}};
+        auto effects = fresh.on_message(text);
+        EXPECT_EQ(close_code_of(effects), 4400);
+        EXPECT_EQ(effects.close->reason, "Invalid message received: nested more than 64 levels deep");
+        EXPECT_TRUE(effects.frames.empty());
+    }
+    // 64 levels are fine, and brackets inside strings (escaped quotes too) do not count.
+    const std::string deep64 = std::string(62, '[') + std::string(62, ']');
+    auto pong = handler.on_message(R"({"type":"ping","payload":{"a":)" + deep64 + "}}");
+    EXPECT_FALSE(pong.close);
+    ASSERT_EQ(pong.frames.size(), 1u);
+    EXPECT_EQ(frame(pong, 0)["payload"]["a"].dump(), deep64);
+    const std::string quoted = R"("\"[[[[)" + std::string(1000, '{') + R"(")";
+    auto pong2 = handler.on_message(R"({"type":"ping","payload":{"a":)" + quoted + "}}");
+    EXPECT_FALSE(pong2.close);
+    ASSERT_EQ(pong2.frames.size(), 1u);
+}
+
 TEST(MessageViolation, FollowsGraphqlWsValidateMessage) {
     EXPECT_FALSE(message_violation(json::parse(R"({"type":"connection_init"})")));
     EXPECT_FALSE(message_violation(json::parse(R"({"type":"ping","payload":null})")));
