@@ -20,7 +20,7 @@ constexpr std::uint64_t kMaxRequestBody = 8192;
 
 }  // namespace
 
-HttpSession::HttpSession(net::ip::tcp::socket&& socket, Services& services)
+HttpSession::HttpSession(ConnectionSocket&& socket, Services& services)
     : stream_(std::move(socket)), services_(services) {}
 
 void HttpSession::run() {

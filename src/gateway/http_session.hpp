@@ -9,6 +9,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "connection_socket.hpp"
 #include "http_routes.hpp"
 #include "services.hpp"
 
@@ -17,13 +18,13 @@ namespace udm::gateway {
 // Reads requests one at a time and answers them; hands upgrades to a WsSession.
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
 public:
-    HttpSession(boost::asio::ip::tcp::socket&& socket, Services& services);
+    HttpSession(ConnectionSocket&& socket, Services& services);
 
     // Starts reading requests.
     void run();
 
 private:
-    boost::beast::tcp_stream stream_;
+    boost::beast::basic_stream<boost::asio::ip::tcp, ConnectionStrand> stream_;
     boost::beast::flat_buffer buffer_;
     Services& services_;
     std::optional<http::request_parser<http::string_body>> parser_;

@@ -40,7 +40,7 @@ void Listener::do_accept() {
                                                        &Listener::on_accept, shared_from_this()));
 }
 
-void Listener::on_accept(boost::system::error_code ec, net::ip::tcp::socket socket) {
+void Listener::on_accept(boost::system::error_code ec, ConnectionSocket socket) {
     if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
     if (ec) {
         log_warn("accept failed: " + ec.message());

@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "connection_socket.hpp"
 #include "services.hpp"
 
 namespace udm::gateway {
@@ -32,7 +33,7 @@ private:
     // Accepts the next connection.
     void do_accept();
     // Starts a session for an accepted connection.
-    void on_accept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket);
+    void on_accept(boost::system::error_code ec, ConnectionSocket socket);
 };
 
 }  // namespace udm::gateway

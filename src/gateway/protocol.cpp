@@ -102,11 +102,17 @@ std::string frame(const char* type, const std::string* id, const Payload* payloa
     return message.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-// A next frame of subscription id carrying an ExecutionResult already serialized.
-std::string next_frame(const std::string& id, const std::string& payload) {
-    std::string text = R"({"id":)";
-    text += json(id).dump(-1, ' ', false, json::error_handler_t::replace);
-    text += R"(,"type":"next","payload":)";
+// The start of the next frames of subscription id, up to their payload.
+std::string next_frame_prefix(const std::string& id) {
+    return R"({"id":)" + json(id).dump(-1, ' ', false, json::error_handler_t::replace) +
+           R"(,"type":"next","payload":)";
+}
+
+// A next frame carrying an ExecutionResult already serialized, after its prefix.
+std::string next_frame(const std::string& prefix, const std::string& payload) {
+    std::string text;
+    text.reserve(prefix.size() + payload.size() + 1);
+    text += prefix;
     text += payload;
     text += '}';
     return text;
@@ -312,7 +318,7 @@ ProtocolEffects ProtocolHandler::on_subscribe(const json& message) {
     }
     auto operation = std::get<std::shared_ptr<const PreparedOperation>>(prepared);
     if (operation->is_subscription()) {
-        subscriptions_.emplace(id, std::move(operation));
+        subscriptions_.emplace(id, Subscription{std::move(operation), next_frame_prefix(id)});
         effects.subscriptions_delta = 1;
         return effects;
     }
@@ -340,7 +346,8 @@ ProtocolEffects ProtocolHandler::on_event(EventKind kind,
     ProtocolEffects effects;
     if (closing_) return effects;
     std::string_view field = root_field_of(kind);
-    for (const auto& [id, operation] : subscriptions_) {
+    for (const auto& [id, subscription] : subscriptions_) {
+        const auto& operation = subscription.operation;
         std::shared_ptr<const std::string> payload;
         try {
             if (operation->root_field() != field || !operation->matches(*root_value)) continue;
@@ -349,7 +356,7 @@ ProtocolEffects ProtocolHandler::on_event(EventKind kind,
             log_error(std::string("GraphQL engine failed on an event: ") + e.what());
             payload = std::make_shared<const std::string>(error_result("Internal server error").dump());
         }
-        effects.frames.push_back(next_frame(id, *payload));
+        effects.frames.push_back(next_frame(subscription.next_prefix, *payload));
         ++effects.events_sent;
     }
     return effects;

@@ -90,7 +90,13 @@ private:
     bool init_received_ = false;
     bool acknowledged_ = false;
     bool closing_ = false;
-    std::map<std::string, std::shared_ptr<const PreparedOperation>> subscriptions_;
+    // A subscription: its operation, and the start of its next frames up to the payload,
+    // made once so that an event costs one string per connection.
+    struct Subscription {
+        std::shared_ptr<const PreparedOperation> operation;
+        std::string next_prefix;
+    };
+    std::map<std::string, Subscription> subscriptions_;
 
     // Decides to close with code and reason.
     ProtocolEffects close(int code, std::string reason);

@@ -56,6 +56,7 @@ int run_server(const Config& config, SchemaBuilder builder) {
     Services services{config, metrics, hub, schemas, db};
 
     net::io_context ioc(static_cast<int>(config.threads));
+    hub.fan_out_on(ioc, config.threads);
     std::shared_ptr<Listener> listener;
     try {
         net::ip::tcp::endpoint endpoint(net::ip::make_address(config.listen_address), config.port);

@@ -30,7 +30,7 @@ std::string_view view(beast::string_view text) { return {text.data(), text.size(
 
 }  // namespace
 
-WsSession::WsSession(net::ip::tcp::socket&& socket, Services& services, std::string tenant)
+WsSession::WsSession(ConnectionSocket&& socket, Services& services, std::string tenant)
     : ws_(std::move(socket)),
       services_(services),
       tenant_(std::move(tenant)),
@@ -65,7 +65,6 @@ bool WsSession::offers_subprotocol(const Request& request) {
 
 void WsSession::run(Request request) {
     subprotocol_ok_ = offers_subprotocol(request);
-    beast::get_lowest_layer(ws_).expires_never();
     websocket::stream_base::timeout timeouts{};
     timeouts.handshake_timeout = std::chrono::seconds(30);
     timeouts.idle_timeout = std::chrono::seconds(60);
@@ -127,22 +126,24 @@ void WsSession::on_read(beast::error_code ec, std::size_t) {
     do_read();
 }
 
-void WsSession::apply(const ProtocolEffects& effects, std::optional<double> committed_at) {
+void WsSession::apply(ProtocolEffects effects, std::optional<double> committed_at) {
     if (effects.acknowledged) init_timer_.cancel();
     if (effects.subscriptions_delta != 0) {
         services_.metrics.add_subscriptions(tenant_, effects.subscriptions_delta);
     }
-    for (const auto& text : effects.frames) {
-        enqueue(Outgoing{text, committed_at.has_value(), committed_at.value_or(0)});
+    for (auto& text : effects.frames) {
+        enqueue(Outgoing{std::move(text), committed_at.has_value(), committed_at.value_or(0)});
     }
     if (effects.close) begin_close(*effects.close);
 }
 
 void WsSession::deliver(EventKind kind, std::shared_ptr<const nlohmann::json> root_value,
                         double committed_at) {
-    net::post(ws_.get_executor(), [self = shared_from_this(), kind, root_value, committed_at] {
-        self->on_event(kind, root_value, committed_at);
-    });
+    // From a lane of the hub (a thread of the io_context) this runs at once when the
+    // connection's strand is free; from any other thread it is posted.
+    net::dispatch(ws_.get_executor(),
+                  [self = shared_from_this(), kind, root_value = std::move(root_value),
+                   committed_at] { self->on_event(kind, root_value, committed_at); });
 }
 
 void WsSession::on_event(EventKind kind, const std::shared_ptr<const nlohmann::json>& root_value,
@@ -185,7 +186,7 @@ void WsSession::on_write(beast::error_code ec, std::size_t) {
         log_debug("write to a connection of tenant " + tenant_ + " failed: " + ec.message());
         queue_.clear();
         beast::error_code ignored;
-        beast::get_lowest_layer(ws_).socket().close(ignored);
+        ws_.next_layer().close(ignored);
         return;
     }
     const Outgoing& sent = queue_.front();
@@ -209,7 +210,7 @@ void WsSession::begin_close(CloseDecision decision) {
     close_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
         if (ec) return;
         beast::error_code ignored;
-        beast::get_lowest_layer(self->ws_).socket().close(ignored);
+        self->ws_.next_layer().close(ignored);
     });
     if (!writing_) do_close();
 }

@@ -12,6 +12,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "connection_socket.hpp"
 #include "http_routes.hpp"
 #include "hub.hpp"
 #include "protocol.hpp"
@@ -22,7 +23,7 @@ namespace udm::gateway {
 // A graphql-transport-ws connection. Lives as long as an operation of it is pending.
 class WsSession : public Subscriber, public std::enable_shared_from_this<WsSession> {
 public:
-    WsSession(boost::asio::ip::tcp::socket&& socket, Services& services, std::string tenant);
+    WsSession(ConnectionSocket&& socket, Services& services, std::string tenant);
     ~WsSession() override;
 
     // Accepts the upgrade request and starts reading.
@@ -43,7 +44,10 @@ private:
         double committed_at = 0;
     };
 
-    boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+    // On the socket itself, not a beast::tcp_stream: the WebSocket stream keeps its own
+    // timeouts, and tcp_stream's bookkeeping on every write cost a seventh of the gateway's
+    // instructions per delivered event (scripts/bench_gateway, docs/benchmarks.md).
+    boost::beast::websocket::stream<ConnectionSocket> ws_;
     Services& services_;
     std::string tenant_;
     ProtocolHandler protocol_;
@@ -65,7 +69,7 @@ private:
     // Handles a frame or the end of the connection.
     void on_read(boost::beast::error_code ec, std::size_t bytes);
     // Carries out what the protocol decided.
-    void apply(const ProtocolEffects& effects, std::optional<double> committed_at);
+    void apply(ProtocolEffects effects, std::optional<double> committed_at);
     // Streams an event to this connection's subscriptions (on the strand).
     void on_event(EventKind kind, const std::shared_ptr<const nlohmann::json>& root_value,
                   double committed_at);
