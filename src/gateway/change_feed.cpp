@@ -1,6 +1,7 @@
 // Following tenants' outboxes: catch-up, coalesced schema rebuilds, event publication.
 #include "change_feed.hpp"
 
+#include <algorithm>
 #include <exception>
 
 #include "log.hpp"
@@ -69,7 +70,7 @@ ChangeFeed::ChangeFeed(SchemaBuilder builder, SchemaCache& schemas, EventSink& s
       metrics_(metrics),
       rebuild_interval_(rebuild_interval) {}
 
-LoadOutcome ChangeFeed::load(const std::string& tenant, Outbox& outbox, Clock::time_point) {
+LoadOutcome ChangeFeed::load(const std::string& tenant, Outbox& outbox, Clock::time_point now) {
     if (follows(tenant)) return LoadOutcome::kReady;
     std::optional<TenantModel> model;
     try {
@@ -82,11 +83,11 @@ LoadOutcome ChangeFeed::load(const std::string& tenant, Outbox& outbox, Clock::t
     std::shared_ptr<const TenantSchema> schema = build(tenant, model->model, model->version);
     if (!schema) return LoadOutcome::kUnavailable;
     TenantState state{model->version, model->version, std::nullopt, {},
-                      RebuildThrottle(rebuild_interval_), {}};
+                      RebuildThrottle(rebuild_interval_), {}, std::nullopt};
     auto it = tenants_.emplace(tenant, std::move(state)).first;
     schemas_.put(tenant, std::move(schema));
     log_info("following tenant " + tenant + " at schema version " + std::to_string(model->version));
-    catch_up_data(tenant, it->second, outbox);
+    catch_up_data(tenant, it->second, outbox, now);
     return LoadOutcome::kReady;
 }
 
@@ -104,7 +105,7 @@ std::shared_ptr<const TenantSchema> ChangeFeed::build(const std::string& tenant,
 }
 
 void ChangeFeed::on_notification(const std::string& channel, const std::string& payload,
-                                 Outbox& outbox, Clock::time_point) {
+                                 Outbox& outbox, Clock::time_point now) {
     json message = json::parse(payload, nullptr, false);
     if (message.is_discarded() || !message.is_object() || !message.contains("tenant") ||
         !message["tenant"].is_string()) {
@@ -116,14 +117,14 @@ void ChangeFeed::on_notification(const std::string& channel, const std::string& 
     if (channel == "udm_schema") {
         catch_up_schema(it->first, it->second, outbox);
     } else if (channel == "udm_data") {
-        catch_up_data(it->first, it->second, outbox);
+        catch_up_data(it->first, it->second, outbox, now);
     }
 }
 
-void ChangeFeed::catch_up_all(Outbox& outbox, Clock::time_point) {
+void ChangeFeed::catch_up_all(Outbox& outbox, Clock::time_point now) {
     for (auto& [tenant, state] : tenants_) {
         catch_up_schema(tenant, state, outbox);
-        catch_up_data(tenant, state, outbox);
+        catch_up_data(tenant, state, outbox, now);
     }
 }
 
@@ -144,13 +145,23 @@ void ChangeFeed::catch_up_schema(const std::string& tenant, TenantState& state, 
     }
 }
 
-void ChangeFeed::catch_up_data(const std::string& tenant, TenantState& state, Outbox& outbox) {
+void ChangeFeed::catch_up_data(const std::string& tenant, TenantState& state, Outbox& outbox,
+                               Clock::time_point now) {
     try {
         if (!state.data_position) state.data_position = outbox.data_head(tenant);
         for (;;) {
+            // No further ahead than the slowest subscriber allows: a burst waits in the
+            // outbox, and is read as the subscribers take what was published.
+            const std::size_t room = sink_.room(tenant);
+            if (room == 0) {
+                state.read_again_at = now + kRoomRetry;
+                break;
+            }
+            state.read_again_at.reset();
+            const int max = static_cast<int>(std::min<std::size_t>(room, kDataBatch));
             std::vector<DataEvent> events;
             try {
-                events = outbox.data_events(tenant, *state.data_position, kDataBatch);
+                events = outbox.data_events(tenant, *state.data_position, max);
             } catch (const BehindRetention& e) {
                 log_warn("data feed of tenant " + tenant + " fell behind the outbox retention at position " +
                          *state.data_position + " (" + e.what() + "); resuming from the newest event");
@@ -164,7 +175,7 @@ void ChangeFeed::catch_up_data(const std::string& tenant, TenantState& state, Ou
                               event.committed_at);
                 state.data_position = event.position;
             }
-            if (static_cast<int>(events.size()) < kDataBatch) break;
+            if (static_cast<int>(events.size()) < max) break;
         }
         state.last_error.clear();
     } catch (const OutboxQueryError& e) {
@@ -215,6 +226,24 @@ void ChangeFeed::rebuild(const std::string& tenant, TenantState& state, Outbox& 
     sink_.publish(tenant, EventKind::kSchemaChanged,
                   std::make_shared<const json>(schema_changed_root(events, schema->sdl())),
                   events.back().committed_at);
+}
+
+void ChangeFeed::read_due(Outbox& outbox, Clock::time_point now) {
+    for (auto& [tenant, state] : tenants_) {
+        if (state.read_again_at && *state.read_again_at <= now) {
+            catch_up_data(tenant, state, outbox, now);
+        }
+    }
+}
+
+std::optional<ChangeFeed::Clock::time_point> ChangeFeed::next_read() const {
+    std::optional<Clock::time_point> earliest;
+    for (const auto& [tenant, state] : tenants_) {
+        if (state.read_again_at && (!earliest || *state.read_again_at < *earliest)) {
+            earliest = state.read_again_at;
+        }
+    }
+    return earliest;
 }
 
 std::optional<ChangeFeed::Clock::time_point> ChangeFeed::next_rebuild() const {

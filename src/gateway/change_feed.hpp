@@ -27,6 +27,8 @@ public:
 
     // Data events read per query.
     static constexpr int kDataBatch = 1000;
+    // How soon a tenant whose subscribers have no room yet is looked at again.
+    static constexpr std::chrono::milliseconds kRoomRetry{5};
 
     ChangeFeed(SchemaBuilder builder, SchemaCache& schemas, EventSink& sink, Metrics& metrics,
                Clock::duration rebuild_interval);
@@ -43,6 +45,11 @@ public:
     void rebuild_due(Outbox& outbox, Clock::time_point now);
     // The earliest time a pending rebuild may run.
     std::optional<Clock::time_point> next_rebuild() const;
+    // Reads the data events of tenants whose reading waits for room in the sink, once it is
+    // time to look again.
+    void read_due(Outbox& outbox, Clock::time_point now);
+    // When read_due() next has something to do.
+    std::optional<Clock::time_point> next_read() const;
     // Whether tenant is followed.
     bool follows(const std::string& tenant) const { return tenants_.count(tenant) > 0; }
 
@@ -54,6 +61,8 @@ private:
         std::vector<SchemaEvent> pending;          // read, not yet published
         RebuildThrottle throttle;
         std::string last_error;  // the last read error logged, so it is logged once
+        // Set while the sink has no room: data events wait in the outbox until then.
+        std::optional<Clock::time_point> read_again_at;
     };
 
     SchemaBuilder builder_;
@@ -65,8 +74,10 @@ private:
 
     // Reads the schema events after the last one read; they wait for the next rebuild.
     void catch_up_schema(const std::string& tenant, TenantState& state, Outbox& outbox);
-    // Reads and publishes the data events after the last position.
-    void catch_up_data(const std::string& tenant, TenantState& state, Outbox& outbox);
+    // Reads and publishes the data events after the last position, as far as the sink has
+    // room for them.
+    void catch_up_data(const std::string& tenant, TenantState& state, Outbox& outbox,
+                       Clock::time_point now);
     // Builds the schema at the newest version read and publishes one schemaChanged event
     // covering every pending change.
     void rebuild(const std::string& tenant, TenantState& state, Outbox& outbox,

@@ -188,10 +188,12 @@ void DbListener::serve_connection() {
             feed_.catch_up_all(outbox, now);
             next_poll = now + poll_interval_;
         }
+        feed_.read_due(outbox, now);
         feed_.rebuild_due(outbox, now);
 
         auto wake_at = next_poll;
         if (auto rebuild = feed_.next_rebuild()) wake_at = std::min(wake_at, *rebuild);
+        if (auto read = feed_.next_read()) wake_at = std::min(wake_at, *read);
         auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
             wake_at - ChangeFeed::Clock::now());
         // Round up so a deadline a fraction of a millisecond away does not spin.

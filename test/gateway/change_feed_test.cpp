@@ -124,6 +124,46 @@ TEST_F(ChangeFeedTest, DataEventsArriveOnceAndInOrderAcrossBatches) {
                               "changedAttributes":[],"time":""})"));
 }
 
+// A sink with room for a fixed number of events at a time, as the hub's windows give it.
+class Narrow : public Recorder {
+public:
+    std::size_t free = 0;
+    void publish(const std::string& tenant, EventKind kind, std::shared_ptr<const json> root,
+                 double at) override {
+        ASSERT_GT(free, 0u) << "published beyond the room";
+        --free;
+        Recorder::publish(tenant, kind, std::move(root), at);
+    }
+    std::size_t room(const std::string&) override { return free; }
+};
+
+TEST_F(ChangeFeedTest, DataIsReadNoFurtherThanTheSinkHasRoomFor) {
+    Narrow narrow;
+    ChangeFeed paced{testing::fake_schema_builder(), schemas, narrow, metrics, 250ms};
+    narrow.free = 0;
+    paced.load("acme", outbox, t0);
+    outbox.add_data(2500);
+    paced.on_notification("udm_data", R"({"tenant":"acme"})", outbox, t0);
+    EXPECT_TRUE(narrow.events.empty());
+    ASSERT_TRUE(paced.next_read());
+    EXPECT_EQ(*paced.next_read(), t0 + ChangeFeed::kRoomRetry);
+    // Room comes back a little at a time; the rest stays in the outbox meanwhile.
+    auto now = t0;
+    for (int round = 0; narrow.events.size() < 2500 && round < 100; ++round) {
+        narrow.free = 700;
+        now += ChangeFeed::kRoomRetry;
+        paced.read_due(outbox, now);
+    }
+    ASSERT_EQ(narrow.events.size(), 2500u);
+    for (std::size_t i = 0; i < narrow.events.size(); ++i) {
+        ASSERT_EQ(narrow.events[i].second["position"], std::to_string(i + 1));
+    }
+    // Read up: nothing more to retry.
+    narrow.free = 700;
+    paced.read_due(outbox, now + ChangeFeed::kRoomRetry);
+    EXPECT_FALSE(paced.next_read());
+}
+
 TEST_F(ChangeFeedTest, NotificationsOfOtherTenantsAndGarbageAreIgnored) {
     feed.load("acme", outbox, t0);
     outbox.add_data(1);
