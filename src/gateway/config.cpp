@@ -96,6 +96,21 @@ std::vector<Option> options() {
              c.max_connections = *n;
              return true;
          }},
+        {"--max-subscriptions", "UDM_GATEWAY_MAX_SUBSCRIPTIONS", "an integer from 1 to 10000",
+         [](Config& c, const std::string& v) {
+             auto n = parse_unsigned(v, 1, 10000);
+             if (!n) return false;
+             c.max_subscriptions = *n;
+             return true;
+         }},
+        {"--slow-consumer-timeout", "UDM_GATEWAY_SLOW_CONSUMER_TIMEOUT",
+         "a duration such as 5000, 5000ms or 5s (at most 1 hour)",
+         [](Config& c, const std::string& v) {
+             auto d = parse_duration(v);
+             if (!d) return false;
+             c.slow_consumer_timeout = *d;
+             return true;
+         }},
         {"--log-level", "UDM_GATEWAY_LOG_LEVEL", "one of debug, info, warn, error",
          [](Config& c, const std::string& v) {
              auto level = parse_log_level(v);
@@ -254,10 +269,15 @@ Every option can also be set by the environment variable named after it; flags w
                                  UDM_GATEWAY_JWT_SECRET
   --connection-init-timeout D    wait for connection_init at most D (default 3s)
                                  (UDM_GATEWAY_CONNECTION_INIT_TIMEOUT)
-  --queue-limit N                outgoing messages queued per connection before it is closed
-                                 as a slow consumer (UDM_GATEWAY_QUEUE_LIMIT; default 10000)
+  --queue-limit N                events kept per tenant for its slowest subscriber, and
+                                 messages queued per connection (UDM_GATEWAY_QUEUE_LIMIT;
+                                 default 10000); further events wait in the outbox
+  --slow-consumer-timeout D      close a connection whose oldest waiting event waited longer
+                                 (UDM_GATEWAY_SLOW_CONSUMER_TIMEOUT; default 5s)
   --max-connections N            open WebSocket connections at most (default 10000)
                                  (UDM_GATEWAY_MAX_CONNECTIONS)
+  --max-subscriptions N          subscriptions per connection at most (default 100)
+                                 (UDM_GATEWAY_MAX_SUBSCRIPTIONS)
   --log-level L                  debug, info, warn or error (UDM_GATEWAY_LOG_LEVEL; default info)
   --poll-interval D              read the outbox this often without a notification
                                  (UDM_GATEWAY_POLL_INTERVAL; default 2s)

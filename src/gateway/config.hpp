@@ -20,8 +20,13 @@ struct Config {
     std::string database_url;   // empty: libpq takes PGHOST, PGPORT, ... from the environment
     std::string jwt_secret;
     std::chrono::milliseconds init_timeout{3000};
-    std::size_t queue_limit = 10000;  // outgoing messages queued per connection
+    // Events kept per tenant until its slowest subscriber took them (further ones wait in
+    // the outbox), and messages queued per connection.
+    std::size_t queue_limit = 10000;
+    // A connection whose oldest waiting event waited longer is closed as a slow consumer.
+    std::chrono::milliseconds slow_consumer_timeout{5000};
     std::size_t max_connections = 10000;
+    std::size_t max_subscriptions = 100;  // per connection
     LogLevel log_level = LogLevel::kInfo;
     std::chrono::milliseconds poll_interval{2000};
     std::chrono::milliseconds rebuild_interval{250};

@@ -58,7 +58,11 @@ public:
         // Equal requests share one operation, so an event is executed once for all of them
         // (PreparedOperation::render): a thousand clients of one app send the same document.
         Key key{std::string(document), variables.dump(), operation_name};
-        {
+        const std::size_t key_bytes = std::get<0>(key).size() + std::get<1>(key).size() +
+                                      (operation_name ? operation_name->size() : 0);
+        // Big requests are not kept: apps subscribe with small documents.
+        const bool cacheable = key_bytes <= kMaxCachedRequestBytes;
+        if (cacheable) {
             std::lock_guard<std::mutex> lock(mutex_);
             auto it = prepared_.find(key);
             if (it != prepared_.end()) return it->second;
@@ -67,10 +71,17 @@ public:
         if (prepared.ok()) {
             std::shared_ptr<const PreparedOperation> operation =
                 std::make_shared<const CoreOperation>(std::move(*prepared.operation));
+            if (!cacheable) return operation;
             std::lock_guard<std::mutex> lock(mutex_);
-            // Bounded: a client sending ever new documents empties the cache, nothing else.
-            if (prepared_.size() >= kMaxPrepared) prepared_.clear();
-            return prepared_.emplace(std::move(key), operation).first->second;
+            // Bounded in entries and bytes: a client sending ever new documents empties the
+            // cache, nothing else.
+            if (prepared_.size() >= kMaxPrepared || cached_bytes_ + key_bytes > kMaxCachedBytes) {
+                prepared_.clear();
+                cached_bytes_ = 0;
+            }
+            auto [it, added] = prepared_.emplace(std::move(key), operation);
+            if (added) cached_bytes_ += key_bytes;
+            return it->second;
         }
         std::vector<GraphQLError> errors;
         errors.reserve(prepared.errors.size());
@@ -86,12 +97,15 @@ private:
     // document, variables (JSON text), operation name
     using Key = std::tuple<std::string, std::string, std::optional<std::string>>;
     static constexpr std::size_t kMaxPrepared = 1024;
+    static constexpr std::size_t kMaxCachedRequestBytes = 16 * 1024;
+    static constexpr std::size_t kMaxCachedBytes = 4 * 1024 * 1024;
 
     gql::Schema schema_;
     std::string sdl_;
     std::int64_t version_;
     mutable std::mutex mutex_;
     mutable std::map<Key, std::shared_ptr<const PreparedOperation>> prepared_;
+    mutable std::size_t cached_bytes_ = 0;  // of the keys in prepared_
 };
 
 }  // namespace

@@ -5,7 +5,9 @@
 
 namespace udm::gateway {
 
-EventWindow::EventWindow(std::size_t capacity) : capacity_(std::max<std::size_t>(capacity, 1)) {}
+EventWindow::EventWindow(std::size_t capacity, std::uint64_t first_seq)
+    : capacity_(std::max<std::size_t>(capacity, 1)),
+      next_seq_(std::max<std::uint64_t>(first_seq, 1)) {}
 
 std::shared_ptr<EventWindow::Reader> EventWindow::add_reader(
     const std::shared_ptr<Subscriber>& owner) {
@@ -20,7 +22,8 @@ std::shared_ptr<EventWindow::Reader> EventWindow::add_reader(
 
 void EventWindow::remove_reader(const std::shared_ptr<Reader>& reader) {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (reader->removed) return;
+    if (reader->removed)
+        return;
     reader->removed = true;
     reader->subscribed = false;
     // Swap with the last one: connections come and go by the thousand.
@@ -56,14 +59,18 @@ std::vector<std::shared_ptr<Subscriber>> EventWindow::append(
     events_.push_back(WindowEvent{next_seq_++, kind, std::move(root_value), committed_at, now});
     wake.reserve(idle_.size());
     for (const auto& reader : idle_) {
-        if (!reader->idle) continue;
+        if (!reader->idle)
+            continue;
         reader->idle = false;
-        if (reader->cut || reader->removed) continue;
-        if (auto owner = reader->owner.lock()) wake.push_back(std::move(owner));
+        if (reader->cut || reader->removed)
+            continue;
+        if (auto owner = reader->owner.lock())
+            wake.push_back(std::move(owner));
     }
     idle_.clear();
     // Events nobody waits for go at once; room() trims the rest before each read.
-    if (events_.size() > capacity_) trim_locked();
+    if (events_.size() > capacity_)
+        trim_locked();
     return wake;
 }
 
@@ -97,7 +104,8 @@ EventWindow::Taken EventWindow::take(const std::shared_ptr<Reader>& reader, std:
         return taken;
     }
     taken.events.reserve(count);
-    for (std::size_t i = index; i < index + count; ++i) taken.events.push_back(events_[i]);
+    for (std::size_t i = index; i < index + count; ++i)
+        taken.events.push_back(events_[i]);
     reader->cursor = taken.events.back().seq + 1;
     return taken;
 }
@@ -105,13 +113,17 @@ EventWindow::Taken EventWindow::take(const std::shared_ptr<Reader>& reader, std:
 std::vector<std::shared_ptr<Subscriber>> EventWindow::overdue(Clock::time_point deadline) {
     std::vector<std::shared_ptr<Subscriber>> late;
     std::lock_guard<std::mutex> lock(mutex_);
-    if (events_.empty()) return late;
+    if (events_.empty())
+        return late;
     const std::uint64_t first = events_.front().seq;
     for (const auto& reader : readers_) {
-        if (!reader->subscribed || reader->cut || reader->cursor >= next_seq_) continue;
+        if (!reader->subscribed || reader->cut || reader->cursor >= next_seq_)
+            continue;
         std::size_t index = static_cast<std::size_t>(std::max(reader->cursor, first) - first);
-        if (events_[index].appended >= deadline) continue;
-        if (auto owner = cut_locked(*reader)) late.push_back(std::move(owner));
+        if (events_[index].appended >= deadline)
+            continue;
+        if (auto owner = cut_locked(*reader))
+            late.push_back(std::move(owner));
     }
     trim_locked();
     return late;
@@ -121,8 +133,10 @@ std::vector<std::shared_ptr<Subscriber>> EventWindow::close_all() {
     std::vector<std::shared_ptr<Subscriber>> all;
     std::lock_guard<std::mutex> lock(mutex_);
     for (const auto& reader : readers_) {
-        if (reader->cut) continue;
-        if (auto owner = cut_locked(*reader)) all.push_back(std::move(owner));
+        if (reader->cut)
+            continue;
+        if (auto owner = cut_locked(*reader))
+            all.push_back(std::move(owner));
     }
     events_.clear();
     return all;
@@ -145,13 +159,15 @@ std::size_t EventWindow::readers() const {
 
 void EventWindow::trim_locked() {
     const std::uint64_t low = low_water_locked();
-    while (!events_.empty() && events_.front().seq < low) events_.pop_front();
+    while (!events_.empty() && events_.front().seq < low)
+        events_.pop_front();
 }
 
 std::uint64_t EventWindow::low_water_locked() const {
     std::uint64_t low = next_seq_;
     for (const auto& reader : readers_) {
-        if (reader->subscribed && !reader->cut) low = std::min(low, reader->cursor);
+        if (reader->subscribed && !reader->cut)
+            low = std::min(low, reader->cursor);
     }
     return low;
 }

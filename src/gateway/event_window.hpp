@@ -32,20 +32,20 @@ struct WindowEvent {
 
 // A tenant's window of events. Thread-safe; no call blocks on anything but its mutex.
 class EventWindow {
-public:
+  public:
     using Clock = std::chrono::steady_clock;
 
     // A connection's place in the window. Opaque outside the window; its state is guarded
     // by the window's mutex.
     class Reader {
-    private:
+      private:
         friend class EventWindow;
-        std::uint64_t cursor = 0;  // seq of the next event to take
-        bool subscribed = false;   // holds events back only while it has subscriptions
-        bool idle = false;         // took everything and waits for a wake-up
-        bool cut = false;          // cut off: its connection is being closed
-        bool removed = false;      // remove_reader() was called
-        std::size_t index = 0;     // its place in readers_
+        std::uint64_t cursor = 0;         // seq of the next event to take
+        bool subscribed = false;          // holds events back only while it has subscriptions
+        bool idle = false;                // took everything and waits for a wake-up
+        bool cut = false;                 // cut off: its connection is being closed
+        bool removed = false;             // remove_reader() was called
+        std::size_t index = 0;            // its place in readers_
         std::weak_ptr<Subscriber> owner;  // handed back by append(), overdue(), close_all()
     };
 
@@ -56,8 +56,8 @@ public:
     };
 
     // A window holding at most capacity events that some reader has not taken yet (more
-    // only while appends go beyond room()).
-    explicit EventWindow(std::size_t capacity);
+    // only while appends go beyond room()), numbering them from first_seq (at least 1).
+    explicit EventWindow(std::size_t capacity, std::uint64_t first_seq = 1);
 
     // A new reader for a connection (held by weak_ptr: the window never keeps it alive).
     std::shared_ptr<Reader> add_reader(const std::shared_ptr<Subscriber>& owner);
@@ -72,9 +72,9 @@ public:
 
     // Appends one event; returns the connections of the readers that were idle, to be woken
     // (each is returned once until it takes again).
-    std::vector<std::shared_ptr<Subscriber>> append(EventKind kind,
-                                              std::shared_ptr<const nlohmann::json> root_value,
-                                              double committed_at, Clock::time_point now);
+    std::vector<std::shared_ptr<Subscriber>> append(
+        EventKind kind, std::shared_ptr<const nlohmann::json> root_value, double committed_at,
+        Clock::time_point now);
     // How many events may be appended before the slowest subscribed reader holds more than
     // capacity events it has not taken. Forgets the events every reader has taken.
     std::size_t room();
@@ -97,7 +97,7 @@ public:
     // Readers added and not removed.
     std::size_t readers() const;
 
-private:
+  private:
     mutable std::mutex mutex_;
     const std::size_t capacity_;
     std::deque<WindowEvent> events_;  // seq events_.front().seq ... next_seq_ - 1

@@ -3,17 +3,17 @@
 
 namespace udm::gateway {
 
-std::shared_ptr<const std::string> PreparedOperation::render(
-    const std::shared_ptr<const nlohmann::json>& event) const {
+std::shared_ptr<const std::string> PreparedOperation::render(std::uint64_t seq,
+                                                             const nlohmann::json& event) const {
+    // Held while executing: the other subscribers of this operation wait for the text
+    // rather than executing the event again.
     std::lock_guard<std::mutex> lock(render_mutex_);
-    for (const Rendered& r : rendered_) {
-        // Owner equivalence: the same control block, so never a new event at a reused address.
-        if (r.text && !r.event.owner_before(event) && !event.owner_before(r.event)) return r.text;
-    }
+    Rendered& slot = rendered_[seq % kRenderedSlots];
+    if (slot.text && slot.seq == seq) return slot.text;
     auto text = std::make_shared<const std::string>(
-        execute(*event).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
-    rendered_[next_slot_] = Rendered{event, text};
-    next_slot_ = (next_slot_ + 1) % rendered_.size();
+        execute(event).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+    // seq 0 (no window, as in tests) is never kept.
+    if (seq != 0) slot = Rendered{seq, text};
     return text;
 }
 

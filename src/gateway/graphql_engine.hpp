@@ -39,19 +39,22 @@ public:
     // in the order the selection set asks for them.
     virtual nlohmann::ordered_json execute(const nlohmann::json& root_value) const = 0;
 
-    // execute(*event) as JSON text. The subscriptions that share this operation (the
-    // engine hands equal requests the same one) execute it once per event: the texts of
-    // the last few events are kept, keyed by the event object itself. Thread-safe.
-    std::shared_ptr<const std::string> render(const std::shared_ptr<const nlohmann::json>& event) const;
+    // execute(event) as JSON text, for the event numbered seq (EventWindow seqs: one number
+    // per event, never reused in the process). The subscriptions that share this operation
+    // (the engine hands equal requests the same one) execute it once per event: the texts of
+    // recent events are kept by seq. Thread-safe.
+    std::shared_ptr<const std::string> render(std::uint64_t seq, const nlohmann::json& event) const;
 
 private:
     struct Rendered {
-        std::weak_ptr<const nlohmann::json> event;  // compared by owner, never dereferenced
+        std::uint64_t seq = 0;  // 0: empty (seqs start at 1)
         std::shared_ptr<const std::string> text;
     };
+    // Connections take events in batches at their own pace, so they can be a few batches
+    // apart: slot seq % size holds the text of event seq.
+    static constexpr std::size_t kRenderedSlots = 64;
     mutable std::mutex render_mutex_;
-    mutable std::array<Rendered, 4> rendered_;  // connections lag each other by a few events
-    mutable std::size_t next_slot_ = 0;
+    mutable std::array<Rendered, kRenderedSlots> rendered_;
 };
 
 // Either a prepared operation or the GraphQL errors that stopped it.

@@ -56,14 +56,21 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
             send(json_response(request_, http::status::not_found, R"({"error":"not found"})"));
             return;
         }
-        if (services_.hub.size() >= services_.config.max_connections) {
-            log_warn("refusing a WebSocket connection: max connections reached");
+        // Taken now, before the tenant is loaded: parallel upgrades cannot overshoot.
+        std::optional<ConnectionSlots::Slot> slot = services_.slots.try_acquire();
+        if (!slot) {
+            log_warn("refusing a WebSocket connection: " +
+                     std::to_string(services_.config.max_connections) +
+                     " connections (--max-connections) are open");
             send(json_response(request_, http::status::service_unavailable,
                                R"({"error":"too many connections"})"));
             return;
         }
+        auto shared_slot = std::make_shared<ConnectionSlots::Slot>(std::move(*slot));
         std::string tenant = route.tenant;
-        with_tenant(tenant, [this, tenant] { upgrade(tenant); });
+        with_tenant(tenant, [this, tenant, shared_slot] {
+            upgrade(tenant, std::move(*shared_slot));
+        });
         return;
     }
     if (route.kind == Route::Kind::kNotFound) {
@@ -128,9 +135,9 @@ void HttpSession::with_tenant(const std::string& tenant, std::function<void()> t
     });
 }
 
-void HttpSession::upgrade(const std::string& tenant) {
+void HttpSession::upgrade(const std::string& tenant, ConnectionSlots::Slot slot) {
     // The WebSocket session takes the socket (and its strand) over; this session ends.
-    std::make_shared<WsSession>(stream_.release_socket(), services_, tenant)
+    std::make_shared<WsSession>(stream_.release_socket(), services_, tenant, std::move(slot))
         ->run(std::move(request_));
 }
 

@@ -37,7 +37,7 @@ private:
     // Runs then once the tenant's schema is loaded; answers 404 or 503 otherwise.
     void with_tenant(const std::string& tenant, std::function<void()> then);
     // Hands the connection to a WebSocket session of tenant.
-    void upgrade(const std::string& tenant);
+    void upgrade(const std::string& tenant, ConnectionSlots::Slot slot);
     // Writes a response, then reads the next request or closes.
     void send(Response response);
     // Shuts the connection down after a response that asked for it.

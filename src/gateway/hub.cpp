@@ -1,4 +1,4 @@
-// Fan-out of events to the connections of a tenant.
+// The tenants' event windows and the waking of their connections.
 #include "hub.hpp"
 
 #include <algorithm>
@@ -6,6 +6,15 @@
 #include <boost/asio/post.hpp>
 
 namespace udm::gateway {
+
+namespace {
+
+// Seqs a window may use before the next window's base: 2^40 events per window.
+constexpr std::uint64_t kSeqsPerWindow = std::uint64_t{1} << 40;
+
+}  // namespace
+
+Hub::Hub(std::size_t window_capacity) : window_capacity_(window_capacity) {}
 
 void Hub::fan_out_on(boost::asio::io_context& ioc, std::size_t lanes) {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -15,68 +24,133 @@ void Hub::fan_out_on(boost::asio::io_context& ioc, std::size_t lanes) {
     }
 }
 
-void Hub::join(const std::string& tenant, const std::shared_ptr<Subscriber>& subscriber) {
+Membership Hub::join(const std::string& tenant, const std::shared_ptr<Subscriber>& subscriber) {
     std::lock_guard<std::mutex> lock(mutex_);
-    // Lanes in turn, so they stay about equally long.
-    Entry entry{subscriber, lanes_.empty() ? 0 : next_lane_++ % lanes_.size()};
-    if (tenants_[tenant].emplace(subscriber.get(), std::move(entry)).second) ++size_;
+    Tenant& entry = tenants_[tenant];
+    if (!entry.window) {
+        entry.window = std::make_shared<EventWindow>(window_capacity_, next_window_base_);
+        next_window_base_ += kSeqsPerWindow;
+    }
+    if (entry.subscribers.emplace(subscriber.get(), subscriber).second)
+        ++size_;
+    return Membership{entry.window, entry.window->add_reader(subscriber)};
 }
 
-void Hub::leave(const std::string& tenant, const Subscriber* subscriber) {
+void Hub::leave(const std::string& tenant, const Subscriber* subscriber,
+                const Membership& membership) {
+    if (membership.window && membership.reader)
+        membership.window->remove_reader(membership.reader);
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = tenants_.find(tenant);
-    if (it == tenants_.end()) return;
-    if (it->second.erase(subscriber) > 0) --size_;
-    if (it->second.empty()) tenants_.erase(it);
+    // The window of a tenant that is gone (or gone and back) is not the tenant's current one:
+    // tenant_gone() already let go of its connections.
+    if (it == tenants_.end() || it->second.window != membership.window)
+        return;
+    if (it->second.subscribers.erase(subscriber) > 0)
+        --size_;
+    if (it->second.subscribers.empty())
+        tenants_.erase(it);
 }
 
-std::vector<std::shared_ptr<Subscriber>> Hub::snapshot(const std::string* tenant,
-                                                       const std::size_t* lane) const {
-    std::vector<std::shared_ptr<Subscriber>> live;
+std::shared_ptr<EventWindow> Hub::window_of(const std::string& tenant) const {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto collect = [&live, lane](const auto& subscribers) {
-        live.reserve(live.size() + subscribers.size());
-        for (const auto& [key, entry] : subscribers) {
-            if (lane && entry.lane != *lane) continue;
-            if (auto strong = entry.subscriber.lock()) live.push_back(std::move(strong));
-        }
-    };
-    if (tenant) {
-        auto it = tenants_.find(*tenant);
-        if (it != tenants_.end()) collect(it->second);
-    } else {
-        for (const auto& entry : tenants_) collect(entry.second);
-    }
-    return live;
+    auto it = tenants_.find(tenant);
+    return it == tenants_.end() ? nullptr : it->second.window;
 }
 
 void Hub::publish(const std::string& tenant, EventKind kind,
                   std::shared_ptr<const nlohmann::json> root_value, double committed_at) {
-    // Deliver outside the lock: a connection may be leaving at the same time.
-    std::size_t lanes = 0;
+    std::shared_ptr<EventWindow> window = window_of(tenant);
+    if (!window)
+        return;  // nobody of the tenant is connected
+    wake(window->append(kind, std::move(root_value), committed_at, EventWindow::Clock::now()));
+}
+
+std::size_t Hub::room(const std::string& tenant) {
+    std::shared_ptr<EventWindow> window = window_of(tenant);
+    return window ? window->room() : EventSink::room(tenant);
+}
+
+void Hub::tenant_gone(const std::string& tenant, const std::string& why) {
+    std::shared_ptr<EventWindow> window;
     {
         std::lock_guard<std::mutex> lock(mutex_);
-        lanes = lanes_.size();
+        auto it = tenants_.find(tenant);
+        if (it == tenants_.end())
+            return;
+        window = it->second.window;
+        size_ -= it->second.subscribers.size();
+        tenants_.erase(it);
     }
-    if (lanes == 0) {
-        for (const auto& subscriber : snapshot(&tenant)) {
-            subscriber->deliver(kind, root_value, committed_at);
+    for (const auto& subscriber : window->close_all()) {
+        subscriber->cut_off(CloseDecision{close_code::kForbidden, why});
+    }
+}
+
+std::size_t Hub::sweep(std::chrono::steady_clock::time_point now,
+                       std::chrono::steady_clock::duration timeout) {
+    std::vector<std::shared_ptr<EventWindow>> windows;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        windows.reserve(tenants_.size());
+        for (const auto& [name, entry] : tenants_)
+            windows.push_back(entry.window);
+    }
+    std::size_t cut = 0;
+    for (const auto& window : windows) {
+        for (const auto& subscriber : window->overdue(now - timeout)) {
+            subscriber->cut_off(CloseDecision{close_code::kPolicyViolation, "slow consumer"});
+            ++cut;
         }
+    }
+    return cut;
+}
+
+void Hub::wake(std::vector<std::shared_ptr<Subscriber>> subscribers) {
+    if (subscribers.empty())
+        return;
+    std::vector<Lane> lanes;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        lanes = lanes_;
+    }
+    if (lanes.empty() || subscribers.size() == 1) {
+        for (const auto& subscriber : subscribers)
+            subscriber->wake();
         return;
     }
-    // A lane's events run in order on its strand, and a connection is always in the same
-    // lane, so every connection still gets the events in the order they were published.
-    for (std::size_t lane = 0; lane < lanes; ++lane) {
-        boost::asio::post(lanes_[lane], [this, tenant, lane, kind, root_value, committed_at] {
-            for (const auto& subscriber : snapshot(&tenant, &lane)) {
-                subscriber->deliver(kind, root_value, committed_at);
-            }
+    // Equal shares, one handler per lane.
+    const std::size_t count = std::min(lanes.size(), subscribers.size());
+    const std::size_t share = (subscribers.size() + count - 1) / count;
+    auto shared =
+        std::make_shared<std::vector<std::shared_ptr<Subscriber>>>(std::move(subscribers));
+    for (std::size_t lane = 0; lane < count; ++lane) {
+        const std::size_t begin = lane * share;
+        const std::size_t end = std::min(shared->size(), begin + share);
+        if (begin >= end)
+            break;
+        boost::asio::post(lanes[lane], [shared, begin, end] {
+            for (std::size_t i = begin; i < end; ++i)
+                (*shared)[i]->wake();
         });
     }
 }
 
+std::vector<std::shared_ptr<Subscriber>> Hub::all() const {
+    std::vector<std::shared_ptr<Subscriber>> live;
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& [name, entry] : tenants_) {
+        for (const auto& [key, weak] : entry.subscribers) {
+            if (auto strong = weak.lock())
+                live.push_back(std::move(strong));
+        }
+    }
+    return live;
+}
+
 void Hub::shut_down_all() {
-    for (const auto& subscriber : snapshot(nullptr)) subscriber->shut_down();
+    for (const auto& subscriber : all())
+        subscriber->shut_down();
 }
 
 std::size_t Hub::size() const {

@@ -1,7 +1,11 @@
-// The WebSocket connections of every tenant, and the fan-out of events to them.
+// The WebSocket connections of every tenant and the window of events each tenant's
+// connections take from: the database thread publishes an event once per tenant, and wakes
+// the connections that were waiting for one.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -12,63 +16,79 @@
 #include <boost/asio/strand.hpp>
 
 #include "event_sink.hpp"
+#include "event_window.hpp"
+#include "subscriber.hpp"
 
 namespace udm::gateway {
 
-// A connection as the hub sees it. Both calls may come from any thread and must only run
-// work on the connection's own strand (deliver may run it at once when the caller is a
-// thread of the connection's io_context and the strand is free).
-class Subscriber {
-public:
-    virtual ~Subscriber() = default;
-    // Hands over one event of the connection's tenant.
-    virtual void deliver(EventKind kind, std::shared_ptr<const nlohmann::json> root_value,
-                         double committed_at) = 0;
-    // Asks the connection to close with 1001 (the server is shutting down).
-    virtual void shut_down() = 0;
+// A connection's membership of its tenant's window.
+struct Membership {
+    std::shared_ptr<EventWindow> window;
+    std::shared_ptr<EventWindow::Reader> reader;
 };
 
-// Per-tenant registry of connections held by weak_ptr, so a closing connection never waits
-// for the hub and the hub never keeps a connection alive.
+// The tenants' windows and their connections, held by weak_ptr: the hub never keeps a
+// connection alive, and a closing connection never waits for it.
 class Hub : public EventSink {
-public:
-    // Fans events out on threads of ioc from now on, in `lanes` strands: each connection is
-    // in one lane, and a lane hands an event to its connections one after the other. The
-    // delivery then runs on the connection's strand directly where it is free, instead of
-    // one handler per connection posted from the database thread (see scripts/bench_gateway
-    // in docs/benchmarks.md). Without it, publish delivers from the calling thread. Call
-    // before the first join.
+  public:
+    // window_capacity: events a tenant's slowest subscriber may have waiting
+    // (--queue-limit).
+    explicit Hub(std::size_t window_capacity);
+
+    // Wakes connections on threads of ioc from now on, in `lanes` strands: a lane wakes its
+    // share of the connections one after the other, running each one's work at once where
+    // its strand is free instead of one handler per connection posted from the database
+    // thread (scripts/bench_gateway, docs/benchmarks.md). Without it, connections are woken
+    // from the publishing thread. Call before the first join.
     void fan_out_on(boost::asio::io_context& ioc, std::size_t lanes);
+
     // Registers a connection of tenant.
-    void join(const std::string& tenant, const std::shared_ptr<Subscriber>& subscriber);
-    // Removes a connection of tenant (called when it closes or is destroyed).
-    void leave(const std::string& tenant, const Subscriber* subscriber);
-    // Hands an event to every live connection of tenant.
+    Membership join(const std::string& tenant, const std::shared_ptr<Subscriber>& subscriber);
+    // Removes a connection (it closed); its tenant's window forgets it.
+    void leave(const std::string& tenant, const Subscriber* subscriber,
+               const Membership& membership);
+
+    // Appends an event to tenant's window and wakes its waiting connections.
     void publish(const std::string& tenant, EventKind kind,
                  std::shared_ptr<const nlohmann::json> root_value, double committed_at) override;
+    // Room in tenant's window (unbounded while it has no connection).
+    std::size_t room(const std::string& tenant) override;
+    // Cuts off every connection of tenant with 4403 and why.
+    void tenant_gone(const std::string& tenant, const std::string& why) override;
+
+    // Cuts off the connections whose oldest waiting event was published more than timeout
+    // before now (closed with 1008 "slow consumer"); returns how many.
+    std::size_t sweep(std::chrono::steady_clock::time_point now,
+                      std::chrono::steady_clock::duration timeout);
     // Asks every connection to close with 1001.
     void shut_down_all();
     // Registered connections, all tenants.
     std::size_t size() const;
 
-private:
+  private:
     using Lane = boost::asio::strand<boost::asio::io_context::executor_type>;
-    // A registered connection and the lane it is delivered in.
-    struct Entry {
-        std::weak_ptr<Subscriber> subscriber;
-        std::size_t lane = 0;
+    // A tenant's window and its connections.
+    struct Tenant {
+        std::shared_ptr<EventWindow> window;
+        std::unordered_map<const Subscriber*, std::weak_ptr<Subscriber>> subscribers;
     };
 
+    const std::size_t window_capacity_;
     mutable std::mutex mutex_;
-    std::unordered_map<std::string, std::unordered_map<const Subscriber*, Entry>> tenants_;
+    std::unordered_map<std::string, Tenant> tenants_;
     std::size_t size_ = 0;
+    // Windows number their events from a base of their own, so that a seq is never reused in
+    // the process (rendered texts are cached by seq).
+    std::uint64_t next_window_base_ = 1;
     std::vector<Lane> lanes_;
     std::size_t next_lane_ = 0;
 
-    // The live connections of tenant (of every tenant when tenant is null), of one lane or
-    // of all lanes when lane is null.
-    std::vector<std::shared_ptr<Subscriber>> snapshot(const std::string* tenant,
-                                                      const std::size_t* lane = nullptr) const;
+    // The window of tenant, or null.
+    std::shared_ptr<EventWindow> window_of(const std::string& tenant) const;
+    // Wakes connections, spread over the lanes.
+    void wake(std::vector<std::shared_ptr<Subscriber>> subscribers);
+    // The live connections of every tenant.
+    std::vector<std::shared_ptr<Subscriber>> all() const;
 };
 
 }  // namespace udm::gateway

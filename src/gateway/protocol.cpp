@@ -285,6 +285,10 @@ ProtocolEffects ProtocolHandler::on_init(const json& message) {
 ProtocolEffects ProtocolHandler::on_subscribe(const json& message) {
     if (!acknowledged_) return close(close_code::kUnauthorized, "Unauthorized");
     const std::string& id = message["id"].get_ref<const std::string&>();
+    if (id.size() > kMaxIdBytes) {
+        return close(close_code::kBadRequest,
+                     "Subscription id longer than " + std::to_string(kMaxIdBytes) + " bytes");
+    }
     if (subscriptions_.count(id) > 0) {
         return close(close_code::kSubscriberAlreadyExists, "Subscriber for " + id + " already exists");
     }
@@ -318,7 +322,15 @@ ProtocolEffects ProtocolHandler::on_subscribe(const json& message) {
     }
     auto operation = std::get<std::shared_ptr<const PreparedOperation>>(prepared);
     if (operation->is_subscription()) {
-        subscriptions_.emplace(id, Subscription{std::move(operation), next_frame_prefix(id)});
+        if (subscriptions_.size() >= context_.max_subscriptions) {
+            json errors = json::array({json{
+                {"message", "Too many subscriptions on this connection (at most " +
+                                std::to_string(context_.max_subscriptions) + ")"}}});
+            effects.frames.push_back(frame("error", &id, &errors));
+            return effects;
+        }
+        std::uint64_t from = context_.start_subscription ? context_.start_subscription() : 0;
+        subscriptions_.emplace(id, Subscription{std::move(operation), next_frame_prefix(id), from});
         effects.subscriptions_delta = 1;
         return effects;
     }
@@ -341,17 +353,18 @@ ProtocolEffects ProtocolHandler::on_init_timeout() {
     return close(close_code::kConnectionInitialisationTimeout, "Connection initialisation timeout");
 }
 
-ProtocolEffects ProtocolHandler::on_event(EventKind kind,
-                                          const std::shared_ptr<const json>& root_value) {
+ProtocolEffects ProtocolHandler::on_event(EventKind kind, const json& root_value,
+                                          std::uint64_t seq) {
     ProtocolEffects effects;
     if (closing_) return effects;
     std::string_view field = root_field_of(kind);
     for (const auto& [id, subscription] : subscriptions_) {
+        if (seq < subscription.from_seq) continue;
         const auto& operation = subscription.operation;
         std::shared_ptr<const std::string> payload;
         try {
-            if (operation->root_field() != field || !operation->matches(*root_value)) continue;
-            payload = operation->render(root_value);
+            if (operation->root_field() != field || !operation->matches(root_value)) continue;
+            payload = operation->render(seq, root_value);
         } catch (const std::exception& e) {
             log_error(std::string("GraphQL engine failed on an event: ") + e.what());
             payload = std::make_shared<const std::string>(error_result("Internal server error").dump());

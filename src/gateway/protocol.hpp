@@ -2,6 +2,8 @@
 // sockets: text frames and events in, frames to send and a close decision out.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -64,7 +66,15 @@ public:
         std::function<AuthDecision(const nlohmann::json& payload)> authenticate;
         // The tenant's current schema (never null once the connection exists).
         std::function<std::shared_ptr<const TenantSchema>()> schema;
+        // A subscription starts: the seq of the first event it gets (EventWindow::subscribe).
+        // Unset: every event.
+        std::function<std::uint64_t()> start_subscription = nullptr;
+        // Most subscriptions one connection may hold; a subscribe beyond is an error message.
+        std::size_t max_subscriptions = 100;
     };
+
+    // Longest subscription id accepted (graphql-ws clients send UUIDs); longer closes 4400.
+    static constexpr std::size_t kMaxIdBytes = 128;
 
     explicit ProtocolHandler(Context context);
 
@@ -72,9 +82,9 @@ public:
     ProtocolEffects on_message(std::string_view text);
     // Handles the end of the connection_init wait: closes with 4408 unless init came.
     ProtocolEffects on_init_timeout();
-    // Streams an event to the subscriptions of its root field that it matches. The event
-    // object is shared by every connection (operations render it once, see render()).
-    ProtocolEffects on_event(EventKind kind, const std::shared_ptr<const nlohmann::json>& root_value);
+    // Streams the event seq to the subscriptions of its root field that started before it
+    // and that it matches. Subscriptions sharing an operation render it once (render()).
+    ProtocolEffects on_event(EventKind kind, const nlohmann::json& root_value, std::uint64_t seq);
     // Forgets every subscription (the socket closed); returns how many there were.
     int drop_subscriptions();
 
@@ -90,11 +100,12 @@ private:
     bool init_received_ = false;
     bool acknowledged_ = false;
     bool closing_ = false;
-    // A subscription: its operation, and the start of its next frames up to the payload,
-    // made once so that an event costs one string per connection.
+    // A subscription: its operation, the start of its next frames up to the payload (made
+    // once so that an event costs one string per connection), and its first event's seq.
     struct Subscription {
         std::shared_ptr<const PreparedOperation> operation;
         std::string next_prefix;
+        std::uint64_t from_seq = 0;
     };
     std::map<std::string, Subscription> subscriptions_;
 

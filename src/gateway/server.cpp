@@ -1,7 +1,9 @@
 // Wiring of the gateway and its shutdown.
 #include "server.hpp"
 
+#include <algorithm>
 #include <csignal>
+#include <functional>
 #include <iostream>
 #include <thread>
 #include <vector>
@@ -50,10 +52,11 @@ int run_server(const Config& config, SchemaBuilder builder) {
     // Declared before the io_context: sessions destroyed with it still reach them.
     Metrics metrics;
     SchemaCache schemas;
-    Hub hub;
+    Hub hub(config.queue_limit);
+    ConnectionSlots slots(config.max_connections);
     ChangeFeed feed(std::move(builder), schemas, hub, metrics, config.rebuild_interval);
     DbListener db(config.database_url, feed, metrics, config.poll_interval);
-    Services services{config, metrics, hub, schemas, db};
+    Services services{config, metrics, hub, schemas, db, slots};
 
     net::io_context ioc(static_cast<int>(config.threads));
     hub.fan_out_on(ioc, config.threads);
@@ -73,6 +76,22 @@ int run_server(const Config& config, SchemaBuilder builder) {
     db.start();
     listener->run();
 
+    // Connections whose oldest waiting event waited too long are cut off, so that they stop
+    // holding their tenant's window.
+    net::steady_timer sweep_timer(ioc);
+    const auto sweep_every = std::clamp<std::chrono::steady_clock::duration>(
+        config.slow_consumer_timeout / 4, std::chrono::milliseconds(10), std::chrono::seconds(1));
+    std::function<void()> schedule_sweep = [&] {
+        sweep_timer.expires_after(sweep_every);
+        sweep_timer.async_wait([&](boost::system::error_code ec) {
+            if (ec) return;
+            std::size_t cut = hub.sweep(std::chrono::steady_clock::now(), config.slow_consumer_timeout);
+            for (std::size_t i = 0; i < cut; ++i) metrics.slow_consumer_closed();
+            schedule_sweep();
+        });
+    };
+    schedule_sweep();
+
     net::signal_set signals(ioc, SIGINT, SIGTERM);
     net::steady_timer drain_timer(ioc);
     signals.async_wait([&](boost::system::error_code ec, int signal) {
@@ -80,6 +99,7 @@ int run_server(const Config& config, SchemaBuilder builder) {
         log_info(std::string("received ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") +
                  ", shutting down");
         listener->stop();
+        sweep_timer.cancel();
         hub.shut_down_all();
         stop_when_drained(drain_timer, ioc, hub, std::chrono::steady_clock::now() + kShutdownGrace);
     });

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "config.hpp"
+#include "connection_slots.hpp"
 #include "hub.hpp"
 #include "metrics.hpp"
 #include "schema_cache.hpp"
@@ -16,6 +17,7 @@ struct Services {
     Hub& hub;
     SchemaCache& schemas;
     TenantLoader& loader;
+    ConnectionSlots& slots;  // WebSocket connections, at most config.max_connections
 };
 
 }  // namespace udm::gateway

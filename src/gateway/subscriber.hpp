@@ -8,7 +8,7 @@ namespace udm::gateway {
 // A connection. The calls come from any thread and only schedule work on the connection's
 // own strand.
 class Subscriber {
-public:
+  public:
     virtual ~Subscriber() = default;
     // Events wait for the connection in its tenant's window: it should take them.
     virtual void wake() = 0;

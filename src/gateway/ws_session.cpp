@@ -30,19 +30,24 @@ std::string_view view(beast::string_view text) { return {text.data(), text.size(
 
 }  // namespace
 
-WsSession::WsSession(ConnectionSocket&& socket, Services& services, std::string tenant)
+WsSession::WsSession(ConnectionSocket&& socket, Services& services, std::string tenant,
+                     ConnectionSlots::Slot slot)
     : ws_(std::move(socket)),
       services_(services),
       tenant_(std::move(tenant)),
+      slot_(std::move(slot)),
       protocol_(ProtocolHandler::Context{
           [secret = services.config.jwt_secret, tenant = tenant_](const nlohmann::json& payload) {
               return authenticate(payload, secret, tenant, now_seconds());
           },
-          [&schemas = services.schemas, tenant = tenant_] { return schemas.get(tenant); }}),
+          [&schemas = services.schemas, tenant = tenant_] { return schemas.get(tenant); },
+          // Subscriptions begin only after the handshake, when the membership is set.
+          [this] { return membership_.window->subscribe(membership_.reader); },
+          services.config.max_subscriptions}),
       init_timer_(ws_.get_executor()),
       close_timer_(ws_.get_executor()) {}
 
-WsSession::~WsSession() { services_.hub.leave(tenant_, this); }
+WsSession::~WsSession() { services_.hub.leave(tenant_, this, membership_); }
 
 bool WsSession::offers_subprotocol(const Request& request) {
     auto range = request.equal_range(beast::http::field::sec_websocket_protocol);
@@ -94,7 +99,7 @@ void WsSession::on_accept(beast::error_code ec) {
         return;
     }
     registered_ = true;
-    services_.hub.join(tenant_, shared_from_this());
+    membership_ = services_.hub.join(tenant_, shared_from_this());
     services_.metrics.add_connections(tenant_, 1);
     if (!subprotocol_ok_) {
         begin_close({close_code::kSubprotocolNotAcceptable, "Subprotocol not acceptable"});
@@ -122,7 +127,16 @@ void WsSession::on_read(beast::error_code ec, std::size_t) {
     std::string text = beast::buffers_to_string(buffer_.data());
     buffer_.consume(buffer_.size());
     // After a close decision, frames are read (to finish the close handshake) and dropped.
-    if (subprotocol_ok_ && !pending_close_) apply(protocol_.on_message(text), std::nullopt);
+    if (subprotocol_ok_ && !pending_close_) {
+        ProtocolEffects effects = protocol_.on_message(text);
+        const int delta = effects.subscriptions_delta;
+        apply(std::move(effects), std::nullopt);
+        if (delta < 0 && protocol_.subscription_count() == 0) {
+            membership_.window->unsubscribe(membership_.reader);
+        } else if (delta > 0) {
+            pull();  // takes nothing yet, and so waits for the next event
+        }
+    }
     do_read();
 }
 
@@ -137,19 +151,25 @@ void WsSession::apply(ProtocolEffects effects, std::optional<double> committed_a
     if (effects.close) begin_close(*effects.close);
 }
 
-void WsSession::deliver(EventKind kind, std::shared_ptr<const nlohmann::json> root_value,
-                        double committed_at) {
+void WsSession::wake() {
     // From a lane of the hub (a thread of the io_context) this runs at once when the
     // connection's strand is free; from any other thread it is posted.
-    net::dispatch(ws_.get_executor(),
-                  [self = shared_from_this(), kind, root_value = std::move(root_value),
-                   committed_at] { self->on_event(kind, root_value, committed_at); });
+    net::dispatch(ws_.get_executor(), [self = shared_from_this()] { self->pull(); });
 }
 
-void WsSession::on_event(EventKind kind, const std::shared_ptr<const nlohmann::json>& root_value,
-                         double committed_at) {
-    if (finished_ || pending_close_ || protocol_.subscription_count() == 0) return;
-    apply(protocol_.on_event(kind, root_value), committed_at);
+void WsSession::pull() {
+    if (finished_ || pending_close_ || !membership_.window) return;
+    // Only when everything before is written: the frames of one batch at most wait here,
+    // the rest waits in the window, and a burst never overflows the queue.
+    while (!writing_ && queue_.empty()) {
+        EventWindow::Taken taken = membership_.window->take(membership_.reader, kTakeBatch);
+        // Cut off: cut_off() is on its way. Nothing: the next event wakes this connection.
+        if (taken.cut || taken.events.empty()) return;
+        for (const WindowEvent& event : taken.events) {
+            apply(protocol_.on_event(event.kind, *event.root_value, event.seq), event.committed_at);
+        }
+        // Events none of the subscriptions wanted queue nothing: take the next ones.
+    }
 }
 
 void WsSession::shut_down() {
@@ -158,9 +178,22 @@ void WsSession::shut_down() {
     });
 }
 
+void WsSession::cut_off(CloseDecision decision) {
+    net::post(ws_.get_executor(), [self = shared_from_this(), decision = std::move(decision)] {
+        if (self->finished_ || self->pending_close_) return;
+        log_info("closing a connection of tenant " + self->tenant_ + ": " +
+                 std::to_string(decision.code) + " " + decision.reason);
+        // What is not being written yet is dropped: the close goes out next.
+        while (self->queue_.size() > (self->writing_ ? 1u : 0u)) self->queue_.pop_back();
+        self->begin_close(decision);
+    });
+}
+
 void WsSession::enqueue(Outgoing frame) {
     if (pending_close_ || finished_) return;
-    if (queue_.size() >= services_.config.queue_limit) {
+    // Event frames are bounded already (one batch, taken when the queue is empty); the
+    // answers to a client that sends without reading are not.
+    if (!frame.event && queue_.size() >= services_.config.queue_limit) {
         log_warn("closing a connection of tenant " + tenant_ + ": " +
                  std::to_string(queue_.size()) + " messages queued (slow consumer)");
         services_.metrics.slow_consumer_closed();
@@ -195,8 +228,10 @@ void WsSession::on_write(beast::error_code ec, std::size_t) {
     if (finished_) return;
     if (!queue_.empty()) {
         do_write();
-    } else if (pending_close_ && !close_started_) {
-        do_close();
+    } else if (pending_close_) {
+        if (!close_started_) do_close();
+    } else {
+        pull();
     }
 }
 
@@ -234,7 +269,7 @@ void WsSession::finish() {
     int dropped = protocol_.drop_subscriptions();
     if (dropped > 0) services_.metrics.add_subscriptions(tenant_, -dropped);
     if (registered_) services_.metrics.add_connections(tenant_, -1);
-    services_.hub.leave(tenant_, this);
+    services_.hub.leave(tenant_, this, membership_);
 }
 
 }  // namespace udm::gateway

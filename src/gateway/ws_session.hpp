@@ -20,21 +20,27 @@
 
 namespace udm::gateway {
 
-// A graphql-transport-ws connection. Lives as long as an operation of it is pending.
+// A graphql-transport-ws connection. Lives as long as an operation of it is pending. It takes
+// its tenant's events from the tenant's window whenever everything before is written, so it
+// never holds more than one batch of them, however far behind it is.
 class WsSession : public Subscriber, public std::enable_shared_from_this<WsSession> {
 public:
-    WsSession(ConnectionSocket&& socket, Services& services, std::string tenant);
+    WsSession(ConnectionSocket&& socket, Services& services, std::string tenant,
+              ConnectionSlots::Slot slot);
     ~WsSession() override;
 
     // Accepts the upgrade request and starts reading.
     void run(Request request);
 
-    void deliver(EventKind kind, std::shared_ptr<const nlohmann::json> root_value,
-                 double committed_at) override;
+    void wake() override;
     void shut_down() override;
+    void cut_off(CloseDecision decision) override;
 
     // Whether the upgrade request offers the graphql-transport-ws subprotocol.
     static bool offers_subprotocol(const Request& request);
+
+    // Events taken from the window at a time.
+    static constexpr std::size_t kTakeBatch = 32;
 
 private:
     // One frame waiting to be written; events carry their commit time for the metrics.
@@ -50,6 +56,8 @@ private:
     boost::beast::websocket::stream<ConnectionSocket> ws_;
     Services& services_;
     std::string tenant_;
+    ConnectionSlots::Slot slot_;  // given back when the session is destroyed
+    Membership membership_;       // set once the handshake is done
     ProtocolHandler protocol_;
     boost::asio::steady_timer init_timer_;
     boost::asio::steady_timer close_timer_;
@@ -62,7 +70,7 @@ private:
     bool finished_ = false;
     std::optional<CloseDecision> pending_close_;
 
-    // After the handshake: registers with the hub and starts the init timer and reading.
+    // After the handshake: joins the hub and starts the init timer and reading.
     void on_accept(boost::beast::error_code ec);
     // Reads the next frame.
     void do_read();
@@ -70,14 +78,14 @@ private:
     void on_read(boost::beast::error_code ec, std::size_t bytes);
     // Carries out what the protocol decided.
     void apply(ProtocolEffects effects, std::optional<double> committed_at);
-    // Streams an event to this connection's subscriptions (on the strand).
-    void on_event(EventKind kind, const std::shared_ptr<const nlohmann::json>& root_value,
-                  double committed_at);
+    // Takes events from the window and queues their frames, when nothing waits to be
+    // written (on the strand).
+    void pull();
     // Queues a frame; a full queue closes the connection as a slow consumer.
     void enqueue(Outgoing frame);
     // Writes the frame at the front of the queue.
     void do_write();
-    // After a write: the next frame, or the pending close.
+    // After a write: the next frame, the next events, or the pending close.
     void on_write(boost::beast::error_code ec, std::size_t bytes);
     // Decides to close once the frames already queued are written.
     void begin_close(CloseDecision decision);

@@ -100,14 +100,32 @@ TEST(EngineCore, EqualRequestsShareOneOperationThatRendersAnEventOnce) {
     EXPECT_EQ(a, b);
     EXPECT_NE(a, other);
 
-    auto event = std::make_shared<const json>(json{{"class", "product"}, {"id", "x"}});
-    auto text = a->render(event);
+    const json event{{"class", "product"}, {"id", "x"}};
+    auto text = a->render(7, event);
     EXPECT_EQ(*text, R"({"data":{"thingChanged":{"id":"x"}}})");
-    EXPECT_EQ(b->render(event), text);  // the same text, not an equal one
-    // An equal event is another event: rendered anew.
-    auto equal = std::make_shared<const json>(*event);
-    EXPECT_NE(a->render(equal), text);
-    EXPECT_EQ(*a->render(equal), *text);
+    EXPECT_EQ(b->render(7, event), text);  // the same text, not an equal one
+    // Another seq is another event: rendered anew, also in the slot of an older one.
+    EXPECT_NE(a->render(8, event), text);
+    EXPECT_EQ(*a->render(7 + 64, event), *text);
+    EXPECT_NE(a->render(7, event), text);
+    const json other_event{{"class", "product"}, {"id", "y"}};
+    EXPECT_EQ(*a->render(9, other_event), R"({"data":{"thingChanged":{"id":"y"}}})");
+    // seq 0 is not kept.
+    EXPECT_NE(a->render(0, event), a->render(0, event));
+}
+
+TEST(EngineCore, BigRequestsAreNotShared) {
+    auto schema = core_engine_builder()(kShop, 1);
+    // A comment makes the document big without changing what it asks.
+    const std::string doc = "subscription { thingChanged(class: \"product\") { id } } #" +
+                            std::string(20000, 'x');
+    auto a = prepared(*schema, doc);
+    auto b = prepared(*schema, doc);
+    ASSERT_TRUE(a);
+    ASSERT_TRUE(b);
+    EXPECT_NE(a, b);
+    const std::string small = "subscription { thingChanged(class: \"product\") { id } }";
+    EXPECT_EQ(prepared(*schema, small), prepared(*schema, small));
 }
 
 }  // namespace

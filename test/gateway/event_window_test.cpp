@@ -15,7 +15,7 @@ using Clock = EventWindow::Clock;
 
 // A connection that only counts what the window asks of it.
 class Probe : public Subscriber {
-public:
+  public:
     void wake() override { ++wakes; }
     void shut_down() override {}
     void cut_off(CloseDecision) override {}
@@ -25,7 +25,8 @@ public:
 // The seqs of what a reader took.
 std::vector<std::uint64_t> seqs(const EventWindow::Taken& taken) {
     std::vector<std::uint64_t> out;
-    for (const auto& e : taken.events) out.push_back(e.seq);
+    for (const auto& e : taken.events)
+        out.push_back(e.seq);
     return out;
 }
 
@@ -58,7 +59,8 @@ TEST_F(EventWindowTest, ReadersTakeWhatWasAppendedAfterTheySubscribed) {
 TEST_F(EventWindowTest, TakeHandsAtMostMaxInOrder) {
     auto ra = window.add_reader(a);
     window.subscribe(ra);
-    for (int i = 0; i < 5; ++i) append(t0);
+    for (int i = 0; i < 5; ++i)
+        append(t0);
     EXPECT_EQ(seqs(window.take(ra, 2)), (std::vector<std::uint64_t>{1, 2}));
     EXPECT_EQ(seqs(window.take(ra, 2)), (std::vector<std::uint64_t>{3, 4}));
     EXPECT_EQ(seqs(window.take(ra, 2)), (std::vector<std::uint64_t>{5}));
@@ -70,7 +72,8 @@ TEST_F(EventWindowTest, RoomIsBoundedByTheSlowestSubscribedReader) {
     EXPECT_EQ(window.room(), 5u);
     window.subscribe(ra);
     window.subscribe(rb);
-    for (int i = 0; i < 5; ++i) append(t0);
+    for (int i = 0; i < 5; ++i)
+        append(t0);
     EXPECT_EQ(window.room(), 0u);
     window.take(ra, 10);
     EXPECT_EQ(window.room(), 0u) << "b has taken nothing";
@@ -85,7 +88,8 @@ TEST_F(EventWindowTest, RoomIsBoundedByTheSlowestSubscribedReader) {
 
 TEST_F(EventWindowTest, NobodySubscribedKeepsNothing) {
     window.add_reader(a);
-    for (int i = 0; i < 20; ++i) append(t0);
+    for (int i = 0; i < 20; ++i)
+        append(t0);
     EXPECT_EQ(window.room(), 5u);
     EXPECT_EQ(window.size(), 0u);
 }
@@ -131,7 +135,8 @@ TEST_F(EventWindowTest, RemovedAndClosedReadersHoldNothingBack) {
     auto rb = window.add_reader(b);
     window.subscribe(ra);
     window.subscribe(rb);
-    for (int i = 0; i < 5; ++i) append(t0);
+    for (int i = 0; i < 5; ++i)
+        append(t0);
     window.take(ra, 10);
     window.remove_reader(rb);
     EXPECT_EQ(window.readers(), 1u);
@@ -154,7 +159,8 @@ TEST_F(EventWindowTest, ADeadConnectionIsNotWoken) {
 TEST(EventWindowThreads, EveryEventOnceInOrder) {
     EventWindow window(64);
     constexpr std::uint64_t kEvents = 20000;
-    std::vector<std::shared_ptr<Probe>> probes{std::make_shared<Probe>(), std::make_shared<Probe>()};
+    std::vector<std::shared_ptr<Probe>> probes{std::make_shared<Probe>(),
+                                               std::make_shared<Probe>()};
     std::vector<std::shared_ptr<EventWindow::Reader>> readers;
     for (auto& p : probes) {
         readers.push_back(window.add_reader(p));
@@ -167,8 +173,10 @@ TEST(EventWindowThreads, EveryEventOnceInOrder) {
             std::uint64_t expected = 1;
             while (expected <= kEvents) {
                 auto taken = window.take(readers[r], 7);
-                for (const auto& e : taken.events) ok[r] = ok[r] && e.seq == expected++;
-                if (taken.events.empty()) std::this_thread::yield();
+                for (const auto& e : taken.events)
+                    ok[r] = ok[r] && e.seq == expected++;
+                if (taken.events.empty())
+                    std::this_thread::yield();
             }
         });
     }
@@ -181,7 +189,8 @@ TEST(EventWindowThreads, EveryEventOnceInOrder) {
         ++i;
         EXPECT_LE(window.size(), 64u);
     }
-    for (auto& t : takers) t.join();
+    for (auto& t : takers)
+        t.join();
     EXPECT_TRUE(ok[0]);
     EXPECT_TRUE(ok[1]);
 }

@@ -183,18 +183,71 @@ TEST_F(ProtocolTest, SubscriptionsGetMatchingEventsUntilComplete) {
     EXPECT_EQ(effects.subscriptions_delta, 1);
     EXPECT_TRUE(effects.frames.empty());
 
-    auto widget = std::make_shared<const json>(json{{"class", "widget"}, {"id", "1"}});
-    auto event = handler.on_event(EventKind::kThingChanged, widget);
+    const json widget{{"class", "widget"}, {"id", "1"}};
+    auto event = handler.on_event(EventKind::kThingChanged, widget, 1);
     ASSERT_EQ(event.frames.size(), 1u);
     EXPECT_EQ(event.events_sent, 1);
     EXPECT_EQ(frame(event, 0),
               json({{"id", "w"}, {"type", "next"}, {"payload", {{"data", {{"thingChanged", {{"id", "1"}}}}}}}}));
-    EXPECT_TRUE(handler.on_event(EventKind::kThingChanged, std::make_shared<const json>(json{{"class", "gadget"}})).frames.empty());
-    EXPECT_TRUE(handler.on_event(EventKind::kSchemaChanged, widget).frames.empty());
+    EXPECT_TRUE(handler.on_event(EventKind::kThingChanged, json{{"class", "gadget"}}, 2).frames.empty());
+    EXPECT_TRUE(handler.on_event(EventKind::kSchemaChanged, widget, 3).frames.empty());
 
     EXPECT_EQ(send({{"id", "w"}, {"type", "complete"}}).subscriptions_delta, -1);
-    EXPECT_TRUE(handler.on_event(EventKind::kThingChanged, widget).frames.empty());
+    EXPECT_TRUE(handler.on_event(EventKind::kThingChanged, widget, 4).frames.empty());
     EXPECT_EQ(send({{"id", "w"}, {"type", "complete"}}).subscriptions_delta, 0);
+}
+
+// A subscription gets the events from the seq the window gave it when it started, not the
+// ones its connection had yet to take.
+TEST(ProtocolSeq, ASubscriptionStartsAtItsWindowSeq) {
+    std::uint64_t next = 10;
+    auto schema = testing::fake_schema_builder()(json::object(), 1);
+    ProtocolHandler handler{ProtocolHandler::Context{
+        [](const json&) { return AuthDecision{AuthOutcome::kAccepted, {}}; },
+        [schema] { return schema; }, [&next] { return next; }, 100}};
+    handler.on_message(R"({"type":"connection_init"})");
+    const std::string subscribe =
+        R"({"id":"ID","type":"subscribe","payload":{"query":"subscription { thingChanged(class: \"w\") { id } }"}})";
+    auto with_id = [&](const std::string& id) {
+        std::string text = subscribe;
+        return text.replace(text.find("ID"), 2, id);
+    };
+    handler.on_message(with_id("a"));
+    next = 12;
+    handler.on_message(with_id("b"));
+    const json event{{"class", "w"}, {"id", "x"}};
+    EXPECT_EQ(handler.on_event(EventKind::kThingChanged, event, 9).frames.size(), 0u);
+    EXPECT_EQ(handler.on_event(EventKind::kThingChanged, event, 11).frames.size(), 1u);  // a only
+    EXPECT_EQ(handler.on_event(EventKind::kThingChanged, event, 12).frames.size(), 2u);
+}
+
+TEST(ProtocolLimits, LongIdsCloseAndExtraSubscriptionsAreErrors) {
+    auto schema = testing::fake_schema_builder()(json::object(), 1);
+    ProtocolHandler handler{ProtocolHandler::Context{
+        [](const json&) { return AuthDecision{AuthOutcome::kAccepted, {}}; },
+        [schema] { return schema; }, nullptr, 2}};
+    handler.on_message(R"({"type":"connection_init"})");
+    auto subscribe = [&](const std::string& id) {
+        return handler.on_message(json({{"id", id},
+                                        {"type", "subscribe"},
+                                        {"payload", {{"query", "subscription { thingChanged(class: \"w\") { id } }"}}}})
+                                      .dump());
+    };
+    EXPECT_EQ(subscribe("1").subscriptions_delta, 1);
+    EXPECT_EQ(subscribe("2").subscriptions_delta, 1);
+    auto third = subscribe("3");
+    EXPECT_EQ(third.subscriptions_delta, 0);
+    ASSERT_EQ(third.frames.size(), 1u);
+    EXPECT_EQ(json::parse(third.frames[0]),
+              json::parse(R"j({"id":"3","type":"error","payload":[{"message":"Too many subscriptions on this connection (at most 2)"}]})j"));
+    EXPECT_FALSE(third.close);
+    // A completed one makes room again.
+    handler.on_message(R"({"id":"1","type":"complete"})");
+    EXPECT_EQ(subscribe("4").subscriptions_delta, 1);
+    auto long_id = subscribe(std::string(129, 'x'));
+    ASSERT_TRUE(long_id.close);
+    EXPECT_EQ(long_id.close->code, 4400);
+    EXPECT_EQ(long_id.close->reason, "Subscription id longer than 128 bytes");
 }
 
 TEST_F(ProtocolTest, DuplicateSubscriptionIdCloses4409) {
@@ -217,7 +270,7 @@ TEST_F(ProtocolTest, NothingIsHandledAfterAClose) {
 
 TEST_F(ProtocolTest, LongCloseReasonsAreCutToFitAControlFrame) {
     ack();
-    std::string id(300, 'x');
+    std::string id(ProtocolHandler::kMaxIdBytes, 'x');  // "Subscriber for <id> already exists" is longer
     json subscribe{{"id", id}, {"type", "subscribe"},
                    {"payload", {{"query", "subscription { schemaChanged { version } }"}}}};
     send(subscribe);

@@ -80,7 +80,7 @@ secret=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 printf '%s\n' "$secret" >"$work/secret"
 log=$work/gateway.log
 "$build/udm-gateway" --listen 127.0.0.1 --port 0 --jwt-secret-file "$work/secret" \
-    --connection-init-timeout 700ms --queue-limit 1000 --poll-interval 1s \
+    --connection-init-timeout 700ms --queue-limit 1000 --slow-consumer-timeout 2s --poll-interval 1s \
     --rebuild-interval 250ms --log-level info 2>"$log" &
 gateway_pid=$!
 port=
@@ -131,6 +131,24 @@ gateway_pid=
 wait "$hold_pid" || true
 check "SIGTERM: the gateway exits 0" 0 "$status"
 check "SIGTERM: open WebSockets get 1001" "closed 1001 going away" "$(grep closed "$work/hold.out" || true)"
+
+# ---- --max-connections under parallel upgrades ------------------------------------------------
+"$build/udm-gateway" --listen 127.0.0.1 --port 0 --jwt-secret-file "$work/secret" \
+    --max-connections 5 --log-level info 2>"$work/limited.log" &
+limited_pid=$!
+limited_port=
+for _ in $(seq 1 100); do
+    limited_port=$(sed -nE 's|.*listening on http://127\.0\.0\.1:([0-9]+).*|\1|p' "$work/limited.log" | head -n 1)
+    [[ -n $limited_port ]] && break
+    sleep 0.05
+done
+U="ws://127.0.0.1:$limited_port/graphql/$tenant" N=40 node "$repo/test/gateway/max_connections.mjs" >"$work/limited.out" 2>&1 || true
+check "--max-connections 5: 40 parallel upgrades, 5 open" "opened: 5, refused 503: 35" "$(cat "$work/limited.out")"
+sleep 0.5  # the closed ones give their slots back
+U="ws://127.0.0.1:$limited_port/graphql/$tenant" N=8 node "$repo/test/gateway/max_connections.mjs" >"$work/limited.out" 2>&1 || true
+check "--max-connections 5: the slots come back when connections close" "opened: 5, refused 503: 3" "$(cat "$work/limited.out")"
+kill -TERM "$limited_pid" 2>/dev/null || true
+wait "$limited_pid" 2>/dev/null || true
 
 # ---- configuration errors --------------------------------------------------------------------
 set +e
