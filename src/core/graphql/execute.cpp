@@ -294,15 +294,20 @@ bool schema_change_matches(const PreparedOperation& op, const Json& event) {
 bool thing_event_matches(const PreparedOperation& op, const Json& event) {
     if (op.root_fields.empty() || op.root_field().name != "thingChanged" || !event.is_object())
         return false;
+    // Looked up in place, not copied: this runs for every event and subscription.
     const Json& args = op.root_field().arguments;
-    if (!args.contains("class") || event.value("class", Json()) != args["class"])
+    const auto wanted = args.find("class");
+    const auto cls = event.find("class");
+    if (wanted == args.end() || cls == event.end() || *cls != *wanted)
         return false;
     const Json* operations = filter(op, "operations");
     if (operations == nullptr)
         return true;
-    const Json operation = event.value("operation", Json());
+    const auto operation = event.find("operation");
+    if (operation == event.end())
+        return false;
     for (const Json& o : *operations) {
-        if (o == operation)
+        if (o == *operation)
             return true;
     }
     return false;
