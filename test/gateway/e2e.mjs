@@ -638,6 +638,60 @@ test('slow consumer: a client that stops reading is closed with 1008, others are
   assert(metricValue(m, 'udm_gateway_slow_consumer_disconnects_total') >= 1, 'metric');
 });
 
+// ---- HTTP: file descriptors, SDL authentication -------------------------------------------
+const { spawn } = await import('node:child_process');
+const { readlinkSync } = await import('node:fs');
+const net = await import('node:net');
+
+// A TCP connection to port, resolved once the kernel has it (accepted or in the backlog).
+function tcpConnect(port) {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => resolve(socket));
+    socket.on('error', reject);
+  });
+}
+// The status of GET url, or 0 when there is no answer within 2 s.
+async function statusOf(url) {
+  try {
+    return (await fetch(url, { signal: AbortSignal.timeout(2000) })).status;
+  } catch {
+    return 0;
+  }
+}
+test('out of file descriptors (ulimit -n 64, 100 connections): few warnings, serves again after', async () => {
+  // A second gateway, the same binary as the one under test, with a tiny descriptor limit.
+  const exe = readlinkSync(`/proc/${gatewayPid}/exe`);
+  const child = spawn('bash', ['-c', 'ulimit -n 64 && exec "$0" --listen 127.0.0.1 --port 0', exe], {
+    env: { ...process.env, UDM_GATEWAY_JWT_SECRET: secret },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  child.stderr.on('data', (data) => { log += data; });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  const sockets = [];
+  try {
+    await waitFor(() => /listening on http:\/\/127\.0\.0\.1:\d+/.test(log), 10000, 'the second gateway');
+    const port = Number(log.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/)[1]);
+    const url = `http://127.0.0.1:${port}/healthz`;
+    await waitFor(async () => (await statusOf(url)) === 200, 10000, 'healthz of the second gateway');
+    assert(log.includes('warn the open-file limit is 64 but --max-connections 10000'), 'no warning about the limit at start-up');
+    const start = Date.now();
+    for (let i = 0; i < 100; i++) sockets.push(await tcpConnect(port));
+    await waitFor(() => log.includes('accept failed: Too many open files'), 10000, 'an accept failing with EMFILE');
+    await sleep(2000);
+    const warnings = log.split('\n').filter((l) => l.includes('accept failed')).length;
+    const seconds = (Date.now() - start) / 1000;
+    // At most one line a second (the spinning loop wrote hundreds of thousands).
+    assert(warnings <= Math.ceil(seconds) + 1, `${warnings} accept warnings in ${seconds} s`);
+    for (const socket of sockets.splice(0)) socket.destroy();
+    await waitFor(async () => (await statusOf(url)) === 200, 15000, 'healthz after the connections closed');
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    child.kill('SIGTERM');
+    await exited;
+  }
+});
+
 // ---- run ------------------------------------------------------------------------------
 let failures = 0;
 for (const { name, fn } of cases) {
