@@ -288,7 +288,7 @@ test('auth: no token: close 4401', async () => {
 });
 for (const [name, tok] of [
   ['wrong secret', () => token({ tenant }, { key: 'x'.repeat(40) })],
-  ['expired', () => token({ tenant, exp: now() - 10 })],
+  ['expired (beyond the 30 s leeway)', () => token({ tenant, exp: now() - 120 })],
   ['alg none', () => token({ tenant }, { alg: 'none' })],
   ['not a JWT', () => 'hello'],
   ['tampered payload', () => { const t = goodToken().split('.'); t[1] = b64url(JSON.stringify({ tenant, admin: true })); return t.join('.'); }],
@@ -638,7 +638,7 @@ test('slow consumer: a client that stops reading is closed with 1008, others are
   assert(metricValue(m, 'udm_gateway_slow_consumer_disconnects_total') >= 1, 'metric');
 });
 
-// ---- HTTP: file descriptors, SDL authentication -------------------------------------------
+// ---- HTTP: file descriptors, token leeway, SDL authentication ------------------------------
 const { spawn } = await import('node:child_process');
 const { readlinkSync } = await import('node:fs');
 const net = await import('node:net');
@@ -689,6 +689,16 @@ test('out of file descriptors (ulimit -n 64, 100 connections): few warnings, ser
     for (const socket of sockets) socket.destroy();
     child.kill('SIGTERM');
     await exited;
+  }
+});
+test('auth: connection_init takes a token 10 s past its exp or 10 s before its nbf (leeway 30 s)', async () => {
+  for (const claims of [{ tenant, exp: now() - 10 }, { tenant, nbf: now() + 10 }]) {
+    const c = raw();
+    await c.opened;
+    c.send({ type: 'connection_init', payload: { token: token(claims) } });
+    await waitFor(() => c.messages.some((m) => m.type === 'connection_ack'), 3000, `ack for ${JSON.stringify(claims)}`);
+    c.ws.close(1000);
+    await c.closed;
   }
 });
 
