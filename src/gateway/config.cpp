@@ -16,6 +16,8 @@ namespace {
 // Shortest secret accepted: RFC 7518 asks for an HS256 key of at least the hash size.
 constexpr std::size_t kMinSecretBytes = 32;
 
+constexpr unsigned long long kHourMs = 3600ULL * 1000;
+
 // An unsigned integer in [min, max], or nullopt.
 std::optional<unsigned long long> parse_unsigned(const std::string& text, unsigned long long min,
                                                  unsigned long long max) {
@@ -29,8 +31,11 @@ std::optional<unsigned long long> parse_unsigned(const std::string& text, unsign
     return value;
 }
 
-// A positive duration: "250" or "250ms" (milliseconds) or "3s", at most one hour.
-std::optional<std::chrono::milliseconds> parse_duration(std::string text) {
+// A duration: "250" or "250ms" (milliseconds) or "3s", from min_ms (1 unless given) to
+// max_ms (one hour unless given).
+std::optional<std::chrono::milliseconds> parse_duration(std::string text,
+                                                        unsigned long long min_ms = 1,
+                                                        unsigned long long max_ms = kHourMs) {
     unsigned long long scale = 1;
     if (text.size() > 2 && text.compare(text.size() - 2, 2, "ms") == 0) {
         text.resize(text.size() - 2);
@@ -38,8 +43,9 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string text) {
         text.pop_back();
         scale = 1000;
     }
-    auto value = parse_unsigned(text, 1, 3600ULL * 1000);
-    if (!value || *value * scale > 3600ULL * 1000) return std::nullopt;
+    auto value = parse_unsigned(text, 0, max_ms);
+    if (!value || *value * scale < min_ms || *value * scale > max_ms)
+        return std::nullopt;
     return std::chrono::milliseconds(*value * scale);
 }
 
@@ -80,6 +86,15 @@ std::vector<Option> options() {
              auto d = parse_duration(v);
              if (!d) return false;
              c.init_timeout = *d;
+             return true;
+         }},
+        {"--jwt-leeway", "UDM_GATEWAY_JWT_LEEWAY",
+         "a duration such as 30s, 500ms or 0 (at most 10 minutes)",
+         [](Config& c, const std::string& v) {
+             auto d = parse_duration(v, 0, 600ULL * 1000);
+             if (!d)
+                 return false;
+             c.jwt_leeway = *d;
              return true;
          }},
         {"--queue-limit", "UDM_GATEWAY_QUEUE_LIMIT", "an integer from 1 to 1000000",
@@ -267,6 +282,9 @@ Every option can also be set by the environment variable named after it; flags w
   --jwt-secret-file PATH         file holding the HS256 secret, at least 32 bytes
                                  (UDM_GATEWAY_JWT_SECRET_FILE); or the secret itself in
                                  UDM_GATEWAY_JWT_SECRET
+  --jwt-leeway D                 accept tokens up to D after their exp and D before their nbf,
+                                 for clocks that disagree, at most 10 minutes
+                                 (UDM_GATEWAY_JWT_LEEWAY; default 30s)
   --connection-init-timeout D    wait for connection_init at most D (default 3s)
                                  (UDM_GATEWAY_CONNECTION_INIT_TIMEOUT)
   --queue-limit N                events kept per tenant for its slowest subscriber, and

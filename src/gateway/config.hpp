@@ -19,6 +19,8 @@ struct Config {
     std::uint16_t port = 4040;  // 0: any free port (the log says which)
     std::string database_url;   // empty: libpq takes PGHOST, PGPORT, ... from the environment
     std::string jwt_secret;
+    // Allowed disagreement of the token issuer's clock and ours on exp and nbf.
+    std::chrono::milliseconds jwt_leeway{30000};
     std::chrono::milliseconds init_timeout{3000};
     // Events kept per tenant until its slowest subscriber took them (further ones wait in
     // the outbox), and messages queued per connection.

@@ -10,8 +10,12 @@ namespace udm::gateway {
 namespace {
 
 constexpr std::string_view kServerName = "udm-gateway";
+constexpr std::string_view kChallenge = R"(Bearer realm="udm-gateway")";
 constexpr std::string_view kGraphqlPrefix = "/graphql/";
 constexpr std::string_view kSchemaSuffix = "/schema.graphql";
+// Revalidated on every use (the ETag makes that cheap), and stored by no shared cache: the SDL
+// is one tenant's, behind its token.
+constexpr std::string_view kSchemaCacheControl = "private, no-cache";
 
 // A std::string_view as Beast's string_view (Boost's in Boost 1.74).
 boost::beast::string_view beast_view(std::string_view text) { return {text.data(), text.size()}; }
@@ -89,20 +93,70 @@ Response schema_response(const Request& request, const TenantSchema& schema) {
         Response response{http::status::not_modified, request.version()};
         response.set(http::field::server, beast_view(kServerName));
         response.set(http::field::etag, etag);
+        response.set(http::field::cache_control, beast_view(kSchemaCacheControl));
         response.keep_alive(request.keep_alive());
         return response;
     }
     Response response = base_response(request, http::status::ok,
                                       "application/graphql; charset=utf-8", schema.sdl());
     response.set(http::field::etag, etag);
-    response.set(http::field::cache_control, "no-cache");
+    response.set(http::field::cache_control, beast_view(kSchemaCacheControl));
     return response;
+}
+
+AuthDecision authenticate_request(const Request& request, std::string_view secret,
+                                  std::string_view tenant, double now, double leeway) {
+    auto count = request.count(http::field::authorization);
+    if (count == 0) {
+        AuthDecision decision;
+        decision.reason = "no Authorization header";
+        return decision;
+    }
+    if (count > 1) {
+        AuthDecision decision;
+        decision.reason = "more than one Authorization header";
+        decision.token_given = true;
+        return decision;
+    }
+    auto value = request[http::field::authorization];
+    std::string token = bearer_token(std::string_view(value.data(), value.size()));
+    AuthDecision decision = authenticate_token(token, secret, tenant, now, leeway);
+    if (token.empty())
+        decision.reason = "no bearer token in the Authorization header";
+    return decision;
+}
+
+Response auth_refused_response(const Request& request, const AuthDecision& decision) {
+    std::string challenge(kChallenge);
+    if (decision.outcome == AuthOutcome::kForbidden) {
+        Response response =
+            json_response(request, http::status::forbidden, R"({"error":"forbidden"})");
+        response.set(http::field::www_authenticate, challenge + R"(, error="insufficient_scope")");
+        return response;
+    }
+    Response response =
+        json_response(request, http::status::unauthorized, R"({"error":"unauthorized"})");
+    // RFC 6750 3.1: no error code when the request carried no authentication at all.
+    if (decision.token_given)
+        challenge += R"(, error="invalid_token")";
+    response.set(http::field::www_authenticate, challenge);
+    return response;
+}
+
+void strip_body_for_head(const Request& request, Response& response) {
+    if (request.method() != http::verb::head)
+        return;
+    // Set from the body before it goes: HEAD says what GET would send (RFC 9110 9.3.2).
+    if (!response.has_content_length() && !response.body().empty()) {
+        response.content_length(response.body().size());
+    }
+    response.body().clear();
 }
 
 Response method_not_allowed(const Request& request) {
     Response response = json_response(request, http::status::method_not_allowed,
                                       R"({"error":"method not allowed"})");
-    response.set(http::field::allow, "GET");
+    response.set(http::field::allow, "GET, HEAD");
     return response;
 }
 

@@ -6,6 +6,7 @@
 
 #include <boost/beast/http.hpp>
 
+#include "auth.hpp"
 #include "graphql_engine.hpp"
 
 namespace udm::gateway {
@@ -38,6 +39,21 @@ Response metrics_response(const Request& request, std::string text);
 // GET /graphql/<tenant>/schema.graphql: the SDL with ETag "<version>", or 304 when
 // If-None-Match names that version.
 Response schema_response(const Request& request, const TenantSchema& schema);
+
+// Who may read tenant's SDL: the request's Authorization "Bearer <jwt>" checked as a
+// connection_init token is (HS256, exp/nbf with leeway seconds, claim tenant). Two
+// Authorization headers are refused as a bad token rather than guessed between.
+AuthDecision authenticate_request(const Request& request, std::string_view secret,
+                                  std::string_view tenant, double now, double leeway);
+
+// The answer to a refused decision (RFC 6750): 401 with WWW-Authenticate: Bearer
+// realm="udm-gateway" (and error="invalid_token" when there was a token), or 403 with
+// error="insufficient_scope" for a valid token of another tenant.
+Response auth_refused_response(const Request& request, const AuthDecision& decision);
+
+// Makes response the answer to a HEAD request: the headers it has for GET, Content-Length
+// included, without the body. Other methods' responses are left as they are.
+void strip_body_for_head(const Request& request, Response& response);
 
 // 405 with the Allow header.
 Response method_not_allowed(const Request& request);

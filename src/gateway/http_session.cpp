@@ -18,6 +18,12 @@ namespace {
 constexpr std::chrono::seconds kRequestTimeout{30};
 constexpr std::uint64_t kMaxRequestBody = 8192;
 
+// The wall-clock time in seconds since the epoch, as token claims count it.
+double now_seconds() {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 }  // namespace
 
 HttpSession::HttpSession(ConnectionSocket&& socket, Services& services)
@@ -77,7 +83,7 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
         send(json_response(request_, http::status::not_found, R"({"error":"not found"})"));
         return;
     }
-    if (request_.method() != http::verb::get) {
+    if (request_.method() != http::verb::get && request_.method() != http::verb::head) {
         send(method_not_allowed(request_));
         return;
     }
@@ -90,6 +96,16 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
             return;
         case Route::Kind::kSchema: {
             std::string tenant = route.tenant;
+            // Before the tenant is looked up: without a token of the tenant a request learns
+            // nothing about which tenants exist and makes no work for the database.
+            AuthDecision decision = authenticate_request(
+                request_, services_.config.jwt_secret, tenant, now_seconds(),
+                std::chrono::duration<double>(services_.config.jwt_leeway).count());
+            if (decision.outcome != AuthOutcome::kAccepted) {
+                log_debug("SDL request for \"" + tenant + "\" refused: " + decision.reason);
+                send(auth_refused_response(request_, decision));
+                return;
+            }
             with_tenant(tenant, [this, tenant] {
                 auto schema = services_.schemas.get(tenant);
                 send(schema_response(request_, *schema));
@@ -142,6 +158,7 @@ void HttpSession::upgrade(const std::string& tenant, ConnectionSlots::Slot slot)
 }
 
 void HttpSession::send(Response response) {
+    strip_body_for_head(request_, response);
     auto shared = std::make_shared<Response>(std::move(response));
     http::async_write(stream_, *shared,
                       [self = shared_from_this(), shared](beast::error_code ec, std::size_t) {

@@ -38,7 +38,7 @@ private:
     void with_tenant(const std::string& tenant, std::function<void()> then);
     // Hands the connection to a WebSocket session of tenant.
     void upgrade(const std::string& tenant, ConnectionSlots::Slot slot);
-    // Writes a response, then reads the next request or closes.
+    // Writes a response (its headers only for HEAD), then reads the next request or closes.
     void send(Response response);
     // Shuts the connection down after a response that asked for it.
     void do_close();

@@ -62,7 +62,10 @@ std::string_view jwt_status_name(JwtStatus status) {
     return "?";
 }
 
-JwtResult verify_hs256(std::string_view token, std::string_view secret, double now) {
+JwtResult verify_hs256(std::string_view token, std::string_view secret, double now, double leeway) {
+    // Negative or NaN would let exp never pass (NaN compares false).
+    if (!(leeway > 0))
+        leeway = 0;
     JwtResult result;
     auto first = token.find('.');
     if (first == std::string_view::npos) return result;
@@ -98,7 +101,7 @@ JwtResult verify_hs256(std::string_view token, std::string_view secret, double n
     auto exp = claims->find("exp");
     if (exp != claims->end()) {
         if (!exp->is_number()) return result;
-        if (now >= exp->get<double>()) {
+        if (now >= exp->get<double>() + leeway) {
             result.status = JwtStatus::kExpired;
             return result;
         }
@@ -106,7 +109,7 @@ JwtResult verify_hs256(std::string_view token, std::string_view secret, double n
     auto nbf = claims->find("nbf");
     if (nbf != claims->end()) {
         if (!nbf->is_number()) return result;
-        if (now < nbf->get<double>()) {
+        if (now < nbf->get<double>() - leeway) {
             result.status = JwtStatus::kNotYetValid;
             return result;
         }

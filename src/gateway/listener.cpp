@@ -1,6 +1,10 @@
 // The accepting socket of the gateway.
 #include "listener.hpp"
 
+#include <algorithm>
+#include <string>
+#include <utility>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/bind_handler.hpp>
@@ -12,9 +16,36 @@ namespace udm::gateway {
 
 namespace net = boost::asio;
 
-Listener::Listener(net::io_context& ioc, const net::ip::tcp::endpoint& endpoint,
-                   Services& services)
-    : ioc_(ioc), acceptor_(net::make_strand(ioc)), services_(services) {
+AcceptBackoff::Step AcceptBackoff::failed(Clock::time_point now) {
+    delay_ = failing_ ? std::min(delay_ * 2, kMaxDelay) : kFirstDelay;
+    failing_ = true;
+    Step step;
+    step.delay = delay_;
+    if (line_due(now)) {
+        step.warn = true;
+        step.suppressed = unwritten_;
+        unwritten_ = 0;
+        logged_ = true;
+        last_line_ = now;
+    } else {
+        ++unwritten_;
+    }
+    return step;
+}
+
+std::size_t AcceptBackoff::succeeded(Clock::time_point now) {
+    failing_ = false;
+    if (unwritten_ == 0 || !line_due(now))
+        return 0;
+    last_line_ = now;
+    return std::exchange(unwritten_, 0);
+}
+
+Listener::Listener(net::io_context& ioc, const net::ip::tcp::endpoint& endpoint, Services& services)
+    : ioc_(ioc),
+      acceptor_(net::make_strand(ioc)),
+      retry_timer_(acceptor_.get_executor()),
+      services_(services) {
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(net::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
@@ -30,6 +61,7 @@ void Listener::stop() {
     net::post(acceptor_.get_executor(), [self = shared_from_this()] {
         boost::system::error_code ignored;
         self->acceptor_.close(ignored);
+        self->retry_timer_.cancel();
     });
 }
 
@@ -43,10 +75,31 @@ void Listener::do_accept() {
 void Listener::on_accept(boost::system::error_code ec, ConnectionSocket socket) {
     if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
     if (ec) {
-        log_warn("accept failed: " + ec.message());
-    } else {
-        std::make_shared<HttpSession>(std::move(socket), services_)->run();
+        AcceptBackoff::Step step = backoff_.failed(AcceptBackoff::Clock::now());
+        if (step.warn) {
+            std::string message = "accept failed: " + ec.message() + "; retrying in " +
+                                  std::to_string(step.delay.count()) + " ms";
+            if (step.suppressed > 0) {
+                message += " (" + std::to_string(step.suppressed) +
+                           " more failures since the last warning)";
+            }
+            log_warn(message);
+        }
+        // Not at once: the same error would come back at once (EMFILE with the connection
+        // still in the backlog) and the loop would spin.
+        retry_timer_.expires_after(step.delay);
+        retry_timer_.async_wait([self = shared_from_this()](boost::system::error_code wait_ec) {
+            if (wait_ec || !self->acceptor_.is_open())
+                return;
+            self->do_accept();
+        });
+        return;
     }
+    if (std::size_t unwritten = backoff_.succeeded(AcceptBackoff::Clock::now()); unwritten > 0) {
+        log_info("accepting again (" + std::to_string(unwritten) +
+                 " more failed accepts since the last warning)");
+    }
+    std::make_shared<HttpSession>(std::move(socket), services_)->run();
     do_accept();
 }
 

@@ -21,6 +21,7 @@
 #include "metrics.hpp"
 #include "schema_cache.hpp"
 #include "services.hpp"
+#include "fd_limit.hpp"
 
 namespace udm::gateway {
 
@@ -125,6 +126,7 @@ int gateway_main(int argc, char** argv, SchemaBuilder builder) {
         return 2;
     }
     set_log_level(parsed.config->log_level);
+    prepare_fd_limit(parsed.config->max_connections);
     return run_server(*parsed.config, std::move(builder));
 }
 

@@ -1,6 +1,9 @@
 // graphql-transport-ws connections over Beast WebSocket.
 #include "ws_session.hpp"
 
+#include <algorithm>
+#include <cstdint>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
@@ -37,14 +40,19 @@ WsSession::WsSession(ConnectionSocket&& socket, Services& services, std::string 
       tenant_(std::move(tenant)),
       slot_(std::move(slot)),
       protocol_(ProtocolHandler::Context{
-          [secret = services.config.jwt_secret, tenant = tenant_](const nlohmann::json& payload) {
-              return authenticate(payload, secret, tenant, now_seconds());
+          [this](const nlohmann::json& payload) {
+              AuthDecision decision =
+                  authenticate(payload, services_.config.jwt_secret, tenant_, now_seconds(),
+                               std::chrono::duration<double>(services_.config.jwt_leeway).count());
+              if (decision.outcome == AuthOutcome::kAccepted) token_expires_at_ = decision.expires_at;
+              return decision;
           },
           [&schemas = services.schemas, tenant = tenant_] { return schemas.get(tenant); },
           // Subscriptions begin only after the handshake, when the membership is set.
           [this] { return membership_.window->subscribe(membership_.reader); },
           services.config.max_subscriptions}),
       init_timer_(ws_.get_executor()),
+      expiry_timer_(ws_.get_executor()),
       close_timer_(ws_.get_executor()) {}
 
 WsSession::~WsSession() { services_.hub.leave(tenant_, this, membership_); }
@@ -141,7 +149,10 @@ void WsSession::on_read(beast::error_code ec, std::size_t) {
 }
 
 void WsSession::apply(ProtocolEffects effects, std::optional<double> committed_at) {
-    if (effects.acknowledged) init_timer_.cancel();
+    if (effects.acknowledged) {
+        init_timer_.cancel();
+        if (token_expires_at_) close_when_token_expires(*token_expires_at_);
+    }
     if (effects.subscriptions_delta != 0) {
         services_.metrics.add_subscriptions(tenant_, effects.subscriptions_delta);
     }
@@ -241,6 +252,7 @@ void WsSession::begin_close(CloseDecision decision) {
               " " + decision.reason);
     pending_close_ = std::move(decision);
     init_timer_.cancel();
+    expiry_timer_.cancel();
     close_timer_.expires_after(kCloseGrace);
     close_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
         if (ec) return;
@@ -259,10 +271,26 @@ void WsSession::do_close() {
     });
 }
 
+void WsSession::close_when_token_expires(double expires_at) {
+    // A day at a time: an exp far ahead must not overflow the timer.
+    const double left = std::clamp(expires_at - now_seconds(), 0.0, 86400.0);
+    expiry_timer_.expires_after(std::chrono::milliseconds(static_cast<std::int64_t>(left * 1000)));
+    expiry_timer_.async_wait([self = shared_from_this(), expires_at](beast::error_code ec) {
+        if (ec || self->finished_) return;
+        if (now_seconds() < expires_at) {
+            self->close_when_token_expires(expires_at);
+            return;
+        }
+        // As a connection_init with this token would now be refused.
+        self->cut_off({close_code::kUnauthorized, "Token expired"});
+    });
+}
+
 void WsSession::finish() {
     if (finished_) return;
     finished_ = true;
     init_timer_.cancel();
+    expiry_timer_.cancel();
     close_timer_.cancel();
     // The frame in flight stays until its write completes.
     while (queue_.size() > (writing_ ? 1u : 0u)) queue_.pop_back();

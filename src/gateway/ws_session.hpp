@@ -60,7 +60,9 @@ private:
     Membership membership_;       // set once the handshake is done
     ProtocolHandler protocol_;
     boost::asio::steady_timer init_timer_;
+    boost::asio::steady_timer expiry_timer_;  // the token's exp (and leeway)
     boost::asio::steady_timer close_timer_;
+    std::optional<double> token_expires_at_;  // of the accepted token, seconds since the epoch
     boost::beast::flat_buffer buffer_;
     std::deque<Outgoing> queue_;
     bool subprotocol_ok_ = false;
@@ -87,6 +89,8 @@ private:
     void do_write();
     // After a write: the next frame, the next events, or the pending close.
     void on_write(boost::beast::error_code ec, std::size_t bytes);
+    // Closes the connection with 4401 when its token stops being accepted.
+    void close_when_token_expires(double expires_at);
     // Decides to close once the frames already queued are written.
     void begin_close(CloseDecision decision);
     // Sends the close frame.

@@ -34,6 +34,29 @@ TEST(Config, DefaultsWithASecretFromTheEnvironment) {
     EXPECT_EQ(result.config->database_url, "");
     EXPECT_EQ(result.config->jwt_secret, kSecret);
     EXPECT_EQ(result.config->init_timeout, std::chrono::milliseconds(3000));
+    EXPECT_EQ(result.config->jwt_leeway, std::chrono::milliseconds(30000));
+}
+
+TEST(Config, JwtLeewayTakesZeroAndAtMostTenMinutes) {
+    auto env = sources({{"UDM_GATEWAY_JWT_SECRET", kSecret}});
+    EXPECT_EQ(parse_config({"--jwt-leeway", "0"}, env).config->jwt_leeway,
+              std::chrono::milliseconds(0));
+    EXPECT_EQ(parse_config({"--jwt-leeway=5s"}, env).config->jwt_leeway,
+              std::chrono::milliseconds(5000));
+    EXPECT_EQ(parse_config({"--jwt-leeway", "600s"}, env).config->jwt_leeway,
+              std::chrono::milliseconds(600000));
+    auto from_env = parse_config(
+        {}, sources({{"UDM_GATEWAY_JWT_SECRET", kSecret}, {"UDM_GATEWAY_JWT_LEEWAY", "1500ms"}}));
+    ASSERT_TRUE(from_env.config) << from_env.error;
+    EXPECT_EQ(from_env.config->jwt_leeway, std::chrono::milliseconds(1500));
+    EXPECT_EQ(parse_config({"--jwt-leeway", "601s"}, env).error,
+              "invalid value \"601s\" for --jwt-leeway: expected a duration such as 30s, 500ms "
+              "or 0 (at most 10 minutes)");
+    EXPECT_NE(parse_config({"--jwt-leeway", "-1s"}, env).error, "");
+    EXPECT_NE(parse_config({"--jwt-leeway", "10m"}, env).error, "");
+    // Zero is only for the leeway: the other durations stay positive.
+    EXPECT_NE(parse_config({"--poll-interval", "0s"}, env).error, "");
+    EXPECT_NE(usage().find("--jwt-leeway"), std::string::npos);
 }
 
 TEST(Config, FlagsWinOverTheEnvironmentAndBothFormsWork) {

@@ -30,6 +30,9 @@ function token(claims, { key = secret, alg = 'HS256' } = {}) {
 }
 const now = () => Math.floor(Date.now() / 1000);
 const goodToken = (t = tenant) => token({ tenant: t, exp: now() + 300 });
+// GET of a tenant's SDL with a token of that tenant (the endpoint needs one).
+const fetchSdl = (t = tenant, headers = {}) =>
+  fetch(`${base}/graphql/${t}/schema.graphql`, { headers: { authorization: `Bearer ${goodToken(t)}`, ...headers } });
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // Waits until pred() is true or fails after ms.
@@ -162,7 +165,7 @@ const schemaVersion = (t = tenant) => Number(psql(`SELECT schema_version FROM ud
 // Waits until the gateway serves the tenant's current schema version.
 async function servesCurrentSchema(t = tenant) {
   const etag = `"${schemaVersion(t)}"`;
-  await waitFor(async () => (await fetch(`${base}/graphql/${t}/schema.graphql`)).headers.get('etag') === etag,
+  await waitFor(async () => (await fetchSdl(t)).headers.get('etag') === etag,
     5000, `schema ${etag}`);
 }
 // Adds attributes and classes (objects in the format of udm.apply) to the tenant's model.
@@ -197,20 +200,19 @@ test('GET /metrics is Prometheus text 0.0.4', async () => {
   }
 });
 test('schema.graphql has the SDL, ETag "<version>", 304 on If-None-Match', async () => {
-  const url = `${base}/graphql/${tenant}/schema.graphql`;
-  const r = await fetch(url);
+  const r = await fetchSdl();
   assert(r.status === 200, `status ${r.status}`);
   assert(r.headers.get('content-type') === 'application/graphql; charset=utf-8', 'content type');
   const etag = r.headers.get('etag');
   assert(/^"\d+"$/.test(etag), `etag ${etag}`);
   assert((await r.text()).length > 0, 'empty SDL');
-  const again = await fetch(url, { headers: { 'If-None-Match': etag } });
+  const again = await fetchSdl(tenant, { 'If-None-Match': etag });
   assert(again.status === 304, `If-None-Match gave ${again.status}`);
-  const other = await fetch(url, { headers: { 'If-None-Match': '"999999"' } });
+  const other = await fetchSdl(tenant, { 'If-None-Match': '"999999"' });
   assert(other.status === 200, `a stale ETag gave ${other.status}`);
 });
-test('unknown tenant, bad name and unknown path are 404; POST is 405', async () => {
-  assert((await fetch(`${base}/graphql/nosuchtenant/schema.graphql`)).status === 404, 'unknown tenant');
+test('unknown tenant (with its token), bad name and unknown path are 404; POST is 405', async () => {
+  assert((await fetchSdl('nosuchtenant')).status === 404, 'unknown tenant');
   assert((await fetch(`${base}/graphql/Bad-Name/schema.graphql`)).status === 404, 'bad name');
   assert((await fetch(`${base}/nope`)).status === 404, 'unknown path');
   assert((await fetch(`${base}/healthz`, { method: 'POST' })).status === 405, 'POST');
@@ -288,7 +290,7 @@ test('auth: no token: close 4401', async () => {
 });
 for (const [name, tok] of [
   ['wrong secret', () => token({ tenant }, { key: 'x'.repeat(40) })],
-  ['expired', () => token({ tenant, exp: now() - 10 })],
+  ['expired (beyond the 30 s leeway)', () => token({ tenant, exp: now() - 120 })],
   ['alg none', () => token({ tenant }, { alg: 'none' })],
   ['not a JWT', () => 'hello'],
   ['tampered payload', () => { const t = goodToken().split('.'); t[1] = b64url(JSON.stringify({ tenant, admin: true })); return t.join('.'); }],
@@ -315,7 +317,7 @@ test('auth: "authorization: Bearer" is accepted', async () => {
 });
 test('graphql-ws client: a query gets one result and completes', async () => {
   const c = client();
-  const etag = (await fetch(`${base}/graphql/${tenant}/schema.graphql`)).headers.get('etag');
+  const etag = (await fetchSdl()).headers.get('etag');
   const s = collect(c, '{ schemaVersion }');
   await waitFor(() => s.completed, 5000, 'complete');
   assert(s.results.length === 1, `${s.results.length} results`);
@@ -355,7 +357,7 @@ test('schema.graphql is accepted by graphql-js buildSchema and equals Query.sdl'
     query: {},
   });
   await servesCurrentSchema();
-  const r = await fetch(`${base}/graphql/${tenant}/schema.graphql`);
+  const r = await fetchSdl();
   const sdl = await r.text();
   const schema = buildSchema(sdl);
   // docs/graphql.md, "Names and collisions": reserved names first, then _2, _3, ...
@@ -518,7 +520,7 @@ test('schemaChanged: a model change arrives with version, changes and the new SD
   assert(entry && entry.class.startsWith('fresh') && entry.breaking === false, JSON.stringify(e.changes));
   assert(buildSchema(e.sdl).getType(entry.class.replace(/(^|_)([a-z0-9])/g, (m, p, ch) => ch.toUpperCase())),
     `the new class is not in the SDL of the event`);
-  const r = await fetch(`${base}/graphql/${tenant}/schema.graphql`);
+  const r = await fetchSdl();
   assert(r.headers.get('etag') === `"${version}"`, `ETag after the change: ${r.headers.get('etag')}`);
   assert(await r.text() === e.sdl, 'the served SDL is the SDL of the event');
 });
@@ -558,7 +560,7 @@ test('a burst of 100 model changes is coalesced into a few rebuilds ending on th
     assert(r.data.schemaChanged.previousVersion === expected, `gap: ${JSON.stringify(s.results)}`);
     expected = r.data.schemaChanged.version;
   }
-  const r = await fetch(`${base}/graphql/${tenant}/schema.graphql`);
+  const r = await fetchSdl();
   assert(r.headers.get('etag') === `"${last}"`, `ETag ${r.headers.get('etag')}`);
 });
 test('database connection lost: reconnects and delivers what was written meanwhile', async () => {
@@ -663,6 +665,154 @@ test('slow consumer: a client that stops reading is closed with 1008, the others
   await expectClose(slow, 1008, 'slow consumer');
   const m = await metrics();
   assert(metricValue(m, 'udm_gateway_slow_consumer_disconnects_total') === before + 1, 'metric');
+});
+
+// ---- HTTP: file descriptors, token leeway, SDL authentication ------------------------------
+const { spawn } = await import('node:child_process');
+const { readlinkSync } = await import('node:fs');
+const net = await import('node:net');
+
+// A TCP connection to port, resolved once the kernel has it (accepted or in the backlog).
+function tcpConnect(port) {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => resolve(socket));
+    socket.on('error', reject);
+  });
+}
+// The status of GET url, or 0 when there is no answer within 2 s.
+async function statusOf(url) {
+  try {
+    return (await fetch(url, { signal: AbortSignal.timeout(2000) })).status;
+  } catch {
+    return 0;
+  }
+}
+test('out of file descriptors (ulimit -n 64, 100 connections): few warnings, serves again after', async () => {
+  // A second gateway, the same binary as the one under test, with a tiny descriptor limit.
+  const exe = readlinkSync(`/proc/${gatewayPid}/exe`);
+  const child = spawn('bash', ['-c', 'ulimit -n 64 && exec "$0" --listen 127.0.0.1 --port 0', exe], {
+    env: { ...process.env, UDM_GATEWAY_JWT_SECRET: secret },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  child.stderr.on('data', (data) => { log += data; });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  const sockets = [];
+  try {
+    await waitFor(() => /listening on http:\/\/127\.0\.0\.1:\d+/.test(log), 10000, 'the second gateway');
+    const port = Number(log.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/)[1]);
+    const url = `http://127.0.0.1:${port}/healthz`;
+    await waitFor(async () => (await statusOf(url)) === 200, 10000, 'healthz of the second gateway');
+    assert(log.includes('warn the open-file limit is 64 but --max-connections 10000'), 'no warning about the limit at start-up');
+    const start = Date.now();
+    for (let i = 0; i < 100; i++) sockets.push(await tcpConnect(port));
+    await waitFor(() => log.includes('accept failed: Too many open files'), 10000, 'an accept failing with EMFILE');
+    await sleep(2000);
+    const warnings = log.split('\n').filter((l) => l.includes('accept failed')).length;
+    const seconds = (Date.now() - start) / 1000;
+    // At most one line a second (the spinning loop wrote hundreds of thousands).
+    assert(warnings <= Math.ceil(seconds) + 1, `${warnings} accept warnings in ${seconds} s`);
+    for (const socket of sockets.splice(0)) socket.destroy();
+    await waitFor(async () => (await statusOf(url)) === 200, 15000, 'healthz after the connections closed');
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    child.kill('SIGTERM');
+    await exited;
+  }
+});
+test('auth: connection_init takes a token 10 s past its exp or 10 s before its nbf (leeway 30 s)', async () => {
+  for (const claims of [{ tenant, exp: now() - 10 }, { tenant, nbf: now() + 10 }]) {
+    const c = raw();
+    await c.opened;
+    c.send({ type: 'connection_init', payload: { token: token(claims) } });
+    await waitFor(() => c.messages.some((m) => m.type === 'connection_ack'), 3000, `ack for ${JSON.stringify(claims)}`);
+    c.ws.close(1000);
+    await c.closed;
+  }
+});
+test('auth: a connection is closed with 4401 once its token expires (exp + leeway)', async () => {
+  const c = raw();
+  await c.opened;
+  // Accepted within the leeway, and out of it 2 s later.
+  c.send({ type: 'connection_init', payload: { token: token({ tenant, exp: now() - 28 }) } });
+  await waitFor(() => c.messages.some((m) => m.type === 'connection_ack'), 3000, 'ack');
+  const result = await Promise.race([c.closed, sleep(8000).then(() => ({ code: 'none' }))]);
+  assert(result.code === 4401 && result.reason === 'Token expired', `closed ${result.code} ${result.reason ?? ''}`);
+});
+const challenge = 'Bearer realm="udm-gateway"';
+// GET (or method) of tenant t's SDL with the Authorization value given, if any.
+const sdlWith = (t, authorization, method = 'GET') =>
+  fetch(`${base}/graphql/${t}/schema.graphql`, { method, headers: authorization ? { authorization } : {} });
+test('SDL: no token is 401 with a Bearer challenge, the same for a tenant that does not exist', async () => {
+  const answers = [];
+  for (const t of [tenant, 'nosuchtenant']) {
+    for (const authorization of [undefined, 'Basic YWxhZGRpbjpvcGVuc2VzYW1l', 'Bearer ']) {
+      const r = await sdlWith(t, authorization);
+      assert(r.status === 401, `${t} ${authorization}: status ${r.status}`);
+      assert(r.headers.get('www-authenticate') === challenge, `${t} ${authorization}: ${r.headers.get('www-authenticate')}`);
+      answers.push(`${r.status} ${r.headers.get('www-authenticate')} ${await r.text()}`);
+    }
+  }
+  assert(new Set(answers).size === 1, `answers differ: ${JSON.stringify(answers)}`);
+});
+for (const [name, tok] of [
+  ['wrong secret', () => token({ tenant }, { key: 'x'.repeat(40) })],
+  ['expired beyond the leeway', () => token({ tenant, exp: now() - 120 })],
+  ['not valid before 2 minutes from now', () => token({ tenant, nbf: now() + 120 })],
+  ['alg none', () => token({ tenant }, { alg: 'none' })],
+  ['not a JWT', () => 'hello'],
+  ['no tenant claim', () => token({ sub: 'x' })],
+  ['tampered payload', () => { const t = goodToken().split('.'); t[1] = b64url(JSON.stringify({ tenant: 'nosuchtenant' })); return t.join('.'); }],
+]) {
+  test(`SDL: ${name}: 401 invalid_token`, async () => {
+    for (const t of [tenant, 'nosuchtenant']) {
+      const r = await sdlWith(t, `Bearer ${tok()}`);
+      assert(r.status === 401, `${t}: status ${r.status}`);
+      const header = r.headers.get('www-authenticate');
+      assert(header === `${challenge}, error="invalid_token"`, `${t}: ${header}`);
+    }
+  });
+}
+test('SDL: a valid token of another tenant is 403, also for a tenant that does not exist', async () => {
+  for (const [t, tok] of [[tenant, goodToken(other)], ['nosuchtenant', goodToken()]]) {
+    const r = await sdlWith(t, `Bearer ${tok}`);
+    assert(r.status === 403, `${t}: status ${r.status}`);
+    assert(r.headers.get('www-authenticate') === `${challenge}, error="insufficient_scope"`,
+      `${t}: ${r.headers.get('www-authenticate')}`);
+  }
+  // With its own token, the other tenant reads its own SDL.
+  assert((await fetchSdl(other)).status === 200, 'the other tenant with its token');
+});
+test('SDL: lower-case "bearer" and a token 10 s past its exp (leeway 30 s) are accepted', async () => {
+  assert((await sdlWith(tenant, `bearer ${goodToken()}`)).status === 200, 'lower-case scheme');
+  assert((await sdlWith(tenant, `Bearer ${token({ tenant, exp: now() - 10 })}`)).status === 200, 'within the leeway');
+});
+test('SDL: HEAD has the headers of GET and no body; 304 and 401 as for GET', async () => {
+  const get = await fetchSdl();
+  const body = Buffer.from(await get.arrayBuffer());
+  const head = await sdlWith(tenant, `Bearer ${goodToken()}`, 'HEAD');
+  assert(head.status === 200, `status ${head.status}`);
+  for (const h of ['etag', 'content-type', 'cache-control']) {
+    assert(head.headers.get(h) === get.headers.get(h), `${h}: ${head.headers.get(h)} vs ${get.headers.get(h)}`);
+  }
+  assert(Number(head.headers.get('content-length')) === body.length, `content-length ${head.headers.get('content-length')} vs ${body.length}`);
+  const notModified = await fetch(`${base}/graphql/${tenant}/schema.graphql`, {
+    method: 'HEAD', headers: { authorization: `Bearer ${goodToken()}`, 'if-none-match': get.headers.get('etag') } });
+  assert(notModified.status === 304, `If-None-Match: ${notModified.status}`);
+  assert((await sdlWith(tenant, undefined, 'HEAD')).status === 401, 'HEAD without a token');
+  // On one connection: no body bytes follow the HEAD answer, the next answer comes right after.
+  const port = Number(new URL(base).port);
+  const socket = await tcpConnect(port);
+  let received = '';
+  socket.on('data', (d) => { received += d.toString('latin1'); });
+  const ended = new Promise((resolve) => socket.on('close', resolve));
+  socket.write(`HEAD /graphql/${tenant}/schema.graphql HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${goodToken()}\r\n\r\n` +
+    'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  await Promise.race([ended, sleep(5000)]);
+  socket.destroy();
+  const end = received.indexOf('\r\n\r\n');
+  assert(received.startsWith('HTTP/1.1 200') && end > 0, `HEAD answer: ${received.slice(0, 200)}`);
+  assert(received.slice(end + 4).startsWith('HTTP/1.1 200'), `after the HEAD headers: ${JSON.stringify(received.slice(end + 4, end + 80))}`);
 });
 
 // ---- run ------------------------------------------------------------------------------

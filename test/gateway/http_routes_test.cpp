@@ -1,8 +1,14 @@
 // Routes, ETags and the I/O-free HTTP responses.
 #include <gtest/gtest.h>
 
+#include <initializer_list>
+#include <string>
+#include <tuple>
+#include <vector>
+
 #include "fake_engine.hpp"
 #include "http_routes.hpp"
+#include "jwt.hpp"
 
 namespace udm::gateway {
 namespace {
@@ -57,7 +63,105 @@ TEST(Responses, HealthAndMethodNotAllowed) {
     EXPECT_NE(down.body().find("\"disconnected\""), std::string::npos);
     Response not_allowed = method_not_allowed(request);
     EXPECT_EQ(not_allowed.result(), http::status::method_not_allowed);
-    EXPECT_EQ(not_allowed[http::field::allow], "GET");
+    EXPECT_EQ(not_allowed[http::field::allow], "GET, HEAD");
+}
+
+TEST(Responses, TheSchemaIsPrivateToItsTenant) {
+    auto schema = testing::fake_schema_builder()(nlohmann::json::object(), 42);
+    Request request{http::verb::get, "/graphql/acme/schema.graphql", 11};
+    EXPECT_EQ(schema_response(request, *schema)[http::field::cache_control], "private, no-cache");
+    request.set(http::field::if_none_match, "\"42\"");
+    EXPECT_EQ(schema_response(request, *schema)[http::field::cache_control], "private, no-cache");
+}
+
+TEST(Responses, HeadHasTheHeadersOfGetWithoutTheBody) {
+    auto schema = testing::fake_schema_builder()(nlohmann::json::object(), 42);
+    Request head{http::verb::head, "/graphql/acme/schema.graphql", 11};
+    Response response = schema_response(head, *schema);
+    strip_body_for_head(head, response);
+    EXPECT_EQ(response.result(), http::status::ok);
+    EXPECT_TRUE(response.body().empty());
+    EXPECT_EQ(response[http::field::content_length], std::to_string(schema->sdl().size()));
+    EXPECT_EQ(response[http::field::etag], "\"42\"");
+    head.set(http::field::if_none_match, "\"42\"");
+    Response not_modified = schema_response(head, *schema);
+    strip_body_for_head(head, not_modified);
+    EXPECT_EQ(not_modified.result(), http::status::not_modified);
+    EXPECT_EQ(not_modified.count(http::field::content_length), 0u);
+    // GET keeps its body.
+    Request get{http::verb::get, "/graphql/acme/schema.graphql", 11};
+    Response full = schema_response(get, *schema);
+    strip_body_for_head(get, full);
+    EXPECT_EQ(full.body(), schema->sdl());
+}
+
+const std::string kSecret = "0123456789abcdef0123456789abcdef";
+constexpr double kNow = 1700000000;
+
+// A GET of acme's SDL with the given Authorization headers.
+Request sdl_request(std::initializer_list<std::string> authorizations) {
+    Request request{http::verb::get, "/graphql/acme/schema.graphql", 11};
+    for (const std::string& value : authorizations)
+        request.insert(http::field::authorization, value);
+    return request;
+}
+
+TEST(SchemaAuth, TheBearerTokenOfTheTenantIsAccepted) {
+    std::string acme = sign_hs256({{"tenant", "acme"}, {"exp", kNow + 60}}, kSecret);
+    AuthDecision decision =
+        authenticate_request(sdl_request({"Bearer " + acme}), kSecret, "acme", kNow, 30);
+    EXPECT_EQ(decision.outcome, AuthOutcome::kAccepted);
+    EXPECT_EQ(decision.expires_at, kNow + 90);
+    EXPECT_EQ(
+        authenticate_request(sdl_request({"bearer " + acme}), kSecret, "acme", kNow, 0).outcome,
+        AuthOutcome::kAccepted);
+}
+
+TEST(SchemaAuth, RefusalsAndTheirAnswers) {
+    std::string acme = sign_hs256({{"tenant", "acme"}, {"exp", kNow + 60}}, kSecret);
+    const std::string unauthorized = R"(Bearer realm="udm-gateway")";
+    const std::string invalid = R"(Bearer realm="udm-gateway", error="invalid_token")";
+    const std::string forbidden = R"(Bearer realm="udm-gateway", error="insufficient_scope")";
+    std::vector<std::tuple<std::string, Request, http::status, std::string>> cases = {
+        {"no header", sdl_request({}), http::status::unauthorized, unauthorized},
+        {"another scheme", sdl_request({"Basic YWxhZGRpbjpvcGVuc2VzYW1l"}),
+         http::status::unauthorized, unauthorized},
+        {"Bearer without a token", sdl_request({"Bearer "}), http::status::unauthorized,
+         unauthorized},
+        {"not a JWT", sdl_request({"Bearer hello"}), http::status::unauthorized, invalid},
+        {"wrong secret", sdl_request({"Bearer " + sign_hs256({{"tenant", "acme"}}, kSecret + "x")}),
+         http::status::unauthorized, invalid},
+        {"expired beyond the leeway",
+         sdl_request({"Bearer " + sign_hs256({{"tenant", "acme"}, {"exp", kNow - 31}}, kSecret)}),
+         http::status::unauthorized, invalid},
+        {"not yet valid",
+         sdl_request({"Bearer " + sign_hs256({{"tenant", "acme"}, {"nbf", kNow + 31}}, kSecret)}),
+         http::status::unauthorized, invalid},
+        {"no tenant claim", sdl_request({"Bearer " + sign_hs256({{"sub", "x"}}, kSecret)}),
+         http::status::unauthorized, invalid},
+        {"two headers", sdl_request({"Bearer " + acme, "Bearer " + acme}),
+         http::status::unauthorized, invalid},
+        {"another tenant's token",
+         sdl_request({"Bearer " + sign_hs256({{"tenant", "other"}}, kSecret)}),
+         http::status::forbidden, forbidden},
+    };
+    for (auto& [name, request, status, challenge] : cases) {
+        AuthDecision decision = authenticate_request(request, kSecret, "acme", kNow, 30);
+        ASSERT_NE(decision.outcome, AuthOutcome::kAccepted) << name;
+        Response response = auth_refused_response(request, decision);
+        EXPECT_EQ(response.result(), status) << name;
+        EXPECT_EQ(response[http::field::www_authenticate], challenge) << name;
+        EXPECT_EQ(response[http::field::content_type], "application/json") << name;
+    }
+}
+
+TEST(SchemaAuth, TheLeewayIsTheCallers) {
+    Request request =
+        sdl_request({"Bearer " + sign_hs256({{"tenant", "acme"}, {"exp", kNow - 10}}, kSecret)});
+    EXPECT_EQ(authenticate_request(request, kSecret, "acme", kNow, 30).outcome,
+              AuthOutcome::kAccepted);
+    EXPECT_EQ(authenticate_request(request, kSecret, "acme", kNow, 0).outcome,
+              AuthOutcome::kUnauthorized);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // HS256 verification: signatures, algorithms, claims, time and base64url edge cases.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "auth.hpp"
 #include "base64url.hpp"
 #include "jwt.hpp"
@@ -127,6 +129,35 @@ TEST(Jwt, ChecksExpiryAndNotBefore) {
               JwtStatus::kMalformed);
 }
 
+TEST(Jwt, LeewayAllowsForClockSkewOnExpAndNbf) {
+    auto status = [](const json& claims, double leeway) {
+        return verify_hs256(sign_hs256(claims, kSecret), kSecret, kNow, leeway).status;
+    };
+    EXPECT_EQ(status({{"exp", kNow - 10}}, 30), JwtStatus::kValid);
+    EXPECT_EQ(status({{"exp", kNow - 29.5}}, 30), JwtStatus::kValid);
+    EXPECT_EQ(status({{"exp", kNow - 30}}, 30), JwtStatus::kExpired);
+    EXPECT_EQ(status({{"exp", kNow - 31}}, 30), JwtStatus::kExpired);
+    EXPECT_EQ(status({{"nbf", kNow + 30}}, 30), JwtStatus::kValid);
+    EXPECT_EQ(status({{"nbf", kNow + 31}}, 30), JwtStatus::kNotYetValid);
+    EXPECT_EQ(status({{"exp", kNow - 10}}, 0), JwtStatus::kExpired);
+    EXPECT_EQ(status({{"nbf", kNow + 1}}, 0), JwtStatus::kNotYetValid);
+    // A negative or NaN leeway is none, not a token that never expires.
+    EXPECT_EQ(status({{"exp", kNow}}, -100), JwtStatus::kExpired);
+    EXPECT_EQ(status({{"exp", kNow - 10}}, std::nan("")), JwtStatus::kExpired);
+    EXPECT_EQ(status({{"nbf", kNow + 10}}, std::nan("")), JwtStatus::kNotYetValid);
+}
+
+TEST(Auth, BearerTokenOfAnAuthorizationValue) {
+    EXPECT_EQ(bearer_token("Bearer abc.def.ghi"), "abc.def.ghi");
+    EXPECT_EQ(bearer_token("bearer abc"), "abc");
+    EXPECT_EQ(bearer_token("BEARER   abc"), "abc");
+    EXPECT_EQ(bearer_token("Bearer "), "");
+    EXPECT_EQ(bearer_token("Bearer"), "");
+    EXPECT_EQ(bearer_token("Bearerabc"), "");
+    EXPECT_EQ(bearer_token("Basic YWxhZGRpbjpvcGVuc2VzYW1l"), "");
+    EXPECT_EQ(bearer_token(""), "");
+}
+
 TEST(Auth, TakesTheTokenFromTokenOrAuthorization) {
     EXPECT_EQ(token_of_init_payload({{"token", "abc"}}), "abc");
     EXPECT_EQ(token_of_init_payload({{"authorization", "Bearer abc"}}), "abc");
@@ -149,7 +180,7 @@ TEST(Auth, DecidesByTenantClaim) {
     EXPECT_EQ(authenticate({{"token", acme}}, "another secret of at least 32 bytes!", "acme", kNow)
                   .outcome,
               AuthOutcome::kUnauthorized);
-    EXPECT_EQ(authenticate({{"token", acme}}, kSecret, "acme", kNow + 61).outcome,
+    EXPECT_EQ(authenticate({{"token", acme}}, kSecret, "acme", kNow + 61, 0).outcome,
               AuthOutcome::kUnauthorized);
     std::string no_tenant = sign_hs256({{"sub", "x"}}, kSecret);
     EXPECT_EQ(authenticate({{"token", no_tenant}}, kSecret, "acme", kNow).outcome,
@@ -157,6 +188,50 @@ TEST(Auth, DecidesByTenantClaim) {
     std::string number_tenant = sign_hs256({{"tenant", 7}}, kSecret);
     EXPECT_EQ(authenticate({{"token", number_tenant}}, kSecret, "acme", kNow).outcome,
               AuthOutcome::kUnauthorized);
+}
+
+TEST(Auth, TheDefaultLeewayIsThirtySeconds) {
+    std::string acme = sign_hs256({{"tenant", "acme"}, {"exp", kNow + 60}}, kSecret);
+    EXPECT_EQ(authenticate({{"token", acme}}, kSecret, "acme", kNow + 89).outcome,
+              AuthOutcome::kAccepted);
+    EXPECT_EQ(authenticate({{"token", acme}}, kSecret, "acme", kNow + 90).outcome,
+              AuthOutcome::kUnauthorized);
+    EXPECT_EQ(authenticate_token(acme, kSecret, "acme", kNow + 89).outcome, AuthOutcome::kAccepted);
+    std::string later = sign_hs256({{"tenant", "acme"}, {"nbf", kNow + 20}}, kSecret);
+    EXPECT_EQ(authenticate_token(later, kSecret, "acme", kNow).outcome, AuthOutcome::kAccepted);
+    EXPECT_EQ(authenticate_token(later, kSecret, "acme", kNow, 10).outcome,
+              AuthOutcome::kUnauthorized);
+}
+
+TEST(Auth, AnAcceptedDecisionSaysWhenTheTokenExpires) {
+    std::string acme = sign_hs256({{"tenant", "acme"}, {"exp", kNow + 60}}, kSecret);
+    AuthDecision accepted = authenticate_token(acme, kSecret, "acme", kNow, 5);
+    ASSERT_EQ(accepted.outcome, AuthOutcome::kAccepted);
+    // The moment the token would be refused: exp plus the leeway.
+    ASSERT_TRUE(accepted.expires_at);
+    EXPECT_EQ(*accepted.expires_at, kNow + 65);
+    EXPECT_EQ(*authenticate({{"token", acme}}, kSecret, "acme", kNow, 0).expires_at, kNow + 60);
+    EXPECT_EQ(*authenticate({{"token", acme}}, kSecret, "acme", kNow).expires_at,
+              kNow + 60 + kDefaultJwtLeeway);
+    std::string forever = sign_hs256({{"tenant", "acme"}}, kSecret);
+    AuthDecision no_exp = authenticate_token(forever, kSecret, "acme", kNow);
+    EXPECT_EQ(no_exp.outcome, AuthOutcome::kAccepted);
+    EXPECT_FALSE(no_exp.expires_at);
+    EXPECT_FALSE(authenticate_token(acme, kSecret, "other", kNow).expires_at);
+}
+
+TEST(Auth, SaysWhetherThereWasATokenAtAll) {
+    AuthDecision none = authenticate_token("", kSecret, "acme", kNow);
+    EXPECT_EQ(none.outcome, AuthOutcome::kUnauthorized);
+    EXPECT_FALSE(none.token_given);
+    AuthDecision bad = authenticate_token("hello", kSecret, "acme", kNow);
+    EXPECT_EQ(bad.outcome, AuthOutcome::kUnauthorized);
+    EXPECT_TRUE(bad.token_given);
+    EXPECT_FALSE(authenticate(json::object(), kSecret, "acme", kNow).token_given);
+    std::string other = sign_hs256({{"tenant", "other"}}, kSecret);
+    AuthDecision forbidden = authenticate_token(other, kSecret, "acme", kNow);
+    EXPECT_EQ(forbidden.outcome, AuthOutcome::kForbidden);
+    EXPECT_TRUE(forbidden.token_given);
 }
 
 }  // namespace
