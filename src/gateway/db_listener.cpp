@@ -64,7 +64,7 @@ void DbListener::stop() {
     stopping_ = true;
     wake();
     if (thread_.joinable()) thread_.join();
-    fail_requests(LoadOutcome::kUnavailable);
+    requests_.fail_all(LoadOutcome::kUnavailable);
 }
 
 void DbListener::request_tenant(const std::string& tenant, std::function<void(LoadOutcome)> done) {
@@ -72,20 +72,8 @@ void DbListener::request_tenant(const std::string& tenant, std::function<void(Lo
         done(LoadOutcome::kUnavailable);
         return;
     }
-    {
-        std::lock_guard<std::mutex> lock(mutex_);
-        requests_.emplace_back(tenant, std::move(done));
-    }
-    wake();
-}
-
-std::deque<DbListener::Request> DbListener::take_requests() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return std::exchange(requests_, {});
-}
-
-void DbListener::fail_requests(LoadOutcome outcome) {
-    for (auto& [tenant, done] : take_requests()) done(outcome);
+    if (requests_.add(tenant, std::move(done), LoadRequests::Clock::now()))
+        wake();
 }
 
 void DbListener::wake() {
@@ -115,7 +103,7 @@ void DbListener::sleep_or_wake(std::chrono::milliseconds duration) {
         if (left.count() <= 0) return;
         wait_readable(-1, left);
         // Requests made while disconnected are answered at once.
-        fail_requests(LoadOutcome::kUnavailable);
+        requests_.fail_all(LoadOutcome::kUnavailable);
     }
 }
 
@@ -133,7 +121,7 @@ void DbListener::run() {
                          "; retrying in " + std::to_string(backoff.count()) + " ms");
             }
             metrics_.set_db_connected(false);
-            fail_requests(LoadOutcome::kUnavailable);
+            requests_.fail_all(LoadOutcome::kUnavailable);
             sleep_or_wake(backoff);
             backoff = std::min(backoff * 2, kMaxBackoff);
         }
@@ -166,16 +154,7 @@ void DbListener::serve_connection() {
     auto next_poll = now + poll_interval_;
 
     while (!stopping_) {
-        for (auto& [tenant, done] : take_requests()) {
-            LoadOutcome outcome = LoadOutcome::kUnavailable;
-            try {
-                outcome = feed_.load(tenant, outbox, ChangeFeed::Clock::now());
-            } catch (...) {
-                done(LoadOutcome::kUnavailable);
-                throw;
-            }
-            done(outcome);
-        }
+        serve_requests(outbox);
 
         connection.get_notifs();
         for (const auto& [channel, payload] : std::exchange(notifications, {})) {
@@ -194,10 +173,28 @@ void DbListener::serve_connection() {
         auto wake_at = next_poll;
         if (auto rebuild = feed_.next_rebuild()) wake_at = std::min(wake_at, *rebuild);
         if (auto read = feed_.next_read()) wake_at = std::min(wake_at, *read);
+        // More loads wait than one turn takes: come back at once.
+        if (requests_.waiting())
+            wake_at = ChangeFeed::Clock::now();
         auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
             wake_at - ChangeFeed::Clock::now());
         // Round up so a deadline a fraction of a millisecond away does not spin.
         wait_readable(connection.sock(), timeout + std::chrono::milliseconds(1));
+    }
+}
+
+void DbListener::serve_requests(Outbox& outbox) {
+    for (const std::string& tenant : requests_.take(kLoadsPerTurn)) {
+        LoadOutcome outcome = LoadOutcome::kUnavailable;
+        try {
+            outcome = feed_.load(tenant, outbox, ChangeFeed::Clock::now());
+        } catch (...) {
+            // The connection is gone: every request waiting, this one, the others taken with
+            // it and those queued since, is answered before reconnecting.
+            requests_.fail_all(LoadOutcome::kUnavailable);
+            throw;
+        }
+        requests_.finish(tenant, outcome, LoadRequests::Clock::now());
     }
 }
 

@@ -5,14 +5,13 @@
 
 #include <atomic>
 #include <chrono>
-#include <deque>
 #include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
-#include <utility>
 
 #include "change_feed.hpp"
+#include "load_requests.hpp"
 #include "metrics.hpp"
 #include "tenant_loader.hpp"
 
@@ -21,6 +20,9 @@ namespace udm::gateway {
 // Runs a ChangeFeed against a live database connection on its own thread.
 class DbListener : public TenantLoader {
 public:
+    // Tenant loads served between two looks at the notifications.
+    static constexpr std::size_t kLoadsPerTurn = 32;
+
     DbListener(std::string connection_string, ChangeFeed& feed, Metrics& metrics,
                std::chrono::milliseconds poll_interval);
     ~DbListener() override;
@@ -36,8 +38,6 @@ public:
     bool connected() const override { return connected_.load(); }
 
 private:
-    using Request = std::pair<std::string, std::function<void(LoadOutcome)>>;
-
     std::string connection_string_;
     ChangeFeed& feed_;
     Metrics& metrics_;
@@ -46,18 +46,15 @@ private:
     std::atomic<bool> stopping_{false};
     std::atomic<bool> connected_{false};
     bool ever_connected_ = false;  // touched by the database thread only
-    std::mutex mutex_;
-    std::deque<Request> requests_;
+    LoadRequests requests_;
     int wake_pipe_[2] = {-1, -1};  // written to wake the thread from poll()
 
     // The thread: connect, serve, reconnect until stopped.
     void run();
     // Serves one connection until it breaks or the listener stops.
     void serve_connection();
-    // Takes every queued request.
-    std::deque<Request> take_requests();
-    // Answers every queued request with outcome.
-    void fail_requests(LoadOutcome outcome);
+    // Loads the tenants asked for, at most kLoadsPerTurn of them.
+    void serve_requests(Outbox& outbox);
     // Wakes the thread.
     void wake();
     // Sleeps for duration unless woken; returns early when stopping.
