@@ -638,6 +638,85 @@ test('slow consumer: a client that stops reading is closed with 1008, others are
   assert(metricValue(m, 'udm_gateway_slow_consumer_disconnects_total') >= 1, 'metric');
 });
 
+// ---- the database connection and the outbox --------------------------------------------
+// Import declarations are hoisted: these are available to the cases below only.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { readlinkSync } from 'node:fs';
+
+// The gateway binary under test (the one running as GATEWAY_PID unless GATEWAY_BIN says).
+const gatewayBin = () => process.env.GATEWAY_BIN || readlinkSync(`/proc/${gatewayPid}/exe`);
+// Starts another gateway with args; resolves once it listens, with its URLs, its log so far
+// and a promise of its exit status.
+async function startGateway(args) {
+  const proc = spawn(gatewayBin(), ['--listen', '127.0.0.1', '--port', '0', ...args], {
+    env: { ...process.env, UDM_GATEWAY_JWT_SECRET: secret },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  proc.stderr.on('data', (d) => { log += d.toString(); });
+  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  await waitFor(() => /listening on http:\/\/127\.0\.0\.1:\d+/.test(log), 5000, 'the second gateway to listen');
+  const url = `http://127.0.0.1:${log.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/)[1]}`;
+  return { proc, url, ws: url.replace(/^http/, 'ws'), log: () => log, exited };
+}
+// Stops a gateway of startGateway (if still running) and waits for it.
+async function stopGateway(gw) {
+  if (gw.proc.exitCode === null && gw.proc.signalCode === null) gw.proc.kill('SIGTERM');
+  await Promise.race([gw.exited, sleep(10000)]);
+  if (gw.proc.exitCode === null && gw.proc.signalCode === null) gw.proc.kill('SIGKILL');
+}
+// The pids of the gateways' database sessions.
+const gatewayBackends = () => psql(`SELECT pid FROM pg_stat_activity WHERE application_name = 'udm-gateway'`)
+  .split('\n').filter(Boolean).map(Number);
+
+test('SIGTERM while the database accepts but never answers: exits 0 at once', async () => {
+  const sockets = [];
+  const silent = createServer((socket) => sockets.push(socket));  // reads nothing, says nothing
+  await new Promise((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  // connect_timeout=60: what ends the wait is the shutdown, not libpq giving up.
+  const gw = await startGateway(['--database-url',
+    `postgresql://nobody@127.0.0.1:${silent.address().port}/none?connect_timeout=60`]);
+  try {
+    await waitFor(() => sockets.length > 0, 5000, 'the connection attempt');
+    await sleep(200);
+    gw.proc.kill('SIGTERM');
+    const exit = await Promise.race([gw.exited, sleep(15000).then(() => ({ code: 'still running' }))]);
+    assert(exit.code === 0, `exit ${JSON.stringify(exit)}; log:\n${gw.log()}`);
+  } finally {
+    await stopGateway(gw);
+    for (const socket of sockets) socket.destroy();
+    silent.close();
+  }
+});
+test('SIGTERM while a query waits for a stopped database session: exits 0 at once', async () => {
+  const before = new Set(gatewayBackends());
+  const gw = await startGateway([]);
+  let backend;
+  try {
+    await waitFor(async () => (await fetch(`${gw.url}/healthz`)).status === 200, 10000, 'the second gateway connected');
+    await waitFor(() => gatewayBackends().some((pid) => !before.has(pid)), 5000, 'its database session');
+    backend = gatewayBackends().find((pid) => !before.has(pid));
+    try {
+      process.kill(backend, 'SIGSTOP');
+    } catch (error) {
+      backend = undefined;
+      return `skip: cannot stop the database session (${error.code})`;
+    }
+    // Loading the tenant sends a query the stopped session never answers: no timeout would
+    // end it for a long time (keepalives are answered by the kernel, statement_timeout
+    // belongs to the stopped process).
+    const pending = fetch(`${gw.url}/graphql/${tenant}/schema.graphql`).catch(() => null);
+    await sleep(500);
+    gw.proc.kill('SIGTERM');
+    const exit = await Promise.race([gw.exited, sleep(15000).then(() => ({ code: 'still running' }))]);
+    assert(exit.code === 0, `exit ${JSON.stringify(exit)}; log:\n${gw.log()}`);
+    await pending;
+  } finally {
+    if (backend !== undefined) process.kill(backend, 'SIGCONT');
+    await stopGateway(gw);
+  }
+});
 // ---- run ------------------------------------------------------------------------------
 let failures = 0;
 for (const { name, fn } of cases) {
