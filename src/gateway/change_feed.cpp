@@ -70,24 +70,30 @@ ChangeFeed::ChangeFeed(SchemaBuilder builder, SchemaCache& schemas, EventSink& s
       metrics_(metrics),
       rebuild_interval_(rebuild_interval) {}
 
-LoadOutcome ChangeFeed::load(const std::string& tenant, Outbox& outbox, Clock::time_point now) {
+LoadOutcome ChangeFeed::load(const std::string& tenant, Outbox& outbox, Clock::time_point) {
     if (follows(tenant)) return LoadOutcome::kReady;
     std::optional<TenantModel> model;
+    std::string head;
     try {
         model = outbox.current_model(tenant);
+        if (!model)
+            return LoadOutcome::kUnknownTenant;
+        // Part of the load: a tenant whose head is not known yet would later start from a
+        // newer head and skip what its first subscribers were promised.
+        head = outbox.data_head(tenant);
     } catch (const OutboxQueryError& e) {
-        log_error("cannot read the model of tenant " + tenant + ": " + e.what());
+        log_error("cannot load tenant " + tenant + ": " + e.what());
         return LoadOutcome::kUnavailable;
     }
-    if (!model) return LoadOutcome::kUnknownTenant;
     std::shared_ptr<const TenantSchema> schema = build(tenant, model->model, model->version);
     if (!schema) return LoadOutcome::kUnavailable;
-    TenantState state{model->version, model->version, std::nullopt, {},
-                      RebuildThrottle(rebuild_interval_), {}, std::nullopt};
-    auto it = tenants_.emplace(tenant, std::move(state)).first;
+    TenantState state(rebuild_interval_);
+    state.schema_read = model->version;
+    state.schema_built = model->version;
+    state.data_position = std::move(head);
+    tenants_.emplace(tenant, std::move(state));
     schemas_.put(tenant, std::move(schema));
     log_info("following tenant " + tenant + " at schema version " + std::to_string(model->version));
-    catch_up_data(tenant, it->second, outbox, now);
     return LoadOutcome::kReady;
 }
 
@@ -148,7 +154,6 @@ void ChangeFeed::catch_up_schema(const std::string& tenant, TenantState& state, 
 void ChangeFeed::catch_up_data(const std::string& tenant, TenantState& state, Outbox& outbox,
                                Clock::time_point now) {
     try {
-        if (!state.data_position) state.data_position = outbox.data_head(tenant);
         for (;;) {
             // No further ahead than the slowest subscriber allows: a burst waits in the
             // outbox, and is read as the subscribers take what was published.
@@ -161,10 +166,11 @@ void ChangeFeed::catch_up_data(const std::string& tenant, TenantState& state, Ou
             const int max = static_cast<int>(std::min<std::size_t>(room, kDataBatch));
             std::vector<DataEvent> events;
             try {
-                events = outbox.data_events(tenant, *state.data_position, max);
+                events = outbox.data_events(tenant, state.data_position, max);
             } catch (const BehindRetention& e) {
-                log_warn("data feed of tenant " + tenant + " fell behind the outbox retention at position " +
-                         *state.data_position + " (" + e.what() + "); resuming from the newest event");
+                log_warn("data feed of tenant " + tenant +
+                         " fell behind the outbox retention at position " + state.data_position +
+                         " (" + e.what() + "); resuming from the newest event");
                 metrics_.data_resynced();
                 state.data_position = outbox.data_head(tenant);
                 return;

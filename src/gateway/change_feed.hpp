@@ -34,7 +34,8 @@ public:
                Clock::duration rebuild_interval);
 
     // Starts following tenant (its schema built and cached, its data feed at the newest
-    // event); kReady at once when it is followed already.
+    // event); kReady at once when it is followed already. Nothing is kept when any part of
+    // it fails.
     LoadOutcome load(const std::string& tenant, Outbox& outbox, Clock::time_point now);
     // Handles a NOTIFY on udm_schema or udm_data: catches up that tenant if followed.
     void on_notification(const std::string& channel, const std::string& payload, Outbox& outbox,
@@ -57,12 +58,14 @@ private:
     struct TenantState {
         std::int64_t schema_read = 0;   // newest schema version read from the outbox
         std::int64_t schema_built = 0;  // version of the cached schema
-        std::optional<std::string> data_position;  // unset until the head was read
-        std::vector<SchemaEvent> pending;          // read, not yet published
+        std::string data_position;      // the last data event published (the head at load)
+        std::vector<SchemaEvent> pending;  // read, not yet published
         RebuildThrottle throttle;
         std::string last_error;  // the last read error logged, so it is logged once
         // Set while the sink has no room: data events wait in the outbox until then.
         std::optional<Clock::time_point> read_again_at;
+
+        explicit TenantState(Clock::duration rebuild_interval) : throttle(rebuild_interval) {}
     };
 
     SchemaBuilder builder_;

@@ -22,6 +22,7 @@ public:
     std::vector<SchemaEvent> schema;
     std::vector<DataEvent> data;  // position i+1 at index i
     std::size_t oldest = 0;       // positions at or below are no longer retained
+    bool head_fails = false;
     int schema_at_calls = 0;
 
     std::optional<TenantModel> current_model(const std::string& tenant) override {
@@ -49,7 +50,11 @@ public:
         }
         return out;
     }
-    std::string data_head(const std::string&) override { return std::to_string(data.size()); }
+    std::string data_head(const std::string&) override {
+        if (head_fails)
+            throw OutboxQueryError("data head: canceling statement due to statement timeout");
+        return std::to_string(data.size());
+    }
 
     void add_schema_change() {
         ++version;
@@ -186,6 +191,22 @@ TEST_F(ChangeFeedTest, BehindRetentionResyncsFromTheNewestEvent) {
     ASSERT_EQ(recorder.events.size(), 4u);
     EXPECT_EQ(recorder.events.back().second["position"], "14");
     EXPECT_NE(metrics.render().find("udm_gateway_data_resyncs_total 1"), std::string::npos);
+}
+
+TEST_F(ChangeFeedTest, ALoadWhoseHeadCannotBeReadFailsAndKeepsNothing) {
+    outbox.add_data(5);
+    outbox.head_fails = true;
+    EXPECT_EQ(feed.load("acme", outbox, t0), LoadOutcome::kUnavailable);
+    EXPECT_FALSE(feed.follows("acme"));
+    EXPECT_FALSE(schemas.get("acme"));
+    // Written before the next load: history for it, as for any load.
+    outbox.add_data(2);
+    outbox.head_fails = false;
+    EXPECT_EQ(feed.load("acme", outbox, t0), LoadOutcome::kReady);
+    outbox.add_data(1);
+    feed.on_notification("udm_data", R"({"tenant":"acme"})", outbox, t0);
+    ASSERT_EQ(recorder.events.size(), 1u);
+    EXPECT_EQ(recorder.events[0].second["position"], "8");
 }
 
 TEST_F(ChangeFeedTest, ABurstOfSchemaChangesIsCoalescedAndEndsOnTheLastVersion) {
