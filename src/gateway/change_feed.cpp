@@ -85,7 +85,8 @@ LoadOutcome ChangeFeed::load(const std::string& tenant, Outbox& outbox, Clock::t
         log_error("cannot load tenant " + tenant + ": " + e.what());
         return LoadOutcome::kUnavailable;
     }
-    std::shared_ptr<const TenantSchema> schema = build(tenant, model->model, model->version);
+    std::shared_ptr<const TenantSchema> schema =
+        build(tenant, model->model, model->version, /*log_failure=*/true);
     if (!schema) return LoadOutcome::kUnavailable;
     TenantState state(rebuild_interval_);
     state.schema_read = model->version;
@@ -97,15 +98,20 @@ LoadOutcome ChangeFeed::load(const std::string& tenant, Outbox& outbox, Clock::t
     return LoadOutcome::kReady;
 }
 
-std::shared_ptr<const TenantSchema> ChangeFeed::build(const std::string& tenant,
-                                                      const json& model, std::int64_t version) {
+std::shared_ptr<const TenantSchema> ChangeFeed::build(const std::string& tenant, const json& model,
+                                                      std::int64_t version, bool log_failure) {
     try {
         auto schema = builder_(model, version);
-        if (!schema) log_error("the GraphQL engine built no schema for tenant " + tenant);
+        if (!schema && log_failure) {
+            log_error("the GraphQL engine built no schema for tenant " + tenant + " at version " +
+                      std::to_string(version));
+        }
         return schema;
     } catch (const std::exception& e) {
-        log_error("the GraphQL engine cannot build the schema of tenant " + tenant +
-                  " at version " + std::to_string(version) + ": " + e.what());
+        if (log_failure) {
+            log_error("the GraphQL engine cannot build the schema of tenant " + tenant +
+                      " at version " + std::to_string(version) + ": " + e.what());
+        }
         return nullptr;
     }
 }
@@ -203,25 +209,39 @@ void ChangeFeed::rebuild(const std::string& tenant, TenantState& state, Outbox& 
         return;
     }
     // A lost connection throws past this function and leaves the rebuild pending.
-    std::int64_t version = state.pending.back().version;
+    const std::int64_t version = state.pending.back().version;
+    // The changes stay pending: the next rebuild covers them too, so schemaChanged events
+    // still chain from the last one delivered. Retried after the interval, not at once.
+    auto retry_later = [&](const std::string& why) {
+        const std::string key = std::to_string(version) + ": " + why;
+        if (state.rebuild_error != key) {
+            log_error("tenant " + tenant + " keeps schema version " +
+                      std::to_string(state.schema_built) + ": " + why +
+                      "; retrying every rebuild interval");
+        }
+        state.rebuild_error = key;
+        state.throttle.rebuilt(now);
+        state.throttle.note_change();
+    };
     json model;
     try {
         model = outbox.schema_at(tenant, version);
-        state.throttle.rebuilt(now);
     } catch (const OutboxQueryError& e) {
-        log_error("cannot read the model of tenant " + tenant + " at version " +
-                  std::to_string(version) + ": " + e.what() + "; keeping version " +
-                  std::to_string(state.schema_built));
-        state.throttle.rebuilt(now);
-        state.pending.clear();
+        retry_later("cannot read its model at version " + std::to_string(version) + ": " +
+                    e.what());
         return;
     }
-    std::shared_ptr<const TenantSchema> schema = build(tenant, model, version);
+    // An engine that rejects a model rejects it every time: its reason is logged once.
+    const std::string cannot_build =
+        "the GraphQL engine cannot build version " + std::to_string(version);
+    const bool logged = state.rebuild_error == std::to_string(version) + ": " + cannot_build;
+    std::shared_ptr<const TenantSchema> schema = build(tenant, model, version, !logged);
     if (!schema) {
-        log_error("tenant " + tenant + " keeps schema version " + std::to_string(state.schema_built));
-        state.pending.clear();
+        retry_later(cannot_build);
         return;
     }
+    state.throttle.rebuilt(now);
+    state.rebuild_error.clear();
     std::vector<SchemaEvent> events = std::move(state.pending);
     state.pending.clear();
     state.schema_built = version;

@@ -62,6 +62,7 @@ private:
         std::vector<SchemaEvent> pending;  // read, not yet published
         RebuildThrottle throttle;
         std::string last_error;  // the last read error logged, so it is logged once
+        std::string rebuild_error;  // the last failed rebuild logged: version and reason
         // Set while the sink has no room: data events wait in the outbox until then.
         std::optional<Clock::time_point> read_again_at;
 
@@ -82,12 +83,15 @@ private:
     void catch_up_data(const std::string& tenant, TenantState& state, Outbox& outbox,
                        Clock::time_point now);
     // Builds the schema at the newest version read and publishes one schemaChanged event
-    // covering every pending change.
+    // covering every pending change; on failure the changes stay pending and are retried
+    // after the rebuild interval.
     void rebuild(const std::string& tenant, TenantState& state, Outbox& outbox,
                  Clock::time_point now);
-    // The schema the engine builds from model, or null (logged) when it fails.
+    // The schema the engine builds from model, or null (logged when log_failure) when it
+    // fails.
     std::shared_ptr<const TenantSchema> build(const std::string& tenant,
-                                              const nlohmann::json& model, std::int64_t version);
+                                              const nlohmann::json& model, std::int64_t version,
+                                              bool log_failure);
 };
 
 // The thingChanged root value of a data event.

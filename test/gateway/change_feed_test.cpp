@@ -87,6 +87,14 @@ public:
     }
 };
 
+// Counts the lines of stderr (the log) that contain text.
+int count_lines(const std::string& log, const std::string& text) {
+    int n = 0;
+    for (std::size_t at = log.find(text); at != std::string::npos; at = log.find(text, at + 1))
+        ++n;
+    return n;
+}
+
 class ChangeFeedTest : public ::testing::Test {
 protected:
     MemoryOutbox outbox;
@@ -209,6 +217,42 @@ TEST_F(ChangeFeedTest, ALoadWhoseHeadCannotBeReadFailsAndKeepsNothing) {
     EXPECT_EQ(recorder.events[0].second["position"], "8");
 }
 
+// The in-memory outbox whose reads of the model fail.
+class FailingOutbox : public MemoryOutbox {
+public:
+    int schema_at_failures = 0;  // schema_at fails this many more times
+    json schema_at(const std::string& tenant, std::int64_t version) override {
+        if (schema_at_failures > 0) {
+            --schema_at_failures;
+            throw OutboxQueryError("schema: canceling statement due to statement timeout");
+        }
+        return MemoryOutbox::schema_at(tenant, version);
+    }
+};
+
+TEST_F(ChangeFeedTest, ARebuildThatCannotReadTheModelIsRetriedAndTheEventsStillChain) {
+    FailingOutbox failing;
+    feed.load("acme", failing, t0);
+    failing.add_schema_change();
+    failing.schema_at_failures = 2;
+    feed.catch_up_all(failing, t0);
+    feed.rebuild_due(failing, t0);
+    EXPECT_TRUE(recorder.events.empty());
+    EXPECT_EQ(feed.next_rebuild(), t0 + 250ms);  // retried after the interval, not at once
+    failing.add_schema_change();
+    feed.catch_up_all(failing, t0 + 100ms);
+    feed.rebuild_due(failing, t0 + 250ms);
+    EXPECT_TRUE(recorder.events.empty());
+    feed.rebuild_due(failing, t0 + 500ms);
+    ASSERT_EQ(recorder.events.size(), 1u);
+    const json& root = recorder.events[0].second;
+    EXPECT_EQ(root["previousVersion"], 0);
+    EXPECT_EQ(root["version"], 2);
+    EXPECT_EQ(root["changes"].size(), 2u);
+    EXPECT_EQ(schemas.get("acme")->version(), 2);
+    EXPECT_FALSE(feed.next_rebuild());
+}
+
 TEST_F(ChangeFeedTest, ABurstOfSchemaChangesIsCoalescedAndEndsOnTheLastVersion) {
     feed.load("acme", outbox, t0);
     // 1000 changes over one second, read as they come every millisecond.
@@ -258,17 +302,44 @@ TEST_F(ChangeFeedTest, SchemaChangedCarriesBreakingActorAndSdl) {
 }
 
 TEST_F(ChangeFeedTest, AFailingBuildKeepsThePreviousSchema) {
-    ChangeFeed failing{[](const json&, std::int64_t version) -> std::shared_ptr<const TenantSchema> {
-                           if (version > 0) throw std::runtime_error("engine says no");
-                           return testing::fake_schema_builder()(json::object(), version);
-                       },
-                       schemas, recorder, metrics, 250ms};
+    // The engine refuses version 1 for good; version 2 repairs the model.
+    ChangeFeed failing{
+        [](const json&, std::int64_t version) -> std::shared_ptr<const TenantSchema> {
+            if (version == 1)
+                throw std::runtime_error("engine says no");
+            return testing::fake_schema_builder()(json::object(), version);
+        },
+        schemas, recorder, metrics, 250ms};
     failing.load("acme", outbox, t0);
     outbox.add_schema_change();
     failing.catch_up_all(outbox, t0);
+    ::testing::internal::CaptureStderr();
     failing.rebuild_due(outbox, t0);
     EXPECT_EQ(schemas.get("acme")->version(), 0);
     EXPECT_TRUE(recorder.events.empty());
+    // Retried once per rebuild interval, not in a loop, and logged once for the version.
+    auto now = t0;
+    for (int i = 0; i < 4; ++i) {
+        auto next = failing.next_rebuild();
+        ASSERT_TRUE(next);
+        EXPECT_EQ(*next, now + 250ms);
+        now = *next;
+        failing.rebuild_due(outbox, now);
+    }
+    std::string log = ::testing::internal::GetCapturedStderr();
+    EXPECT_EQ(count_lines(log, "engine says no"), 1) << log;
+    EXPECT_EQ(count_lines(log, "keeps schema version 0"), 1) << log;
+    EXPECT_EQ(outbox.schema_at_calls, 5);
+    EXPECT_TRUE(recorder.events.empty());
+    // The next event covers every version since the last one delivered.
+    outbox.add_schema_change();
+    failing.catch_up_all(outbox, now);
+    failing.rebuild_due(outbox, now + 250ms);
+    ASSERT_EQ(recorder.events.size(), 1u);
+    EXPECT_EQ(recorder.events[0].second["previousVersion"], 0);
+    EXPECT_EQ(recorder.events[0].second["version"], 2);
+    EXPECT_EQ(recorder.events[0].second["changes"].size(), 2u);
+    EXPECT_EQ(schemas.get("acme")->version(), 2);
     EXPECT_FALSE(failing.next_rebuild());
 }
 
