@@ -174,12 +174,17 @@ void ChangeFeed::catch_up_data(const std::string& tenant, TenantState& state, Ou
             try {
                 events = outbox.data_events(tenant, state.data_position, max);
             } catch (const BehindRetention& e) {
+                // The events after how far pruning went are all still kept: go on from there.
+                std::string resume = outbox.data_pruned_through(tenant);
                 log_warn("data feed of tenant " + tenant +
                          " fell behind the outbox retention at position " + state.data_position +
-                         " (" + e.what() + "); resuming from the newest event");
+                         " (" + e.what() + "); the events through position " + resume +
+                         " were pruned, resuming after them");
                 metrics_.data_resynced();
-                state.data_position = outbox.data_head(tenant);
-                return;
+                if (resume == state.data_position)
+                    break;  // the outbox contradicts itself
+                state.data_position = std::move(resume);
+                continue;
             }
             for (const auto& event : events) {
                 sink_.publish(tenant, EventKind::kThingChanged,

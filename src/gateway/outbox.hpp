@@ -68,6 +68,9 @@ public:
                                                const std::string& after_position, int max) = 0;
     // The position of the newest retained data event of tenant ("0" when there is none).
     virtual std::string data_head(const std::string& tenant) = 0;
+    // How far udm.prune_events removed tenant's data events: every event after it is still
+    // kept ("0" when nothing was pruned).
+    virtual std::string data_pruned_through(const std::string& tenant) = 0;
 };
 
 }  // namespace udm::gateway

@@ -117,4 +117,19 @@ std::string PgOutbox::data_head(const std::string& tenant) {
         });
 }
 
+std::string PgOutbox::data_pruned_through(const std::string& tenant) {
+    return in_transaction<pqxx::read_transaction>(
+        connection_, "pruned position", [&](pqxx::read_transaction& txn) {
+            std::string schema =
+                text(txn.exec_params("SELECT udm.tenant_schema($1)", tenant)[0][0]);
+            pqxx::result pruned = txn.exec("SELECT data_events_pruned_through::text FROM " +
+                                           txn.quote_name(schema) + ".schema_state");
+            // Row-level security hides the row from a role that is not the tenant's.
+            if (pruned.empty())
+                throw OutboxQueryError("pruned position: the schema_state of tenant " + tenant +
+                                       " is not readable");
+            return text(pruned[0][0]);
+        });
+}
+
 }  // namespace udm::gateway

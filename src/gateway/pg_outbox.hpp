@@ -20,6 +20,7 @@ public:
     std::vector<DataEvent> data_events(const std::string& tenant, const std::string& after_position,
                                        int max) override;
     std::string data_head(const std::string& tenant) override;
+    std::string data_pruned_through(const std::string& tenant) override;
 
 private:
     pqxx::connection& connection_;

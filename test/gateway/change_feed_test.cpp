@@ -55,6 +55,7 @@ public:
             throw OutboxQueryError("data head: canceling statement due to statement timeout");
         return std::to_string(data.size());
     }
+    std::string data_pruned_through(const std::string&) override { return std::to_string(oldest); }
 
     void add_schema_change() {
         ++version;
@@ -185,18 +186,21 @@ TEST_F(ChangeFeedTest, NotificationsOfOtherTenantsAndGarbageAreIgnored) {
     EXPECT_TRUE(recorder.events.empty());
 }
 
-TEST_F(ChangeFeedTest, BehindRetentionResyncsFromTheNewestEvent) {
+TEST_F(ChangeFeedTest, BehindRetentionResumesWherePruningReached) {
     feed.load("acme", outbox, t0);
     outbox.add_data(3);
     feed.catch_up_all(outbox, t0);
     ASSERT_EQ(recorder.events.size(), 3u);
+    // 4..13 written, 4..8 pruned before the feed read them: 9..13 are still in the outbox.
     outbox.add_data(10);
     outbox.oldest = 8;
     feed.catch_up_all(outbox, t0);
-    EXPECT_EQ(recorder.events.size(), 3u);
+    ASSERT_EQ(recorder.events.size(), 8u);
+    EXPECT_EQ(recorder.events[3].second["position"], "9");
+    EXPECT_EQ(recorder.events.back().second["position"], "13");
     outbox.add_data(1);
     feed.catch_up_all(outbox, t0);
-    ASSERT_EQ(recorder.events.size(), 4u);
+    ASSERT_EQ(recorder.events.size(), 9u);
     EXPECT_EQ(recorder.events.back().second["position"], "14");
     EXPECT_NE(metrics.render().find("udm_gateway_data_resyncs_total 1"), std::string::npos);
 }
