@@ -129,6 +129,9 @@ void ChangeFeed::on_notification(const std::string& channel, const std::string& 
     if (channel == "udm_schema") {
         catch_up_schema(it->first, it->second, outbox);
     } else if (channel == "udm_data") {
+        // Every signal starts the re-reads anew: its events may be the ones held back.
+        it->second.signalled_at = now;
+        it->second.recheck_after = kRecheckFirst;
         catch_up_data(it->first, it->second, outbox, now);
     }
 }
@@ -165,10 +168,10 @@ void ChangeFeed::catch_up_data(const std::string& tenant, TenantState& state, Ou
             // outbox, and is read as the subscribers take what was published.
             const std::size_t room = sink_.room(tenant);
             if (room == 0) {
-                state.read_again_at = now + kRoomRetry;
+                state.room_retry_at = now + kRoomRetry;
                 break;
             }
-            state.read_again_at.reset();
+            state.room_retry_at.reset();
             const int max = static_cast<int>(std::min<std::size_t>(room, kDataBatch));
             std::vector<DataEvent> events;
             try {
@@ -261,18 +264,34 @@ void ChangeFeed::rebuild(const std::string& tenant, TenantState& state, Outbox& 
 
 void ChangeFeed::read_due(Outbox& outbox, Clock::time_point now) {
     for (auto& [tenant, state] : tenants_) {
-        if (state.read_again_at && *state.read_again_at <= now) {
-            catch_up_data(tenant, state, outbox, now);
+        bool due = state.room_retry_at && *state.room_retry_at <= now;
+        if (state.recheck_after.count() > 0 && state.signalled_at + state.recheck_after <= now) {
+            due = true;
+            // The next re-read in the schedule that is still ahead (a late one is not repeated).
+            while (state.recheck_after.count() > 0 &&
+                   state.signalled_at + state.recheck_after <= now) {
+                state.recheck_after =
+                    state.recheck_after >= kRecheckLast
+                        ? Clock::duration(0)
+                        : std::min<Clock::duration>(state.recheck_after * 2, kRecheckLast);
+            }
         }
+        if (due)
+            catch_up_data(tenant, state, outbox, now);
     }
 }
 
 std::optional<ChangeFeed::Clock::time_point> ChangeFeed::next_read() const {
     std::optional<Clock::time_point> earliest;
+    auto consider = [&](Clock::time_point when) {
+        if (!earliest || when < *earliest)
+            earliest = when;
+    };
     for (const auto& [tenant, state] : tenants_) {
-        if (state.read_again_at && (!earliest || *state.read_again_at < *earliest)) {
-            earliest = state.read_again_at;
-        }
+        if (state.room_retry_at)
+            consider(*state.room_retry_at);
+        if (state.recheck_after.count() > 0)
+            consider(state.signalled_at + state.recheck_after);
     }
     return earliest;
 }

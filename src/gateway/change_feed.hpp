@@ -29,6 +29,11 @@ public:
     static constexpr int kDataBatch = 1000;
     // How soon a tenant whose subscribers have no room yet is looked at again.
     static constexpr std::chrono::milliseconds kRoomRetry{5};
+    // After a udm_data signal the tenant is read again kRecheckFirst after it, then at twice
+    // that, and so on up to kRecheckLast: an older transaction still running (of any tenant)
+    // holds the signalled events back, and nothing signals when it ends.
+    static constexpr std::chrono::milliseconds kRecheckFirst{10};
+    static constexpr std::chrono::milliseconds kRecheckLast{1000};
 
     ChangeFeed(SchemaBuilder builder, SchemaCache& schemas, EventSink& sink, Metrics& metrics,
                Clock::duration rebuild_interval);
@@ -46,8 +51,8 @@ public:
     void rebuild_due(Outbox& outbox, Clock::time_point now);
     // The earliest time a pending rebuild may run.
     std::optional<Clock::time_point> next_rebuild() const;
-    // Reads the data events of tenants whose reading waits for room in the sink, once it is
-    // time to look again.
+    // Reads the data events of tenants that wait for room in the sink or for a re-read
+    // after a signal, once it is time.
     void read_due(Outbox& outbox, Clock::time_point now);
     // When read_due() next has something to do.
     std::optional<Clock::time_point> next_read() const;
@@ -64,7 +69,11 @@ private:
         std::string last_error;  // the last read error logged, so it is logged once
         std::string rebuild_error;  // the last failed rebuild logged: version and reason
         // Set while the sink has no room: data events wait in the outbox until then.
-        std::optional<Clock::time_point> read_again_at;
+        std::optional<Clock::time_point> room_retry_at;
+        // The re-reads after the last udm_data signal: the next one is due at signalled_at +
+        // recheck_after; zero when none is.
+        Clock::time_point signalled_at{};
+        Clock::duration recheck_after{0};
 
         explicit TenantState(Clock::duration rebuild_interval) : throttle(rebuild_interval) {}
     };

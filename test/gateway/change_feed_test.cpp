@@ -22,6 +22,7 @@ public:
     std::vector<SchemaEvent> schema;
     std::vector<DataEvent> data;  // position i+1 at index i
     std::size_t oldest = 0;       // positions at or below are no longer retained
+    std::size_t visible_through = SIZE_MAX;  // the watermark, as a position
     bool head_fails = false;
     int schema_at_calls = 0;
 
@@ -45,7 +46,8 @@ public:
         std::size_t from = std::stoul(after);
         if (from > 0 && from < oldest) throw BehindRetention("behind");
         std::vector<DataEvent> out;
-        for (std::size_t i = std::max(from, oldest); i < data.size() && out.size() < std::size_t(max); ++i) {
+        for (std::size_t i = std::max(from, oldest); i < visible() && out.size() < std::size_t(max);
+             ++i) {
             out.push_back(data[i]);
         }
         return out;
@@ -53,9 +55,11 @@ public:
     std::string data_head(const std::string&) override {
         if (head_fails)
             throw OutboxQueryError("data head: canceling statement due to statement timeout");
-        return std::to_string(data.size());
+        return std::to_string(visible());
     }
     std::string data_pruned_through(const std::string&) override { return std::to_string(oldest); }
+    // Events at positions above this are held back by an older transaction still running.
+    std::size_t visible() const { return std::min(data.size(), visible_through); }
 
     void add_schema_change() {
         ++version;
@@ -172,10 +176,41 @@ TEST_F(ChangeFeedTest, DataIsReadNoFurtherThanTheSinkHasRoomFor) {
     for (std::size_t i = 0; i < narrow.events.size(); ++i) {
         ASSERT_EQ(narrow.events[i].second["position"], std::to_string(i + 1));
     }
-    // Read up: nothing more to retry.
+    // Read up: nothing more to retry once the re-reads after the signal are over.
     narrow.free = 700;
-    paced.read_due(outbox, now + ChangeFeed::kRoomRetry);
+    paced.read_due(outbox, t0 + ChangeFeed::kRecheckLast);
     EXPECT_FALSE(paced.next_read());
+}
+
+TEST_F(ChangeFeedTest, EventsHeldBackAfterASignalAreReadAgainWithoutWaitingForThePoll) {
+    feed.load("acme", outbox, t0);
+    // Committed and signalled, but an older transaction (of any tenant) still runs.
+    outbox.visible_through = 0;
+    outbox.add_data(2);
+    feed.on_notification("udm_data", R"({"tenant":"acme"})", outbox, t0);
+    EXPECT_TRUE(recorder.events.empty());
+    // Read again 10, 20, 40, ... ms after the signal, up to 1 s.
+    std::vector<Clock::duration> rereads;
+    for (auto next = feed.next_read(); next; next = feed.next_read()) {
+        rereads.push_back(*next - t0);
+        if (rereads.size() == 4)
+            outbox.visible_through = SIZE_MAX;  // the older one ended
+        feed.read_due(outbox, *next);
+        ASSERT_LT(rereads.size(), 20u);
+    }
+    EXPECT_EQ(rereads,
+              (std::vector<Clock::duration>{10ms, 20ms, 40ms, 80ms, 160ms, 320ms, 640ms, 1000ms}));
+    ASSERT_EQ(recorder.events.size(), 2u);
+    EXPECT_EQ(recorder.events[1].second["position"], "2");
+
+    // A new signal starts the schedule anew; a late read does not repeat the steps it missed.
+    auto t1 = t0 + 5s;
+    feed.on_notification("udm_data", R"({"tenant":"acme"})", outbox, t0 + 4s);
+    feed.on_notification("udm_data", R"({"tenant":"acme"})", outbox, t1);
+    EXPECT_EQ(feed.next_read(), t1 + 10ms);
+    feed.read_due(outbox, t1 + 100ms);
+    EXPECT_EQ(feed.next_read(), t1 + 160ms);
+    EXPECT_EQ(recorder.events.size(), 2u);
 }
 
 TEST_F(ChangeFeedTest, NotificationsOfOtherTenantsAndGarbageAreIgnored) {

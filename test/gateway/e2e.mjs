@@ -676,6 +676,43 @@ async function stopGateway(gw) {
 const gatewayBackends = () => psql(`SELECT pid FROM pg_stat_activity WHERE application_name = 'udm-gateway'`)
   .split('\n').filter(Boolean).map(Number);
 
+test('an event held back by an older transaction arrives when it ends, not at the next poll', async () => {
+  ensureClass('widget');
+  // Polling once a minute: only the re-reads after the signal can deliver in time.
+  const gw = await startGateway(['--poll-interval', '60s', '--log-level', 'debug']);
+  // An older transaction with an id, running when the event commits (any writer holds the
+  // outbox's watermark back; this one writes nothing at all).
+  const blocker = spawn('psql', ['-X', '-qAt', '-v', 'ON_ERROR_STOP=1'], {
+    env: { ...process.env, PGAPPNAME: 'udm_e2e_blocker' },
+    stdio: ['pipe', 'ignore', 'inherit'],
+  });
+  const blockerDone = new Promise((resolve) => blocker.on('exit', resolve));
+  try {
+    await waitFor(async () => (await fetch(`${gw.url}/healthz`)).status === 200, 10000, 'the second gateway connected');
+    const c = createClient({ url: `${gw.ws}/graphql/${tenant}`, webSocketImpl: WebSocket,
+      connectionParams: { token: goodToken() }, retryAttempts: 0, lazy: true });
+    openClients.push(c);
+    const s = collect(c, 'subscription { thingChanged(class: "widget") { id } }');
+    await waitFor(async () => (await (await fetch(`${gw.url}/metrics`)).text())
+      .includes(`udm_gateway_subscriptions{tenant="${tenant}"} 1`), 5000, 'the subscription');
+    blocker.stdin.write('BEGIN;\nSELECT pg_current_xact_id();\n');
+    await waitFor(() => psql(`SELECT count(*) FROM pg_stat_activity
+      WHERE application_name = 'udm_e2e_blocker' AND backend_xid IS NOT NULL`) === '1', 5000, 'the older transaction');
+    const signals = () => gw.log().split('\n').filter((l) => l.includes('notification on udm_data') && l.includes(`"${tenant}"`)).length;
+    const [id] = write('widget');
+    await waitFor(() => signals() >= 1, 5000, 'the signal reaching the gateway');
+    await sleep(100);
+    // The gateway read on the signal and found nothing: the event is below the watermark.
+    assert(s.results.length === 0, `delivered while the older transaction still ran: ${JSON.stringify(s.results)}`);
+    blocker.stdin.end('COMMIT;\n');
+    await blockerDone;
+    await waitFor(() => s.results.length === 1, 10000, 'the event after the older transaction ended');
+    assert(s.results[0].data.thingChanged.id === id, JSON.stringify(s.results));
+  } finally {
+    if (blocker.exitCode === null) blocker.kill('SIGKILL');
+    await stopGateway(gw);
+  }
+});
 test('SIGTERM while the database accepts but never answers: exits 0 at once', async () => {
   const sockets = [];
   const silent = createServer((socket) => sockets.push(socket));  // reads nothing, says nothing
