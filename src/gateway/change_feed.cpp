@@ -81,6 +81,8 @@ LoadOutcome ChangeFeed::load(const std::string& tenant, Outbox& outbox, Clock::t
         // Part of the load: a tenant whose head is not known yet would later start from a
         // newer head and skip what its first subscribers were promised.
         head = outbox.data_head(tenant);
+    } catch (const UnknownTenant&) {
+        return LoadOutcome::kUnknownTenant;
     } catch (const OutboxQueryError& e) {
         log_error("cannot load tenant " + tenant + ": " + e.what());
         return LoadOutcome::kUnavailable;
@@ -89,6 +91,7 @@ LoadOutcome ChangeFeed::load(const std::string& tenant, Outbox& outbox, Clock::t
         build(tenant, model->model, model->version, /*log_failure=*/true);
     if (!schema) return LoadOutcome::kUnavailable;
     TenantState state(rebuild_interval_);
+    state.identity = model->identity;
     state.schema_read = model->version;
     state.schema_built = model->version;
     state.data_position = std::move(head);
@@ -134,12 +137,64 @@ void ChangeFeed::on_notification(const std::string& channel, const std::string& 
         it->second.recheck_after = kRecheckFirst;
         catch_up_data(it->first, it->second, outbox, now);
     }
+    forget_gone();
 }
 
 void ChangeFeed::catch_up_all(Outbox& outbox, Clock::time_point now) {
+    std::vector<std::string> followed;
+    followed.reserve(tenants_.size());
+    for (const auto& entry : tenants_)
+        followed.push_back(entry.first);
+    check_identities(outbox, followed);
     for (auto& [tenant, state] : tenants_) {
+        if (state.gone)
+            continue;
         catch_up_schema(tenant, state, outbox);
-        catch_up_data(tenant, state, outbox, now);
+        if (!state.gone)
+            catch_up_data(tenant, state, outbox, now);
+    }
+    forget_gone();
+}
+
+void ChangeFeed::check_identities(Outbox& outbox, const std::vector<std::string>& tenants) {
+    if (tenants.empty())
+        return;
+    std::map<std::string, std::string> identities;
+    try {
+        identities = outbox.tenant_identities(tenants);
+        identity_error_.clear();
+    } catch (const OutboxQueryError& e) {
+        if (identity_error_ != e.what())
+            log_error(std::string("cannot check the followed tenants: ") + e.what());
+        identity_error_ = e.what();
+        return;
+    }
+    for (const auto& tenant : tenants) {
+        auto state = tenants_.find(tenant);
+        if (state == tenants_.end())
+            continue;
+        auto found = identities.find(tenant);
+        if (found == identities.end()) {
+            state->second.gone = "tenant dropped";
+        } else if (found->second != state->second.identity) {
+            state->second.gone = "tenant recreated";
+        }
+    }
+}
+
+void ChangeFeed::forget_gone() {
+    for (auto it = tenants_.begin(); it != tenants_.end();) {
+        if (!it->second.gone) {
+            ++it;
+            continue;
+        }
+        const std::string tenant = it->first;
+        const std::string why = *it->second.gone;
+        it = tenants_.erase(it);
+        schemas_.erase(tenant);
+        log_info("tenant " + tenant + " is no longer followed (" + why +
+                 "); its next request loads it anew");
+        sink_.tenant_gone(tenant, why);
     }
 }
 
@@ -147,9 +202,14 @@ void ChangeFeed::catch_up_schema(const std::string& tenant, TenantState& state, 
     std::vector<SchemaEvent> events;
     try {
         events = outbox.schema_events(tenant, state.schema_read);
+        state.schema_error.clear();
+    } catch (const UnknownTenant&) {
+        state.gone = "tenant dropped";
+        return;
     } catch (const OutboxQueryError& e) {
-        if (state.last_error != e.what()) log_error("cannot read the schema events of tenant " + tenant + ": " + e.what());
-        state.last_error = e.what();
+        if (state.schema_error != e.what())
+            log_error("cannot read the schema events of tenant " + tenant + ": " + e.what());
+        state.schema_error = e.what();
         return;
     }
     for (auto& event : events) {
@@ -197,17 +257,22 @@ void ChangeFeed::catch_up_data(const std::string& tenant, TenantState& state, Ou
             }
             if (static_cast<int>(events.size()) < max) break;
         }
-        state.last_error.clear();
+        state.data_error.clear();
+    } catch (const UnknownTenant&) {
+        state.gone = "tenant dropped";
     } catch (const OutboxQueryError& e) {
-        if (state.last_error != e.what()) log_error("cannot read the data events of tenant " + tenant + ": " + e.what());
-        state.last_error = e.what();
+        if (state.data_error != e.what())
+            log_error("cannot read the data events of tenant " + tenant + ": " + e.what());
+        state.data_error = e.what();
     }
 }
 
 void ChangeFeed::rebuild_due(Outbox& outbox, Clock::time_point now) {
     for (auto& [tenant, state] : tenants_) {
-        if (state.throttle.due(now)) rebuild(tenant, state, outbox, now);
+        if (!state.gone && state.throttle.due(now))
+            rebuild(tenant, state, outbox, now);
     }
+    forget_gone();
 }
 
 void ChangeFeed::rebuild(const std::string& tenant, TenantState& state, Outbox& outbox,
@@ -233,7 +298,18 @@ void ChangeFeed::rebuild(const std::string& tenant, TenantState& state, Outbox& 
     };
     json model;
     try {
+        // A tenant created anew under the same name must not pass its model off as the next
+        // version of the old one.
+        auto identities = outbox.tenant_identities({tenant});
+        auto found = identities.find(tenant);
+        if (found == identities.end() || found->second != state.identity) {
+            state.gone = found == identities.end() ? "tenant dropped" : "tenant recreated";
+            return;
+        }
         model = outbox.schema_at(tenant, version);
+    } catch (const UnknownTenant&) {
+        state.gone = "tenant dropped";
+        return;
     } catch (const OutboxQueryError& e) {
         retry_later("cannot read its model at version " + std::to_string(version) + ": " +
                     e.what());
@@ -279,6 +355,7 @@ void ChangeFeed::read_due(Outbox& outbox, Clock::time_point now) {
         if (due)
             catch_up_data(tenant, state, outbox, now);
     }
+    forget_gone();
 }
 
 std::optional<ChangeFeed::Clock::time_point> ChangeFeed::next_read() const {

@@ -45,7 +45,8 @@ public:
     // Handles a NOTIFY on udm_schema or udm_data: catches up that tenant if followed.
     void on_notification(const std::string& channel, const std::string& payload, Outbox& outbox,
                          Clock::time_point now);
-    // Catches up every followed tenant (after a reconnect, and on every poll).
+    // Catches up every followed tenant (after a reconnect, and on every poll), after checking
+    // that each still exists and is the one that was loaded.
     void catch_up_all(Outbox& outbox, Clock::time_point now);
     // Rebuilds the schemas whose throttle allows it, publishing their schemaChanged events.
     void rebuild_due(Outbox& outbox, Clock::time_point now);
@@ -61,12 +62,16 @@ public:
 
 private:
     struct TenantState {
+        std::string identity;           // TenantModel::identity at load
         std::int64_t schema_read = 0;   // newest schema version read from the outbox
         std::int64_t schema_built = 0;  // version of the cached schema
         std::string data_position;      // the last data event published (the head at load)
         std::vector<SchemaEvent> pending;  // read, not yet published
         RebuildThrottle throttle;
-        std::string last_error;  // the last read error logged, so it is logged once
+        // The last read errors logged, so that each is logged once (schema and data reads
+        // fail independently, and would otherwise take turns).
+        std::string schema_error;
+        std::string data_error;
         std::string rebuild_error;  // the last failed rebuild logged: version and reason
         // Set while the sink has no room: data events wait in the outbox until then.
         std::optional<Clock::time_point> room_retry_at;
@@ -74,6 +79,8 @@ private:
         // recheck_after; zero when none is.
         Clock::time_point signalled_at{};
         Clock::duration recheck_after{0};
+        // Why the tenant is to be unfollowed (dropped, recreated); done by forget_gone().
+        std::optional<std::string> gone;
 
         explicit TenantState(Clock::duration rebuild_interval) : throttle(rebuild_interval) {}
     };
@@ -84,7 +91,12 @@ private:
     Metrics& metrics_;
     Clock::duration rebuild_interval_;
     std::map<std::string, TenantState> tenants_;
+    std::string identity_error_;  // the last failed identity check logged
 
+    // Marks the followed tenants that no longer exist, or exist anew, as gone.
+    void check_identities(Outbox& outbox, const std::vector<std::string>& tenants);
+    // Unfollows the tenants marked gone: forgets their state and schema, and tells the sink.
+    void forget_gone();
     // Reads the schema events after the last one read; they wait for the next rebuild.
     void catch_up_schema(const std::string& tenant, TenantState& state, Outbox& outbox);
     // Reads and publishes the data events after the last position, as far as the sink has

@@ -1,5 +1,5 @@
-// The change feed against an in-memory outbox: loading, catch-up, order, retention and
-// coalesced schema rebuilds.
+// The change feed against an in-memory outbox: loading, catch-up, order, retention,
+// re-reads after a signal, dropped and recreated tenants, and coalesced schema rebuilds.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -23,12 +23,16 @@ public:
     std::vector<DataEvent> data;  // position i+1 at index i
     std::size_t oldest = 0;       // positions at or below are no longer retained
     std::size_t visible_through = SIZE_MAX;  // the watermark, as a position
+    bool exists = true;                      // false: dropped
+    std::string identity = "1";              // another value: dropped and created again
     bool head_fails = false;
     int schema_at_calls = 0;
+    int identity_checks = 0;
 
     std::optional<TenantModel> current_model(const std::string& tenant) override {
-        if (tenant != "acme") return std::nullopt;
-        return TenantModel{version, json{{"classes", json::object()}}};
+        if (tenant != "acme" || !exists)
+            return std::nullopt;
+        return TenantModel{version, json{{"classes", json::object()}}, identity};
     }
     json schema_at(const std::string&, std::int64_t) override {
         ++schema_at_calls;
@@ -58,6 +62,16 @@ public:
         return std::to_string(visible());
     }
     std::string data_pruned_through(const std::string&) override { return std::to_string(oldest); }
+    std::map<std::string, std::string> tenant_identities(
+        const std::vector<std::string>& tenants) override {
+        ++identity_checks;
+        std::map<std::string, std::string> out;
+        for (const auto& t : tenants) {
+            if (t == "acme" && exists)
+                out[t] = identity;
+        }
+        return out;
+    }
     // Events at positions above this are held back by an older transaction still running.
     std::size_t visible() const { return std::min(data.size(), visible_through); }
 
@@ -82,13 +96,17 @@ public:
     }
 };
 
-// Records what is published.
+// Records what is published, and the tenants gone.
 class Recorder : public EventSink {
 public:
     std::vector<std::pair<EventKind, json>> events;
+    std::vector<std::pair<std::string, std::string>> gone;
     void publish(const std::string&, EventKind kind, std::shared_ptr<const json> root,
                  double) override {
         events.emplace_back(kind, *root);
+    }
+    void tenant_gone(const std::string& tenant, const std::string& why) override {
+        gone.emplace_back(tenant, why);
     }
 };
 
@@ -256,10 +274,91 @@ TEST_F(ChangeFeedTest, ALoadWhoseHeadCannotBeReadFailsAndKeepsNothing) {
     EXPECT_EQ(recorder.events[0].second["position"], "8");
 }
 
-// The in-memory outbox whose reads of the model fail.
+TEST_F(ChangeFeedTest, ADroppedTenantIsUnfollowedAndItsSchemaForgotten) {
+    feed.load("acme", outbox, t0);
+    outbox.exists = false;
+    feed.catch_up_all(outbox, t0);
+    EXPECT_FALSE(feed.follows("acme"));
+    EXPECT_FALSE(schemas.get("acme"));
+    EXPECT_EQ(recorder.gone,
+              (std::vector<std::pair<std::string, std::string>>{{"acme", "tenant dropped"}}));
+    EXPECT_EQ(feed.load("acme", outbox, t0), LoadOutcome::kUnknownTenant);
+    feed.catch_up_all(outbox, t0);
+    EXPECT_EQ(recorder.gone.size(), 1u);
+}
+
+// The in-memory outbox of a dropped tenant, where udm's functions raise 42704.
+class DroppedOutbox : public MemoryOutbox {
+public:
+    bool dropped = false;
+    std::vector<DataEvent> data_events(const std::string& tenant, const std::string& after,
+                                       int max) override {
+        if (dropped)
+            throw UnknownTenant("data events: tenant \"acme\" does not exist");
+        return MemoryOutbox::data_events(tenant, after, max);
+    }
+};
+
+TEST_F(ChangeFeedTest, AReadOfADroppedTenantUnfollowsIt) {
+    DroppedOutbox dropping;
+    feed.load("acme", dropping, t0);
+    dropping.dropped = true;
+    feed.on_notification("udm_data", R"({"tenant":"acme"})", dropping, t0);
+    EXPECT_FALSE(feed.follows("acme"));
+    EXPECT_FALSE(schemas.get("acme"));
+    ASSERT_EQ(recorder.gone.size(), 1u);
+    EXPECT_EQ(recorder.gone[0].second, "tenant dropped");
+    EXPECT_FALSE(feed.next_read());  // no re-reads of a tenant no longer followed
+}
+
+TEST_F(ChangeFeedTest, ARecreatedTenantIsUnfollowedAndLoadedAnewAtItsOwnVersion) {
+    outbox.add_schema_change();
+    outbox.add_schema_change();
+    feed.load("acme", outbox, t0);
+    ASSERT_EQ(schemas.get("acme")->version(), 2);
+    // Dropped and created again between two polls: version 1 of the new tenant is below
+    // what was read of the old one.
+    outbox.identity = "2";
+    outbox.version = 0;
+    outbox.schema.clear();
+    outbox.add_schema_change();
+    feed.catch_up_all(outbox, t0);
+    EXPECT_FALSE(feed.follows("acme"));
+    EXPECT_FALSE(schemas.get("acme"));
+    EXPECT_EQ(recorder.gone,
+              (std::vector<std::pair<std::string, std::string>>{{"acme", "tenant recreated"}}));
+    EXPECT_EQ(feed.load("acme", outbox, t0), LoadOutcome::kReady);
+    EXPECT_EQ(schemas.get("acme")->version(), 1);
+    EXPECT_TRUE(recorder.events.empty());
+}
+
+TEST_F(ChangeFeedTest, ARecreatedTenantIsCaughtBeforeItsModelIsPublished) {
+    feed.load("acme", outbox, t0);
+    outbox.identity = "2";
+    outbox.add_schema_change();
+    feed.on_notification("udm_schema", R"({"tenant":"acme","version":1})", outbox, t0);
+    feed.rebuild_due(outbox, t0);
+    EXPECT_TRUE(recorder.events.empty());
+    EXPECT_FALSE(feed.follows("acme"));
+    EXPECT_EQ(recorder.gone.size(), 1u);
+}
+
+// The in-memory outbox whose schema and data reads fail.
 class FailingOutbox : public MemoryOutbox {
 public:
+    bool failing = false;
     int schema_at_failures = 0;  // schema_at fails this many more times
+    std::vector<SchemaEvent> schema_events(const std::string& tenant, std::int64_t after) override {
+        if (failing)
+            throw OutboxQueryError("schema events: permission denied");
+        return MemoryOutbox::schema_events(tenant, after);
+    }
+    std::vector<DataEvent> data_events(const std::string& tenant, const std::string& after,
+                                       int max) override {
+        if (failing)
+            throw OutboxQueryError("data events: permission denied");
+        return MemoryOutbox::data_events(tenant, after, max);
+    }
     json schema_at(const std::string& tenant, std::int64_t version) override {
         if (schema_at_failures > 0) {
             --schema_at_failures;
@@ -268,6 +367,26 @@ public:
         return MemoryOutbox::schema_at(tenant, version);
     }
 };
+
+TEST_F(ChangeFeedTest, SchemaAndDataReadErrorsAreLoggedOnceEach) {
+    FailingOutbox failing;
+    feed.load("acme", failing, t0);
+    failing.failing = true;
+    ::testing::internal::CaptureStderr();
+    for (int poll = 0; poll < 5; ++poll)
+        feed.catch_up_all(failing, t0);
+    std::string log = ::testing::internal::GetCapturedStderr();
+    EXPECT_EQ(count_lines(log, "cannot read the schema events of tenant acme"), 1) << log;
+    EXPECT_EQ(count_lines(log, "cannot read the data events of tenant acme"), 1) << log;
+    // Back, then failing again: logged again.
+    failing.failing = false;
+    feed.catch_up_all(failing, t0);
+    failing.failing = true;
+    ::testing::internal::CaptureStderr();
+    feed.catch_up_all(failing, t0);
+    log = ::testing::internal::GetCapturedStderr();
+    EXPECT_EQ(count_lines(log, "cannot read the"), 2) << log;
+}
 
 TEST_F(ChangeFeedTest, ARebuildThatCannotReadTheModelIsRetriedAndTheEventsStillChain) {
     FailingOutbox failing;

@@ -760,6 +760,35 @@ test('SIGTERM while a query waits for a stopped database session: exits 0 at onc
     await stopGateway(gw);
   }
 });
+test('a dropped tenant is no longer served; created again, it is served anew', async () => {
+  const t = 'e2e_gone';
+  const url = `${base}/graphql/${t}/schema.graphql`;
+  const etagOf = async () => { const r = await fetch(url); return r.status === 200 ? r.headers.get('etag') : r.status; };
+  psql(`SELECT udm.drop_tenant(name, force => true) FROM udm.tenants WHERE name = '${t}'`);
+  psql(`DROP ROLE IF EXISTS tenant_${t}_owner`, `DROP ROLE IF EXISTS tenant_${t}_role`);
+  psql(`SELECT udm.create_tenant('${t}')`);
+  try {
+    psql(`SELECT udm.create_class('${t}', 'old_thing')`);
+    assert(await etagOf() === '"1"', `before the drop: ${await etagOf()}`);
+    // Subscribed when it goes (the hub closes such connections with the reason given).
+    const s = collect(client({ token: goodToken(t) }, t), 'subscription { thingChanged(class: "old_thing") { id } }');
+    await subscriptions(1, t);
+    psql(`SELECT udm.drop_tenant('${t}', force => true)`);
+    await waitFor(async () => (await etagOf()) === 404, 10000, '404 after the drop');
+    psql(`SELECT udm.create_tenant('${t}')`);
+    // Its own version 0, not the old version 1 (found unknown moments ago: asked again
+    // after a few seconds).
+    await waitFor(async () => (await etagOf()) === '"0"', 15000, 'the new tenant at version 0');
+    assert(!(await (await fetch(url)).text()).includes('OldThing'), 'the SDL of the new tenant has the old class');
+    // And it is followed: its first change is served.
+    psql(`SELECT udm.create_class('${t}', 'new_thing')`);
+    await waitFor(async () => (await etagOf()) === '"1"', 5000, 'version 1 of the new tenant');
+    assert((await (await fetch(url)).text()).includes('NewThing'), 'the new class missing');
+  } finally {
+    psql(`SELECT udm.drop_tenant(name, force => true) FROM udm.tenants WHERE name = '${t}'`);
+  }
+});
+
 // ---- run ------------------------------------------------------------------------------
 let failures = 0;
 for (const { name, fn } of cases) {
