@@ -70,36 +70,51 @@ ChangeFeed::ChangeFeed(SchemaBuilder builder, SchemaCache& schemas, EventSink& s
       metrics_(metrics),
       rebuild_interval_(rebuild_interval) {}
 
-LoadOutcome ChangeFeed::load(const std::string& tenant, Outbox& outbox, Clock::time_point now) {
+LoadOutcome ChangeFeed::load(const std::string& tenant, Outbox& outbox, Clock::time_point) {
     if (follows(tenant)) return LoadOutcome::kReady;
     std::optional<TenantModel> model;
+    std::string head;
     try {
         model = outbox.current_model(tenant);
+        if (!model)
+            return LoadOutcome::kUnknownTenant;
+        // Part of the load: a tenant whose head is not known yet would later start from a
+        // newer head and skip what its first subscribers were promised.
+        head = outbox.data_head(tenant);
+    } catch (const UnknownTenant&) {
+        return LoadOutcome::kUnknownTenant;
     } catch (const OutboxQueryError& e) {
-        log_error("cannot read the model of tenant " + tenant + ": " + e.what());
+        log_error("cannot load tenant " + tenant + ": " + e.what());
         return LoadOutcome::kUnavailable;
     }
-    if (!model) return LoadOutcome::kUnknownTenant;
-    std::shared_ptr<const TenantSchema> schema = build(tenant, model->model, model->version);
+    std::shared_ptr<const TenantSchema> schema =
+        build(tenant, model->model, model->version, /*log_failure=*/true);
     if (!schema) return LoadOutcome::kUnavailable;
-    TenantState state{model->version, model->version, std::nullopt, {},
-                      RebuildThrottle(rebuild_interval_), {}, std::nullopt};
-    auto it = tenants_.emplace(tenant, std::move(state)).first;
+    TenantState state(rebuild_interval_);
+    state.identity = model->identity;
+    state.schema_read = model->version;
+    state.schema_built = model->version;
+    state.data_position = std::move(head);
+    tenants_.emplace(tenant, std::move(state));
     schemas_.put(tenant, std::move(schema));
     log_info("following tenant " + tenant + " at schema version " + std::to_string(model->version));
-    catch_up_data(tenant, it->second, outbox, now);
     return LoadOutcome::kReady;
 }
 
-std::shared_ptr<const TenantSchema> ChangeFeed::build(const std::string& tenant,
-                                                      const json& model, std::int64_t version) {
+std::shared_ptr<const TenantSchema> ChangeFeed::build(const std::string& tenant, const json& model,
+                                                      std::int64_t version, bool log_failure) {
     try {
         auto schema = builder_(model, version);
-        if (!schema) log_error("the GraphQL engine built no schema for tenant " + tenant);
+        if (!schema && log_failure) {
+            log_error("the GraphQL engine built no schema for tenant " + tenant + " at version " +
+                      std::to_string(version));
+        }
         return schema;
     } catch (const std::exception& e) {
-        log_error("the GraphQL engine cannot build the schema of tenant " + tenant +
-                  " at version " + std::to_string(version) + ": " + e.what());
+        if (log_failure) {
+            log_error("the GraphQL engine cannot build the schema of tenant " + tenant +
+                      " at version " + std::to_string(version) + ": " + e.what());
+        }
         return nullptr;
     }
 }
@@ -117,14 +132,69 @@ void ChangeFeed::on_notification(const std::string& channel, const std::string& 
     if (channel == "udm_schema") {
         catch_up_schema(it->first, it->second, outbox);
     } else if (channel == "udm_data") {
+        // Every signal starts the re-reads anew: its events may be the ones held back.
+        it->second.signalled_at = now;
+        it->second.recheck_after = kRecheckFirst;
         catch_up_data(it->first, it->second, outbox, now);
     }
+    forget_gone();
 }
 
 void ChangeFeed::catch_up_all(Outbox& outbox, Clock::time_point now) {
+    std::vector<std::string> followed;
+    followed.reserve(tenants_.size());
+    for (const auto& entry : tenants_)
+        followed.push_back(entry.first);
+    check_identities(outbox, followed);
     for (auto& [tenant, state] : tenants_) {
+        if (state.gone)
+            continue;
         catch_up_schema(tenant, state, outbox);
-        catch_up_data(tenant, state, outbox, now);
+        if (!state.gone)
+            catch_up_data(tenant, state, outbox, now);
+    }
+    forget_gone();
+}
+
+void ChangeFeed::check_identities(Outbox& outbox, const std::vector<std::string>& tenants) {
+    if (tenants.empty())
+        return;
+    std::map<std::string, std::string> identities;
+    try {
+        identities = outbox.tenant_identities(tenants);
+        identity_error_.clear();
+    } catch (const OutboxQueryError& e) {
+        if (identity_error_ != e.what())
+            log_error(std::string("cannot check the followed tenants: ") + e.what());
+        identity_error_ = e.what();
+        return;
+    }
+    for (const auto& tenant : tenants) {
+        auto state = tenants_.find(tenant);
+        if (state == tenants_.end())
+            continue;
+        auto found = identities.find(tenant);
+        if (found == identities.end()) {
+            state->second.gone = "tenant dropped";
+        } else if (found->second != state->second.identity) {
+            state->second.gone = "tenant recreated";
+        }
+    }
+}
+
+void ChangeFeed::forget_gone() {
+    for (auto it = tenants_.begin(); it != tenants_.end();) {
+        if (!it->second.gone) {
+            ++it;
+            continue;
+        }
+        const std::string tenant = it->first;
+        const std::string why = *it->second.gone;
+        it = tenants_.erase(it);
+        schemas_.erase(tenant);
+        log_info("tenant " + tenant + " is no longer followed (" + why +
+                 "); its next request loads it anew");
+        sink_.tenant_gone(tenant, why);
     }
 }
 
@@ -132,9 +202,14 @@ void ChangeFeed::catch_up_schema(const std::string& tenant, TenantState& state, 
     std::vector<SchemaEvent> events;
     try {
         events = outbox.schema_events(tenant, state.schema_read);
+        state.schema_error.clear();
+    } catch (const UnknownTenant&) {
+        state.gone = "tenant dropped";
+        return;
     } catch (const OutboxQueryError& e) {
-        if (state.last_error != e.what()) log_error("cannot read the schema events of tenant " + tenant + ": " + e.what());
-        state.last_error = e.what();
+        if (state.schema_error != e.what())
+            log_error("cannot read the schema events of tenant " + tenant + ": " + e.what());
+        state.schema_error = e.what();
         return;
     }
     for (auto& event : events) {
@@ -148,26 +223,31 @@ void ChangeFeed::catch_up_schema(const std::string& tenant, TenantState& state, 
 void ChangeFeed::catch_up_data(const std::string& tenant, TenantState& state, Outbox& outbox,
                                Clock::time_point now) {
     try {
-        if (!state.data_position) state.data_position = outbox.data_head(tenant);
         for (;;) {
             // No further ahead than the slowest subscriber allows: a burst waits in the
             // outbox, and is read as the subscribers take what was published.
             const std::size_t room = sink_.room(tenant);
             if (room == 0) {
-                state.read_again_at = now + kRoomRetry;
+                state.room_retry_at = now + kRoomRetry;
                 break;
             }
-            state.read_again_at.reset();
+            state.room_retry_at.reset();
             const int max = static_cast<int>(std::min<std::size_t>(room, kDataBatch));
             std::vector<DataEvent> events;
             try {
-                events = outbox.data_events(tenant, *state.data_position, max);
+                events = outbox.data_events(tenant, state.data_position, max);
             } catch (const BehindRetention& e) {
-                log_warn("data feed of tenant " + tenant + " fell behind the outbox retention at position " +
-                         *state.data_position + " (" + e.what() + "); resuming from the newest event");
+                // The events after how far pruning went are all still kept: go on from there.
+                std::string resume = outbox.data_pruned_through(tenant);
+                log_warn("data feed of tenant " + tenant +
+                         " fell behind the outbox retention at position " + state.data_position +
+                         " (" + e.what() + "); the events through position " + resume +
+                         " were pruned, resuming after them");
                 metrics_.data_resynced();
-                state.data_position = outbox.data_head(tenant);
-                return;
+                if (resume == state.data_position)
+                    break;  // the outbox contradicts itself
+                state.data_position = std::move(resume);
+                continue;
             }
             for (const auto& event : events) {
                 sink_.publish(tenant, EventKind::kThingChanged,
@@ -177,17 +257,22 @@ void ChangeFeed::catch_up_data(const std::string& tenant, TenantState& state, Ou
             }
             if (static_cast<int>(events.size()) < max) break;
         }
-        state.last_error.clear();
+        state.data_error.clear();
+    } catch (const UnknownTenant&) {
+        state.gone = "tenant dropped";
     } catch (const OutboxQueryError& e) {
-        if (state.last_error != e.what()) log_error("cannot read the data events of tenant " + tenant + ": " + e.what());
-        state.last_error = e.what();
+        if (state.data_error != e.what())
+            log_error("cannot read the data events of tenant " + tenant + ": " + e.what());
+        state.data_error = e.what();
     }
 }
 
 void ChangeFeed::rebuild_due(Outbox& outbox, Clock::time_point now) {
     for (auto& [tenant, state] : tenants_) {
-        if (state.throttle.due(now)) rebuild(tenant, state, outbox, now);
+        if (!state.gone && state.throttle.due(now))
+            rebuild(tenant, state, outbox, now);
     }
+    forget_gone();
 }
 
 void ChangeFeed::rebuild(const std::string& tenant, TenantState& state, Outbox& outbox,
@@ -197,25 +282,50 @@ void ChangeFeed::rebuild(const std::string& tenant, TenantState& state, Outbox& 
         return;
     }
     // A lost connection throws past this function and leaves the rebuild pending.
-    std::int64_t version = state.pending.back().version;
+    const std::int64_t version = state.pending.back().version;
+    // The changes stay pending: the next rebuild covers them too, so schemaChanged events
+    // still chain from the last one delivered. Retried after the interval, not at once.
+    auto retry_later = [&](const std::string& why) {
+        const std::string key = std::to_string(version) + ": " + why;
+        if (state.rebuild_error != key) {
+            log_error("tenant " + tenant + " keeps schema version " +
+                      std::to_string(state.schema_built) + ": " + why +
+                      "; retrying every rebuild interval");
+        }
+        state.rebuild_error = key;
+        state.throttle.rebuilt(now);
+        state.throttle.note_change();
+    };
     json model;
     try {
+        // A tenant created anew under the same name must not pass its model off as the next
+        // version of the old one.
+        auto identities = outbox.tenant_identities({tenant});
+        auto found = identities.find(tenant);
+        if (found == identities.end() || found->second != state.identity) {
+            state.gone = found == identities.end() ? "tenant dropped" : "tenant recreated";
+            return;
+        }
         model = outbox.schema_at(tenant, version);
-        state.throttle.rebuilt(now);
+    } catch (const UnknownTenant&) {
+        state.gone = "tenant dropped";
+        return;
     } catch (const OutboxQueryError& e) {
-        log_error("cannot read the model of tenant " + tenant + " at version " +
-                  std::to_string(version) + ": " + e.what() + "; keeping version " +
-                  std::to_string(state.schema_built));
-        state.throttle.rebuilt(now);
-        state.pending.clear();
+        retry_later("cannot read its model at version " + std::to_string(version) + ": " +
+                    e.what());
         return;
     }
-    std::shared_ptr<const TenantSchema> schema = build(tenant, model, version);
+    // An engine that rejects a model rejects it every time: its reason is logged once.
+    const std::string cannot_build =
+        "the GraphQL engine cannot build version " + std::to_string(version);
+    const bool logged = state.rebuild_error == std::to_string(version) + ": " + cannot_build;
+    std::shared_ptr<const TenantSchema> schema = build(tenant, model, version, !logged);
     if (!schema) {
-        log_error("tenant " + tenant + " keeps schema version " + std::to_string(state.schema_built));
-        state.pending.clear();
+        retry_later(cannot_build);
         return;
     }
+    state.throttle.rebuilt(now);
+    state.rebuild_error.clear();
     std::vector<SchemaEvent> events = std::move(state.pending);
     state.pending.clear();
     state.schema_built = version;
@@ -230,18 +340,35 @@ void ChangeFeed::rebuild(const std::string& tenant, TenantState& state, Outbox& 
 
 void ChangeFeed::read_due(Outbox& outbox, Clock::time_point now) {
     for (auto& [tenant, state] : tenants_) {
-        if (state.read_again_at && *state.read_again_at <= now) {
-            catch_up_data(tenant, state, outbox, now);
+        bool due = state.room_retry_at && *state.room_retry_at <= now;
+        if (state.recheck_after.count() > 0 && state.signalled_at + state.recheck_after <= now) {
+            due = true;
+            // The next re-read in the schedule that is still ahead (a late one is not repeated).
+            while (state.recheck_after.count() > 0 &&
+                   state.signalled_at + state.recheck_after <= now) {
+                state.recheck_after =
+                    state.recheck_after >= kRecheckLast
+                        ? Clock::duration(0)
+                        : std::min<Clock::duration>(state.recheck_after * 2, kRecheckLast);
+            }
         }
+        if (due)
+            catch_up_data(tenant, state, outbox, now);
     }
+    forget_gone();
 }
 
 std::optional<ChangeFeed::Clock::time_point> ChangeFeed::next_read() const {
     std::optional<Clock::time_point> earliest;
+    auto consider = [&](Clock::time_point when) {
+        if (!earliest || when < *earliest)
+            earliest = when;
+    };
     for (const auto& [tenant, state] : tenants_) {
-        if (state.read_again_at && (!earliest || *state.read_again_at < *earliest)) {
-            earliest = state.read_again_at;
-        }
+        if (state.room_retry_at)
+            consider(*state.room_retry_at);
+        if (state.recheck_after.count() > 0)
+            consider(state.signalled_at + state.recheck_after);
     }
     return earliest;
 }

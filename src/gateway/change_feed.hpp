@@ -29,24 +29,31 @@ public:
     static constexpr int kDataBatch = 1000;
     // How soon a tenant whose subscribers have no room yet is looked at again.
     static constexpr std::chrono::milliseconds kRoomRetry{5};
+    // After a udm_data signal the tenant is read again kRecheckFirst after it, then at twice
+    // that, and so on up to kRecheckLast: an older transaction still running (of any tenant)
+    // holds the signalled events back, and nothing signals when it ends.
+    static constexpr std::chrono::milliseconds kRecheckFirst{10};
+    static constexpr std::chrono::milliseconds kRecheckLast{1000};
 
     ChangeFeed(SchemaBuilder builder, SchemaCache& schemas, EventSink& sink, Metrics& metrics,
                Clock::duration rebuild_interval);
 
     // Starts following tenant (its schema built and cached, its data feed at the newest
-    // event); kReady at once when it is followed already.
+    // event); kReady at once when it is followed already. Nothing is kept when any part of
+    // it fails.
     LoadOutcome load(const std::string& tenant, Outbox& outbox, Clock::time_point now);
     // Handles a NOTIFY on udm_schema or udm_data: catches up that tenant if followed.
     void on_notification(const std::string& channel, const std::string& payload, Outbox& outbox,
                          Clock::time_point now);
-    // Catches up every followed tenant (after a reconnect, and on every poll).
+    // Catches up every followed tenant (after a reconnect, and on every poll), after checking
+    // that each still exists and is the one that was loaded.
     void catch_up_all(Outbox& outbox, Clock::time_point now);
     // Rebuilds the schemas whose throttle allows it, publishing their schemaChanged events.
     void rebuild_due(Outbox& outbox, Clock::time_point now);
     // The earliest time a pending rebuild may run.
     std::optional<Clock::time_point> next_rebuild() const;
-    // Reads the data events of tenants whose reading waits for room in the sink, once it is
-    // time to look again.
+    // Reads the data events of tenants that wait for room in the sink or for a re-read
+    // after a signal, once it is time.
     void read_due(Outbox& outbox, Clock::time_point now);
     // When read_due() next has something to do.
     std::optional<Clock::time_point> next_read() const;
@@ -55,14 +62,27 @@ public:
 
 private:
     struct TenantState {
+        std::string identity;           // TenantModel::identity at load
         std::int64_t schema_read = 0;   // newest schema version read from the outbox
         std::int64_t schema_built = 0;  // version of the cached schema
-        std::optional<std::string> data_position;  // unset until the head was read
-        std::vector<SchemaEvent> pending;          // read, not yet published
+        std::string data_position;      // the last data event published (the head at load)
+        std::vector<SchemaEvent> pending;  // read, not yet published
         RebuildThrottle throttle;
-        std::string last_error;  // the last read error logged, so it is logged once
+        // The last read errors logged, so that each is logged once (schema and data reads
+        // fail independently, and would otherwise take turns).
+        std::string schema_error;
+        std::string data_error;
+        std::string rebuild_error;  // the last failed rebuild logged: version and reason
         // Set while the sink has no room: data events wait in the outbox until then.
-        std::optional<Clock::time_point> read_again_at;
+        std::optional<Clock::time_point> room_retry_at;
+        // The re-reads after the last udm_data signal: the next one is due at signalled_at +
+        // recheck_after; zero when none is.
+        Clock::time_point signalled_at{};
+        Clock::duration recheck_after{0};
+        // Why the tenant is to be unfollowed (dropped, recreated); done by forget_gone().
+        std::optional<std::string> gone;
+
+        explicit TenantState(Clock::duration rebuild_interval) : throttle(rebuild_interval) {}
     };
 
     SchemaBuilder builder_;
@@ -71,7 +91,12 @@ private:
     Metrics& metrics_;
     Clock::duration rebuild_interval_;
     std::map<std::string, TenantState> tenants_;
+    std::string identity_error_;  // the last failed identity check logged
 
+    // Marks the followed tenants that no longer exist, or exist anew, as gone.
+    void check_identities(Outbox& outbox, const std::vector<std::string>& tenants);
+    // Unfollows the tenants marked gone: forgets their state and schema, and tells the sink.
+    void forget_gone();
     // Reads the schema events after the last one read; they wait for the next rebuild.
     void catch_up_schema(const std::string& tenant, TenantState& state, Outbox& outbox);
     // Reads and publishes the data events after the last position, as far as the sink has
@@ -79,12 +104,15 @@ private:
     void catch_up_data(const std::string& tenant, TenantState& state, Outbox& outbox,
                        Clock::time_point now);
     // Builds the schema at the newest version read and publishes one schemaChanged event
-    // covering every pending change.
+    // covering every pending change; on failure the changes stay pending and are retried
+    // after the rebuild interval.
     void rebuild(const std::string& tenant, TenantState& state, Outbox& outbox,
                  Clock::time_point now);
-    // The schema the engine builds from model, or null (logged) when it fails.
+    // The schema the engine builds from model, or null (logged when log_failure) when it
+    // fails.
     std::shared_ptr<const TenantSchema> build(const std::string& tenant,
-                                              const nlohmann::json& model, std::int64_t version);
+                                              const nlohmann::json& model, std::int64_t version,
+                                              bool log_failure);
 };
 
 // The thingChanged root value of a data event.

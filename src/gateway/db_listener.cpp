@@ -1,17 +1,24 @@
-// The database thread: LISTEN, poll, load tenants, reconnect with backoff.
+// The database thread: LISTEN, poll, load tenants, reconnect with backoff, stop in bounded
+// time.
 #include "db_listener.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <cerrno>
+#include <exception>
+#include <stdexcept>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include <pqxx/pqxx>
 
+#include "connection_options.hpp"
 #include "log.hpp"
 #include "pg_outbox.hpp"
 
@@ -43,7 +50,7 @@ private:
 
 DbListener::DbListener(std::string connection_string, ChangeFeed& feed, Metrics& metrics,
                        std::chrono::milliseconds poll_interval)
-    : connection_string_(std::move(connection_string)),
+    : connection_string_(with_connection_defaults(connection_string)),
       feed_(feed),
       metrics_(metrics),
       poll_interval_(poll_interval) {
@@ -58,13 +65,50 @@ DbListener::~DbListener() {
     ::close(wake_pipe_[1]);
 }
 
-void DbListener::start() { thread_ = std::thread([this] { run(); }); }
+void DbListener::start() {
+    thread_ = std::thread([this, handoff = handoff_] {
+        try {
+            run();
+        } catch (const Abandoned&) {
+            return;  // the listener may be gone: touch nothing
+        }
+        std::lock_guard<std::mutex> lock(handoff->mutex);
+        handoff->finished = true;
+        handoff->finished_changed.notify_all();
+    });
+}
 
 void DbListener::stop() {
     stopping_ = true;
     wake();
-    if (thread_.joinable()) thread_.join();
-    fail_requests(LoadOutcome::kUnavailable);
+    if (thread_.joinable()) {
+        const auto started = std::chrono::steady_clock::now();
+        std::unique_lock<std::mutex> lock(handoff_->mutex);
+        auto finished = [this] { return handoff_->finished; };
+        // Time to finish what it is doing and close the connection cleanly.
+        if (!handoff_->finished_changed.wait_for(lock, kStopGrace, finished)) {
+            // A call waiting for a database that does not answer fails now instead of when
+            // keepalives or statement_timeout give up.
+            if (handoff_->socket >= 0)
+                ::shutdown(handoff_->socket, SHUT_RDWR);
+            handoff_->finished_changed.wait_until(lock, started + kStopWait, finished);
+        }
+        if (!handoff_->finished && handoff_->connecting) {
+            // Only a connection attempt (name lookup, TCP, the startup packet) has no socket
+            // to shut down; connect_timeout ends it eventually, but the process is exiting.
+            // The thread returns from it without touching the listener (see Handoff).
+            handoff_->abandoned = true;
+            lock.unlock();
+            log_warn("the database did not answer the connection attempt within " +
+                     std::to_string(kStopWait.count()) + " s of stopping; not waiting for it");
+            thread_.detach();
+        } else {
+            // Anything else fails fast now that the socket is shut down and stopping_ is set.
+            lock.unlock();
+            thread_.join();
+        }
+    }
+    requests_.fail_all(LoadOutcome::kUnavailable);
 }
 
 void DbListener::request_tenant(const std::string& tenant, std::function<void(LoadOutcome)> done) {
@@ -72,20 +116,8 @@ void DbListener::request_tenant(const std::string& tenant, std::function<void(Lo
         done(LoadOutcome::kUnavailable);
         return;
     }
-    {
-        std::lock_guard<std::mutex> lock(mutex_);
-        requests_.emplace_back(tenant, std::move(done));
-    }
-    wake();
-}
-
-std::deque<DbListener::Request> DbListener::take_requests() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return std::exchange(requests_, {});
-}
-
-void DbListener::fail_requests(LoadOutcome outcome) {
-    for (auto& [tenant, done] : take_requests()) done(outcome);
+    if (requests_.add(tenant, std::move(done), LoadRequests::Clock::now()))
+        wake();
 }
 
 void DbListener::wake() {
@@ -115,7 +147,7 @@ void DbListener::sleep_or_wake(std::chrono::milliseconds duration) {
         if (left.count() <= 0) return;
         wait_readable(-1, left);
         // Requests made while disconnected are answered at once.
-        fail_requests(LoadOutcome::kUnavailable);
+        requests_.fail_all(LoadOutcome::kUnavailable);
     }
 }
 
@@ -125,6 +157,8 @@ void DbListener::run() {
         try {
             serve_connection();
         } catch (const std::exception& e) {
+            if (stopping_)
+                break;
             if (connected_.exchange(false)) {
                 backoff = kFirstBackoff;
                 log_warn(std::string("database connection lost: ") + e.what());
@@ -133,7 +167,7 @@ void DbListener::run() {
                          "; retrying in " + std::to_string(backoff.count()) + " ms");
             }
             metrics_.set_db_connected(false);
-            fail_requests(LoadOutcome::kUnavailable);
+            requests_.fail_all(LoadOutcome::kUnavailable);
             sleep_or_wake(backoff);
             backoff = std::min(backoff * 2, kMaxBackoff);
         }
@@ -142,17 +176,65 @@ void DbListener::run() {
     metrics_.set_db_connected(false);
 }
 
-void DbListener::serve_connection() {
-    pqxx::connection connection(connection_string_);
+std::unique_ptr<pqxx::connection> DbListener::connect() {
+    // Copies: once stop() gave up waiting, the listener may be gone when libpq returns.
+    const std::shared_ptr<Handoff> handoff = handoff_;
+    const std::string conninfo = connection_string_;
     {
-        pqxx::nontransaction setup(connection);
+        std::lock_guard<std::mutex> lock(handoff->mutex);
+        if (stopping_)
+            throw std::runtime_error("stopping");
+        handoff->connecting = true;
+    }
+    std::unique_ptr<pqxx::connection> connection;
+    std::exception_ptr failure;
+    try {
+        connection = std::make_unique<pqxx::connection>(conninfo);
+    } catch (...) {
+        failure = std::current_exception();
+    }
+    std::lock_guard<std::mutex> lock(handoff->mutex);
+    handoff->connecting = false;
+    if (handoff->abandoned)
+        throw Abandoned{};
+    if (failure)
+        std::rethrow_exception(failure);
+    if (stopping_)
+        throw std::runtime_error("stopping");
+    // A duplicate: stop() may shut it down while libpq closes its own descriptor, without
+    // the number going to another socket in between.
+    handoff->socket = ::fcntl(connection->sock(), F_DUPFD_CLOEXEC, 0);
+    return connection;
+}
+
+void DbListener::release_socket() {
+    std::lock_guard<std::mutex> lock(handoff_->mutex);
+    if (handoff_->socket >= 0)
+        ::close(handoff_->socket);
+    handoff_->socket = -1;
+}
+
+void DbListener::serve_connection() {
+    std::unique_ptr<pqxx::connection> connection = connect();
+    // Destroyed before the connection: the duplicate is closed first.
+    struct SocketRelease {
+        DbListener& listener;
+        ~SocketRelease() { listener.release_socket(); }
+    } release{*this};
+    {
+        pqxx::nontransaction setup(*connection);
         setup.exec("SET TimeZone = 'UTC'");
         setup.exec("SET application_name = 'udm-gateway'");
+        // Bounds a query the database does not answer; a setting of the connection string,
+        // the role or the database wins.
+        setup.exec(std::string("SELECT pg_catalog.set_config('statement_timeout', '") +
+                   kDefaultStatementTimeout +
+                   "', false) WHERE pg_catalog.current_setting('statement_timeout') = '0'");
     }
     std::vector<std::pair<std::string, std::string>> notifications;
-    Collector schema_channel(connection, "udm_schema", notifications);
-    Collector data_channel(connection, "udm_data", notifications);
-    PgOutbox outbox(connection);
+    Collector schema_channel(*connection, "udm_schema", notifications);
+    Collector data_channel(*connection, "udm_data", notifications);
+    PgOutbox outbox(*connection);
 
     connected_ = true;
     metrics_.set_db_connected(true);
@@ -166,18 +248,9 @@ void DbListener::serve_connection() {
     auto next_poll = now + poll_interval_;
 
     while (!stopping_) {
-        for (auto& [tenant, done] : take_requests()) {
-            LoadOutcome outcome = LoadOutcome::kUnavailable;
-            try {
-                outcome = feed_.load(tenant, outbox, ChangeFeed::Clock::now());
-            } catch (...) {
-                done(LoadOutcome::kUnavailable);
-                throw;
-            }
-            done(outcome);
-        }
+        serve_requests(outbox);
 
-        connection.get_notifs();
+        connection->get_notifs();
         for (const auto& [channel, payload] : std::exchange(notifications, {})) {
             log_debug("notification on " + channel + ": " + payload);
             feed_.on_notification(channel, payload, outbox, ChangeFeed::Clock::now());
@@ -194,10 +267,28 @@ void DbListener::serve_connection() {
         auto wake_at = next_poll;
         if (auto rebuild = feed_.next_rebuild()) wake_at = std::min(wake_at, *rebuild);
         if (auto read = feed_.next_read()) wake_at = std::min(wake_at, *read);
+        // More loads wait than one turn takes: come back at once.
+        if (requests_.waiting())
+            wake_at = ChangeFeed::Clock::now();
         auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
             wake_at - ChangeFeed::Clock::now());
         // Round up so a deadline a fraction of a millisecond away does not spin.
-        wait_readable(connection.sock(), timeout + std::chrono::milliseconds(1));
+        wait_readable(connection->sock(), timeout + std::chrono::milliseconds(1));
+    }
+}
+
+void DbListener::serve_requests(Outbox& outbox) {
+    for (const std::string& tenant : requests_.take(kLoadsPerTurn)) {
+        LoadOutcome outcome = LoadOutcome::kUnavailable;
+        try {
+            outcome = feed_.load(tenant, outbox, ChangeFeed::Clock::now());
+        } catch (...) {
+            // The connection is gone: every request waiting, this one, the others taken with
+            // it and those queued since, is answered before reconnecting.
+            requests_.fail_all(LoadOutcome::kUnavailable);
+            throw;
+        }
+        requests_.finish(tenant, outcome, LoadRequests::Clock::now());
     }
 }
 

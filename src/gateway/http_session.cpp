@@ -108,6 +108,12 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
             }
             with_tenant(tenant, [this, tenant] {
                 auto schema = services_.schemas.get(tenant);
+                // Dropped since it was loaded: the change feed forgot it in between.
+                if (!schema) {
+                    send(json_response(request_, http::status::not_found,
+                                       R"({"error":"unknown tenant"})"));
+                    return;
+                }
                 send(schema_response(request_, *schema));
             });
             return;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -37,6 +38,9 @@ struct DataEvent {
 struct TenantModel {
     std::int64_t version = 0;
     nlohmann::json model;
+    // Changes when the tenant is dropped and created again under the same name (the OID of
+    // its schema_state table), so a recreated tenant is not taken for the old one.
+    std::string identity;
 };
 
 // The consumer's position is older than what the outbox still holds (SQLSTATE 22023).
@@ -51,8 +55,14 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-// Reads udm's outbox. Implementations throw BehindRetention and OutboxQueryError as above;
-// any other exception means the connection is gone.
+// The tenant does not exist (any more): udm's functions raised SQLSTATE 42704.
+class UnknownTenant : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Reads udm's outbox. Implementations throw BehindRetention, UnknownTenant and
+// OutboxQueryError as above; any other exception means the connection is gone.
 class Outbox {
 public:
     virtual ~Outbox() = default;
@@ -68,6 +78,13 @@ public:
                                                const std::string& after_position, int max) = 0;
     // The position of the newest retained data event of tenant ("0" when there is none).
     virtual std::string data_head(const std::string& tenant) = 0;
+    // How far udm.prune_events removed tenant's data events: every event after it is still
+    // kept ("0" when nothing was pruned).
+    virtual std::string data_pruned_through(const std::string& tenant) = 0;
+    // The identity (as in TenantModel) of each of tenants that exists now, in one query;
+    // tenants that do not exist are missing from the result.
+    virtual std::map<std::string, std::string> tenant_identities(
+        const std::vector<std::string>& tenants) = 0;
 };
 
 }  // namespace udm::gateway

@@ -1,4 +1,5 @@
-// Reading udm.tenants, udm.model, udm.schema_at, udm.schema_events and udm.data_events.
+// Reading udm.model, udm.schema_at, udm.schema_events, udm.data_events and udm.data_head, and
+// the tenants' schema_state tables.
 #include "pg_outbox.hpp"
 
 namespace udm::gateway {
@@ -9,6 +10,34 @@ using nlohmann::json;
 
 // SQLSTATE udm.data_events raises when the position is older than the retained events.
 constexpr const char* kBehindRetention = "22023";
+// SQLSTATE of udm's functions for a tenant that does not exist.
+constexpr const char* kUndefinedObject = "42704";
+
+// Finds the schema_state table of tenants by schema name (udm names a tenant's schema
+// tenant_<name>): the catalog answers for a tenant that does not exist without an error.
+constexpr const char* kSchemaStateOf =
+    "SELECT substr(n.nspname, 8), c.oid::text, n.nspname::text"
+    " FROM pg_catalog.pg_namespace n"
+    " JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = 'schema_state'"
+    "  AND c.relkind = 'r'"
+    " WHERE n.nspname = ANY($1::text[])";
+
+// The text[] literal of the schema names of tenants.
+std::string schema_names_array(const std::vector<std::string>& tenants) {
+    std::string out = "{";
+    for (const auto& tenant : tenants) {
+        if (out.size() > 1)
+            out += ',';
+        out += "\"tenant_";
+        for (char c : tenant) {
+            if (c == '"' || c == '\\')
+                out += '\\';
+            out += c;
+        }
+        out += '"';
+    }
+    return out + "}";
+}
 
 // Runs body in a transaction of type Txn, turning SQL errors into the outbox's exceptions.
 template <typename Txn, typename Body>
@@ -24,6 +53,8 @@ auto in_transaction(pqxx::connection& connection, const char* what, Body body) {
         if (e.sqlstate() == kBehindRetention && std::string(what) == "data events") {
             throw BehindRetention(e.what());
         }
+        if (e.sqlstate() == kUndefinedObject)
+            throw UnknownTenant(std::string(what) + ": " + e.what());
         throw OutboxQueryError(std::string(what) + ": " + e.what());
     }
 }
@@ -42,15 +73,29 @@ std::string text(const pqxx::field& field) { return field.is_null() ? std::strin
 }  // namespace
 
 std::optional<TenantModel> PgOutbox::current_model(const std::string& tenant) {
-    // One snapshot for both, so the version is the version of that model.
+    // One snapshot: the version is the version of that model, the identity that of the
+    // tenant that had it.
     using Snapshot = pqxx::transaction<pqxx::isolation_level::repeatable_read>;
-    return in_transaction<Snapshot>(connection_, "model", [&](Snapshot& txn) -> std::optional<TenantModel> {
-        pqxx::result version =
-            txn.exec_params("SELECT schema_version FROM udm.tenants WHERE name = $1", tenant);
-        if (version.empty()) return std::nullopt;
-        pqxx::result model = txn.exec_params("SELECT udm.model($1)::text", tenant);
-        return TenantModel{version[0][0].as<std::int64_t>(), parse_json(model[0][0])};
-    });
+    try {
+        return in_transaction<Snapshot>(
+            connection_, "model", [&](Snapshot& txn) -> std::optional<TenantModel> {
+                // The catalog first: an unknown tenant costs one index probe of pg_namespace.
+                pqxx::result state = txn.exec_params(kSchemaStateOf, schema_names_array({tenant}));
+                if (state.empty())
+                    return std::nullopt;
+                pqxx::result version = txn.exec(
+                    "SELECT version FROM " + txn.quote_name(text(state[0][2])) + ".schema_state");
+                // Row-level security hides the row from a role that is not the tenant's.
+                if (version.empty())
+                    throw OutboxQueryError("model: the schema_state of tenant " + tenant +
+                                           " is not readable");
+                pqxx::result model = txn.exec_params("SELECT udm.model($1)::text", tenant);
+                return TenantModel{version[0][0].as<std::int64_t>(), parse_json(model[0][0]),
+                                   text(state[0][1])};
+            });
+    } catch (const UnknownTenant&) {
+        return std::nullopt;  // dropped while it was read
+    }
 }
 
 json PgOutbox::schema_at(const std::string& tenant, std::int64_t version) {
@@ -114,6 +159,33 @@ std::string PgOutbox::data_head(const std::string& tenant) {
     return in_transaction<pqxx::read_transaction>(
         connection_, "data head", [&](pqxx::read_transaction& txn) {
             return text(txn.exec_params("SELECT udm.data_head($1)::text", tenant)[0][0]);
+        });
+}
+
+std::string PgOutbox::data_pruned_through(const std::string& tenant) {
+    return in_transaction<pqxx::read_transaction>(
+        connection_, "pruned position", [&](pqxx::read_transaction& txn) {
+            std::string schema =
+                text(txn.exec_params("SELECT udm.tenant_schema($1)", tenant)[0][0]);
+            pqxx::result pruned = txn.exec("SELECT data_events_pruned_through::text FROM " +
+                                           txn.quote_name(schema) + ".schema_state");
+            // Row-level security hides the row from a role that is not the tenant's.
+            if (pruned.empty())
+                throw OutboxQueryError("pruned position: the schema_state of tenant " + tenant +
+                                       " is not readable");
+            return text(pruned[0][0]);
+        });
+}
+
+std::map<std::string, std::string> PgOutbox::tenant_identities(
+    const std::vector<std::string>& tenants) {
+    return in_transaction<pqxx::read_transaction>(
+        connection_, "tenants", [&](pqxx::read_transaction& txn) {
+            std::map<std::string, std::string> out;
+            for (const auto& row : txn.exec_params(kSchemaStateOf, schema_names_array(tenants))) {
+                out[text(row[0])] = text(row[1]);
+            }
+            return out;
         });
 }
 

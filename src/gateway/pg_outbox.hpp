@@ -8,7 +8,8 @@
 namespace udm::gateway {
 
 // The Outbox of a connected database. SQL errors become OutboxQueryError (BehindRetention
-// for SQLSTATE 22023 from udm.data_events); connection errors pass through.
+// for SQLSTATE 22023 from udm.data_events, UnknownTenant for 42704); connection errors pass
+// through.
 class PgOutbox : public Outbox {
 public:
     explicit PgOutbox(pqxx::connection& connection) : connection_(connection) {}
@@ -20,6 +21,9 @@ public:
     std::vector<DataEvent> data_events(const std::string& tenant, const std::string& after_position,
                                        int max) override;
     std::string data_head(const std::string& tenant) override;
+    std::string data_pruned_through(const std::string& tenant) override;
+    std::map<std::string, std::string> tenant_identities(
+        const std::vector<std::string>& tenants) override;
 
 private:
     pqxx::connection& connection_;

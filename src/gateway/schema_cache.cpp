@@ -14,4 +14,9 @@ void SchemaCache::put(const std::string& tenant, std::shared_ptr<const TenantSch
     schemas_[tenant] = std::move(schema);
 }
 
+void SchemaCache::erase(const std::string& tenant) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    schemas_.erase(tenant);
+}
+
 }  // namespace udm::gateway

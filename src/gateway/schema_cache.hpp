@@ -18,6 +18,9 @@ public:
     std::shared_ptr<const TenantSchema> get(const std::string& tenant) const;
     // Publishes schema as tenant's current one.
     void put(const std::string& tenant, std::shared_ptr<const TenantSchema> schema);
+    // Forgets tenant (dropped, or recreated): its next request loads it anew. Readers that
+    // hold its schema keep it.
+    void erase(const std::string& tenant);
 
 private:
     mutable std::mutex mutex_;

@@ -1,5 +1,5 @@
-// The change feed against an in-memory outbox: loading, catch-up, order, retention and
-// coalesced schema rebuilds.
+// The change feed against an in-memory outbox: loading, catch-up, order, retention,
+// re-reads after a signal, dropped and recreated tenants, and coalesced schema rebuilds.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -22,11 +22,17 @@ public:
     std::vector<SchemaEvent> schema;
     std::vector<DataEvent> data;  // position i+1 at index i
     std::size_t oldest = 0;       // positions at or below are no longer retained
+    std::size_t visible_through = SIZE_MAX;  // the watermark, as a position
+    bool exists = true;                      // false: dropped
+    std::string identity = "1";              // another value: dropped and created again
+    bool head_fails = false;
     int schema_at_calls = 0;
+    int identity_checks = 0;
 
     std::optional<TenantModel> current_model(const std::string& tenant) override {
-        if (tenant != "acme") return std::nullopt;
-        return TenantModel{version, json{{"classes", json::object()}}};
+        if (tenant != "acme" || !exists)
+            return std::nullopt;
+        return TenantModel{version, json{{"classes", json::object()}}, identity};
     }
     json schema_at(const std::string&, std::int64_t) override {
         ++schema_at_calls;
@@ -44,12 +50,30 @@ public:
         std::size_t from = std::stoul(after);
         if (from > 0 && from < oldest) throw BehindRetention("behind");
         std::vector<DataEvent> out;
-        for (std::size_t i = std::max(from, oldest); i < data.size() && out.size() < std::size_t(max); ++i) {
+        for (std::size_t i = std::max(from, oldest); i < visible() && out.size() < std::size_t(max);
+             ++i) {
             out.push_back(data[i]);
         }
         return out;
     }
-    std::string data_head(const std::string&) override { return std::to_string(data.size()); }
+    std::string data_head(const std::string&) override {
+        if (head_fails)
+            throw OutboxQueryError("data head: canceling statement due to statement timeout");
+        return std::to_string(visible());
+    }
+    std::string data_pruned_through(const std::string&) override { return std::to_string(oldest); }
+    std::map<std::string, std::string> tenant_identities(
+        const std::vector<std::string>& tenants) override {
+        ++identity_checks;
+        std::map<std::string, std::string> out;
+        for (const auto& t : tenants) {
+            if (t == "acme" && exists)
+                out[t] = identity;
+        }
+        return out;
+    }
+    // Events at positions above this are held back by an older transaction still running.
+    std::size_t visible() const { return std::min(data.size(), visible_through); }
 
     void add_schema_change() {
         ++version;
@@ -72,15 +96,27 @@ public:
     }
 };
 
-// Records what is published.
+// Records what is published, and the tenants gone.
 class Recorder : public EventSink {
 public:
     std::vector<std::pair<EventKind, json>> events;
+    std::vector<std::pair<std::string, std::string>> gone;
     void publish(const std::string&, EventKind kind, std::shared_ptr<const json> root,
                  double) override {
         events.emplace_back(kind, *root);
     }
+    void tenant_gone(const std::string& tenant, const std::string& why) override {
+        gone.emplace_back(tenant, why);
+    }
 };
+
+// Counts the lines of stderr (the log) that contain text.
+int count_lines(const std::string& log, const std::string& text) {
+    int n = 0;
+    for (std::size_t at = log.find(text); at != std::string::npos; at = log.find(text, at + 1))
+        ++n;
+    return n;
+}
 
 class ChangeFeedTest : public ::testing::Test {
 protected:
@@ -158,10 +194,41 @@ TEST_F(ChangeFeedTest, DataIsReadNoFurtherThanTheSinkHasRoomFor) {
     for (std::size_t i = 0; i < narrow.events.size(); ++i) {
         ASSERT_EQ(narrow.events[i].second["position"], std::to_string(i + 1));
     }
-    // Read up: nothing more to retry.
+    // Read up: nothing more to retry once the re-reads after the signal are over.
     narrow.free = 700;
-    paced.read_due(outbox, now + ChangeFeed::kRoomRetry);
+    paced.read_due(outbox, t0 + ChangeFeed::kRecheckLast);
     EXPECT_FALSE(paced.next_read());
+}
+
+TEST_F(ChangeFeedTest, EventsHeldBackAfterASignalAreReadAgainWithoutWaitingForThePoll) {
+    feed.load("acme", outbox, t0);
+    // Committed and signalled, but an older transaction (of any tenant) still runs.
+    outbox.visible_through = 0;
+    outbox.add_data(2);
+    feed.on_notification("udm_data", R"({"tenant":"acme"})", outbox, t0);
+    EXPECT_TRUE(recorder.events.empty());
+    // Read again 10, 20, 40, ... ms after the signal, up to 1 s.
+    std::vector<Clock::duration> rereads;
+    for (auto next = feed.next_read(); next; next = feed.next_read()) {
+        rereads.push_back(*next - t0);
+        if (rereads.size() == 4)
+            outbox.visible_through = SIZE_MAX;  // the older one ended
+        feed.read_due(outbox, *next);
+        ASSERT_LT(rereads.size(), 20u);
+    }
+    EXPECT_EQ(rereads,
+              (std::vector<Clock::duration>{10ms, 20ms, 40ms, 80ms, 160ms, 320ms, 640ms, 1000ms}));
+    ASSERT_EQ(recorder.events.size(), 2u);
+    EXPECT_EQ(recorder.events[1].second["position"], "2");
+
+    // A new signal starts the schedule anew; a late read does not repeat the steps it missed.
+    auto t1 = t0 + 5s;
+    feed.on_notification("udm_data", R"({"tenant":"acme"})", outbox, t0 + 4s);
+    feed.on_notification("udm_data", R"({"tenant":"acme"})", outbox, t1);
+    EXPECT_EQ(feed.next_read(), t1 + 10ms);
+    feed.read_due(outbox, t1 + 100ms);
+    EXPECT_EQ(feed.next_read(), t1 + 160ms);
+    EXPECT_EQ(recorder.events.size(), 2u);
 }
 
 TEST_F(ChangeFeedTest, NotificationsOfOtherTenantsAndGarbageAreIgnored) {
@@ -172,20 +239,176 @@ TEST_F(ChangeFeedTest, NotificationsOfOtherTenantsAndGarbageAreIgnored) {
     EXPECT_TRUE(recorder.events.empty());
 }
 
-TEST_F(ChangeFeedTest, BehindRetentionResyncsFromTheNewestEvent) {
+TEST_F(ChangeFeedTest, BehindRetentionResumesWherePruningReached) {
     feed.load("acme", outbox, t0);
     outbox.add_data(3);
     feed.catch_up_all(outbox, t0);
     ASSERT_EQ(recorder.events.size(), 3u);
+    // 4..13 written, 4..8 pruned before the feed read them: 9..13 are still in the outbox.
     outbox.add_data(10);
     outbox.oldest = 8;
     feed.catch_up_all(outbox, t0);
-    EXPECT_EQ(recorder.events.size(), 3u);
+    ASSERT_EQ(recorder.events.size(), 8u);
+    EXPECT_EQ(recorder.events[3].second["position"], "9");
+    EXPECT_EQ(recorder.events.back().second["position"], "13");
     outbox.add_data(1);
     feed.catch_up_all(outbox, t0);
-    ASSERT_EQ(recorder.events.size(), 4u);
+    ASSERT_EQ(recorder.events.size(), 9u);
     EXPECT_EQ(recorder.events.back().second["position"], "14");
     EXPECT_NE(metrics.render().find("udm_gateway_data_resyncs_total 1"), std::string::npos);
+}
+
+TEST_F(ChangeFeedTest, ALoadWhoseHeadCannotBeReadFailsAndKeepsNothing) {
+    outbox.add_data(5);
+    outbox.head_fails = true;
+    EXPECT_EQ(feed.load("acme", outbox, t0), LoadOutcome::kUnavailable);
+    EXPECT_FALSE(feed.follows("acme"));
+    EXPECT_FALSE(schemas.get("acme"));
+    // Written before the next load: history for it, as for any load.
+    outbox.add_data(2);
+    outbox.head_fails = false;
+    EXPECT_EQ(feed.load("acme", outbox, t0), LoadOutcome::kReady);
+    outbox.add_data(1);
+    feed.on_notification("udm_data", R"({"tenant":"acme"})", outbox, t0);
+    ASSERT_EQ(recorder.events.size(), 1u);
+    EXPECT_EQ(recorder.events[0].second["position"], "8");
+}
+
+TEST_F(ChangeFeedTest, ADroppedTenantIsUnfollowedAndItsSchemaForgotten) {
+    feed.load("acme", outbox, t0);
+    outbox.exists = false;
+    feed.catch_up_all(outbox, t0);
+    EXPECT_FALSE(feed.follows("acme"));
+    EXPECT_FALSE(schemas.get("acme"));
+    EXPECT_EQ(recorder.gone,
+              (std::vector<std::pair<std::string, std::string>>{{"acme", "tenant dropped"}}));
+    EXPECT_EQ(feed.load("acme", outbox, t0), LoadOutcome::kUnknownTenant);
+    feed.catch_up_all(outbox, t0);
+    EXPECT_EQ(recorder.gone.size(), 1u);
+}
+
+// The in-memory outbox of a dropped tenant, where udm's functions raise 42704.
+class DroppedOutbox : public MemoryOutbox {
+public:
+    bool dropped = false;
+    std::vector<DataEvent> data_events(const std::string& tenant, const std::string& after,
+                                       int max) override {
+        if (dropped)
+            throw UnknownTenant("data events: tenant \"acme\" does not exist");
+        return MemoryOutbox::data_events(tenant, after, max);
+    }
+};
+
+TEST_F(ChangeFeedTest, AReadOfADroppedTenantUnfollowsIt) {
+    DroppedOutbox dropping;
+    feed.load("acme", dropping, t0);
+    dropping.dropped = true;
+    feed.on_notification("udm_data", R"({"tenant":"acme"})", dropping, t0);
+    EXPECT_FALSE(feed.follows("acme"));
+    EXPECT_FALSE(schemas.get("acme"));
+    ASSERT_EQ(recorder.gone.size(), 1u);
+    EXPECT_EQ(recorder.gone[0].second, "tenant dropped");
+    EXPECT_FALSE(feed.next_read());  // no re-reads of a tenant no longer followed
+}
+
+TEST_F(ChangeFeedTest, ARecreatedTenantIsUnfollowedAndLoadedAnewAtItsOwnVersion) {
+    outbox.add_schema_change();
+    outbox.add_schema_change();
+    feed.load("acme", outbox, t0);
+    ASSERT_EQ(schemas.get("acme")->version(), 2);
+    // Dropped and created again between two polls: version 1 of the new tenant is below
+    // what was read of the old one.
+    outbox.identity = "2";
+    outbox.version = 0;
+    outbox.schema.clear();
+    outbox.add_schema_change();
+    feed.catch_up_all(outbox, t0);
+    EXPECT_FALSE(feed.follows("acme"));
+    EXPECT_FALSE(schemas.get("acme"));
+    EXPECT_EQ(recorder.gone,
+              (std::vector<std::pair<std::string, std::string>>{{"acme", "tenant recreated"}}));
+    EXPECT_EQ(feed.load("acme", outbox, t0), LoadOutcome::kReady);
+    EXPECT_EQ(schemas.get("acme")->version(), 1);
+    EXPECT_TRUE(recorder.events.empty());
+}
+
+TEST_F(ChangeFeedTest, ARecreatedTenantIsCaughtBeforeItsModelIsPublished) {
+    feed.load("acme", outbox, t0);
+    outbox.identity = "2";
+    outbox.add_schema_change();
+    feed.on_notification("udm_schema", R"({"tenant":"acme","version":1})", outbox, t0);
+    feed.rebuild_due(outbox, t0);
+    EXPECT_TRUE(recorder.events.empty());
+    EXPECT_FALSE(feed.follows("acme"));
+    EXPECT_EQ(recorder.gone.size(), 1u);
+}
+
+// The in-memory outbox whose schema and data reads fail.
+class FailingOutbox : public MemoryOutbox {
+public:
+    bool failing = false;
+    int schema_at_failures = 0;  // schema_at fails this many more times
+    std::vector<SchemaEvent> schema_events(const std::string& tenant, std::int64_t after) override {
+        if (failing)
+            throw OutboxQueryError("schema events: permission denied");
+        return MemoryOutbox::schema_events(tenant, after);
+    }
+    std::vector<DataEvent> data_events(const std::string& tenant, const std::string& after,
+                                       int max) override {
+        if (failing)
+            throw OutboxQueryError("data events: permission denied");
+        return MemoryOutbox::data_events(tenant, after, max);
+    }
+    json schema_at(const std::string& tenant, std::int64_t version) override {
+        if (schema_at_failures > 0) {
+            --schema_at_failures;
+            throw OutboxQueryError("schema: canceling statement due to statement timeout");
+        }
+        return MemoryOutbox::schema_at(tenant, version);
+    }
+};
+
+TEST_F(ChangeFeedTest, SchemaAndDataReadErrorsAreLoggedOnceEach) {
+    FailingOutbox failing;
+    feed.load("acme", failing, t0);
+    failing.failing = true;
+    ::testing::internal::CaptureStderr();
+    for (int poll = 0; poll < 5; ++poll)
+        feed.catch_up_all(failing, t0);
+    std::string log = ::testing::internal::GetCapturedStderr();
+    EXPECT_EQ(count_lines(log, "cannot read the schema events of tenant acme"), 1) << log;
+    EXPECT_EQ(count_lines(log, "cannot read the data events of tenant acme"), 1) << log;
+    // Back, then failing again: logged again.
+    failing.failing = false;
+    feed.catch_up_all(failing, t0);
+    failing.failing = true;
+    ::testing::internal::CaptureStderr();
+    feed.catch_up_all(failing, t0);
+    log = ::testing::internal::GetCapturedStderr();
+    EXPECT_EQ(count_lines(log, "cannot read the"), 2) << log;
+}
+
+TEST_F(ChangeFeedTest, ARebuildThatCannotReadTheModelIsRetriedAndTheEventsStillChain) {
+    FailingOutbox failing;
+    feed.load("acme", failing, t0);
+    failing.add_schema_change();
+    failing.schema_at_failures = 2;
+    feed.catch_up_all(failing, t0);
+    feed.rebuild_due(failing, t0);
+    EXPECT_TRUE(recorder.events.empty());
+    EXPECT_EQ(feed.next_rebuild(), t0 + 250ms);  // retried after the interval, not at once
+    failing.add_schema_change();
+    feed.catch_up_all(failing, t0 + 100ms);
+    feed.rebuild_due(failing, t0 + 250ms);
+    EXPECT_TRUE(recorder.events.empty());
+    feed.rebuild_due(failing, t0 + 500ms);
+    ASSERT_EQ(recorder.events.size(), 1u);
+    const json& root = recorder.events[0].second;
+    EXPECT_EQ(root["previousVersion"], 0);
+    EXPECT_EQ(root["version"], 2);
+    EXPECT_EQ(root["changes"].size(), 2u);
+    EXPECT_EQ(schemas.get("acme")->version(), 2);
+    EXPECT_FALSE(feed.next_rebuild());
 }
 
 TEST_F(ChangeFeedTest, ABurstOfSchemaChangesIsCoalescedAndEndsOnTheLastVersion) {
@@ -237,17 +460,44 @@ TEST_F(ChangeFeedTest, SchemaChangedCarriesBreakingActorAndSdl) {
 }
 
 TEST_F(ChangeFeedTest, AFailingBuildKeepsThePreviousSchema) {
-    ChangeFeed failing{[](const json&, std::int64_t version) -> std::shared_ptr<const TenantSchema> {
-                           if (version > 0) throw std::runtime_error("engine says no");
-                           return testing::fake_schema_builder()(json::object(), version);
-                       },
-                       schemas, recorder, metrics, 250ms};
+    // The engine refuses version 1 for good; version 2 repairs the model.
+    ChangeFeed failing{
+        [](const json&, std::int64_t version) -> std::shared_ptr<const TenantSchema> {
+            if (version == 1)
+                throw std::runtime_error("engine says no");
+            return testing::fake_schema_builder()(json::object(), version);
+        },
+        schemas, recorder, metrics, 250ms};
     failing.load("acme", outbox, t0);
     outbox.add_schema_change();
     failing.catch_up_all(outbox, t0);
+    ::testing::internal::CaptureStderr();
     failing.rebuild_due(outbox, t0);
     EXPECT_EQ(schemas.get("acme")->version(), 0);
     EXPECT_TRUE(recorder.events.empty());
+    // Retried once per rebuild interval, not in a loop, and logged once for the version.
+    auto now = t0;
+    for (int i = 0; i < 4; ++i) {
+        auto next = failing.next_rebuild();
+        ASSERT_TRUE(next);
+        EXPECT_EQ(*next, now + 250ms);
+        now = *next;
+        failing.rebuild_due(outbox, now);
+    }
+    std::string log = ::testing::internal::GetCapturedStderr();
+    EXPECT_EQ(count_lines(log, "engine says no"), 1) << log;
+    EXPECT_EQ(count_lines(log, "keeps schema version 0"), 1) << log;
+    EXPECT_EQ(outbox.schema_at_calls, 5);
+    EXPECT_TRUE(recorder.events.empty());
+    // The next event covers every version since the last one delivered.
+    outbox.add_schema_change();
+    failing.catch_up_all(outbox, now);
+    failing.rebuild_due(outbox, now + 250ms);
+    ASSERT_EQ(recorder.events.size(), 1u);
+    EXPECT_EQ(recorder.events[0].second["previousVersion"], 0);
+    EXPECT_EQ(recorder.events[0].second["version"], 2);
+    EXPECT_EQ(recorder.events[0].second["changes"].size(), 2u);
+    EXPECT_EQ(schemas.get("acme")->version(), 2);
     EXPECT_FALSE(failing.next_rebuild());
 }
 

@@ -10,7 +10,10 @@ import { createClient } from 'graphql-ws';
 import { buildSchema } from 'graphql';
 import WebSocket from 'ws';
 import { createHmac } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
+import * as net from 'node:net';
+import { createServer } from 'node:net';
 
 const base = process.env.GATEWAY_URL;
 const wsBase = base.replace(/^http/, 'ws');
@@ -72,15 +75,15 @@ function raw(path = `/graphql/${tenant}`, protocols = [PROTOCOL]) {
   return { ws, messages, closed, opened, send };
 }
 // A raw socket that sent connection_init and got connection_ack.
-async function acked() {
-  const c = raw();
+async function acked(t = tenant) {
+  const c = raw(`/graphql/${t}`);
   await c.opened;
-  c.send({ type: 'connection_init', payload: { token: goodToken() } });
+  c.send({ type: 'connection_init', payload: { token: goodToken(t) } });
   await waitFor(() => c.messages.some((m) => m.type === 'connection_ack'), 3000, 'ack');
   return c;
 }
-async function expectClose(c, code, reason) {
-  const result = await Promise.race([c.closed, sleep(5000).then(() => ({ code: 'none' }))]);
+async function expectClose(c, code, reason, ms = 5000) {
+  const result = await Promise.race([c.closed, sleep(ms).then(() => ({ code: 'none' }))]);
   assert(result.code === code, `expected close ${code}, got ${result.code} ${result.reason ?? ''}`);
   if (reason !== undefined) {
     assert(result.reason === reason, `expected reason "${reason}", got "${result.reason}"`);
@@ -599,7 +602,7 @@ test('PostgreSQL restarted in the middle of a stream: every event once, in order
   const version = schemaChange();
   await waitFor(() => after.results.some((r) => r.data.schemaChanged.version === version), 10000, 'schema event after the restart');
 });
-test('behind the outbox retention: resyncs from the newest event and keeps delivering', async () => {
+test('behind the outbox retention: resumes where pruning reached and keeps delivering', async () => {
   ensureClass('retained');
   const c = client();
   const s = collect(c, 'subscription { thingChanged(class: "retained") { id } }');
@@ -607,19 +610,25 @@ test('behind the outbox retention: resyncs from the newest event and keeps deliv
   const before = metricValue(await metrics(), 'udm_gateway_data_resyncs_total');
   write('retained', 1);
   await waitFor(() => s.results.length === 1, 5000, 'first event');
-  // Paused, the gateway cannot read the next events before udm.prune_events removes them.
+  // Paused, the gateway cannot read the next events before udm.prune_events removes them;
+  // the ones written after the pruning are still in the outbox when it reads again.
+  let kept;
   process.kill(gatewayPid, 'SIGSTOP');
   try {
     write('retained', 5);
     psql(`SELECT pg_sleep(0.01)`, `SELECT udm.prune_events('${tenant}', '0 seconds')`);
+    kept = write('retained', 3);
   } finally {
     process.kill(gatewayPid, 'SIGCONT');
   }
   await waitFor(async () => metricValue(await metrics(), 'udm_gateway_data_resyncs_total') > before,
     10000, 'resync counted');
+  await waitFor(() => s.results.length >= 4, 5000, 'the events kept after the pruned ones');
   const [id] = write('retained', 1);
-  await waitFor(() => s.results.length === 2, 5000, 'event after the resync');
-  assert(s.results[1].data.thingChanged.id === id, JSON.stringify(s.results));
+  await waitFor(() => s.results.length === 5, 5000, 'event after the resync');
+  await sleep(200);
+  const ids = s.results.slice(1).map((r) => r.data.thingChanged.id);
+  assert(JSON.stringify(ids) === JSON.stringify([...kept, id]), JSON.stringify(s.results));
 });
 test('a message nested 100,000 levels deep closes 4400 and the gateway keeps serving', async () => {
   const c = raw();
@@ -668,9 +677,6 @@ test('slow consumer: a client that stops reading is closed with 1008, the others
 });
 
 // ---- HTTP: file descriptors, token leeway, SDL authentication ------------------------------
-const { spawn } = await import('node:child_process');
-const { readlinkSync } = await import('node:fs');
-const net = await import('node:net');
 
 // A TCP connection to port, resolved once the kernel has it (accepted or in the backlog).
 function tcpConnect(port) {
@@ -813,6 +819,152 @@ test('SDL: HEAD has the headers of GET and no body; 304 and 401 as for GET', asy
   const end = received.indexOf('\r\n\r\n');
   assert(received.startsWith('HTTP/1.1 200') && end > 0, `HEAD answer: ${received.slice(0, 200)}`);
   assert(received.slice(end + 4).startsWith('HTTP/1.1 200'), `after the HEAD headers: ${JSON.stringify(received.slice(end + 4, end + 80))}`);
+});
+
+// ---- the database connection and the outbox --------------------------------------------
+// Import declarations are hoisted: these are available to the cases below only.
+
+// The gateway binary under test (the one running as GATEWAY_PID unless GATEWAY_BIN says).
+const gatewayBin = () => process.env.GATEWAY_BIN || readlinkSync(`/proc/${gatewayPid}/exe`);
+// Starts another gateway with args; resolves once it listens, with its URLs, its log so far
+// and a promise of its exit status.
+async function startGateway(args) {
+  const proc = spawn(gatewayBin(), ['--listen', '127.0.0.1', '--port', '0', ...args], {
+    env: { ...process.env, UDM_GATEWAY_JWT_SECRET: secret },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  proc.stderr.on('data', (d) => { log += d.toString(); });
+  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  await waitFor(() => /listening on http:\/\/127\.0\.0\.1:\d+/.test(log), 5000, 'the second gateway to listen');
+  const url = `http://127.0.0.1:${log.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/)[1]}`;
+  return { proc, url, ws: url.replace(/^http/, 'ws'), log: () => log, exited };
+}
+// Stops a gateway of startGateway (if still running) and waits for it.
+async function stopGateway(gw) {
+  if (gw.proc.exitCode === null && gw.proc.signalCode === null) gw.proc.kill('SIGTERM');
+  await Promise.race([gw.exited, sleep(10000)]);
+  if (gw.proc.exitCode === null && gw.proc.signalCode === null) gw.proc.kill('SIGKILL');
+}
+// The pids of the gateways' database sessions.
+const gatewayBackends = () => psql(`SELECT pid FROM pg_stat_activity WHERE application_name = 'udm-gateway'`)
+  .split('\n').filter(Boolean).map(Number);
+
+test('an event held back by an older transaction arrives when it ends, not at the next poll', async () => {
+  ensureClass('widget');
+  // Polling once a minute: only the re-reads after the signal can deliver in time.
+  const gw = await startGateway(['--poll-interval', '60s', '--log-level', 'debug']);
+  // An older transaction with an id, running when the event commits (any writer holds the
+  // outbox's watermark back; this one writes nothing at all).
+  const blocker = spawn('psql', ['-X', '-qAt', '-v', 'ON_ERROR_STOP=1'], {
+    env: { ...process.env, PGAPPNAME: 'udm_e2e_blocker' },
+    stdio: ['pipe', 'ignore', 'inherit'],
+  });
+  const blockerDone = new Promise((resolve) => blocker.on('exit', resolve));
+  try {
+    await waitFor(async () => (await fetch(`${gw.url}/healthz`)).status === 200, 10000, 'the second gateway connected');
+    const c = createClient({ url: `${gw.ws}/graphql/${tenant}`, webSocketImpl: WebSocket,
+      connectionParams: { token: goodToken() }, retryAttempts: 0, lazy: true });
+    openClients.push(c);
+    const s = collect(c, 'subscription { thingChanged(class: "widget") { id } }');
+    await waitFor(async () => (await (await fetch(`${gw.url}/metrics`)).text())
+      .includes(`udm_gateway_subscriptions{tenant="${tenant}"} 1`), 5000, 'the subscription');
+    blocker.stdin.write('BEGIN;\nSELECT pg_current_xact_id();\n');
+    await waitFor(() => psql(`SELECT count(*) FROM pg_stat_activity
+      WHERE application_name = 'udm_e2e_blocker' AND backend_xid IS NOT NULL`) === '1', 5000, 'the older transaction');
+    const signals = () => gw.log().split('\n').filter((l) => l.includes('notification on udm_data') && l.includes(`"${tenant}"`)).length;
+    const [id] = write('widget');
+    await waitFor(() => signals() >= 1, 5000, 'the signal reaching the gateway');
+    await sleep(100);
+    // The gateway read on the signal and found nothing: the event is below the watermark.
+    assert(s.results.length === 0, `delivered while the older transaction still ran: ${JSON.stringify(s.results)}`);
+    blocker.stdin.end('COMMIT;\n');
+    await blockerDone;
+    await waitFor(() => s.results.length === 1, 10000, 'the event after the older transaction ended');
+    assert(s.results[0].data.thingChanged.id === id, JSON.stringify(s.results));
+  } finally {
+    if (blocker.exitCode === null) blocker.kill('SIGKILL');
+    await stopGateway(gw);
+  }
+});
+test('SIGTERM while the database accepts but never answers: exits 0 at once', async () => {
+  const sockets = [];
+  const silent = createServer((socket) => sockets.push(socket));  // reads nothing, says nothing
+  await new Promise((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  // connect_timeout=60: what ends the wait is the shutdown, not libpq giving up.
+  const gw = await startGateway(['--database-url',
+    `postgresql://nobody@127.0.0.1:${silent.address().port}/none?connect_timeout=60`]);
+  try {
+    await waitFor(() => sockets.length > 0, 5000, 'the connection attempt');
+    await sleep(200);
+    gw.proc.kill('SIGTERM');
+    const exit = await Promise.race([gw.exited, sleep(15000).then(() => ({ code: 'still running' }))]);
+    assert(exit.code === 0, `exit ${JSON.stringify(exit)}; log:\n${gw.log()}`);
+  } finally {
+    await stopGateway(gw);
+    for (const socket of sockets) socket.destroy();
+    silent.close();
+  }
+});
+test('SIGTERM while a query waits for a stopped database session: exits 0 at once', async () => {
+  const before = new Set(gatewayBackends());
+  const gw = await startGateway([]);
+  let backend;
+  try {
+    await waitFor(async () => (await fetch(`${gw.url}/healthz`)).status === 200, 10000, 'the second gateway connected');
+    await waitFor(() => gatewayBackends().some((pid) => !before.has(pid)), 5000, 'its database session');
+    backend = gatewayBackends().find((pid) => !before.has(pid));
+    try {
+      process.kill(backend, 'SIGSTOP');
+    } catch (error) {
+      backend = undefined;
+      return `skip: cannot stop the database session (${error.code})`;
+    }
+    // Loading the tenant sends a query the stopped session never answers: no timeout would
+    // end it for a long time (keepalives are answered by the kernel, statement_timeout
+    // belongs to the stopped process).
+    const pending = fetch(`${gw.url}/graphql/${tenant}/schema.graphql`,
+      { headers: { authorization: `Bearer ${goodToken()}` } }).catch(() => null);
+    await sleep(500);
+    gw.proc.kill('SIGTERM');
+    const exit = await Promise.race([gw.exited, sleep(15000).then(() => ({ code: 'still running' }))]);
+    assert(exit.code === 0, `exit ${JSON.stringify(exit)}; log:\n${gw.log()}`);
+    await pending;
+  } finally {
+    if (backend !== undefined) process.kill(backend, 'SIGCONT');
+    await stopGateway(gw);
+  }
+});
+test('a dropped tenant is no longer served; created again, it is served anew', async () => {
+  const t = 'e2e_gone';
+  const url = `${base}/graphql/${t}/schema.graphql`;
+  const get = () => fetch(url, { headers: { authorization: `Bearer ${goodToken(t)}` } });
+  const etagOf = async () => { const r = await get(); return r.status === 200 ? r.headers.get('etag') : r.status; };
+  psql(`SELECT udm.drop_tenant(name, force => true) FROM udm.tenants WHERE name = '${t}'`);
+  psql(`DROP ROLE IF EXISTS tenant_${t}_owner`, `DROP ROLE IF EXISTS tenant_${t}_role`);
+  psql(`SELECT udm.create_tenant('${t}')`);
+  try {
+    psql(`SELECT udm.create_class('${t}', 'old_thing')`);
+    assert(await etagOf() === '"1"', `before the drop: ${await etagOf()}`);
+    // Subscribed when it goes: the connection is closed with 4403 and the reason.
+    const c = await acked(t);
+    c.send({ id: 'g', type: 'subscribe', payload: { query: 'subscription { thingChanged(class: "old_thing") { id } }' } });
+    await subscriptions(1, t);
+    psql(`SELECT udm.drop_tenant('${t}', force => true)`);
+    await expectClose(c, 4403, 'tenant dropped', 10000);
+    await waitFor(async () => (await etagOf()) === 404, 10000, '404 after the drop');
+    psql(`SELECT udm.create_tenant('${t}')`);
+    // Its own version 0, not the old version 1 (found unknown moments ago: asked again
+    // after a few seconds).
+    await waitFor(async () => (await etagOf()) === '"0"', 15000, 'the new tenant at version 0');
+    assert(!(await (await get()).text()).includes('OldThing'), 'the SDL of the new tenant has the old class');
+    // And it is followed: its first change is served.
+    psql(`SELECT udm.create_class('${t}', 'new_thing')`);
+    await waitFor(async () => (await etagOf()) === '"1"', 5000, 'version 1 of the new tenant');
+    assert((await (await get()).text()).includes('NewThing'), 'the new class missing');
+  } finally {
+    psql(`SELECT udm.drop_tenant(name, force => true) FROM udm.tenants WHERE name = '${t}'`);
+  }
 });
 
 // ---- run ------------------------------------------------------------------------------
