@@ -62,7 +62,8 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
             send(json_response(request_, http::status::not_found, R"({"error":"not found"})"));
             return;
         }
-        // Taken now, before the tenant is loaded: parallel upgrades cannot overshoot.
+        // The tenant is neither looked up nor loaded here: the token that allows it comes
+        // with connection_init, and before it an unknown tenant must look like any other.
         std::optional<ConnectionSlots::Slot> slot = services_.slots.try_acquire();
         if (!slot) {
             log_warn("refusing a WebSocket connection: " +
@@ -72,11 +73,7 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
                                R"({"error":"too many connections"})"));
             return;
         }
-        auto shared_slot = std::make_shared<ConnectionSlots::Slot>(std::move(*slot));
-        std::string tenant = route.tenant;
-        with_tenant(tenant, [this, tenant, shared_slot] {
-            upgrade(tenant, std::move(*shared_slot));
-        });
+        upgrade(route.tenant, std::move(*slot));
         return;
     }
     if (route.kind == Route::Kind::kNotFound) {

@@ -24,16 +24,39 @@ void Hub::fan_out_on(boost::asio::io_context& ioc, std::size_t lanes) {
     }
 }
 
-Membership Hub::join(const std::string& tenant, const std::shared_ptr<Subscriber>& subscriber) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    Tenant& entry = tenants_[tenant];
-    if (!entry.window) {
-        entry.window = std::make_shared<EventWindow>(window_capacity_, next_window_base_);
-        next_window_base_ += kSeqsPerWindow;
+void Hub::arrive(const std::shared_ptr<Subscriber>& subscriber) {
+    bool late = false;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (arrivals_.emplace(subscriber.get(), subscriber).second)
+            ++size_;
+        late = shutting_down_;
     }
-    if (entry.subscribers.emplace(subscriber.get(), subscriber).second)
-        ++size_;
-    return Membership{entry.window, entry.window->add_reader(subscriber)};
+    if (late)
+        subscriber->shut_down();
+}
+
+Membership Hub::join(const std::string& tenant, const std::shared_ptr<Subscriber>& subscriber) {
+    Membership membership;
+    bool late = false;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (arrivals_.erase(subscriber.get()) > 0)
+            --size_;
+        Tenant& entry = tenants_[tenant];
+        if (!entry.window) {
+            entry.window = std::make_shared<EventWindow>(window_capacity_, next_window_base_);
+            next_window_base_ += kSeqsPerWindow;
+        }
+        if (entry.subscribers.emplace(subscriber.get(), subscriber).second)
+            ++size_;
+        membership = Membership{entry.window, entry.window->add_reader(subscriber)};
+        late = shutting_down_;
+    }
+    // Admitted after shut_down_all() (its tenant's load ended late): asked to close too.
+    if (late)
+        subscriber->shut_down();
+    return membership;
 }
 
 void Hub::leave(const std::string& tenant, const Subscriber* subscriber,
@@ -41,6 +64,10 @@ void Hub::leave(const std::string& tenant, const Subscriber* subscriber,
     if (membership.window && membership.reader)
         membership.window->remove_reader(membership.reader);
     std::lock_guard<std::mutex> lock(mutex_);
+    if (arrivals_.erase(subscriber) > 0) {
+        --size_;
+        return;  // never admitted
+    }
     auto it = tenants_.find(tenant);
     // The window of a tenant that is gone (or gone and back) is not the tenant's current one:
     // tenant_gone() already let go of its connections.
@@ -139,6 +166,10 @@ void Hub::wake(std::vector<std::shared_ptr<Subscriber>> subscribers) {
 std::vector<std::shared_ptr<Subscriber>> Hub::all() const {
     std::vector<std::shared_ptr<Subscriber>> live;
     std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& [key, weak] : arrivals_) {
+        if (auto strong = weak.lock())
+            live.push_back(std::move(strong));
+    }
     for (const auto& [name, entry] : tenants_) {
         for (const auto& [key, weak] : entry.subscribers) {
             if (auto strong = weak.lock())
@@ -149,6 +180,10 @@ std::vector<std::shared_ptr<Subscriber>> Hub::all() const {
 }
 
 void Hub::shut_down_all() {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        shutting_down_ = true;
+    }
     for (const auto& subscriber : all())
         subscriber->shut_down();
 }

@@ -42,9 +42,12 @@ class Hub : public EventSink {
     // from the publishing thread. Call before the first join.
     void fan_out_on(boost::asio::io_context& ioc, std::size_t lanes);
 
-    // Registers a connection of tenant.
+    // Registers a connection not admitted to a tenant yet (its connection_init not
+    // accepted): it is asked to close at shutdown, and takes no events.
+    void arrive(const std::shared_ptr<Subscriber>& subscriber);
+    // Registers a connection of tenant (one that arrived no longer counts as waiting).
     Membership join(const std::string& tenant, const std::shared_ptr<Subscriber>& subscriber);
-    // Removes a connection (it closed); its tenant's window forgets it.
+    // Removes a connection (it closed), admitted or not; its tenant's window forgets it.
     void leave(const std::string& tenant, const Subscriber* subscriber,
                const Membership& membership);
 
@@ -60,9 +63,9 @@ class Hub : public EventSink {
     // before now (closed with 1008 "slow consumer"); returns how many.
     std::size_t sweep(std::chrono::steady_clock::time_point now,
                       std::chrono::steady_clock::duration timeout);
-    // Asks every connection to close with 1001.
+    // Asks every connection to close with 1001, and any that arrives or joins from now on.
     void shut_down_all();
-    // Registered connections, all tenants.
+    // Registered connections, all tenants and those not admitted yet.
     std::size_t size() const;
 
   private:
@@ -76,7 +79,10 @@ class Hub : public EventSink {
     const std::size_t window_capacity_;
     mutable std::mutex mutex_;
     std::unordered_map<std::string, Tenant> tenants_;
+    // Connections not admitted to a tenant yet.
+    std::unordered_map<const Subscriber*, std::weak_ptr<Subscriber>> arrivals_;
     std::size_t size_ = 0;
+    bool shutting_down_ = false;
     // Windows number their events from a base of their own, so that a seq is never reused in
     // the process (rendered texts are cached by seq).
     std::uint64_t next_window_base_ = 1;
@@ -87,7 +93,7 @@ class Hub : public EventSink {
     std::shared_ptr<EventWindow> window_of(const std::string& tenant) const;
     // Wakes connections, spread over the lanes.
     void wake(std::vector<std::shared_ptr<Subscriber>> subscribers);
-    // The live connections of every tenant.
+    // The live connections of every tenant and those not admitted yet.
     std::vector<std::shared_ptr<Subscriber>> all() const;
 };
 

@@ -20,6 +20,11 @@ void Metrics::add_connections(std::string_view tenant, int delta) {
     tenant_values(tenant).connections += delta;
 }
 
+void Metrics::add_awaiting_init(int delta) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    awaiting_init_ += delta;
+}
+
 void Metrics::add_subscriptions(std::string_view tenant, int delta) {
     std::lock_guard<std::mutex> lock(mutex_);
     tenant_values(tenant).subscriptions += delta;
@@ -121,6 +126,9 @@ std::string Metrics::render() const {
         sample(out, "udm_gateway_connections", tenant_label(tenant),
                static_cast<double>(values.connections));
     }
+    header(out, "udm_gateway_connections_awaiting_init", "gauge",
+           "Open WebSocket connections whose connection_init is not accepted yet.");
+    sample(out, "udm_gateway_connections_awaiting_init", "", static_cast<double>(awaiting_init_));
     header(out, "udm_gateway_subscriptions", "gauge", "Active subscriptions per tenant.");
     for (const auto& [tenant, values] : tenants_) {
         sample(out, "udm_gateway_subscriptions", tenant_label(tenant),

@@ -20,6 +20,9 @@ public:
 
     // A WebSocket connection of tenant opened (+1) or closed (-1).
     void add_connections(std::string_view tenant, int delta);
+    // A WebSocket connection not admitted to a tenant yet (its connection_init not accepted)
+    // opened (+1) or closed or admitted (-1). Unlabelled: its tenant may not exist.
+    void add_awaiting_init(int delta);
     // Subscriptions of tenant started (+n) or ended (-n).
     void add_subscriptions(std::string_view tenant, int delta);
     // One event message written to a subscriber of tenant; latency from the commit, if known.
@@ -47,6 +50,7 @@ private:
 
     mutable std::mutex mutex_;
     std::map<std::string, TenantValues, std::less<>> tenants_;
+    std::int64_t awaiting_init_ = 0;
     std::uint64_t schema_rebuilds_ = 0;
     std::uint64_t db_reconnects_ = 0;
     bool db_connected_ = false;

@@ -106,9 +106,11 @@ void WsSession::on_accept(beast::error_code ec) {
         log_debug("websocket handshake failed: " + ec.message());
         return;
     }
-    registered_ = true;
-    membership_ = services_.hub.join(tenant_, shared_from_this());
-    services_.metrics.add_connections(tenant_, 1);
+    // Nothing of the tenant is touched before a token of it is accepted: until then the
+    // connection looks the same whether the tenant exists or not.
+    awaiting_init_ = true;
+    services_.metrics.add_awaiting_init(1);
+    services_.hub.arrive(shared_from_this());  // reached by the shutdown
     if (!subprotocol_ok_) {
         begin_close({close_code::kSubprotocolNotAcceptable, "Subprotocol not acceptable"});
     } else {
@@ -137,6 +139,10 @@ void WsSession::on_read(beast::error_code ec, std::size_t) {
     // After a close decision, frames are read (to finish the close handshake) and dropped.
     if (subprotocol_ok_ && !pending_close_) {
         ProtocolEffects effects = protocol_.on_message(text);
+        if (effects.acknowledged) {
+            admit(std::move(effects));  // reads on once the tenant is loaded
+            return;
+        }
         const int delta = effects.subscriptions_delta;
         apply(std::move(effects), std::nullopt);
         if (delta < 0 && protocol_.subscription_count() == 0) {
@@ -146,6 +152,51 @@ void WsSession::on_read(beast::error_code ec, std::size_t) {
         }
     }
     do_read();
+}
+
+void WsSession::admit(ProtocolEffects acknowledgement) {
+    init_timer_.cancel();  // the init came: what remains is the tenant's load
+    if (services_.schemas.get(tenant_)) {
+        on_tenant_loaded(LoadOutcome::kReady, std::move(acknowledgement));
+        return;
+    }
+    auto shared = std::make_shared<ProtocolEffects>(std::move(acknowledgement));
+    services_.loader.request_tenant(tenant_, [self = shared_from_this(), shared](LoadOutcome outcome) {
+        // Called on the database thread: continue on this connection's strand.
+        net::post(self->ws_.get_executor(), [self, shared, outcome] {
+            self->on_tenant_loaded(outcome, std::move(*shared));
+        });
+    });
+}
+
+void WsSession::on_tenant_loaded(LoadOutcome outcome, ProtocolEffects acknowledgement) {
+    if (finished_) return;
+    if (!pending_close_) {
+        switch (outcome) {
+            case LoadOutcome::kReady:
+                enter();
+                apply(std::move(acknowledgement), std::nullopt);
+                break;
+            case LoadOutcome::kUnknownTenant:
+                // Only a token of the tenant gets this far: its holder may know.
+                log_info("connection refused: tenant " + tenant_ + " does not exist");
+                begin_close({close_code::kForbidden, "Forbidden: unknown tenant"});
+                break;
+            case LoadOutcome::kUnavailable:
+                begin_close({close_code::kInternalServerError, "database unavailable"});
+                break;
+        }
+    }
+    // Also after a close decision: the client's close frame must be read.
+    do_read();
+}
+
+void WsSession::enter() {
+    membership_ = services_.hub.join(tenant_, shared_from_this());
+    awaiting_init_ = false;
+    services_.metrics.add_awaiting_init(-1);
+    registered_ = true;
+    services_.metrics.add_connections(tenant_, 1);
 }
 
 void WsSession::apply(ProtocolEffects effects, std::optional<double> committed_at) {
@@ -296,6 +347,7 @@ void WsSession::finish() {
     while (queue_.size() > (writing_ ? 1u : 0u)) queue_.pop_back();
     int dropped = protocol_.drop_subscriptions();
     if (dropped > 0) services_.metrics.add_subscriptions(tenant_, -dropped);
+    if (awaiting_init_) services_.metrics.add_awaiting_init(-1);
     if (registered_) services_.metrics.add_connections(tenant_, -1);
     services_.hub.leave(tenant_, this, membership_);
 }

@@ -66,14 +66,22 @@ private:
     boost::beast::flat_buffer buffer_;
     std::deque<Outgoing> queue_;
     bool subprotocol_ok_ = false;
-    bool registered_ = false;
+    bool awaiting_init_ = false;  // counted in the metrics as not admitted yet
+    bool registered_ = false;     // admitted: counted in the metrics of its tenant
     bool writing_ = false;
     bool close_started_ = false;
     bool finished_ = false;
     std::optional<CloseDecision> pending_close_;
 
-    // After the handshake: joins the hub and starts the init timer and reading.
+    // After the handshake: starts the init timer and reading.
     void on_accept(boost::beast::error_code ec);
+    // After an accepted connection_init: loads the tenant if it is not loaded, and then
+    // admits the connection to it and acknowledges. Reading waits for the load.
+    void admit(ProtocolEffects acknowledgement);
+    // The end of the tenant's load for admit().
+    void on_tenant_loaded(LoadOutcome outcome, ProtocolEffects acknowledgement);
+    // Joins the tenant's window and counts the connection as the tenant's.
+    void enter();
     // Reads the next frame.
     void do_read();
     // Handles a frame or the end of the connection.

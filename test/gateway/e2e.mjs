@@ -196,7 +196,8 @@ test('GET /metrics is Prometheus text 0.0.4', async () => {
   assert(r.status === 200, `status ${r.status}`);
   assert(r.headers.get('content-type').startsWith('text/plain; version=0.0.4'), 'content type');
   const text = await r.text();
-  for (const name of ['udm_gateway_connections', 'udm_gateway_events_delivered_total',
+  for (const name of ['udm_gateway_connections', 'udm_gateway_connections_awaiting_init',
+    'udm_gateway_events_delivered_total',
     'udm_gateway_schema_rebuilds_total', 'udm_gateway_db_reconnects_total',
     'udm_gateway_delivery_latency_seconds_bucket{le="+Inf"}']) {
     assert(text.includes(name), `missing ${name}`);
@@ -220,10 +221,31 @@ test('unknown tenant (with its token), bad name and unknown path are 404; POST i
   assert((await fetch(`${base}/nope`)).status === 404, 'unknown path');
   assert((await fetch(`${base}/healthz`, { method: 'POST' })).status === 405, 'POST');
 });
-test('WebSocket upgrade for an unknown tenant is refused with 404', async () => {
-  const c = raw('/graphql/nosuchtenant');
-  const result = await c.closed;
-  assert(result.code === -1 && result.reason.includes('404'), `got ${result.code} ${result.reason}`);
+test('WebSocket: without its token, an unknown tenant looks like a real one', async () => {
+  // Upgrade, no token, a bad token, another tenant's token: the same answers either way.
+  for (const t of [tenant, 'nosuchtenant']) {
+    const plain = raw(`/graphql/${t}`);
+    await plain.opened;
+    plain.send({ type: 'connection_init' });
+    await expectClose(plain, 4401, 'Unauthorized');
+    const bad = raw(`/graphql/${t}`);
+    await bad.opened;
+    bad.send({ type: 'connection_init', payload: { token: token({ tenant: t }, { key: 'x'.repeat(40) }) } });
+    await expectClose(bad, 4401, 'Unauthorized');
+    const other = raw(`/graphql/${t}`);
+    await other.opened;
+    other.send({ type: 'connection_init', payload: { token: goodToken('someone_else') } });
+    await expectClose(other, 4403, 'Forbidden');
+  }
+  // Only a token of that very tenant learns that it does not exist.
+  const own = raw('/graphql/nosuchtenant');
+  await own.opened;
+  own.send({ type: 'connection_init', payload: { token: goodToken('nosuchtenant') } });
+  await expectClose(own, 4403, 'Forbidden: unknown tenant');
+  // And the metrics never name it.
+  const text = await metrics();
+  assert(!text.includes('nosuchtenant'), 'the metrics name the unknown tenant');
+  assert(metricValue(text, 'udm_gateway_connections_awaiting_init') !== undefined, 'no awaiting_init gauge');
 });
 test('no subprotocol: close 4406', async () => {
   await expectClose(raw(`/graphql/${tenant}`, []), 4406, 'Subprotocol not acceptable');

@@ -110,5 +110,43 @@ TEST(Hub, TenantGoneCutsItsConnectionsWith4403) {
     EXPECT_EQ(b->shut_downs, 1);
 }
 
+TEST(Hub, ConnectionsNotAdmittedYetAreShutDownButTakeNoEvents) {
+    Hub hub(100);
+    auto waiting = std::make_shared<Recorded>();
+    auto admitted = std::make_shared<Recorded>();
+    auto gone = std::make_shared<Recorded>();
+    hub.arrive(waiting);
+    hub.arrive(admitted);
+    hub.arrive(gone);
+    EXPECT_EQ(hub.size(), 3u);
+    EXPECT_EQ(hub.room("acme"), std::numeric_limits<std::size_t>::max());  // no window
+    Membership m = hub.join("acme", admitted);
+    EXPECT_EQ(hub.size(), 3u);  // moved, not counted twice
+    hub.leave("acme", gone.get(), Membership{});
+    EXPECT_EQ(hub.size(), 2u);
+    m.window->subscribe(m.reader);
+    EXPECT_TRUE(m.window->take(m.reader, 10).events.empty());
+    hub.publish("acme", EventKind::kThingChanged, event(1), 0);
+    hub.tenant_gone("acme", "tenant dropped");
+    EXPECT_EQ(admitted->wakes, 1);
+    EXPECT_EQ(admitted->cuts.size(), 1u);
+    EXPECT_EQ(waiting->wakes, 0);
+    EXPECT_TRUE(waiting->cuts.empty());
+    EXPECT_EQ(hub.size(), 1u);
+    hub.shut_down_all();
+    EXPECT_EQ(waiting->shut_downs, 1);
+    EXPECT_EQ(gone->shut_downs, 0);
+    hub.leave("acme", waiting.get(), Membership{});
+    EXPECT_EQ(hub.size(), 0u);
+    // Arriving or admitted after the shutdown began: asked to close at once.
+    auto late = std::make_shared<Recorded>();
+    hub.arrive(late);
+    EXPECT_EQ(late->shut_downs, 1);
+    Membership lm = hub.join("acme", late);
+    EXPECT_EQ(late->shut_downs, 2);
+    hub.leave("acme", late.get(), lm);
+    EXPECT_EQ(hub.size(), 0u);
+}
+
 }  // namespace
 }  // namespace udm::gateway

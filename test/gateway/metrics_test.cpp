@@ -32,6 +32,20 @@ TEST(Metrics, GaugesAndCountersPerTenant) {
     EXPECT_TRUE(has_line(text, "udm_gateway_db_connected 1"));
 }
 
+TEST(Metrics, ConnectionsAwaitingInitAreUnlabelled) {
+    Metrics m;
+    std::string text = m.render();
+    EXPECT_TRUE(has_line(text, "# TYPE udm_gateway_connections_awaiting_init gauge"));
+    EXPECT_TRUE(has_line(text, "udm_gateway_connections_awaiting_init 0"));
+    m.add_awaiting_init(1);
+    m.add_awaiting_init(1);
+    m.add_awaiting_init(-1);  // one admitted to its tenant
+    m.add_connections("acme", 1);
+    text = m.render();
+    EXPECT_TRUE(has_line(text, "udm_gateway_connections_awaiting_init 1"));
+    EXPECT_TRUE(has_line(text, "udm_gateway_connections{tenant=\"acme\"} 1"));
+}
+
 TEST(Metrics, LatencyHistogramIsCumulative) {
     Metrics m;
     m.event_delivered("t", 0.003);
