@@ -129,28 +129,21 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
 }
 
 void HttpSession::with_tenant(const std::string& tenant, std::function<void()> then) {
-    if (services_.schemas.get(tenant)) {
-        then();
-        return;
-    }
     auto self = shared_from_this();
-    services_.loader.request_tenant(tenant, [self, then](LoadOutcome outcome) {
-        // Called on the database thread: continue on this connection's strand.
-        net::post(self->stream_.get_executor(), [self, then, outcome] {
-            switch (outcome) {
-                case LoadOutcome::kReady:
-                    then();
-                    return;
-                case LoadOutcome::kUnknownTenant:
-                    self->send(json_response(self->request_, http::status::not_found,
-                                             R"({"error":"unknown tenant"})"));
-                    return;
-                case LoadOutcome::kUnavailable:
-                    self->send(json_response(self->request_, http::status::service_unavailable,
-                                             R"({"error":"database unavailable"})"));
-                    return;
-            }
-        });
+    when_tenant_loaded(services_, tenant, stream_.get_executor(), [self, then](LoadOutcome outcome) {
+        switch (outcome) {
+            case LoadOutcome::kReady:
+                then();
+                return;
+            case LoadOutcome::kUnknownTenant:
+                self->send(json_response(self->request_, http::status::not_found,
+                                         R"({"error":"unknown tenant"})"));
+                return;
+            case LoadOutcome::kUnavailable:
+                self->send(json_response(self->request_, http::status::service_unavailable,
+                                         R"({"error":"database unavailable"})"));
+                return;
+        }
     });
 }
 

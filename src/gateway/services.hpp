@@ -1,6 +1,12 @@
 // What every connection shares: settings, metrics, the hub, the schemas and the loader.
 #pragma once
 
+#include <functional>
+#include <string>
+#include <utility>
+
+#include <boost/asio/post.hpp>
+
 #include "config.hpp"
 #include "connection_slots.hpp"
 #include "hub.hpp"
@@ -19,5 +25,19 @@ struct Services {
     TenantLoader& loader;
     ConnectionSlots& slots;  // WebSocket connections, at most config.max_connections
 };
+
+// Calls done with kReady at once if tenant is loaded; otherwise has the loader load it and
+// calls done with the outcome on executor (the loader answers on the database thread).
+template <class Executor>
+void when_tenant_loaded(Services& services, const std::string& tenant, const Executor& executor,
+                        std::function<void(LoadOutcome)> done) {
+    if (services.schemas.get(tenant)) {
+        done(LoadOutcome::kReady);
+        return;
+    }
+    services.loader.request_tenant(tenant, [executor, done = std::move(done)](LoadOutcome outcome) {
+        boost::asio::post(executor, [done, outcome] { done(outcome); });
+    });
+}
 
 }  // namespace udm::gateway

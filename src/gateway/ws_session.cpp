@@ -108,7 +108,7 @@ void WsSession::on_accept(beast::error_code ec) {
     }
     // Nothing of the tenant is touched before a token of it is accepted: until then the
     // connection looks the same whether the tenant exists or not.
-    awaiting_init_ = true;
+    admission_ = Admission::kAwaitingInit;
     services_.metrics.add_awaiting_init(1);
     services_.hub.arrive(shared_from_this());  // reached by the shutdown
     if (!subprotocol_ok_) {
@@ -156,17 +156,11 @@ void WsSession::on_read(beast::error_code ec, std::size_t) {
 
 void WsSession::admit(ProtocolEffects acknowledgement) {
     init_timer_.cancel();  // the init came: what remains is the tenant's load
-    if (services_.schemas.get(tenant_)) {
-        on_tenant_loaded(LoadOutcome::kReady, std::move(acknowledgement));
-        return;
-    }
     auto shared = std::make_shared<ProtocolEffects>(std::move(acknowledgement));
-    services_.loader.request_tenant(tenant_, [self = shared_from_this(), shared](LoadOutcome outcome) {
-        // Called on the database thread: continue on this connection's strand.
-        net::post(self->ws_.get_executor(), [self, shared, outcome] {
-            self->on_tenant_loaded(outcome, std::move(*shared));
-        });
-    });
+    when_tenant_loaded(services_, tenant_, ws_.get_executor(),
+                       [self = shared_from_this(), shared](LoadOutcome outcome) {
+                           self->on_tenant_loaded(outcome, std::move(*shared));
+                       });
 }
 
 void WsSession::on_tenant_loaded(LoadOutcome outcome, ProtocolEffects acknowledgement) {
@@ -193,17 +187,13 @@ void WsSession::on_tenant_loaded(LoadOutcome outcome, ProtocolEffects acknowledg
 
 void WsSession::enter() {
     membership_ = services_.hub.join(tenant_, shared_from_this());
-    awaiting_init_ = false;
+    admission_ = Admission::kAdmitted;
     services_.metrics.add_awaiting_init(-1);
-    registered_ = true;
     services_.metrics.add_connections(tenant_, 1);
 }
 
 void WsSession::apply(ProtocolEffects effects, std::optional<double> committed_at) {
-    if (effects.acknowledged) {
-        init_timer_.cancel();
-        if (token_expires_at_) close_when_token_expires(*token_expires_at_);
-    }
+    if (effects.acknowledged && token_expires_at_) close_when_token_expires(*token_expires_at_);
     if (effects.subscriptions_delta != 0) {
         services_.metrics.add_subscriptions(tenant_, effects.subscriptions_delta);
     }
@@ -347,8 +337,8 @@ void WsSession::finish() {
     while (queue_.size() > (writing_ ? 1u : 0u)) queue_.pop_back();
     int dropped = protocol_.drop_subscriptions();
     if (dropped > 0) services_.metrics.add_subscriptions(tenant_, -dropped);
-    if (awaiting_init_) services_.metrics.add_awaiting_init(-1);
-    if (registered_) services_.metrics.add_connections(tenant_, -1);
+    if (admission_ == Admission::kAwaitingInit) services_.metrics.add_awaiting_init(-1);
+    if (admission_ == Admission::kAdmitted) services_.metrics.add_connections(tenant_, -1);
     services_.hub.leave(tenant_, this, membership_);
 }
 

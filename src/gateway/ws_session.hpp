@@ -66,8 +66,10 @@ private:
     boost::beast::flat_buffer buffer_;
     std::deque<Outgoing> queue_;
     bool subprotocol_ok_ = false;
-    bool awaiting_init_ = false;  // counted in the metrics as not admitted yet
-    bool registered_ = false;     // admitted: counted in the metrics of its tenant
+    // How the metrics count the connection: not at all before the handshake, then as
+    // awaiting its connection_init, then as its tenant's.
+    enum class Admission { kNone, kAwaitingInit, kAdmitted };
+    Admission admission_ = Admission::kNone;
     bool writing_ = false;
     bool close_started_ = false;
     bool finished_ = false;
