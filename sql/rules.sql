@@ -87,10 +87,11 @@ SELECT * FROM udm.check_rules('text', '{"pattern": "(", "max_length": -1, "min_l
 SELECT * FROM udm.check_rules('integer', '{"min": 1, "max": 5, "multiple_of": 2}');
 SELECT test_error($$SELECT * FROM udm.check_rules('string', '{}')$$);
 
--- Custom functions: boolean or a message; an error inside surfaces unchanged.
+-- Custom functions return boolean; the message is the rule's own, never the function's.
+-- An error inside surfaces unchanged, with a line of context naming the rule.
 CREATE FUNCTION public.even_qty(bigint) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT $1 % 2 = 0';
-CREATE FUNCTION public.code_check(text) RETURNS text LANGUAGE sql IMMUTABLE
-    AS $$SELECT CASE WHEN $1 LIKE 'ZZZ%' THEN 'must not start with ZZZ' END$$;
+CREATE FUNCTION public.code_check(text) RETURNS boolean LANGUAGE sql IMMUTABLE
+    AS $$SELECT $1 NOT LIKE 'ZZZ%'$$;
 CREATE FUNCTION public.explode(text) RETURNS boolean LANGUAGE plpgsql
     AS $$BEGIN RAISE EXCEPTION 'custom check failed' USING ERRCODE = 'P0042'; END$$;
 CREATE FUNCTION public.wrong_result(bigint) RETURNS integer LANGUAGE sql AS 'SELECT 1';
@@ -98,7 +99,7 @@ SELECT udm.alter_attribute('val', 'qty', validation_rules => '{"min": 1, "max": 
 SELECT test_error($$SELECT udm.alter_attribute('val', 'qty', validation_rules => '{"custom": "public.wrong_result"}')$$);
 SET udm.rules_not_valid = on;
 SELECT udm.alter_attribute('val', 'qty', validation_rules => '{"min": 1, "max": 99, "custom": "public.even_qty"}');
-SELECT udm.alter_attribute('val', 'code', validation_rules => '{"pattern": "^[A-Z]{3}-[0-9]+$", "custom": "public.code_check"}');
+SELECT udm.alter_attribute('val', 'code', validation_rules => '{"pattern": "^[A-Z]{3}-[0-9]+$", "custom": "public.code_check", "message": "must not start with ZZZ"}');
 RESET udm.rules_not_valid;
 SELECT test_error($$INSERT INTO tenant_val.tc_item (name, email, qty, code) VALUES ('Odd', 'a@b.cd', 3, 'ZZZ-1')$$);
 SELECT d->>'attribute' AS attribute, d->>'rule' AS rule, d->>'message' AS message

@@ -7,6 +7,7 @@
 
 #include "udm/core/error.hpp"
 #include "udm/core/physical.hpp"
+#include "udm/pg/custom_function.hpp"
 #include "udm/pg/events.hpp"
 #include "udm/pg/fmgr_values.hpp"
 #include "udm/pg/rules_check.hpp"
@@ -142,7 +143,8 @@ ChangeResult change_model(const naming::TenantNames& names, const Edit& edit, bo
         const model::Model current = load_model(spi, names);
         model::Model desired = edit(current);
         result.plan = planner::plan(names, current, desired, new_uuid);
-        check_custom_functions(spi, desired);
+        // A custom function the change introduces must be one the caller may call.
+        check_new_custom_functions(current, desired, guard([] { return GetOuterUserId(); }));
         if (dry_run || result.plan.empty()) return;
 
         const Oid owner = owner_role(names);

@@ -30,7 +30,10 @@ const model::ThingClass& find_class_of(const model::Model& m, const std::string&
 }
 
 void scan_violations(Spi& spi, const naming::TenantNames& names, const model::Model& m, const model::ThingClass& cls,
-                     const std::function<bool(const std::string&, const std::vector<rules::Violation>&)>& on_row) {
+                     const std::function<bool(const std::string&, const std::vector<rules::Violation>&)>& on_row,
+                     const CustomFilter& custom) {
+    // Custom functions run as the caller of udm, not as udm.
+    const Oid caller = guard([] { return GetOuterUserId(); });
     const std::string sql = "SELECT * FROM " + naming::qualified(names.schema, physical::table_name(cls.name));
     Portal portal = guard([&] { return SPI_cursor_open_with_args(nullptr, sql.c_str(), 0, nullptr, nullptr, nullptr, true, 0); });
     std::shared_ptr<ClassValidator> v;
@@ -48,7 +51,7 @@ void scan_violations(Spi& spi, const naming::TenantNames& names, const model::Mo
         }
         for (std::uint64_t i = 0; i < n; ++i) {
             std::vector<rules::Violation> violations;
-            check_tuple(*v, table->tupdesc, table->vals[i], violations);
+            check_tuple(*v, table->tupdesc, table->vals[i], caller, violations, custom);
             if (violations.empty()) continue;
             char* id = guard([&] { return SPI_getvalue(table->vals[i], table->tupdesc, id_att); });
             if (!on_row(id != nullptr ? id : "", violations)) {
@@ -67,15 +70,19 @@ void check_existing_rows(Spi& spi, const naming::TenantNames& names, const model
     for (const rules::RuleChange& change : rules::rule_changes(current, desired)) {
         std::int64_t rows = 0;
         std::string sample;
-        scan_violations(spi, names, desired, desired.classes.at(change.class_name),
-                        [&](const std::string& id, const std::vector<rules::Violation>& violations) {
-                            // Rows that break only rules that did not change were let in
-                            // before (udm.rules_not_valid); they do not block this change.
-                            bool counts = false;
-                            for (const auto& v : violations) counts = counts || change.covers(v);
-                            if (counts && ++rows <= 5) sample += (sample.empty() ? "" : ", ") + id;
-                            return true;
-                        });
+        scan_violations(
+            spi, names, desired, desired.classes.at(change.class_name),
+            [&](const std::string& id, const std::vector<rules::Violation>& violations) {
+                // Rows that break only rules that did not change were let in
+                // before (udm.rules_not_valid); they do not block this change.
+                bool counts = false;
+                for (const auto& v : violations) counts = counts || change.covers(v);
+                if (counts && ++rows <= 5) sample += (sample.empty() ? "" : ", ") + id;
+                return true;
+            },
+            // Only the custom rules that changed are called: one whose function is gone
+            // blocks the writes that need it, not every change of the model.
+            [&](const rules::CompiledAttribute& a) { return change.covers(rules::Violation{a.name, "custom", {}}); });
         if (rows > 0) {
             throw Error("23514",
                         "cannot apply the new rules of class \"" + change.class_name + "\": " + std::to_string(rows) +
@@ -84,22 +91,6 @@ void check_existing_rows(Spi& spi, const naming::TenantNames& names, const model
                         "udm.rule_impact(tenant, class, attribute, rules) lists them; with SET udm.rules_not_valid "
                         "= on the rules apply to new and updated rows only.");
         }
-    }
-}
-
-void check_custom_functions(Spi& spi, const model::Model& m) {
-    for (const auto& [name, type] : rules::custom_functions(m)) {
-        const std::string signature = name + "(" + std::string(model::sql_type(type)) + ")";
-        std::vector<Row> rows = spi.query(
-            "SELECT p.prorettype IN ('pg_catalog.text'::pg_catalog.regtype, 'pg_catalog.bool'::pg_catalog.regtype)"
-            " FROM pg_catalog.pg_proc p WHERE p.oid = pg_catalog.to_regprocedure($1)",
-            {signature});
-        if (rows.empty()) {
-            throw Error("42883", "custom rule function " + signature + " does not exist",
-                        "A custom rule names a function taking the attribute's value and returning boolean or text.",
-                        "Create the function first, with a schema-qualified name.");
-        }
-        if (*rows[0][0] != "t") throw Error("42P13", "custom rule function " + signature + " must return boolean or text");
     }
 }
 
@@ -158,9 +149,10 @@ UDM_PG_FUNCTION(udm_validate) {
     std::vector<udm::rules::Value> values = udm::rules::values_from_json(v->compiled, doc, violations);
     const std::int64_t now = pg::guard([] { return static_cast<std::int64_t>(GetCurrentTransactionStartTimestamp()); });
     udm::rules::evaluate(v->compiled, values, now, violations);
-    // Custom functions take the value in the column's type.
+    // Custom functions take the value in the column's type, and run as the caller.
+    const Oid caller = pg::guard([] { return GetOuterUserId(); });
     for (std::size_t i = 0; i < values.size(); ++i) {
-        if (!v->custom[i].fn || values[i].is_null) continue;
+        if (!v->custom[i].named() || values[i].is_null) continue;
         const Json& field = doc.at(v->compiled.attributes[i].name);
         const std::string text = field.is_string() ? field.get<std::string>() : field.dump();
         const Oid typid = v->typids[i];
@@ -169,7 +161,7 @@ UDM_PG_FUNCTION(udm_validate) {
             getTypeInputInfo(typid, &input, &ioparam);
             return OidInputFunctionCall(input, const_cast<char*>(text.c_str()), ioparam, -1);
         });
-        pg::call_custom_function(v->custom[i], v->compiled.attributes[i], d, violations);
+        pg::check_custom(*v, i, d, caller, violations);
     }
     return pg::jsonb_datum(udm::rules::to_json(violations));
 }
@@ -195,12 +187,15 @@ UDM_PG_FUNCTION(udm_rule_impact) {
     }
     as->second.rules = candidate;
     std::vector<pg::Row> rows;
-    pg::scan_violations(spi, names, m, cls, [&](const std::string& id, const std::vector<udm::rules::Violation>& vs) {
-        for (const auto& violation : vs) {
-            if (violation.attribute == attr_name) rows.push_back({id, violation.rule, violation.message});
-        }
-        return true;
-    });
+    pg::scan_violations(
+        spi, names, m, cls,
+        [&](const std::string& id, const std::vector<udm::rules::Violation>& vs) {
+            for (const auto& violation : vs) {
+                if (violation.attribute == attr_name) rows.push_back({id, violation.rule, violation.message});
+            }
+            return true;
+        },
+        [&](const udm::rules::CompiledAttribute& a) { return a.name == attr_name; });
     spi.finish();
     return pg::return_rows(fcinfo, rows);
 }

@@ -98,9 +98,9 @@ void Spi::finish() {
     connected_ = false;
 }
 
-ScopedUser::ScopedUser(Oid role) noexcept {
+ScopedUser::ScopedUser(Oid role, int extra_context) noexcept {
     GetUserIdAndSecContext(&saved_user_, &saved_context_);
-    SetUserIdAndSecContext(role, saved_context_ | SECURITY_LOCAL_USERID_CHANGE);
+    SetUserIdAndSecContext(role, saved_context_ | SECURITY_LOCAL_USERID_CHANGE | extra_context);
 }
 
 ScopedUser::~ScopedUser() { SetUserIdAndSecContext(saved_user_, saved_context_); }

@@ -5,6 +5,7 @@
 // its tenant) marks the entry stale in every backend when the change commits; the next row
 // rebuilds it. Nothing uncommitted is ever seen by another backend: it reads the catalog
 // with its own snapshot.
+#include <algorithm>
 #include <unordered_map>
 
 #include "udm/core/error.hpp"
@@ -42,30 +43,6 @@ void on_relcache_invalidation(Datum, Oid relid) noexcept {
     if (it != cache->end()) it->second.valid = false;
 }
 
-// Looks up custom function name(type): its OID and whether it returns text.
-CustomFunction resolve_custom(Spi& spi, const std::string& name, Oid typid, const std::string& attribute) {
-    const std::string type = guard([&] { return std::string(format_type_be(typid)); });
-    const std::string signature = name + "(" + type + ")";
-    std::vector<Row> rows = spi.query(
-        "SELECT p.oid::text, p.prorettype = 'pg_catalog.text'::pg_catalog.regtype,"
-        " p.prorettype IN ('pg_catalog.text'::pg_catalog.regtype, 'pg_catalog.bool'::pg_catalog.regtype)"
-        " FROM pg_catalog.pg_proc p WHERE p.oid = pg_catalog.to_regprocedure($1)",
-        {signature});
-    if (rows.empty()) {
-        throw Error("42883", "custom rule function " + signature + " of attribute \"" + attribute + "\" does not exist",
-                    {}, "Create it, or change the attribute's rules.");
-    }
-    if (*rows[0][2] != "t") {
-        throw Error("42P13", "custom rule function " + signature + " must return boolean or text");
-    }
-    CustomFunction f;
-    f.returns_text = *rows[0][1] == "t";
-    const Oid oid = static_cast<Oid>(std::stoul(*rows[0][0]));
-    f.fn = std::make_shared<FmgrInfo>();
-    guard([&] { fmgr_info_cxt(oid, f.fn.get(), CacheMemoryContext); });
-    return f;
-}
-
 // The validator of a class table, built from its tenant's catalog; an empty one for a
 // table that is no class table.
 std::shared_ptr<ClassValidator> build_for_relation(Relation rel) {
@@ -92,30 +69,11 @@ std::shared_ptr<ClassValidator> build_for_relation(Relation rel) {
 
 }  // namespace
 
-// Calls a custom function on a non-null value; appends a violation when it says no. An
-// error inside the function surfaces unchanged.
-void call_custom_function(const CustomFunction& f, const rules::CompiledAttribute& a, Datum value,
-                 std::vector<rules::Violation>& out) {
-    bool isnull = false;
-    char* message = nullptr;
-    const bool ok = guard([&] {
-        LOCAL_FCINFO(fcinfo, 1);
-        InitFunctionCallInfoData(*fcinfo, f.fn.get(), 1, InvalidOid, nullptr, nullptr);
-        fcinfo->args[0].value = value;
-        fcinfo->args[0].isnull = false;
-        Datum result = FunctionCallInvoke(fcinfo);
-        isnull = fcinfo->isnull;
-        if (isnull) return true;
-        if (f.returns_text) {
-            message = text_to_cstring(DatumGetTextPP(result));
-            return false;
-        }
-        return DatumGetBool(result);
-    });
-    if (ok) return;
-    std::string text = message != nullptr ? std::string(message) : "is not valid";
-    if (!a.message.empty()) text = a.message;
-    out.push_back({a.name, "custom", text});
+void check_custom(const ClassValidator& v, std::size_t i, Datum value, Oid caller, std::vector<rules::Violation>& out) {
+    const rules::CompiledAttribute& a = v.compiled.attributes[i];
+    if (call_custom_function(v.custom[i], caller, value, CustomRuleSite{v.compiled.name, a.name})) return;
+    // The rule's own message or a fixed one: nothing the function returns is shown.
+    out.push_back({a.name, "custom", a.message.empty() ? std::string("is not valid") : a.message});
 }
 
 std::shared_ptr<ClassValidator> build_validator(Spi& spi, const model::Model& m, const model::ThingClass& cls,
@@ -131,14 +89,23 @@ std::shared_ptr<ClassValidator> build_validator(Spi& spi, const model::Model& m,
     }
     v->compiled = rules::compile(m, cls);
     v->empty = v->compiled.empty();
+    const bool any_custom = std::any_of(v->compiled.attributes.begin(), v->compiled.attributes.end(),
+                                        [](const rules::CompiledAttribute& a) { return !a.custom.empty(); });
+    if (any_custom) {
+        MemoryContext memory = guard(
+            [] { return AllocSetContextCreate(CacheMemoryContext, "udm class validator", ALLOCSET_SMALL_SIZES); });
+        // MemoryContextDelete does not raise: safe in a destructor.
+        v->memory = std::shared_ptr<MemoryContextData>(memory, [](MemoryContext m) { MemoryContextDelete(m); });
+    }
     for (const rules::CompiledAttribute& a : v->compiled.attributes) {
         const std::string column = physical::column_name(a.name);
         const int attnum = guard([&] { return SPI_fnumber(desc, column.c_str()); });
         const bool present = attnum > 0 && !TupleDescAttr(desc, attnum - 1)->attisdropped;
         v->attnums.push_back(present ? static_cast<AttrNumber>(attnum) : 0);
         v->typids.push_back(present ? TupleDescAttr(desc, attnum - 1)->atttypid : InvalidOid);
-        v->custom.push_back(a.custom.empty() || !present ? CustomFunction{}
-                                                         : resolve_custom(spi, a.custom, v->typids.back(), a.name));
+        v->custom.push_back(a.custom.empty() || !present
+                                ? CustomFunction{}
+                                : resolve_custom_function(a.custom, v->typids.back(), v->memory.get()));
     }
     return v;
 }
@@ -155,7 +122,8 @@ std::shared_ptr<const ClassValidator> validator_for(Relation rel) {
     return v;
 }
 
-void check_tuple(const ClassValidator& v, TupleDesc desc, HeapTuple tuple, std::vector<rules::Violation>& out) {
+void check_tuple(const ClassValidator& v, TupleDesc desc, HeapTuple tuple, Oid caller,
+                 std::vector<rules::Violation>& out, const CustomFilter& filter) {
     const std::size_t n = v.compiled.attributes.size();
     std::vector<rules::Value> values(n);
     std::vector<Datum> datums(n);
@@ -198,7 +166,9 @@ void check_tuple(const ClassValidator& v, TupleDesc desc, HeapTuple tuple, std::
     const std::int64_t now = guard([] { return static_cast<std::int64_t>(GetCurrentTransactionStartTimestamp()); });
     rules::evaluate(v.compiled, values, now, out);
     for (std::size_t i = 0; i < n; ++i) {
-        if (v.custom[i].fn && !values[i].is_null) call_custom_function(v.custom[i], v.compiled.attributes[i], datums[i], out);
+        if (!v.custom[i].named() || values[i].is_null) continue;
+        if (filter && !filter(v.compiled.attributes[i])) continue;
+        check_custom(v, i, datums[i], caller, out);
     }
 }
 
@@ -241,7 +211,9 @@ UDM_PG_FUNCTION(udm_validate_row) {
     std::shared_ptr<const pg::ClassValidator> v = pg::validator_for(trigdata->tg_relation);
     if (!v->empty) {
         std::vector<rules::Violation> violations;
-        pg::check_tuple(*v, RelationGetDescr(trigdata->tg_relation), tuple, violations);
+        // Custom functions run as the user writing the row, as a CHECK constraint would.
+        const Oid writer = pg::guard([] { return GetUserId(); });
+        pg::check_tuple(*v, RelationGetDescr(trigdata->tg_relation), tuple, writer, violations);
         if (!violations.empty()) pg::throw_violations(v->compiled.name, violations);
     }
     return PointerGetDatum(tuple);

@@ -228,20 +228,31 @@ TEST(Lint, MessageMustBeANonEmptyString) {
 }
 
 TEST(Lint, CustomMustNameAFunction) {
-    for (const std::string& name : {std::string("f"), std::string("check_sku"), std::string("app.check_sku"),
-                                    std::string("_private"), std::string("s1.f2"), std::string(127, 'a')}) {
+    for (const std::string& name : {std::string("app.check_sku"), std::string("_private._f"), std::string("s1.f2"),
+                                    std::string("a.") + std::string(125, 'a'), std::string("pg_catalog.f")}) {
         EXPECT_TRUE(lint_rules(DataType::kText, Json{{"custom", name}}).empty()) << name;
     }
+    // Unqualified names would resolve differently for every search_path: refused.
     for (const std::string& name :
-         {std::string(""), std::string("Check"), std::string("1f"), std::string("a.b.c"), std::string(".f"),
-          std::string("f."), std::string("a-b"), std::string("f()"), std::string("f; drop table x"),
-          std::string("a..b"), std::string("caf\xC3\xA9"), std::string(128, 'a'), std::string("a.1b")}) {
+         {std::string("f"), std::string("check_sku"), std::string(""), std::string("Check"), std::string("1f"),
+          std::string("a.b.c"), std::string(".f"), std::string("f."), std::string("a-b"), std::string("f()"),
+          std::string("f; drop table x"), std::string("a..b"), std::string("caf\xC3\xA9"), std::string(128, 'a'),
+          std::string("a.1b"), std::string("a.") + std::string(126, 'a')}) {
         auto problems = lint_rules(DataType::kText, Json{{"custom", name}});
         ASSERT_EQ(problems.size(), 1u) << name;
-        EXPECT_EQ(problems[0].message, "must name a function, as name or schema.name");
+        EXPECT_EQ(problems[0].message, "must name a function as schema.name");
     }
     EXPECT_EQ(lint(DataType::kText, R"({"custom": 3})").size(), 1u);
     EXPECT_EQ(lint(DataType::kText, R"({"custom": ["f"]})").size(), 1u);
+}
+
+TEST(Lint, CustomNeverNamesATemporarySchema) {
+    for (const char* name : {"pg_temp.pwn", "pg_temp_3.pwn", "pg_toast_temp_3.f", "pg_temporary.f"}) {
+        auto problems = lint_rules(DataType::kText, Json{{"custom", name}});
+        ASSERT_EQ(problems.size(), 1u) << name;
+        EXPECT_EQ(problems[0].message, "must not name a function in a temporary schema");
+        EXPECT_EQ(problems[0].sqlstate, "42501");
+    }
 }
 
 TEST(Lint, LengthsMustBeNonNegativeIntegers) {
@@ -940,7 +951,7 @@ TEST(Compile, IndexesAndMessagesAloneCheckNothing) {
     CompiledClass c = compile_single("text", Json::parse(R"({"unique": true, "indexed": true, "message": "x"})"));
     EXPECT_FALSE(c.attributes[0].has_rules());
     EXPECT_TRUE(c.empty());
-    EXPECT_FALSE(compile_single("text", Json::parse(R"({"custom": "f"})")).empty());
+    EXPECT_FALSE(compile_single("text", Json::parse(R"({"custom": "app.f"})")).empty());
     EXPECT_FALSE(compile_single("boolean", Json::parse(R"({"required": true})")).empty());
     EXPECT_TRUE(compile_single("boolean", Json::parse(R"({"required": false})")).empty());
 }

@@ -19,6 +19,12 @@ inline constexpr std::string_view kUndefinedColumn = "42703";
 inline constexpr std::string_view kDatatypeMismatch = "42804";
 inline constexpr std::string_view kOutOfMemory = "53200";
 inline constexpr std::string_view kInternalError = "XX000";
+inline constexpr std::string_view kUndefinedFunction = "42883";
+inline constexpr std::string_view kInsufficientPrivilege = "42501";
+inline constexpr std::string_view kInvalidFunctionDefinition = "42P13";
+inline constexpr std::string_view kFeatureNotSupported = "0A000";
+inline constexpr std::string_view kCheckViolation = "23514";
+inline constexpr std::string_view kProgramLimitExceeded = "54000";
 }  // namespace sqlstate
 
 // An error with a SQLSTATE, a message and an optional detail and hint, written the

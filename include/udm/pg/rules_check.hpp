@@ -7,6 +7,7 @@
 
 #include "udm/core/rules.hpp"
 #include "udm/pg/spi.hpp"
+#include "udm/pg/validation.hpp"
 
 namespace udm::pg {
 
@@ -14,17 +15,15 @@ namespace udm::pg {
 const model::ThingClass& find_class_of(const model::Model& m, const std::string& cls);
 
 // Checks every row of a class's table against the class's rules in model m; calls on_row
-// with the id and violations of each row that breaks one, until it returns false.
+// with the id and violations of each row that breaks one, until it returns false. Custom
+// functions run as the caller of udm, those custom accepts only.
 void scan_violations(Spi& spi, const naming::TenantNames& names, const model::Model& m, const model::ThingClass& cls,
-                     const std::function<bool(const std::string&, const std::vector<rules::Violation>&)>& on_row);
+                     const std::function<bool(const std::string&, const std::vector<rules::Violation>&)>& on_row,
+                     const CustomFilter& custom);
 
 // Refuses (23514, with the count) a change whose new rules rows of a class already
 // break, unless udm.rules_not_valid is on.
 void check_existing_rows(Spi& spi, const naming::TenantNames& names, const model::Model& current,
                          const model::Model& desired);
-
-// Refuses a model whose custom rules name functions that do not exist (42883) or do not
-// return boolean or text (42P13).
-void check_custom_functions(Spi& spi, const model::Model& m);
 
 }  // namespace udm::pg

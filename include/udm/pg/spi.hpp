@@ -44,10 +44,11 @@ private:
 
 // Makes role the current user until destroyed (as SECURITY DEFINER does), so objects
 // created meanwhile belong to it. Restoring cannot fail; after an error the transaction
-// abort restores the user as well.
+// abort restores the user as well. extra_context adds security-context flags, such as
+// SECURITY_RESTRICTED_OPERATION around user code.
 class ScopedUser {
 public:
-    explicit ScopedUser(Oid role) noexcept;
+    explicit ScopedUser(Oid role, int extra_context = 0) noexcept;
     ~ScopedUser();
     ScopedUser(const ScopedUser&) = delete;
     ScopedUser& operator=(const ScopedUser&) = delete;

@@ -2,20 +2,16 @@
 // invalidated through the relcache; turning tuples and documents into rule values.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "udm/core/rules.hpp"
+#include "udm/pg/custom_function.hpp"
 #include "udm/pg/spi.hpp"
 
 namespace udm::pg {
-
-// A custom rule function, looked up once per compiled class.
-struct CustomFunction {
-    std::shared_ptr<FmgrInfo> fn;  // fn_mcxt is CacheMemoryContext
-    bool returns_text = false;     // else boolean
-};
 
 // The column of one attribute in a class table.
 struct AttributeColumn {
@@ -34,9 +30,15 @@ struct ClassValidator {
     rules::CompiledClass compiled;
     std::vector<AttrNumber> attnums;     // per compiled attribute; 0 when the column is missing
     std::vector<Oid> typids;             // per compiled attribute
-    std::vector<CustomFunction> custom;  // per compiled attribute; fn null without one
+    std::vector<CustomFunction> custom;  // per compiled attribute; unnamed without one
     bool empty = true;                   // nothing to check
+    // Holds what the custom functions keep between calls (an SQL function's plans), so
+    // that it goes with the validator: a child of CacheMemoryContext, deleted with it.
+    std::shared_ptr<MemoryContextData> memory;
 };
+
+// Which custom functions check_tuple calls: all, or those of some attributes only.
+using CustomFilter = std::function<bool(const rules::CompiledAttribute&)>;
 
 // The validator of class cls of model m for a relation with descriptor desc. Looks up the
 // custom functions through spi.
@@ -48,13 +50,14 @@ std::shared_ptr<ClassValidator> build_validator(Spi& spi, const model::Model& m,
 // tenant when it commits).
 std::shared_ptr<const ClassValidator> validator_for(Relation rel);
 
-// Checks a tuple; appends the violations, custom functions included.
-void check_tuple(const ClassValidator& v, TupleDesc desc, HeapTuple tuple, std::vector<rules::Violation>& out);
+// Checks a tuple; appends the violations, custom functions included (called as caller,
+// the user on whose behalf the row is checked; only those filter accepts when given).
+void check_tuple(const ClassValidator& v, TupleDesc desc, HeapTuple tuple, Oid caller,
+                 std::vector<rules::Violation>& out, const CustomFilter& filter = nullptr);
 
-// Calls a custom rule function on a non-null value; appends a violation when it returns
-// false or a message. An error inside the function surfaces unchanged.
-void call_custom_function(const CustomFunction& f, const rules::CompiledAttribute& a, Datum value,
-                          std::vector<rules::Violation>& out);
+// Calls the custom rule function of compiled attribute i on a non-null value as caller;
+// appends a violation when it says no.
+void check_custom(const ClassValidator& v, std::size_t i, Datum value, Oid caller, std::vector<rules::Violation>& out);
 
 // Throws 23514 for a row with violations: message naming the class and the count, detail
 // the JSON array of violations.

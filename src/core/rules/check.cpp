@@ -42,7 +42,9 @@ std::string keys_for(DataType t) {
     return out;
 }
 
-// A function name as custom accepts it: name or schema.name, lower-case identifiers.
+// A function name as custom accepts it: schema.name, lower-case identifiers, never in a
+// temporary schema (a temporary function ends with its session, and pg_temp is how a
+// session's own objects would be slipped into everyone's rules).
 bool valid_function_name(std::string_view s) {
     if (s.empty() || s.size() > 127) return false;
     bool start = true;
@@ -58,7 +60,13 @@ bool valid_function_name(std::string_view s) {
         if (start ? !letter : !(letter || digit)) return false;
         start = false;
     }
-    return !start;
+    return !start && dots == 1;
+}
+
+// Whether a schema name is a temporary one: pg_temp (the alias) or pg_temp_N, and their
+// TOAST schemas.
+bool temporary_schema(std::string_view schema) {
+    return schema.rfind("pg_temp", 0) == 0 || schema.rfind("pg_toast_temp", 0) == 0;
 }
 
 class Linter {
@@ -93,7 +101,9 @@ private:
             if (!v.is_string() || v.get<std::string>().empty()) problem(path, "must be a non-empty string");
         } else if (k == "custom") {
             if (!v.is_string() || !valid_function_name(v.get<std::string>())) {
-                problem(path, "must name a function, as name or schema.name");
+                problem(path, "must name a function as schema.name");
+            } else if (temporary_schema(v.get<std::string>().substr(0, v.get<std::string>().find('.')))) {
+                problem(path, "must not name a function in a temporary schema", "42501");
             }
         } else if (k == "min_length" || k == "max_length") {
             if (!v.is_number_integer() || v.get<std::int64_t>() < 0) problem(path, "must be a non-negative integer");
