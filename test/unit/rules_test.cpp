@@ -1412,6 +1412,48 @@ TEST(Evaluate, ValuesSetByHand) {
     EXPECT_EQ(summary(out), "i:max n:max t:max_length");
 }
 
+// NaN is no number: every numeric bound and every comparison refuses it (a CHECK
+// constraint `x >= 0` would accept it). Infinity is a number beyond every bound.
+TEST(Evaluate, NaNIsRefusedByEveryNumericBound) {
+    auto with = [](const char* rules, double x) {
+        CompiledClass c = compile_single("number", Json::parse(rules));
+        Value v;
+        v.is_null = false;
+        v.number = x;
+        std::vector<Violation> out;
+        evaluate(c, {v}, test_now(), out);
+        return summary(out);
+    };
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const double inf = std::numeric_limits<double>::infinity();
+    EXPECT_EQ(with(R"({"min": 0})", nan), "x:min");
+    EXPECT_EQ(with(R"({"max": 0})", nan), "x:max");
+    EXPECT_EQ(with(R"({"exclusive_min": 0})", nan), "x:exclusive_min");
+    EXPECT_EQ(with(R"({"exclusive_max": 0})", nan), "x:exclusive_max");
+    EXPECT_EQ(with(R"({"multiple_of": 2})", nan), "x:multiple_of");
+    EXPECT_EQ(with(R"({"enum": [1, 2]})", nan), "x:enum");
+    EXPECT_EQ(with(R"({"min": 0, "max": 10})", nan), "x:min x:max");
+    EXPECT_EQ(with(R"({"required": true})", nan), "");  // no bound: NaN is a value
+    EXPECT_EQ(with(R"({"min": 0})", inf), "");
+    EXPECT_EQ(with(R"({"max": 10})", inf), "x:max");
+    EXPECT_EQ(with(R"({"min": 0})", -inf), "x:min");
+    EXPECT_EQ(with(R"({"exclusive_max": 10})", inf), "x:exclusive_max");
+    EXPECT_EQ(with(R"({"multiple_of": 2})", inf), "x:multiple_of");
+
+    Model m = checked(R"({"attributes": {"a": {"type": "number"}, "b": {"type": "number"}},
+                          "classes": {"c": {"rules": {"compare": ["a", "<=", "b"]}, "attributes": {"a": {}, "b": {}}}}})");
+    CompiledClass c = compile(m, m.classes.at("c"));
+    for (const auto& [a, b] : std::vector<std::pair<double, double>>{{nan, 1}, {1, nan}, {nan, nan}}) {
+        std::vector<Value> values(2);
+        for (Value& v : values) v.is_null = false;
+        values[0].number = a;
+        values[1].number = b;
+        std::vector<Violation> out;
+        evaluate(c, values, test_now(), out);
+        EXPECT_EQ(summary(out), "a:compare");
+    }
+}
+
 TEST(Evaluate, FewerValuesThanAttributesAreNulls) {
     Model m = checked(R"({"attributes": {"a": {"type": "integer", "rules": {"required": true}}, "b": {"type": "integer"}},
                           "classes": {"c": {"rules": {"required_together": [["a", "b"]], "one_of_required": [["a", "b"]],

@@ -148,6 +148,18 @@ private:
     }
 
     void number(const CompiledAttribute& a, double x, const Value& v) {
+        if (std::isnan(x)) {
+            // NaN (numeric's 'NaN') is no number: every bound refuses it, where a CHECK
+            // constraint would let it pass `>=` (PostgreSQL orders NaN above every number).
+            static constexpr const char* kNotANumber = "must be a number, not NaN";
+            if (a.min) violate(a, "min", kNotANumber);
+            if (a.max) violate(a, "max", kNotANumber);
+            if (a.exclusive_min) violate(a, "exclusive_min", kNotANumber);
+            if (a.exclusive_max) violate(a, "exclusive_max", kNotANumber);
+            if (a.multiple_of) violate(a, "multiple_of", kNotANumber);
+            if (!a.enum_number.empty()) violate(a, "enum", kNotANumber);
+            return;
+        }
         if (a.min && x < *a.min) violate(a, "min", "must be at least " + show(*a.min));
         if (a.max && x > *a.max) violate(a, "max", "must be at most " + show(*a.max));
         if (a.exclusive_min && x <= *a.exclusive_min) violate(a, "exclusive_min", "must be greater than " + show(*a.exclusive_min));
@@ -210,6 +222,11 @@ private:
             order = l.text.compare(r.text);
         } else {
             const long double a = as_number(la, l), b = as_number(ra, r);
+            if (std::isnan(a) || std::isnan(b)) {
+                // NaN compares with nothing, so no comparison holds.
+                out_.push_back({la.name, "compare", "must be " + cmp.op + " " + ra.name + ", and NaN is not a number"});
+                return;
+            }
             order = a < b ? -1 : a > b ? 1 : 0;
         }
         const std::string& op = cmp.op;
