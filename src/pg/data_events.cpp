@@ -195,8 +195,9 @@ void collect_rows(const ClassValidator& cls, Tuplestorestate* table, TupleDesc d
 }
 
 // One update event per updated row, with the attributes whose value changed. The old and
-// new transition tables hold the rows in the same order. A row whose id changed is
-// another thing: the old one is deleted, the new one inserted.
+// new transition tables hold the rows in the same order. The validation trigger refuses
+// id changes; one made with udm's triggers disabled is another thing: the old one is
+// deleted, the new one inserted.
 void collect_updates(const ClassValidator& cls, Tuplestorestate* old_table, Tuplestorestate* new_table,
                      TupleDesc desc, Batch& updates, Batch& deletes, Batch& inserts) {
     int old_pointer = 0, new_pointer = 0;

@@ -209,6 +209,21 @@ UDM_PG_FUNCTION(udm_validate_row) {
     }
     HeapTuple tuple = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? trigdata->tg_newtuple : trigdata->tg_trigtuple;
     std::shared_ptr<const pg::ClassValidator> v = pg::validator_for(trigdata->tg_relation);
+    if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) && v->id_attnum > 0) {
+        // Relationships and events name things by id: an id that changed would leave
+        // them pointing at nothing.
+        const bool same = pg::guard([&] {
+            TupleDesc desc = RelationGetDescr(trigdata->tg_relation);
+            bool old_null = false, new_null = false;
+            Datum before = heap_getattr(trigdata->tg_trigtuple, v->id_attnum, desc, &old_null);
+            Datum after = heap_getattr(tuple, v->id_attnum, desc, &new_null);
+            return old_null == new_null && (old_null || datumIsEqual(before, after, false, UUID_LEN));
+        });
+        if (!same) {
+            throw Error(sqlstate::kFeatureNotSupported, "the id of a thing of class \"" + v->class_name + "\" cannot change",
+                        {}, "Ids are assigned by udm once; insert a new thing to get a new id.");
+        }
+    }
     if (!v->empty) {
         std::vector<rules::Violation> violations;
         // Custom functions run as the user writing the row, as a CHECK constraint would.
