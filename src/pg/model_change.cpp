@@ -142,6 +142,7 @@ ChangeResult change_model(const naming::TenantNames& names, const Edit& edit, bo
         result.version = version ? std::stoll(*version) : 0;
         const model::Model current = load_model(spi, names);
         model::Model desired = edit(current);
+        model::check_limits(current, desired);
         result.plan = planner::plan(names, current, desired, new_uuid);
         // A custom function the change introduces must be one the caller may call.
         check_new_custom_functions(current, desired, guard([] { return GetOuterUserId(); }));

@@ -595,3 +595,38 @@ TEST(RuleFlags, AssignmentRulesOverrideAttributeRules) {
 
 }  // namespace
 }  // namespace udm::model
+
+// Descriptions and rule sets are bounded when a change adds or alters them; what a model
+// already holds is left alone.
+TEST(ModelLimits, DescriptionsAndRulesAreBounded) {
+    using udm::model::check_limits;
+    using udm::model::kMaxDescriptionBytes;
+    using udm::model::kMaxRulesBytes;
+    const udm::model::Model empty;
+    auto with_description = [](std::size_t n) {
+        udm::model::Json doc = {{"classes", {{"item", {{"description", std::string(n, 'x')}, {"attributes", udm::model::Json::object()}}}}}};
+        return udm::model::parse_model(doc);
+    };
+    EXPECT_NO_THROW(check_limits(empty, with_description(kMaxDescriptionBytes)));
+    try {
+        check_limits(empty, with_description(kMaxDescriptionBytes + 1));
+        FAIL() << "no error";
+    } catch (const udm::Error& e) {
+        EXPECT_STREQ(e.sqlstate(), "22001");
+        EXPECT_STREQ(e.what(), "the description of class \"item\" is too long");
+    }
+    const udm::model::Model big = with_description(kMaxDescriptionBytes + 1);
+    EXPECT_NO_THROW(check_limits(big, big));  // unchanged: left alone
+
+    udm::model::Json values = udm::model::Json::array();
+    for (std::size_t i = 0; i < kMaxRulesBytes / 4; ++i) values.push_back("v" + std::to_string(i));
+    udm::model::Json doc = {{"attributes", {{"code", {{"type", "text"}, {"rules", {{"enum", values}}}}}}},
+                            {"classes", udm::model::Json::object()}};
+    try {
+        check_limits(empty, udm::model::parse_model(doc));
+        FAIL() << "no error";
+    } catch (const udm::Error& e) {
+        EXPECT_STREQ(e.sqlstate(), "54000");
+        EXPECT_STREQ(e.what(), "the rules of attribute \"code\" are too large");
+    }
+}

@@ -113,6 +113,16 @@ void check_references(const Model& model);
 // The model as a document in the format parse_model reads; without ids and rename hints.
 Json to_json(const Model& model);
 
+// Bounds on what one element of a model may hold: every model change stores and copies
+// it, and every reader of the model (the gateway among them) loads it.
+inline constexpr std::size_t kMaxDescriptionBytes = 10000;
+inline constexpr std::size_t kMaxRulesBytes = 65536;
+
+// Checks the descriptions and rule sets that desired adds or changes against current:
+// 22001 for a description over kMaxDescriptionBytes, 54000 for rules over kMaxRulesBytes
+// (as JSON text). What current already holds is left alone.
+void check_limits(const Model& current, const Model& desired);
+
 // The names of the classes with a reference attribute pointing at class_name.
 std::vector<std::string> classes_referencing(const Model& model, const std::string& class_name);
 

@@ -372,6 +372,58 @@ Json to_json(const Model& m) {
     return out;
 }
 
+namespace {
+
+void check_description(const std::optional<std::string>& before, const std::optional<std::string>& after,
+                       const std::string& what) {
+    if (!after || after == before || after->size() <= kMaxDescriptionBytes) return;
+    throw Error("22001", "the description of " + what + " is too long",
+                "It has " + std::to_string(after->size()) + " bytes; at most " +
+                    std::to_string(kMaxDescriptionBytes) + " are allowed.");
+}
+
+void check_rules_size(const Json* before, const Json& after, const std::string& what) {
+    if (after.empty() || (before != nullptr && *before == after)) return;
+    const std::size_t n = after.dump().size();
+    if (n <= kMaxRulesBytes) return;
+    throw Error("54000", "the rules of " + what + " are too large",
+                "They take " + std::to_string(n) + " bytes as JSON; at most " + std::to_string(kMaxRulesBytes) +
+                    " are allowed.");
+}
+
+}  // namespace
+
+void check_limits(const Model& current, const Model& desired) {
+    for (const auto& [name, a] : desired.attributes) {
+        auto old = current.attributes.find(name);
+        const bool had = old != current.attributes.end();
+        const std::string what = "attribute \"" + name + "\"";
+        check_description(had ? old->second.description : std::nullopt, a.description, what);
+        check_rules_size(had ? &old->second.rules : nullptr, a.rules, what);
+    }
+    for (const auto& [name, c] : desired.classes) {
+        auto old = current.classes.find(name);
+        const bool had = old != current.classes.end();
+        const std::string what = "class \"" + name + "\"";
+        check_description(had ? old->second.description : std::nullopt, c.description, what);
+        check_rules_size(had ? &old->second.rules : nullptr, c.rules, what);
+        for (const auto& [aname, as] : c.assignments) {
+            const Assignment* before = nullptr;
+            if (had) {
+                auto it = old->second.assignments.find(aname);
+                if (it != old->second.assignments.end()) before = &it->second;
+            }
+            check_rules_size(before != nullptr ? &before->rules : nullptr, as.rules,
+                             "attribute \"" + aname + "\" of class \"" + name + "\"");
+        }
+    }
+    for (const auto& [name, t] : desired.relationship_types) {
+        auto old = current.relationship_types.find(name);
+        check_description(old != current.relationship_types.end() ? old->second.description : std::nullopt,
+                          t.description, "relationship type \"" + name + "\"");
+    }
+}
+
 std::vector<std::string> classes_referencing(const Model& m, const std::string& class_name) {
     std::vector<std::string> out;
     for (const auto& [cname, c] : m.classes) {
