@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "udm/core/error.hpp"
+#include "udm/core/history.hpp"
 #include "udm/core/model.hpp"
 #include "udm/pg/fmgr_values.hpp"
 #include "udm/pg/tenant_access.hpp"
@@ -65,17 +66,25 @@ UDM_PG_FUNCTION(udm_schema_at) {
     const std::int64_t version = pg::int64_arg(fcinfo, 1, "version");
     if (version == 0) return pg::jsonb_datum(udm::model::to_json(udm::model::Model{}));
     pg::Spi spi(/*read_only=*/true);
-    pg::Cell model = version < 0 ? pg::Cell() :
-        spi.query_value("SELECT model::text FROM " + qualified(names.schema, "schema_versions") +
-                        " WHERE version = $1::bigint", {std::to_string(version)});
-    if (!model) {
+    // The last checkpoint at or before the version, and the patches after it.
+    const std::string versions = qualified(names.schema, "schema_versions");
+    std::vector<pg::Row> rows;
+    if (version > 0) {
+        rows = spi.query("SELECT version, model::text, model_patch::text FROM " + versions +
+                             " WHERE version <= $1::bigint AND version >= (SELECT max(version) FROM " + versions +
+                             " WHERE version <= $1::bigint AND model IS NOT NULL) ORDER BY version",
+                         {std::to_string(version)});
+    }
+    if (rows.empty() || !rows.back()[0] || std::stoll(*rows.back()[0]) != version || !rows.front()[1]) {
         pg::Cell current = spi.query_value("SELECT version FROM " + qualified(names.schema, "schema_state"));
         throw udm::Error(udm::sqlstate::kInvalidParameterValue,
                          "tenant \"" + names.tenant + "\" has no schema version " + std::to_string(version),
                          "Its versions run from 0 to " + current.value_or("0") + ".");
     }
     spi.finish();
-    return pg::guard([&] { return DirectFunctionCall1(jsonb_in, CStringGetDatum(model->c_str())); });
+    std::vector<udm::model::Json> patches;
+    for (std::size_t i = 1; i < rows.size(); ++i) patches.push_back(udm::model::Json::parse(rows[i][2].value_or("[]")));
+    return pg::jsonb_datum(udm::history::rebuild(udm::model::Json::parse(*rows.front()[1]), patches));
 }
 
 // udm.data_events(tenant, after_position, max_events) returns setof (position, class,

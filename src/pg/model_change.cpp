@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "udm/core/error.hpp"
+#include "udm/core/history.hpp"
 #include "udm/core/physical.hpp"
 #include "udm/pg/custom_function.hpp"
 #include "udm/pg/events.hpp"
@@ -122,6 +123,23 @@ std::string new_uuid() {
     return out;
 }
 
+// The stored form of a new version: the whole model or the patch from current's.
+history::Entry history_entry(Spi& spi, const std::string& schema, std::int64_t version, const model::Model& current,
+                             const model::Model& desired) {
+    if (version == 1) return {true, model::to_json(desired).dump()};
+    // The patches since the last checkpoint: found by walking back the primary key.
+    std::vector<Row> rows = spi.query(
+        "SELECT count(*), coalesce(sum(pg_catalog.octet_length(model_patch::text)), 0) FROM " + schema +
+        ".schema_versions WHERE version > (SELECT max(version) FROM " + schema +
+        ".schema_versions WHERE model IS NOT NULL)");
+    history::SinceCheckpoint since;
+    if (!rows.empty() && rows[0][0] && rows[0][1]) {
+        since.patches = std::stoll(*rows[0][0]);
+        since.bytes = std::stoll(*rows[0][1]);
+    }
+    return history::entry_for(model::to_json(current), model::to_json(desired), since);
+}
+
 }  // namespace
 
 model::Model load_model(Spi& spi, const naming::TenantNames& names) {
@@ -162,11 +180,12 @@ ChangeResult change_model(const naming::TenantNames& names, const Edit& edit, bo
         invalidate_class_tables(names, desired);
         Cell next = spi.query_value("UPDATE " + s + ".schema_state SET version = version + 1 RETURNING version");
         result.version = std::stoll(*next);
+        const history::Entry entry = history_entry(spi, s, result.version, current, desired);
         spi.execute("INSERT INTO " + s +
-                        ".schema_versions (version, previous_version, diff, ddl, model)"
-                        " VALUES ($1::bigint, $1::bigint - 1, $2::jsonb, $3::text[], $4::jsonb)",
+                        ".schema_versions (version, previous_version, diff, ddl, model, model_patch)"
+                        " VALUES ($1::bigint, $1::bigint - 1, $2::jsonb, $3::text[], $4::jsonb, $5::jsonb)",
                     {*next, result.plan.diff().dump(), text_array_literal(result.plan.ddl()),
-                     model::to_json(desired).dump()});
+                     entry.whole ? Cell(entry.json) : Cell(), entry.whole ? Cell() : Cell(entry.json)});
         signal_schema_change(names.tenant, result.version);
     });
     timeout.restore();

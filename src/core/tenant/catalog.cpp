@@ -172,7 +172,10 @@ constexpr std::string_view kCatalogDdl[] = {
     CONSTRAINT valid_catalog_version CHECK (catalog_version > 0)
 ))",
 
-    // One row per model change: the history behind udm.migrations.
+    // One row per model change: the history behind udm.migrations and udm.schema_at. The
+    // model at a version is kept whole now and then (a checkpoint, model) and otherwise as
+    // the JSON Patch (RFC 6902) from the version before (model_patch), so that a row's size
+    // follows its change, not the size of the model.
     R"(CREATE TABLE {s}.schema_versions (
     version bigint NOT NULL,
     previous_version bigint NOT NULL,
@@ -180,11 +183,15 @@ constexpr std::string_view kCatalogDdl[] = {
     created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
     diff jsonb NOT NULL,
     ddl text[] NOT NULL,
-    model jsonb NOT NULL,
+    model jsonb,
+    model_patch jsonb,
     CONSTRAINT schema_versions_pkey PRIMARY KEY (version),
     CONSTRAINT valid_schema_versions_version CHECK (version > 0 AND previous_version = version - 1),
     CONSTRAINT valid_schema_versions_diff CHECK (pg_catalog.jsonb_typeof(diff) = 'array'),
-    CONSTRAINT valid_schema_versions_model CHECK (pg_catalog.jsonb_typeof(model) = 'object')
+    CONSTRAINT valid_schema_versions_model CHECK (pg_catalog.jsonb_typeof(model) = 'object'),
+    CONSTRAINT valid_schema_versions_model_patch CHECK (pg_catalog.jsonb_typeof(model_patch) = 'array'),
+    CONSTRAINT schema_versions_model_or_patch CHECK ((model IS NULL) <> (model_patch IS NULL)),
+    CONSTRAINT schema_versions_first_is_whole CHECK (version > 1 OR model IS NOT NULL)
 ))",
 
     // The data outbox: one row per inserted, updated or deleted thing, written by the

@@ -1,0 +1,41 @@
+// The stored history of a tenant's model: every version a row, holding either the whole
+// model (a checkpoint) or the JSON Patch (RFC 6902) from the version before it.
+//
+// A checkpoint is written when the patches since the last one add up to the size of the
+// model, or number kMaxPatchesPerCheckpoint: stored bytes stay within about twice the bytes
+// the changes themselves take (plus the first model), and rebuilding a version reads at
+// most one model and patches of about one model's size.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "udm/core/model.hpp"
+
+namespace udm::history {
+
+inline constexpr std::int64_t kMaxPatchesPerCheckpoint = 100;
+
+// What the patches since the last checkpoint add up to.
+struct SinceCheckpoint {
+    std::int64_t patches = 0;
+    std::int64_t bytes = 0;
+};
+
+// The row of a new version: the whole model (text of an object) or a patch (text of an
+// array), as JSON text.
+struct Entry {
+    bool whole = false;
+    std::string json;
+};
+
+// The entry of a version whose model is after, the one before being before.
+Entry entry_for(const model::Json& before, const model::Json& after, const SinceCheckpoint& since);
+
+// The model at the last of a run of versions: a checkpoint and the patches after it, in
+// order. Throws udm::Error XX000 when a patch does not apply.
+model::Json rebuild(model::Json checkpoint, const std::vector<model::Json>& patches);
+
+}  // namespace udm::history
