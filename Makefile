@@ -13,7 +13,7 @@ OBJS = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 REGRESS = setup error_barrier tenant_names tenant_lifecycle catalog_constraints \
           tenant_isolation tenant_dump_restore class_lifecycle class_bad_input \
           relationships model_apply model_verify_replay class_security \
-          rules events graphql
+          rules events graphql security
 
 PG_CONFIG ?= pg_config
 PG_CPPFLAGS = -Iinclude
