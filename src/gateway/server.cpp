@@ -55,9 +55,10 @@ int run_server(const Config& config, SchemaBuilder builder) {
     SchemaCache schemas;
     Hub hub(config.queue_limit);
     ConnectionSlots slots(config.max_connections);
+    PendingConnections pending(pending_connections_limit(config));
     ChangeFeed feed(std::move(builder), schemas, hub, metrics, config.rebuild_interval);
     DbListener db(config.database_url, feed, metrics, config.poll_interval);
-    Services services{config, metrics, hub, schemas, db, slots};
+    Services services{config, metrics, hub, schemas, db, slots, pending};
 
     net::io_context ioc(static_cast<int>(config.threads));
     hub.fan_out_on(ioc, config.threads);
