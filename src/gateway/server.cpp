@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <exception>
 #include <functional>
 #include <iostream>
 #include <thread>
@@ -45,6 +46,22 @@ void stop_when_drained(net::steady_timer& timer, net::io_context& ioc, Hub& hub,
     timer.async_wait([&timer, &ioc, &hub, deadline](boost::system::error_code) {
         stop_when_drained(timer, ioc, hub, deadline);
     });
+}
+
+// Runs ioc on this thread until it is stopped. An exception escaping a handler is logged and
+// the thread serves on: it must not end the thread (std::terminate) or skip the others'
+// handlers (Asio's advice for handlers that can throw).
+void run_io(net::io_context& ioc) noexcept {
+    for (;;) {
+        try {
+            ioc.run();
+            return;
+        } catch (const std::exception& e) {
+            log_error(std::string("a connection handler failed: ") + e.what());
+        } catch (...) {
+            log_error("a connection handler failed with an unknown exception");
+        }
+    }
 }
 
 }  // namespace
@@ -107,8 +124,9 @@ int run_server(const Config& config, SchemaBuilder builder) {
     });
 
     std::vector<std::thread> threads;
-    for (unsigned i = 1; i < config.threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
-    ioc.run();
+    for (unsigned i = 1; i < config.threads; ++i)
+        threads.emplace_back([&ioc] { run_io(ioc); });
+    run_io(ioc);
     for (auto& thread : threads) thread.join();
     db.stop();
     log_info("stopped");
