@@ -109,7 +109,8 @@ void WsSession::run(Request request) {
 
 void WsSession::evict() {
     net::post(ws_.get_executor(), [self = shared_from_this()] {
-        if (self->finished_ || self->admission_ == Admission::kAdmitted)
+        // Chosen just before its connection_init was accepted: it stays.
+        if (self->finished_ || self->protocol_.acknowledged())
             return;
         log_debug("closing a connection awaiting connection_init: " +
                   std::to_string(self->services_.pending.max()) +
