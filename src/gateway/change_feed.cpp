@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <utility>
 
 #include "log.hpp"
 
@@ -124,20 +125,51 @@ void ChangeFeed::on_notification(const std::string& channel, const std::string& 
     json message = json::parse(payload, nullptr, false);
     if (message.is_discarded() || !message.is_object() || !message.contains("tenant") ||
         !message["tenant"].is_string()) {
-        log_warn("ignoring a notification on " + channel + " with payload " + payload);
+        // Any role may NOTIFY these channels, at any rate and with 8 KB payloads.
+        LogThrottle& throttle =
+            channel == "udm_schema" ? bad_schema_signal_log_ : bad_data_signal_log_;
+        std::size_t suppressed = 0;
+        if (throttle.allow(LogThrottle::Clock::now(), suppressed)) {
+            log_warn("ignoring a notification on " + loggable(channel, 32) + " with payload " +
+                     loggable(payload) +
+                     (suppressed > 0 ? " (" + std::to_string(suppressed) +
+                                           " more such notifications since the last line)"
+                                     : std::string()));
+        }
         return;
     }
     auto it = tenants_.find(message["tenant"].get<std::string>());
     if (it == tenants_.end()) return;
+    TenantState& state = it->second;
     if (channel == "udm_schema") {
-        catch_up_schema(it->first, it->second, outbox);
+        state.schema_signalled = true;
     } else if (channel == "udm_data") {
+        state.data_signalled = true;
         // Every signal starts the re-reads anew: its events may be the ones held back.
-        it->second.signalled_at = now;
-        it->second.recheck_after = kRecheckFirst;
-        catch_up_data(it->first, it->second, outbox, now);
+        state.signalled_at = now;
+        state.recheck_after = kRecheckFirst;
+    } else {
+        return;
     }
+    // A burst of signals costs one read now and one when the spacing has passed.
+    act_on_signals(it->first, state, outbox, now, /*defer_data=*/false);
     forget_gone();
+}
+
+bool ChangeFeed::act_on_signals(const std::string& tenant, TenantState& state, Outbox& outbox,
+                                Clock::time_point now, bool defer_data) {
+    if (state.schema_signalled && signal_read_allowed(state.schema_signal_read_at, now)) {
+        state.schema_signalled = false;
+        state.schema_signal_read_at = now;
+        catch_up_schema(tenant, state, outbox);
+    }
+    if (state.gone || !state.data_signalled || !signal_read_allowed(state.data_signal_read_at, now))
+        return false;
+    state.data_signalled = false;
+    state.data_signal_read_at = now;
+    if (!defer_data)
+        catch_up_data(tenant, state, outbox, now);
+    return defer_data;
 }
 
 void ChangeFeed::catch_up_all(Outbox& outbox, Clock::time_point now) {
@@ -149,6 +181,9 @@ void ChangeFeed::catch_up_all(Outbox& outbox, Clock::time_point now) {
     for (auto& [tenant, state] : tenants_) {
         if (state.gone)
             continue;
+        // Everything is read now: signals that wait are answered too.
+        state.schema_signalled = false;
+        state.data_signalled = false;
         catch_up_schema(tenant, state, outbox);
         if (!state.gone)
             catch_up_data(tenant, state, outbox, now);
@@ -269,7 +304,14 @@ void ChangeFeed::catch_up_data(const std::string& tenant, TenantState& state, Ou
 
 void ChangeFeed::rebuild_due(Outbox& outbox, Clock::time_point now) {
     for (auto& [tenant, state] : tenants_) {
-        if (!state.gone && state.throttle.due(now))
+        if (state.gone || !state.throttle.due(now))
+            continue;
+        // Schema signals waiting for their spacing: the rebuild takes their versions too.
+        if (std::exchange(state.schema_signalled, false)) {
+            state.schema_signal_read_at = now;
+            catch_up_schema(tenant, state, outbox);
+        }
+        if (!state.gone)
             rebuild(tenant, state, outbox, now);
     }
     forget_gone();
@@ -352,7 +394,9 @@ void ChangeFeed::read_due(Outbox& outbox, Clock::time_point now) {
                         : std::min<Clock::duration>(state.recheck_after * 2, kRecheckLast);
             }
         }
-        if (due)
+        if (act_on_signals(tenant, state, outbox, now, /*defer_data=*/true))
+            due = true;
+        if (due && !state.gone)
             catch_up_data(tenant, state, outbox, now);
     }
     forget_gone();
@@ -369,6 +413,10 @@ std::optional<ChangeFeed::Clock::time_point> ChangeFeed::next_read() const {
             consider(*state.room_retry_at);
         if (state.recheck_after.count() > 0)
             consider(state.signalled_at + state.recheck_after);
+        if (state.schema_signalled && state.schema_signal_read_at)
+            consider(*state.schema_signal_read_at + kSignalSpacing);
+        if (state.data_signalled && state.data_signal_read_at)
+            consider(*state.data_signal_read_at + kSignalSpacing);
     }
     return earliest;
 }

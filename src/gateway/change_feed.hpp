@@ -12,6 +12,7 @@
 
 #include "event_sink.hpp"
 #include "graphql_engine.hpp"
+#include "log.hpp"
 #include "metrics.hpp"
 #include "outbox.hpp"
 #include "rebuild_throttle.hpp"
@@ -34,6 +35,9 @@ public:
     // holds the signalled events back, and nothing signals when it ends.
     static constexpr std::chrono::milliseconds kRecheckFirst{10};
     static constexpr std::chrono::milliseconds kRecheckLast{1000};
+    // Signals are hints that anyone allowed to NOTIFY can send: a tenant is read for them at
+    // most once per kSignalSpacing, however many come (the others wait for that read).
+    static constexpr std::chrono::milliseconds kSignalSpacing{10};
 
     ChangeFeed(SchemaBuilder builder, SchemaCache& schemas, EventSink& sink, Metrics& metrics,
                Clock::duration rebuild_interval);
@@ -42,7 +46,9 @@ public:
     // event); kReady at once when it is followed already. Nothing is kept when any part of
     // it fails.
     LoadOutcome load(const std::string& tenant, Outbox& outbox, Clock::time_point now);
-    // Handles a NOTIFY on udm_schema or udm_data: catches up that tenant if followed.
+    // Handles a NOTIFY on udm_schema or udm_data: catches up that tenant if followed, at once
+    // or, when a signal read it less than kSignalSpacing ago, then (read_due()). A payload
+    // that is not {"tenant": "..."} is logged (at most once a second per channel, cut short).
     void on_notification(const std::string& channel, const std::string& payload, Outbox& outbox,
                          Clock::time_point now);
     // Catches up every followed tenant (after a reconnect, and on every poll), after checking
@@ -79,6 +85,12 @@ private:
         // recheck_after; zero when none is.
         Clock::time_point signalled_at{};
         Clock::duration recheck_after{0};
+        // Signals not yet acted on, and when signals last made the tenant's schema events
+        // and data events read.
+        bool schema_signalled = false;
+        bool data_signalled = false;
+        std::optional<Clock::time_point> schema_signal_read_at;
+        std::optional<Clock::time_point> data_signal_read_at;
         // Why the tenant is to be unfollowed (dropped, recreated); done by forget_gone().
         std::optional<std::string> gone;
 
@@ -92,6 +104,20 @@ private:
     Clock::duration rebuild_interval_;
     std::map<std::string, TenantState> tenants_;
     std::string identity_error_;  // the last failed identity check logged
+    LogThrottle bad_schema_signal_log_;
+    LogThrottle bad_data_signal_log_;
+
+    // Whether signals may make a read at now, the last such read having been at last
+    // (kSignalSpacing since).
+    static bool signal_read_allowed(const std::optional<Clock::time_point>& last,
+                                    Clock::time_point now) {
+        return !last || now >= *last + kSignalSpacing;
+    }
+    // Acts on the signals of tenant that wait, as far as the spacing allows at now: reads
+    // its schema events, and its data events unless defer_data (read_due() then does it);
+    // returns whether data is to be read.
+    bool act_on_signals(const std::string& tenant, TenantState& state, Outbox& outbox,
+                        Clock::time_point now, bool defer_data);
 
     // Marks the followed tenants that no longer exist, or exist anew, as gone.
     void check_identities(Outbox& outbox, const std::vector<std::string>& tenants);

@@ -3,6 +3,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
@@ -111,6 +112,30 @@ std::vector<Option> options() {
              c.max_connections = *n;
              return true;
          }},
+        {"--max-pending-connections", "UDM_GATEWAY_MAX_PENDING_CONNECTIONS",
+         "an integer from 1 to 1000000",
+         [](Config& c, const std::string& v) {
+             auto n = parse_unsigned(v, 1, 1000000);
+             if (!n) return false;
+             c.max_pending_connections = *n;
+             return true;
+         }},
+        {"--max-response-bytes", "UDM_GATEWAY_MAX_RESPONSE_BYTES",
+         "an integer from 65536 to 1073741824",
+         [](Config& c, const std::string& v) {
+             auto n = parse_unsigned(v, 65536, 1ULL << 30);
+             if (!n) return false;
+             c.max_response_bytes = *n;
+             return true;
+         }},
+        {"--max-queued-bytes", "UDM_GATEWAY_MAX_QUEUED_BYTES",
+         "an integer from 65536 to 4294967296",
+         [](Config& c, const std::string& v) {
+             auto n = parse_unsigned(v, 65536, 1ULL << 32);
+             if (!n) return false;
+             c.max_queued_bytes = *n;
+             return true;
+         }},
         {"--max-subscriptions", "UDM_GATEWAY_MAX_SUBSCRIPTIONS", "an integer from 1 to 10000",
          [](Config& c, const std::string& v) {
              auto n = parse_unsigned(v, 1, 10000);
@@ -169,6 +194,12 @@ std::string chomp(std::string text) {
 }
 
 }  // namespace
+
+std::size_t pending_connections_limit(const Config& config) {
+    if (config.max_pending_connections > 0) return config.max_pending_connections;
+    const std::size_t floor = std::min<std::size_t>(16, config.max_connections);
+    return std::clamp<std::size_t>(config.max_connections / 4, floor, 1024);
+}
 
 ConfigSources process_sources() {
     return ConfigSources{
@@ -294,6 +325,13 @@ Every option can also be set by the environment variable named after it; flags w
                                  (UDM_GATEWAY_SLOW_CONSUMER_TIMEOUT; default 5s)
   --max-connections N            open WebSocket connections at most (default 10000)
                                  (UDM_GATEWAY_MAX_CONNECTIONS)
+  --max-pending-connections N    connections waiting for their connection_init at most; the
+                                 oldest is closed for a new one (default: a quarter of
+                                 --max-connections, 16 to 1024) (UDM_GATEWAY_MAX_PENDING_CONNECTIONS)
+  --max-response-bytes N         largest response built for a client, unless the SDL alone is
+                                 larger (UDM_GATEWAY_MAX_RESPONSE_BYTES; default 8388608)
+  --max-queued-bytes N           bytes of answers queued per connection before it is closed as
+                                 a slow consumer (UDM_GATEWAY_MAX_QUEUED_BYTES; default 16777216)
   --max-subscriptions N          subscriptions per connection at most (default 100)
                                  (UDM_GATEWAY_MAX_SUBSCRIPTIONS)
   --log-level L                  debug, info, warn or error (UDM_GATEWAY_LOG_LEVEL; default info)

@@ -28,12 +28,23 @@ struct Config {
     // A connection whose oldest waiting event waited longer is closed as a slow consumer.
     std::chrono::milliseconds slow_consumer_timeout{5000};
     std::size_t max_connections = 10000;
+    // Connections not authenticated yet (no accepted connection_init); 0: derived from
+    // max_connections (pending_connections_limit()). The oldest is evicted for a new one.
+    std::size_t max_pending_connections = 0;
     std::size_t max_subscriptions = 100;  // per connection
+    // Largest response built for a client (unless the SDL alone is larger, see
+    // ProtocolHandler::response_budget), and bytes of answers queued per connection.
+    std::size_t max_response_bytes = 8u << 20;
+    std::size_t max_queued_bytes = 16u << 20;
     LogLevel log_level = LogLevel::kInfo;
     std::chrono::milliseconds poll_interval{2000};
     std::chrono::milliseconds rebuild_interval{250};
     unsigned threads = 2;
 };
+
+// How many connections may wait for their connection_init at once: max_pending_connections,
+// or else a quarter of max_connections, at least 16 (all of them when fewer) and at most 1024.
+std::size_t pending_connections_limit(const Config& config);
 
 // Where the parser reads the environment and files (injected so tests need neither).
 struct ConfigSources {

@@ -252,7 +252,8 @@ void DbListener::serve_connection() {
 
         connection->get_notifs();
         for (const auto& [channel, payload] : std::exchange(notifications, {})) {
-            log_debug("notification on " + channel + ": " + payload);
+            if (log_enabled(LogLevel::kDebug))
+                log_debug("notification on " + channel + ": " + loggable(payload));
             feed_.on_notification(channel, payload, outbox, ChangeFeed::Clock::now());
         }
 

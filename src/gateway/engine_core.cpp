@@ -40,6 +40,10 @@ public:
         return gql::execute(operation_, root_value);
     }
 
+    std::size_t estimated_response_bytes(std::size_t sdl_bytes) const override {
+        return gql::estimate_response_bytes(operation_, sdl_bytes);
+    }
+
 private:
     gql::PreparedOperation operation_;
     std::string root_field_;

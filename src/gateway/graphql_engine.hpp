@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -38,6 +39,12 @@ public:
     // The ExecutionResult ({"data": ..., "errors": [...]}) for one root value, its members
     // in the order the selection set asks for them.
     virtual nlohmann::ordered_json execute(const nlohmann::json& root_value) const = 0;
+    // An estimate of execute()'s response in bytes, made without executing it, when an `sdl`
+    // value is sdl_bytes long (udm::graphql::estimate_response_bytes). 0: no estimate.
+    virtual std::size_t estimated_response_bytes(std::size_t sdl_bytes) const {
+        (void)sdl_bytes;
+        return 0;
+    }
 
     // execute(event) as JSON text, for the event numbered seq (EventWindow seqs: one number
     // per event, never reused in the process). The subscriptions that share this operation

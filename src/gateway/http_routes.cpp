@@ -1,6 +1,8 @@
 // Routes and I/O-free responses of the gateway's HTTP endpoints.
 #include "http_routes.hpp"
 
+#include <iterator>
+
 #include <nlohmann/json.hpp>
 
 #include "udm/core/naming.hpp"
@@ -68,6 +70,46 @@ Response health_response(const Request& request, bool database_connected) {
 Response metrics_response(const Request& request, std::string text) {
     return base_response(request, http::status::ok, "text/plain; version=0.0.4; charset=utf-8",
                          std::move(text));
+}
+
+std::optional<std::string> websocket_upgrade_violation(const Request& request) {
+    auto keys = request.equal_range(http::field::sec_websocket_key);
+    if (keys.first == keys.second || std::next(keys.first) != keys.second) {
+        return std::string("one Sec-WebSocket-Key header is required");
+    }
+    // 16 bytes are 22 base64 characters and "==".
+    const auto key = keys.first->value();
+    bool base64 = key.size() == 24 && key[22] == '=' && key[23] == '=';
+    for (std::size_t i = 0; base64 && i < 22; ++i) {
+        const char c = key[i];
+        base64 = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                 c == '+' || c == '/';
+    }
+    if (!base64)
+        return std::string("Sec-WebSocket-Key is not the base64 of 16 bytes");
+    auto versions = request.equal_range(http::field::sec_websocket_version);
+    if (versions.first == versions.second || std::next(versions.first) != versions.second ||
+        versions.first->value() != "13") {
+        return std::string("Sec-WebSocket-Version must be 13");
+    }
+    return std::nullopt;
+}
+
+Response bad_upgrade_response(const Request& request, const std::string& why) {
+    Response response =
+        json_response(request, http::status::bad_request, nlohmann::json{{"error", why}}.dump());
+    response.set(http::field::sec_websocket_version, "13");
+    return response;
+}
+
+Response request_too_large_response(http::status status) {
+    Request none;
+    Response response = json_response(none, status,
+                                      status == http::status::request_header_fields_too_large
+                                          ? R"({"error":"request header fields too large"})"
+                                          : R"({"error":"request body too large"})");
+    response.keep_alive(false);
+    return response;
 }
 
 bool etag_matches(std::string_view if_none_match, std::string_view etag) {

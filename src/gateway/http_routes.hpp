@@ -1,6 +1,7 @@
 // The gateway's HTTP surface: which route a target is, and the responses that need no I/O.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -57,6 +58,17 @@ void strip_body_for_head(const Request& request, Response& response);
 
 // 405 with the Allow header.
 Response method_not_allowed(const Request& request);
+
+// Why a WebSocket upgrade request is malformed (RFC 6455 4.2.1: one Sec-WebSocket-Key that
+// is the base64 of 16 bytes, one Sec-WebSocket-Version that is 13), or nullopt.
+std::optional<std::string> websocket_upgrade_violation(const Request& request);
+
+// 400 for a malformed WebSocket upgrade, with Sec-WebSocket-Version: 13 (RFC 6455 4.4).
+Response bad_upgrade_response(const Request& request, const std::string& why);
+
+// 431 (request header fields too large) or 413 (body too large), closing the connection:
+// the rest of the request was not read.
+Response request_too_large_response(http::status status);
 
 // Whether an If-None-Match header value matches the entity tag (weak comparison, "*").
 bool etag_matches(std::string_view if_none_match, std::string_view etag);

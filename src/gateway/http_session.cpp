@@ -17,6 +17,13 @@ namespace {
 
 constexpr std::chrono::seconds kRequestTimeout{30};
 constexpr std::uint64_t kMaxRequestBody = 8192;
+// Request line and header fields; a request with more gets 431.
+constexpr std::uint32_t kMaxRequestHeader = 8192;
+// After its answer, what the client still sends is read and dropped for this long, up to
+// this much, before the socket is closed: closing with unread data resets the connection,
+// and the reset may destroy the answer before the client reads it.
+constexpr std::chrono::seconds kLingerTimeout{2};
+constexpr std::size_t kLingerBytes = 1 << 20;
 
 // The wall-clock time in seconds since the epoch, as token claims count it.
 double now_seconds() {
@@ -37,6 +44,7 @@ void HttpSession::run() {
 void HttpSession::do_read() {
     parser_.emplace();
     parser_->body_limit(kMaxRequestBody);
+    parser_->header_limit(kMaxRequestHeader);
     stream_.expires_after(kRequestTimeout);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
@@ -45,6 +53,13 @@ void HttpSession::do_read() {
 void HttpSession::on_read(beast::error_code ec, std::size_t) {
     if (ec == http::error::end_of_stream) {
         do_close();
+        return;
+    }
+    if (ec == http::error::header_limit || ec == http::error::body_limit) {
+        log_debug("http request refused: " + ec.message());
+        send(request_too_large_response(ec == http::error::header_limit
+                                            ? http::status::request_header_fields_too_large
+                                            : http::status::payload_too_large));
         return;
     }
     if (ec) {
@@ -60,6 +75,12 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
     if (beast::websocket::is_upgrade(request_)) {
         if (route.kind != Route::Kind::kGraphql) {
             send(json_response(request_, http::status::not_found, R"({"error":"not found"})"));
+            return;
+        }
+        // Beast accepts any key and answers another version with 426 itself: RFC 6455
+        // 4.2.1 wants a key of 16 bytes, and the gateway speaks version 13 only.
+        if (std::optional<std::string> why = websocket_upgrade_violation(request_)) {
+            send(bad_upgrade_response(request_, *why));
             return;
         }
         // The tenant is neither looked up nor loaded here: the token that allows it comes
@@ -170,6 +191,22 @@ void HttpSession::send(Response response) {
 void HttpSession::do_close() {
     beast::error_code ec;
     stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+    if (ec)
+        return;
+    stream_.expires_after(kLingerTimeout);
+    linger(0);
+}
+
+void HttpSession::linger(std::size_t dropped) {
+    buffer_.consume(buffer_.size());
+    stream_.async_read_some(buffer_.prepare(4096), [self = shared_from_this(), dropped](
+                                                       beast::error_code ec, std::size_t bytes) {
+        // Ends at the client's end of stream, an error, the timeout or the byte bound;
+        // the socket closes when the session goes.
+        if (ec || dropped + bytes >= kLingerBytes)
+            return;
+        self->linger(dropped + bytes);
+    });
 }
 
 }  // namespace udm::gateway

@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -42,6 +43,8 @@ private:
     void send(Response response);
     // Shuts the connection down after a response that asked for it.
     void do_close();
+    // Reads and drops what the client still sends (dropped bytes so far), for a while.
+    void linger(std::size_t dropped);
 };
 
 }  // namespace udm::gateway

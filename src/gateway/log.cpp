@@ -1,6 +1,7 @@
 // Leveled log lines on stderr.
 #include "log.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -59,6 +60,38 @@ void log(LogLevel level, std::string_view message) {
     std::fprintf(stderr, "%s.%03dZ %s %.*s\n", stamp, static_cast<int>(millis), level_name(level),
                  static_cast<int>(message.size()), message.data());
     std::fflush(stderr);
+}
+
+bool LogThrottle::allow(Clock::time_point now, std::size_t& suppressed) {
+    if (written_ && now - last_ < interval_) {
+        ++left_out_;
+        return false;
+    }
+    written_ = true;
+    last_ = now;
+    suppressed = left_out_;
+    left_out_ = 0;
+    return true;
+}
+
+std::string loggable(std::string_view text, std::size_t max_bytes) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    const std::size_t shown = std::min(text.size(), max_bytes);
+    out.reserve(shown + 16);
+    for (std::size_t i = 0; i < shown; ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c < 0x20 || c >= 0x7f || c == '\\') {
+            out += "\\x";
+            out += kHex[c >> 4];
+            out += kHex[c & 0xf];
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    if (shown < text.size())
+        out += "... (" + std::to_string(text.size()) + " bytes)";
+    return out;
 }
 
 }  // namespace udm::gateway

@@ -1,6 +1,8 @@
 // Leveled log lines on stderr, one line per call, safe from any thread.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,5 +28,29 @@ inline void log_debug(std::string_view m) { log(LogLevel::kDebug, m); }
 inline void log_info(std::string_view m) { log(LogLevel::kInfo, m); }
 inline void log_warn(std::string_view m) { log(LogLevel::kWarn, m); }
 inline void log_error(std::string_view m) { log(LogLevel::kError, m); }
+
+// At most one line per interval about one kind of thing, counting the lines left out: for
+// what a client or a database role can cause at any rate (bad notifications, failed accepts).
+class LogThrottle {
+  public:
+    using Clock = std::chrono::steady_clock;
+
+    explicit LogThrottle(Clock::duration interval = std::chrono::seconds(1))
+        : interval_(interval) {}
+
+    // Whether a line may be written at now; when it may, suppressed gets the number of lines
+    // left out since the last one written.
+    bool allow(Clock::time_point now, std::size_t& suppressed);
+
+  private:
+    Clock::duration interval_;
+    bool written_ = false;
+    Clock::time_point last_{};
+    std::size_t left_out_ = 0;
+};
+
+// Untrusted text fit for a log line: at most max_bytes of it, control characters and
+// non-ASCII bytes escaped (\xNN), and "... (N bytes)" when it was cut.
+std::string loggable(std::string_view text, std::size_t max_bytes = 100);
 
 }  // namespace udm::gateway

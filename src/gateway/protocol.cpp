@@ -123,6 +123,18 @@ nlohmann::ordered_json error_result(const std::string& message) {
     return {{"data", nullptr}, {"errors", nlohmann::ordered_json::array({{{"message", message}}})}};
 }
 
+// The message of a response that came out larger than budget (the estimate missed it).
+std::string too_large_message(std::size_t bytes, std::size_t budget) {
+    return "Response too large: " + std::to_string(bytes) + " bytes, more than the limit of " +
+           std::to_string(budget) + " bytes";
+}
+
+// The length of the root value's sdl member, 0 without one.
+std::size_t sdl_bytes_of(const json& root_value) {
+    auto it = root_value.find("sdl");
+    return it != root_value.end() && it->is_string() ? it->get_ref<const std::string&>().size() : 0;
+}
+
 }  // namespace
 
 std::string_view root_field_of(EventKind kind) {
@@ -321,6 +333,18 @@ ProtocolEffects ProtocolHandler::on_subscribe(const json& message) {
         return effects;
     }
     auto operation = std::get<std::shared_ptr<const PreparedOperation>>(prepared);
+    // Priced before it runs: `{ a0: sdl a1: sdl ... }` would copy the SDL once per alias.
+    const std::size_t budget = response_budget(context_.max_response_bytes, schema->sdl().size());
+    const std::size_t estimate = operation->estimated_response_bytes(schema->sdl().size());
+    if (estimate > budget) {
+        json errors = json::array(
+            {json{{"message", "Response too large: the operation selects about " +
+                                  std::to_string(estimate) + " bytes, more than the limit of " +
+                                  std::to_string(budget) +
+                                  " bytes. Select large fields such as sdl once."}}});
+        effects.frames.push_back(frame("error", &id, &errors));
+        return effects;
+    }
     if (operation->is_subscription()) {
         if (subscriptions_.size() >= context_.max_subscriptions) {
             json errors = json::array({json{
@@ -343,7 +367,15 @@ ProtocolEffects ProtocolHandler::on_subscribe(const json& message) {
         log_error(std::string("GraphQL engine failed to execute a query: ") + e.what());
         result = error_result("Internal server error");
     }
-    effects.frames.push_back(frame("next", &id, &result));
+    std::string next = frame("next", &id, &result);
+    result = nlohmann::ordered_json();
+    if (next.size() > budget) {
+        log_warn("a query's response came out at " + std::to_string(next.size()) +
+                 " bytes, over its estimate; answered with an error");
+        nlohmann::ordered_json refused = error_result(too_large_message(next.size(), budget));
+        next = frame("next", &id, &refused);
+    }
+    effects.frames.push_back(std::move(next));
     effects.frames.push_back(frame<json>("complete", &id, nullptr));
     return effects;
 }
@@ -368,6 +400,16 @@ ProtocolEffects ProtocolHandler::on_event(EventKind kind, const json& root_value
         } catch (const std::exception& e) {
             log_error(std::string("GraphQL engine failed on an event: ") + e.what());
             payload = std::make_shared<const std::string>(error_result("Internal server error").dump());
+        }
+        // The estimate was made against the SDL of the time the subscription started; an
+        // event's own SDL may be larger.
+        if (payload->size() > context_.max_response_bytes) {
+            const std::size_t budget =
+                response_budget(context_.max_response_bytes, sdl_bytes_of(root_value));
+            if (payload->size() > budget) {
+                payload = std::make_shared<const std::string>(
+                    error_result(too_large_message(payload->size(), budget)).dump());
+            }
         }
         effects.frames.push_back(next_frame(subscription.next_prefix, *payload));
         ++effects.events_sent;

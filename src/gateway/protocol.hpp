@@ -2,6 +2,7 @@
 // sockets: text frames and events in, frames to send and a close decision out.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -71,7 +72,19 @@ public:
         std::function<std::uint64_t()> start_subscription = nullptr;
         // Most subscriptions one connection may hold; a subscribe beyond is an error message.
         std::size_t max_subscriptions = 100;
+        // Largest response (an ExecutionResult) built for a client, unless the SDL is larger:
+        // see response_budget().
+        std::size_t max_response_bytes = kDefaultMaxResponseBytes;
     };
+
+    static constexpr std::size_t kDefaultMaxResponseBytes = 8u << 20;
+
+    // The largest response allowed when the SDL it may carry is sdl_bytes long: the larger
+    // of max_response_bytes and twice the SDL, so that a query of the SDL (escaped as JSON)
+    // always fits, and a document selecting it under many aliases does not.
+    static std::size_t response_budget(std::size_t max_response_bytes, std::size_t sdl_bytes) {
+        return std::max(max_response_bytes, 2 * sdl_bytes);
+    }
 
     // Longest subscription id accepted (graphql-ws clients send UUIDs); longer closes 4400.
     static constexpr std::size_t kMaxIdBytes = 128;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <exception>
 #include <functional>
 #include <iostream>
 #include <thread>
@@ -47,6 +48,22 @@ void stop_when_drained(net::steady_timer& timer, net::io_context& ioc, Hub& hub,
     });
 }
 
+// Runs ioc on this thread until it is stopped. An exception escaping a handler is logged and
+// the thread serves on: it must not end the thread (std::terminate) or skip the others'
+// handlers (Asio's advice for handlers that can throw).
+void run_io(net::io_context& ioc) noexcept {
+    for (;;) {
+        try {
+            ioc.run();
+            return;
+        } catch (const std::exception& e) {
+            log_error(std::string("a connection handler failed: ") + e.what());
+        } catch (...) {
+            log_error("a connection handler failed with an unknown exception");
+        }
+    }
+}
+
 }  // namespace
 
 int run_server(const Config& config, SchemaBuilder builder) {
@@ -55,9 +72,10 @@ int run_server(const Config& config, SchemaBuilder builder) {
     SchemaCache schemas;
     Hub hub(config.queue_limit);
     ConnectionSlots slots(config.max_connections);
+    PendingConnections pending(pending_connections_limit(config));
     ChangeFeed feed(std::move(builder), schemas, hub, metrics, config.rebuild_interval);
     DbListener db(config.database_url, feed, metrics, config.poll_interval);
-    Services services{config, metrics, hub, schemas, db, slots};
+    Services services{config, metrics, hub, schemas, db, slots, pending};
 
     net::io_context ioc(static_cast<int>(config.threads));
     hub.fan_out_on(ioc, config.threads);
@@ -106,8 +124,9 @@ int run_server(const Config& config, SchemaBuilder builder) {
     });
 
     std::vector<std::thread> threads;
-    for (unsigned i = 1; i < config.threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
-    ioc.run();
+    for (unsigned i = 1; i < config.threads; ++i)
+        threads.emplace_back([&ioc] { run_io(ioc); });
+    run_io(ioc);
     for (auto& thread : threads) thread.join();
     db.stop();
     log_info("stopped");

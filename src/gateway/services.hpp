@@ -11,6 +11,7 @@
 #include "connection_slots.hpp"
 #include "hub.hpp"
 #include "metrics.hpp"
+#include "pending_connections.hpp"
 #include "schema_cache.hpp"
 #include "tenant_loader.hpp"
 
@@ -24,6 +25,7 @@ struct Services {
     SchemaCache& schemas;
     TenantLoader& loader;
     ConnectionSlots& slots;  // WebSocket connections, at most config.max_connections
+    PendingConnections& pending;  // those not authenticated yet (pending_connections_limit)
 };
 
 // Calls done with kReady at once if tenant is loaded; otherwise has the loader load it and

@@ -44,13 +44,14 @@ WsSession::WsSession(ConnectionSocket&& socket, Services& services, std::string 
               AuthDecision decision =
                   authenticate(payload, services_.config.jwt_secret, tenant_, now_seconds(),
                                std::chrono::duration<double>(services_.config.jwt_leeway).count());
-              if (decision.outcome == AuthOutcome::kAccepted) token_expires_at_ = decision.expires_at;
+              if (decision.outcome == AuthOutcome::kAccepted)
+                  token_expires_at_ = decision.expires_at;
               return decision;
           },
           [&schemas = services.schemas, tenant = tenant_] { return schemas.get(tenant); },
           // Subscriptions begin only after the handshake, when the membership is set.
           [this] { return membership_.window->subscribe(membership_.reader); },
-          services.config.max_subscriptions}),
+          services.config.max_subscriptions, services.config.max_response_bytes}),
       init_timer_(ws_.get_executor()),
       expiry_timer_(ws_.get_executor()),
       close_timer_(ws_.get_executor()) {}
@@ -92,12 +93,31 @@ void WsSession::run(Request request) {
         if (ok) response.set(beast::http::field::sec_websocket_protocol,
                                      beast::string_view(kGraphqlTransportWs.data(), kGraphqlTransportWs.size()));
     }));
+    // Counted as pending from the upgrade on; when too many are, the oldest goes.
+    std::shared_ptr<PendingConnection> evicted;
+    pending_ = services_.pending.enter(weak_from_this(), evicted);
+    if (evicted)
+        evicted->evict();
     auto self = shared_from_this();
     auto shared_request = std::make_shared<Request>(std::move(request));
     net::dispatch(ws_.get_executor(), [self, shared_request] {
         self->ws_.async_accept(*shared_request, [self, shared_request](beast::error_code ec) {
             self->on_accept(ec);
         });
+    });
+}
+
+void WsSession::evict() {
+    net::post(ws_.get_executor(), [self = shared_from_this()] {
+        // Chosen just before its connection_init was accepted: it stays.
+        if (self->finished_ || self->protocol_.acknowledged())
+            return;
+        log_debug("closing a connection awaiting connection_init: " +
+                  std::to_string(self->services_.pending.max()) +
+                  " newer ones wait (--max-pending-connections)");
+        // At once, without a close handshake: the place is for a client that authenticates.
+        beast::error_code ignored;
+        self->ws_.next_layer().close(ignored);
     });
 }
 
@@ -156,6 +176,7 @@ void WsSession::on_read(beast::error_code ec, std::size_t) {
 
 void WsSession::admit(ProtocolEffects acknowledgement) {
     init_timer_.cancel();  // the init came: what remains is the tenant's load
+    pending_.release();    // authenticated: no longer evicted for newer connections
     auto shared = std::make_shared<ProtocolEffects>(std::move(acknowledgement));
     when_tenant_loaded(services_, tenant_, ws_.get_executor(),
                        [self = shared_from_this(), shared](LoadOutcome outcome) {
@@ -236,7 +257,7 @@ void WsSession::cut_off(CloseDecision decision) {
         log_info("closing a connection of tenant " + self->tenant_ + ": " +
                  std::to_string(decision.code) + " " + decision.reason);
         // What is not being written yet is dropped: the close goes out next.
-        while (self->queue_.size() > (self->writing_ ? 1u : 0u)) self->queue_.pop_back();
+        self->drop_unwritten();
         self->begin_close(decision);
     });
 }
@@ -244,18 +265,31 @@ void WsSession::cut_off(CloseDecision decision) {
 void WsSession::enqueue(Outgoing frame) {
     if (pending_close_ || finished_) return;
     // Event frames are bounded already (one batch, taken when the queue is empty); the
-    // answers to a client that sends without reading are not.
-    if (!frame.event && queue_.size() >= services_.config.queue_limit) {
+    // answers to a client that sends without reading are not: they are bounded in messages
+    // and in bytes (a frame alone in the queue always goes, responses being bounded).
+    const bool too_many = queue_.size() >= services_.config.queue_limit;
+    const bool too_large =
+        !queue_.empty() && queued_bytes_ + frame.text.size() > services_.config.max_queued_bytes;
+    if (!frame.event && (too_many || too_large)) {
         log_warn("closing a connection of tenant " + tenant_ + ": " +
-                 std::to_string(queue_.size()) + " messages queued (slow consumer)");
+                 std::to_string(queue_.size()) + " messages (" + std::to_string(queued_bytes_) +
+                 " bytes) queued (slow consumer)");
         services_.metrics.slow_consumer_closed();
-        // Drop what is not being written yet; the frame in flight must complete.
-        while (queue_.size() > (writing_ ? 1u : 0u)) queue_.pop_back();
+        drop_unwritten();
         begin_close({close_code::kPolicyViolation, "slow consumer"});
         return;
     }
+    queued_bytes_ += frame.text.size();
     queue_.push_back(std::move(frame));
     if (!writing_) do_write();
+}
+
+void WsSession::drop_unwritten() {
+    // The frame in flight must complete.
+    while (queue_.size() > (writing_ ? 1u : 0u)) {
+        queued_bytes_ -= queue_.back().text.size();
+        queue_.pop_back();
+    }
 }
 
 void WsSession::do_write() {
@@ -270,12 +304,14 @@ void WsSession::on_write(beast::error_code ec, std::size_t) {
     if (ec) {
         log_debug("write to a connection of tenant " + tenant_ + " failed: " + ec.message());
         queue_.clear();
+        queued_bytes_ = 0;
         beast::error_code ignored;
         ws_.next_layer().close(ignored);
         return;
     }
     const Outgoing& sent = queue_.front();
     if (sent.event) services_.metrics.event_delivered(tenant_, now_seconds() - sent.committed_at);
+    queued_bytes_ -= sent.text.size();
     queue_.pop_front();
     if (finished_) return;
     if (!queue_.empty()) {
@@ -334,7 +370,8 @@ void WsSession::finish() {
     expiry_timer_.cancel();
     close_timer_.cancel();
     // The frame in flight stays until its write completes.
-    while (queue_.size() > (writing_ ? 1u : 0u)) queue_.pop_back();
+    drop_unwritten();
+    pending_.release();
     int dropped = protocol_.drop_subscriptions();
     if (dropped > 0) services_.metrics.add_subscriptions(tenant_, -dropped);
     if (admission_ == Admission::kAwaitingInit) services_.metrics.add_awaiting_init(-1);

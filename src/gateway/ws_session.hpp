@@ -23,14 +23,18 @@ namespace udm::gateway {
 // A graphql-transport-ws connection. Lives as long as an operation of it is pending. It takes
 // its tenant's events from the tenant's window whenever everything before is written, so it
 // never holds more than one batch of them, however far behind it is.
-class WsSession : public Subscriber, public std::enable_shared_from_this<WsSession> {
+class WsSession : public Subscriber,
+                  public PendingConnection,
+                  public std::enable_shared_from_this<WsSession> {
 public:
     WsSession(ConnectionSocket&& socket, Services& services, std::string tenant,
               ConnectionSlots::Slot slot);
     ~WsSession() override;
 
-    // Accepts the upgrade request and starts reading.
+    // Accepts the upgrade request and starts reading; the connection counts as pending
+    // (PendingConnections) until its connection_init is accepted.
     void run(Request request);
+    void evict() override;
 
     void wake() override;
     void shut_down() override;
@@ -57,6 +61,7 @@ private:
     Services& services_;
     std::string tenant_;
     ConnectionSlots::Slot slot_;  // given back when the session is destroyed
+    PendingConnections::Ticket pending_;  // until connection_init is accepted
     Membership membership_;       // set once the handshake is done
     ProtocolHandler protocol_;
     boost::asio::steady_timer init_timer_;
@@ -65,6 +70,7 @@ private:
     std::optional<double> token_expires_at_;  // of the accepted token, seconds since the epoch
     boost::beast::flat_buffer buffer_;
     std::deque<Outgoing> queue_;
+    std::size_t queued_bytes_ = 0;  // of the frames in queue_
     bool subprotocol_ok_ = false;
     // How the metrics count the connection: not at all before the handshake, then as
     // awaiting its connection_init, then as its tenant's.
@@ -93,8 +99,11 @@ private:
     // Takes events from the window and queues their frames, when nothing waits to be
     // written (on the strand).
     void pull();
-    // Queues a frame; a full queue closes the connection as a slow consumer.
+    // Queues a frame; a full queue (in messages or bytes) closes the connection as a slow
+    // consumer.
     void enqueue(Outgoing frame);
+    // Drops the frames not being written yet.
+    void drop_unwritten();
     // Writes the frame at the front of the queue.
     void do_write();
     // After a write: the next frame, the next events, or the pending close.

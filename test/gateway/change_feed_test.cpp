@@ -28,6 +28,8 @@ public:
     bool head_fails = false;
     int schema_at_calls = 0;
     int identity_checks = 0;
+    int schema_reads = 0;  // schema_events calls
+    int data_reads = 0;    // data_events calls
 
     std::optional<TenantModel> current_model(const std::string& tenant) override {
         if (tenant != "acme" || !exists)
@@ -39,6 +41,7 @@ public:
         return json{{"classes", json::object()}};
     }
     std::vector<SchemaEvent> schema_events(const std::string&, std::int64_t after) override {
+        ++schema_reads;
         std::vector<SchemaEvent> out;
         for (const auto& e : schema) {
             if (e.version > after) out.push_back(e);
@@ -47,6 +50,7 @@ public:
     }
     std::vector<DataEvent> data_events(const std::string&, const std::string& after,
                                        int max) override {
+        ++data_reads;
         std::size_t from = std::stoul(after);
         if (from > 0 && from < oldest) throw BehindRetention("behind");
         std::vector<DataEvent> out;
@@ -229,6 +233,60 @@ TEST_F(ChangeFeedTest, EventsHeldBackAfterASignalAreReadAgainWithoutWaitingForTh
     feed.read_due(outbox, t1 + 100ms);
     EXPECT_EQ(feed.next_read(), t1 + 160ms);
     EXPECT_EQ(recorder.events.size(), 2u);
+}
+
+TEST_F(ChangeFeedTest, ABurstOfSignalsCostsOneReadPerSpacingNotOnePerSignal) {
+    // Issue #15: any role can NOTIFY; 20,000 signals were 20,000 reads.
+    feed.load("acme", outbox, t0);
+    outbox.add_data(3);
+    const int schema_before = outbox.schema_reads;
+    const int data_before = outbox.data_reads;
+    for (int i = 0; i < 1000; ++i) {
+        const auto at = t0 + std::chrono::microseconds(i);  // all within 1 ms
+        feed.on_notification("udm_data", R"({"tenant":"acme"})", outbox, at);
+        feed.on_notification("udm_schema", R"({"tenant":"acme","version":9})", outbox, at);
+    }
+    EXPECT_EQ(outbox.data_reads - data_before, 1);
+    EXPECT_EQ(outbox.schema_reads - schema_before, 1);
+    EXPECT_EQ(recorder.events.size(), 3u);
+    // The signals after the first read are answered by one more, once the spacing passed.
+    ASSERT_TRUE(feed.next_read());
+    EXPECT_EQ(*feed.next_read(), t0 + ChangeFeed::kSignalSpacing);
+    feed.read_due(outbox, *feed.next_read());
+    EXPECT_EQ(outbox.data_reads - data_before, 2);
+    EXPECT_EQ(outbox.schema_reads - schema_before, 2);
+    // A steady flood (a signal every 100 us for a poll interval of 2 s) costs at most one
+    // read per spacing, plus the re-reads after the last signal.
+    const int flood_before = outbox.data_reads;
+    auto now = t0 + 1s;
+    const auto end = now + 2s;
+    for (; now < end; now += std::chrono::microseconds(100)) {
+        feed.on_notification("udm_data", R"({"tenant":"acme"})", outbox, now);
+        if (auto next = feed.next_read(); next && *next <= now)
+            feed.read_due(outbox, now);
+    }
+    EXPECT_LE(outbox.data_reads - flood_before, 2s / ChangeFeed::kSignalSpacing + 2);
+    EXPECT_EQ(recorder.events.size(), 3u);  // nothing was delivered twice
+}
+
+TEST_F(ChangeFeedTest, BadSignalsAreLoggedAtMostOnceASecondAndCutShort) {
+    feed.load("acme", outbox, t0);
+    const std::string big(7000, 'x');
+    ::testing::internal::CaptureStderr();
+    for (int i = 0; i < 20000; ++i) {
+        feed.on_notification("udm_data", "\n" + big, outbox, t0);
+        feed.on_notification("udm_schema", R"({"tenant": 42})", outbox, t0);
+    }
+    std::string log = ::testing::internal::GetCapturedStderr();
+    // One line per channel (the test runs within a second), the payload cut to 100 bytes,
+    // a newline in it escaped: a log line cannot be forged.
+    EXPECT_EQ(count_lines(log, "ignoring a notification on udm_data"), 1) << log;
+    EXPECT_EQ(count_lines(log, "ignoring a notification on udm_schema"), 1) << log;
+    EXPECT_EQ(count_lines(log, "\n"), 2) << log;
+    EXPECT_NE(log.find("with payload \\x0a" + std::string(99, 'x') + "... (7001 bytes)"),
+              std::string::npos)
+        << log;
+    EXPECT_LT(log.size(), 1000u) << log;
 }
 
 TEST_F(ChangeFeedTest, NotificationsOfOtherTenantsAndGarbageAreIgnored) {

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <string>
+#include <vector>
 
 #include "config.hpp"
 
@@ -78,6 +80,39 @@ TEST(Config, FlagsWinOverTheEnvironmentAndBothFormsWork) {
     EXPECT_EQ(c.poll_interval, std::chrono::milliseconds(750));
     EXPECT_EQ(c.threads, 4u);
     EXPECT_EQ(c.max_connections, 9u);
+}
+
+TEST(Config, BoundsOfResponsesQueuesAndPendingConnections) {
+    auto defaults = parse_config({}, sources({{"UDM_GATEWAY_JWT_SECRET", kSecret}}));
+    ASSERT_TRUE(defaults.config) << defaults.error;
+    EXPECT_EQ(defaults.config->max_response_bytes, 8u << 20);
+    EXPECT_EQ(defaults.config->max_queued_bytes, 16u << 20);
+    // A quarter of --max-connections, 16 to 1024 (all of them below 16).
+    EXPECT_EQ(pending_connections_limit(*defaults.config), 1024u);
+    Config c = *defaults.config;
+    c.max_connections = 100;
+    EXPECT_EQ(pending_connections_limit(c), 25u);
+    c.max_connections = 40;
+    EXPECT_EQ(pending_connections_limit(c), 16u);
+    c.max_connections = 5;
+    EXPECT_EQ(pending_connections_limit(c), 5u);
+    c.max_pending_connections = 3;
+    EXPECT_EQ(pending_connections_limit(c), 3u);
+
+    auto set = parse_config({"--max-pending-connections", "7", "--max-response-bytes", "65536",
+                             "--max-queued-bytes=1048576"},
+                            sources({{"UDM_GATEWAY_JWT_SECRET", kSecret}}));
+    ASSERT_TRUE(set.config) << set.error;
+    EXPECT_EQ(pending_connections_limit(*set.config), 7u);
+    EXPECT_EQ(set.config->max_response_bytes, 65536u);
+    EXPECT_EQ(set.config->max_queued_bytes, 1048576u);
+    for (auto args : std::vector<std::vector<std::string>>{{"--max-pending-connections", "0"},
+                                                           {"--max-response-bytes", "1000"},
+                                                           {"--max-queued-bytes", "-1"}}) {
+        EXPECT_NE(parse_config(args, sources({{"UDM_GATEWAY_JWT_SECRET", kSecret}})).error, "")
+            << args[0];
+    }
+    EXPECT_NE(usage().find("--max-pending-connections"), std::string::npos);
 }
 
 TEST(Config, EnvironmentIsUsedWithoutFlags) {

@@ -11,7 +11,7 @@ import { buildSchema } from 'graphql';
 import WebSocket from 'ws';
 import { createHmac } from 'node:crypto';
 import { execFileSync, spawn } from 'node:child_process';
-import { readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import * as net from 'node:net';
 import { createServer } from 'node:net';
 
@@ -986,6 +986,175 @@ test('a dropped tenant is no longer served; created again, it is served anew', a
     assert((await (await get()).text()).includes('NewThing'), 'the new class missing');
   } finally {
     psql(`SELECT udm.drop_tenant(name, force => true) FROM udm.tenants WHERE name = '${t}'`);
+  }
+});
+
+// ---- issue #15: bounds a client or a database role can hit ------------------------------
+
+// The resident memory of a process in MB (VmRSS of /proc/<pid>/status).
+function rssMb(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(status.match(/VmRSS:\s+(\d+) kB/)[1]) / 1024;
+}
+// A raw graphql-transport-ws socket to a gateway of startGateway, acknowledged.
+async function ackedOn(gw, t = tenant) {
+  await waitFor(async () => (await fetch(`${gw.url}/healthz`)).status === 200, 10000, 'the gateway connected');
+  const ws = new WebSocket(`${gw.ws}/graphql/${t}`, [PROTOCOL], { maxPayload: 64 << 20 });
+  const messages = [];
+  const closed = new Promise((resolve) => {
+    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+    ws.on('error', (error) => resolve({ code: -1, reason: error.message }));
+  });
+  ws.on('message', (data) => messages.push(JSON.parse(data.toString())));
+  await new Promise((resolve, reject) => { ws.on('open', resolve); ws.on('error', reject); });
+  ws.send(JSON.stringify({ type: 'connection_init', payload: { token: goodToken(t) } }));
+  await waitFor(() => messages.some((m) => m.type === 'connection_ack'), 5000, 'ack');
+  return { ws, messages, closed, send: (m) => ws.send(JSON.stringify(m)) };
+}
+// Whether a gateway of startGateway answers { schemaVersion } on a new connection.
+async function stillAnswers(gw) {
+  const c = await ackedOn(gw);
+  c.send({ id: 'alive', type: 'subscribe', payload: { query: '{ schemaVersion }' } });
+  await waitFor(() => c.messages.some((m) => m.id === 'alive' && m.type === 'complete'), 10000, 'an answer');
+  c.ws.close(1000);
+  return c.messages.find((m) => m.id === 'alive' && m.type === 'next').payload.data.schemaVersion;
+}
+
+test('many aliases of sdl and a 2,400-fragment chain are refused; RSS stays under 150 MB', async () => {
+  const gw = await startGateway(['--max-response-bytes', '65536']);
+  try {
+    const c = await ackedOn(gw);
+    let aliases = '';
+    for (let i = 0; i < 2000; i++) aliases += ` a${i}: sdl`;
+    for (let i = 0; i < 20; i++) c.send({ id: `big${i}`, type: 'subscribe', payload: { query: `{${aliases} }` } });
+    await waitFor(() => c.messages.filter((m) => m.type === 'error').length === 20, 20000, '20 errors');
+    const error = c.messages.find((m) => m.type === 'error');
+    // The limit is 64 KiB, or twice the SDL when that is larger.
+    assert(/^Response too large: the operation selects about \d+ bytes, more than the limit of \d+ bytes\. Select large fields such as sdl once\.$/.test(error.payload[0].message),
+      JSON.stringify(error.payload));
+    // 2,400 fragments, each spreading the next (87 KB).
+    let chain = '{ ...F0 }';
+    for (let i = 0; i < 2400; i++) chain += ` fragment F${i} on Query { ...F${i + 1} }`;
+    chain += ' fragment F2400 on Query { sdl }';
+    c.send({ id: 'chain', type: 'subscribe', payload: { query: chain } });
+    await waitFor(() => c.messages.some((m) => m.id === 'chain'), 10000, 'the chain answered');
+    const chained = c.messages.find((m) => m.id === 'chain');
+    assert(chained.type === 'error' && chained.payload[0].message ===
+      'Document is too complex: it defines 2401 fragments (at most 1000).', JSON.stringify(chained));
+    const rss = rssMb(gw.proc.pid);
+    assert(rss < 150, `RSS ${rss} MB`);
+    assert(await stillAnswers(gw) >= 0, 'no schema version');
+    c.ws.close(1000);
+  } finally {
+    await stopGateway(gw);
+  }
+});
+
+test('1 MB pings never read: closed as a slow consumer (queue bytes), RSS under 300 MB; a 2 MB message closes', async () => {
+  const gw = await startGateway([]);
+  try {
+    const c = await ackedOn(gw);
+    c.ws._socket.pause();  // reads nothing more: the pongs pile up at the gateway
+    const payload = { data: 'x'.repeat(1000000) };
+    const slow = async () => metricValue(await (await fetch(`${gw.url}/metrics`)).text(),
+      'udm_gateway_slow_consumer_disconnects_total');
+    // Sent until the gateway gives up on the connection (16 MB of pongs), at most 1,500.
+    for (let i = 0; i < 1500 && (i % 20 !== 19 || (await slow()) === 0); i++) {
+      c.send({ type: 'ping', payload });
+      if (c.ws.bufferedAmount > (32 << 20)) await sleep(50);
+    }
+    await waitFor(async () => (await slow()) === 1, 15000, 'the slow consumer closed');
+    const rss = rssMb(gw.proc.pid);
+    assert(rss < 300, `RSS ${rss} MB`);
+    assert(gw.log().includes('bytes) queued (slow consumer)'), gw.log());
+    c.ws._socket.resume();
+    c.ws.terminate();
+    const big = await ackedOn(gw);
+    big.ws.send(JSON.stringify({ type: 'ping', payload: { data: 'x'.repeat(2 << 20) } }));
+    // The gateway fails the connection with 1009; a client still sending its message may see
+    // the reset (1006) before the close frame.
+    const closed = await Promise.race([big.closed, sleep(10000).then(() => ({ code: 'none' }))]);
+    assert(closed.code === 1009 || closed.code === 1006, `close ${closed.code} ${closed.reason}`);
+    assert(big.messages.every((m) => m.type !== 'pong'), 'a pong for a message over 1 MiB');
+    assert(await stillAnswers(gw) >= 0, 'no schema version');
+  } finally {
+    await stopGateway(gw);
+  }
+});
+
+test('--max-connections 100: 100 connections without connection_init leave room for 10 clients', async () => {
+  const gw = await startGateway(['--max-connections', '100', '--connection-init-timeout', '30s']);
+  const idle = [];
+  try {
+    const outcomes = await Promise.all(Array.from({ length: 100 }, () => new Promise((resolve) => {
+      const ws = new WebSocket(`${gw.ws}/graphql/${tenant}`, [PROTOCOL]);
+      idle.push(ws);
+      ws.on('open', () => resolve('opened'));
+      ws.on('unexpected-response', (_q, r) => resolve(`refused ${r.statusCode}`));
+      ws.on('error', () => resolve('error'));
+    })));
+    assert(outcomes.filter((o) => o === 'opened').length >= 25, outcomes.join(','));
+    const text = await (await fetch(`${gw.url}/metrics`)).text();
+    const waiting = metricValue(text, 'udm_gateway_connections_awaiting_init');
+    assert(waiting <= 25, `${waiting} connections await their init (at most 25)`);
+    // Ten real clients, all at once: every one is admitted and answered.
+    const versions = await Promise.all(Array.from({ length: 10 }, () => stillAnswers(gw)));
+    assert(versions.length === 10 && versions.every((v) => typeof v === 'number'), versions.join(','));
+  } finally {
+    for (const ws of idle) ws.terminate();
+    await stopGateway(gw);
+  }
+});
+
+// The raw HTTP answer to request (text) on a new TCP connection, until the gateway closes.
+function rawHttp(url, request) {
+  const { port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = net.connect(Number(port), '127.0.0.1', () => socket.write(request));
+    let text = '';
+    socket.on('data', (d) => { text += d.toString('latin1'); });
+    socket.on('error', (e) => resolve(`${text}[error ${e.code}]`));
+    socket.on('close', () => resolve(text));
+    setTimeout(() => { socket.destroy(); resolve(`${text}[timeout]`); }, 10000);
+  });
+}
+test('a 100 KB request header gets 431; a bad Sec-WebSocket-Key or version gets 400', async () => {
+  const huge = await rawHttp(base, `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(100 * 1024)}\r\n\r\n`);
+  assert(huge.startsWith('HTTP/1.1 431 '), huge.slice(0, 200));
+  assert(!huge.includes('[error'), huge.slice(-100));
+  const upgrade = (key, version = '13') => rawHttp(base, `GET /graphql/${tenant} HTTP/1.1\r\nHost: x\r\n` +
+    `Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: ${key}\r\n` +
+    `Sec-WebSocket-Version: ${version}\r\nSec-WebSocket-Protocol: ${PROTOCOL}\r\nConnection: close\r\n\r\n`);
+  const badKey = await upgrade('!!');
+  assert(badKey.startsWith('HTTP/1.1 400 ') && badKey.includes('Sec-WebSocket-Key is not the base64 of 16 bytes'), badKey.slice(0, 300));
+  const badVersion = await upgrade('dGhlIHNhbXBsZSBub25jZQ==', '8');
+  assert(badVersion.startsWith('HTTP/1.1 400 ') && /sec-websocket-version: 13/i.test(badVersion), badVersion.slice(0, 300));
+  const good = await upgrade('dGhlIHNhbXBsZSBub25jZQ==');
+  assert(good.startsWith('HTTP/1.1 101 '), good.slice(0, 300));
+});
+
+test('20,000 NOTIFYs with 7 KB payloads: the log stays small, events still arrive', async () => {
+  ensureClass('widget');
+  const gw = await startGateway([]);
+  try {
+    const c = await ackedOn(gw);
+    c.send({ id: 'w', type: 'subscribe', payload: { query: 'subscription { thingChanged(class: "widget") { id } }' } });
+    await waitFor(async () => (await (await fetch(`${gw.url}/metrics`)).text())
+      .includes(`udm_gateway_subscriptions{tenant="${tenant}"} 1`), 5000, 'the subscription');
+    const before = gw.log().length;
+    // Distinct payloads (PostgreSQL folds equal ones of a transaction): garbage, and hints
+    // naming the tenant.
+    psql(`SELECT pg_notify('udm_data', i || repeat('x', 7000)) FROM generate_series(1, 10000) i`,
+      `SELECT pg_notify('udm_schema', i || repeat('y', 7000)) FROM generate_series(1, 5000) i`,
+      `SELECT pg_notify('udm_data', json_build_object('tenant', '${tenant}', 'n', i)::text) FROM generate_series(1, 5000) i`);
+    write('widget', 1);
+    await waitFor(() => c.messages.some((m) => m.id === 'w' && m.type === 'next'), 20000, 'the event');
+    const grown = gw.log().length - before;
+    assert(grown < 200 * 1024, `the log grew by ${grown} bytes`);
+    assert(!gw.log().includes('x'.repeat(200)), 'a payload logged whole');
+    c.ws.close(1000);
+  } finally {
+    await stopGateway(gw);
   }
 });
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "engine_core.hpp"
+#include "protocol.hpp"
 
 namespace udm::gateway {
 namespace {
@@ -126,6 +127,85 @@ TEST(EngineCore, BigRequestsAreNotShared) {
     EXPECT_NE(a, b);
     const std::string small = "subscription { thingChanged(class: \"product\") { id } }";
     EXPECT_EQ(prepared(*schema, small), prepared(*schema, small));
+}
+
+}  // namespace
+}  // namespace udm::gateway
+
+namespace udm::gateway {
+namespace {
+
+// A connection of the protocol over the core's engine, acknowledged, with responses bounded
+// to max_response_bytes.
+struct BoundedConnection {
+    std::shared_ptr<const TenantSchema> schema;
+    ProtocolHandler handler;
+
+    BoundedConnection(std::shared_ptr<const TenantSchema> s, std::size_t max_response_bytes)
+        : schema(std::move(s)),
+          handler(ProtocolHandler::Context{[](const json&) {
+                                               return AuthDecision{AuthOutcome::kAccepted, {}};
+                                           },
+                                           [this] { return schema; }, nullptr, 100,
+                                           max_response_bytes}) {
+        EXPECT_TRUE(handler.on_message(R"({"type":"connection_init"})").acknowledged);
+    }
+    ProtocolEffects subscribe(const std::string& id, const std::string& query) {
+        return handler.on_message(
+            json{{"id", id}, {"type", "subscribe"}, {"payload", {{"query", query}}}}.dump());
+    }
+};
+
+TEST(EngineCore, AnOperationSelectingTheSdlUnderManyAliasesIsRefusedBeforeItRuns) {
+    // Issue #15: 2,000 aliases of sdl took the gateway from 10 MB to 670 MB.
+    BoundedConnection c(core_engine_builder()(kShop, 3), 65536);
+    const std::size_t sdl = c.schema->sdl().size();
+    std::string aliases;
+    for (std::size_t i = 0; i < 65536 / sdl + 3; ++i)
+        aliases += " a" + std::to_string(i) + ": sdl";
+    ProtocolEffects refused = c.subscribe("q", "{" + aliases + " }");
+    ASSERT_EQ(refused.frames.size(), 1u);
+    json error = json::parse(refused.frames[0]);
+    EXPECT_EQ(error["type"], "error");
+    const std::string message = error["payload"][0]["message"];
+    EXPECT_EQ(message.rfind("Response too large: the operation selects about ", 0), 0u) << message;
+    EXPECT_NE(message.find("more than the limit of 65536 bytes"), std::string::npos) << message;
+    EXPECT_FALSE(refused.close);
+
+    // The SDL once (or twice) always fits, whatever the limit.
+    ProtocolEffects answered = c.subscribe("ok", "{ schemaVersion a: sdl b: sdl }");
+    ASSERT_EQ(answered.frames.size(), 2u);
+    EXPECT_EQ(json::parse(answered.frames[0])["payload"]["data"]["a"].get<std::string>().size(),
+              sdl);
+}
+
+TEST(EngineCore, AnEventResponseOverTheBudgetIsAnErrorNotAHugeFrame) {
+    BoundedConnection c(core_engine_builder()(kShop, 3), 65536);
+    ProtocolEffects started =
+        c.subscribe("s", "subscription { schemaChanged { a: sdl b: sdl c: sdl } }");
+    ASSERT_EQ(started.subscriptions_delta, 1);
+    // The SDL of the event is larger than the one the estimate was made with.
+    json root{{"version", 4},
+              {"previousVersion", 3},
+              {"time", "t"},
+              {"actor", "a"},
+              {"breaking", false},
+              {"changes", json::array()},
+              {"sdl", std::string(100000, 's')}};
+    ProtocolEffects event = c.handler.on_event(EventKind::kSchemaChanged, root, 1);
+    ASSERT_EQ(event.frames.size(), 1u);
+    EXPECT_LT(event.frames[0].size(), 1000u);
+    json next = json::parse(event.frames[0]);
+    EXPECT_EQ(next["type"], "next");
+    EXPECT_EQ(next["payload"]["data"], nullptr);
+    EXPECT_EQ(
+        next["payload"]["errors"][0]["message"].get<std::string>().rfind("Response too large: ", 0),
+        0u);
+    // Within the budget, the event goes out whole.
+    root["sdl"] = std::string(20000, 's');
+    ProtocolEffects small = c.handler.on_event(EventKind::kSchemaChanged, root, 2);
+    ASSERT_EQ(small.frames.size(), 1u);
+    EXPECT_GT(small.frames[0].size(), 60000u);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -29,6 +30,58 @@ TEST(Routes, KnownPathsAndTenantNames) {
     }
     EXPECT_EQ(route_of("/graphql/" + std::string(49, 'a')).kind, Route::Kind::kNotFound);
     EXPECT_EQ(route_of("/graphql/" + std::string(48, 'a')).kind, Route::Kind::kGraphql);
+}
+
+// An upgrade request of the WebSocket handshake with key and version.
+Request upgrade_request(const char* key, const char* version = "13") {
+    Request request{http::verb::get, "/graphql/acme", 11};
+    request.set(http::field::connection, "Upgrade");
+    request.set(http::field::upgrade, "websocket");
+    if (key)
+        request.set(http::field::sec_websocket_key, key);
+    if (version)
+        request.set(http::field::sec_websocket_version, version);
+    return request;
+}
+
+TEST(Routes, WebSocketUpgradesNeedAKeyOf16BytesAndVersion13) {
+    // Issue #15: "Sec-WebSocket-Key: !!" was accepted with 101.
+    EXPECT_EQ(websocket_upgrade_violation(upgrade_request("dGhlIHNhbXBsZSBub25jZQ==")),
+              std::nullopt);
+    for (const char* bad :
+         {"!!", "", "dGhlIHNhbXBsZSBub25jZQ", "dGhlIHNhbXBsZSBub25jZQ=", "dGhlIHNhbXBsZSBub25j!Q==",
+          "dGhlIHNhbXBsZSBub25jZQ===", "dGhlIHNhbXBsZSBub25jZSBsb25nZXI="}) {
+        EXPECT_EQ(websocket_upgrade_violation(upgrade_request(bad)),
+                  "Sec-WebSocket-Key is not the base64 of 16 bytes")
+            << bad;
+    }
+    EXPECT_EQ(websocket_upgrade_violation(upgrade_request(nullptr)),
+              "one Sec-WebSocket-Key header is required");
+    Request twice = upgrade_request("dGhlIHNhbXBsZSBub25jZQ==");
+    twice.insert(http::field::sec_websocket_key, "dGhlIHNhbXBsZSBub25jZQ==");
+    EXPECT_EQ(websocket_upgrade_violation(twice), "one Sec-WebSocket-Key header is required");
+    for (const char* version : {"8", "", "13, 8", "130"}) {
+        EXPECT_EQ(websocket_upgrade_violation(upgrade_request("dGhlIHNhbXBsZSBub25jZQ==", version)),
+                  "Sec-WebSocket-Version must be 13")
+            << version;
+    }
+    EXPECT_EQ(websocket_upgrade_violation(upgrade_request("dGhlIHNhbXBsZSBub25jZQ==", nullptr)),
+              "Sec-WebSocket-Version must be 13");
+
+    Response response = bad_upgrade_response(upgrade_request("!!"), "why");
+    EXPECT_EQ(response.result(), http::status::bad_request);
+    EXPECT_EQ(response[http::field::sec_websocket_version], "13");
+    EXPECT_EQ(response.body(), "{\"error\":\"why\"}\n");
+}
+
+TEST(Routes, OversizedRequestsAreAnsweredAndClosed) {
+    Response header = request_too_large_response(http::status::request_header_fields_too_large);
+    EXPECT_EQ(header.result_int(), 431);
+    EXPECT_FALSE(header.keep_alive());
+    EXPECT_EQ(header.body(), "{\"error\":\"request header fields too large\"}\n");
+    Response body = request_too_large_response(http::status::payload_too_large);
+    EXPECT_EQ(body.result_int(), 413);
+    EXPECT_FALSE(body.keep_alive());
 }
 
 TEST(Routes, ETagMatching) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "udm/core/model.hpp"
+#include "../../src/core/graphql/validation.hpp"
 
 namespace udm::graphql {
 namespace {
@@ -370,10 +371,12 @@ TEST(GraphqlPrepare, HostileDocumentsFailCleanly) {
     EXPECT_EQ(errors_of("subscription { schemaChanged { ...H } } fragment H on SchemaChange { x: "
                         "changes { kind } "
                         "x: nope { schemaChanged { ...H } } }"),
-              (Lines{"Fields \"x\" conflict because \"changes\" and \"nope\" are different fields. "
+              // The conflict inside H is found where H is checked (as graphql-js does), not
+              // again where it is spread alone.
+              (Lines{"Cannot query field \"nope\" on type \"SchemaChange\". @1:90",
+                     "Fields \"x\" conflict because \"changes\" and \"nope\" are different fields. "
                      "Use different aliases "
                      "on the fields to fetch both if this was intentional. @1:70 @1:90",
-                     "Cannot query field \"nope\" on type \"SchemaChange\". @1:90",
                      "Cannot spread fragment \"H\" within itself. @1:116"}));
 
     // One fragment of many fields spread under many aliases: a plan of millions of fields.
@@ -387,6 +390,84 @@ TEST(GraphqlPrepare, HostileDocumentsFailCleanly) {
                   .at(0)
                   .substr(0, 62),
               "The operation selects too many fields (more than 10000) once f");
+}
+
+// A chain of n fragments, each spreading the next; the last one selects sdl, and with
+// fields every one selects a field of its own beside the spread.
+std::string fragment_chain(int n, bool fields = false) {
+    std::string doc = "{ ...F0 }";
+    for (int i = 0; i < n; ++i) {
+        doc += " fragment F" + std::to_string(i) + " on Query { " +
+               (fields ? "a" + std::to_string(i) + ": sdl " : std::string()) + "...F" +
+               std::to_string(i + 1) + " }";
+    }
+    doc += " fragment F" + std::to_string(n) + " on Query { sdl }";
+    return doc;
+}
+
+TEST(GraphqlValidation, FragmentChainsCostWorkLinearInTheDocument) {
+    // Issue #15: 2,400 fragments each spreading the next (87 KB) cost seconds of CPU, every
+    // fragment's check walking the rest of the chain again. Past kMaxFragments a document
+    // is refused before any walk.
+    EXPECT_EQ(errors_of(fragment_chain(2400)),
+              (Lines{"Document is too complex: it defines 2401 fragments (at most 1000)."}));
+
+    // Within the bound, a chain validates with a few units of work per fragment.
+    ParseResult chain = parse(fragment_chain(999));
+    ASSERT_TRUE(chain.ok());
+    std::size_t work = 0;
+    EXPECT_TRUE(validate(shop(), chain.document, &work).empty());
+    EXPECT_LT(work, 10u * 1000u);
+    PrepareResult r = prep(fragment_chain(999));
+    ASSERT_TRUE(r.ok()) << to_json(r.errors).dump();
+    ASSERT_EQ(r.operation->root_fields.size(), 1u);
+    EXPECT_EQ(r.operation->root_fields[0].name, "sdl");
+
+    // A field beside every spread makes every level merge the rest of the chain: the work
+    // budget stops it, however the fragments are arranged.
+    ParseResult wide = parse(fragment_chain(999, true));
+    ASSERT_TRUE(wide.ok());
+    std::vector<Error> errors = validate(shop(), wide.document, &work);
+    EXPECT_LE(work, kMaxValidationWork + 20000);  // one step past it at most
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_EQ(errors[0].message,
+              "Document is too complex: its fields, with fragments spread, are too many to "
+              "validate.");
+
+    // The same chain spread under 1,200 aliases validates cheaply (every spread stands alone
+    // in its selection set), but planning would collect it 1,200 times: bounded too.
+    std::string doc = "subscription { schemaChanged {";
+    for (int i = 0; i < 1200; ++i)
+        doc += " c" + std::to_string(i) + ": changes { ...E0 }";
+    doc += " } }";
+    for (int i = 0; i < 999; ++i) {
+        doc += " fragment E" + std::to_string(i) + " on SchemaChangeEntry { ...E" +
+               std::to_string(i + 1) + " }";
+    }
+    doc += " fragment E999 on SchemaChangeEntry { kind }";
+    EXPECT_EQ(errors_of(doc),
+              (Lines{"Document is too complex: its fields, with fragments spread, are too many to "
+                     "plan."}));
+}
+
+TEST(GraphqlPrepare, ResponseSizeIsEstimatedBeforeExecution) {
+    // Issue #15: { a0: sdl a1: sdl ... } copies the SDL once per alias.
+    std::string aliases;
+    for (int i = 0; i < 2000; ++i)
+        aliases += " a" + std::to_string(i) + ": sdl";
+    PrepareResult many = prep("{" + aliases + " }");
+    ASSERT_TRUE(many.ok()) << to_json(many.errors).dump();
+    const std::size_t sdl = 10u << 20;
+    EXPECT_GE(estimate_response_bytes(*many.operation, sdl), 2000 * sdl);
+    PrepareResult once = prep("{ schemaVersion sdl }");
+    ASSERT_TRUE(once.ok());
+    EXPECT_GE(estimate_response_bytes(*once.operation, sdl), sdl);
+    EXPECT_LT(estimate_response_bytes(*once.operation, sdl), sdl + 200);
+    // Lists count kListItemsEstimate items, objects their fields.
+    PrepareResult changes = prep("subscription { schemaChanged { changes { kind class } } }");
+    ASSERT_TRUE(changes.ok());
+    EXPECT_GE(estimate_response_bytes(*changes.operation, 0),
+              kListItemsEstimate * 2 * kLeafValueBytes);
 }
 
 // --- execution --------------------------------------------------------------------------------

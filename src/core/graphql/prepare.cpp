@@ -20,6 +20,9 @@ using Kind = Selection::Kind;
 // Spreading fragments can multiply fields (one fragment spread under many aliases): at
 // most this many fields are planned, so a small document cannot make a huge plan.
 constexpr std::size_t kMaxPlannedFields = 10000;
+// Every planned field with a sub-selection collects its fragments anew: at most this many
+// selections are visited in all (validation has its own budget, kMaxValidationWork).
+constexpr std::size_t kMaxPlanWork = 200000;
 
 class Planner {
   public:
@@ -61,6 +64,15 @@ class Planner {
                  std::vector<std::pair<std::string, std::vector<const Selection*>>>& groups,
                  std::map<std::string, std::size_t>& index, std::set<std::string>& visited) {
         for (const Selection& sel : set) {
+            if (++work_ > kMaxPlanWork) {
+                if (work_ == kMaxPlanWork + 1) {
+                    errors_.push_back({"Document is too complex: its fields, with fragments "
+                                       "spread, are too many to plan.",
+                                       {},
+                                       {}});
+                }
+                return;
+            }
             if (!included(sel.directives))
                 continue;
             if (sel.kind == Kind::kField) {
@@ -177,6 +189,7 @@ class Planner {
     std::vector<Error>& errors_;
     std::map<std::string, const FragmentDefinition*> fragments_;
     std::size_t planned_ = 0;
+    std::size_t work_ = 0;  // selections visited by collect()
 };
 
 // The operation to run, or an error.

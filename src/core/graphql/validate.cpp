@@ -20,10 +20,8 @@ using Kind = Selection::Kind;
 
 // graphql-js stops at this many errors too.
 constexpr std::size_t kMaxErrors = 100;
-// Checking that fields merge spreads fragments, which a hostile document can make
-// explode: at most this many fields are collected in all, and sub-selections are
-// compared this deep (a valid document is not deeper than the parser lets it be).
-constexpr std::size_t kMaxCollectedFields = 200000;
+// Sub-selections are compared this deep when checking that fields merge (a valid document
+// is not deeper than the parser lets it be).
 constexpr std::size_t kMaxMergeDepth = 64;
 
 const char* location_name(OperationType t) {
@@ -59,15 +57,30 @@ class Validator {
     }
 
     std::vector<Error> run() {
+        if (doc_.fragments.size() > kMaxFragments) {
+            return {{"Document is too complex: it defines " +
+                         std::to_string(doc_.fragments.size()) + " fragments (at most " +
+                         std::to_string(kMaxFragments) + ").",
+                     {},
+                     {}}};
+        }
         operation_names();
         fragment_names();
-        for (const OperationDefinition& op : doc_.operations)
-            operation(op);
+        // Fragments are walked once, before the operations that need their variable usages;
+        // their errors are still reported after the operations'.
+        std::vector<Error> before = std::move(errors_);
+        errors_.clear();
         for (const FragmentDefinition& f : doc_.fragments)
             fragment(f);
+        std::vector<Error> of_fragments = std::move(errors_);
+        errors_ = std::move(before);
+        for (const OperationDefinition& op : doc_.operations)
+            operation(op);
+        errors_.insert(errors_.end(), std::make_move_iterator(of_fragments.begin()),
+                       std::make_move_iterator(of_fragments.end()));
         unused_fragments();
         fragment_cycles();
-        if (collected_ > kMaxCollectedFields) {
+        if (work_ > kMaxValidationWork) {
             return {
                 {"Document is too complex: its fields, with fragments spread, are too many to "
                  "validate.",
@@ -93,7 +106,19 @@ class Validator {
         return unique;
     }
 
+    // Units of work spent (selections walked, fields collected).
+    std::size_t work() const { return work_; }
+
   private:
+    // Spends n units of work; false once the budget is spent (the walks then stop early and
+    // run() refuses the document).
+    bool spend(std::size_t n = 1) {
+        if (work_ > kMaxValidationWork)
+            return false;
+        work_ += n;
+        return work_ <= kMaxValidationWork;
+    }
+
     // "Unknown type" with the schema's types that come close.
     void unknown_type(const std::string& name, const Location& at) {
         std::vector<std::string> names;
@@ -263,6 +288,8 @@ class Validator {
     }
 
     void selection_set(const SelectionSet& set, const Type* parent) {
+        if (!spend(set.size()))
+            return;
         for (const Selection& sel : set) {
             switch (sel.kind) {
                 case Kind::kField:
@@ -388,13 +415,18 @@ class Validator {
         // The variables used in a fragment are checked with each operation spreading it.
         const std::size_t mark = usages_.size();
         selection_set(f.selection_set, type);
-        fragment_usages_[f.name].assign(usages_.begin() + static_cast<std::ptrdiff_t>(mark),
-                                        usages_.end());
+        // Of a repeated name, the first definition is the one spread.
+        if (fragments_.at(f.name) == &f) {
+            fragment_usages_[f.name].assign(usages_.begin() + static_cast<std::ptrdiff_t>(mark),
+                                            usages_.end());
+        }
         usages_.resize(mark);
     }
 
     // The fragments spread in a selection set, directly (not through other fragments).
-    static void spreads_of(const SelectionSet& set, std::vector<const Selection*>& out) {
+    void spreads_of(const SelectionSet& set, std::vector<const Selection*>& out) {
+        if (!spend(set.size()))
+            return;
         for (const Selection& sel : set) {
             if (sel.kind == Kind::kFragmentSpread)
                 out.push_back(&sel);
@@ -403,7 +435,7 @@ class Validator {
     }
 
     // Every fragment reachable from a selection set, through fragments too.
-    void reachable(const SelectionSet& set, std::set<std::string>& out) const {
+    void reachable(const SelectionSet& set, std::set<std::string>& out) {
         std::vector<const Selection*> spreads;
         spreads_of(set, spreads);
         for (const Selection* sp : spreads) {
@@ -496,7 +528,9 @@ class Validator {
     // The fields of a root selection set, through fragments, leaving out those a literal
     // @skip(if: true) or @include(if: false) removes.
     void root_fields(const SelectionSet& set, std::vector<const Selection*>& out,
-                     std::set<std::string>& spread) const {
+                     std::set<std::string>& spread) {
+        if (!spend(set.size()))
+            return;
         for (const Selection& sel : set) {
             if (statically_excluded(sel.directives))
                 continue;
@@ -533,10 +567,10 @@ class Validator {
         std::set<std::string> reached;
         reachable(op.selection_set, reached);
         for (const std::string& f : reached) {
-            // Fragments are validated after operations; collect their usages now.
-            if (!fragment_usages_.count(f))
-                fragment_usages_[f] = usages_in_fragment(*fragments_.at(f));
+            // Every fragment was walked before the operations (run()).
             const auto& u = fragment_usages_[f];
+            if (!spend(u.size() + 1))
+                break;
             all.insert(all.end(), u.begin(), u.end());
         }
         std::map<std::string, const VariableDefinition*> defs;
@@ -570,14 +604,6 @@ class Validator {
         }
     }
 
-    // The usages of a fragment's variables, collected by a throwaway walk (its errors are
-    // reported when the fragment itself is validated).
-    std::vector<VariableUsage> usages_in_fragment(const FragmentDefinition& f) {
-        Validator walk(s_, doc_);
-        walk.fragment(f);
-        return walk.fragment_usages_[f.name];
-    }
-
     // VariablesInAllowedPosition: a nullable variable may fill a non-null position only
     // when it has a non-null default (no argument of this schema has a default).
     static bool allowed_usage(const VariableDefinition& def, const TypeRef& location) {
@@ -608,9 +634,9 @@ class Validator {
                  std::map<std::string, std::vector<CollectedField>>& out,
                  std::set<std::string>& spread) {
         for (const Selection& sel : set) {
+            if (!spend())
+                return;
             if (sel.kind == Kind::kField) {
-                if (++collected_ > kMaxCollectedFields)
-                    return;
                 const Field* def = parent != nullptr ? parent->field(sel.name) : nullptr;
                 out[sel.response_key()].push_back({&sel, def, parent});
             } else if (sel.kind == Kind::kInlineFragment) {
@@ -653,7 +679,7 @@ class Validator {
         }
         // Same field everywhere: the sub-selections, merged, must merge too. Deeper than a
         // document can nest, fragments spread into themselves (reported as a cycle).
-        if (depth >= kMaxMergeDepth || collected_ > kMaxCollectedFields)
+        if (depth >= kMaxMergeDepth || work_ > kMaxValidationWork)
             return {};
         std::map<std::string, std::vector<CollectedField>> children;
         std::set<std::string> spread;
@@ -676,6 +702,11 @@ class Validator {
     }
 
     void merge_conflicts(const SelectionSet& set, const Type* parent) {
+        // A set of one fragment, spread or inline, holds exactly the fields of that fragment,
+        // checked where its own selection set was: a chain of fragments each spreading the
+        // next costs one step per fragment, not the length of the rest of the chain.
+        if (set.size() == 1 && set.front().kind != Kind::kField)
+            return;
         std::map<std::string, std::vector<CollectedField>> by_key;
         std::set<std::string> spread;
         collect(set, parent, by_key, spread);
@@ -699,13 +730,17 @@ class Validator {
     std::vector<Error> errors_;
     std::vector<VariableUsage> usages_;  // of the operation or fragment being walked
     std::map<std::string, std::vector<VariableUsage>> fragment_usages_;
-    std::size_t collected_ = 0;  // fields collected for merge checks
+    std::size_t work_ = 0;  // units spent by every walk of the document
 };
 
 }  // namespace
 
-std::vector<Error> validate(const Schema& schema, const Document& document) {
-    return Validator(schema, document).run();
+std::vector<Error> validate(const Schema& schema, const Document& document, std::size_t* work) {
+    Validator validator(schema, document);
+    std::vector<Error> errors = validator.run();
+    if (work != nullptr)
+        *work = validator.work();
+    return errors;
 }
 
 }  // namespace udm::graphql

@@ -4,6 +4,7 @@
 // the match helpers apply a subscription's filter arguments to events.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -69,6 +70,17 @@ PrepareResult prepare(const Schema& schema, std::string_view document,
 // an object with the Query fields' values ({"schemaVersion": 42, "sdl": "..."}).
 nlohmann::ordered_json execute(const PreparedOperation& operation,
                                const nlohmann::json& root_value);
+
+// What estimate_response_bytes() counts for a value it cannot know before execution, and
+// how many items it counts in a list.
+inline constexpr std::size_t kLeafValueBytes = 64;
+inline constexpr std::size_t kListItemsEstimate = 16;
+
+// An estimate of the bytes of execute()'s response, made before executing it: every `sdl`
+// field counts sdl_bytes (the SDL's size), any other scalar or enum kLeafValueBytes, a list
+// kListItemsEstimate items, plus the response keys. A document selecting a large value
+// under many aliases (`{ a0: sdl a1: sdl ... }`) is priced by it without being run.
+std::size_t estimate_response_bytes(const PreparedOperation& operation, std::size_t sdl_bytes);
 
 // Whether a schema change event passes the classes/attributes arguments of a
 // schemaChanged subscription: without them every event does; with one, an event does
