@@ -1,13 +1,11 @@
-# udm: PGXS build of udm.so from the C++17 core (src/core) and adapter (src/pg).
+# udm: PGXS installs the extension (udm.so, udm.control, the SQL scripts) and runs the
+# pg_regress tests. udm.so itself is built by CMake in $(BUILD_DIR) with everything else
+# (CMakeLists.txt), so that each source is compiled once: `make` configures that build
+# directory when it has none and brings udm.so up to date.
 EXTENSION = udm
-MODULE_big = udm
+MODULES = udm
 DATA = $(wildcard sql/udm--*.sql)
 PGFILEDESC = "udm - Universal Data Model"
-
-# The whole core, GraphQL included (udm.graphql_sdl prints the gateway's schema).
-CORE_SRCS = $(sort $(wildcard src/core/*.cpp src/core/*/*.cpp))
-PG_SRCS = $(sort $(wildcard src/pg/*.cpp))
-OBJS = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 
 # pg_regress tests, in order: sql/<name>.sql against expected/<name>.out.
 REGRESS = setup error_barrier tenant_names tenant_lifecycle catalog_constraints \
@@ -16,23 +14,24 @@ REGRESS = setup error_barrier tenant_names tenant_lifecycle catalog_constraints 
           rules events graphql security
 
 PG_CONFIG ?= pg_config
-PG_CPPFLAGS = -Iinclude
-PG_CXXFLAGS = -std=c++17 -fPIC -fvisibility=hidden -fvisibility-inlines-hidden \
-              -Wno-register -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
-# Header dependencies, so a changed header rebuilds what includes it.
-PG_CXXFLAGS += -MMD -MP
-EXTRA_CLEAN = $(OBJS:.o=.d)
-# Export only what PostgreSQL looks up; libstdc++ template instances stay local.
-SHLIB_LINK = -lre2 -lstdc++ -Wl,--version-script=$(srcdir)/udm.map -Wl,--as-needed
+BUILD_DIR ?= build
+BUILD_TYPE ?= RelWithDebInfo
+JOBS ?= 2
 # No LLVM bitcode: JIT inlining of udm functions is not worth a clang dependency.
 override with_llvm = no
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-$(shlib): udm.map
+# Overrides PGXS's rule (udm.so from udm.o): CMake builds it, and only what changed.
+$(BUILD_DIR)/CMakeCache.txt: CMakeLists.txt
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DPG_CONFIG=$(PG_CONFIG) >/dev/null
+	@touch $@
 
--include $(OBJS:.o=.d)
+.PHONY: udm.so
+udm.so: $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) --target udm -j$(JOBS)
+	@cmp -s $(BUILD_DIR)/udm.so $@ || cp -f $(BUILD_DIR)/udm.so $@
 
 .PHONY: format
 format:

@@ -51,11 +51,12 @@ summary() {
 }
 
 # ---- build and clients ---------------------------------------------------------------------
-if [[ ! -x $build/udm-gateway ]]; then
+# scripts/test has built everything and installed the clients (UDM_PREBUILT=1).
+if [[ ${UDM_PREBUILT:-} != 1 && ! -x $build/udm-gateway ]]; then
     cmake -S "$repo" -B "$build" >/dev/null
     cmake --build "$build" -j2 --target udm-gateway >/dev/null
 fi
-if [[ ! -d $repo/test/gateway/node_modules/graphql-ws ]]; then
+if [[ ${UDM_PREBUILT:-} != 1 && ! -d $repo/test/gateway/node_modules/graphql-ws ]]; then
     (cd "$repo/test/gateway" && npm ci --no-audit --no-fund --loglevel=error) >/dev/null
 fi
 
