@@ -34,7 +34,7 @@ char* copy_text(const char* text) noexcept {
 
 // Fills err for a C++ exception that is not udm's own: the type goes into the detail.
 void describe_foreign(CaughtError& err, const char* what, const std::type_info* type) noexcept {
-    std::memcpy(err.sqlstate, "XX000", 6);
+    std::memcpy(err.sqlstate, sqlstate::kInternalError.data(), 6);
     err.message = copy_text(what != nullptr && *what != '\0' ? what : "unexpected C++ exception");
     const char* name = type != nullptr ? type->name() : nullptr;
     int status = -1;
@@ -78,7 +78,7 @@ Datum barrier(FunctionBody body, FunctionCallInfo fcinfo) noexcept {
         err.detail = copy_text(e.detail().c_str());
         err.hint = copy_text(e.hint().c_str());
     } catch (const std::bad_alloc&) {
-        std::memcpy(err.sqlstate, "53200", 6);
+        std::memcpy(err.sqlstate, sqlstate::kOutOfMemory.data(), 6);
     } catch (const std::exception& e) {
         describe_foreign(err, e.what(), &typeid(e));
     } catch (...) {
@@ -87,7 +87,7 @@ Datum barrier(FunctionBody body, FunctionCallInfo fcinfo) noexcept {
     // Outside every catch block: no exception object and no C++ object with a destructor
     // is alive in this frame, so ereport may longjmp.
     if (pg_error != nullptr) ReThrowError(pg_error);
-    if (std::strcmp(err.sqlstate, "53200") == 0 && err.message == nullptr) {
+    if (std::strcmp(err.sqlstate, sqlstate::kOutOfMemory.data()) == 0 && err.message == nullptr) {
         ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory"),
                         errdetail("A C++ allocation failed.")));
     }

@@ -11,7 +11,7 @@
 
 #include "udm/core/error.hpp"
 #include "udm/core/naming.hpp"
-#include "udm/pg/events.hpp"
+#include "udm/pg/event_signals.hpp"
 #include "udm/pg/fmgr_values.hpp"
 #include "udm/pg/validation.hpp"
 
@@ -62,7 +62,7 @@ std::int64_t take_numbers(std::uint64_t xid, std::size_t n) {
         last_number = 0;
     }
     if (static_cast<std::int64_t>(n) > kMaxEventNumber - last_number) {
-        throw Error("54000", "too many data events in one transaction",
+        throw Error(sqlstate::kProgramLimitExceeded, "too many data events in one transaction",
                     "A transaction can record at most " + std::to_string(kMaxEventNumber) + " data events.",
                     "Split the work into several transactions, or turn the class's events off with "
                     "udm.set_class_events for a bulk load.");
@@ -87,7 +87,7 @@ void write_batch(const ClassValidator& cls, const Batch& batch) {
     const std::string& class_name = cls.class_name;
     const Oid outbox = guard([&] { return get_relname_relid("data_events", cls.tenant_namespace); });
     if (!OidIsValid(outbox)) {
-        throw Error("42P01", "the data outbox of tenant \"" + cls.tenant + "\" is missing",
+        throw Error(sqlstate::kUndefinedTable, "the data outbox of tenant \"" + cls.tenant + "\" is missing",
                     {}, "udm.verify and the tenant's catalog need repair.");
     }
     const bool layout_ok = guard([&] {

@@ -6,8 +6,6 @@
 // version), and a transaction that NOTIFYs cannot be prepared (two-phase commit), which
 // would make every class table unusable under PREPARE TRANSACTION. A prepared
 // transaction signals nothing; its events are read by the next signal or poll.
-#include "udm/pg/events.hpp"
-
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -15,6 +13,7 @@
 
 #include "udm/core/error.hpp"
 #include "udm/pg/barrier.hpp"
+#include "udm/pg/event_signals.hpp"
 
 namespace udm::pg {
 

@@ -26,7 +26,7 @@ constexpr const char* kWatermark =
 
 // Argument n (numeric) as a position: a whole number, zero or more, as digits.
 std::string position_arg(FunctionCallInfo fcinfo, int n) {
-    if (PG_ARGISNULL(n)) throw udm::Error("22004", "after_position must not be null");
+    if (PG_ARGISNULL(n)) throw udm::Error(udm::sqlstate::kNullValueNotAllowed, "after_position must not be null");
     char* text = pg::guard([&] { return DatumGetCString(DirectFunctionCall1(numeric_out, PG_GETARG_DATUM(n))); });
     std::string out(text);
     pfree(text);
@@ -151,7 +151,7 @@ UDM_PG_FUNCTION(udm_data_head) {
 // removed one), and records how far it pruned; returns how many it removed.
 UDM_PG_FUNCTION(udm_prune_events) {
     const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
-    if (PG_ARGISNULL(1)) throw udm::Error("22004", "older_than must not be null");
+    if (PG_ARGISNULL(1)) throw udm::Error(udm::sqlstate::kNullValueNotAllowed, "older_than must not be null");
     const std::string older_than = pg::guard(
         [&] { return std::string(DatumGetCString(DirectFunctionCall1(interval_out, PG_GETARG_DATUM(1)))); });
     const std::string state = qualified(names.schema, "schema_state");

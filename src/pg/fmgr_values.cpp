@@ -1,14 +1,13 @@
 // Datums to C++ values and back.
-#include "udm/pg/fmgr_values.hpp"
-
 #include "udm/core/error.hpp"
+#include "udm/pg/fmgr_values.hpp"
 
 namespace udm::pg {
 
 namespace {
 
 [[noreturn]] void null_argument(const char* name) {
-    throw udm::Error("22004", std::string(name) + " must not be null");
+    throw udm::Error(sqlstate::kNullValueNotAllowed, std::string(name) + " must not be null");
 }
 
 }  // namespace
@@ -36,7 +35,7 @@ nlohmann::json jsonb_arg(FunctionCallInfo fcinfo, int n, const nlohmann::json& f
     pfree(text);
     if (out.is_discarded()) {
         // jsonb text is valid JSON; only numbers beyond what a double holds can fail.
-        throw udm::Error("22P02", "argument " + std::to_string(n + 1) + " holds JSON udm cannot read",
+        throw udm::Error(sqlstate::kInvalidTextRepresentation, "argument " + std::to_string(n + 1) + " holds JSON udm cannot read",
                          "Numbers must fit in a 64-bit floating point value.");
     }
     return out;

@@ -5,6 +5,7 @@
 #include "udm/core/graphql/schema.hpp"
 #include "udm/core/model.hpp"
 #include "udm/pg/fmgr_values.hpp"
+#include "udm/pg/model_catalog.hpp"
 #include "udm/pg/model_change.hpp"
 #include "udm/pg/tenant_access.hpp"
 

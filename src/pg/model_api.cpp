@@ -11,6 +11,7 @@
 #include "udm/core/error.hpp"
 #include "udm/core/physical.hpp"
 #include "udm/pg/fmgr_values.hpp"
+#include "udm/pg/model_catalog.hpp"
 #include "udm/pg/model_change.hpp"
 #include "udm/pg/tenant_access.hpp"
 

@@ -1,12 +1,20 @@
 // The udm module: magic block, _PG_init and the udm.* settings.
-#include "udm/pg/events.hpp"
-#include "udm/pg/model_change.hpp"
+#include "udm/pg/module.hpp"
+
+#include "udm/pg/event_signals.hpp"
 #include "udm/pg/validation.hpp"
 
 extern "C" {
 PG_MODULE_MAGIC;
 PGDLLEXPORT void _PG_init(void);
 }
+
+namespace udm::pg {
+
+int ddl_lock_timeout_ms = 5000;
+bool rules_not_valid = false;
+
+}  // namespace udm::pg
 
 namespace {
 

@@ -7,12 +7,14 @@
 #include "udm/core/model.hpp"
 #include "udm/core/physical.hpp"
 #include "udm/pg/fmgr_values.hpp"
+#include "udm/pg/module.hpp"
 #include "udm/pg/tenant_access.hpp"
 
 namespace {
 
 namespace pg = udm::pg;
 using udm::Error;
+namespace sqlstate = udm::sqlstate;
 using udm::naming::TenantNames;
 
 // A thing found in its class table: its class id and name.
@@ -26,7 +28,7 @@ Thing find_thing(pg::Spi& spi, const std::string& s, const std::string& id, cons
     std::vector<pg::Row> rows =
         spi.query("SELECT thing_class_id::text, class_name FROM " + s + ".things WHERE id = $1::uuid", {id});
     if (rows.empty()) {
-        throw Error("23503", std::string(role) + " thing " + id + " does not exist",
+        throw Error(sqlstate::kForeignKeyViolation, std::string(role) + " thing " + id + " does not exist",
                     "No class table of this tenant holds a thing with that id.");
     }
     Thing t{*rows[0][0], *rows[0][1]};
@@ -71,7 +73,7 @@ UDM_PG_FUNCTION(udm_relate) {
         " ORDER BY from_thing_class_id = $2::uuid DESC LIMIT 1",
         {*type_id, from.class_id, to.class_id});
     if (rules.empty()) {
-        throw Error("23514",
+        throw Error(sqlstate::kCheckViolation,
                     "relationship \"" + type + "\" is not allowed from class \"" + from.class_name + "\" to class \"" +
                         to.class_name + "\"",
                     {}, "udm.allow_relationship(tenant, from_class, to_class, type) allows it.");
@@ -86,9 +88,9 @@ UDM_PG_FUNCTION(udm_relate) {
     }
 
     // Concurrent relates of the same things wait for each other, so the counts hold.
-    spi.execute("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(x, 7697773))"
+    spi.execute("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(x, $3::bigint))"
                 " FROM pg_catalog.unnest(ARRAY[$1, $2]) AS x ORDER BY x",
-                {from_id, to_id});
+                {from_id, to_id, std::to_string(pg::kAdvisoryLockKey)});
     const std::string table = s + ".relationships";
     // Counted with a fresh snapshot: a REPEATABLE READ transaction must see what the
     // sessions it just waited for committed, or two of them could both pass the limits.
@@ -108,7 +110,7 @@ UDM_PG_FUNCTION(udm_relate) {
                                          other_class_col + " = $3::uuid",
                                      {*type_id, id, other_class_id});
         if (std::stoll(*n) >= *max) {
-            throw Error("23514",
+            throw Error(sqlstate::kCheckViolation,
                         "thing " + id + " already has " + std::to_string(*max) + " \"" + type + "\" " + what +
                             " (the maximum)",
                         "The cardinality of relationship \"" + type + "\" from class \"" + from.class_name +

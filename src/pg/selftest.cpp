@@ -14,7 +14,7 @@ UDM_PG_FUNCTION(udm_raise_test_error) {
     // A live C++ object with a destructor in this frame while the error travels.
     std::vector<std::string> live{"alive", "while", "unwinding"};
     if (kind == "udm") {
-        throw Error("22023", "udm error raised in C++", "It carries its own SQLSTATE.",
+        throw Error(sqlstate::kInvalidParameterValue, "udm error raised in C++", "It carries its own SQLSTATE.",
                     "The barrier reports it unchanged.");
     }
     if (kind == "postgres") {

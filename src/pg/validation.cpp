@@ -11,13 +11,12 @@
 #include "udm/core/error.hpp"
 #include "udm/core/physical.hpp"
 #include "udm/pg/fmgr_values.hpp"
+#include "udm/pg/model_catalog.hpp"
 #include "udm/pg/model_change.hpp"
 #include "udm/pg/tenant_access.hpp"
 #include "udm/pg/validation.hpp"
 
 namespace udm::pg {
-
-bool rules_not_valid = false;
 
 namespace {
 
@@ -174,7 +173,7 @@ void check_tuple(const ClassValidator& v, TupleDesc desc, HeapTuple tuple, Oid c
 
 void throw_violations(const std::string& class_name, const std::vector<rules::Violation>& violations) {
     const std::size_t n = violations.size();
-    throw Error("23514",
+    throw Error(sqlstate::kCheckViolation,
                 "new row for class \"" + class_name + "\" violates " + std::to_string(n) + (n == 1 ? " rule" : " rules"),
                 rules::to_json(violations).dump());
 }

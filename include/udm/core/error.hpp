@@ -25,6 +25,17 @@ inline constexpr std::string_view kInvalidFunctionDefinition = "42P13";
 inline constexpr std::string_view kFeatureNotSupported = "0A000";
 inline constexpr std::string_view kCheckViolation = "23514";
 inline constexpr std::string_view kProgramLimitExceeded = "54000";
+inline constexpr std::string_view kDataException = "22000";
+inline constexpr std::string_view kStringDataRightTruncation = "22001";
+inline constexpr std::string_view kNullValueNotAllowed = "22004";
+inline constexpr std::string_view kInvalidRegularExpression = "2201B";
+inline constexpr std::string_view kInvalidTextRepresentation = "22P02";
+inline constexpr std::string_view kNotNullViolation = "23502";
+inline constexpr std::string_view kForeignKeyViolation = "23503";
+inline constexpr std::string_view kUniqueViolation = "23505";
+inline constexpr std::string_view kUndefinedTable = "42P01";
+inline constexpr std::string_view kDuplicateTable = "42P07";
+inline constexpr std::string_view kLockNotAvailable = "55P03";
 }  // namespace sqlstate
 
 // An error with a SQLSTATE, a message and an optional detail and hint, written the

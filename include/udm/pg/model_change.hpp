@@ -10,9 +10,6 @@
 
 namespace udm::pg {
 
-// Reads the tenant's current model from its catalog (with ids).
-model::Model load_model(Spi& spi, const naming::TenantNames& names);
-
 // Turns the current model into the desired one.
 using Edit = std::function<model::Model(const model::Model& current)>;
 
@@ -27,8 +24,5 @@ struct ChangeResult {
 // unless dry_run, runs every check, DDL statement and catalog change and records a new
 // schema version with its diff and DDL. A change that changes nothing records nothing.
 ChangeResult change_model(const naming::TenantNames& names, const Edit& edit, bool dry_run);
-
-// udm.ddl_lock_timeout in milliseconds (0: wait forever); defined in module.cpp.
-extern int ddl_lock_timeout_ms;
 
 }  // namespace udm::pg

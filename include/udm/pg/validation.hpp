@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "udm/core/naming.hpp"
 #include "udm/core/rules.hpp"
 #include "udm/pg/custom_function.hpp"
 #include "udm/pg/spi.hpp"
@@ -69,8 +70,5 @@ void register_validation_cache();
 // Validators of the tables of a tenant's classes must be rebuilt at commit: queues relcache
 // invalidations of every class table of the model.
 void invalidate_class_tables(const naming::TenantNames& names, const model::Model& m);
-
-// udm.rules_not_valid: when on, a rule change does not check existing rows.
-extern bool rules_not_valid;
 
 }  // namespace udm::pg

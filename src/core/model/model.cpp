@@ -377,7 +377,7 @@ namespace {
 void check_description(const std::optional<std::string>& before, const std::optional<std::string>& after,
                        const std::string& what) {
     if (!after || after == before || after->size() <= kMaxDescriptionBytes) return;
-    throw Error("22001", "the description of " + what + " is too long",
+    throw Error(sqlstate::kStringDataRightTruncation, "the description of " + what + " is too long",
                 "It has " + std::to_string(after->size()) + " bytes; at most " +
                     std::to_string(kMaxDescriptionBytes) + " are allowed.");
 }
@@ -386,7 +386,7 @@ void check_rules_size(const Json* before, const Json& after, const std::string& 
     if (after.empty() || (before != nullptr && *before == after)) return;
     const std::size_t n = after.dump().size();
     if (n <= kMaxRulesBytes) return;
-    throw Error("54000", "the rules of " + what + " are too large",
+    throw Error(sqlstate::kProgramLimitExceeded, "the rules of " + what + " are too large",
                 "They take " + std::to_string(n) + " bytes as JSON; at most " + std::to_string(kMaxRulesBytes) +
                     " are allowed.");
 }

@@ -50,7 +50,7 @@ std::string unique_name(std::string_view table, std::string_view column) {
 
 void check_name_collisions(const model::Model& m) {
     auto collide = [](const std::string& name, const std::string& a, const std::string& b) {
-        throw Error("42P07", "\"" + a + "\" and \"" + b + "\" would share the database name \"" + name + "\"",
+        throw Error(sqlstate::kDuplicateTable, "\"" + a + "\" and \"" + b + "\" would share the database name \"" + name + "\"",
                     "Long names are shortened to 63 bytes with a hash of the whole name; these two collide.",
                     "Rename one of them.");
     };

@@ -430,7 +430,7 @@ private:
             check.sql = "SELECT failures, sample FROM udm._unconvertible($1::regclass, $2, $3::regtype)";
             check.params = {qt, col(attr), std::string(model::sql_type(to))};
         }
-        check.sqlstate = "22000";
+        check.sqlstate = std::string(sqlstate::kDataException);
         check.message = "cannot change attribute \"" + attr + "\" of class \"" + cls + "\" to " +
                         std::string(model::type_name(to)) + ": {count} row{s} would not convert";
         check.hint = "Fix or clear those values first.";
@@ -445,7 +445,7 @@ private:
                     " (SELECT s.id, pg_catalog.row_number() OVER () AS n FROM " + qtable(cls) + " s WHERE " + expr +
                     " IS NOT NULL AND NOT EXISTS (SELECT 1 FROM " + qtable(target) + " t WHERE t.id = " + expr +
                     ")) bad";
-        check.sqlstate = "23503";
+        check.sqlstate = std::string(sqlstate::kForeignKeyViolation);
         check.message = "cannot point attribute \"" + attr + "\" of class \"" + cls + "\" at class \"" + target +
                         "\": {count} row{s} would point at nothing";
         check.hint = "Clear those values first.";
@@ -582,7 +582,7 @@ private:
         Check check;
         check.sql = "SELECT pg_catalog.count(*), NULL::text FROM (SELECT " + qcol(attr) + " FROM " + qtable(cls) +
                     " WHERE NOT is_deleted AND " + qcol(attr) + " IS NOT NULL GROUP BY 1 HAVING pg_catalog.count(*) > 1) d";
-        check.sqlstate = "23505";
+        check.sqlstate = std::string(sqlstate::kUniqueViolation);
         check.message = "cannot make attribute \"" + attr + "\" of class \"" + cls +
                         "\" unique: {count} duplicated value{s}";
         check.hint = "Remove the duplicates first.";
@@ -591,7 +591,7 @@ private:
 
     Check nulls_check(const std::string& cls, const std::string& attr, bool new_column) const {
         Check check;
-        check.sqlstate = "23502";
+        check.sqlstate = std::string(sqlstate::kNotNullViolation);
         check.sql = "SELECT pg_catalog.count(*), NULL::text FROM " + qtable(cls) +
                     (new_column ? "" : " WHERE " + qcol(attr) + " IS NULL");
         check.message = new_column ? "cannot add required attribute \"" + attr + "\" to class \"" + cls +
@@ -719,7 +719,7 @@ private:
                     " GROUP BY 1 HAVING pg_catalog.count(*) > $4::bigint) over_limit";
         check.params = {want_.relationship_types.at(r.type).id, want_.classes.at(r.from).id, want_.classes.at(r.to).id,
                         std::to_string(max)};
-        check.sqlstate = "23514";
+        check.sqlstate = std::string(sqlstate::kCheckViolation);
         check.message = "cannot limit relationship \"" + r.type + "\" from \"" + r.from + "\" to \"" + r.to +
                         "\" to at most " + std::to_string(max) + (per_source ? " target" : " source") +
                         (max == 1 ? "" : "s") + " per thing: {count} thing{s} would have more";

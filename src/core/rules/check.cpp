@@ -73,8 +73,9 @@ class Linter {
 public:
     explicit Linter(std::vector<Problem>& out) : out_(out) {}
 
-    void problem(const std::string& path, const std::string& message, const char* sqlstate = "22023") {
-        out_.push_back({path, message, sqlstate});
+    void problem(const std::string& path, const std::string& message,
+                 std::string_view code = sqlstate::kInvalidParameterValue) {
+        out_.push_back({path, message, std::string(code)});
     }
 
     void attribute(DataType t, const Json& rules, const std::string& path) {
@@ -103,7 +104,7 @@ private:
             if (!v.is_string() || !valid_function_name(v.get<std::string>())) {
                 problem(path, "must name a function as schema.name");
             } else if (temporary_schema(v.get<std::string>().substr(0, v.get<std::string>().find('.')))) {
-                problem(path, "must not name a function in a temporary schema", "42501");
+                problem(path, "must not name a function in a temporary schema", sqlstate::kInsufficientPrivilege);
             }
         } else if (k == "min_length" || k == "max_length") {
             if (!v.is_number_integer() || v.get<std::int64_t>() < 0) problem(path, "must be a non-negative integer");
@@ -111,7 +112,7 @@ private:
             if (!v.is_string()) {
                 problem(path, "must be a string");
             } else if (auto why = pattern_error(v.get<std::string>())) {
-                problem(path, "is not a valid RE2 pattern: " + *why, "2201B");
+                problem(path, "is not a valid RE2 pattern: " + *why, sqlstate::kInvalidRegularExpression);
             }
         } else if (k == "format") {
             if (!v.is_string() || !contains(kFormats, v.get<std::string>())) {

@@ -51,7 +51,7 @@ CompiledAttribute compile_attribute(const std::string& name, DataType type, cons
     a.pattern_source = text(rules, "pattern");
     if (!a.pattern_source.empty()) {
         auto re = std::make_shared<re2::RE2>(a.pattern_source, pattern_options());
-        if (!re->ok()) throw Error("2201B", "invalid pattern for attribute \"" + name + "\": " + re->error());
+        if (!re->ok()) throw Error(sqlstate::kInvalidRegularExpression, "invalid pattern for attribute \"" + name + "\": " + re->error());
         a.pattern = std::move(re);
     }
     a.format = format_of(text(rules, "format"));

@@ -1,4 +1,5 @@
-// Tenant provisioning: udm.create_tenant, udm.drop_tenant, udm.tenant_schema, udm.tenant_list.
+// Tenant provisioning and state: udm.create_tenant, udm.drop_tenant, udm.tenant_schema,
+// udm.tenant_list, udm.tenant_state.
 //
 // A tenant is a schema tenant_<name> holding a schema_state table; the registry is derived
 // from the database itself (udm.tenants), so a tenant restored from pg_dump -n is a tenant.
@@ -9,6 +10,7 @@
 #include "udm/core/naming.hpp"
 #include "udm/core/tenant_catalog.hpp"
 #include "udm/pg/fmgr_values.hpp"
+#include "udm/pg/module.hpp"
 #include "udm/pg/spi.hpp"
 #include "udm/pg/tenant_access.hpp"
 
@@ -20,8 +22,8 @@ using naming::TenantNames;
 
 // Serializes provisioning of one tenant name across sessions until the transaction ends.
 void lock_tenant_name(Spi& spi, const TenantNames& names) {
-    spi.execute("SELECT pg_catalog.pg_advisory_xact_lock(7697773, pg_catalog.hashtext($1))",
-                {names.tenant});
+    spi.execute("SELECT pg_catalog.pg_advisory_xact_lock($2::integer, pg_catalog.hashtext($1))",
+                {names.tenant, std::to_string(kAdvisoryLockKey)});
     // What a session that held the lock committed must be visible to the checks that follow.
     guard([] { AcceptInvalidationMessages(); });
 }
@@ -56,63 +58,6 @@ void run_statements(Spi& spi, const std::vector<catalog::Statement>& statements,
 }
 
 }  // namespace
-
-Oid tenant_namespace(const TenantNames& names) {
-    return guard([&] {
-        Oid nsp = get_namespace_oid(names.schema.c_str(), true);
-        if (!OidIsValid(nsp)) return InvalidOid;
-        // A schema anyone could create by that name is not enough: the tenant's owner role,
-        // which only udm creates, must own it. udm's triggers write into the schema they
-        // find with the rights of the extension owner.
-        Oid owner = get_role_oid(names.owner_role.c_str(), true);
-        if (!OidIsValid(owner) || !pg_namespace_ownercheck(nsp, owner) ||
-            !OidIsValid(get_relname_relid("schema_state", nsp))) {
-            return InvalidOid;
-        }
-        return nsp;
-    });
-}
-
-std::optional<TenantNames> tenant_of_relation(Relation rel) {
-    const Oid nsp = RelationGetNamespace(rel);
-    char* schema = guard([&] { return get_namespace_name(nsp); });
-    if (schema == nullptr) return std::nullopt;
-    auto tenant = naming::tenant_of_schema(schema);
-    if (!tenant) return std::nullopt;
-    TenantNames names = naming::tenant_names(*tenant);
-    if (tenant_namespace(names) != nsp) return std::nullopt;
-    return names;
-}
-
-void require_tenant(const TenantNames& names) {
-    if (!OidIsValid(tenant_namespace(names))) {
-        throw Error(sqlstate::kUndefinedObject, "tenant \"" + names.tenant + "\" does not exist",
-                    {}, "udm.tenants lists the tenants of this database.");
-    }
-}
-
-void authorize(const TenantNames& names) {
-    const bool allowed = guard([&] {
-        Oid caller = GetOuterUserId();
-        Oid app = get_role_oid(names.app_role.c_str(), true);
-        return superuser_arg(caller) || (OidIsValid(app) && has_privs_of_role(caller, app));
-    });
-    if (!allowed) {
-        throw Error("42501", "permission denied for tenant \"" + names.tenant + "\"",
-                    "Only roles with the privileges of " + names.app_role + ", and superusers, may use it.");
-    }
-}
-
-TenantNames tenant_arg(FunctionCallInfo fcinfo, int n) {
-    TenantNames names = naming::tenant_names(text_arg(fcinfo, n, "tenant name"));
-    require_tenant(names);
-    authorize(names);
-    return names;
-}
-
-Oid owner_role(const TenantNames& names) {
-    return guard([&] { return get_role_oid(names.owner_role.c_str(), false); });
-}
 
 }  // namespace udm::pg
 
@@ -211,3 +156,4 @@ UDM_PG_FUNCTION(udm_tenant_list) {
     spi.finish();
     return (Datum)0;
 }
+

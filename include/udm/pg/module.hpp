@@ -1,0 +1,16 @@
+// The udm module's settings (udm.*), defined in _PG_init, and its advisory-lock key.
+#pragma once
+
+namespace udm::pg {
+
+// The key (or seed) of every advisory lock udm takes: provisioning a tenant name,
+// relating things. Other applications' advisory locks should keep clear of it.
+inline constexpr int kAdvisoryLockKey = 7697773;
+
+// udm.ddl_lock_timeout in milliseconds (0: wait forever).
+extern int ddl_lock_timeout_ms;
+
+// udm.rules_not_valid: when on, a rule change does not check existing rows.
+extern bool rules_not_valid;
+
+}  // namespace udm::pg
