@@ -207,5 +207,14 @@ SELECT count(*) AS written FROM tenant_fake.data_events;
 DROP SCHEMA tenant_fake CASCADE;
 DROP ROLE ev_intruder;
 
+-- udm.tenant_state: what a consumer of events follows, for the tenants that exist.
+SELECT tenant, identity = (SELECT oid::text FROM pg_class WHERE oid = 'tenant_ev.schema_state'::regclass) AS identity_ok,
+       schema_version = (SELECT version FROM tenant_ev.schema_state) AS version_ok,
+       data_events_pruned_through >= 0 AS pruned_ok
+FROM udm.tenant_state(ARRAY['ev', 'ev', 'nosuch', 'Bad Name', NULL]);
+SELECT count(*) AS none FROM udm.tenant_state('{}');
+SELECT test_error($$SELECT * FROM udm.tenant_state(array_fill('x'::text, ARRAY[10001]))$$);
+
 SELECT udm.drop_tenant('ev', force => true);
 SELECT udm.drop_tenant('ev_other', force => true);
+

@@ -117,6 +117,10 @@ SELECT test_error($$INSERT INTO tenant_atk.tc_item (code) VALUES ('w')$$);
 SELECT test_error($$SELECT udm.validate('atk', 'item', '{"code": "w"}')$$);
 SELECT udm.alter_attribute('atk', 'code', validation_rules => '{}') > 0 AS repaired;
 
+-- The state of another tenant is refused like everything else of it.
+SELECT test_error($$SELECT * FROM udm.tenant_state(ARRAY['vic'])$$);
+SELECT tenant FROM udm.tenant_state(ARRAY['atk', 'nosuch']);
+
 -- Ids never change: relationships and events name things by them.
 SELECT test_error($$UPDATE tenant_atk.tc_item SET id = gen_random_uuid() WHERE code = 'x'$$);
 SELECT test_error($$UPDATE tenant_atk.tc_item SET id = id WHERE code = 'x'$$);

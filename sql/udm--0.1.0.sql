@@ -41,6 +41,16 @@ CREATE FUNCTION udm.tenant_list(
 COMMENT ON FUNCTION udm.tenant_list() IS 'every tenant of this database, read from its schema_state';
 REVOKE ALL ON FUNCTION udm.tenant_list() FROM PUBLIC;
 
+CREATE FUNCTION udm.tenant_state(tenants text[],
+        OUT tenant text, OUT identity text, OUT schema_version bigint,
+        OUT data_events_pruned_through numeric)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'udm_tenant_state'
+    LANGUAGE C STRICT STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.tenant_state(text[]) IS
+    'for each named tenant that exists: an identity that changes when it is created again, its schema version and how far its data events were pruned (for consumers of events such as udm-gateway)';
+
 CREATE VIEW udm.tenants AS
     SELECT name, schema_name, owner_role, app_role, created_at, schema_version
     FROM udm.tenant_list();

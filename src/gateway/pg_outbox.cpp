@@ -1,5 +1,5 @@
-// Reading udm.model, udm.schema_at, udm.schema_events, udm.data_events and udm.data_head, and
-// the tenants' schema_state tables.
+// Reading udm.model, udm.schema_at, udm.schema_events, udm.data_events, udm.data_head and
+// udm.tenant_state: udm's SQL API only, never its tables.
 #include "pg_outbox.hpp"
 
 namespace udm::gateway {
@@ -13,23 +13,20 @@ constexpr const char* kBehindRetention = "22023";
 // SQLSTATE of udm's functions for a tenant that does not exist.
 constexpr const char* kUndefinedObject = "42704";
 
-// Finds the schema_state table of tenants by schema name (udm names a tenant's schema
-// tenant_<name>): the catalog answers for a tenant that does not exist without an error.
-constexpr const char* kSchemaStateOf =
-    "SELECT substr(n.nspname, 8), c.oid::text, n.nspname::text"
-    " FROM pg_catalog.pg_namespace n"
-    " JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = 'schema_state'"
-    "  AND c.relkind = 'r'"
-    " WHERE n.nspname = ANY($1::text[])";
+// What udm tells of tenants that exist (udm.tenant_state): identity, schema version, how
+// far the data events were pruned; a tenant that does not exist has no row.
+constexpr const char* kTenantState =
+    "SELECT tenant, identity, schema_version, data_events_pruned_through::text"
+    " FROM udm.tenant_state($1::text[])";
 
-// The text[] literal of the schema names of tenants.
-std::string schema_names_array(const std::vector<std::string>& tenants) {
+// The text[] literal of tenant names.
+std::string text_array(const std::vector<std::string>& items) {
     std::string out = "{";
-    for (const auto& tenant : tenants) {
+    for (const auto& item : items) {
         if (out.size() > 1)
             out += ',';
-        out += "\"tenant_";
-        for (char c : tenant) {
+        out += '"';
+        for (char c : item) {
             if (c == '"' || c == '\\')
                 out += '\\';
             out += c;
@@ -79,18 +76,12 @@ std::optional<TenantModel> PgOutbox::current_model(const std::string& tenant) {
     try {
         return in_transaction<Snapshot>(
             connection_, "model", [&](Snapshot& txn) -> std::optional<TenantModel> {
-                // The catalog first: an unknown tenant costs one index probe of pg_namespace.
-                pqxx::result state = txn.exec_params(kSchemaStateOf, schema_names_array({tenant}));
+                // udm.tenant_state first: an unknown tenant costs a catalog look-up.
+                pqxx::result state = txn.exec_params(kTenantState, text_array({tenant}));
                 if (state.empty())
                     return std::nullopt;
-                pqxx::result version = txn.exec(
-                    "SELECT version FROM " + txn.quote_name(text(state[0][2])) + ".schema_state");
-                // Row-level security hides the row from a role that is not the tenant's.
-                if (version.empty())
-                    throw OutboxQueryError("model: the schema_state of tenant " + tenant +
-                                           " is not readable");
                 pqxx::result model = txn.exec_params("SELECT udm.model($1)::text", tenant);
-                return TenantModel{version[0][0].as<std::int64_t>(), parse_json(model[0][0]),
+                return TenantModel{state[0][2].as<std::int64_t>(), parse_json(model[0][0]),
                                    text(state[0][1])};
             });
     } catch (const UnknownTenant&) {
@@ -165,15 +156,10 @@ std::string PgOutbox::data_head(const std::string& tenant) {
 std::string PgOutbox::data_pruned_through(const std::string& tenant) {
     return in_transaction<pqxx::read_transaction>(
         connection_, "pruned position", [&](pqxx::read_transaction& txn) {
-            std::string schema =
-                text(txn.exec_params("SELECT udm.tenant_schema($1)", tenant)[0][0]);
-            pqxx::result pruned = txn.exec("SELECT data_events_pruned_through::text FROM " +
-                                           txn.quote_name(schema) + ".schema_state");
-            // Row-level security hides the row from a role that is not the tenant's.
-            if (pruned.empty())
-                throw OutboxQueryError("pruned position: the schema_state of tenant " + tenant +
-                                       " is not readable");
-            return text(pruned[0][0]);
+            pqxx::result state = txn.exec_params(kTenantState, text_array({tenant}));
+            if (state.empty())
+                throw UnknownTenant("pruned position: tenant " + tenant + " does not exist");
+            return text(state[0][3]);
         });
 }
 
@@ -182,7 +168,7 @@ std::map<std::string, std::string> PgOutbox::tenant_identities(
     return in_transaction<pqxx::read_transaction>(
         connection_, "tenants", [&](pqxx::read_transaction& txn) {
             std::map<std::string, std::string> out;
-            for (const auto& row : txn.exec_params(kSchemaStateOf, schema_names_array(tenants))) {
+            for (const auto& row : txn.exec_params(kTenantState, text_array(tenants))) {
                 out[text(row[0])] = text(row[1]);
             }
             return out;

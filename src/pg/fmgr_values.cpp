@@ -46,6 +46,25 @@ nlohmann::json required_jsonb_arg(FunctionCallInfo fcinfo, int n, const char* na
     return jsonb_arg(fcinfo, n, nullptr);
 }
 
+std::vector<std::string> text_array_arg(FunctionCallInfo fcinfo, int n, const char* name) {
+    if (PG_ARGISNULL(n)) null_argument(name);
+    std::vector<std::string> out;
+    guard([&] {
+        ArrayType* array = PG_GETARG_ARRAYTYPE_P(n);
+        Datum* elems = nullptr;
+        bool* nulls = nullptr;
+        int count = 0;
+        deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &count);
+        out.reserve(static_cast<std::size_t>(count));
+        for (int i = 0; i < count; ++i) {
+            if (nulls[i]) continue;
+            text* t = DatumGetTextPP(elems[i]);
+            out.emplace_back(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+        }
+    });
+    return out;
+}
+
 bool bool_arg(FunctionCallInfo fcinfo, int n, bool fallback) {
     return PG_ARGISNULL(n) ? fallback : PG_GETARG_BOOL(n);
 }

@@ -3,6 +3,7 @@
 //
 // A tenant is a schema tenant_<name> holding a schema_state table; the registry is derived
 // from the database itself (udm.tenants), so a tenant restored from pg_dump -n is a tenant.
+#include <set>
 #include <string>
 #include <vector>
 
@@ -157,3 +158,33 @@ UDM_PG_FUNCTION(udm_tenant_list) {
     return (Datum)0;
 }
 
+// udm.tenant_state(tenants text[]) returns setof (tenant, identity, schema_version,
+// data_events_pruned_through): for each named tenant that exists, what a consumer of its
+// events follows. identity changes when a tenant is dropped and created again; names that
+// are no tenant (or not a valid name) are left out, so a consumer learns which are gone.
+UDM_PG_FUNCTION(udm_tenant_state) {
+    using namespace udm;
+    const std::vector<std::string> wanted = pg::text_array_arg(fcinfo, 0, "tenants");
+    constexpr std::size_t kMaxTenants = 10000;
+    if (wanted.size() > kMaxTenants) {
+        throw Error(sqlstate::kProgramLimitExceeded, "too many tenants: " + std::to_string(wanted.size()),
+                    "udm.tenant_state takes at most " + std::to_string(kMaxTenants) + " at a time.");
+    }
+    std::set<std::string> seen;
+    std::vector<pg::Row> rows;
+    Spi spi(/*read_only=*/true);
+    for (const std::string& tenant : wanted) {
+        if (!seen.insert(tenant).second || naming::tenant_name_violation(tenant)) continue;
+        const naming::TenantNames names = naming::tenant_names(tenant);
+        const Oid nsp = pg::tenant_namespace(names);
+        if (!OidIsValid(nsp)) continue;
+        pg::authorize(names);
+        const Oid state = pg::guard([&] { return get_relname_relid("schema_state", nsp); });
+        std::vector<pg::Row> st = spi.query("SELECT version::text, data_events_pruned_through::text FROM " +
+                                            naming::qualified(names.schema, "schema_state"));
+        if (st.empty()) continue;
+        rows.push_back({tenant, std::to_string(state), st[0][0], st[0][1]});
+    }
+    spi.finish();
+    return pg::return_rows(fcinfo, rows);
+}
