@@ -10,6 +10,7 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -17,10 +18,12 @@
 #include "udm/core/graphql/subscription.hpp"
 #include "udm/core/model.hpp"
 
+#include "support/large_model.hpp"
+
 namespace {
 
-using udm::model::DataType;
 using udm::model::Json;
+using udm::test::large_model;
 
 // The fastest and the slowest repetition, reported beside mean and median.
 double fastest(const std::vector<double>& v) {
@@ -37,37 +40,9 @@ void per_model(benchmark::internal::Benchmark* b) {
         ->ComputeStatistics("max", slowest);
 }
 
-// classes classes of 20 attributes of every type; half the assignments required, the text
-// attributes with a max_length rule.
-udm::model::Model large_model(int classes) {
-    udm::model::Model m;
-    const DataType types[] = {DataType::kText,    DataType::kNumber, DataType::kInteger,
-                              DataType::kBoolean, DataType::kDate,   DataType::kTimestamp,
-                              DataType::kJson};
-    for (int a = 0; a < 20; ++a) {
-        udm::model::Attribute attr;
-        attr.name = "attribute_" + std::to_string(a);
-        attr.type = types[a % 7];
-        attr.description = "Attribute number " + std::to_string(a);
-        if (attr.type == DataType::kText)
-            attr.rules = {{"max_length", 200}};
-        m.attributes.emplace(attr.name, attr);
-    }
-    for (int c = 0; c < classes; ++c) {
-        udm::model::ThingClass cls;
-        cls.name = "class_" + std::to_string(c);
-        cls.description = "Class number " + std::to_string(c);
-        for (const auto& [name, attr] : m.attributes) {
-            cls.assignments.emplace(name, udm::model::Assignment{name, c % 2 == 0, Json::object()});
-        }
-        m.classes.emplace(cls.name, std::move(cls));
-    }
-    return m;
-}
-
 // build_schema of a model of range(0) classes; the schema is freed every time.
 void BM_BuildSchema(benchmark::State& state) {
-    const udm::model::Model m = large_model(static_cast<int>(state.range(0)));
+    const udm::model::Model m = large_model(static_cast<std::size_t>(state.range(0)));
     for (auto _ : state)
         benchmark::DoNotOptimize(udm::graphql::build_schema(m));
 }
@@ -76,7 +51,7 @@ BENCHMARK(BM_BuildSchema)->Arg(10)->Arg(1000)->Apply(per_model);
 // print_sdl of that model's schema.
 void BM_PrintSdl(benchmark::State& state) {
     const udm::graphql::Schema s =
-        udm::graphql::build_schema(large_model(static_cast<int>(state.range(0))));
+        udm::graphql::build_schema(large_model(static_cast<std::size_t>(state.range(0))));
     for (auto _ : state)
         benchmark::DoNotOptimize(udm::graphql::print_sdl(s));
 }
@@ -84,7 +59,7 @@ BENCHMARK(BM_PrintSdl)->Arg(10)->Arg(1000)->Apply(per_model);
 
 // Both together: the figure.
 void BM_BuildAndPrint(benchmark::State& state) {
-    const udm::model::Model m = large_model(static_cast<int>(state.range(0)));
+    const udm::model::Model m = large_model(static_cast<std::size_t>(state.range(0)));
     for (auto _ : state)
         benchmark::DoNotOptimize(udm::graphql::print_sdl(udm::graphql::build_schema(m)));
 }
@@ -92,7 +67,7 @@ BENCHMARK(BM_BuildAndPrint)->Arg(1000)->Apply(per_model);
 
 // Baseline: the model document (udm.model's format) written as JSON text.
 void BM_ModelJsonDump(benchmark::State& state) {
-    const Json doc = udm::model::to_json(large_model(static_cast<int>(state.range(0))));
+    const Json doc = udm::model::to_json(large_model(static_cast<std::size_t>(state.range(0))));
     for (auto _ : state)
         benchmark::DoNotOptimize(doc.dump());
 }
@@ -101,7 +76,7 @@ BENCHMARK(BM_ModelJsonDump)->Arg(1000)->Apply(per_model);
 // Baseline: the model document's JSON text parsed.
 void BM_ModelJsonParse(benchmark::State& state) {
     const std::string text =
-        udm::model::to_json(large_model(static_cast<int>(state.range(0)))).dump();
+        udm::model::to_json(large_model(static_cast<std::size_t>(state.range(0)))).dump();
     for (auto _ : state)
         benchmark::DoNotOptimize(Json::parse(text));
 }
@@ -110,7 +85,7 @@ BENCHMARK(BM_ModelJsonParse)->Arg(1000)->Apply(per_model);
 // What udm-gateway does on a schema event (engine_core.cpp): the model document parsed,
 // read as a model, its schema built and printed.
 void BM_GatewayRebuild(benchmark::State& state) {
-    const udm::model::Model m = large_model(static_cast<int>(state.range(0)));
+    const udm::model::Model m = large_model(static_cast<std::size_t>(state.range(0)));
     const std::string text = udm::model::to_json(m).dump();
     const std::string expected = udm::graphql::print_sdl(udm::graphql::build_schema(m));
     auto rebuild = [&text] {

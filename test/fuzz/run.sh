@@ -11,58 +11,22 @@
 # Needs clang-14 and libclang-rt-14-dev (scripts/setup).
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/../.." && pwd)
-build="$root/build-fuzz"
-seconds=${UDM_FUZZ_SECONDS:-60}
-cxx=${UDM_FUZZ_CXX:-clang++-14}
-cc=${UDM_FUZZ_CC:-clang-14}
+fuzz_name=fuzz
+fuzz_target=udm_rules_fuzz
+# shellcheck source=test/fuzz/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-finish() {  # passed failed
-    echo "fuzz: $1 passed, $2 failed"
-}
-
-if ! [[ $seconds =~ ^[0-9]+$ ]] || ((seconds < 1)); then
-    echo "fuzz: error: UDM_FUZZ_SECONDS must be a positive number of seconds, not \"$seconds\"" >&2
-    finish 0 1
-    exit 2
-fi
-if ! command -v "$cxx" >/dev/null 2>&1; then
-    echo "fuzz: error: $cxx not found (apt-get install clang-14 libclang-rt-14-dev, or run scripts/setup)" >&2
-    finish 0 1
-    exit 2
-fi
-
-mkdir -p "$build"
-if ! CC=$cc CXX=$cxx cmake -S "$root" -B "$build" -DUDM_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-        >"$build/configure.log" 2>&1; then
-    cat "$build/configure.log" >&2
-    echo "fuzz: error: configuring $build failed" >&2
-    finish 0 1
-    exit 1
-fi
-if ! cmake --build "$build" --target udm_rules_fuzz -j"$(nproc)"; then
-    echo "fuzz: error: building udm_rules_fuzz failed" >&2
-    finish 0 1
-    exit 1
-fi
-fuzzer="$build/udm_rules_fuzz"
-
-# Replaying given inputs (crash artifacts) instead of fuzzing.
-if (($# > 0)); then
-    if "$fuzzer" -rss_limit_mb=2048 "$@"; then finish 1 0; exit 0; fi
-    finish 0 1
-    exit 1
-fi
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-corpus="$work/corpus"
+fuzz_build
+fuzz_replay "$@"
+fuzz_make_work
+corpus="$fuzz_work/corpus"
 mkdir -p "$corpus"
 
 # The seed corpus: rule sets of every data type, class rules, whole models; then inputs of
 # the other modes (first byte 1: pattern, 2: date/timestamp/bound, 3: text value).
 n=0
 seed() { n=$((n + 1)); printf '%s' "$1" >"$corpus/seed-$n"; }
+# shellcheck disable=SC2059 # the format makes the mode byte
 seed_mode() { n=$((n + 1)); { printf "\\x$1"; printf '%s' "$2"; } >"$corpus/seed-$n"; }
 
 seed '{"min_length": 2, "max_length": 40, "not_blank": true, "pattern": "^[A-Z]{3}-\\d{4}$", "required": true}'
@@ -116,7 +80,7 @@ seed_mode 03 'https://example.com/path?q=1'
 seed_mode 03 '123e4567-e89b-12d3-a456-426614174000'
 
 # A dictionary of the rule vocabulary.
-dict="$work/rules.dict"
+dict="$fuzz_work/rules.dict"
 for token in min_length max_length pattern format not_blank enum min max exclusive_min exclusive_max multiple_of \
     required unique indexed custom message defaults required_together one_of_required compare attributes classes \
     type rules target relationship_types relationships from to cardinality max_targets max_sources bidirectional \
@@ -125,21 +89,4 @@ for token in min_length max_length pattern format not_blank enum min max exclusi
     printf '"%s"\n' "$token" >>"$dict"
 done
 
-log="$build/fuzz.log"
-echo "fuzz: running udm_rules_fuzz for ${seconds} s (log: $log)"
-status=0
-"$fuzzer" "$corpus" -dict="$dict" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=30 -max_len=8192 \
-    -artifact_prefix="$build/" -print_final_stats=1 >"$log" 2>&1 || status=$?
-
-# Belt and braces: a sanitizer report is a failure even if the process exited 0.
-if ((status == 0)) && grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|invariant broken' "$log"; then
-    status=1
-fi
-grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|Done )' "$log" || true
-if ((status != 0)); then
-    tail -n 60 "$log" >&2
-    echo "fuzz: failed (exit status $status); artifacts in $build/" >&2
-    finish 0 1
-    exit 1
-fi
-finish 1 0
+fuzz_run "$corpus" fuzz.log -dict="$dict" -timeout=30 -max_len=8192

@@ -24,11 +24,14 @@
 #include "udm/core/graphql/subscription.hpp"
 #include "udm/core/model.hpp"
 
+#include "support/large_model.hpp"
+
 namespace {
 
 using nlohmann::json;
 using udm::model::DataType;
 namespace gql = udm::graphql;
+using udm::test::large_model;
 
 // A deterministic generator: std::mt19937 is the same everywhere, the distributions of
 // <random> are not, so picks use the raw output.
@@ -283,32 +286,6 @@ udm::model::Model random_model(Random& r, std::size_t classes, std::size_t attri
             m.relationships.emplace(udm::model::relationship_key(a.from, a.type, a.to),
                                     std::move(a));
         }
-    }
-    return m;
-}
-
-// A model of n classes of 20 attributes each, all kinds of types: the size test.
-udm::model::Model large_model(std::size_t n) {
-    udm::model::Model m;
-    static const DataType kTypes[] = {DataType::kText,    DataType::kNumber, DataType::kInteger,
-                                      DataType::kBoolean, DataType::kDate,   DataType::kTimestamp,
-                                      DataType::kJson};
-    for (int a = 0; a < 20; ++a) {
-        udm::model::Attribute attr;
-        attr.name = "attribute_" + std::to_string(a);
-        attr.type = kTypes[a % 7];
-        attr.description = "Attribute number " + std::to_string(a);
-        if (attr.type == DataType::kText)
-            attr.rules = {{"max_length", 200}};
-        m.attributes.emplace(attr.name, attr);
-    }
-    for (std::size_t c = 0; c < n; ++c) {
-        udm::model::ThingClass cls;
-        cls.name = "class_" + std::to_string(c);
-        cls.description = "Class number " + std::to_string(c);
-        for (const auto& [aname, attr] : m.attributes)
-            cls.assignments.emplace(aname, udm::model::Assignment{aname, c % 2 == 0, {}});
-        m.classes.emplace(cls.name, std::move(cls));
     }
     return m;
 }

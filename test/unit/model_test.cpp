@@ -10,8 +10,12 @@
 #include "udm/core/error.hpp"
 #include "udm/core/naming.hpp"
 
+#include "error_of.hpp"
+
 namespace udm::model {
 namespace {
+
+using test::error_of;
 
 bool contains(const std::string& haystack, const std::string& needle) {
     return haystack.find(needle) != std::string::npos;
@@ -54,18 +58,6 @@ const char* const kFullModel = R"({
     {"from": "product", "to": "product", "type": "related_to", "bidirectional": true}
   ]
 })";
-
-// Runs f, which must throw udm::Error; returns it.
-template <typename F>
-Error error_of(F&& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e;
-    }
-    ADD_FAILURE() << "no udm::Error thrown";
-    return Error("XX000", "none");
-}
 
 // --- data types ------------------------------------------------------------------------------
 

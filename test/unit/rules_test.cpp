@@ -15,10 +15,13 @@
 #include "udm/core/model.hpp"
 #include "udm/core/rules_internal.hpp"
 
+#include "error_of.hpp"
+
 namespace udm::rules {
 namespace {
 
 using model::Model;
+using test::error_of;
 
 bool contains(const std::string& haystack, const std::string& needle) {
     return haystack.find(needle) != std::string::npos;
@@ -96,18 +99,6 @@ std::string broken(const std::string& type, const std::string& rules, const Json
         out += (out.empty() ? "" : " ") + v.rule;
     }
     return out;
-}
-
-// Runs f, which must throw udm::Error; returns it.
-template <typename F>
-Error error_of(F&& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e;
-    }
-    ADD_FAILURE() << "no udm::Error thrown";
-    return Error("XX000", "none");
 }
 
 // --- lint: keys per data type -------------------------------------------------------------------
