@@ -36,7 +36,8 @@ struct Case {
     std::size_t violations = 0;
 };
 
-std::unique_ptr<Case> make_case(const Json& model_doc, const std::string& class_name, const Json& row) {
+std::unique_ptr<Case> make_case(const Json& model_doc, const std::string& class_name,
+                                const Json& row) {
     auto c = std::make_unique<Case>();
     c->model = model::parse_model(model_doc);
     model::check_references(c->model);
@@ -92,13 +93,15 @@ void evaluate_loop(benchmark::State& state, const Case& c) {
     state.counters["attributes"] = attributes;
     state.counters["violations"] = static_cast<double>(c.violations);
     // Time per attribute evaluated (kIsRate | kInvert: seconds per unit, shown as e.g. 25ns).
-    state.counters["per_attr"] = benchmark::Counter(static_cast<double>(state.iterations()) * attributes,
-                                                    benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+    state.counters["per_attr"] =
+        benchmark::Counter(static_cast<double>(state.iterations()) * attributes,
+                           benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
 void BM_Class10_Valid(benchmark::State& state) {
     static const auto c = make_case(Json::parse(kClass10), "product", Json::parse(kValidRow));
-    if (c->violations != 0) state.SkipWithError("the valid row breaks rules");
+    if (c->violations != 0)
+        state.SkipWithError("the valid row breaks rules");
     evaluate_loop(state, *c);
 }
 BENCHMARK(BM_Class10_Valid)->Name("Class10/valid");
@@ -110,8 +113,9 @@ void BM_Class10_Invalid(benchmark::State& state) {
 BENCHMARK(BM_Class10_Invalid)->Name("Class10/every_attribute_invalid");
 
 void BM_Class10_Nulls(benchmark::State& state) {
-    static const auto c = make_case(Json::parse(kClass10), "product",
-                                    Json::parse(R"({"sku": "ABC-1234", "name": "Lamp", "price": 1})"));
+    static const auto c =
+        make_case(Json::parse(kClass10), "product",
+                  Json::parse(R"({"sku": "ABC-1234", "name": "Lamp", "price": 1})"));
     evaluate_loop(state, *c);
 }
 BENCHMARK(BM_Class10_Nulls)->Name("Class10/optional_attributes_null");
@@ -126,8 +130,9 @@ void BM_Class10_FromJson(benchmark::State& state) {
         rules::evaluate(c->compiled, values, kNow, out);
         benchmark::DoNotOptimize(out.data());
     }
-    state.counters["per_attr"] = benchmark::Counter(static_cast<double>(state.iterations()) * 10,
-                                                    benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+    state.counters["per_attr"] =
+        benchmark::Counter(static_cast<double>(state.iterations()) * 10,
+                           benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_Class10_FromJson)->Name("Class10/values_from_json+evaluate");
 
@@ -158,8 +163,10 @@ const RuleCase kRuleCases[] = {
     {"not_blank", "text", R"({"not_blank": true})", R"("Anglepoise desk lamp")"},
     {"pattern_anchored", "text", R"({"pattern": "^[A-Z]{3}-[0-9]{4}$"})", R"("ABC-1234")"},
     {"pattern_search", "text", R"({"pattern": "lamp"})", R"("Anglepoise desk lamp")"},
-    {"pattern_alternation", "text", R"({"pattern": "^(red|green|blue|black|white)(-[a-z]+)?$"})", R"("black-matt")"},
-    {"pattern_unicode_class", "text", R"({"pattern": "^\\pL[\\pL\\pN .'-]*$"})", R"("Anglepoise desk lamp")"},
+    {"pattern_alternation", "text", R"({"pattern": "^(red|green|blue|black|white)(-[a-z]+)?$"})",
+     R"("black-matt")"},
+    {"pattern_unicode_class", "text", R"({"pattern": "^\\pL[\\pL\\pN .'-]*$"})",
+     R"("Anglepoise desk lamp")"},
     {"format_email", "text", R"({"format": "email"})", R"("sales@example.com")"},
     {"format_uri", "text", R"({"format": "uri"})", R"("https://example.com/products/lamp")"},
     {"format_uuid", "text", R"({"format": "uuid"})", R"("123e4567-e89b-12d3-a456-426614174000")"},
@@ -168,7 +175,8 @@ const RuleCase kRuleCases[] = {
     {"format_ipv4", "text", R"({"format": "ipv4"})", R"("192.168.100.200")"},
     {"format_ipv6", "text", R"({"format": "ipv6"})", R"("2001:db8::8a2e:370:7334")"},
     {"format_hostname", "text", R"({"format": "hostname"})", R"("db-1.eu-west.example.com")"},
-    {"enum_text_5", "text", R"({"enum": ["red", "green", "blue", "black", "white"]})", R"("white")"},
+    {"enum_text_5", "text", R"({"enum": ["red", "green", "blue", "black", "white"]})",
+     R"("white")"},
     {"enum_text_50", "text",
      R"({"enum": ["v00","v01","v02","v03","v04","v05","v06","v07","v08","v09","v10","v11","v12","v13","v14","v15",
                   "v16","v17","v18","v19","v20","v21","v22","v23","v24","v25","v26","v27","v28","v29","v30","v31",
@@ -176,19 +184,23 @@ const RuleCase kRuleCases[] = {
                   "v48","v49"]})",
      R"("v49")"},
     {"number_range", "number", R"({"min": 0, "max": 1000000})", "129.99"},
-    {"number_exclusive_range", "number", R"({"exclusive_min": 0, "exclusive_max": 1000000})", "129.99"},
+    {"number_exclusive_range", "number", R"({"exclusive_min": 0, "exclusive_max": 1000000})",
+     "129.99"},
     {"number_multiple_of_0.01", "number", R"({"multiple_of": 0.01})", "129.99"},
     {"number_enum_5", "number", R"({"enum": [0.5, 1, 1.5, 2, 2.5]})", "2.5"},
     {"integer_range", "integer", R"({"min": 0, "max": 100000})", "250"},
     {"integer_multiple_of_5", "integer", R"({"multiple_of": 5})", "250"},
-    {"date_literal_range", "date", R"({"min": "2000-01-01", "max": "2099-12-31"})", R"("2019-05-01")"},
-    {"date_relative_range", "date", R"({"min": "today-150y", "max": "today-18y"})", R"("1990-05-01")"},
+    {"date_literal_range", "date", R"({"min": "2000-01-01", "max": "2099-12-31"})",
+     R"("2019-05-01")"},
+    {"date_relative_range", "date", R"({"min": "today-150y", "max": "today-18y"})",
+     R"("1990-05-01")"},
     {"timestamp_relative_range", "timestamp", R"({"min": "now-1y", "max": "now+5min"})",
      R"("2024-03-15T11:30:00Z")"},
     {"invalid_length", "text", R"({"max_length": 3})", R"("Anglepoise desk lamp")"},
     {"invalid_pattern", "text", R"({"pattern": "^[A-Z]{3}-[0-9]{4}$"})", R"("abc-123")"},
     {"invalid_number_range", "number", R"({"min": 0, "max": 100})", "129.99"},
-    {"invalid_with_message", "number", R"({"min": 0, "max": 100, "message": "Too expensive"})", "129.99"},
+    {"invalid_with_message", "number", R"({"min": 0, "max": 100, "message": "Too expensive"})",
+     "129.99"},
 };
 
 void register_rule_cases() {
@@ -201,10 +213,12 @@ void register_rule_cases() {
         row["x"] = Json::parse(rc.value);
         std::shared_ptr<Case> c = make_case(doc, "c", row);
         const bool expect_invalid = std::string(rc.name).rfind("invalid", 0) == 0;
-        benchmark::RegisterBenchmark((std::string("Rule/") + rc.name).c_str(), [c, expect_invalid](benchmark::State& state) {
-            if ((c->violations != 0) != expect_invalid) state.SkipWithError("unexpected violations");
-            evaluate_loop(state, *c);
-        });
+        benchmark::RegisterBenchmark((std::string("Rule/") + rc.name).c_str(),
+                                     [c, expect_invalid](benchmark::State& state) {
+                                         if ((c->violations != 0) != expect_invalid)
+                                             state.SkipWithError("unexpected violations");
+                                         evaluate_loop(state, *c);
+                                     });
     }
 
     // Class rules (3 attributes each).
@@ -219,15 +233,19 @@ void register_rule_cases() {
         {"class_none", R"({})"},
     };
     for (const ClassCase& cc : class_cases) {
-        Json doc = Json::parse(R"({"attributes": {"lo": {"type": "number"}, "hi": {"type": "integer"},
+        Json doc =
+            Json::parse(R"({"attributes": {"lo": {"type": "number"}, "hi": {"type": "integer"},
                                                   "label": {"type": "text"}},
                                    "classes": {"c": {"attributes": {"lo": {}, "hi": {}, "label": {}}}}})");
         doc["classes"]["c"]["rules"] = Json::parse(cc.rules);
-        std::shared_ptr<Case> c = make_case(doc, "c", Json::parse(R"({"lo": 1.5, "hi": 2, "label": "x"})"));
-        benchmark::RegisterBenchmark((std::string("Rule/") + cc.name).c_str(), [c](benchmark::State& state) {
-            if (c->violations != 0) state.SkipWithError("unexpected violations");
-            evaluate_loop(state, *c);
-        });
+        std::shared_ptr<Case> c =
+            make_case(doc, "c", Json::parse(R"({"lo": 1.5, "hi": 2, "label": "x"})"));
+        benchmark::RegisterBenchmark((std::string("Rule/") + cc.name).c_str(),
+                                     [c](benchmark::State& state) {
+                                         if (c->violations != 0)
+                                             state.SkipWithError("unexpected violations");
+                                         evaluate_loop(state, *c);
+                                     });
     }
 }
 
@@ -236,7 +254,8 @@ void register_rule_cases() {
 int main(int argc, char** argv) {
     register_rule_cases();
     benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    if (benchmark::ReportUnrecognizedArguments(argc, argv))
+        return 1;
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
     return 0;

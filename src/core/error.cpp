@@ -9,9 +9,11 @@ namespace {
 
 // True for the five upper-case letters and digits a SQLSTATE is made of.
 bool is_sqlstate(std::string_view code) noexcept {
-    if (code.size() != 5) return false;
+    if (code.size() != 5)
+        return false;
     for (char c : code) {
-        if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'))) return false;
+        if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z')))
+            return false;
     }
     return true;
 }

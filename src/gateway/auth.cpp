@@ -11,7 +11,8 @@ namespace {
 
 // Case-insensitive ASCII equality.
 bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
+    if (a.size() != b.size())
+        return false;
     for (std::size_t i = 0; i < a.size(); ++i) {
         if (std::tolower(static_cast<unsigned char>(a[i])) !=
             std::tolower(static_cast<unsigned char>(b[i]))) {
@@ -35,11 +36,14 @@ std::string bearer_token(std::string_view authorization) {
 }
 
 std::string token_of_init_payload(const nlohmann::json& payload) {
-    if (!payload.is_object()) return {};
+    if (!payload.is_object())
+        return {};
     auto token = payload.find("token");
-    if (token != payload.end() && token->is_string()) return token->get<std::string>();
+    if (token != payload.end() && token->is_string())
+        return token->get<std::string>();
     for (auto it = payload.begin(); it != payload.end(); ++it) {
-        if (!iequals(it.key(), "authorization") || !it->is_string()) continue;
+        if (!iequals(it.key(), "authorization") || !it->is_string())
+            continue;
         std::string found = bearer_token(it->get_ref<const std::string&>());
         if (!found.empty())
             return found;

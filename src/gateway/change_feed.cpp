@@ -13,17 +13,16 @@ using nlohmann::json;
 
 json thing_changed_root(const DataEvent& event) {
     std::string operation = event.operation;
-    for (char& c : operation) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return json{{"position", event.position},
-                {"operation", operation},
-                {"class", event.class_name},
-                {"id", event.thing_id},
-                {"changedAttributes", event.changed},
-                {"time", event.time}};
+    for (char& c : operation)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return json{{"position", event.position},         {"operation", operation},
+                {"class", event.class_name},          {"id", event.thing_id},
+                {"changedAttributes", event.changed}, {"time", event.time}};
 }
 
 json schema_change_entry(const json& recorded) {
-    if (!recorded.is_object()) return recorded;
+    if (!recorded.is_object())
+        return recorded;
     json entry = recorded;
     const std::string kind = recorded.value("kind", std::string());
     // "type" is a data type for attributes and assignments; for relationships it names the
@@ -38,7 +37,8 @@ json schema_change_entry(const json& recorded) {
         }
         detail[key] = it.value();
     }
-    if (!data_type) entry.erase("type");
+    if (!data_type)
+        entry.erase("type");
     entry["detail"] = std::move(detail);
     return entry;
 }
@@ -47,9 +47,11 @@ json schema_changed_root(const std::vector<SchemaEvent>& events, const std::stri
     json changes = json::array();
     bool breaking = false;
     for (const auto& event : events) {
-        if (!event.diff.is_array()) continue;
+        if (!event.diff.is_array())
+            continue;
         for (const auto& entry : event.diff) {
-            if (entry.is_object() && entry.value("breaking", false)) breaking = true;
+            if (entry.is_object() && entry.value("breaking", false))
+                breaking = true;
             changes.push_back(schema_change_entry(entry));
         }
     }
@@ -72,7 +74,8 @@ ChangeFeed::ChangeFeed(SchemaBuilder builder, SchemaCache& schemas, EventSink& s
       rebuild_interval_(rebuild_interval) {}
 
 LoadOutcome ChangeFeed::load(const std::string& tenant, Outbox& outbox, Clock::time_point) {
-    if (follows(tenant)) return LoadOutcome::kReady;
+    if (follows(tenant))
+        return LoadOutcome::kReady;
     std::optional<TenantModel> model;
     std::string head;
     try {
@@ -90,7 +93,8 @@ LoadOutcome ChangeFeed::load(const std::string& tenant, Outbox& outbox, Clock::t
     }
     std::shared_ptr<const TenantSchema> schema =
         build(tenant, model->model, model->version, /*log_failure=*/true);
-    if (!schema) return LoadOutcome::kUnavailable;
+    if (!schema)
+        return LoadOutcome::kUnavailable;
     TenantState state(rebuild_interval_);
     state.identity = model->identity;
     state.schema_read = model->version;
@@ -139,7 +143,8 @@ void ChangeFeed::on_notification(const std::string& channel, const std::string& 
         return;
     }
     auto it = tenants_.find(message["tenant"].get<std::string>());
-    if (it == tenants_.end()) return;
+    if (it == tenants_.end())
+        return;
     TenantState& state = it->second;
     if (channel == "udm_schema") {
         state.schema_signalled = true;
@@ -248,7 +253,8 @@ void ChangeFeed::catch_up_schema(const std::string& tenant, TenantState& state, 
         return;
     }
     for (auto& event : events) {
-        if (event.version <= state.schema_read) continue;
+        if (event.version <= state.schema_read)
+            continue;
         state.schema_read = event.version;
         state.pending.push_back(std::move(event));
         state.throttle.note_change();
@@ -290,7 +296,8 @@ void ChangeFeed::catch_up_data(const std::string& tenant, TenantState& state, Ou
                               event.committed_at);
                 state.data_position = event.position;
             }
-            if (static_cast<int>(events.size()) < max) break;
+            if (static_cast<int>(events.size()) < max)
+                break;
         }
         state.data_error.clear();
     } catch (const UnknownTenant&) {
@@ -425,7 +432,8 @@ std::optional<ChangeFeed::Clock::time_point> ChangeFeed::next_rebuild() const {
     std::optional<Clock::time_point> earliest;
     for (const auto& [tenant, state] : tenants_) {
         auto when = state.throttle.deadline();
-        if (when && (!earliest || *when < *earliest)) earliest = when;
+        if (when && (!earliest || *when < *earliest))
+            earliest = when;
     }
     return earliest;
 }

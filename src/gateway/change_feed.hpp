@@ -23,7 +23,7 @@ namespace udm::gateway {
 
 // The followed tenants and their positions in the outbox.
 class ChangeFeed {
-public:
+  public:
     using Clock = RebuildThrottle::Clock;
 
     // Data events read per query.
@@ -66,12 +66,12 @@ public:
     // Whether tenant is followed.
     bool follows(const std::string& tenant) const { return tenants_.count(tenant) > 0; }
 
-private:
+  private:
     struct TenantState {
-        std::string identity;           // TenantModel::identity at load
-        std::int64_t schema_read = 0;   // newest schema version read from the outbox
-        std::int64_t schema_built = 0;  // version of the cached schema
-        std::string data_position;      // the last data event published (the head at load)
+        std::string identity;              // TenantModel::identity at load
+        std::int64_t schema_read = 0;      // newest schema version read from the outbox
+        std::int64_t schema_built = 0;     // version of the cached schema
+        std::string data_position;         // the last data event published (the head at load)
         std::vector<SchemaEvent> pending;  // read, not yet published
         RebuildThrottle throttle;
         // The last read errors logged, so that each is logged once (schema and data reads

@@ -28,7 +28,8 @@ std::optional<unsigned long long> parse_unsigned(const std::string& text, unsign
     errno = 0;
     char* end = nullptr;
     unsigned long long value = std::strtoull(text.c_str(), &end, 10);
-    if (errno != 0 || *end != '\0' || value < min || value > max) return std::nullopt;
+    if (errno != 0 || *end != '\0' || value < min || value > max)
+        return std::nullopt;
     return value;
 }
 
@@ -65,14 +66,16 @@ std::vector<Option> options() {
          [](Config& c, const std::string& v) {
              boost::system::error_code ec;
              boost::asio::ip::make_address(v, ec);
-             if (ec) return false;
+             if (ec)
+                 return false;
              c.listen_address = v;
              return true;
          }},
         {"--port", "UDM_GATEWAY_PORT", "an integer from 0 to 65535",
          [](Config& c, const std::string& v) {
              auto n = parse_unsigned(v, 0, 65535);
-             if (!n) return false;
+             if (!n)
+                 return false;
              c.port = static_cast<std::uint16_t>(*n);
              return true;
          }},
@@ -85,7 +88,8 @@ std::vector<Option> options() {
          "a duration such as 3000, 3000ms or 3s (at most 1 hour)",
          [](Config& c, const std::string& v) {
              auto d = parse_duration(v);
-             if (!d) return false;
+             if (!d)
+                 return false;
              c.init_timeout = *d;
              return true;
          }},
@@ -101,14 +105,16 @@ std::vector<Option> options() {
         {"--queue-limit", "UDM_GATEWAY_QUEUE_LIMIT", "an integer from 1 to 1000000",
          [](Config& c, const std::string& v) {
              auto n = parse_unsigned(v, 1, 1000000);
-             if (!n) return false;
+             if (!n)
+                 return false;
              c.queue_limit = *n;
              return true;
          }},
         {"--max-connections", "UDM_GATEWAY_MAX_CONNECTIONS", "an integer from 1 to 1000000",
          [](Config& c, const std::string& v) {
              auto n = parse_unsigned(v, 1, 1000000);
-             if (!n) return false;
+             if (!n)
+                 return false;
              c.max_connections = *n;
              return true;
          }},
@@ -116,7 +122,8 @@ std::vector<Option> options() {
          "an integer from 1 to 1000000",
          [](Config& c, const std::string& v) {
              auto n = parse_unsigned(v, 1, 1000000);
-             if (!n) return false;
+             if (!n)
+                 return false;
              c.max_pending_connections = *n;
              return true;
          }},
@@ -124,7 +131,8 @@ std::vector<Option> options() {
          "an integer from 65536 to 1073741824",
          [](Config& c, const std::string& v) {
              auto n = parse_unsigned(v, 65536, 1ULL << 30);
-             if (!n) return false;
+             if (!n)
+                 return false;
              c.max_response_bytes = *n;
              return true;
          }},
@@ -132,14 +140,16 @@ std::vector<Option> options() {
          "an integer from 65536 to 4294967296",
          [](Config& c, const std::string& v) {
              auto n = parse_unsigned(v, 65536, 1ULL << 32);
-             if (!n) return false;
+             if (!n)
+                 return false;
              c.max_queued_bytes = *n;
              return true;
          }},
         {"--max-subscriptions", "UDM_GATEWAY_MAX_SUBSCRIPTIONS", "an integer from 1 to 10000",
          [](Config& c, const std::string& v) {
              auto n = parse_unsigned(v, 1, 10000);
-             if (!n) return false;
+             if (!n)
+                 return false;
              c.max_subscriptions = *n;
              return true;
          }},
@@ -147,14 +157,16 @@ std::vector<Option> options() {
          "a duration such as 5000, 5000ms or 5s (at most 1 hour)",
          [](Config& c, const std::string& v) {
              auto d = parse_duration(v);
-             if (!d) return false;
+             if (!d)
+                 return false;
              c.slow_consumer_timeout = *d;
              return true;
          }},
         {"--log-level", "UDM_GATEWAY_LOG_LEVEL", "one of debug, info, warn, error",
          [](Config& c, const std::string& v) {
              auto level = parse_log_level(v);
-             if (!level) return false;
+             if (!level)
+                 return false;
              c.log_level = *level;
              return true;
          }},
@@ -162,7 +174,8 @@ std::vector<Option> options() {
          "a duration such as 2000, 2000ms or 2s (at most 1 hour)",
          [](Config& c, const std::string& v) {
              auto d = parse_duration(v);
-             if (!d) return false;
+             if (!d)
+                 return false;
              c.poll_interval = *d;
              return true;
          }},
@@ -170,14 +183,16 @@ std::vector<Option> options() {
          "a duration such as 250, 250ms or 1s (at most 1 hour)",
          [](Config& c, const std::string& v) {
              auto d = parse_duration(v);
-             if (!d) return false;
+             if (!d)
+                 return false;
              c.rebuild_interval = *d;
              return true;
          }},
         {"--threads", "UDM_GATEWAY_THREADS", "an integer from 1 to 64",
          [](Config& c, const std::string& v) {
              auto n = parse_unsigned(v, 1, 64);
-             if (!n) return false;
+             if (!n)
+                 return false;
              c.threads = static_cast<unsigned>(*n);
              return true;
          }},
@@ -189,14 +204,16 @@ std::vector<Option> options() {
 
 // Strips trailing CR/LF, as a secret file usually ends with a newline.
 std::string chomp(std::string text) {
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
+        text.pop_back();
     return text;
 }
 
 }  // namespace
 
 std::size_t pending_connections_limit(const Config& config) {
-    if (config.max_pending_connections > 0) return config.max_pending_connections;
+    if (config.max_pending_connections > 0)
+        return config.max_pending_connections;
     const std::size_t floor = std::min<std::size_t>(16, config.max_connections);
     return std::clamp<std::size_t>(config.max_connections / 4, floor, 1024);
 }
@@ -205,15 +222,18 @@ ConfigSources process_sources() {
     return ConfigSources{
         [](const std::string& name) -> std::optional<std::string> {
             const char* value = std::getenv(name.c_str());
-            if (value == nullptr) return std::nullopt;
+            if (value == nullptr)
+                return std::nullopt;
             return std::string(value);
         },
         [](const std::string& path) -> std::optional<std::string> {
             std::ifstream in(path, std::ios::binary);
-            if (!in) return std::nullopt;
+            if (!in)
+                return std::nullopt;
             std::ostringstream text;
             text << in.rdbuf();
-            if (in.bad()) return std::nullopt;
+            if (in.bad())
+                return std::nullopt;
             return text.str();
         },
     };
@@ -238,7 +258,8 @@ ConfigResult parse_config(const std::vector<std::string>& args, const ConfigSour
             value = arg.substr(eq + 1);
         }
         std::size_t index = 0;
-        while (index < all.size() && name != all[index].flag) ++index;
+        while (index < all.size() && name != all[index].flag)
+            ++index;
         if (index == all.size()) {
             // The name only: the value of a mistyped --jwt-secret=... must not reach the log.
             result.error = "unknown option \"" + name + "\" (see --help)";
@@ -263,14 +284,15 @@ ConfigResult parse_config(const std::vector<std::string>& args, const ConfigSour
             value = sources.getenv(option.env);
             source = option.env;
         }
-        if (!value) continue;
+        if (!value)
+            continue;
         if (std::string_view(option.flag) == "--jwt-secret-file") {
             secret_file = value;
             continue;
         }
         if (!option.apply(config, *value)) {
-            result.error = "invalid value \"" + *value + "\" for " + source + ": expected " +
-                           option.expected;
+            result.error =
+                "invalid value \"" + *value + "\" for " + source + ": expected " + option.expected;
             return result;
         }
     }

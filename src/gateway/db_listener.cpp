@@ -32,7 +32,7 @@ constexpr std::chrono::milliseconds kMaxBackoff{5000};
 // Collects the notifications of one channel; they are handled after get_notifs() returns,
 // outside libpqxx's callback.
 class Collector : public pqxx::notification_receiver {
-public:
+  public:
     Collector(pqxx::connection& connection, const std::string& channel,
               std::vector<std::pair<std::string, std::string>>& out)
         : pqxx::notification_receiver(connection, channel), out_(out) {}
@@ -42,7 +42,7 @@ public:
         out_.emplace_back(channel(), payload);
     }
 
-private:
+  private:
     std::vector<std::pair<std::string, std::string>>& out_;
 };
 
@@ -136,7 +136,8 @@ void DbListener::wait_readable(int fd, std::chrono::milliseconds timeout) {
     pollfd fds[2] = {{wake_pipe_[0], POLLIN, 0}, {fd, POLLIN, 0}};
     int count = fd >= 0 ? 2 : 1;
     int millis = static_cast<int>(std::max<std::chrono::milliseconds::rep>(0, timeout.count()));
-    if (::poll(fds, count, millis) > 0 && (fds[0].revents & POLLIN)) drain_wake_pipe();
+    if (::poll(fds, count, millis) > 0 && (fds[0].revents & POLLIN))
+        drain_wake_pipe();
 }
 
 void DbListener::sleep_or_wake(std::chrono::milliseconds duration) {
@@ -144,7 +145,8 @@ void DbListener::sleep_or_wake(std::chrono::milliseconds duration) {
     while (!stopping_) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             until - std::chrono::steady_clock::now());
-        if (left.count() <= 0) return;
+        if (left.count() <= 0)
+            return;
         wait_readable(-1, left);
         // Requests made while disconnected are answered at once.
         requests_.fail_all(LoadOutcome::kUnavailable);
@@ -238,7 +240,8 @@ void DbListener::serve_connection() {
 
     connected_ = true;
     metrics_.set_db_connected(true);
-    if (ever_connected_) metrics_.db_reconnected();
+    if (ever_connected_)
+        metrics_.db_reconnected();
     ever_connected_ = true;
     log_info("database listener connected; listening on udm_schema and udm_data");
 
@@ -266,8 +269,10 @@ void DbListener::serve_connection() {
         feed_.rebuild_due(outbox, now);
 
         auto wake_at = next_poll;
-        if (auto rebuild = feed_.next_rebuild()) wake_at = std::min(wake_at, *rebuild);
-        if (auto read = feed_.next_read()) wake_at = std::min(wake_at, *read);
+        if (auto rebuild = feed_.next_rebuild())
+            wake_at = std::min(wake_at, *rebuild);
+        if (auto read = feed_.next_read())
+            wake_at = std::min(wake_at, *read);
         // More loads wait than one turn takes: come back at once.
         if (requests_.waiting())
             wake_at = ChangeFeed::Clock::now();

@@ -23,7 +23,7 @@ namespace udm::gateway {
 
 // Runs a ChangeFeed against a live database connection on its own thread.
 class DbListener : public TenantLoader {
-public:
+  public:
     // How long stop() lets the thread finish on its own before it shuts the connection's
     // socket down, and how long it waits in all for a connection attempt the database does
     // not answer.
@@ -47,7 +47,7 @@ public:
     void request_tenant(const std::string& tenant, std::function<void(LoadOutcome)> done) override;
     bool connected() const override { return connected_.load(); }
 
-private:
+  private:
     // What the database thread shares with stop(). The thread holds it too: when stop()
     // gives up on a connection attempt, the thread finds here, after the listener is gone,
     // that it must return without touching anything else.

@@ -17,7 +17,7 @@ namespace {
 namespace gql = udm::graphql;
 
 class CoreOperation final : public PreparedOperation {
-public:
+  public:
     explicit CoreOperation(gql::PreparedOperation operation)
         : operation_(std::move(operation)),
           // A query whose fields @skip removed all has no root field; it answers {"data": {}}.
@@ -31,8 +31,10 @@ public:
     }
 
     bool matches(const nlohmann::json& event) const override {
-        if (root_field_ == "schemaChanged") return gql::schema_change_matches(operation_, event);
-        if (root_field_ == "thingChanged") return gql::thing_event_matches(operation_, event);
+        if (root_field_ == "schemaChanged")
+            return gql::schema_change_matches(operation_, event);
+        if (root_field_ == "thingChanged")
+            return gql::thing_event_matches(operation_, event);
         return false;
     }
 
@@ -44,13 +46,13 @@ public:
         return gql::estimate_response_bytes(operation_, sdl_bytes);
     }
 
-private:
+  private:
     gql::PreparedOperation operation_;
     std::string root_field_;
 };
 
 class CoreSchema final : public TenantSchema {
-public:
+  public:
     CoreSchema(gql::Schema schema, std::int64_t version)
         : schema_(std::move(schema)), sdl_(gql::print_sdl(schema_)), version_(version) {}
 
@@ -69,13 +71,15 @@ public:
         if (cacheable) {
             std::lock_guard<std::mutex> lock(mutex_);
             auto it = prepared_.find(key);
-            if (it != prepared_.end()) return it->second;
+            if (it != prepared_.end())
+                return it->second;
         }
         gql::PrepareResult prepared = gql::prepare(schema_, document, variables, operation_name);
         if (prepared.ok()) {
             std::shared_ptr<const PreparedOperation> operation =
                 std::make_shared<const CoreOperation>(std::move(*prepared.operation));
-            if (!cacheable) return operation;
+            if (!cacheable)
+                return operation;
             std::lock_guard<std::mutex> lock(mutex_);
             // Bounded in entries and bytes: a client sending ever new documents empties the
             // cache, nothing else.
@@ -84,20 +88,22 @@ public:
                 cached_bytes_ = 0;
             }
             auto [it, added] = prepared_.emplace(std::move(key), operation);
-            if (added) cached_bytes_ += key_bytes;
+            if (added)
+                cached_bytes_ += key_bytes;
             return it->second;
         }
         std::vector<GraphQLError> errors;
         errors.reserve(prepared.errors.size());
         for (const gql::Error& e : prepared.errors) {
             GraphQLError error{e.message, {}};
-            for (const gql::Location& l : e.locations) error.locations.emplace_back(l.line, l.column);
+            for (const gql::Location& l : e.locations)
+                error.locations.emplace_back(l.line, l.column);
             errors.push_back(std::move(error));
         }
         return errors;
     }
 
-private:
+  private:
     // document, variables (JSON text), operation name
     using Key = std::tuple<std::string, std::string, std::optional<std::string>>;
     static constexpr std::size_t kMaxPrepared = 1024;

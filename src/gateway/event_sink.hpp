@@ -14,13 +14,12 @@ namespace udm::gateway {
 
 // Receives the events of each tenant, in order, from the database thread.
 class EventSink {
-public:
+  public:
     virtual ~EventSink() = default;
     // One event: its kind, its root value (shared by every subscriber) and its commit time
     // in seconds since the epoch.
     virtual void publish(const std::string& tenant, EventKind kind,
-                         std::shared_ptr<const nlohmann::json> root_value,
-                         double committed_at) = 0;
+                         std::shared_ptr<const nlohmann::json> root_value, double committed_at) = 0;
     // How many data events of tenant may be published now: the sink keeps a bounded number
     // per tenant until its slowest subscriber took them, and the feed reads no further ahead
     // in the outbox (the rest waits there, durably).

@@ -28,7 +28,7 @@ struct GraphQLError {
 
 // A validated operation, bound to its variables. Immutable, shared between threads.
 class PreparedOperation {
-public:
+  public:
     virtual ~PreparedOperation() = default;
     // The one root field selected, e.g. "thingChanged", "schemaChanged", "schemaVersion".
     virtual std::string root_field() const = 0;
@@ -52,7 +52,7 @@ public:
     // recent events are kept by seq. Thread-safe.
     std::shared_ptr<const std::string> render(std::uint64_t seq, const nlohmann::json& event) const;
 
-private:
+  private:
     struct Rendered {
         std::uint64_t seq = 0;  // 0: empty (seqs start at 1)
         std::shared_ptr<const std::string> text;
@@ -70,7 +70,7 @@ using PrepareResult =
 
 // The GraphQL schema of one tenant at one model version. Immutable, shared between threads.
 class TenantSchema {
-public:
+  public:
     virtual ~TenantSchema() = default;
     // The model version the schema was built from.
     virtual std::int64_t version() const = 0;

@@ -20,7 +20,9 @@ constexpr std::string_view kSchemaSuffix = "/schema.graphql";
 constexpr std::string_view kSchemaCacheControl = "private, no-cache";
 
 // A std::string_view as Beast's string_view (Boost's in Boost 1.74).
-boost::beast::string_view beast_view(std::string_view text) { return {text.data(), text.size()}; }
+boost::beast::string_view beast_view(std::string_view text) {
+    return {text.data(), text.size()};
+}
 
 // A response of status with the common headers set.
 Response base_response(const Request& request, http::status status, std::string_view type,
@@ -35,15 +37,20 @@ Response base_response(const Request& request, http::status status, std::string_
 }
 
 // Whether name is a tenant name by udm's rule.
-bool valid_tenant(std::string_view name) { return !udm::naming::tenant_name_violation(name); }
+bool valid_tenant(std::string_view name) {
+    return !udm::naming::tenant_name_violation(name);
+}
 
 }  // namespace
 
 Route route_of(std::string_view target) {
     target = target.substr(0, target.find('?'));
-    if (target == "/healthz") return {Route::Kind::kHealth, {}};
-    if (target == "/metrics") return {Route::Kind::kMetrics, {}};
-    if (target.substr(0, kGraphqlPrefix.size()) != kGraphqlPrefix) return {};
+    if (target == "/healthz")
+        return {Route::Kind::kHealth, {}};
+    if (target == "/metrics")
+        return {Route::Kind::kMetrics, {}};
+    if (target.substr(0, kGraphqlPrefix.size()) != kGraphqlPrefix)
+        return {};
     std::string_view rest = target.substr(kGraphqlPrefix.size());
     Route::Kind kind = Route::Kind::kGraphql;
     if (rest.size() > kSchemaSuffix.size() &&
@@ -51,7 +58,8 @@ Route route_of(std::string_view target) {
         rest = rest.substr(0, rest.size() - kSchemaSuffix.size());
         kind = Route::Kind::kSchema;
     }
-    if (!valid_tenant(rest)) return {};
+    if (!valid_tenant(rest))
+        return {};
     return {kind, std::string(rest)};
 }
 
@@ -118,11 +126,16 @@ bool etag_matches(std::string_view if_none_match, std::string_view etag) {
         std::size_t comma = if_none_match.find(',', start);
         std::string_view item = if_none_match.substr(
             start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
-        while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-        while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-        if (item.substr(0, 2) == "W/") item.remove_prefix(2);
-        if (item == "*" || item == etag) return true;
-        if (comma == std::string_view::npos) break;
+        while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
+            item.remove_prefix(1);
+        while (!item.empty() && (item.back() == ' ' || item.back() == '\t'))
+            item.remove_suffix(1);
+        if (item.substr(0, 2) == "W/")
+            item.remove_prefix(2);
+        if (item == "*" || item == etag)
+            return true;
+        if (comma == std::string_view::npos)
+            break;
         start = comma + 1;
     }
     return false;
@@ -131,7 +144,9 @@ bool etag_matches(std::string_view if_none_match, std::string_view etag) {
 Response schema_response(const Request& request, const TenantSchema& schema) {
     std::string etag = "\"" + std::to_string(schema.version()) + "\"";
     auto if_none_match = request.find(http::field::if_none_match);
-    if (if_none_match != request.end() && etag_matches(std::string_view(if_none_match->value().data(), if_none_match->value().size()), etag)) {
+    if (if_none_match != request.end() &&
+        etag_matches(std::string_view(if_none_match->value().data(), if_none_match->value().size()),
+                     etag)) {
         Response response{http::status::not_modified, request.version()};
         response.set(http::field::server, beast_view(kServerName));
         response.set(http::field::etag, etag);

@@ -151,21 +151,22 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
 
 void HttpSession::with_tenant(const std::string& tenant, std::function<void()> then) {
     auto self = shared_from_this();
-    when_tenant_loaded(services_, tenant, stream_.get_executor(), [self, then](LoadOutcome outcome) {
-        switch (outcome) {
-            case LoadOutcome::kReady:
-                then();
-                return;
-            case LoadOutcome::kUnknownTenant:
-                self->send(json_response(self->request_, http::status::not_found,
-                                         R"({"error":"unknown tenant"})"));
-                return;
-            case LoadOutcome::kUnavailable:
-                self->send(json_response(self->request_, http::status::service_unavailable,
-                                         R"({"error":"database unavailable"})"));
-                return;
-        }
-    });
+    when_tenant_loaded(
+        services_, tenant, stream_.get_executor(), [self, then](LoadOutcome outcome) {
+            switch (outcome) {
+                case LoadOutcome::kReady:
+                    then();
+                    return;
+                case LoadOutcome::kUnknownTenant:
+                    self->send(json_response(self->request_, http::status::not_found,
+                                             R"({"error":"unknown tenant"})"));
+                    return;
+                case LoadOutcome::kUnavailable:
+                    self->send(json_response(self->request_, http::status::service_unavailable,
+                                             R"({"error":"database unavailable"})"));
+                    return;
+            }
+        });
 }
 
 void HttpSession::upgrade(const std::string& tenant, ConnectionSlots::Slot slot) {
@@ -179,7 +180,8 @@ void HttpSession::send(Response response) {
     auto shared = std::make_shared<Response>(std::move(response));
     http::async_write(stream_, *shared,
                       [self = shared_from_this(), shared](beast::error_code ec, std::size_t) {
-                          if (ec) return;
+                          if (ec)
+                              return;
                           if (shared->need_eof()) {
                               self->do_close();
                           } else {

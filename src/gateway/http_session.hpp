@@ -18,13 +18,13 @@ namespace udm::gateway {
 
 // Reads requests one at a time and answers them; hands upgrades to a WsSession.
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
-public:
+  public:
     HttpSession(ConnectionSocket&& socket, Services& services);
 
     // Starts reading requests.
     void run();
 
-private:
+  private:
     boost::beast::basic_stream<boost::asio::ip::tcp, ConnectionStrand> stream_;
     boost::beast::flat_buffer buffer_;
     Services& services_;

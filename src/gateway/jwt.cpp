@@ -36,9 +36,11 @@ std::optional<std::array<unsigned char, kSha256Bytes>> hmac_sha256(std::string_v
 // Decodes one base64url part holding a JSON object, or nullopt.
 std::optional<nlohmann::json> decode_json_object(std::string_view part) {
     auto bytes = base64url_decode(part);
-    if (!bytes) return std::nullopt;
+    if (!bytes)
+        return std::nullopt;
     auto value = nlohmann::json::parse(*bytes, nullptr, false);
-    if (value.is_discarded() || !value.is_object()) return std::nullopt;
+    if (value.is_discarded() || !value.is_object())
+        return std::nullopt;
     return value;
 }
 
@@ -68,7 +70,8 @@ JwtResult verify_hs256(std::string_view token, std::string_view secret, double n
         leeway = 0;
     JwtResult result;
     auto first = token.find('.');
-    if (first == std::string_view::npos) return result;
+    if (first == std::string_view::npos)
+        return result;
     auto second = token.find('.', first + 1);
     if (second == std::string_view::npos || token.find('.', second + 1) != std::string_view::npos) {
         return result;
@@ -78,9 +81,11 @@ JwtResult verify_hs256(std::string_view token, std::string_view secret, double n
     std::string_view signature_part = token.substr(second + 1);
 
     auto header = decode_json_object(header_part);
-    if (!header) return result;
+    if (!header)
+        return result;
     auto alg = header->find("alg");
-    if (alg == header->end() || !alg->is_string()) return result;
+    if (alg == header->end() || !alg->is_string())
+        return result;
     // Only HS256: "none", RS256 (key confusion) and everything else are refused outright.
     if (alg->get<std::string>() != "HS256" || header->contains("crit")) {
         result.status = JwtStatus::kUnsupportedAlg;
@@ -88,7 +93,8 @@ JwtResult verify_hs256(std::string_view token, std::string_view secret, double n
     }
 
     auto signature = base64url_decode(signature_part);
-    if (!signature) return result;
+    if (!signature)
+        return result;
     auto expected = hmac_sha256(secret, token.substr(0, second));
     if (!expected || signature->size() != kSha256Bytes ||
         CRYPTO_memcmp(signature->data(), expected->data(), kSha256Bytes) != 0) {
@@ -97,10 +103,12 @@ JwtResult verify_hs256(std::string_view token, std::string_view secret, double n
     }
 
     auto claims = decode_json_object(payload_part);
-    if (!claims) return result;
+    if (!claims)
+        return result;
     auto exp = claims->find("exp");
     if (exp != claims->end()) {
-        if (!exp->is_number()) return result;
+        if (!exp->is_number())
+            return result;
         if (now >= exp->get<double>() + leeway) {
             result.status = JwtStatus::kExpired;
             return result;
@@ -108,7 +116,8 @@ JwtResult verify_hs256(std::string_view token, std::string_view secret, double n
     }
     auto nbf = claims->find("nbf");
     if (nbf != claims->end()) {
-        if (!nbf->is_number()) return result;
+        if (!nbf->is_number())
+            return result;
         if (now < nbf->get<double>() - leeway) {
             result.status = JwtStatus::kNotYetValid;
             return result;
@@ -120,11 +129,12 @@ JwtResult verify_hs256(std::string_view token, std::string_view secret, double n
 }
 
 std::string sign_hs256(const nlohmann::json& claims, std::string_view secret) {
-    std::string signing_input = base64url_encode(R"({"alg":"HS256","typ":"JWT"})") + "." +
-                                base64url_encode(claims.dump());
+    std::string signing_input =
+        base64url_encode(R"({"alg":"HS256","typ":"JWT"})") + "." + base64url_encode(claims.dump());
     auto mac = hmac_sha256(secret, signing_input);
     std::string signature;
-    if (mac) signature.assign(reinterpret_cast<const char*>(mac->data()), mac->size());
+    if (mac)
+        signature.assign(reinterpret_cast<const char*>(mac->data()), mac->size());
     return signing_input + "." + base64url_encode(signature);
 }
 

@@ -11,11 +11,11 @@ namespace udm::gateway {
 // Why a token was refused, or kValid.
 enum class JwtStatus {
     kValid,
-    kMalformed,         // not three base64url parts of JSON objects, or bad claim types
-    kUnsupportedAlg,    // alg is not HS256 (none, RS256, ...) or a crit header is present
-    kBadSignature,      // the HMAC does not match
-    kExpired,           // now >= exp + leeway
-    kNotYetValid,       // now < nbf - leeway
+    kMalformed,       // not three base64url parts of JSON objects, or bad claim types
+    kUnsupportedAlg,  // alg is not HS256 (none, RS256, ...) or a crit header is present
+    kBadSignature,    // the HMAC does not match
+    kExpired,         // now >= exp + leeway
+    kNotYetValid,     // now < nbf - leeway
 };
 
 // The outcome of verifying a token; claims are set only when status is kValid.

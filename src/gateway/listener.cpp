@@ -65,7 +65,9 @@ void Listener::stop() {
     });
 }
 
-net::ip::tcp::endpoint Listener::local_endpoint() const { return acceptor_.local_endpoint(); }
+net::ip::tcp::endpoint Listener::local_endpoint() const {
+    return acceptor_.local_endpoint();
+}
 
 void Listener::do_accept() {
     acceptor_.async_accept(net::make_strand(ioc_), boost::beast::bind_front_handler(
@@ -73,7 +75,8 @@ void Listener::do_accept() {
 }
 
 void Listener::on_accept(boost::system::error_code ec, ConnectionSocket socket) {
-    if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
+    if (ec == net::error::operation_aborted || !acceptor_.is_open())
+        return;
     if (ec) {
         AcceptBackoff::Step step = backoff_.failed(AcceptBackoff::Clock::now());
         if (step.warn) {

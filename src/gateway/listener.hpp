@@ -54,7 +54,7 @@ class AcceptBackoff {
 
 // The listening socket.
 class Listener : public std::enable_shared_from_this<Listener> {
-public:
+  public:
     // Opens, binds and listens; throws boost::system::system_error when it cannot.
     Listener(boost::asio::io_context& ioc, const boost::asio::ip::tcp::endpoint& endpoint,
              Services& services);
@@ -66,7 +66,7 @@ public:
     // The address and port actually bound (port 0 becomes a real port).
     boost::asio::ip::tcp::endpoint local_endpoint() const;
 
-private:
+  private:
     boost::asio::io_context& ioc_;
     boost::asio::ip::tcp::acceptor acceptor_;
     boost::asio::steady_timer retry_timer_;  // on the acceptor's strand

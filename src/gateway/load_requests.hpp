@@ -21,7 +21,7 @@ namespace udm::gateway {
 // The pending tenant loads and the tenants recently found unknown. Thread-safe; the
 // callbacks run outside its lock.
 class LoadRequests {
-public:
+  public:
     using Clock = std::chrono::steady_clock;
     using Done = std::function<void(LoadOutcome)>;
 
@@ -50,7 +50,7 @@ public:
     // Whether some tenant waits to be taken.
     bool waiting() const;
 
-private:
+  private:
     std::size_t max_pending_;
     Clock::duration unknown_for_;
     std::size_t max_unknown_;

@@ -34,19 +34,28 @@ const char* level_name(LogLevel level) {
 }  // namespace
 
 std::optional<LogLevel> parse_log_level(std::string_view name) {
-    if (name == "debug") return LogLevel::kDebug;
-    if (name == "info") return LogLevel::kInfo;
-    if (name == "warn" || name == "warning") return LogLevel::kWarn;
-    if (name == "error") return LogLevel::kError;
+    if (name == "debug")
+        return LogLevel::kDebug;
+    if (name == "info")
+        return LogLevel::kInfo;
+    if (name == "warn" || name == "warning")
+        return LogLevel::kWarn;
+    if (name == "error")
+        return LogLevel::kError;
     return std::nullopt;
 }
 
-void set_log_level(LogLevel level) { g_level.store(static_cast<int>(level)); }
+void set_log_level(LogLevel level) {
+    g_level.store(static_cast<int>(level));
+}
 
-bool log_enabled(LogLevel level) { return static_cast<int>(level) >= g_level.load(); }
+bool log_enabled(LogLevel level) {
+    return static_cast<int>(level) >= g_level.load();
+}
 
 void log(LogLevel level, std::string_view message) {
-    if (!log_enabled(level)) return;
+    if (!log_enabled(level))
+        return;
     auto now = std::chrono::system_clock::now();
     std::time_t seconds = std::chrono::system_clock::to_time_t(now);
     auto millis =

@@ -24,10 +24,18 @@ bool log_enabled(LogLevel level);
 void log(LogLevel level, std::string_view message);
 
 // Shorthands for log(LogLevel::..., message).
-inline void log_debug(std::string_view m) { log(LogLevel::kDebug, m); }
-inline void log_info(std::string_view m) { log(LogLevel::kInfo, m); }
-inline void log_warn(std::string_view m) { log(LogLevel::kWarn, m); }
-inline void log_error(std::string_view m) { log(LogLevel::kError, m); }
+inline void log_debug(std::string_view m) {
+    log(LogLevel::kDebug, m);
+}
+inline void log_info(std::string_view m) {
+    log(LogLevel::kInfo, m);
+}
+inline void log_warn(std::string_view m) {
+    log(LogLevel::kWarn, m);
+}
+inline void log_error(std::string_view m) {
+    log(LogLevel::kError, m);
+}
 
 // At most one line per interval about one kind of thing, counting the lines left out: for
 // what a client or a database role can cause at any rate (bad notifications, failed accepts).

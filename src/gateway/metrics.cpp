@@ -11,7 +11,8 @@ namespace udm::gateway {
 
 Metrics::TenantValues& Metrics::tenant_values(std::string_view tenant) {
     auto it = tenants_.find(tenant);
-    if (it == tenants_.end()) it = tenants_.emplace(std::string(tenant), TenantValues{}).first;
+    if (it == tenants_.end())
+        it = tenants_.emplace(std::string(tenant), TenantValues{}).first;
     return it->second;
 }
 
@@ -33,11 +34,13 @@ void Metrics::add_subscriptions(std::string_view tenant, int delta) {
 void Metrics::event_delivered(std::string_view tenant, std::optional<double> latency_seconds) {
     std::lock_guard<std::mutex> lock(mutex_);
     ++tenant_values(tenant).delivered;
-    if (!latency_seconds) return;
+    if (!latency_seconds)
+        return;
     // Clock skew between database and gateway can make it negative: count it as 0.
     double latency = std::max(0.0, *latency_seconds);
     for (std::size_t i = 0; i < kLatencyBuckets.size(); ++i) {
-        if (latency <= kLatencyBuckets[i]) ++bucket_counts_[i];
+        if (latency <= kLatencyBuckets[i])
+            ++bucket_counts_[i];
     }
     ++latency_count_;
     latency_sum_ += latency;
@@ -69,13 +72,16 @@ void Metrics::data_resynced() {
 }
 
 std::string format_metric_value(double value) {
-    if (std::isnan(value)) return "NaN";
-    if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
+    if (std::isnan(value))
+        return "NaN";
+    if (std::isinf(value))
+        return value > 0 ? "+Inf" : "-Inf";
     char buffer[32];
     for (int precision = 1; precision <= 17; ++precision) {
         std::snprintf(buffer, sizeof buffer, "%.*g", precision, value);
         // Shortest form that reads back exactly, preferring "10" over "1e+01".
-        if (std::strtod(buffer, nullptr) == value && std::strchr(buffer, 'e') == nullptr) break;
+        if (std::strtod(buffer, nullptr) == value && std::strchr(buffer, 'e') == nullptr)
+            break;
     }
     return buffer;
 }
@@ -100,8 +106,7 @@ std::string escape_label_value(std::string_view value) {
 namespace {
 
 // Appends the HELP and TYPE lines of a metric.
-void header(std::string& out, std::string_view name, std::string_view type,
-            std::string_view help) {
+void header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
     out.append("# HELP ").append(name).append(" ").append(help).append("\n");
     out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
 }

@@ -13,7 +13,7 @@ namespace udm::gateway {
 
 // Counters, gauges and the delivery-latency histogram, updated from any thread.
 class Metrics {
-public:
+  public:
     // Upper bounds (seconds) of the commit-to-delivery latency histogram buckets.
     static constexpr std::array<double, 13> kLatencyBuckets = {
         0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
@@ -41,7 +41,7 @@ public:
     // The exposition text of every metric.
     std::string render() const;
 
-private:
+  private:
     struct TenantValues {
         std::int64_t connections = 0;
         std::int64_t subscriptions = 0;

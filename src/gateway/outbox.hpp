@@ -45,26 +45,26 @@ struct TenantModel {
 
 // The consumer's position is older than what the outbox still holds (SQLSTATE 22023).
 class BehindRetention : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 // A query failed for another reason than a lost connection (missing function, bad data).
 class OutboxQueryError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 // The tenant does not exist (any more): udm's functions raised SQLSTATE 42704.
 class UnknownTenant : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 // Reads udm's outbox. Implementations throw BehindRetention, UnknownTenant and
 // OutboxQueryError as above; any other exception means the connection is gone.
 class Outbox {
-public:
+  public:
     virtual ~Outbox() = default;
     // The current model and version of tenant, or nullopt when there is no such tenant.
     virtual std::optional<TenantModel> current_model(const std::string& tenant) = 0;

@@ -58,14 +58,18 @@ auto in_transaction(pqxx::connection& connection, const char* what, Body body) {
 
 // A jsonb column sent as text, parsed.
 json parse_json(const pqxx::field& field) {
-    if (field.is_null()) return json();
+    if (field.is_null())
+        return json();
     json value = json::parse(field.c_str(), nullptr, false);
-    if (value.is_discarded()) throw OutboxQueryError("the database returned invalid JSON");
+    if (value.is_discarded())
+        throw OutboxQueryError("the database returned invalid JSON");
     return value;
 }
 
 // A text column, "" when null.
-std::string text(const pqxx::field& field) { return field.is_null() ? std::string() : field.c_str(); }
+std::string text(const pqxx::field& field) {
+    return field.is_null() ? std::string() : field.c_str();
+}
 
 }  // namespace
 
@@ -90,40 +94,43 @@ std::optional<TenantModel> PgOutbox::current_model(const std::string& tenant) {
 }
 
 json PgOutbox::schema_at(const std::string& tenant, std::int64_t version) {
-    return in_transaction<pqxx::read_transaction>(connection_, "schema", [&](pqxx::read_transaction& txn) {
-        pqxx::result model =
-            txn.exec_params("SELECT udm.schema_at($1, $2::bigint)::text", tenant, version);
-        return parse_json(model[0][0]);
-    });
+    return in_transaction<pqxx::read_transaction>(
+        connection_, "schema", [&](pqxx::read_transaction& txn) {
+            pqxx::result model =
+                txn.exec_params("SELECT udm.schema_at($1, $2::bigint)::text", tenant, version);
+            return parse_json(model[0][0]);
+        });
 }
 
 std::vector<SchemaEvent> PgOutbox::schema_events(const std::string& tenant,
                                                  std::int64_t after_version) {
-    return in_transaction<pqxx::read_transaction>(connection_, "schema events", [&](pqxx::read_transaction& txn) {
-        pqxx::result rows = txn.exec_params(
-            "SELECT version, previous_version, actor, to_json(created_at) #>> '{}', "
-            "extract(epoch FROM created_at)::float8, diff::text "
-            "FROM udm.schema_events($1, $2::bigint)",
-            tenant, after_version);
-        std::vector<SchemaEvent> events;
-        events.reserve(rows.size());
-        for (const auto& row : rows) {
-            SchemaEvent event;
-            event.version = row[0].as<std::int64_t>();
-            event.previous_version = row[1].is_null() ? 0 : row[1].as<std::int64_t>();
-            event.actor = text(row[2]);
-            event.time = text(row[3]);
-            event.committed_at = row[4].is_null() ? 0 : row[4].as<double>();
-            event.diff = parse_json(row[5]);
-            events.push_back(std::move(event));
-        }
-        return events;
-    });
+    return in_transaction<pqxx::read_transaction>(
+        connection_, "schema events", [&](pqxx::read_transaction& txn) {
+            pqxx::result rows = txn.exec_params(
+                "SELECT version, previous_version, actor, to_json(created_at) #>> '{}', "
+                "extract(epoch FROM created_at)::float8, diff::text "
+                "FROM udm.schema_events($1, $2::bigint)",
+                tenant, after_version);
+            std::vector<SchemaEvent> events;
+            events.reserve(rows.size());
+            for (const auto& row : rows) {
+                SchemaEvent event;
+                event.version = row[0].as<std::int64_t>();
+                event.previous_version = row[1].is_null() ? 0 : row[1].as<std::int64_t>();
+                event.actor = text(row[2]);
+                event.time = text(row[3]);
+                event.committed_at = row[4].is_null() ? 0 : row[4].as<double>();
+                event.diff = parse_json(row[5]);
+                events.push_back(std::move(event));
+            }
+            return events;
+        });
 }
 
 std::vector<DataEvent> PgOutbox::data_events(const std::string& tenant,
                                              const std::string& after_position, int max) {
-    return in_transaction<pqxx::read_transaction>(connection_, "data events", [&](pqxx::read_transaction& txn) {
+    return in_transaction<
+        pqxx::read_transaction>(connection_, "data events", [&](pqxx::read_transaction& txn) {
         pqxx::result rows = txn.exec_params(
             "SELECT \"position\"::text, class, operation, thing_id::text, to_json(changed)::text, "
             "to_json(created_at) #>> '{}', extract(epoch FROM created_at)::float8 "

@@ -11,7 +11,7 @@ namespace udm::gateway {
 // for SQLSTATE 22023 from udm.data_events, UnknownTenant for 42704); connection errors pass
 // through.
 class PgOutbox : public Outbox {
-public:
+  public:
     explicit PgOutbox(pqxx::connection& connection) : connection_(connection) {}
 
     std::optional<TenantModel> current_model(const std::string& tenant) override;
@@ -25,7 +25,7 @@ public:
     std::map<std::string, std::string> tenant_identities(
         const std::vector<std::string>& tenants) override;
 
-private:
+  private:
     pqxx::connection& connection_;
 };
 

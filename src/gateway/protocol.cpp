@@ -37,7 +37,8 @@ bool nesting_within(std::string_view text, int max_depth) {
         } else if (c == '"') {
             in_string = true;
         } else if (c == '[' || c == '{') {
-            if (++depth > max_depth) return false;
+            if (++depth > max_depth)
+                return false;
         } else if (c == ']' || c == '}') {
             --depth;
         }
@@ -53,21 +54,29 @@ const json& empty_object() {
 
 // reason cut to kMaxCloseReasonBytes on a UTF-8 character boundary.
 std::string fit_close_reason(std::string reason) {
-    if (reason.size() <= kMaxCloseReasonBytes) return reason;
+    if (reason.size() <= kMaxCloseReasonBytes)
+        return reason;
     std::size_t end = kMaxCloseReasonBytes;
-    while (end > 0 && (static_cast<unsigned char>(reason[end]) & 0xC0) == 0x80) --end;
+    while (end > 0 && (static_cast<unsigned char>(reason[end]) & 0xC0) == 0x80)
+        --end;
     reason.resize(end);
     return reason;
 }
 
 // The JavaScript-ish type name of a JSON value, for messages like graphql-ws's.
 std::string type_name(const json& value) {
-    if (value.is_null()) return "null";
-    if (value.is_array()) return "array";
-    if (value.is_object()) return "object";
-    if (value.is_string()) return "string";
-    if (value.is_boolean()) return "boolean";
-    if (value.is_number()) return "number";
+    if (value.is_null())
+        return "null";
+    if (value.is_array())
+        return "array";
+    if (value.is_object())
+        return "object";
+    if (value.is_string())
+        return "string";
+    if (value.is_boolean())
+        return "boolean";
+    if (value.is_number())
+        return "number";
     return "undefined";
 }
 
@@ -96,9 +105,11 @@ std::optional<std::string> id_violation(const json& message, const std::string& 
 template <class Payload = json>
 std::string frame(const char* type, const std::string* id, const Payload* payload) {
     nlohmann::ordered_json message = nlohmann::ordered_json::object();
-    if (id) message["id"] = *id;
+    if (id)
+        message["id"] = *id;
     message["type"] = type;
-    if (payload) message["payload"] = *payload;
+    if (payload)
+        message["payload"] = *payload;
     return message.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -146,7 +157,8 @@ std::optional<std::string> message_violation(const json& message) {
         return "Message is expected to be an object, but got " + type_name(message);
     }
     const json& type_value = member(message, "type");
-    if (type_value.is_null() || (type_value.is_string() && type_value.get_ref<const std::string&>().empty())) {
+    if (type_value.is_null() ||
+        (type_value.is_string() && type_value.get_ref<const std::string&>().empty())) {
         return std::string("Message is missing the 'type' property");
     }
     if (!type_value.is_string()) {
@@ -155,25 +167,28 @@ std::optional<std::string> message_violation(const json& message) {
     }
     const std::string& type = type_value.get_ref<const std::string&>();
     const json& payload = member(message, "payload");
-    if (type == "connection_init" || type == "connection_ack" || type == "ping" ||
-        type == "pong") {
+    if (type == "connection_init" || type == "connection_ack" || type == "ping" || type == "pong") {
         if (!payload.is_null() && !payload.is_object()) {
             return "\"" + type +
                    "\" message expects the 'payload' property to be an object or nullish or "
-                   "missing, but got " + type_name(payload);
+                   "missing, but got " +
+                   type_name(payload);
         }
         return std::nullopt;
     }
     if (type == "subscribe") {
-        if (auto why = id_violation(message, type)) return why;
+        if (auto why = id_violation(message, type))
+            return why;
         if (!payload.is_object()) {
-            return "\"subscribe\" message expects the 'payload' property to be an object, but got " +
+            return "\"subscribe\" message expects the 'payload' property to be an object, but "
+                   "got " +
                    type_name(payload);
         }
         const json& query = member(payload, "query");
         if (!query.is_string()) {
             return "\"subscribe\" message payload expects the 'query' property to be a string, "
-                   "but got " + type_name(query);
+                   "but got " +
+                   type_name(query);
         }
         for (const char* key : {"variables", "extensions"}) {
             const json& value = member(payload, key);
@@ -186,12 +201,14 @@ std::optional<std::string> message_violation(const json& message) {
         const json& operation_name = member(payload, "operationName");
         if (!operation_name.is_null() && !operation_name.is_string()) {
             return "\"subscribe\" message payload expects the 'operationName' property to be a "
-                   "string or nullish or missing, but got " + type_name(operation_name);
+                   "string or nullish or missing, but got " +
+                   type_name(operation_name);
         }
         return std::nullopt;
     }
     if (type == "next") {
-        if (auto why = id_violation(message, type)) return why;
+        if (auto why = id_violation(message, type))
+            return why;
         if (!payload.is_object()) {
             return "\"next\" message expects the 'payload' property to be an object, but got " +
                    type_name(payload);
@@ -199,10 +216,12 @@ std::optional<std::string> message_violation(const json& message) {
         return std::nullopt;
     }
     if (type == "error") {
-        if (auto why = id_violation(message, type)) return why;
+        if (auto why = id_violation(message, type))
+            return why;
         bool errors = payload.is_array() && !payload.empty();
         for (const auto& error : payload) {
-            if (!error.is_object() || !error.contains("message")) errors = false;
+            if (!error.is_object() || !error.contains("message"))
+                errors = false;
         }
         if (!errors) {
             return std::string(
@@ -211,7 +230,8 @@ std::optional<std::string> message_violation(const json& message) {
         }
         return std::nullopt;
     }
-    if (type == "complete") return id_violation(message, type);
+    if (type == "complete")
+        return id_violation(message, type);
     return "Invalid message 'type' property \"" + type + "\"";
 }
 
@@ -241,25 +261,33 @@ ProtocolEffects ProtocolHandler::close(int code, std::string reason) {
 }
 
 ProtocolEffects ProtocolHandler::on_message(std::string_view text) {
-    if (closing_) return {};
+    if (closing_)
+        return {};
     if (!nesting_within(text, kMaxMessageDepth)) {
         return close(close_code::kBadRequest, "Invalid message received: nested more than " +
-                                                  std::to_string(kMaxMessageDepth) + " levels deep");
+                                                  std::to_string(kMaxMessageDepth) +
+                                                  " levels deep");
     }
     json message = json::parse(text, nullptr, false);
-    if (message.is_discarded()) return close(close_code::kBadRequest, "Invalid message received");
-    if (auto why = message_violation(message)) return close(close_code::kBadRequest, *why);
+    if (message.is_discarded())
+        return close(close_code::kBadRequest, "Invalid message received");
+    if (auto why = message_violation(message))
+        return close(close_code::kBadRequest, *why);
 
     const std::string& type = message["type"].get_ref<const std::string&>();
-    if (type == "connection_init") return on_init(message);
+    if (type == "connection_init")
+        return on_init(message);
     if (type == "ping") {
         ProtocolEffects effects;
         const json& payload = member(message, "payload");
-        effects.frames.push_back(frame<json>("pong", nullptr, payload.is_null() ? nullptr : &payload));
+        effects.frames.push_back(
+            frame<json>("pong", nullptr, payload.is_null() ? nullptr : &payload));
         return effects;
     }
-    if (type == "pong") return {};
-    if (type == "subscribe") return on_subscribe(message);
+    if (type == "pong")
+        return {};
+    if (type == "subscribe")
+        return on_subscribe(message);
     if (type == "complete") {
         ProtocolEffects effects;
         if (subscriptions_.erase(message["id"].get<std::string>()) > 0) {
@@ -295,20 +323,23 @@ ProtocolEffects ProtocolHandler::on_init(const json& message) {
 }
 
 ProtocolEffects ProtocolHandler::on_subscribe(const json& message) {
-    if (!acknowledged_) return close(close_code::kUnauthorized, "Unauthorized");
+    if (!acknowledged_)
+        return close(close_code::kUnauthorized, "Unauthorized");
     const std::string& id = message["id"].get_ref<const std::string&>();
     if (id.size() > kMaxIdBytes) {
         return close(close_code::kBadRequest,
                      "Subscription id longer than " + std::to_string(kMaxIdBytes) + " bytes");
     }
     if (subscriptions_.count(id) > 0) {
-        return close(close_code::kSubscriberAlreadyExists, "Subscriber for " + id + " already exists");
+        return close(close_code::kSubscriberAlreadyExists,
+                     "Subscriber for " + id + " already exists");
     }
     const json& payload = message["payload"];
     const json& variables = member(payload, "variables");
     const json& operation_name = member(payload, "operationName");
     std::optional<std::string> name;
-    if (operation_name.is_string()) name = operation_name.get<std::string>();
+    if (operation_name.is_string())
+        name = operation_name.get<std::string>();
 
     std::shared_ptr<const TenantSchema> schema = context_.schema();
     ProtocolEffects effects;
@@ -347,9 +378,9 @@ ProtocolEffects ProtocolHandler::on_subscribe(const json& message) {
     }
     if (operation->is_subscription()) {
         if (subscriptions_.size() >= context_.max_subscriptions) {
-            json errors = json::array({json{
-                {"message", "Too many subscriptions on this connection (at most " +
-                                std::to_string(context_.max_subscriptions) + ")"}}});
+            json errors = json::array(
+                {json{{"message", "Too many subscriptions on this connection (at most " +
+                                      std::to_string(context_.max_subscriptions) + ")"}}});
             effects.frames.push_back(frame("error", &id, &errors));
             return effects;
         }
@@ -381,25 +412,30 @@ ProtocolEffects ProtocolHandler::on_subscribe(const json& message) {
 }
 
 ProtocolEffects ProtocolHandler::on_init_timeout() {
-    if (init_received_ || closing_) return {};
+    if (init_received_ || closing_)
+        return {};
     return close(close_code::kConnectionInitialisationTimeout, "Connection initialisation timeout");
 }
 
 ProtocolEffects ProtocolHandler::on_event(EventKind kind, const json& root_value,
                                           std::uint64_t seq) {
     ProtocolEffects effects;
-    if (closing_) return effects;
+    if (closing_)
+        return effects;
     std::string_view field = root_field_of(kind);
     for (const auto& [id, subscription] : subscriptions_) {
-        if (seq < subscription.from_seq) continue;
+        if (seq < subscription.from_seq)
+            continue;
         const auto& operation = subscription.operation;
         std::shared_ptr<const std::string> payload;
         try {
-            if (operation->root_field() != field || !operation->matches(root_value)) continue;
+            if (operation->root_field() != field || !operation->matches(root_value))
+                continue;
             payload = operation->render(seq, root_value);
         } catch (const std::exception& e) {
             log_error(std::string("GraphQL engine failed on an event: ") + e.what());
-            payload = std::make_shared<const std::string>(error_result("Internal server error").dump());
+            payload =
+                std::make_shared<const std::string>(error_result("Internal server error").dump());
         }
         // The estimate was made against the SDL of the time the subscription started; an
         // event's own SDL may be larger.

@@ -60,7 +60,7 @@ struct ProtocolEffects {
 
 // One graphql-transport-ws connection of one tenant.
 class ProtocolHandler {
-public:
+  public:
     // What the handler needs from the outside.
     struct Context {
         // Decides about a connection_init payload (already bound to secret and tenant).
@@ -108,7 +108,7 @@ public:
     // Whether a close was decided (no more input is handled).
     bool closing() const { return closing_; }
 
-private:
+  private:
     Context context_;
     bool init_received_ = false;
     bool acknowledged_ = false;

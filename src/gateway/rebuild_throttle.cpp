@@ -4,8 +4,10 @@
 namespace udm::gateway {
 
 std::optional<RebuildThrottle::Clock::time_point> RebuildThrottle::deadline() const {
-    if (!pending_) return std::nullopt;
-    if (!last_rebuild_) return Clock::time_point::min();
+    if (!pending_)
+        return std::nullopt;
+    if (!last_rebuild_)
+        return Clock::time_point::min();
     return *last_rebuild_ + interval_;
 }
 

@@ -9,7 +9,7 @@ namespace udm::gateway {
 
 // A leading- and trailing-edge throttle on a steady clock.
 class RebuildThrottle {
-public:
+  public:
     using Clock = std::chrono::steady_clock;
 
     explicit RebuildThrottle(Clock::duration interval) : interval_(interval) {}
@@ -25,7 +25,7 @@ public:
     // A rebuild ran at now and covered every change noted so far.
     void rebuilt(Clock::time_point now);
 
-private:
+  private:
     Clock::duration interval_;
     bool pending_ = false;
     std::optional<Clock::time_point> last_rebuild_;

@@ -13,7 +13,7 @@ namespace udm::gateway {
 // Tenant name → current TenantSchema; readers get a shared_ptr and keep using it even when
 // a rebuild replaces it.
 class SchemaCache {
-public:
+  public:
     // The current schema of tenant, or null when the tenant is not loaded.
     std::shared_ptr<const TenantSchema> get(const std::string& tenant) const;
     // Publishes schema as tenant's current one.
@@ -22,7 +22,7 @@ public:
     // hold its schema keep it.
     void erase(const std::string& tenant);
 
-private:
+  private:
     mutable std::mutex mutex_;
     std::unordered_map<std::string, std::shared_ptr<const TenantSchema>> schemas_;
 };

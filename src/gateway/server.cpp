@@ -38,7 +38,8 @@ constexpr std::chrono::milliseconds kShutdownCheck{50};
 void stop_when_drained(net::steady_timer& timer, net::io_context& ioc, Hub& hub,
                        std::chrono::steady_clock::time_point deadline) {
     if (hub.size() == 0 || std::chrono::steady_clock::now() >= deadline) {
-        if (hub.size() > 0) log_warn(std::to_string(hub.size()) + " connection(s) did not close in time");
+        if (hub.size() > 0)
+            log_warn(std::to_string(hub.size()) + " connection(s) did not close in time");
         ioc.stop();
         return;
     }
@@ -103,9 +104,12 @@ int run_server(const Config& config, SchemaBuilder builder) {
     std::function<void()> schedule_sweep = [&] {
         sweep_timer.expires_after(sweep_every);
         sweep_timer.async_wait([&](boost::system::error_code ec) {
-            if (ec) return;
-            std::size_t cut = hub.sweep(std::chrono::steady_clock::now(), config.slow_consumer_timeout);
-            for (std::size_t i = 0; i < cut; ++i) metrics.slow_consumer_closed();
+            if (ec)
+                return;
+            std::size_t cut =
+                hub.sweep(std::chrono::steady_clock::now(), config.slow_consumer_timeout);
+            for (std::size_t i = 0; i < cut; ++i)
+                metrics.slow_consumer_closed();
             schedule_sweep();
         });
     };
@@ -114,7 +118,8 @@ int run_server(const Config& config, SchemaBuilder builder) {
     net::signal_set signals(ioc, SIGINT, SIGTERM);
     net::steady_timer drain_timer(ioc);
     signals.async_wait([&](boost::system::error_code ec, int signal) {
-        if (ec) return;
+        if (ec)
+            return;
         log_info(std::string("received ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") +
                  ", shutting down");
         listener->stop();
@@ -127,7 +132,8 @@ int run_server(const Config& config, SchemaBuilder builder) {
     for (unsigned i = 1; i < config.threads; ++i)
         threads.emplace_back([&ioc] { run_io(ioc); });
     run_io(ioc);
-    for (auto& thread : threads) thread.join();
+    for (auto& thread : threads)
+        thread.join();
     db.stop();
     log_info("stopped");
     return 0;

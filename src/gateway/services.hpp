@@ -24,7 +24,7 @@ struct Services {
     Hub& hub;
     SchemaCache& schemas;
     TenantLoader& loader;
-    ConnectionSlots& slots;  // WebSocket connections, at most config.max_connections
+    ConnectionSlots& slots;       // WebSocket connections, at most config.max_connections
     PendingConnections& pending;  // those not authenticated yet (pending_connections_limit)
 };
 

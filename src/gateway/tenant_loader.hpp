@@ -12,7 +12,7 @@ enum class LoadOutcome { kReady, kUnknownTenant, kUnavailable };
 
 // Loads tenants on the database side and says whether the database is reachable.
 class TenantLoader {
-public:
+  public:
     virtual ~TenantLoader() = default;
     // Asks for tenant; done is called once, on another thread, with the outcome.
     virtual void request_tenant(const std::string& tenant,

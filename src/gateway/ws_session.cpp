@@ -29,7 +29,9 @@ double now_seconds() {
 }
 
 // A Beast string_view as a std::string_view.
-std::string_view view(beast::string_view text) { return {text.data(), text.size()}; }
+std::string_view view(beast::string_view text) {
+    return {text.data(), text.size()};
+}
 
 }  // namespace
 
@@ -56,7 +58,9 @@ WsSession::WsSession(ConnectionSocket&& socket, Services& services, std::string 
       expiry_timer_(ws_.get_executor()),
       close_timer_(ws_.get_executor()) {}
 
-WsSession::~WsSession() { services_.hub.leave(tenant_, this, membership_); }
+WsSession::~WsSession() {
+    services_.hub.leave(tenant_, this, membership_);
+}
 
 bool WsSession::offers_subprotocol(const Request& request) {
     auto range = request.equal_range(beast::http::field::sec_websocket_protocol);
@@ -67,10 +71,14 @@ bool WsSession::offers_subprotocol(const Request& request) {
             std::size_t comma = list.find(',', start);
             std::string_view item = list.substr(
                 start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
-            while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-            while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-            if (item == kGraphqlTransportWs) return true;
-            if (comma == std::string_view::npos) break;
+            while (!item.empty() && item.front() == ' ')
+                item.remove_prefix(1);
+            while (!item.empty() && item.back() == ' ')
+                item.remove_suffix(1);
+            if (item == kGraphqlTransportWs)
+                return true;
+            if (comma == std::string_view::npos)
+                break;
             start = comma + 1;
         }
     }
@@ -90,8 +98,10 @@ void WsSession::run(Request request) {
     bool ok = subprotocol_ok_;
     ws_.set_option(websocket::stream_base::decorator([ok](websocket::response_type& response) {
         response.set(beast::http::field::server, "udm-gateway");
-        if (ok) response.set(beast::http::field::sec_websocket_protocol,
-                                     beast::string_view(kGraphqlTransportWs.data(), kGraphqlTransportWs.size()));
+        if (ok)
+            response.set(
+                beast::http::field::sec_websocket_protocol,
+                beast::string_view(kGraphqlTransportWs.data(), kGraphqlTransportWs.size()));
     }));
     // Counted as pending from the upgrade on; when too many are, the oldest goes.
     std::shared_ptr<PendingConnection> evicted;
@@ -101,9 +111,8 @@ void WsSession::run(Request request) {
     auto self = shared_from_this();
     auto shared_request = std::make_shared<Request>(std::move(request));
     net::dispatch(ws_.get_executor(), [self, shared_request] {
-        self->ws_.async_accept(*shared_request, [self, shared_request](beast::error_code ec) {
-            self->on_accept(ec);
-        });
+        self->ws_.async_accept(
+            *shared_request, [self, shared_request](beast::error_code ec) { self->on_accept(ec); });
     });
 }
 
@@ -136,7 +145,8 @@ void WsSession::on_accept(beast::error_code ec) {
     } else {
         init_timer_.expires_after(services_.config.init_timeout);
         init_timer_.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
-            if (!wait_ec) self->apply(self->protocol_.on_init_timeout(), std::nullopt);
+            if (!wait_ec)
+                self->apply(self->protocol_.on_init_timeout(), std::nullopt);
         });
     }
     do_read();
@@ -185,7 +195,8 @@ void WsSession::admit(ProtocolEffects acknowledgement) {
 }
 
 void WsSession::on_tenant_loaded(LoadOutcome outcome, ProtocolEffects acknowledgement) {
-    if (finished_) return;
+    if (finished_)
+        return;
     if (!pending_close_) {
         switch (outcome) {
             case LoadOutcome::kReady:
@@ -214,14 +225,16 @@ void WsSession::enter() {
 }
 
 void WsSession::apply(ProtocolEffects effects, std::optional<double> committed_at) {
-    if (effects.acknowledged && token_expires_at_) close_when_token_expires(*token_expires_at_);
+    if (effects.acknowledged && token_expires_at_)
+        close_when_token_expires(*token_expires_at_);
     if (effects.subscriptions_delta != 0) {
         services_.metrics.add_subscriptions(tenant_, effects.subscriptions_delta);
     }
     for (auto& text : effects.frames) {
         enqueue(Outgoing{std::move(text), committed_at.has_value(), committed_at.value_or(0)});
     }
-    if (effects.close) begin_close(*effects.close);
+    if (effects.close)
+        begin_close(*effects.close);
 }
 
 void WsSession::wake() {
@@ -231,13 +244,15 @@ void WsSession::wake() {
 }
 
 void WsSession::pull() {
-    if (finished_ || pending_close_ || !membership_.window) return;
+    if (finished_ || pending_close_ || !membership_.window)
+        return;
     // Only when everything before is written: the frames of one batch at most wait here,
     // the rest waits in the window, and a burst never overflows the queue.
     while (!writing_ && queue_.empty()) {
         EventWindow::Taken taken = membership_.window->take(membership_.reader, kTakeBatch);
         // Cut off: cut_off() is on its way. Nothing: the next event wakes this connection.
-        if (taken.cut || taken.events.empty()) return;
+        if (taken.cut || taken.events.empty())
+            return;
         for (const WindowEvent& event : taken.events) {
             apply(protocol_.on_event(event.kind, *event.root_value, event.seq), event.committed_at);
         }
@@ -247,13 +262,15 @@ void WsSession::pull() {
 
 void WsSession::shut_down() {
     net::post(ws_.get_executor(), [self = shared_from_this()] {
-        if (!self->finished_) self->begin_close({close_code::kGoingAway, "going away"});
+        if (!self->finished_)
+            self->begin_close({close_code::kGoingAway, "going away"});
     });
 }
 
 void WsSession::cut_off(CloseDecision decision) {
     net::post(ws_.get_executor(), [self = shared_from_this(), decision = std::move(decision)] {
-        if (self->finished_ || self->pending_close_) return;
+        if (self->finished_ || self->pending_close_)
+            return;
         log_info("closing a connection of tenant " + self->tenant_ + ": " +
                  std::to_string(decision.code) + " " + decision.reason);
         // What is not being written yet is dropped: the close goes out next.
@@ -263,7 +280,8 @@ void WsSession::cut_off(CloseDecision decision) {
 }
 
 void WsSession::enqueue(Outgoing frame) {
-    if (pending_close_ || finished_) return;
+    if (pending_close_ || finished_)
+        return;
     // Event frames are bounded already (one batch, taken when the queue is empty); the
     // answers to a client that sends without reading are not: they are bounded in messages
     // and in bytes (a frame alone in the queue always goes, responses being bounded).
@@ -281,7 +299,8 @@ void WsSession::enqueue(Outgoing frame) {
     }
     queued_bytes_ += frame.text.size();
     queue_.push_back(std::move(frame));
-    if (!writing_) do_write();
+    if (!writing_)
+        do_write();
 }
 
 void WsSession::drop_unwritten() {
@@ -310,21 +329,25 @@ void WsSession::on_write(beast::error_code ec, std::size_t) {
         return;
     }
     const Outgoing& sent = queue_.front();
-    if (sent.event) services_.metrics.event_delivered(tenant_, now_seconds() - sent.committed_at);
+    if (sent.event)
+        services_.metrics.event_delivered(tenant_, now_seconds() - sent.committed_at);
     queued_bytes_ -= sent.text.size();
     queue_.pop_front();
-    if (finished_) return;
+    if (finished_)
+        return;
     if (!queue_.empty()) {
         do_write();
     } else if (pending_close_) {
-        if (!close_started_) do_close();
+        if (!close_started_)
+            do_close();
     } else {
         pull();
     }
 }
 
 void WsSession::begin_close(CloseDecision decision) {
-    if (pending_close_ || finished_) return;
+    if (pending_close_ || finished_)
+        return;
     log_debug("closing a connection of tenant " + tenant_ + ": " + std::to_string(decision.code) +
               " " + decision.reason);
     pending_close_ = std::move(decision);
@@ -332,11 +355,13 @@ void WsSession::begin_close(CloseDecision decision) {
     expiry_timer_.cancel();
     close_timer_.expires_after(kCloseGrace);
     close_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-        if (ec) return;
+        if (ec)
+            return;
         beast::error_code ignored;
         self->ws_.next_layer().close(ignored);
     });
-    if (!writing_) do_close();
+    if (!writing_)
+        do_close();
 }
 
 void WsSession::do_close() {
@@ -344,7 +369,8 @@ void WsSession::do_close() {
     websocket::close_reason reason(static_cast<websocket::close_code>(pending_close_->code),
                                    pending_close_->reason);
     ws_.async_close(reason, [self = shared_from_this()](beast::error_code ec) {
-        if (ec) log_debug("close handshake failed: " + ec.message());
+        if (ec)
+            log_debug("close handshake failed: " + ec.message());
     });
 }
 
@@ -353,7 +379,8 @@ void WsSession::close_when_token_expires(double expires_at) {
     const double left = std::clamp(expires_at - now_seconds(), 0.0, 86400.0);
     expiry_timer_.expires_after(std::chrono::milliseconds(static_cast<std::int64_t>(left * 1000)));
     expiry_timer_.async_wait([self = shared_from_this(), expires_at](beast::error_code ec) {
-        if (ec || self->finished_) return;
+        if (ec || self->finished_)
+            return;
         if (now_seconds() < expires_at) {
             self->close_when_token_expires(expires_at);
             return;
@@ -364,7 +391,8 @@ void WsSession::close_when_token_expires(double expires_at) {
 }
 
 void WsSession::finish() {
-    if (finished_) return;
+    if (finished_)
+        return;
     finished_ = true;
     init_timer_.cancel();
     expiry_timer_.cancel();
@@ -373,9 +401,12 @@ void WsSession::finish() {
     drop_unwritten();
     pending_.release();
     int dropped = protocol_.drop_subscriptions();
-    if (dropped > 0) services_.metrics.add_subscriptions(tenant_, -dropped);
-    if (admission_ == Admission::kAwaitingInit) services_.metrics.add_awaiting_init(-1);
-    if (admission_ == Admission::kAdmitted) services_.metrics.add_connections(tenant_, -1);
+    if (dropped > 0)
+        services_.metrics.add_subscriptions(tenant_, -dropped);
+    if (admission_ == Admission::kAwaitingInit)
+        services_.metrics.add_awaiting_init(-1);
+    if (admission_ == Admission::kAdmitted)
+        services_.metrics.add_connections(tenant_, -1);
     services_.hub.leave(tenant_, this, membership_);
 }
 

@@ -26,7 +26,7 @@ namespace udm::gateway {
 class WsSession : public Subscriber,
                   public PendingConnection,
                   public std::enable_shared_from_this<WsSession> {
-public:
+  public:
     WsSession(ConnectionSocket&& socket, Services& services, std::string tenant,
               ConnectionSlots::Slot slot);
     ~WsSession() override;
@@ -46,7 +46,7 @@ public:
     // Events taken from the window at a time.
     static constexpr std::size_t kTakeBatch = 32;
 
-private:
+  private:
     // One frame waiting to be written; events carry their commit time for the metrics.
     struct Outgoing {
         std::string text;
@@ -60,9 +60,9 @@ private:
     boost::beast::websocket::stream<ConnectionSocket> ws_;
     Services& services_;
     std::string tenant_;
-    ConnectionSlots::Slot slot_;  // given back when the session is destroyed
+    ConnectionSlots::Slot slot_;          // given back when the session is destroyed
     PendingConnections::Ticket pending_;  // until connection_init is accepted
-    Membership membership_;       // set once the handshake is done
+    Membership membership_;               // set once the handshake is done
     ProtocolHandler protocol_;
     boost::asio::steady_timer init_timer_;
     boost::asio::steady_timer expiry_timer_;  // the token's exp (and leeway)

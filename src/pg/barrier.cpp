@@ -25,10 +25,12 @@ struct CaughtError {
 
 // malloc'd copy of text, or nullptr for empty text or when memory is short.
 char* copy_text(const char* text) noexcept {
-    if (text == nullptr || *text == '\0') return nullptr;
+    if (text == nullptr || *text == '\0')
+        return nullptr;
     std::size_t len = std::strlen(text);
     char* out = static_cast<char*>(std::malloc(len + 1));
-    if (out != nullptr) std::memcpy(out, text, len + 1);
+    if (out != nullptr)
+        std::memcpy(out, text, len + 1);
     return out;
 }
 
@@ -38,7 +40,8 @@ void describe_foreign(CaughtError& err, const char* what, const std::type_info* 
     err.message = copy_text(what != nullptr && *what != '\0' ? what : "unexpected C++ exception");
     const char* name = type != nullptr ? type->name() : nullptr;
     int status = -1;
-    char* demangled = name != nullptr ? abi::__cxa_demangle(name, nullptr, nullptr, &status) : nullptr;
+    char* demangled =
+        name != nullptr ? abi::__cxa_demangle(name, nullptr, nullptr, &status) : nullptr;
     const char* shown = status == 0 && demangled != nullptr ? demangled : (name ? name : "unknown");
     const char prefix[] = "C++ exception of type ";
     std::size_t len = sizeof(prefix) + std::strlen(shown) + 1;
@@ -53,7 +56,8 @@ void describe_foreign(CaughtError& err, const char* what, const std::type_info* 
 
 // palloc'd copy of a malloc'd string, which it frees.
 char* to_palloc(char* text) {
-    if (text == nullptr) return nullptr;
+    if (text == nullptr)
+        return nullptr;
     char* out = pstrdup(text);
     std::free(text);
     return out;
@@ -86,7 +90,8 @@ Datum barrier(FunctionBody body, FunctionCallInfo fcinfo) noexcept {
     }
     // Outside every catch block: no exception object and no C++ object with a destructor
     // is alive in this frame, so ereport may longjmp.
-    if (pg_error != nullptr) ReThrowError(pg_error);
+    if (pg_error != nullptr)
+        ReThrowError(pg_error);
     if (std::strcmp(err.sqlstate, sqlstate::kOutOfMemory.data()) == 0 && err.message == nullptr) {
         ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory"),
                         errdetail("A C++ allocation failed.")));

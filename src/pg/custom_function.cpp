@@ -31,7 +31,8 @@ std::optional<Error> unusable(Oid fn) {
     const Facts facts = guard([&] {
         Facts f;
         HeapTuple tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
-        if (!HeapTupleIsValid(tuple)) return f;
+        if (!HeapTupleIsValid(tuple))
+            return f;
         const auto* proc = reinterpret_cast<Form_pg_proc>(GETSTRUCT(tuple));
         f.found = true;
         f.rettype = proc->prorettype;
@@ -40,14 +41,16 @@ std::optional<Error> unusable(Oid fn) {
         ReleaseSysCache(tuple);
         return f;
     });
-    if (!facts.found) return Error(sqlstate::kUndefinedFunction, "does not exist");
+    if (!facts.found)
+        return Error(sqlstate::kUndefinedFunction, "does not exist");
     if (facts.kind != PROKIND_FUNCTION) {
         return Error(sqlstate::kInvalidFunctionDefinition, "is not a plain function",
                      "A custom rule names a function, not a procedure or an aggregate.");
     }
     if (facts.rettype != BOOLOID || facts.retset) {
-        return Error(sqlstate::kInvalidFunctionDefinition, "must return boolean",
-                     "A custom rule function returns true when the value is valid, false when it is not.");
+        return Error(
+            sqlstate::kInvalidFunctionDefinition, "must return boolean",
+            "A custom rule function returns true when the value is valid, false when it is not.");
     }
     return std::nullopt;
 }
@@ -62,16 +65,21 @@ std::string role_name(Oid role) {
 
 // Whether role may call f: nullopt when it may, else why not.
 std::optional<Error> missing_rights(const CustomFunction& f, Oid role) {
-    const bool usage =
-        guard([&] { return pg_namespace_aclcheck(f.namespace_oid, role, ACL_USAGE) == ACLCHECK_OK; });
+    const bool usage = guard(
+        [&] { return pg_namespace_aclcheck(f.namespace_oid, role, ACL_USAGE) == ACLCHECK_OK; });
     if (!usage) {
-        return Error(sqlstate::kInsufficientPrivilege, "is in a schema role " + role_name(role) + " may not use",
-                     "The role that checks a rule needs USAGE on the function's schema and EXECUTE on the function.");
+        return Error(sqlstate::kInsufficientPrivilege,
+                     "is in a schema role " + role_name(role) + " may not use",
+                     "The role that checks a rule needs USAGE on the function's schema and EXECUTE "
+                     "on the function.");
     }
-    const bool execute = guard([&] { return pg_proc_aclcheck(f.oid, role, ACL_EXECUTE) == ACLCHECK_OK; });
+    const bool execute =
+        guard([&] { return pg_proc_aclcheck(f.oid, role, ACL_EXECUTE) == ACLCHECK_OK; });
     if (!execute) {
-        return Error(sqlstate::kInsufficientPrivilege, "may not be executed by role " + role_name(role),
-                     "The role that checks a rule needs USAGE on the function's schema and EXECUTE on the function.");
+        return Error(sqlstate::kInsufficientPrivilege,
+                     "may not be executed by role " + role_name(role),
+                     "The role that checks a rule needs USAGE on the function's schema and EXECUTE "
+                     "on the function.");
     }
     return std::nullopt;
 }
@@ -79,7 +87,8 @@ std::optional<Error> missing_rights(const CustomFunction& f, Oid role) {
 // "custom rule function app.f(text)" with the site when there is one.
 std::string subject(const CustomFunction& f, const CustomRuleSite* site) {
     std::string s = "custom rule function " + f.signature;
-    if (site != nullptr) s += " of attribute \"" + site->attribute + "\" of class \"" + site->class_name + "\"";
+    if (site != nullptr)
+        s += " of attribute \"" + site->attribute + "\" of class \"" + site->class_name + "\"";
     return s;
 }
 
@@ -128,12 +137,14 @@ CustomFunction resolve_custom_function(const std::string& name, Oid typid, Memor
     // By name in one schema: no search_path, so never the caller's pg_temp.
     f.namespace_oid = guard([&] { return get_namespace_oid(schema.c_str(), true); });
     if (!OidIsValid(f.namespace_oid)) {
-        f.problem = Error(sqlstate::kUndefinedFunction, "does not exist", "Schema \"" + schema + "\" does not exist.");
+        f.problem = Error(sqlstate::kUndefinedFunction, "does not exist",
+                          "Schema \"" + schema + "\" does not exist.");
         return f;
     }
     if (guard([&] { return isAnyTempNamespace(f.namespace_oid); })) {
-        f.problem = Error(sqlstate::kInsufficientPrivilege, "is in a temporary schema",
-                          "A temporary function ends with its session; create it in a permanent schema.");
+        f.problem =
+            Error(sqlstate::kInsufficientPrivilege, "is in a temporary schema",
+                  "A temporary function ends with its session; create it in a permanent schema.");
         return f;
     }
     f.oid = guard([&] {
@@ -145,26 +156,35 @@ CustomFunction resolve_custom_function(const std::string& name, Oid typid, Memor
         f.problem = Error(sqlstate::kUndefinedFunction, "does not exist");
         return f;
     }
-    if ((f.problem = unusable(f.oid))) return f;
+    if ((f.problem = unusable(f.oid)))
+        return f;
     auto info = std::make_shared<FmgrInfo>();
     guard([&] { fmgr_info_cxt(f.oid, info.get(), cxt); });
     f.fn = std::move(info);
     return f;
 }
 
-void check_new_custom_functions(const model::Model& current, const model::Model& desired, Oid caller) {
+void check_new_custom_functions(const model::Model& current, const model::Model& desired,
+                                Oid caller) {
     const auto before = rules::custom_functions(current);
     for (const auto& named : rules::custom_functions(desired)) {
-        if (std::find(before.begin(), before.end(), named) != before.end()) continue;
-        CustomFunction f = resolve_custom_function(named.first, column_type(named.second), CurrentMemoryContext);
-        if (f.problem) raise(f, *f.problem, nullptr);
-        if (auto why = missing_rights(f, caller)) raise(f, *why, nullptr);
+        if (std::find(before.begin(), before.end(), named) != before.end())
+            continue;
+        CustomFunction f =
+            resolve_custom_function(named.first, column_type(named.second), CurrentMemoryContext);
+        if (f.problem)
+            raise(f, *f.problem, nullptr);
+        if (auto why = missing_rights(f, caller))
+            raise(f, *why, nullptr);
     }
 }
 
-bool call_custom_function(const CustomFunction& f, Oid role, Datum value, const CustomRuleSite& site) {
-    if (f.problem) raise(f, *f.problem, &site);
-    if (auto why = missing_rights(f, role)) raise(f, *why, &site);
+bool call_custom_function(const CustomFunction& f, Oid role, Datum value,
+                          const CustomRuleSite& site) {
+    if (f.problem)
+        raise(f, *f.problem, &site);
+    if (auto why = missing_rights(f, role))
+        raise(f, *why, &site);
     bool isnull = false;
     bool valid = true;
     try {
@@ -185,8 +205,9 @@ bool call_custom_function(const CustomFunction& f, Oid role, Datum value, const 
         const std::string line = subject(f, &site);
         guard([&] {
             ErrorData* data = e.data();
-            data->context = data->context != nullptr ? psprintf("%s\n%s", data->context, line.c_str())
-                                                     : pstrdup(line.c_str());
+            data->context = data->context != nullptr
+                                ? psprintf("%s\n%s", data->context, line.c_str())
+                                : pstrdup(line.c_str());
         });
         throw;
     }

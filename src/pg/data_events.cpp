@@ -34,7 +34,8 @@ struct Batch {
 };
 
 // The columns of the outbox, in order: what write_batch forms its rows for.
-constexpr Oid kOutboxTypes[] = {XID8OID, INT8OID, TEXTOID, TEXTOID, UUIDOID, TEXTARRAYOID, TIMESTAMPTZOID};
+constexpr Oid kOutboxTypes[] = {XID8OID, INT8OID,      TEXTOID,       TEXTOID,
+                                UUIDOID, TEXTARRAYOID, TIMESTAMPTZOID};
 constexpr int kOutboxColumns = sizeof kOutboxTypes / sizeof kOutboxTypes[0];
 // Rows per table_multi_insert call.
 constexpr std::size_t kChunk = 1000;
@@ -44,13 +45,14 @@ Datum name_array(const std::string& list) {
     std::vector<Datum> names;
     for (std::size_t start = 0; start < list.size();) {
         std::size_t end = list.find(',', start);
-        if (end == std::string::npos) end = list.size();
+        if (end == std::string::npos)
+            end = list.size();
         names.push_back(text_datum(list.substr(start, end - start)));
         start = end + 1;
     }
     return guard([&] {
-        return PointerGetDatum(construct_array(names.data(), static_cast<int>(names.size()), TEXTOID, -1, false,
-                                               TYPALIGN_INT));
+        return PointerGetDatum(construct_array(names.data(), static_cast<int>(names.size()),
+                                               TEXTOID, -1, false, TYPALIGN_INT));
     });
 }
 
@@ -62,10 +64,11 @@ std::int64_t take_numbers(std::uint64_t xid, std::size_t n) {
         last_number = 0;
     }
     if (static_cast<std::int64_t>(n) > kMaxEventNumber - last_number) {
-        throw Error(sqlstate::kProgramLimitExceeded, "too many data events in one transaction",
-                    "A transaction can record at most " + std::to_string(kMaxEventNumber) + " data events.",
-                    "Split the work into several transactions, or turn the class's events off with "
-                    "udm.set_class_events for a bulk load.");
+        throw Error(
+            sqlstate::kProgramLimitExceeded, "too many data events in one transaction",
+            "A transaction can record at most " + std::to_string(kMaxEventNumber) + " data events.",
+            "Split the work into several transactions, or turn the class's events off with "
+            "udm.set_class_events for a bulk load.");
     }
     const std::int64_t before = last_number;
     last_number += static_cast<std::int64_t>(n);
@@ -78,17 +81,21 @@ std::int64_t take_numbers(std::uint64_t xid, std::size_t n) {
 // The outbox has no triggers, rules or constraints besides its key, and only udm writes
 // it; its layout is checked on every call.
 void write_batch(const ClassValidator& cls, const Batch& batch) {
-    if (batch.ids.empty()) return;
+    if (batch.ids.empty())
+        return;
     const FullTransactionId fxid = guard([] { return GetTopFullTransactionId(); });
     const std::int64_t before = take_numbers(U64FromFullTransactionId(fxid), batch.ids.size());
     std::vector<Datum> changed;
     changed.reserve(batch.changed.size());
-    for (const std::string& list : batch.changed) changed.push_back(name_array(list));
+    for (const std::string& list : batch.changed)
+        changed.push_back(name_array(list));
     const std::string& class_name = cls.class_name;
-    const Oid outbox = guard([&] { return get_relname_relid("data_events", cls.tenant_namespace); });
+    const Oid outbox =
+        guard([&] { return get_relname_relid("data_events", cls.tenant_namespace); });
     if (!OidIsValid(outbox)) {
-        throw Error(sqlstate::kUndefinedTable, "the data outbox of tenant \"" + cls.tenant + "\" is missing",
-                    {}, "udm.verify and the tenant's catalog need repair.");
+        throw Error(sqlstate::kUndefinedTable,
+                    "the data outbox of tenant \"" + cls.tenant + "\" is missing", {},
+                    "udm.verify and the tenant's catalog need repair.");
     }
     const bool layout_ok = guard([&] {
         Relation rel = table_open(outbox, RowExclusiveLock);
@@ -110,10 +117,12 @@ void write_batch(const ClassValidator& cls, const Batch& batch) {
         // Rows go in by chunks with table_multi_insert, as COPY does: one WAL record per
         // page rather than per row.
         const int chunk = static_cast<int>(std::min<std::size_t>(batch.ids.size(), kChunk));
-        TupleTableSlot** slots = static_cast<TupleTableSlot**>(palloc(sizeof(TupleTableSlot*) * chunk));
-        for (int i = 0; i < chunk; ++i) slots[i] = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
-        const Datum class_datum =
-            PointerGetDatum(cstring_to_text_with_len(class_name.data(), static_cast<int>(class_name.size())));
+        TupleTableSlot** slots =
+            static_cast<TupleTableSlot**>(palloc(sizeof(TupleTableSlot*) * chunk));
+        for (int i = 0; i < chunk; ++i)
+            slots[i] = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
+        const Datum class_datum = PointerGetDatum(
+            cstring_to_text_with_len(class_name.data(), static_cast<int>(class_name.size())));
         const Datum operation_datum = PointerGetDatum(cstring_to_text(batch.operation));
         const Datum now = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
         const CommandId cid = GetCurrentCommandId(true);
@@ -131,7 +140,8 @@ void write_batch(const ClassValidator& cls, const Batch& batch) {
                 slot->tts_values[4] = batch.ids[i];
                 slot->tts_values[5] = changed.empty() ? (Datum)0 : changed[i];
                 slot->tts_values[6] = now;
-                for (int c = 0; c < kOutboxColumns; ++c) slot->tts_isnull[c] = c == 5 && changed.empty();
+                for (int c = 0; c < kOutboxColumns; ++c)
+                    slot->tts_isnull[c] = c == 5 && changed.empty();
                 ExecStoreVirtualTuple(slot);
             }
             table_multi_insert(rel, slots, n, cid, 0, bistate);
@@ -141,16 +151,20 @@ void write_batch(const ClassValidator& cls, const Batch& batch) {
             }
             done += static_cast<std::size_t>(n);
         }
-        if (bistate != nullptr) FreeBulkInsertState(bistate);
-        for (int i = 0; i < chunk; ++i) ExecDropSingleTupleTableSlot(slots[i]);
+        if (bistate != nullptr)
+            FreeBulkInsertState(bistate);
+        for (int i = 0; i < chunk; ++i)
+            ExecDropSingleTupleTableSlot(slots[i]);
         ExecCloseIndices(result);
         FreeExecutorState(estate);
         table_close(rel, NoLock);  // the lock is kept until the transaction ends
         return true;
     });
     if (!layout_ok) {
-        throw Error(sqlstate::kInternalError, "the data outbox of tenant \"" + cls.tenant + "\" has been altered",
-                    "udm writes data_events with the layout it created: no added, dropped or retyped columns, no "
+        throw Error(sqlstate::kInternalError,
+                    "the data outbox of tenant \"" + cls.tenant + "\" has been altered",
+                    "udm writes data_events with the layout it created: no added, dropped or "
+                    "retyped columns, no "
                     "triggers or rules.",
                     "Restore the table as udm created it.");
     }
@@ -181,7 +195,8 @@ Datum thing_id(const ClassValidator& cls, TupleTableSlot* slot) {
     return guard([&] {
         bool isnull = false;
         Datum d = slot_getattr(slot, cls.id_attnum, &isnull);
-        if (isnull) elog(ERROR, "a class table row without id");
+        if (isnull)
+            elog(ERROR, "a class table row without id");
         return datumCopy(d, false, UUID_LEN);
     });
 }
@@ -190,7 +205,8 @@ Datum thing_id(const ClassValidator& cls, TupleTableSlot* slot) {
 void collect_rows(const ClassValidator& cls, Tuplestorestate* table, TupleDesc desc, Batch& batch) {
     int pointer = 0;
     TupleTableSlot* slot = open_transition_table(table, desc, &pointer);
-    while (next_row(table, pointer, slot)) batch.ids.push_back(thing_id(cls, slot));
+    while (next_row(table, pointer, slot))
+        batch.ids.push_back(thing_id(cls, slot));
     guard([&] { ExecDropSingleTupleTableSlot(slot); });
 }
 
@@ -198,8 +214,9 @@ void collect_rows(const ClassValidator& cls, Tuplestorestate* table, TupleDesc d
 // new transition tables hold the rows in the same order. The validation trigger refuses
 // id changes; one made with udm's triggers disabled is another thing: the old one is
 // deleted, the new one inserted.
-void collect_updates(const ClassValidator& cls, Tuplestorestate* old_table, Tuplestorestate* new_table,
-                     TupleDesc desc, Batch& updates, Batch& deletes, Batch& inserts) {
+void collect_updates(const ClassValidator& cls, Tuplestorestate* old_table,
+                     Tuplestorestate* new_table, TupleDesc desc, Batch& updates, Batch& deletes,
+                     Batch& inserts) {
     int old_pointer = 0, new_pointer = 0;
     TupleTableSlot* old_slot = open_transition_table(old_table, desc, &old_pointer);
     TupleTableSlot* new_slot = open_transition_table(new_table, desc, &new_pointer);
@@ -207,11 +224,15 @@ void collect_updates(const ClassValidator& cls, Tuplestorestate* old_table, Tupl
     for (;;) {
         const bool has_old = next_row(old_table, old_pointer, old_slot);
         const bool has_new = next_row(new_table, new_pointer, new_slot);
-        if (has_old != has_new) throw Error(sqlstate::kInternalError, "transition tables of an update differ in length");
-        if (!has_old) break;
+        if (has_old != has_new)
+            throw Error(sqlstate::kInternalError,
+                        "transition tables of an update differ in length");
+        if (!has_old)
+            break;
         const Datum old_id = thing_id(cls, old_slot);
         const Datum new_id = thing_id(cls, new_slot);
-        const bool same_thing = guard([&] { return datum_image_eq(old_id, new_id, false, UUID_LEN); });
+        const bool same_thing =
+            guard([&] { return datum_image_eq(old_id, new_id, false, UUID_LEN); });
         if (!same_thing) {
             deletes.ids.push_back(old_id);
             inserts.ids.push_back(new_id);
@@ -230,8 +251,10 @@ void collect_updates(const ClassValidator& cls, Tuplestorestate* old_table, Tupl
         });
         std::string names;
         for (std::size_t i = 0; i < cls.columns.size(); ++i) {
-            if (!differs[i]) continue;
-            if (!names.empty()) names += ',';
+            if (!differs[i])
+                continue;
+            if (!names.empty())
+                names += ',';
             names += cls.columns[i].attribute;  // model names hold no comma
         }
         updates.ids.push_back(new_id);
@@ -252,28 +275,34 @@ void collect_updates(const ClassValidator& cls, Tuplestorestate* old_table, Tupl
 UDM_PG_FUNCTION(udm_record_data_events) {
     using namespace udm;
     if (!CALLED_AS_TRIGGER(fcinfo)) {
-        throw Error(sqlstate::kTriggerProtocolViolated, "udm.record_data_events() must be called as a trigger");
+        throw Error(sqlstate::kTriggerProtocolViolated,
+                    "udm.record_data_events() must be called as a trigger");
     }
     auto* trigdata = reinterpret_cast<TriggerData*>(fcinfo->context);
     const TriggerEvent event = trigdata->tg_event;
     const bool is_update = TRIGGER_FIRED_BY_UPDATE(event);
     const bool is_insert = TRIGGER_FIRED_BY_INSERT(event);
-    if (!TRIGGER_FIRED_AFTER(event) || TRIGGER_FIRED_FOR_ROW(event) || TRIGGER_FIRED_BY_TRUNCATE(event) ||
-        (!is_insert && trigdata->tg_oldtable == nullptr) || (!TRIGGER_FIRED_BY_DELETE(event) && trigdata->tg_newtable == nullptr)) {
+    if (!TRIGGER_FIRED_AFTER(event) || TRIGGER_FIRED_FOR_ROW(event) ||
+        TRIGGER_FIRED_BY_TRUNCATE(event) || (!is_insert && trigdata->tg_oldtable == nullptr) ||
+        (!TRIGGER_FIRED_BY_DELETE(event) && trigdata->tg_newtable == nullptr)) {
         throw Error(sqlstate::kTriggerProtocolViolated,
-                    "udm.record_data_events() must be fired AFTER INSERT, UPDATE or DELETE FOR EACH STATEMENT"
+                    "udm.record_data_events() must be fired AFTER INSERT, UPDATE or DELETE FOR "
+                    "EACH STATEMENT"
                     " with transition tables");
     }
     Tuplestorestate* rows = is_insert ? trigdata->tg_newtable : trigdata->tg_oldtable;
-    if (pg::guard([&] { return tuplestore_tuple_count(rows); }) == 0) return PointerGetDatum(nullptr);
+    if (pg::guard([&] { return tuplestore_tuple_count(rows); }) == 0)
+        return PointerGetDatum(nullptr);
     std::shared_ptr<const pg::ClassValidator> cls = pg::validator_for(trigdata->tg_relation);
     if (cls->tenant.empty() || cls->id_attnum <= 0) {
-        throw Error(sqlstate::kTriggerProtocolViolated, "udm.record_data_events() fires only on udm class tables");
+        throw Error(sqlstate::kTriggerProtocolViolated,
+                    "udm.record_data_events() fires only on udm class tables");
     }
     TupleDesc desc = RelationGetDescr(trigdata->tg_relation);
     if (is_update) {
         pg::Batch updates{"update", {}, {}}, deletes{"delete", {}, {}}, inserts{"insert", {}, {}};
-        pg::collect_updates(*cls, trigdata->tg_oldtable, trigdata->tg_newtable, desc, updates, deletes, inserts);
+        pg::collect_updates(*cls, trigdata->tg_oldtable, trigdata->tg_newtable, desc, updates,
+                            deletes, inserts);
         pg::write_batch(*cls, updates);
         pg::write_batch(*cls, deletes);
         pg::write_batch(*cls, inserts);

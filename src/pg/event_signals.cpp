@@ -38,14 +38,17 @@ void queue(Channel channel, const std::string& tenant, std::int64_t version) {
     if (tenant.empty() || tenant.size() >= NAMEDATALEN) {
         throw Error(sqlstate::kInternalError, "invalid tenant name for a change signal");
     }
-    if (signals == nullptr) signals = new std::vector<Signal>();
+    if (signals == nullptr)
+        signals = new std::vector<Signal>();
     const int level = GetCurrentTransactionNestLevel();
     for (Signal& s : *signals) {
-        if (s.channel != channel || tenant != s.tenant) continue;
+        if (s.channel != channel || tenant != s.tenant)
+            continue;
         // Any data signal already queued covers this one: it is at this level or an
         // enclosing one. A schema version is kept per level: a rolled-back subtransaction
         // takes its versions along.
-        if (channel == Channel::kData) return;
+        if (channel == Channel::kData)
+            return;
         if (s.level == level) {
             s.version = std::max(s.version, version);
             return;
@@ -70,16 +73,20 @@ void send_signals() {
         bool seen = false;
         std::int64_t version = queued[i].version;
         for (std::size_t j = 0; j < n; ++j) {
-            if (queued[j].channel != queued[i].channel || std::strcmp(queued[j].tenant, queued[i].tenant) != 0) continue;
-            if (j < i) seen = true;
+            if (queued[j].channel != queued[i].channel ||
+                std::strcmp(queued[j].tenant, queued[i].tenant) != 0)
+                continue;
+            if (j < i)
+                seen = true;
             version = std::max(version, queued[j].version);
         }
-        if (seen) continue;
+        if (seen)
+            continue;
         // Tenant names are [a-z0-9_]: nothing in them needs escaping in JSON.
         char payload[NAMEDATALEN + 64];
         if (queued[i].channel == Channel::kSchema) {
-            snprintf(payload, sizeof payload, "{\"tenant\": \"%s\", \"version\": %lld}", queued[i].tenant,
-                          static_cast<long long>(version));
+            snprintf(payload, sizeof payload, "{\"tenant\": \"%s\", \"version\": %lld}",
+                     queued[i].tenant, static_cast<long long>(version));
             Async_Notify(kSchemaChannel, payload);
         } else {
             snprintf(payload, sizeof payload, "{\"tenant\": \"%s\"}", queued[i].tenant);
@@ -91,7 +98,8 @@ void send_signals() {
 
 // Transaction callback: sends the signals just before commit, forgets them otherwise.
 void on_transaction_event(XactEvent event, void*) noexcept {
-    if (signals == nullptr || signals->empty()) return;
+    if (signals == nullptr || signals->empty())
+        return;
     if (event == XACT_EVENT_PRE_COMMIT) {
         send_signals();
     } else {
@@ -101,8 +109,10 @@ void on_transaction_event(XactEvent event, void*) noexcept {
 
 // Subtransaction callback: a rolled-back subtransaction takes its signals along; a
 // committed one hands them to its parent.
-void on_subtransaction_event(SubXactEvent event, SubTransactionId, SubTransactionId, void*) noexcept {
-    if (signals == nullptr || signals->empty()) return;
+void on_subtransaction_event(SubXactEvent event, SubTransactionId, SubTransactionId,
+                             void*) noexcept {
+    if (signals == nullptr || signals->empty())
+        return;
     const int level = GetCurrentTransactionNestLevel();
     if (event == SUBXACT_EVENT_ABORT_SUB) {
         signals->erase(std::remove_if(signals->begin(), signals->end(),
@@ -110,7 +120,8 @@ void on_subtransaction_event(SubXactEvent event, SubTransactionId, SubTransactio
                        signals->end());
     } else if (event == SUBXACT_EVENT_COMMIT_SUB) {
         for (Signal& s : *signals) {
-            if (s.level >= level) s.level = level - 1;
+            if (s.level >= level)
+                s.level = level - 1;
         }
     }
 }
@@ -121,7 +132,9 @@ void signal_schema_change(const std::string& tenant, std::int64_t version) {
     queue(Channel::kSchema, tenant, version);
 }
 
-void signal_data_change(const std::string& tenant) { queue(Channel::kData, tenant, 0); }
+void signal_data_change(const std::string& tenant) {
+    queue(Channel::kData, tenant, 0);
+}
 
 void register_event_signals() {
     RegisterXactCallback(on_transaction_event, nullptr);

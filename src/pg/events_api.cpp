@@ -26,16 +26,20 @@ constexpr const char* kWatermark =
 
 // Argument n (numeric) as a position: a whole number, zero or more, as digits.
 std::string position_arg(FunctionCallInfo fcinfo, int n) {
-    if (PG_ARGISNULL(n)) throw udm::Error(udm::sqlstate::kNullValueNotAllowed, "after_position must not be null");
-    char* text = pg::guard([&] { return DatumGetCString(DirectFunctionCall1(numeric_out, PG_GETARG_DATUM(n))); });
+    if (PG_ARGISNULL(n))
+        throw udm::Error(udm::sqlstate::kNullValueNotAllowed, "after_position must not be null");
+    char* text = pg::guard(
+        [&] { return DatumGetCString(DirectFunctionCall1(numeric_out, PG_GETARG_DATUM(n))); });
     std::string out(text);
     pfree(text);
     bool digits = !out.empty() && out.size() <= 40;
-    for (char c : out) digits = digits && c >= '0' && c <= '9';
+    for (char c : out)
+        digits = digits && c >= '0' && c <= '9';
     if (!digits) {
-        throw udm::Error(udm::sqlstate::kInvalidParameterValue, "invalid data event position " + out,
-                         "Positions are whole numbers, zero or more, as udm.data_events returns them.",
-                         "Pass 0 to read from the oldest event kept.");
+        throw udm::Error(
+            udm::sqlstate::kInvalidParameterValue, "invalid data event position " + out,
+            "Positions are whole numbers, zero or more, as udm.data_events returns them.",
+            "Pass 0 to read from the oldest event kept.");
     }
     return out;
 }
@@ -49,11 +53,13 @@ std::string position_arg(FunctionCallInfo fcinfo, int n) {
 UDM_PG_FUNCTION(udm_schema_events) {
     const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
     const std::int64_t after = pg::int64_arg(fcinfo, 1, "after_version");
-    if (after < 0) throw udm::Error(udm::sqlstate::kInvalidParameterValue, "after_version must be 0 or more");
+    if (after < 0)
+        throw udm::Error(udm::sqlstate::kInvalidParameterValue, "after_version must be 0 or more");
     pg::Spi spi(/*read_only=*/true);
     std::vector<pg::Row> rows =
         spi.query("SELECT version, previous_version, actor, created_at, diff FROM " +
-                      qualified(names.schema, "schema_versions") + " WHERE version > $1::bigint ORDER BY version",
+                      qualified(names.schema, "schema_versions") +
+                      " WHERE version > $1::bigint ORDER BY version",
                   {std::to_string(after)});
     spi.finish();
     return pg::return_rows(fcinfo, rows);
@@ -64,27 +70,34 @@ UDM_PG_FUNCTION(udm_schema_events) {
 UDM_PG_FUNCTION(udm_schema_at) {
     const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
     const std::int64_t version = pg::int64_arg(fcinfo, 1, "version");
-    if (version == 0) return pg::jsonb_datum(udm::model::to_json(udm::model::Model{}));
+    if (version == 0)
+        return pg::jsonb_datum(udm::model::to_json(udm::model::Model{}));
     pg::Spi spi(/*read_only=*/true);
     // The last checkpoint at or before the version, and the patches after it.
     const std::string versions = qualified(names.schema, "schema_versions");
     std::vector<pg::Row> rows;
     if (version > 0) {
-        rows = spi.query("SELECT version, model::text, model_patch::text FROM " + versions +
-                             " WHERE version <= $1::bigint AND version >= (SELECT max(version) FROM " + versions +
-                             " WHERE version <= $1::bigint AND model IS NOT NULL) ORDER BY version",
-                         {std::to_string(version)});
+        rows = spi.query(
+            "SELECT version, model::text, model_patch::text FROM " + versions +
+                " WHERE version <= $1::bigint AND version >= (SELECT max(version) FROM " +
+                versions + " WHERE version <= $1::bigint AND model IS NOT NULL) ORDER BY version",
+            {std::to_string(version)});
     }
-    if (rows.empty() || !rows.back()[0] || std::stoll(*rows.back()[0]) != version || !rows.front()[1]) {
-        pg::Cell current = spi.query_value("SELECT version FROM " + qualified(names.schema, "schema_state"));
-        throw udm::Error(udm::sqlstate::kInvalidParameterValue,
-                         "tenant \"" + names.tenant + "\" has no schema version " + std::to_string(version),
-                         "Its versions run from 0 to " + current.value_or("0") + ".");
+    if (rows.empty() || !rows.back()[0] || std::stoll(*rows.back()[0]) != version ||
+        !rows.front()[1]) {
+        pg::Cell current =
+            spi.query_value("SELECT version FROM " + qualified(names.schema, "schema_state"));
+        throw udm::Error(
+            udm::sqlstate::kInvalidParameterValue,
+            "tenant \"" + names.tenant + "\" has no schema version " + std::to_string(version),
+            "Its versions run from 0 to " + current.value_or("0") + ".");
     }
     spi.finish();
     std::vector<udm::model::Json> patches;
-    for (std::size_t i = 1; i < rows.size(); ++i) patches.push_back(udm::model::Json::parse(rows[i][2].value_or("[]")));
-    return pg::jsonb_datum(udm::history::rebuild(udm::model::Json::parse(*rows.front()[1]), patches));
+    for (std::size_t i = 1; i < rows.size(); ++i)
+        patches.push_back(udm::model::Json::parse(rows[i][2].value_or("[]")));
+    return pg::jsonb_datum(
+        udm::history::rebuild(udm::model::Json::parse(*rows.front()[1]), patches));
 }
 
 // udm.data_events(tenant, after_position, max_events) returns setof (position, class,
@@ -103,23 +116,28 @@ UDM_PG_FUNCTION(udm_data_events) {
                          "max_events must be between 1 and " + std::to_string(kMaxEventsPerRead));
     }
     pg::Spi spi(/*read_only=*/true);
-    std::vector<pg::Row> pruned =
-        spi.query("SELECT data_events_pruned_through::text, $1::numeric < data_events_pruned_through FROM " +
-                      qualified(names.schema, "schema_state"),
-                  {after});
+    std::vector<pg::Row> pruned = spi.query(
+        "SELECT data_events_pruned_through::text, $1::numeric < data_events_pruned_through FROM " +
+            qualified(names.schema, "schema_state"),
+        {after});
     if (after != "0" && !pruned.empty() && pruned[0][1] && *pruned[0][1] == "t") {
-        throw udm::Error(udm::sqlstate::kInvalidParameterValue,
-                         "data events of tenant \"" + names.tenant + "\" after position " + after + " were pruned",
-                         "udm.prune_events removed the events up to position " + *pruned[0][0] + ".",
-                         "Resynchronize the consumer, then read on from position " + *pruned[0][0] + ".");
+        throw udm::Error(
+            udm::sqlstate::kInvalidParameterValue,
+            "data events of tenant \"" + names.tenant + "\" after position " + after +
+                " were pruned",
+            "udm.prune_events removed the events up to position " + *pruned[0][0] + ".",
+            "Resynchronize the consumer, then read on from position " + *pruned[0][0] + ".");
     }
     std::vector<pg::Row> rows = spi.query(
-        "SELECT e.xid::text::numeric * 4294967296 + e.seq, e.class, e.operation, e.thing_id, e.changed, e.created_at"
-        " FROM " + qualified(names.schema, "data_events") + " e"
-        " WHERE (e.xid, e.seq) > (pg_catalog.div($1::numeric, 4294967296)::text::xid8,"
-        "                         pg_catalog.mod($1::numeric, 4294967296)::bigint)"
-        " AND e.xid < " + kWatermark +
-        " ORDER BY e.xid, e.seq LIMIT $2::integer",
+        "SELECT e.xid::text::numeric * 4294967296 + e.seq, e.class, e.operation, e.thing_id, "
+        "e.changed, e.created_at"
+        " FROM " +
+            qualified(names.schema, "data_events") +
+            " e"
+            " WHERE (e.xid, e.seq) > (pg_catalog.div($1::numeric, 4294967296)::text::xid8,"
+            "                         pg_catalog.mod($1::numeric, 4294967296)::bigint)"
+            " AND e.xid < " +
+            kWatermark + " ORDER BY e.xid, e.seq LIMIT $2::integer",
         {after, std::to_string(max_events)});
     spi.finish();
     return pg::return_rows(fcinfo, rows);
@@ -135,14 +153,19 @@ UDM_PG_FUNCTION(udm_data_head) {
     // The primary key (xid, seq) read backwards from the watermark: one index probe.
     pg::Cell head = spi.query_value(
         "SELECT GREATEST(s.data_events_pruned_through, coalesce(("
-        "  SELECT e.xid::text::numeric * 4294967296 + e.seq FROM " + qualified(names.schema, "data_events") + " e"
-        "  WHERE e.xid < " + kWatermark + " ORDER BY e.xid DESC, e.seq DESC LIMIT 1), 0))"
-        " FROM " + qualified(names.schema, "schema_state") + " s");
+        "  SELECT e.xid::text::numeric * 4294967296 + e.seq FROM " +
+        qualified(names.schema, "data_events") +
+        " e"
+        "  WHERE e.xid < " +
+        kWatermark +
+        " ORDER BY e.xid DESC, e.seq DESC LIMIT 1), 0))"
+        " FROM " +
+        qualified(names.schema, "schema_state") + " s");
     spi.finish();
     const std::string text = head.value_or("0");
     return pg::guard([&] {
-        return DirectFunctionCall3(numeric_in, CStringGetDatum(text.c_str()), ObjectIdGetDatum(InvalidOid),
-                                   Int32GetDatum(-1));
+        return DirectFunctionCall3(numeric_in, CStringGetDatum(text.c_str()),
+                                   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
     });
 }
 
@@ -151,26 +174,30 @@ UDM_PG_FUNCTION(udm_data_head) {
 // removed one), and records how far it pruned; returns how many it removed.
 UDM_PG_FUNCTION(udm_prune_events) {
     const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
-    if (PG_ARGISNULL(1)) throw udm::Error(udm::sqlstate::kNullValueNotAllowed, "older_than must not be null");
-    const std::string older_than = pg::guard(
-        [&] { return std::string(DatumGetCString(DirectFunctionCall1(interval_out, PG_GETARG_DATUM(1)))); });
+    if (PG_ARGISNULL(1))
+        throw udm::Error(udm::sqlstate::kNullValueNotAllowed, "older_than must not be null");
+    const std::string older_than = pg::guard([&] {
+        return std::string(DatumGetCString(DirectFunctionCall1(interval_out, PG_GETARG_DATUM(1))));
+    });
     const std::string state = qualified(names.schema, "schema_state");
     const std::string events = qualified(names.schema, "data_events");
     pg::Spi spi;
     // One pruning at a time per tenant.
-    pg::Cell negative = spi.query_value("SELECT $1::interval < '0'::interval FROM " + state + " FOR UPDATE",
-                                        {older_than});
+    pg::Cell negative = spi.query_value(
+        "SELECT $1::interval < '0'::interval FROM " + state + " FOR UPDATE", {older_than});
     if (negative && *negative == "t") {
         throw udm::Error(udm::sqlstate::kInvalidParameterValue, "older_than must not be negative");
     }
-    std::vector<pg::Row> last = spi.query(
-        "SELECT xid::text, seq FROM " + events + " WHERE created_at < pg_catalog.now() - $1::interval AND xid < " +
-            kWatermark + " ORDER BY xid DESC, seq DESC LIMIT 1",
-        {older_than});
+    std::vector<pg::Row> last =
+        spi.query("SELECT xid::text, seq FROM " + events +
+                      " WHERE created_at < pg_catalog.now() - $1::interval AND xid < " +
+                      kWatermark + " ORDER BY xid DESC, seq DESC LIMIT 1",
+                  {older_than});
     std::uint64_t removed = 0;
     if (!last.empty()) {
-        removed = spi.execute("DELETE FROM " + events + " WHERE (xid, seq) <= ($1::xid8, $2::bigint)",
-                              {last[0][0], last[0][1]});
+        removed =
+            spi.execute("DELETE FROM " + events + " WHERE (xid, seq) <= ($1::xid8, $2::bigint)",
+                        {last[0][0], last[0][1]});
         spi.execute("UPDATE " + state +
                         " SET data_events_pruned_through = GREATEST(data_events_pruned_through,"
                         " $1::numeric * 4294967296 + $2::bigint)",

@@ -76,24 +76,29 @@ UDM_PG_FUNCTION(udm_set_class_events) {
     return change(fcinfo, [&](Model& m) { edit::set_class_events(m, name, on); });
 }
 
-// udm.create_attribute(tenant, name, data_type, validation_rules, target_class, description) returns bigint
+// udm.create_attribute(tenant, name, data_type, validation_rules, target_class, description)
+// returns bigint
 UDM_PG_FUNCTION(udm_create_attribute) {
     const std::string name = text_arg(fcinfo, 1, "attribute name");
     const std::string type = text_arg(fcinfo, 2, "data type");
     const Json rules = pg::jsonb_arg(fcinfo, 3, kNoRules);
     const auto target = optional_text_arg(fcinfo, 4);
     const auto description = optional_text_arg(fcinfo, 5);
-    return change(fcinfo, [&](Model& m) { edit::create_attribute(m, name, type, rules, target, description); });
+    return change(fcinfo, [&](Model& m) {
+        edit::create_attribute(m, name, type, rules, target, description);
+    });
 }
 
-// udm.alter_attribute(tenant, name, new_name, data_type, target_class, validation_rules, description) returns bigint
+// udm.alter_attribute(tenant, name, new_name, data_type, target_class, validation_rules,
+// description) returns bigint
 UDM_PG_FUNCTION(udm_alter_attribute) {
     const std::string name = text_arg(fcinfo, 1, "attribute name");
     edit::AttributeChange c;
     c.new_name = optional_text_arg(fcinfo, 2);
     c.data_type = optional_text_arg(fcinfo, 3);
     c.target = optional_text_arg(fcinfo, 4);
-    if (!PG_ARGISNULL(5)) c.rules = pg::jsonb_arg(fcinfo, 5, kNoRules);
+    if (!PG_ARGISNULL(5))
+        c.rules = pg::jsonb_arg(fcinfo, 5, kNoRules);
     c.description = optional_text_arg(fcinfo, 6);
     return change(fcinfo, [&](Model& m) { edit::alter_attribute(m, name, c); });
 }
@@ -126,7 +131,8 @@ UDM_PG_FUNCTION(udm_create_relationship_type) {
     const std::string name = text_arg(fcinfo, 1, "relationship type name");
     const auto inverse = optional_text_arg(fcinfo, 2);
     const auto description = optional_text_arg(fcinfo, 3);
-    return change(fcinfo, [&](Model& m) { edit::create_relationship_type(m, name, inverse, description); });
+    return change(fcinfo,
+                  [&](Model& m) { edit::create_relationship_type(m, name, inverse, description); });
 }
 
 // udm.drop_relationship_type(tenant, name) returns bigint
@@ -135,14 +141,17 @@ UDM_PG_FUNCTION(udm_drop_relationship_type) {
     return change(fcinfo, [&](Model& m) { edit::drop_relationship_type(m, name); });
 }
 
-// udm.allow_relationship(tenant, from_class, to_class, type, cardinality, bidirectional) returns bigint
+// udm.allow_relationship(tenant, from_class, to_class, type, cardinality, bidirectional) returns
+// bigint
 UDM_PG_FUNCTION(udm_allow_relationship) {
     const std::string from = text_arg(fcinfo, 1, "from class");
     const std::string to = text_arg(fcinfo, 2, "to class");
     const std::string type = text_arg(fcinfo, 3, "relationship type");
     const Json cardinality = pg::jsonb_arg(fcinfo, 4, kNoRules);
     const bool bidirectional = pg::bool_arg(fcinfo, 5, false);
-    return change(fcinfo, [&](Model& m) { edit::allow_relationship(m, from, to, type, cardinality, bidirectional); });
+    return change(fcinfo, [&](Model& m) {
+        edit::allow_relationship(m, from, to, type, cardinality, bidirectional);
+    });
 }
 
 // udm.disallow_relationship(tenant, from_class, to_class, type) returns bigint
@@ -157,7 +166,8 @@ UDM_PG_FUNCTION(udm_disallow_relationship) {
 UDM_PG_FUNCTION(udm_apply) {
     const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
     const Model desired = desired_model(fcinfo, 1);
-    pg::ChangeResult r = pg::change_model(names, [&](const Model&) { return desired; }, false);
+    pg::ChangeResult r = pg::change_model(
+        names, [&](const Model&) { return desired; }, false);
     PG_RETURN_INT64(r.version);
 }
 
@@ -166,12 +176,13 @@ UDM_PG_FUNCTION(udm_apply) {
 UDM_PG_FUNCTION(udm_plan) {
     const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
     const Model desired = desired_model(fcinfo, 1);
-    pg::ChangeResult r = pg::change_model(names, [&](const Model&) { return desired; }, true);
+    pg::ChangeResult r = pg::change_model(
+        names, [&](const Model&) { return desired; }, true);
     std::vector<pg::Row> rows;
     int n = 0;
     for (const udm::planner::Step& step : r.plan.steps) {
-        rows.push_back({std::to_string(++n), step.action, step.object, step.breaking ? "true" : "false",
-                        pg::text_array_literal(step.ddl)});
+        rows.push_back({std::to_string(++n), step.action, step.object,
+                        step.breaking ? "true" : "false", pg::text_array_literal(step.ddl)});
     }
     return pg::return_rows(fcinfo, rows);
 }
@@ -199,29 +210,35 @@ UDM_PG_FUNCTION(udm_migrations) {
 namespace {
 
 // The class tables of a tenant as they are, read from pg_catalog.
-std::vector<udm::physical::Table> actual_tables(pg::Spi& spi, const udm::naming::TenantNames& names) {
+std::vector<udm::physical::Table> actual_tables(pg::Spi& spi,
+                                                const udm::naming::TenantNames& names) {
     std::vector<pg::Row> rows = spi.query(
         "SELECT c.relname, pg_catalog.obj_description(c.oid, 'pg_class'), c.relrowsecurity,"
         " (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(a.attname,"
         "   pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull))"
-        "  FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),"
+        "  FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT "
+        "a.attisdropped),"
         " (SELECT pg_catalog.jsonb_agg(i.relname) FROM pg_catalog.pg_index x"
         "  JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = c.oid),"
         " (SELECT pg_catalog.jsonb_agg(con.conname || ': ' || a.attname || ' -> ' || r.relname)"
         "  FROM pg_catalog.pg_constraint con"
         "  JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = con.conkey[1]"
-        "  JOIN pg_catalog.pg_class r ON r.oid = con.confrelid WHERE con.conrelid = c.oid AND con.contype = 'f'),"
-        " (SELECT pg_catalog.jsonb_agg(t.tgname || CASE t.tgenabled WHEN 'D' THEN ' (disabled)' ELSE '' END)"
+        "  JOIN pg_catalog.pg_class r ON r.oid = con.confrelid WHERE con.conrelid = c.oid AND "
+        "con.contype = 'f'),"
+        " (SELECT pg_catalog.jsonb_agg(t.tgname || CASE t.tgenabled WHEN 'D' THEN ' (disabled)' "
+        "ELSE '' END)"
         "  FROM pg_catalog.pg_trigger t"
         "  WHERE t.tgrelid = c.oid AND NOT t.tgisinternal)"
         " FROM pg_catalog.pg_class c"
-        " WHERE c.relnamespace = $1::regnamespace AND c.relkind IN ('r', 'p') AND c.relname LIKE 'tc\\_%'",
+        " WHERE c.relnamespace = $1::regnamespace AND c.relkind IN ('r', 'p') AND c.relname LIKE "
+        "'tc\\_%'",
         {udm::naming::quote_identifier(names.schema)});
     std::vector<udm::physical::Table> out;
     auto strings = [](const pg::Cell& cell) {
         std::vector<std::string> v;
         if (cell) {
-            for (const auto& item : Json::parse(*cell)) v.push_back(item.get<std::string>());
+            for (const auto& item : Json::parse(*cell))
+                v.push_back(item.get<std::string>());
         }
         return v;
     };
@@ -229,11 +246,13 @@ std::vector<udm::physical::Table> actual_tables(pg::Spi& spi, const udm::naming:
         udm::physical::Table t;
         t.name = *row[0];
         const std::string prefix = "udm class ";
-        if (row[1] && row[1]->compare(0, prefix.size(), prefix) == 0) t.class_name = row[1]->substr(prefix.size());
+        if (row[1] && row[1]->compare(0, prefix.size(), prefix) == 0)
+            t.class_name = row[1]->substr(prefix.size());
         t.row_security = row[2] && *row[2] == "t";
         if (row[3]) {
             for (const auto& col : Json::parse(*row[3])) {
-                t.columns.push_back({col[0].get<std::string>(), col[1].get<std::string>(), col[2].get<bool>()});
+                t.columns.push_back(
+                    {col[0].get<std::string>(), col[1].get<std::string>(), col[2].get<bool>()});
             }
         }
         t.indexes = strings(row[4]);
@@ -262,15 +281,18 @@ UDM_PG_FUNCTION(udm_verify) {
     // Relationships whose thing is gone (an id changed before udm refused that, or rows
     // written around udm): one row per class and side.
     std::set<std::string> tables;
-    for (const auto& t : actual) tables.insert(t.name);
+    for (const auto& t : actual)
+        tables.insert(t.name);
     const std::string relationships = udm::naming::qualified(names.schema, "relationships");
     for (const auto& [cname, cls] : m.classes) {
         const std::string table = udm::physical::table_name(cname);
-        if (cls.id.empty() || tables.count(table) == 0) continue;
+        if (cls.id.empty() || tables.count(table) == 0)
+            continue;
         for (const char* side : {"from", "to"}) {
-            const std::string sql = std::string("SELECT count(*) FROM ") + relationships + " r WHERE r." + side +
-                                    "_class_id = $1::uuid AND NOT EXISTS (SELECT 1 FROM " +
-                                    udm::naming::qualified(names.schema, table) + " t WHERE t.id = r." + side + "_id)";
+            const std::string sql =
+                std::string("SELECT count(*) FROM ") + relationships + " r WHERE r." + side +
+                "_class_id = $1::uuid AND NOT EXISTS (SELECT 1 FROM " +
+                udm::naming::qualified(names.schema, table) + " t WHERE t.id = r." + side + "_id)";
             const pg::Cell n = spi.query_value(sql, {cls.id});
             if (n && *n != "0") {
                 rows.push_back({"relationships", std::string("dangling ") + side + "_id",
@@ -303,7 +325,9 @@ UDM_PG_FUNCTION(udm_class_table) {
     const std::string cls = text_arg(fcinfo, 1, "class name");
     udm::naming::check_model_name(udm::naming::NameKind::kClass, cls);
     const std::string table = udm::physical::table_name(cls);
-    Oid rel = pg::guard([&] { return get_relname_relid(table.c_str(), pg::tenant_namespace(names)); });
-    if (!OidIsValid(rel)) throw udm::Error(udm::sqlstate::kUndefinedObject, "class \"" + cls + "\" does not exist");
+    Oid rel =
+        pg::guard([&] { return get_relname_relid(table.c_str(), pg::tenant_namespace(names)); });
+    if (!OidIsValid(rel))
+        throw udm::Error(udm::sqlstate::kUndefinedObject, "class \"" + cls + "\" does not exist");
     PG_RETURN_OID(rel);
 }

@@ -20,17 +20,16 @@ namespace udm::pg {
 
 namespace {
 
-
 // Sets lock_timeout for the length of a model change, the way a function's SET clause
 // does. restore() on success; after an error the (sub)transaction abort restores it.
 class LockTimeout {
-public:
+  public:
     explicit LockTimeout(int ms) {
         const std::string value = std::to_string(ms);
         nest_level_ = guard([&] {
             int level = NewGUCNestLevel();
-            set_config_option("lock_timeout", value.c_str(), PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true,
-                              0, false);
+            set_config_option("lock_timeout", value.c_str(), PGC_USERSET, PGC_S_SESSION,
+                              GUC_ACTION_SAVE, true, 0, false);
             return level;
         });
     }
@@ -38,7 +37,7 @@ public:
         guard([&] { AtEOXact_GUC(true, nest_level_); });
     }
 
-private:
+  private:
     int nest_level_;
 };
 
@@ -48,19 +47,22 @@ void translating_lock_timeout(const naming::TenantNames& names, Fn&& fn) {
     try {
         fn();
     } catch (const PgError& e) {
-        if (e.data()->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE) throw;
-        throw Error(sqlstate::kLockNotAvailable,
-                    "could not change the model of tenant \"" + names.tenant + "\": a lock was not granted within " +
-                        std::to_string(ddl_lock_timeout_ms) + " ms",
-                    "Another transaction is using a table this change alters, or changing the same model.",
-                    "Retry when it has finished, or raise udm.ddl_lock_timeout.");
+        if (e.data()->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
+            throw;
+        throw Error(
+            sqlstate::kLockNotAvailable,
+            "could not change the model of tenant \"" + names.tenant +
+                "\": a lock was not granted within " + std::to_string(ddl_lock_timeout_ms) + " ms",
+            "Another transaction is using a table this change alters, or changing the same model.",
+            "Retry when it has finished, or raise udm.ddl_lock_timeout.");
     }
 }
 
 // Runs a check of the plan; throws its error when rows fail it.
 void run_check(Spi& spi, const planner::Check& check) {
     std::vector<Row> rows = spi.query(check.sql, check.params);
-    if (rows.empty() || !rows[0][0] || *rows[0][0] == "0") return;
+    if (rows.empty() || !rows[0][0] || *rows[0][0] == "0")
+        return;
     const std::string& count = *rows[0][0];
     std::string message = check.message;
     for (auto [token, value] : {std::pair<const char*, std::string>{"{count}", count},
@@ -70,7 +72,8 @@ void run_check(Spi& spi, const planner::Check& check) {
         }
     }
     std::string detail;
-    if (rows[0].size() > 1 && rows[0][1]) detail = "For example the rows with ids " + *rows[0][1] + ".";
+    if (rows[0].size() > 1 && rows[0][1])
+        detail = "For example the rows with ids " + *rows[0][1] + ".";
     throw Error(check.sqlstate, message, detail, check.hint);
 }
 
@@ -78,14 +81,16 @@ void run_check(Spi& spi, const planner::Check& check) {
 std::string new_uuid() {
     unsigned char b[16];
     const bool ok = guard([&] { return pg_strong_random(b, sizeof b); });
-    if (!ok) throw Error(sqlstate::kInternalError, "could not generate random values");
+    if (!ok)
+        throw Error(sqlstate::kInternalError, "could not generate random values");
     b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x40);
     b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);
     static constexpr char kHex[] = "0123456789abcdef";
     std::string out;
     out.reserve(36);
     for (int i = 0; i < 16; ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            out += '-';
         out += kHex[b[i] >> 4];
         out += kHex[b[i] & 0x0F];
     }
@@ -93,13 +98,14 @@ std::string new_uuid() {
 }
 
 // The stored form of a new version: the whole model or the patch from current's.
-history::Entry history_entry(Spi& spi, const std::string& schema, std::int64_t version, const model::Model& current,
-                             const model::Model& desired) {
-    if (version == 1) return {true, model::to_json(desired).dump()};
+history::Entry history_entry(Spi& spi, const std::string& schema, std::int64_t version,
+                             const model::Model& current, const model::Model& desired) {
+    if (version == 1)
+        return {true, model::to_json(desired).dump()};
     // The patches since the last checkpoint: found by walking back the primary key.
     std::vector<Row> rows = spi.query(
-        "SELECT count(*), coalesce(sum(pg_catalog.octet_length(model_patch::text)), 0) FROM " + schema +
-        ".schema_versions WHERE version > (SELECT max(version) FROM " + schema +
+        "SELECT count(*), coalesce(sum(pg_catalog.octet_length(model_patch::text)), 0) FROM " +
+        schema + ".schema_versions WHERE version > (SELECT max(version) FROM " + schema +
         ".schema_versions WHERE model IS NOT NULL)");
     history::SinceCheckpoint since;
     if (!rows.empty() && rows[0][0] && rows[0][1]) {
@@ -118,7 +124,8 @@ ChangeResult change_model(const naming::TenantNames& names, const Edit& edit, bo
     LockTimeout timeout(ddl_lock_timeout_ms);
     translating_lock_timeout(names, [&] {
         // One model change per tenant at a time: the schema_state row is the tenant's lock.
-        Cell version = spi.query_value("SELECT version FROM " + s + ".schema_state" + (dry_run ? "" : " FOR UPDATE"));
+        Cell version = spi.query_value("SELECT version FROM " + s + ".schema_state" +
+                                       (dry_run ? "" : " FOR UPDATE"));
         result.version = version ? std::stoll(*version) : 0;
         const model::Model current = load_model(spi, names);
         model::Model desired = edit(current);
@@ -126,28 +133,34 @@ ChangeResult change_model(const naming::TenantNames& names, const Edit& edit, bo
         result.plan = planner::plan(names, current, desired, new_uuid);
         // A custom function the change introduces must be one the caller may call.
         check_new_custom_functions(current, desired, guard([] { return GetOuterUserId(); }));
-        if (dry_run || result.plan.empty()) return;
+        if (dry_run || result.plan.empty())
+            return;
 
         const Oid owner = owner_role(names);
         for (const planner::Step& step : result.plan.steps) {
             // Checks read data as udm; what changes the schema runs as the tenant's owner.
-            for (const planner::Check& check : step.checks) run_check(spi, check);
+            for (const planner::Check& check : step.checks)
+                run_check(spi, check);
             ScopedUser as_owner(owner);
-            for (const std::string& ddl : step.ddl) spi.execute(ddl);
-            for (const catalog::Statement& st : step.catalog) spi.execute(st.sql, st.params);
+            for (const std::string& ddl : step.ddl)
+                spi.execute(ddl);
+            for (const catalog::Statement& st : step.catalog)
+                spi.execute(st.sql, st.params);
         }
         // Rows already there must satisfy tightened rules (unless udm.rules_not_valid), and
         // every backend must compile the class tables' rules anew once this commits.
         check_existing_rows(spi, names, current, desired);
         invalidate_class_tables(names, desired);
-        Cell next = spi.query_value("UPDATE " + s + ".schema_state SET version = version + 1 RETURNING version");
+        Cell next = spi.query_value("UPDATE " + s +
+                                    ".schema_state SET version = version + 1 RETURNING version");
         result.version = std::stoll(*next);
         const history::Entry entry = history_entry(spi, s, result.version, current, desired);
-        spi.execute("INSERT INTO " + s +
-                        ".schema_versions (version, previous_version, diff, ddl, model, model_patch)"
-                        " VALUES ($1::bigint, $1::bigint - 1, $2::jsonb, $3::text[], $4::jsonb, $5::jsonb)",
-                    {*next, result.plan.diff().dump(), text_array_literal(result.plan.ddl()),
-                     entry.whole ? Cell(entry.json) : Cell(), entry.whole ? Cell() : Cell(entry.json)});
+        spi.execute(
+            "INSERT INTO " + s +
+                ".schema_versions (version, previous_version, diff, ddl, model, model_patch)"
+                " VALUES ($1::bigint, $1::bigint - 1, $2::jsonb, $3::text[], $4::jsonb, $5::jsonb)",
+            {*next, result.plan.diff().dump(), text_array_literal(result.plan.ddl()),
+             entry.whole ? Cell(entry.json) : Cell(), entry.whole ? Cell() : Cell(entry.json)});
         signal_schema_change(names.tenant, result.version);
     });
     timeout.restore();

@@ -35,7 +35,8 @@ extern "C" void _PG_init(void) {
         "How long a model change waits for a lock before it gives up (0: no limit).",
         "DDL on a class table waits for readers and blocks new ones while it waits; this bounds "
         "the wait. Applies to every statement of udm's model changes.",
-        &udm::pg::ddl_lock_timeout_ms, 5000, 0, INT_MAX, PGC_USERSET, GUC_UNIT_MS, nullptr, nullptr, nullptr);
+        &udm::pg::ddl_lock_timeout_ms, 5000, 0, INT_MAX, PGC_USERSET, GUC_UNIT_MS, nullptr, nullptr,
+        nullptr);
     DefineCustomBoolVariable(
         "udm.rules_not_valid", "Apply tightened validation rules to new and updated rows only.",
         "Off: a model change whose rules rows of a class already break is refused with their "

@@ -13,7 +13,6 @@
 #include "udm/pg/tenant_access.hpp"
 #include "udm/pg/validation.hpp"
 
-
 using udm::model::Json;
 namespace pg = udm::pg;
 
@@ -23,12 +22,14 @@ UDM_PG_FUNCTION(udm_check_rules) {
     const std::string type_name = pg::text_arg(fcinfo, 0, "data type");
     auto type = udm::model::parse_data_type(type_name);
     if (!type) {
-        throw udm::Error(udm::sqlstate::kInvalidParameterValue, "unknown data type \"" + udm::naming::abbreviate(type_name) + "\"",
+        throw udm::Error(udm::sqlstate::kInvalidParameterValue,
+                         "unknown data type \"" + udm::naming::abbreviate(type_name) + "\"",
                          "The data types are " + std::string(udm::model::data_type_list()) + ".");
     }
     const Json rules = pg::required_jsonb_arg(fcinfo, 1, "rules");
     std::vector<pg::Row> rows;
-    for (const auto& p : udm::rules::lint_rules(*type, rules)) rows.push_back({p.path, p.message, p.sqlstate});
+    for (const auto& p : udm::rules::lint_rules(*type, rules))
+        rows.push_back({p.path, p.message, p.sqlstate});
     return pg::return_rows(fcinfo, rows);
 }
 
@@ -57,20 +58,26 @@ UDM_PG_FUNCTION(udm_validate) {
     const Json doc = pg::required_jsonb_arg(fcinfo, 2, "document");
     udm::naming::check_model_name(udm::naming::NameKind::kClass, cls_name);
     const std::string table = udm::physical::table_name(cls_name);
-    const Oid relid = pg::guard([&] { return get_relname_relid(table.c_str(), pg::tenant_namespace(names)); });
-    if (!OidIsValid(relid)) throw udm::Error(udm::sqlstate::kUndefinedObject, "class \"" + cls_name + "\" does not exist");
+    const Oid relid =
+        pg::guard([&] { return get_relname_relid(table.c_str(), pg::tenant_namespace(names)); });
+    if (!OidIsValid(relid))
+        throw udm::Error(udm::sqlstate::kUndefinedObject,
+                         "class \"" + cls_name + "\" does not exist");
     Relation rel = pg::guard([&] { return relation_open(relid, AccessShareLock); });
     std::shared_ptr<const pg::ClassValidator> v = pg::validator_for(rel);
     pg::guard([&] { relation_close(rel, AccessShareLock); });
 
     std::vector<udm::rules::Violation> violations;
-    std::vector<udm::rules::Value> values = udm::rules::values_from_json(v->compiled, doc, violations);
-    const std::int64_t now = pg::guard([] { return static_cast<std::int64_t>(GetCurrentTransactionStartTimestamp()); });
+    std::vector<udm::rules::Value> values =
+        udm::rules::values_from_json(v->compiled, doc, violations);
+    const std::int64_t now =
+        pg::guard([] { return static_cast<std::int64_t>(GetCurrentTransactionStartTimestamp()); });
     udm::rules::evaluate(v->compiled, values, now, violations);
     // Custom functions take the value in the column's type, and run as the caller.
     const Oid caller = pg::guard([] { return GetOuterUserId(); });
     for (std::size_t i = 0; i < values.size(); ++i) {
-        if (!v->custom[i].named() || values[i].is_null) continue;
+        if (!v->custom[i].named() || values[i].is_null)
+            continue;
         const Json& field = doc.at(v->compiled.attributes[i].name);
         const std::string text = field.is_string() ? field.get<std::string>() : field.dump();
         const Oid typid = v->typids[i];
@@ -93,15 +100,18 @@ UDM_PG_FUNCTION(udm_rule_impact) {
     const Json candidate = pg::required_jsonb_arg(fcinfo, 3, "rules");
     pg::Spi spi(/*read_only=*/true);
     udm::model::Model m = pg::load_model(spi, names);
-    udm::model::ThingClass& cls = const_cast<udm::model::ThingClass&>(pg::find_class_of(m, cls_name));
+    udm::model::ThingClass& cls =
+        const_cast<udm::model::ThingClass&>(pg::find_class_of(m, cls_name));
     auto as = cls.assignments.find(attr_name);
     if (as == cls.assignments.end()) {
         throw udm::Error(udm::sqlstate::kUndefinedObject,
-                         "attribute \"" + udm::naming::abbreviate(attr_name) + "\" is not assigned to class \"" + cls_name + "\"");
+                         "attribute \"" + udm::naming::abbreviate(attr_name) +
+                             "\" is not assigned to class \"" + cls_name + "\"");
     }
     auto problems = udm::rules::lint_rules(m.attributes.at(attr_name).type, candidate);
     if (!problems.empty()) {
-        throw udm::Error(problems.front().sqlstate, "invalid rules: " + problems.front().path + " " + problems.front().message);
+        throw udm::Error(problems.front().sqlstate, "invalid rules: " + problems.front().path +
+                                                        " " + problems.front().message);
     }
     as->second.rules = candidate;
     std::vector<pg::Row> rows;
@@ -109,7 +119,8 @@ UDM_PG_FUNCTION(udm_rule_impact) {
         spi, names, m, cls,
         [&](const std::string& id, const std::vector<udm::rules::Violation>& vs) {
             for (const auto& violation : vs) {
-                if (violation.attribute == attr_name) rows.push_back({id, violation.rule, violation.message});
+                if (violation.attribute == attr_name)
+                    rows.push_back({id, violation.rule, violation.message});
             }
             return true;
         },

@@ -27,13 +27,18 @@ const model::ThingClass& find_class_of(const model::Model& m, const std::string&
     return it->second;
 }
 
-void scan_violations(Spi& spi, const naming::TenantNames& names, const model::Model& m, const model::ThingClass& cls,
-                     const std::function<bool(const std::string&, const std::vector<rules::Violation>&)>& on_row,
-                     const CustomFilter& custom) {
+void scan_violations(
+    Spi& spi, const naming::TenantNames& names, const model::Model& m, const model::ThingClass& cls,
+    const std::function<bool(const std::string&, const std::vector<rules::Violation>&)>& on_row,
+    const CustomFilter& custom) {
     // Custom functions run as the caller of udm, not as udm.
     const Oid caller = guard([] { return GetOuterUserId(); });
-    const std::string sql = "SELECT * FROM " + naming::qualified(names.schema, physical::table_name(cls.name));
-    Portal portal = guard([&] { return SPI_cursor_open_with_args(nullptr, sql.c_str(), 0, nullptr, nullptr, nullptr, true, 0); });
+    const std::string sql =
+        "SELECT * FROM " + naming::qualified(names.schema, physical::table_name(cls.name));
+    Portal portal = guard([&] {
+        return SPI_cursor_open_with_args(nullptr, sql.c_str(), 0, nullptr, nullptr, nullptr, true,
+                                         0);
+    });
     std::shared_ptr<ClassValidator> v;
     int id_att = 0;
     for (;;) {
@@ -41,7 +46,8 @@ void scan_violations(Spi& spi, const naming::TenantNames& names, const model::Mo
             SPI_cursor_fetch(portal, true, kScanBatch);
             return SPI_processed;
         });
-        if (n == 0) break;
+        if (n == 0)
+            break;
         SPITupleTable* table = SPI_tuptable;
         if (!v) {
             v = build_validator(spi, m, cls, table->tupdesc);
@@ -50,10 +56,14 @@ void scan_violations(Spi& spi, const naming::TenantNames& names, const model::Mo
         for (std::uint64_t i = 0; i < n; ++i) {
             std::vector<rules::Violation> violations;
             check_tuple(*v, table->tupdesc, table->vals[i], caller, violations, custom);
-            if (violations.empty()) continue;
+            if (violations.empty())
+                continue;
             char* id = guard([&] { return SPI_getvalue(table->vals[i], table->tupdesc, id_att); });
             if (!on_row(id != nullptr ? id : "", violations)) {
-                guard([&] { SPI_freetuptable(table); SPI_cursor_close(portal); });
+                guard([&] {
+                    SPI_freetuptable(table);
+                    SPI_cursor_close(portal);
+                });
                 return;
             }
         }
@@ -64,7 +74,8 @@ void scan_violations(Spi& spi, const naming::TenantNames& names, const model::Mo
 
 void check_existing_rows(Spi& spi, const naming::TenantNames& names, const model::Model& current,
                          const model::Model& desired) {
-    if (rules_not_valid) return;
+    if (rules_not_valid)
+        return;
     for (const rules::RuleChange& change : rules::rule_changes(current, desired)) {
         std::int64_t rows = 0;
         std::string sample;
@@ -74,19 +85,25 @@ void check_existing_rows(Spi& spi, const naming::TenantNames& names, const model
                 // Rows that break only rules that did not change were let in
                 // before (udm.rules_not_valid); they do not block this change.
                 bool counts = false;
-                for (const auto& v : violations) counts = counts || change.covers(v);
-                if (counts && ++rows <= 5) sample += (sample.empty() ? "" : ", ") + id;
+                for (const auto& v : violations)
+                    counts = counts || change.covers(v);
+                if (counts && ++rows <= 5)
+                    sample += (sample.empty() ? "" : ", ") + id;
                 return true;
             },
             // Only the custom rules that changed are called: one whose function is gone
             // blocks the writes that need it, not every change of the model.
-            [&](const rules::CompiledAttribute& a) { return change.covers(rules::Violation{a.name, "custom", {}}); });
+            [&](const rules::CompiledAttribute& a) {
+                return change.covers(rules::Violation{a.name, "custom", {}});
+            });
         if (rows > 0) {
             throw Error(sqlstate::kCheckViolation,
-                        "cannot apply the new rules of class \"" + change.class_name + "\": " + std::to_string(rows) +
+                        "cannot apply the new rules of class \"" + change.class_name +
+                            "\": " + std::to_string(rows) +
                             (rows == 1 ? " row violates them" : " rows violate them"),
                         "For example the rows with ids " + sample + ".",
-                        "udm.rule_impact(tenant, class, attribute, rules) lists them; with SET udm.rules_not_valid "
+                        "udm.rule_impact(tenant, class, attribute, rules) lists them; with SET "
+                        "udm.rules_not_valid "
                         "= on the rules apply to new and updated rows only.");
         }
     }

@@ -14,8 +14,8 @@ UDM_PG_FUNCTION(udm_raise_test_error) {
     // A live C++ object with a destructor in this frame while the error travels.
     std::vector<std::string> live{"alive", "while", "unwinding"};
     if (kind == "udm") {
-        throw Error(sqlstate::kInvalidParameterValue, "udm error raised in C++", "It carries its own SQLSTATE.",
-                    "The barrier reports it unchanged.");
+        throw Error(sqlstate::kInvalidParameterValue, "udm error raised in C++",
+                    "It carries its own SQLSTATE.", "The barrier reports it unchanged.");
     }
     if (kind == "postgres") {
         // A PostgreSQL error inside a guarded call: division by zero in int4div.
@@ -26,9 +26,13 @@ UDM_PG_FUNCTION(udm_raise_test_error) {
         spi.execute("SELECT pg_catalog.jsonb_typeof($1::jsonb)", {"{not json"});
         spi.finish();
     }
-    if (kind == "bad_alloc") throw std::bad_alloc();
-    if (kind == "std") throw std::logic_error("std::logic_error raised in C++");
-    if (kind == "unknown") throw 42;
-    if (kind == "none") PG_RETURN_VOID();
+    if (kind == "bad_alloc")
+        throw std::bad_alloc();
+    if (kind == "std")
+        throw std::logic_error("std::logic_error raised in C++");
+    if (kind == "unknown")
+        throw 42;
+    if (kind == "none")
+        PG_RETURN_VOID();
     throw Error(sqlstate::kInvalidParameterValue, "unknown test error kind \"" + kind + "\"");
 }

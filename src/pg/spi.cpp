@@ -25,7 +25,8 @@ struct SpiArgs {
 };
 SpiArgs to_spi_args(const std::vector<Cell>& params) {
     const std::size_t n = params.size();
-    SpiArgs a{static_cast<Oid*>(palloc(sizeof(Oid) * (n + 1))), static_cast<Datum*>(palloc(sizeof(Datum) * (n + 1))),
+    SpiArgs a{static_cast<Oid*>(palloc(sizeof(Oid) * (n + 1))),
+              static_cast<Datum*>(palloc(sizeof(Datum) * (n + 1))),
               static_cast<char*>(palloc(n + 1))};
     for (std::size_t i = 0; i < n; ++i) {
         a.types[i] = TEXTOID;
@@ -55,16 +56,16 @@ std::uint64_t Spi::execute(const std::string& sql, const std::vector<Cell>& para
 std::vector<Row> Spi::query(const std::string& sql, const std::vector<Cell>& params) {
     const std::uint64_t count = execute(sql, params);
     std::vector<Row> rows;
-    if (SPI_tuptable == nullptr) return rows;
+    if (SPI_tuptable == nullptr)
+        return rows;
     const int ncols = SPI_tuptable->tupdesc->natts;
     rows.reserve(count);
     for (std::uint64_t r = 0; r < count; ++r) {
         Row row;
         row.reserve(ncols);
         for (int c = 1; c <= ncols; ++c) {
-            char* value = guard([&] {
-                return SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, c);
-            });
+            char* value = guard(
+                [&] { return SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, c); });
             row.push_back(value == nullptr ? Cell() : Cell(value));
         }
         rows.push_back(std::move(row));
@@ -74,7 +75,8 @@ std::vector<Row> Spi::query(const std::string& sql, const std::vector<Cell>& par
 
 Cell Spi::query_value(const std::string& sql, const std::vector<Cell>& params) {
     std::vector<Row> rows = query(sql, params);
-    if (rows.empty() || rows.front().empty()) return std::nullopt;
+    if (rows.empty() || rows.front().empty())
+        return std::nullopt;
     return rows.front().front();
 }
 
@@ -83,17 +85,22 @@ Cell Spi::query_value_latest(const std::string& sql, const std::vector<Cell>& pa
     int rc = guard([&] {
         const SpiArgs a = to_spi_args(params);
         SPIPlanPtr plan = SPI_prepare(sql.c_str(), nargs, a.types);
-        if (plan == nullptr) return SPI_result;
-        return SPI_execute_snapshot(plan, a.values, a.nulls, GetLatestSnapshot(), InvalidSnapshot, true, false, 1);
+        if (plan == nullptr)
+            return SPI_result;
+        return SPI_execute_snapshot(plan, a.values, a.nulls, GetLatestSnapshot(), InvalidSnapshot,
+                                    true, false, 1);
     });
     check_spi(rc, "SPI_execute_snapshot");
-    if (SPI_processed == 0 || SPI_tuptable == nullptr) return std::nullopt;
-    char* value = guard([&] { return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1); });
+    if (SPI_processed == 0 || SPI_tuptable == nullptr)
+        return std::nullopt;
+    char* value =
+        guard([&] { return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1); });
     return value == nullptr ? Cell() : Cell(value);
 }
 
 void Spi::finish() {
-    if (!connected_) return;
+    if (!connected_)
+        return;
     check_spi(guard([] { return SPI_finish(); }), "SPI_finish");
     connected_ = false;
 }
@@ -103,6 +110,8 @@ ScopedUser::ScopedUser(Oid role, int extra_context) noexcept {
     SetUserIdAndSecContext(role, saved_context_ | SECURITY_LOCAL_USERID_CHANGE | extra_context);
 }
 
-ScopedUser::~ScopedUser() { SetUserIdAndSecContext(saved_user_, saved_context_); }
+ScopedUser::~ScopedUser() {
+    SetUserIdAndSecContext(saved_user_, saved_context_);
+}
 
 }  // namespace udm::pg

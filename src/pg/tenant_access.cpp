@@ -12,7 +12,8 @@ using naming::TenantNames;
 Oid tenant_namespace(const TenantNames& names) {
     return guard([&] {
         Oid nsp = get_namespace_oid(names.schema.c_str(), true);
-        if (!OidIsValid(nsp)) return InvalidOid;
+        if (!OidIsValid(nsp))
+            return InvalidOid;
         // A schema anyone could create by that name is not enough: the tenant's owner role,
         // which only udm creates, must own it. udm's triggers write into the schema they
         // find with the rights of the extension owner.
@@ -28,11 +29,14 @@ Oid tenant_namespace(const TenantNames& names) {
 std::optional<TenantNames> tenant_of_relation(Relation rel) {
     const Oid nsp = RelationGetNamespace(rel);
     char* schema = guard([&] { return get_namespace_name(nsp); });
-    if (schema == nullptr) return std::nullopt;
+    if (schema == nullptr)
+        return std::nullopt;
     auto tenant = naming::tenant_of_schema(schema);
-    if (!tenant) return std::nullopt;
+    if (!tenant)
+        return std::nullopt;
     TenantNames names = naming::tenant_names(*tenant);
-    if (tenant_namespace(names) != nsp) return std::nullopt;
+    if (tenant_namespace(names) != nsp)
+        return std::nullopt;
     return names;
 }
 
@@ -50,8 +54,10 @@ void authorize(const TenantNames& names) {
         return superuser_arg(caller) || (OidIsValid(app) && has_privs_of_role(caller, app));
     });
     if (!allowed) {
-        throw Error(sqlstate::kInsufficientPrivilege, "permission denied for tenant \"" + names.tenant + "\"",
-                    "Only roles with the privileges of " + names.app_role + ", and superusers, may use it.");
+        throw Error(sqlstate::kInsufficientPrivilege,
+                    "permission denied for tenant \"" + names.tenant + "\"",
+                    "Only roles with the privileges of " + names.app_role +
+                        ", and superusers, may use it.");
     }
 }
 

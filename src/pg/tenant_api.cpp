@@ -52,7 +52,8 @@ void run_statements(Spi& spi, const std::vector<catalog::Statement>& statements,
             spi.execute(st.sql, st.params);
             continue;
         }
-        if (!OidIsValid(owner)) owner = owner_role(names);
+        if (!OidIsValid(owner))
+            owner = owner_role(names);
         ScopedUser as_owner(owner);
         spi.execute(st.sql, st.params);
     }
@@ -79,7 +80,8 @@ UDM_PG_FUNCTION(udm_create_tenant) {
         if (pg::role_exists(*role)) {
             throw Error(sqlstate::kDuplicateObject, "role \"" + *role + "\" already exists",
                         "Roles are shared by every database of the cluster: another database may "
-                        "hold a tenant named \"" + names.tenant + "\", or the role was left behind.",
+                        "hold a tenant named \"" +
+                            names.tenant + "\", or the role was left behind.",
                         "Drop or rename the role, or choose another tenant name.");
         }
     }
@@ -99,8 +101,8 @@ UDM_PG_FUNCTION(udm_drop_tenant) {
     pg::lock_tenant_name(spi, names);
     pg::require_tenant(names);
     if (!force) {
-        const pg::Cell classes = spi.query_value(
-            "SELECT pg_catalog.count(*) FROM " + naming::qualified(names.schema, "thing_classes"));
+        const pg::Cell classes = spi.query_value("SELECT pg_catalog.count(*) FROM " +
+                                                 naming::qualified(names.schema, "thing_classes"));
         if (classes && *classes != "0") {
             throw Error(sqlstate::kDependentObjectsStillExist,
                         "tenant \"" + names.tenant + "\" holds " + *classes +
@@ -135,13 +137,17 @@ UDM_PG_FUNCTION(udm_tenant_list) {
         " WHERE n.nspname LIKE 'tenant\\_%' ORDER BY n.nspname");
     std::string sql;
     for (const pg::Row& row : schemas) {
-        if (!row[0] || !naming::tenant_of_schema(*row[0])) continue;
-        if (!sql.empty()) sql += " UNION ALL ";
+        if (!row[0] || !naming::tenant_of_schema(*row[0]))
+            continue;
+        if (!sql.empty())
+            sql += " UNION ALL ";
         // tableoid leads back to the schema without putting its name in a literal.
         sql +=
             "SELECT st.tenant_name, n.nspname::text, pg_catalog.pg_get_userbyid(n.nspowner)::text,"
             " (n.nspname || '_role')::text, st.created_at, st.version"
-            " FROM " + naming::qualified(*row[0], "schema_state") + " st"
+            " FROM " +
+            naming::qualified(*row[0], "schema_state") +
+            " st"
             " JOIN pg_catalog.pg_class c ON c.oid = st.tableoid"
             " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace";
     }
@@ -167,22 +173,27 @@ UDM_PG_FUNCTION(udm_tenant_state) {
     const std::vector<std::string> wanted = pg::text_array_arg(fcinfo, 0, "tenants");
     constexpr std::size_t kMaxTenants = 10000;
     if (wanted.size() > kMaxTenants) {
-        throw Error(sqlstate::kProgramLimitExceeded, "too many tenants: " + std::to_string(wanted.size()),
-                    "udm.tenant_state takes at most " + std::to_string(kMaxTenants) + " at a time.");
+        throw Error(
+            sqlstate::kProgramLimitExceeded, "too many tenants: " + std::to_string(wanted.size()),
+            "udm.tenant_state takes at most " + std::to_string(kMaxTenants) + " at a time.");
     }
     std::set<std::string> seen;
     std::vector<pg::Row> rows;
     Spi spi(/*read_only=*/true);
     for (const std::string& tenant : wanted) {
-        if (!seen.insert(tenant).second || naming::tenant_name_violation(tenant)) continue;
+        if (!seen.insert(tenant).second || naming::tenant_name_violation(tenant))
+            continue;
         const naming::TenantNames names = naming::tenant_names(tenant);
         const Oid nsp = pg::tenant_namespace(names);
-        if (!OidIsValid(nsp)) continue;
+        if (!OidIsValid(nsp))
+            continue;
         pg::authorize(names);
         const Oid state = pg::guard([&] { return get_relname_relid("schema_state", nsp); });
-        std::vector<pg::Row> st = spi.query("SELECT version::text, data_events_pruned_through::text FROM " +
-                                            naming::qualified(names.schema, "schema_state"));
-        if (st.empty()) continue;
+        std::vector<pg::Row> st =
+            spi.query("SELECT version::text, data_events_pruned_through::text FROM " +
+                      naming::qualified(names.schema, "schema_state"));
+        if (st.empty())
+            continue;
         rows.push_back({tenant, std::to_string(state), st[0][0], st[0][1]});
     }
     spi.finish();

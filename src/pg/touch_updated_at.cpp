@@ -38,8 +38,8 @@ UDM_PG_FUNCTION(udm_touch_updated_at) {
             Datum old = heap_getattr(trigdata->tg_trigtuple, version_att, desc, &old_null);
             values[1] = Int64GetDatum(old_null ? 1 : DatumGetInt64(old) + 1);
         }
-        HeapTuple updated =
-            heap_modify_tuple_by_cols(trigdata->tg_newtuple, desc, versioned ? 2 : 1, cols, values, nulls);
+        HeapTuple updated = heap_modify_tuple_by_cols(trigdata->tg_newtuple, desc,
+                                                      versioned ? 2 : 1, cols, values, nulls);
         return PointerGetDatum(updated);
     });
 }

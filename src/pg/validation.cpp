@@ -33,13 +33,16 @@ std::uint64_t generation = 0;
 // Relcache callback: marks entries stale. Touches no catalog and allocates nothing.
 void on_relcache_invalidation(Datum, Oid relid) noexcept {
     ++generation;
-    if (cache == nullptr) return;
+    if (cache == nullptr)
+        return;
     if (relid == InvalidOid) {
-        for (auto& [oid, entry] : *cache) entry.valid = false;
+        for (auto& [oid, entry] : *cache)
+            entry.valid = false;
         return;
     }
     auto it = cache->find(relid);
-    if (it != cache->end()) it->second.valid = false;
+    if (it != cache->end())
+        it->second.valid = false;
 }
 
 // The validator of a class table, built from its tenant's catalog; an empty one for a
@@ -48,7 +51,8 @@ std::shared_ptr<ClassValidator> build_for_relation(Relation rel) {
     const std::string table = RelationGetRelationName(rel);
     auto tenant = tenant_of_relation(rel);
     auto empty = std::make_shared<ClassValidator>();
-    if (!tenant) return empty;
+    if (!tenant)
+        return empty;
     const naming::TenantNames& names = *tenant;
     Spi spi(/*read_only=*/true);
     const model::Model m = load_model(spi, names);
@@ -68,15 +72,17 @@ std::shared_ptr<ClassValidator> build_for_relation(Relation rel) {
 
 }  // namespace
 
-void check_custom(const ClassValidator& v, std::size_t i, Datum value, Oid caller, std::vector<rules::Violation>& out) {
+void check_custom(const ClassValidator& v, std::size_t i, Datum value, Oid caller,
+                  std::vector<rules::Violation>& out) {
     const rules::CompiledAttribute& a = v.compiled.attributes[i];
-    if (call_custom_function(v.custom[i], caller, value, CustomRuleSite{v.compiled.name, a.name})) return;
+    if (call_custom_function(v.custom[i], caller, value, CustomRuleSite{v.compiled.name, a.name}))
+        return;
     // The rule's own message or a fixed one: nothing the function returns is shown.
     out.push_back({a.name, "custom", a.message.empty() ? std::string("is not valid") : a.message});
 }
 
-std::shared_ptr<ClassValidator> build_validator(Spi& spi, const model::Model& m, const model::ThingClass& cls,
-                                                TupleDesc desc) {
+std::shared_ptr<ClassValidator> build_validator(Spi& spi, const model::Model& m,
+                                                const model::ThingClass& cls, TupleDesc desc) {
     auto v = std::make_shared<ClassValidator>();
     v->id_attnum = guard([&] { return static_cast<AttrNumber>(SPI_fnumber(desc, "id")); });
     for (const auto& [aname, a] : cls.assignments) {
@@ -88,13 +94,17 @@ std::shared_ptr<ClassValidator> build_validator(Spi& spi, const model::Model& m,
     }
     v->compiled = rules::compile(m, cls);
     v->empty = v->compiled.empty();
-    const bool any_custom = std::any_of(v->compiled.attributes.begin(), v->compiled.attributes.end(),
-                                        [](const rules::CompiledAttribute& a) { return !a.custom.empty(); });
+    const bool any_custom =
+        std::any_of(v->compiled.attributes.begin(), v->compiled.attributes.end(),
+                    [](const rules::CompiledAttribute& a) { return !a.custom.empty(); });
     if (any_custom) {
-        MemoryContext memory = guard(
-            [] { return AllocSetContextCreate(CacheMemoryContext, "udm class validator", ALLOCSET_SMALL_SIZES); });
+        MemoryContext memory = guard([] {
+            return AllocSetContextCreate(CacheMemoryContext, "udm class validator",
+                                         ALLOCSET_SMALL_SIZES);
+        });
         // MemoryContextDelete does not raise: safe in a destructor.
-        v->memory = std::shared_ptr<MemoryContextData>(memory, [](MemoryContext m) { MemoryContextDelete(m); });
+        v->memory = std::shared_ptr<MemoryContextData>(
+            memory, [](MemoryContext m) { MemoryContextDelete(m); });
     }
     for (const rules::CompiledAttribute& a : v->compiled.attributes) {
         const std::string column = physical::column_name(a.name);
@@ -102,18 +112,21 @@ std::shared_ptr<ClassValidator> build_validator(Spi& spi, const model::Model& m,
         const bool present = attnum > 0 && !TupleDescAttr(desc, attnum - 1)->attisdropped;
         v->attnums.push_back(present ? static_cast<AttrNumber>(attnum) : 0);
         v->typids.push_back(present ? TupleDescAttr(desc, attnum - 1)->atttypid : InvalidOid);
-        v->custom.push_back(a.custom.empty() || !present
-                                ? CustomFunction{}
-                                : resolve_custom_function(a.custom, v->typids.back(), v->memory.get()));
+        v->custom.push_back(
+            a.custom.empty() || !present
+                ? CustomFunction{}
+                : resolve_custom_function(a.custom, v->typids.back(), v->memory.get()));
     }
     return v;
 }
 
 std::shared_ptr<const ClassValidator> validator_for(Relation rel) {
     const Oid relid = RelationGetRelid(rel);
-    if (cache == nullptr) cache = new std::unordered_map<Oid, CacheEntry>();
+    if (cache == nullptr)
+        cache = new std::unordered_map<Oid, CacheEntry>();
     auto it = cache->find(relid);
-    if (it != cache->end() && it->second.valid) return it->second.validator;
+    if (it != cache->end() && it->second.valid)
+        return it->second.validator;
     const std::uint64_t before = generation;
     std::shared_ptr<const ClassValidator> v = build_for_relation(rel);
     // Publish only when no invalidation arrived while building.
@@ -128,13 +141,15 @@ void check_tuple(const ClassValidator& v, TupleDesc desc, HeapTuple tuple, Oid c
     std::vector<Datum> datums(n);
     guard([&] {
         for (std::size_t i = 0; i < n; ++i) {
-            if (v.attnums[i] == 0) continue;
+            if (v.attnums[i] == 0)
+                continue;
             bool isnull = false;
             Datum d = heap_getattr(tuple, v.attnums[i], desc, &isnull);
             rules::Value& val = values[i];
             val.is_null = isnull;
             datums[i] = d;
-            if (isnull) continue;
+            if (isnull)
+                continue;
             switch (v.compiled.attributes[i].type) {
                 case rules::DataType::kText: {
                     text* t = DatumGetTextPP(d);
@@ -162,23 +177,30 @@ void check_tuple(const ClassValidator& v, TupleDesc desc, HeapTuple tuple, Oid c
             }
         }
     });
-    const std::int64_t now = guard([] { return static_cast<std::int64_t>(GetCurrentTransactionStartTimestamp()); });
+    const std::int64_t now =
+        guard([] { return static_cast<std::int64_t>(GetCurrentTransactionStartTimestamp()); });
     rules::evaluate(v.compiled, values, now, out);
     for (std::size_t i = 0; i < n; ++i) {
-        if (!v.custom[i].named() || values[i].is_null) continue;
-        if (filter && !filter(v.compiled.attributes[i])) continue;
+        if (!v.custom[i].named() || values[i].is_null)
+            continue;
+        if (filter && !filter(v.compiled.attributes[i]))
+            continue;
         check_custom(v, i, datums[i], caller, out);
     }
 }
 
-void throw_violations(const std::string& class_name, const std::vector<rules::Violation>& violations) {
+void throw_violations(const std::string& class_name,
+                      const std::vector<rules::Violation>& violations) {
     const std::size_t n = violations.size();
     throw Error(sqlstate::kCheckViolation,
-                "new row for class \"" + class_name + "\" violates " + std::to_string(n) + (n == 1 ? " rule" : " rules"),
+                "new row for class \"" + class_name + "\" violates " + std::to_string(n) +
+                    (n == 1 ? " rule" : " rules"),
                 rules::to_json(violations).dump());
 }
 
-void register_validation_cache() { CacheRegisterRelcacheCallback(on_relcache_invalidation, (Datum)0); }
+void register_validation_cache() {
+    CacheRegisterRelcacheCallback(on_relcache_invalidation, (Datum)0);
+}
 
 void invalidate_class_tables(const naming::TenantNames& names, const model::Model& m) {
     const Oid nsp = tenant_namespace(names);
@@ -186,7 +208,8 @@ void invalidate_class_tables(const naming::TenantNames& names, const model::Mode
         const std::string table = physical::table_name(cname);
         guard([&] {
             Oid rel = get_relname_relid(table.c_str(), nsp);
-            if (OidIsValid(rel)) CacheInvalidateRelcacheByRelid(rel);
+            if (OidIsValid(rel))
+                CacheInvalidateRelcacheByRelid(rel);
         });
     }
 }
@@ -198,7 +221,8 @@ void invalidate_class_tables(const naming::TenantNames& names, const model::Mode
 UDM_PG_FUNCTION(udm_validate_row) {
     using namespace udm;
     if (!CALLED_AS_TRIGGER(fcinfo)) {
-        throw Error(sqlstate::kTriggerProtocolViolated, "udm.validate_row() must be called as a trigger");
+        throw Error(sqlstate::kTriggerProtocolViolated,
+                    "udm.validate_row() must be called as a trigger");
     }
     auto* trigdata = reinterpret_cast<TriggerData*>(fcinfo->context);
     if (!TRIGGER_FIRED_BEFORE(trigdata->tg_event) || !TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
@@ -206,7 +230,8 @@ UDM_PG_FUNCTION(udm_validate_row) {
         throw Error(sqlstate::kTriggerProtocolViolated,
                     "udm.validate_row() must be fired BEFORE INSERT OR UPDATE FOR EACH ROW");
     }
-    HeapTuple tuple = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? trigdata->tg_newtuple : trigdata->tg_trigtuple;
+    HeapTuple tuple = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? trigdata->tg_newtuple
+                                                                  : trigdata->tg_trigtuple;
     std::shared_ptr<const pg::ClassValidator> v = pg::validator_for(trigdata->tg_relation);
     if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) && v->id_attnum > 0) {
         // Relationships and events name things by id: an id that changed would leave
@@ -216,11 +241,13 @@ UDM_PG_FUNCTION(udm_validate_row) {
             bool old_null = false, new_null = false;
             Datum before = heap_getattr(trigdata->tg_trigtuple, v->id_attnum, desc, &old_null);
             Datum after = heap_getattr(tuple, v->id_attnum, desc, &new_null);
-            return old_null == new_null && (old_null || datumIsEqual(before, after, false, UUID_LEN));
+            return old_null == new_null &&
+                   (old_null || datumIsEqual(before, after, false, UUID_LEN));
         });
         if (!same) {
-            throw Error(sqlstate::kFeatureNotSupported, "the id of a thing of class \"" + v->class_name + "\" cannot change",
-                        {}, "Ids are assigned by udm once; insert a new thing to get a new id.");
+            throw Error(sqlstate::kFeatureNotSupported,
+                        "the id of a thing of class \"" + v->class_name + "\" cannot change", {},
+                        "Ids are assigned by udm once; insert a new thing to get a new id.");
         }
     }
     if (!v->empty) {
@@ -228,7 +255,8 @@ UDM_PG_FUNCTION(udm_validate_row) {
         // Custom functions run as the user writing the row, as a CHECK constraint would.
         const Oid writer = pg::guard([] { return GetUserId(); });
         pg::check_tuple(*v, RelationGetDescr(trigdata->tg_relation), tuple, writer, violations);
-        if (!violations.empty()) pg::throw_violations(v->compiled.name, violations);
+        if (!violations.empty())
+            pg::throw_violations(v->compiled.name, violations);
     }
     return PointerGetDatum(tuple);
 }

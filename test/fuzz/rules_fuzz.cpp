@@ -38,24 +38,28 @@ namespace rules = udm::rules;
     std::abort();
 }
 
-const DataType kTypes[] = {DataType::kText, DataType::kNumber,    DataType::kInteger,   DataType::kBoolean,
-                           DataType::kDate, DataType::kTimestamp, DataType::kReference, DataType::kJson};
+const DataType kTypes[] = {DataType::kText,      DataType::kNumber, DataType::kInteger,
+                           DataType::kBoolean,   DataType::kDate,   DataType::kTimestamp,
+                           DataType::kReference, DataType::kJson};
 
-const rules::Format kFormats[] = {rules::Format::kNone, rules::Format::kEmail, rules::Format::kUri,
-                                  rules::Format::kUuid, rules::Format::kDate,  rules::Format::kDateTime,
-                                  rules::Format::kIpv4, rules::Format::kIpv6,  rules::Format::kHostname};
+const rules::Format kFormats[] = {
+    rules::Format::kNone, rules::Format::kEmail, rules::Format::kUri,
+    rules::Format::kUuid, rules::Format::kDate,  rules::Format::kDateTime,
+    rules::Format::kIpv4, rules::Format::kIpv6,  rules::Format::kHostname};
 
 // Times to evaluate at: 2024-03-15T12:00:00Z, 1999-12-31T23:59:59Z, 1900-01-01, 2200-01-01.
-const std::int64_t kNows[] = {8840LL * 86400000000LL + 43200000000LL, -1000000LL, -36524LL * 86400000000LL,
-                              73049LL * 86400000000LL};
+const std::int64_t kNows[] = {8840LL * 86400000000LL + 43200000000LL, -1000000LL,
+                              -36524LL * 86400000000LL, 73049LL * 86400000000LL};
 
 // A text the rules must never echo; no attribute or class name can contain it.
 constexpr std::string_view kSecret = "Zq#Secret#Value#7";
 
 void check_problems(const std::vector<rules::Problem>& problems) {
     for (const rules::Problem& p : problems) {
-        if (p.path.empty() || p.message.empty()) fail("problem without path or message");
-        if (p.sqlstate != "22023" && p.sqlstate != "2201B") fail("problem sqlstate", p.sqlstate);
+        if (p.path.empty() || p.message.empty())
+            fail("problem without path or message");
+        if (p.sqlstate != "22023" && p.sqlstate != "2201B")
+            fail("problem sqlstate", p.sqlstate);
     }
 }
 
@@ -63,20 +67,37 @@ void check_problems(const std::vector<rules::Problem>& problems) {
 rules::Value sample_value(DataType t, unsigned which, const std::string& long_text) {
     rules::Value v;
     which %= 8;
-    if (which == 0) return v;  // null
+    if (which == 0)
+        return v;  // null
     v.is_null = false;
-    static const std::string_view kTexts[] = {"", " \t", "\xC3\xA9", "user@example.com", "\xFF\xFE\x80",
-                                              std::string_view("a\0b", 3), kSecret};
-    static const double kNumbers[] = {0.0, -1.0, 0.1, 1e300, -1e-300, std::numeric_limits<double>::infinity(),
+    static const std::string_view kTexts[] = {
+        "",     " \t", "\xC3\xA9", "user@example.com", "\xFF\xFE\x80", std::string_view("a\0b", 3),
+        kSecret};
+    static const double kNumbers[] = {0.0,
+                                      -1.0,
+                                      0.1,
+                                      1e300,
+                                      -1e-300,
+                                      std::numeric_limits<double>::infinity(),
                                       std::numeric_limits<double>::quiet_NaN()};
-    static const std::int64_t kIntegers[] = {0, -1, 7, std::numeric_limits<std::int64_t>::min(),
-                                             std::numeric_limits<std::int64_t>::max(), 8840, -730119};
-    static const std::int64_t kTimestamps[] = {0, -1, 7, std::numeric_limits<std::int64_t>::min(),
-                                               std::numeric_limits<std::int64_t>::max(), 8840LL * 86400000000LL,
+    static const std::int64_t kIntegers[] = {0,
+                                             -1,
+                                             7,
+                                             std::numeric_limits<std::int64_t>::min(),
+                                             std::numeric_limits<std::int64_t>::max(),
+                                             8840,
+                                             -730119};
+    static const std::int64_t kTimestamps[] = {0,
+                                               -1,
+                                               7,
+                                               std::numeric_limits<std::int64_t>::min(),
+                                               std::numeric_limits<std::int64_t>::max(),
+                                               8840LL * 86400000000LL,
                                                -730119LL * 86400000000LL};
     const unsigned i = which - 1;  // 0..6
     v.text = i == 6 ? std::string_view(long_text) : kTexts[i];
-    if (i == 6 && t != DataType::kText) v.text = kSecret;
+    if (i == 6 && t != DataType::kText)
+        v.text = kSecret;
     v.number = kNumbers[i];
     v.integer = t == DataType::kTimestamp ? kTimestamps[i] : kIntegers[i];
     v.boolean = (i & 1) != 0;
@@ -88,15 +109,19 @@ void evaluate_class(const rules::CompiledClass& c, const Json& doc, unsigned see
     for (unsigned round = 0; round < 4; ++round) {
         std::vector<rules::Value> values;
         for (std::size_t i = 0; i < c.attributes.size(); ++i) {
-            values.push_back(sample_value(c.attributes[i].type, seed + round * 7 + static_cast<unsigned>(i) * 3, long_text));
+            values.push_back(sample_value(
+                c.attributes[i].type, seed + round * 7 + static_cast<unsigned>(i) * 3, long_text));
         }
         std::vector<rules::Violation> out;
         rules::evaluate(c, values, kNows[round], out);
         for (const rules::Violation& v : out) {
-            if (v.rule == "internal") fail("evaluation failed internally", v.message);
+            if (v.rule == "internal")
+                fail("evaluation failed internally", v.message);
             const int idx = c.index_of(v.attribute);
-            const bool own_message = idx >= 0 && !c.attributes[static_cast<std::size_t>(idx)].message.empty();
-            if (v.rule != "pattern" && !own_message && v.message.find(kSecret) != std::string::npos) {
+            const bool own_message =
+                idx >= 0 && !c.attributes[static_cast<std::size_t>(idx)].message.empty();
+            if (v.rule != "pattern" && !own_message &&
+                v.message.find(kSecret) != std::string::npos) {
                 fail("a message echoes the value", v.rule + ": " + v.message);
             }
         }
@@ -108,10 +133,12 @@ void evaluate_class(const rules::CompiledClass& c, const Json& doc, unsigned see
     // The document itself as a row.
     out.clear();
     std::vector<rules::Value> values = rules::values_from_json(c, doc, out);
-    if (values.size() != c.attributes.size()) fail("values_from_json size");
+    if (values.size() != c.attributes.size())
+        fail("values_from_json size");
     rules::evaluate(c, values, kNows[seed % 4], out);
     for (const rules::Violation& v : out) {
-        if (v.rule == "internal") fail("evaluation failed internally", v.message);
+        if (v.rule == "internal")
+            fail("evaluation failed internally", v.message);
     }
 }
 
@@ -122,7 +149,8 @@ model::Model single(DataType t, const Json& r) {
     a.name = "x";
     a.type = t;
     a.rules = r;
-    if (t == DataType::kReference) a.target = "item";
+    if (t == DataType::kReference)
+        a.target = "item";
     m.attributes.emplace("x", a);
     model::ThingClass c;
     c.name = "item";
@@ -160,21 +188,24 @@ void compile_checked(const model::Model& m, const Json& doc, unsigned seed) {
         } catch (const udm::Error& e) {
             fail("checked rules do not compile", e.what());
         }
-        if (c.attributes.size() != cls.assignments.size()) fail("compiled attribute count");
+        if (c.attributes.size() != cls.assignments.size())
+            fail("compiled attribute count");
         evaluate_class(c, doc, seed);
     }
 }
 
 void fuzz_json(const std::uint8_t* data, std::size_t size) {
     const Json doc = Json::parse(data, data + size, nullptr, false);
-    if (doc.is_discarded()) return;
+    if (doc.is_discarded())
+        return;
     const unsigned seed = size > 0 ? data[size - 1] : 0;
 
     // The document as the rules of an attribute of every type.
     for (DataType t : kTypes) {
         auto problems = rules::lint_rules(t, doc);
         check_problems(problems);
-        if (problems.empty()) compile_checked(single(t, doc), doc, seed);
+        if (problems.empty())
+            compile_checked(single(t, doc), doc, seed);
     }
 
     // The document as the rules of a class.
@@ -205,13 +236,15 @@ void fuzz_json(const std::uint8_t* data, std::size_t size) {
         rules::check_model_rules(m);
     } catch (const udm::Error& e) {
         const std::string state = e.sqlstate();
-        if (state != "22023" && state != "2201B") fail("check_model_rules sqlstate", state);
+        if (state != "22023" && state != "2201B")
+            fail("check_model_rules sqlstate", state);
         return;
     }
     (void)rules::custom_functions(m);
     (void)rules::rule_changes(m, m);
     for (const auto& [name, cls] : m.classes) {
-        for (const auto& [aname, as] : cls.assignments) (void)rules::effective_rules(m, cls, as);
+        for (const auto& [aname, as] : cls.assignments)
+            (void)rules::effective_rules(m, cls, as);
     }
     compile_checked(m, doc, seed);
 }
@@ -221,8 +254,10 @@ void fuzz_pattern(std::string_view text) {
     auto why = rules::pattern_error(pattern);
     if (!why && pattern.size() <= rules::kMaxPatternLength) {
         re2::RE2 re(pattern, rules::pattern_options());
-        if (!re.ok()) fail("pattern_error passed a pattern RE2 refuses", pattern);
-        for (std::string_view s : {std::string_view(""), std::string_view("abc"), text, std::string_view("\xC3\xA9")}) {
+        if (!re.ok())
+            fail("pattern_error passed a pattern RE2 refuses", pattern);
+        for (std::string_view s :
+             {std::string_view(""), std::string_view("abc"), text, std::string_view("\xC3\xA9")}) {
             (void)re2::RE2::PartialMatch(re2::StringPiece(s.data(), s.size()), re);
         }
     }
@@ -242,34 +277,43 @@ std::string date_text(std::int64_t days) {
 
 void fuzz_time(std::string_view text) {
     if (auto d = rules::parse_date(text)) {
-        if (date_text(*d) != text) fail("parse_date does not round-trip", std::string(text));
-        if (!rules::has_format(rules::Format::kDate, text)) fail("date format");
+        if (date_text(*d) != text)
+            fail("parse_date does not round-trip", std::string(text));
+        if (!rules::has_format(rules::Format::kDate, text))
+            fail("date format");
     }
     if (auto t = rules::parse_timestamp(text)) {
         // Whatever the offset, the instant is within a day of the date written.
         auto d = rules::parse_date(text.substr(0, 10));
-        if (!d) fail("timestamp without a date", std::string(text));
+        if (!d)
+            fail("timestamp without a date", std::string(text));
         const std::int64_t day = 86400000000LL;
-        if (*t < (*d - 1) * day || *t > (*d + 2) * day) fail("timestamp far from its date", std::string(text));
+        if (*t < (*d - 1) * day || *t > (*d + 2) * day)
+            fail("timestamp far from its date", std::string(text));
     }
     for (DataType type : {DataType::kDate, DataType::kTimestamp}) {
         auto b = rules::parse_bound(type, text);
-        if (!b) continue;
-        for (std::int64_t now : kNows) (void)rules::resolve_bound(*b, type, now);
+        if (!b)
+            continue;
+        for (std::int64_t now : kNows)
+            (void)rules::resolve_bound(*b, type, now);
     }
 }
 
 void fuzz_text(std::string_view text) {
-    for (rules::Format f : kFormats) (void)rules::has_format(f, text);
+    for (rules::Format f : kFormats)
+        (void)rules::has_format(f, text);
     const std::int64_t n = rules::utf8_length(text);
-    if (n < 0 || static_cast<std::size_t>(n) > text.size()) fail("utf8_length");
+    if (n < 0 || static_cast<std::size_t>(n) > text.size())
+        fail("utf8_length");
     (void)rules::is_blank(text);
 }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    if (size == 0) return 0;
+    if (size == 0)
+        return 0;
     const std::string_view rest(reinterpret_cast<const char*>(data) + 1, size - 1);
     switch (data[0]) {
         case 0x01:

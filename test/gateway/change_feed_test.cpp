@@ -17,11 +17,11 @@ using Clock = RebuildThrottle::Clock;
 
 // An outbox in memory, one tenant "acme".
 class MemoryOutbox : public Outbox {
-public:
+  public:
     std::int64_t version = 0;
     std::vector<SchemaEvent> schema;
-    std::vector<DataEvent> data;  // position i+1 at index i
-    std::size_t oldest = 0;       // positions at or below are no longer retained
+    std::vector<DataEvent> data;             // position i+1 at index i
+    std::size_t oldest = 0;                  // positions at or below are no longer retained
     std::size_t visible_through = SIZE_MAX;  // the watermark, as a position
     bool exists = true;                      // false: dropped
     std::string identity = "1";              // another value: dropped and created again
@@ -44,7 +44,8 @@ public:
         ++schema_reads;
         std::vector<SchemaEvent> out;
         for (const auto& e : schema) {
-            if (e.version > after) out.push_back(e);
+            if (e.version > after)
+                out.push_back(e);
         }
         return out;
     }
@@ -52,7 +53,8 @@ public:
                                        int max) override {
         ++data_reads;
         std::size_t from = std::stoul(after);
-        if (from > 0 && from < oldest) throw BehindRetention("behind");
+        if (from > 0 && from < oldest)
+            throw BehindRetention("behind");
         std::vector<DataEvent> out;
         for (std::size_t i = std::max(from, oldest); i < visible() && out.size() < std::size_t(max);
              ++i) {
@@ -102,7 +104,7 @@ public:
 
 // Records what is published, and the tenants gone.
 class Recorder : public EventSink {
-public:
+  public:
     std::vector<std::pair<EventKind, json>> events;
     std::vector<std::pair<std::string, std::string>> gone;
     void publish(const std::string&, EventKind kind, std::shared_ptr<const json> root,
@@ -123,7 +125,7 @@ int count_lines(const std::string& log, const std::string& text) {
 }
 
 class ChangeFeedTest : public ::testing::Test {
-protected:
+  protected:
     MemoryOutbox outbox;
     Recorder recorder;
     Metrics metrics;
@@ -166,7 +168,7 @@ TEST_F(ChangeFeedTest, DataEventsArriveOnceAndInOrderAcrossBatches) {
 
 // A sink with room for a fixed number of events at a time, as the hub's windows give it.
 class Narrow : public Recorder {
-public:
+  public:
     std::size_t free = 0;
     void publish(const std::string& tenant, EventKind kind, std::shared_ptr<const json> root,
                  double at) override {
@@ -347,7 +349,7 @@ TEST_F(ChangeFeedTest, ADroppedTenantIsUnfollowedAndItsSchemaForgotten) {
 
 // The in-memory outbox of a dropped tenant, where udm's functions raise 42704.
 class DroppedOutbox : public MemoryOutbox {
-public:
+  public:
     bool dropped = false;
     std::vector<DataEvent> data_events(const std::string& tenant, const std::string& after,
                                        int max) override {
@@ -403,7 +405,7 @@ TEST_F(ChangeFeedTest, ARecreatedTenantIsCaughtBeforeItsModelIsPublished) {
 
 // The in-memory outbox whose schema and data reads fail.
 class FailingOutbox : public MemoryOutbox {
-public:
+  public:
     bool failing = false;
     int schema_at_failures = 0;  // schema_at fails this many more times
     std::vector<SchemaEvent> schema_events(const std::string& tenant, std::int64_t after) override {
@@ -560,15 +562,14 @@ TEST_F(ChangeFeedTest, AFailingBuildKeepsThePreviousSchema) {
 }
 
 TEST(ChangeFeedRoots, ThingChangedRootHasTheThingEventFields) {
-    DataEvent event{"4294967297", "purchase_order", "update", "0b7e", json::array({"total"}),
-                    "2026-11-22T10:00:00Z", 0};
-    EXPECT_EQ(thing_changed_root(event),
-              json({{"position", "4294967297"},
-                    {"operation", "UPDATE"},
-                    {"class", "purchase_order"},
-                    {"id", "0b7e"},
-                    {"changedAttributes", {"total"}},
-                    {"time", "2026-11-22T10:00:00Z"}}));
+    DataEvent event{"4294967297",           "purchase_order",       "update", "0b7e",
+                    json::array({"total"}), "2026-11-22T10:00:00Z", 0};
+    EXPECT_EQ(thing_changed_root(event), json({{"position", "4294967297"},
+                                               {"operation", "UPDATE"},
+                                               {"class", "purchase_order"},
+                                               {"id", "0b7e"},
+                                               {"changedAttributes", {"total"}},
+                                               {"time", "2026-11-22T10:00:00Z"}}));
 }
 
 TEST(ChangeFeedRoots, SchemaChangeEntriesKeepTheirFieldsAndPutTheRestInDetail) {
@@ -591,7 +592,8 @@ TEST(ChangeFeedRoots, SchemaChangeEntriesKeepTheirFieldsAndPutTheRestInDetail) {
         R"({"kind": "relationship", "change": "added", "from": "company", "to": "product",
             "type": "supplies", "breaking": false})"));
     EXPECT_FALSE(relationship.contains("type"));
-    EXPECT_EQ(relationship["detail"], json({{"from", "company"}, {"to", "product"}, {"type", "supplies"}}));
+    EXPECT_EQ(relationship["detail"],
+              json({{"from", "company"}, {"to", "product"}, {"type", "supplies"}}));
     EXPECT_EQ(relationship["to"], "product");
 
     EXPECT_EQ(schema_change_entry(json("odd")), json("odd"));

@@ -15,17 +15,18 @@ const std::string kSecret(32, 's');
 // Sources backed by maps.
 ConfigSources sources(std::map<std::string, std::string> env,
                       std::map<std::string, std::string> files = {}) {
-    return ConfigSources{
-        [env](const std::string& name) -> std::optional<std::string> {
-            auto it = env.find(name);
-            if (it == env.end()) return std::nullopt;
-            return it->second;
-        },
-        [files](const std::string& path) -> std::optional<std::string> {
-            auto it = files.find(path);
-            if (it == files.end()) return std::nullopt;
-            return it->second;
-        }};
+    return ConfigSources{[env](const std::string& name) -> std::optional<std::string> {
+                             auto it = env.find(name);
+                             if (it == env.end())
+                                 return std::nullopt;
+                             return it->second;
+                         },
+                         [files](const std::string& path) -> std::optional<std::string> {
+                             auto it = files.find(path);
+                             if (it == files.end())
+                                 return std::nullopt;
+                             return it->second;
+                         }};
 }
 
 TEST(Config, DefaultsWithASecretFromTheEnvironment) {
@@ -66,7 +67,8 @@ TEST(Config, FlagsWinOverTheEnvironmentAndBothFormsWork) {
         {"--port", "8081", "--listen=::1", "--connection-init-timeout", "2s", "--queue-limit=5",
          "--log-level", "debug", "--database-url", "postgresql:///udm", "--rebuild-interval",
          "100ms", "--threads", "4", "--max-connections", "9", "--poll-interval", "750"},
-        sources({{"UDM_GATEWAY_JWT_SECRET", kSecret}, {"UDM_GATEWAY_PORT", "9999"},
+        sources({{"UDM_GATEWAY_JWT_SECRET", kSecret},
+                 {"UDM_GATEWAY_PORT", "9999"},
                  {"UDM_GATEWAY_DATABASE_URL", "host=x"}}));
     ASSERT_TRUE(result.config) << result.error;
     const Config& c = *result.config;
@@ -125,9 +127,9 @@ TEST(Config, EnvironmentIsUsedWithoutFlags) {
 }
 
 TEST(Config, SecretFileWinsAndLosesItsNewline) {
-    auto result = parse_config({"--jwt-secret-file", "/s"},
-                               sources({{"UDM_GATEWAY_JWT_SECRET", "ignored"}},
-                                       {{"/s", kSecret + "\n"}}));
+    auto result =
+        parse_config({"--jwt-secret-file", "/s"},
+                     sources({{"UDM_GATEWAY_JWT_SECRET", "ignored"}}, {{"/s", kSecret + "\n"}}));
     ASSERT_TRUE(result.config) << result.error;
     EXPECT_EQ(result.config->jwt_secret, kSecret);
 }
@@ -151,17 +153,20 @@ TEST(Config, ClearErrors) {
     EXPECT_NE(parse_config({"--connection-init-timeout", "-1s"}, env).error, "");
     EXPECT_NE(parse_config({"--queue-limit", "0"}, env).error, "");
     EXPECT_NE(parse_config({"--log-level", "loud"}, env).error, "");
-    EXPECT_EQ(parse_config({}, sources({{"UDM_GATEWAY_PORT", "x"}, {"UDM_GATEWAY_JWT_SECRET", kSecret}}))
-                  .error,
-              "invalid value \"x\" for UDM_GATEWAY_PORT: expected an integer from 0 to 65535");
+    EXPECT_EQ(
+        parse_config({}, sources({{"UDM_GATEWAY_PORT", "x"}, {"UDM_GATEWAY_JWT_SECRET", kSecret}}))
+            .error,
+        "invalid value \"x\" for UDM_GATEWAY_PORT: expected an integer from 0 to 65535");
 }
 
 TEST(Config, TheSecretIsRequiredAndLongEnough) {
     EXPECT_NE(parse_config({}, sources({})).error.find("no JWT secret"), std::string::npos);
-    EXPECT_NE(parse_config({}, sources({{"UDM_GATEWAY_JWT_SECRET", "short"}})).error.find("at least 32"),
-              std::string::npos);
-    EXPECT_NE(parse_config({"--jwt-secret-file", "/missing"}, sources({})).error.find("cannot read"),
-              std::string::npos);
+    EXPECT_NE(
+        parse_config({}, sources({{"UDM_GATEWAY_JWT_SECRET", "short"}})).error.find("at least 32"),
+        std::string::npos);
+    EXPECT_NE(
+        parse_config({"--jwt-secret-file", "/missing"}, sources({})).error.find("cannot read"),
+        std::string::npos);
 }
 
 TEST(Config, Help) {

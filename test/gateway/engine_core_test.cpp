@@ -17,7 +17,8 @@ const json kShop = json::parse(R"({
               "product": {"attributes": {"name": {}, "maker": {}}}}
 })");
 
-std::shared_ptr<const PreparedOperation> prepared(const TenantSchema& schema, const std::string& doc,
+std::shared_ptr<const PreparedOperation> prepared(const TenantSchema& schema,
+                                                  const std::string& doc,
                                                   const json& variables = json::object()) {
     PrepareResult result = schema.prepare(doc, variables, std::nullopt);
     if (auto* errors = std::get_if<std::vector<GraphQLError>>(&result)) {
@@ -42,7 +43,8 @@ TEST(EngineCore, ABadModelDocumentThrows) {
 
 TEST(EngineCore, ErrorsComeBackWithLocations) {
     auto schema = core_engine_builder()(kShop, 1);
-    PrepareResult result = schema->prepare("subscription {\n  nope }", json::object(), std::nullopt);
+    PrepareResult result =
+        schema->prepare("subscription {\n  nope }", json::object(), std::nullopt);
     auto* errors = std::get_if<std::vector<GraphQLError>>(&result);
     ASSERT_NE(errors, nullptr);
     EXPECT_EQ((*errors)[0].message, "Cannot query field \"nope\" on type \"Subscription\".");
@@ -51,15 +53,17 @@ TEST(EngineCore, ErrorsComeBackWithLocations) {
 
 TEST(EngineCore, ThingChangedFiltersByClassAndOperationAndKeepsSelectionOrder) {
     auto schema = core_engine_builder()(kShop, 1);
-    auto op = prepared(*schema,
-                       "subscription ($ops: [Operation!]) { thingChanged(class: \"product\", operations: $ops)"
-                       " { t: __typename operation id } }",
-                       json{{"ops", {"UPDATE"}}});
+    auto op = prepared(
+        *schema,
+        "subscription ($ops: [Operation!]) { thingChanged(class: \"product\", operations: $ops)"
+        " { t: __typename operation id } }",
+        json{{"ops", {"UPDATE"}}});
     ASSERT_TRUE(op);
     EXPECT_TRUE(op->is_subscription());
     EXPECT_EQ(op->root_field(), "thingChanged");
-    json update{{"position", "1"}, {"operation", "UPDATE"}, {"class", "product"}, {"id", "x"},
-                {"changedAttributes", {"name"}}, {"time", "2026-11-22T10:00:00Z"}};
+    json update{
+        {"position", "1"}, {"operation", "UPDATE"},         {"class", "product"},
+        {"id", "x"},       {"changedAttributes", {"name"}}, {"time", "2026-11-22T10:00:00Z"}};
     json insert = update;
     insert["operation"] = "INSERT";
     json other = update;
@@ -73,11 +77,14 @@ TEST(EngineCore, ThingChangedFiltersByClassAndOperationAndKeepsSelectionOrder) {
 
 TEST(EngineCore, SchemaChangedFiltersByClass) {
     auto schema = core_engine_builder()(kShop, 1);
-    auto op = prepared(*schema, "subscription { schemaChanged(classes: [\"product\"]) { version } }");
+    auto op =
+        prepared(*schema, "subscription { schemaChanged(classes: [\"product\"]) { version } }");
     ASSERT_TRUE(op);
     EXPECT_EQ(op->root_field(), "schemaChanged");
-    json touches{{"version", 2}, {"changes", {{{"kind", "class"}, {"change", "added"}, {"class", "product"}}}}};
-    json elsewhere{{"version", 3}, {"changes", {{{"kind", "class"}, {"change", "added"}, {"class", "company"}}}}};
+    json touches{{"version", 2},
+                 {"changes", {{{"kind", "class"}, {"change", "added"}, {"class", "product"}}}}};
+    json elsewhere{{"version", 3},
+                   {"changes", {{{"kind", "class"}, {"change", "added"}, {"class", "company"}}}}};
     EXPECT_TRUE(op->matches(touches));
     EXPECT_FALSE(op->matches(elsewhere));
 }
@@ -118,8 +125,8 @@ TEST(EngineCore, EqualRequestsShareOneOperationThatRendersAnEventOnce) {
 TEST(EngineCore, BigRequestsAreNotShared) {
     auto schema = core_engine_builder()(kShop, 1);
     // A comment makes the document big without changing what it asks.
-    const std::string doc = "subscription { thingChanged(class: \"product\") { id } } #" +
-                            std::string(20000, 'x');
+    const std::string doc =
+        "subscription { thingChanged(class: \"product\") { id } } #" + std::string(20000, 'x');
     auto a = prepared(*schema, doc);
     auto b = prepared(*schema, doc);
     ASSERT_TRUE(a);

@@ -69,7 +69,7 @@ std::optional<std::vector<Token>> tokenize(std::string_view doc, GraphQLError& e
 
 // An operation of the fake grammar.
 class FakeOperation : public PreparedOperation {
-public:
+  public:
     FakeOperation(std::string field, bool subscription, std::optional<std::string> class_filter,
                   std::vector<std::string> selection)
         : field_(std::move(field)),
@@ -86,13 +86,14 @@ public:
         json value = root_value.contains(field_) ? root_value[field_] : root_value;
         if (!selection_.empty() && value.is_object()) {
             json picked = json::object();
-            for (const auto& name : selection_) picked[name] = value.value(name, json());
+            for (const auto& name : selection_)
+                picked[name] = value.value(name, json());
             value = std::move(picked);
         }
         return json{{"data", json{{field_, std::move(value)}}}};
     }
 
-private:
+  private:
     std::string field_;
     bool subscription_;
     std::optional<std::string> class_filter_;
@@ -101,7 +102,7 @@ private:
 
 // A fake tenant schema.
 class FakeSchema : public TenantSchema {
-public:
+  public:
     FakeSchema(std::int64_t version, std::string sdl) : version_(version), sdl_(std::move(sdl)) {}
 
     std::int64_t version() const override { return version_; }
@@ -111,34 +112,40 @@ public:
                           const std::optional<std::string>&) const override {
         GraphQLError error;
         auto tokens = tokenize(document, error);
-        if (!tokens) return std::vector<GraphQLError>{error};
+        if (!tokens)
+            return std::vector<GraphQLError>{error};
         std::size_t i = 0;
         auto at = [&](std::size_t k) -> const Token* {
             return k < tokens->size() ? &(*tokens)[k] : nullptr;
         };
         auto fail = [&](const std::string& message, const Token* token) -> PrepareResult {
             GraphQLError e{message, {}};
-            if (token) e.locations.push_back({token->line, token->column});
+            if (token)
+                e.locations.push_back({token->line, token->column});
             return std::vector<GraphQLError>{e};
         };
         bool subscription = false;
         if (at(i) && (at(i)->text == "query" || at(i)->text == "subscription")) {
             subscription = at(i)->text == "subscription";
             ++i;
-            if (at(i) && at(i)->text != "{" && at(i)->text != "(") ++i;  // operation name
+            if (at(i) && at(i)->text != "{" && at(i)->text != "(")
+                ++i;                            // operation name
             if (at(i) && at(i)->text == "(") {  // variable definitions are not checked
-                while (at(i) && at(i)->text != ")") ++i;
+                while (at(i) && at(i)->text != ")")
+                    ++i;
                 ++i;
             }
         }
-        if (!at(i) || at(i)->text != "{") return fail("Syntax Error: Expected \"{\".", at(i));
+        if (!at(i) || at(i)->text != "{")
+            return fail("Syntax Error: Expected \"{\".", at(i));
         const Token* field = at(++i);
         if (!field || !(std::isalpha(static_cast<unsigned char>(field->text[0])))) {
             return fail("Syntax Error: Expected Name.", field);
         }
         const char* type = subscription ? "Subscription" : "Query";
-        bool known = subscription ? (field->text == "schemaChanged" || field->text == "thingChanged")
-                                  : (field->text == "schemaVersion" || field->text == "sdl");
+        bool known = subscription
+                         ? (field->text == "schemaChanged" || field->text == "thingChanged")
+                         : (field->text == "schemaVersion" || field->text == "sdl");
         if (!known) {
             return fail("Cannot query field \"" + field->text + "\" on type \"" + type + "\".",
                         field);
@@ -154,8 +161,9 @@ public:
             if (value[0] == '$') {
                 auto v = variables.find(value.substr(1));
                 if (v == variables.end() || !v->is_string()) {
-                    return fail("Variable \"" + value + "\" of required type \"String!\" was not provided.",
-                                at(i + 3));
+                    return fail(
+                        "Variable \"" + value + "\" of required type \"String!\" was not provided.",
+                        at(i + 3));
                 }
                 class_filter = v->get<std::string>();
             } else if (value[0] == '"') {
@@ -167,17 +175,21 @@ public:
         }
         std::vector<std::string> selection;
         if (at(i) && at(i)->text == "{") {
-            for (++i; at(i) && at(i)->text != "}"; ++i) selection.push_back(at(i)->text);
-            if (!at(i)) return fail("Syntax Error: Expected Name, found <EOF>.", nullptr);
+            for (++i; at(i) && at(i)->text != "}"; ++i)
+                selection.push_back(at(i)->text);
+            if (!at(i))
+                return fail("Syntax Error: Expected Name, found <EOF>.", nullptr);
             ++i;
         }
-        if (!at(i) || at(i)->text != "}") return fail("Syntax Error: Expected \"}\".", at(i));
-        if (at(i + 1)) return fail("Syntax Error: Unexpected Name \"" + at(i + 1)->text + "\".", at(i + 1));
+        if (!at(i) || at(i)->text != "}")
+            return fail("Syntax Error: Expected \"}\".", at(i));
+        if (at(i + 1))
+            return fail("Syntax Error: Unexpected Name \"" + at(i + 1)->text + "\".", at(i + 1));
         return std::make_shared<const FakeOperation>(field->text, subscription,
                                                      std::move(class_filter), std::move(selection));
     }
 
-private:
+  private:
     std::int64_t version_;
     std::string sdl_;
 };

@@ -23,9 +23,9 @@ TEST(Routes, KnownPathsAndTenantNames) {
     Route ws = route_of("/graphql/acme_2");
     EXPECT_EQ(ws.kind, Route::Kind::kGraphql);
     EXPECT_EQ(ws.tenant, "acme_2");
-    for (const char* bad : {"/graphql/", "/graphql/Acme", "/graphql/1acme", "/graphql/a-b",
-                            "/graphql/acme/", "/graphql/acme/other", "/graphql/../etc",
-                            "/", "/graphql"}) {
+    for (const char* bad :
+         {"/graphql/", "/graphql/Acme", "/graphql/1acme", "/graphql/a-b", "/graphql/acme/",
+          "/graphql/acme/other", "/graphql/../etc", "/", "/graphql"}) {
         EXPECT_EQ(route_of(bad).kind, Route::Kind::kNotFound) << bad;
     }
     EXPECT_EQ(route_of("/graphql/" + std::string(49, 'a')).kind, Route::Kind::kNotFound);

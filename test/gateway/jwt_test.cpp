@@ -83,14 +83,14 @@ TEST(Jwt, RejectsAlgNoneAndOtherAlgorithms) {
     EXPECT_EQ(verify_hs256(none, kSecret, kNow).status, JwtStatus::kUnsupportedAlg);
     // alg confusion: an RS256 header with an HMAC made with the "public key" as secret.
     std::string valid = sign_hs256({{"tenant", "acme"}}, kSecret);
-    std::string rs256 = base64url_encode(R"({"alg":"RS256","typ":"JWT"})") + "." + payload +
-                        "." + signature_of(valid);
-    EXPECT_EQ(verify_hs256(rs256, kSecret, kNow).status, JwtStatus::kUnsupportedAlg);
-    std::string lower = base64url_encode(R"({"alg":"hs256"})") + "." + payload + "." +
+    std::string rs256 = base64url_encode(R"({"alg":"RS256","typ":"JWT"})") + "." + payload + "." +
                         signature_of(valid);
+    EXPECT_EQ(verify_hs256(rs256, kSecret, kNow).status, JwtStatus::kUnsupportedAlg);
+    std::string lower =
+        base64url_encode(R"({"alg":"hs256"})") + "." + payload + "." + signature_of(valid);
     EXPECT_EQ(verify_hs256(lower, kSecret, kNow).status, JwtStatus::kUnsupportedAlg);
-    std::string crit = base64url_encode(R"({"alg":"HS256","crit":["exp"]})") + "." + payload +
-                       "." + signature_of(valid);
+    std::string crit = base64url_encode(R"({"alg":"HS256","crit":["exp"]})") + "." + payload + "." +
+                       signature_of(valid);
     EXPECT_EQ(verify_hs256(crit, kSecret, kNow).status, JwtStatus::kUnsupportedAlg);
 }
 

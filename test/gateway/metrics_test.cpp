@@ -73,8 +73,7 @@ TEST(Metrics, EveryLineIsACommentOrASample) {
         std::size_t end = text.find('\n', start);
         std::string line = text.substr(start, end - start);
         EXPECT_TRUE(line.rfind("# HELP udm_gateway_", 0) == 0 ||
-                    line.rfind("# TYPE udm_gateway_", 0) == 0 ||
-                    line.rfind("udm_gateway_", 0) == 0)
+                    line.rfind("# TYPE udm_gateway_", 0) == 0 || line.rfind("udm_gateway_", 0) == 0)
             << line;
         start = end + 1;
     }

@@ -11,16 +11,18 @@ using nlohmann::json;
 
 // A handler whose auth accepts token "good", forbids "other" and refuses the rest.
 class ProtocolTest : public ::testing::Test {
-protected:
+  protected:
     std::shared_ptr<const TenantSchema> schema = testing::fake_schema_builder()(json::object(), 7);
-    ProtocolHandler handler{ProtocolHandler::Context{
-        [](const json& payload) {
-            std::string token = payload.value("token", "");
-            if (token == "good") return AuthDecision{AuthOutcome::kAccepted, {}};
-            if (token == "other") return AuthDecision{AuthOutcome::kForbidden, "other"};
-            return AuthDecision{AuthOutcome::kUnauthorized, "bad"};
-        },
-        [this] { return schema; }}};
+    ProtocolHandler handler{
+        ProtocolHandler::Context{[](const json& payload) {
+                                     std::string token = payload.value("token", "");
+                                     if (token == "good")
+                                         return AuthDecision{AuthOutcome::kAccepted, {}};
+                                     if (token == "other")
+                                         return AuthDecision{AuthOutcome::kForbidden, "other"};
+                                     return AuthDecision{AuthOutcome::kUnauthorized, "bad"};
+                                 },
+                                 [this] { return schema; }}};
 
     ProtocolEffects send(const json& message) { return handler.on_message(message.dump()); }
     void ack() {
@@ -64,9 +66,11 @@ TEST_F(ProtocolTest, SecondInitCloses4429) {
 
 TEST_F(ProtocolTest, InitTimeoutCloses4408OnlyWithoutInit) {
     EXPECT_EQ(close_code_of(handler.on_init_timeout()), 4408);
-    ProtocolHandler other{ProtocolHandler::Context{
-        [](const json&) { return AuthDecision{AuthOutcome::kAccepted, {}}; },
-        [this] { return schema; }}};
+    ProtocolHandler other{
+        ProtocolHandler::Context{[](const json&) {
+                                     return AuthDecision{AuthOutcome::kAccepted, {}};
+                                 },
+                                 [this] { return schema; }}};
     other.on_message(R"({"type":"connection_init"})");
     EXPECT_FALSE(other.on_init_timeout().close);
 }
@@ -79,9 +83,10 @@ TEST_F(ProtocolTest, SubscribeBeforeAckCloses4401) {
 
 TEST_F(ProtocolTest, InvalidMessagesClose4400WithAReason) {
     EXPECT_EQ(close_code_of(handler.on_message("{oops")), 4400);
-    ProtocolHandler h2{ProtocolHandler::Context{
-        [](const json&) { return AuthDecision{AuthOutcome::kAccepted, {}}; },
-        [this] { return schema; }}};
+    ProtocolHandler h2{ProtocolHandler::Context{[](const json&) {
+                                                    return AuthDecision{AuthOutcome::kAccepted, {}};
+                                                },
+                                                [this] { return schema; }}};
     auto effects = h2.on_message(R"({"type":"nope"})");
     EXPECT_EQ(close_code_of(effects), 4400);
     EXPECT_EQ(effects.close->reason, "Invalid message 'type' property \"nope\"");
@@ -94,13 +99,17 @@ TEST_F(ProtocolTest, DeeplyNestedMessagesClose4400BeforeAuth) {
     for (const std::string& text :
          {R"({"type":"ping","payload":{"a":)" + deep + "}}",
           R"({"type":"connection_init","payload":{"token":)" + deep + "}}",
-          R"({"id":"1","type":"subscribe","payload":{"query":"{ sdl }","variables":{"v":)" + deep + "}}}"}) {
-        ProtocolHandler fresh{ProtocolHandler::Context{
-            [](const json&) { return AuthDecision{AuthOutcome::kAccepted, {}}; },
-            [this] { return schema; }}};
+          R"({"id":"1","type":"subscribe","payload":{"query":"{ sdl }","variables":{"v":)" + deep +
+              "}}}"}) {
+        ProtocolHandler fresh{
+            ProtocolHandler::Context{[](const json&) {
+                                         return AuthDecision{AuthOutcome::kAccepted, {}};
+                                     },
+                                     [this] { return schema; }}};
         auto effects = fresh.on_message(text);
         EXPECT_EQ(close_code_of(effects), 4400);
-        EXPECT_EQ(effects.close->reason, "Invalid message received: nested more than 64 levels deep");
+        EXPECT_EQ(effects.close->reason,
+                  "Invalid message received: nested more than 64 levels deep");
         EXPECT_TRUE(effects.frames.empty());
     }
     // 64 levels are fine, and brackets inside strings (escaped quotes too) do not count.
@@ -123,7 +132,8 @@ TEST(MessageViolation, FollowsGraphqlWsValidateMessage) {
     EXPECT_TRUE(message_violation(json::parse(R"({"type":1})")));
     EXPECT_TRUE(message_violation(json::parse(R"({"type":"ping","payload":"x"})")));
     EXPECT_TRUE(message_violation(json::parse(R"({"type":"subscribe","payload":{"query":"q"}})")));
-    EXPECT_TRUE(message_violation(json::parse(R"({"type":"subscribe","id":"","payload":{"query":"q"}})")));
+    EXPECT_TRUE(
+        message_violation(json::parse(R"({"type":"subscribe","id":"","payload":{"query":"q"}})")));
     EXPECT_TRUE(message_violation(json::parse(R"({"type":"subscribe","id":"1","payload":{}})")));
     EXPECT_TRUE(message_violation(
         json::parse(R"({"type":"subscribe","id":"1","payload":{"query":"q","variables":[]}})")));
@@ -155,18 +165,20 @@ TEST_F(ProtocolTest, PingIsAnsweredWithItsPayloadAndPongIgnored) {
 
 TEST_F(ProtocolTest, AQueryGetsNextAndComplete) {
     ack();
-    auto effects = send({{"id", "q"}, {"type", "subscribe"}, {"payload", {{"query", "{ schemaVersion }"}}}});
+    auto effects =
+        send({{"id", "q"}, {"type", "subscribe"}, {"payload", {{"query", "{ schemaVersion }"}}}});
     ASSERT_EQ(effects.frames.size(), 2u);
-    EXPECT_EQ(frame(effects, 0),
-              json({{"id", "q"}, {"type", "next"}, {"payload", {{"data", {{"schemaVersion", 7}}}}}}));
+    EXPECT_EQ(
+        frame(effects, 0),
+        json({{"id", "q"}, {"type", "next"}, {"payload", {{"data", {{"schemaVersion", 7}}}}}}));
     EXPECT_EQ(frame(effects, 1), json({{"id", "q"}, {"type", "complete"}}));
     EXPECT_EQ(handler.subscription_count(), 0u);
 }
 
 TEST_F(ProtocolTest, ValidationErrorsAreAnErrorMessageWithLocations) {
     ack();
-    auto effects = send({{"id", "e"}, {"type", "subscribe"},
-                         {"payload", {{"query", "subscription {\n  nope }"}}}});
+    auto effects = send(
+        {{"id", "e"}, {"type", "subscribe"}, {"payload", {{"query", "subscription {\n  nope }"}}}});
     ASSERT_EQ(effects.frames.size(), 1u);
     json message = frame(effects, 0);
     EXPECT_EQ(message["type"], "error");
@@ -177,9 +189,11 @@ TEST_F(ProtocolTest, ValidationErrorsAreAnErrorMessageWithLocations) {
 
 TEST_F(ProtocolTest, SubscriptionsGetMatchingEventsUntilComplete) {
     ack();
-    auto effects = send({{"id", "w"}, {"type", "subscribe"},
-                         {"payload", {{"query", "subscription { thingChanged(class: $c) { id } }"},
-                                      {"variables", {{"c", "widget"}}}}}});
+    auto effects = send({{"id", "w"},
+                         {"type", "subscribe"},
+                         {"payload",
+                          {{"query", "subscription { thingChanged(class: $c) { id } }"},
+                           {"variables", {{"c", "widget"}}}}}});
     EXPECT_EQ(effects.subscriptions_delta, 1);
     EXPECT_TRUE(effects.frames.empty());
 
@@ -187,9 +201,11 @@ TEST_F(ProtocolTest, SubscriptionsGetMatchingEventsUntilComplete) {
     auto event = handler.on_event(EventKind::kThingChanged, widget, 1);
     ASSERT_EQ(event.frames.size(), 1u);
     EXPECT_EQ(event.events_sent, 1);
-    EXPECT_EQ(frame(event, 0),
-              json({{"id", "w"}, {"type", "next"}, {"payload", {{"data", {{"thingChanged", {{"id", "1"}}}}}}}}));
-    EXPECT_TRUE(handler.on_event(EventKind::kThingChanged, json{{"class", "gadget"}}, 2).frames.empty());
+    EXPECT_EQ(frame(event, 0), json({{"id", "w"},
+                                     {"type", "next"},
+                                     {"payload", {{"data", {{"thingChanged", {{"id", "1"}}}}}}}}));
+    EXPECT_TRUE(
+        handler.on_event(EventKind::kThingChanged, json{{"class", "gadget"}}, 2).frames.empty());
     EXPECT_TRUE(handler.on_event(EventKind::kSchemaChanged, widget, 3).frames.empty());
 
     EXPECT_EQ(send({{"id", "w"}, {"type", "complete"}}).subscriptions_delta, -1);
@@ -202,9 +218,11 @@ TEST_F(ProtocolTest, SubscriptionsGetMatchingEventsUntilComplete) {
 TEST(ProtocolSeq, ASubscriptionStartsAtItsWindowSeq) {
     std::uint64_t next = 10;
     auto schema = testing::fake_schema_builder()(json::object(), 1);
-    ProtocolHandler handler{ProtocolHandler::Context{
-        [](const json&) { return AuthDecision{AuthOutcome::kAccepted, {}}; },
-        [schema] { return schema; }, [&next] { return next; }, 100}};
+    ProtocolHandler handler{
+        ProtocolHandler::Context{[](const json&) {
+                                     return AuthDecision{AuthOutcome::kAccepted, {}};
+                                 },
+                                 [schema] { return schema; }, [&next] { return next; }, 100}};
     handler.on_message(R"({"type":"connection_init"})");
     const std::string subscribe =
         R"({"id":"ID","type":"subscribe","payload":{"query":"subscription { thingChanged(class: \"w\") { id } }"}})";
@@ -223,23 +241,28 @@ TEST(ProtocolSeq, ASubscriptionStartsAtItsWindowSeq) {
 
 TEST(ProtocolLimits, LongIdsCloseAndExtraSubscriptionsAreErrors) {
     auto schema = testing::fake_schema_builder()(json::object(), 1);
-    ProtocolHandler handler{ProtocolHandler::Context{
-        [](const json&) { return AuthDecision{AuthOutcome::kAccepted, {}}; },
-        [schema] { return schema; }, nullptr, 2}};
+    ProtocolHandler handler{
+        ProtocolHandler::Context{[](const json&) {
+                                     return AuthDecision{AuthOutcome::kAccepted, {}};
+                                 },
+                                 [schema] { return schema; }, nullptr, 2}};
     handler.on_message(R"({"type":"connection_init"})");
     auto subscribe = [&](const std::string& id) {
-        return handler.on_message(json({{"id", id},
-                                        {"type", "subscribe"},
-                                        {"payload", {{"query", "subscription { thingChanged(class: \"w\") { id } }"}}}})
-                                      .dump());
+        return handler.on_message(
+            json({{"id", id},
+                  {"type", "subscribe"},
+                  {"payload", {{"query", "subscription { thingChanged(class: \"w\") { id } }"}}}})
+                .dump());
     };
     EXPECT_EQ(subscribe("1").subscriptions_delta, 1);
     EXPECT_EQ(subscribe("2").subscriptions_delta, 1);
     auto third = subscribe("3");
     EXPECT_EQ(third.subscriptions_delta, 0);
     ASSERT_EQ(third.frames.size(), 1u);
-    EXPECT_EQ(json::parse(third.frames[0]),
-              json::parse(R"j({"id":"3","type":"error","payload":[{"message":"Too many subscriptions on this connection (at most 2)"}]})j"));
+    EXPECT_EQ(
+        json::parse(third.frames[0]),
+        json::parse(
+            R"j({"id":"3","type":"error","payload":[{"message":"Too many subscriptions on this connection (at most 2)"}]})j"));
     EXPECT_FALSE(third.close);
     // A completed one makes room again.
     handler.on_message(R"({"id":"1","type":"complete"})");
@@ -252,7 +275,8 @@ TEST(ProtocolLimits, LongIdsCloseAndExtraSubscriptionsAreErrors) {
 
 TEST_F(ProtocolTest, DuplicateSubscriptionIdCloses4409) {
     ack();
-    json subscribe{{"id", "d"}, {"type", "subscribe"},
+    json subscribe{{"id", "d"},
+                   {"type", "subscribe"},
                    {"payload", {{"query", "subscription { schemaChanged { version } }"}}}};
     send(subscribe);
     auto effects = send(subscribe);
@@ -270,8 +294,10 @@ TEST_F(ProtocolTest, NothingIsHandledAfterAClose) {
 
 TEST_F(ProtocolTest, LongCloseReasonsAreCutToFitAControlFrame) {
     ack();
-    std::string id(ProtocolHandler::kMaxIdBytes, 'x');  // "Subscriber for <id> already exists" is longer
-    json subscribe{{"id", id}, {"type", "subscribe"},
+    std::string id(ProtocolHandler::kMaxIdBytes,
+                   'x');  // "Subscriber for <id> already exists" is longer
+    json subscribe{{"id", id},
+                   {"type", "subscribe"},
                    {"payload", {{"query", "subscription { schemaChanged { version } }"}}}};
     send(subscribe);
     auto effects = send(subscribe);
@@ -281,7 +307,9 @@ TEST_F(ProtocolTest, LongCloseReasonsAreCutToFitAControlFrame) {
 
 TEST(ErrorsToJson, OmitsEmptyLocations) {
     json errors = errors_to_json({{"a", {}}, {"b", {{1, 2}}}});
-    EXPECT_EQ(errors, json::parse(R"([{"message":"a"},{"message":"b","locations":[{"line":1,"column":2}]}])"));
+    EXPECT_EQ(
+        errors,
+        json::parse(R"([{"message":"a"},{"message":"b","locations":[{"line":1,"column":2}]}])"));
 }
 
 }  // namespace

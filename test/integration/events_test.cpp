@@ -26,18 +26,20 @@ const char* const kModel = R"({"attributes": {"title": {"type": "text"}},
 
 // Collects the notifications of one channel as "channel payload".
 class Collector : public pqxx::notification_receiver {
-public:
+  public:
     Collector(pqxx::connection& c, const std::string& channel, std::vector<std::string>& out)
         : pqxx::notification_receiver(c, channel), out_(out) {}
-    void operator()(const std::string& payload, int) override { out_.push_back(channel() + " " + payload); }
+    void operator()(const std::string& payload, int) override {
+        out_.push_back(channel() + " " + payload);
+    }
 
-private:
+  private:
     std::vector<std::string>& out_;
 };
 
 // A session listening on udm_schema and udm_data (and a fence channel of its own).
 class Listener {
-public:
+  public:
     Listener() : conn_(connect()) {
         for (const char* channel : {"udm_schema", "udm_data", "it_fence"}) {
             collectors_.push_back(std::make_unique<Collector>(*conn_, channel, received_));
@@ -55,7 +57,8 @@ public:
         while (std::chrono::steady_clock::now() < deadline) {
             conn_->await_notification(0, 100000);
             auto fence = std::find(received_.begin(), received_.end(), "it_fence ");
-            if (fence == received_.end()) continue;
+            if (fence == received_.end())
+                continue;
             std::vector<std::string> out(received_.begin(), fence);
             received_.erase(received_.begin(), fence + 1);
             return out;
@@ -64,14 +67,14 @@ public:
         return {};
     }
 
-private:
+  private:
     std::unique_ptr<pqxx::connection> conn_;
     std::vector<std::string> received_;
     std::vector<std::unique_ptr<Collector>> collectors_;
 };
 
 class EventsTest : public TenantTest {
-protected:
+  protected:
     void SetUp() override {
         TenantTest::SetUp();
         create_tenant("it_ev");
@@ -93,16 +96,18 @@ struct Seen {
 // A consumer of udm.data_events: keeps the last position, checks every batch continues
 // strictly after it (compared as numbers by the server).
 class Consumer {
-public:
+  public:
     // Reads what is there after the last position; returns how many events it got.
     std::size_t poll(pqxx::connection& c) {
-        pqxx::result r = query(c,
-                               "SELECT e.position::text, i.title, e.position > $1::numeric"
-                               " FROM udm.data_events('it_ev', $1::numeric, 100000) e"
-                               " LEFT JOIN tenant_it_ev.tc_item i ON i.id = e.thing_id ORDER BY e.position",
-                               last_);
+        pqxx::result r =
+            query(c,
+                  "SELECT e.position::text, i.title, e.position > $1::numeric"
+                  " FROM udm.data_events('it_ev', $1::numeric, 100000) e"
+                  " LEFT JOIN tenant_it_ev.tc_item i ON i.id = e.thing_id ORDER BY e.position",
+                  last_);
         for (const auto& row : r) {
-            EXPECT_STREQ(row[2].c_str(), "t") << "position " << row[0].c_str() << " is not after " << last_;
+            EXPECT_STREQ(row[2].c_str(), "t")
+                << "position " << row[0].c_str() << " is not after " << last_;
             seen_.push_back({row[0].c_str(), row[1].is_null() ? "" : row[1].c_str()});
             last_ = row[0].c_str();
         }
@@ -113,7 +118,7 @@ public:
     const std::string& last() const { return last_; }
     void restart_from(const std::string& position) { last_ = position; }
 
-private:
+  private:
     std::string last_ = "0";
     std::vector<Seen> seen_;
 };
@@ -128,8 +133,11 @@ TEST_F(EventsTest, OneSignalPerCommittingTransactionAndTenant) {
     listener.drain(*admin_);
     {
         pqxx::work w(*writer);
-        for (int i = 0; i < 5; ++i) w.exec("INSERT INTO tenant_it_ev.tc_item (title) VALUES ('x')");
-        w.exec("INSERT INTO tenant_it_ev.tc_item (title) SELECT 'y' FROM pg_catalog.generate_series(1, 100)");
+        for (int i = 0; i < 5; ++i)
+            w.exec("INSERT INTO tenant_it_ev.tc_item (title) VALUES ('x')");
+        w.exec(
+            "INSERT INTO tenant_it_ev.tc_item (title) SELECT 'y' FROM "
+            "pg_catalog.generate_series(1, 100)");
         w.exec("UPDATE tenant_it_ev.tc_item SET title = 'z'");
         w.exec("INSERT INTO tenant_it_ev2.tc_item (title) VALUES ('x')");
         w.exec("SELECT udm.create_attribute('it_ev', 'a', 'text')");
@@ -138,11 +146,13 @@ TEST_F(EventsTest, OneSignalPerCommittingTransactionAndTenant) {
     }
     std::vector<std::string> got = listener.drain(*admin_);
     std::sort(got.begin(), got.end());
-    EXPECT_EQ(got, (std::vector<std::string>{"udm_data {\"tenant\": \"it_ev\"}", "udm_data {\"tenant\": \"it_ev2\"}",
-                                             "udm_schema {\"tenant\": \"it_ev\", \"version\": 3}"}));
+    EXPECT_EQ(got, (std::vector<std::string>{
+                       "udm_data {\"tenant\": \"it_ev\"}", "udm_data {\"tenant\": \"it_ev2\"}",
+                       "udm_schema {\"tenant\": \"it_ev\", \"version\": 3}"}));
     // A second transaction signals again.
     insert(*writer, "again");
-    EXPECT_EQ(listener.drain(*admin_), (std::vector<std::string>{"udm_data {\"tenant\": \"it_ev\"}"}));
+    EXPECT_EQ(listener.drain(*admin_),
+              (std::vector<std::string>{"udm_data {\"tenant\": \"it_ev\"}"}));
 }
 
 TEST_F(EventsTest, RolledBackWorkSignalsNothing) {
@@ -175,7 +185,8 @@ TEST_F(EventsTest, RolledBackWorkSignalsNothing) {
         w.exec("ROLLBACK TO SAVEPOINT s");
         w.commit();
     }
-    EXPECT_EQ(listener.drain(*admin_), (std::vector<std::string>{"udm_schema {\"tenant\": \"it_ev\", \"version\": 2}"}));
+    EXPECT_EQ(listener.drain(*admin_),
+              (std::vector<std::string>{"udm_schema {\"tenant\": \"it_ev\", \"version\": 2}"}));
     EXPECT_EQ(scalar(*admin_, "SELECT count(*) FROM udm.data_events('it_ev', 0)"), "0");
 }
 
@@ -184,17 +195,23 @@ TEST_F(EventsTest, PayloadStaysSmallForAClassOfAThousandAttributes) {
     listener.drain(*admin_);
     query(*admin_,
           "SELECT udm.apply('it_ev', pg_catalog.jsonb_build_object("
-          " 'attributes', (SELECT pg_catalog.jsonb_object_agg('a' || g, '{\"type\": \"text\"}'::jsonb)"
+          " 'attributes', (SELECT pg_catalog.jsonb_object_agg('a' || g, '{\"type\": "
+          "\"text\"}'::jsonb)"
           "                FROM pg_catalog.generate_series(1, 1000) g),"
-          " 'classes', pg_catalog.jsonb_build_object('wide', pg_catalog.jsonb_build_object('attributes',"
-          "   (SELECT pg_catalog.jsonb_object_agg('a' || g, '{}'::jsonb) FROM pg_catalog.generate_series(1, 1000) g)))))");
+          " 'classes', pg_catalog.jsonb_build_object('wide', "
+          "pg_catalog.jsonb_build_object('attributes',"
+          "   (SELECT pg_catalog.jsonb_object_agg('a' || g, '{}'::jsonb) FROM "
+          "pg_catalog.generate_series(1, 1000) g)))))");
     std::vector<std::string> got = listener.drain(*admin_);
     ASSERT_EQ(got.size(), 1u);
     EXPECT_EQ(got[0], "udm_schema {\"tenant\": \"it_ev\", \"version\": 2}");
     EXPECT_LT(got[0].size(), 8000u);
     // The event itself is in the outbox, whole.
-    EXPECT_EQ(scalar(*admin_, "SELECT pg_catalog.jsonb_array_length(diff) > 2000 FROM udm.schema_events('it_ev', 1)"),
-              "t");
+    EXPECT_EQ(
+        scalar(
+            *admin_,
+            "SELECT pg_catalog.jsonb_array_length(diff) > 2000 FROM udm.schema_events('it_ev', 1)"),
+        "t");
 }
 
 // --- reading gap-free ---------------------------------------------------------------------
@@ -223,7 +240,8 @@ TEST_F(EventsTest, InterleavedCommitsNeverPutAnEventBelowOneAlreadyRead) {
     constexpr int kWriters = 3;
     constexpr int kRounds = 60;
     std::vector<std::unique_ptr<pqxx::connection>> writers;
-    for (int i = 0; i < kWriters; ++i) writers.push_back(connect());
+    for (int i = 0; i < kWriters; ++i)
+        writers.push_back(connect());
     Consumer consumer;
     std::mt19937 random(42);
     std::set<std::string> committed, rolled_back;
@@ -232,14 +250,16 @@ TEST_F(EventsTest, InterleavedCommitsNeverPutAnEventBelowOneAlreadyRead) {
         // another random order, the consumer reading between every two steps.
         std::vector<std::unique_ptr<pqxx::work>> open;
         std::vector<int> order(kWriters);
-        for (int i = 0; i < kWriters; ++i) order[i] = i;
+        for (int i = 0; i < kWriters; ++i)
+            order[i] = i;
         std::shuffle(order.begin(), order.end(), random);
         std::vector<std::string> titles(kWriters);
         open.resize(kWriters);
         for (int i : order) {
             open[i] = std::make_unique<pqxx::work>(*writers[i]);
             titles[i] = "r" + std::to_string(round) + "w" + std::to_string(i);
-            open[i]->exec_params("INSERT INTO tenant_it_ev.tc_item (title) VALUES ($1), ($1)", titles[i]);
+            open[i]->exec_params("INSERT INTO tenant_it_ev.tc_item (title) VALUES ($1), ($1)",
+                                 titles[i]);
             consumer.poll(*admin_);
         }
         std::shuffle(order.begin(), order.end(), random);
@@ -261,10 +281,13 @@ TEST_F(EventsTest, InterleavedCommitsNeverPutAnEventBelowOneAlreadyRead) {
     std::set<std::string> positions;
     for (const Seen& s : consumer.seen()) {
         ++count[s.title];
-        EXPECT_TRUE(positions.insert(s.position).second) << "position " << s.position << " read twice";
+        EXPECT_TRUE(positions.insert(s.position).second)
+            << "position " << s.position << " read twice";
     }
-    for (const std::string& t : committed) EXPECT_EQ(count[t], 2) << t;
-    for (const std::string& t : rolled_back) EXPECT_EQ(count.count(t), 0u) << t;
+    for (const std::string& t : committed)
+        EXPECT_EQ(count[t], 2) << t;
+    for (const std::string& t : rolled_back)
+        EXPECT_EQ(count.count(t), 0u) << t;
     EXPECT_EQ(consumer.seen().size(), 2 * committed.size());
 }
 
@@ -275,7 +298,8 @@ TEST_F(EventsTest, ConsumerThatStopsAndStartsAgainCatchesUpWithNoGapAndNoDuplica
         auto c = connect();
         for (int i = 0; i < kTransactions; ++i) {
             pqxx::work w(*c);
-            w.exec_params("INSERT INTO tenant_it_ev.tc_item (title) VALUES ($1)", "t" + std::to_string(i));
+            w.exec_params("INSERT INTO tenant_it_ev.tc_item (title) VALUES ($1)",
+                          "t" + std::to_string(i));
             if (i % 7 == 3) {
                 w.abort();  // never seen
             } else {
@@ -306,7 +330,8 @@ TEST_F(EventsTest, ConsumerThatStopsAndStartsAgainCatchesUpWithNoGapAndNoDuplica
     while (consumer.poll(*admin_) > 0) {
     }
     std::map<std::string, int> count;
-    for (const Seen& s : consumer.seen()) ++count[s.title];
+    for (const Seen& s : consumer.seen())
+        ++count[s.title];
     for (int i = 0; i < kTransactions; ++i) {
         const std::string t = "t" + std::to_string(i);
         EXPECT_EQ(count[t], i % 7 == 3 ? 0 : 1) << t;
@@ -320,14 +345,17 @@ TEST_F(EventsTest, SchemaEventsOfConcurrentChangesArriveInVersionOrder) {
         changers.emplace_back([t] {
             auto c = connect();
             for (int i = 0; i < 10; ++i) {
-                query(*c, "SELECT udm.create_attribute('it_ev', $1, 'text')", "a" + std::to_string(t) + "_" + std::to_string(i));
+                query(*c, "SELECT udm.create_attribute('it_ev', $1, 'text')",
+                      "a" + std::to_string(t) + "_" + std::to_string(i));
             }
         });
     }
     std::vector<std::string> versions;
     std::string last = "1";
     for (int polls = 0; polls < 2000 && last != "31"; ++polls) {
-        pqxx::result r = query(*admin_, "SELECT version, previous_version FROM udm.schema_events('it_ev', $1::bigint)", last);
+        pqxx::result r = query(
+            *admin_, "SELECT version, previous_version FROM udm.schema_events('it_ev', $1::bigint)",
+            last);
         for (const auto& row : r) {
             EXPECT_STREQ(row[1].c_str(), last.c_str());
             last = row[0].c_str();
@@ -335,7 +363,8 @@ TEST_F(EventsTest, SchemaEventsOfConcurrentChangesArriveInVersionOrder) {
         }
         std::this_thread::sleep_for(2ms);
     }
-    for (auto& t : changers) t.join();
+    for (auto& t : changers)
+        t.join();
     ASSERT_EQ(versions.size(), 30u);
     EXPECT_EQ(versions.back(), "31");
 }

@@ -69,7 +69,8 @@ TEST_F(ModelsTest, ChangeWaitingOnARolledBackChangeGetsTheFirstVersion) {
     EXPECT_EQ("1", version(t));
     EXPECT_EQ("1:0:b", migrations(t));
     EXPECT_EQ("b", classes(t));
-    EXPECT_EQ("<null>", scalar(*admin_, "SELECT pg_catalog.to_regclass($1)::text", schema + ".tc_a"))
+    EXPECT_EQ("<null>",
+              scalar(*admin_, "SELECT pg_catalog.to_regclass($1)::text", schema + ".tc_a"))
         << "the rolled-back class left its table behind";
     EXPECT_EQ("", verify(t));
 }
@@ -119,7 +120,8 @@ TEST_F(ModelsTest, SameClassRacedByTwoSessionsExactlyOneWins) {
         go.set_value();
         const Outcome ra = fa.get(), rb = fb.get();
         EXPECT_NE(ra.ok, rb.ok) << "exactly one of them creates " << name << ": A "
-                                << ::testing::PrintToString(ra) << ", B " << ::testing::PrintToString(rb);
+                                << ::testing::PrintToString(ra) << ", B "
+                                << ::testing::PrintToString(rb);
         const Outcome& loser = ra.ok ? rb : ra;
         EXPECT_EQ("42710", loser.sqlstate) << loser.message;
     }
@@ -149,9 +151,11 @@ TEST_F(ModelsTest, DdlLockTimeoutGivesUpWithoutChangingAnythingAndARetrySucceeds
     const Outcome failed = attempt(*b, "SELECT udm.assign_attribute($1, 'c', 'color')", t);
     ASSERT_FALSE(failed.ok) << ::testing::PrintToString(failed);
     EXPECT_EQ("55P03", failed.sqlstate) << failed.message;
-    EXPECT_TRUE(contains(failed.message, "could not change the model of tenant \"" + t + "\"")) << failed.message;
+    EXPECT_TRUE(contains(failed.message, "could not change the model of tenant \"" + t + "\""))
+        << failed.message;
     EXPECT_TRUE(contains(failed.message, "a lock was not granted within 200 ms")) << failed.message;
-    EXPECT_TRUE(contains(failed.message, "udm.ddl_lock_timeout")) << "the hint names the setting: " << failed.message;
+    EXPECT_TRUE(contains(failed.message, "udm.ddl_lock_timeout"))
+        << "the hint names the setting: " << failed.message;
 
     // Nothing changed: model, version, history, table.
     EXPECT_EQ(model_before, model(t));
@@ -289,7 +293,8 @@ TEST_F(ModelsTest, ReaderNeverSeesAHalfAppliedModel) {
     std::string new_model;
     {
         pqxx::work a_tx(*a);
-        EXPECT_EQ("2", first_value(a_tx.exec_params("SELECT udm.apply($1, $2::jsonb)", t, new_model_doc)));
+        EXPECT_EQ("2", first_value(
+                           a_tx.exec_params("SELECT udm.apply($1, $2::jsonb)", t, new_model_doc)));
         new_model = first_value(a_tx.exec_params("SELECT udm.model($1)::text", t));
         ASSERT_NE(old_model, new_model);
 
@@ -299,7 +304,8 @@ TEST_F(ModelsTest, ReaderNeverSeesAHalfAppliedModel) {
         EXPECT_EQ(old_model, during.model);
         EXPECT_EQ("1", during.migrations);
         EXPECT_EQ("0", during.problems);
-        EXPECT_EQ("<null>", scalar(*b, "SELECT pg_catalog.to_regclass($1)::text", schema + ".tc_person"));
+        EXPECT_EQ("<null>",
+                  scalar(*b, "SELECT pg_catalog.to_regclass($1)::text", schema + ".tc_person"));
         EXPECT_EQ("0", scalar(*b, "SELECT count(*) FROM " + schema + ".tc_base"));
 
         a_tx.commit();
@@ -311,10 +317,10 @@ TEST_F(ModelsTest, ReaderNeverSeesAHalfAppliedModel) {
     EXPECT_EQ(new_model, after.model);
     EXPECT_EQ("2", after.migrations);
     EXPECT_EQ("0", after.problems);
-    EXPECT_EQ("car,person", scalar(*b,
-                                   "SELECT pg_catalog.string_agg(c.name, ',' ORDER BY c.name) FROM " + schema +
-                                       ".thing_classes c JOIN " + schema +
-                                       ".thing_class_relationships r ON r.from_thing_class_id = c.id"));
+    EXPECT_EQ("car,person",
+              scalar(*b, "SELECT pg_catalog.string_agg(c.name, ',' ORDER BY c.name) FROM " +
+                             schema + ".thing_classes c JOIN " + schema +
+                             ".thing_class_relationships r ON r.from_thing_class_id = c.id"));
 
     stop.store(true);
     const std::vector<Observation> seen = samples.get();
@@ -324,10 +330,12 @@ TEST_F(ModelsTest, ReaderNeverSeesAHalfAppliedModel) {
         const Observation& o = seen[i];
         const bool is_old = o.version == "1" && o.model == old_model && o.migrations == "1";
         const bool is_new = o.version == "2" && o.model == new_model && o.migrations == "2";
-        EXPECT_TRUE(is_old || is_new) << "sample " << i << " is neither the old nor the new state: version "
-                                      << o.version << ", " << o.migrations << " migrations, model " << o.model;
+        EXPECT_TRUE(is_old || is_new)
+            << "sample " << i << " is neither the old nor the new state: version " << o.version
+            << ", " << o.migrations << " migrations, model " << o.model;
         EXPECT_EQ("0", o.problems) << "sample " << i << ": udm.verify found problems";
-        if (is_new) saw_new = true;
+        if (is_new)
+            saw_new = true;
         EXPECT_FALSE(saw_new && is_old) << "sample " << i << " went back to the old state";
     }
     EXPECT_TRUE(saw_new) << "the last sample was taken after the commit";
@@ -337,7 +345,7 @@ TEST_F(ModelsTest, ReaderNeverSeesAHalfAppliedModel) {
 // --- 5. relationship cardinality --------------------------------------------------------------
 
 class RelateTest : public ModelsTest {
-protected:
+  protected:
     // A tenant with classes person and car, "owns" allowed from person to car with at most
     // one source per car, two persons and one car.
     void make_tenant(const std::string& name) {
@@ -346,7 +354,9 @@ protected:
         query(*admin_, "SELECT udm.create_class($1, 'person')", t_);
         query(*admin_, "SELECT udm.create_class($1, 'car')", t_);
         query(*admin_, "SELECT udm.create_relationship_type($1, 'owns', 'owned_by')", t_);
-        query(*admin_, "SELECT udm.allow_relationship($1, 'person', 'car', 'owns', '{\"max_sources\": 1}')", t_);
+        query(*admin_,
+              "SELECT udm.allow_relationship($1, 'person', 'car', 'owns', '{\"max_sources\": 1}')",
+              t_);
         p1_ = scalar(*admin_, "INSERT INTO " + schema_ + ".tc_person DEFAULT VALUES RETURNING id");
         p2_ = scalar(*admin_, "INSERT INTO " + schema_ + ".tc_person DEFAULT VALUES RETURNING id");
         car_ = scalar(*admin_, "INSERT INTO " + schema_ + ".tc_car DEFAULT VALUES RETURNING id");
@@ -355,7 +365,8 @@ protected:
     // The owners of the car, comma-separated: "p1", "p2", "p1,p2" or "".
     std::string owners() {
         return scalar(*admin_,
-                      "SELECT COALESCE(pg_catalog.string_agg(CASE from_id WHEN $1::uuid THEN 'p1' WHEN $2::uuid"
+                      "SELECT COALESCE(pg_catalog.string_agg(CASE from_id WHEN $1::uuid THEN 'p1' "
+                      "WHEN $2::uuid"
                       " THEN 'p2' ELSE from_id::text END, ',' ORDER BY 1), '') FROM " +
                           schema_ + ".relationships WHERE to_id = $3::uuid",
                       p1_, p2_, car_);
@@ -381,7 +392,8 @@ TEST_F(RelateTest, SecondSourceWaitsAndFailsWith23514AfterTheFirstCommits) {
     const Outcome b_result = b_done.get();
     EXPECT_FALSE(b_result.ok) << ::testing::PrintToString(b_result);
     EXPECT_EQ("23514", b_result.sqlstate) << b_result.message;
-    EXPECT_TRUE(contains(b_result.message, "already has 1 \"owns\" sources (the maximum)")) << b_result.message;
+    EXPECT_TRUE(contains(b_result.message, "already has 1 \"owns\" sources (the maximum)"))
+        << b_result.message;
     EXPECT_EQ("p1", owners());
 }
 
@@ -417,7 +429,8 @@ TEST_F(RelateTest, RacingSourcesExactlyOneWins) {
     std::future<Outcome> fa = race(*a, p1_), fb = race(*b, p2_);
     go.set_value();
     const Outcome ra = fa.get(), rb = fb.get();
-    EXPECT_NE(ra.ok, rb.ok) << "A " << ::testing::PrintToString(ra) << ", B " << ::testing::PrintToString(rb);
+    EXPECT_NE(ra.ok, rb.ok) << "A " << ::testing::PrintToString(ra) << ", B "
+                            << ::testing::PrintToString(rb);
     EXPECT_EQ("23514", (ra.ok ? rb : ra).sqlstate);
     EXPECT_EQ(ra.ok ? "p1" : "p2", owners());
 }
@@ -450,7 +463,8 @@ TEST_F(RelateTest, CardinalityHoldsInRepeatableRead) {
             b_result = failure(e);
         }
     }
-    EXPECT_FALSE(b_result.ok) << "B's relate should fail (23514 or 40001), got " << ::testing::PrintToString(b_result);
+    EXPECT_FALSE(b_result.ok) << "B's relate should fail (23514 or 40001), got "
+                              << ::testing::PrintToString(b_result);
     EXPECT_EQ("p1", owners()) << "max_sources = 1 was violated";
 }
 
@@ -465,7 +479,8 @@ TEST_F(ModelsTest, TenantRoleChangesItsOwnModelOnly) {
     create_login_role("it_login_none", "");
 
     {
-        auto as_a = connect("it_login_a"), as_b = connect("it_login_b"), as_none = connect("it_login_none");
+        auto as_a = connect("it_login_a"), as_b = connect("it_login_b"),
+             as_none = connect("it_login_none");
         ASSERT_EQ("it_login_a", scalar(*as_a, "SELECT current_user"));
 
         const Outcome a_own = attempt(*as_a, "SELECT udm.create_class($1, 'mine')", ta);
@@ -475,7 +490,8 @@ TEST_F(ModelsTest, TenantRoleChangesItsOwnModelOnly) {
         EXPECT_FALSE(a_other.ok);
         EXPECT_EQ("42501", a_other.sqlstate) << a_other.message;
         const Outcome a_reads_other = attempt(*as_a, "SELECT udm.model($1)", tb);
-        EXPECT_EQ("42501", a_reads_other.sqlstate) << "reading another tenant's model: " << a_reads_other.message;
+        EXPECT_EQ("42501", a_reads_other.sqlstate)
+            << "reading another tenant's model: " << a_reads_other.message;
 
         const Outcome b_own = attempt(*as_b, "SELECT udm.create_class($1, 'mine')", tb);
         ASSERT_TRUE(b_own.ok) << ::testing::PrintToString(b_own);
@@ -487,11 +503,13 @@ TEST_F(ModelsTest, TenantRoleChangesItsOwnModelOnly) {
 
         for (const std::string& t : {ta, tb}) {
             const Outcome none = attempt(*as_none, "SELECT udm.create_class($1, 'stranger')", t);
-            EXPECT_EQ("42501", none.sqlstate) << "a role of no tenant changing " << t << ": " << none.message;
+            EXPECT_EQ("42501", none.sqlstate)
+                << "a role of no tenant changing " << t << ": " << none.message;
         }
 
         // Each tenant role can use what it made.
-        const Outcome a_inserts = attempt(*as_a, "INSERT INTO tenant_it_role_a.tc_mine DEFAULT VALUES RETURNING 'ok'");
+        const Outcome a_inserts =
+            attempt(*as_a, "INSERT INTO tenant_it_role_a.tc_mine DEFAULT VALUES RETURNING 'ok'");
         EXPECT_TRUE(a_inserts.ok) << ::testing::PrintToString(a_inserts);
     }
 
@@ -534,8 +552,9 @@ TEST_F(ModelsTest, SecondSessionSeesANewRuleOnItsNextInsertAndNeverAnUncommitted
     // An uncommitted rule change is invisible to the writer...
     pqxx::work change(*changer);
     change.exec("SET LOCAL udm.rules_not_valid = on");  // "short" is already there
-    change.exec_params("SELECT udm.alter_attribute($1, 'name', validation_rules => '{\"max_length\": 3}')",
-                       "it_rules");
+    change.exec_params(
+        "SELECT udm.alter_attribute($1, 'name', validation_rules => '{\"max_length\": 3}')",
+        "it_rules");
     Outcome during = insert_name(*writer, schema, "short");
     EXPECT_TRUE(during.ok) << during.message;
     // ... and once committed, the writer's very next insert sees it, without reconnecting.
@@ -548,7 +567,8 @@ TEST_F(ModelsTest, SecondSessionSeesANewRuleOnItsNextInsertAndNeverAnUncommitted
     // A rolled-back loosening changes nothing anywhere.
     {
         pqxx::work loosen(*changer);
-        loosen.exec_params("SELECT udm.alter_attribute($1, 'name', validation_rules => '{}')", "it_rules");
+        loosen.exec_params("SELECT udm.alter_attribute($1, 'name', validation_rules => '{}')",
+                           "it_rules");
         loosen.abort();
     }
     EXPECT_EQ(insert_name(*writer, schema, "short").sqlstate, "23514");

@@ -8,10 +8,11 @@ namespace {
 // The database of these tests: created (with the extension) before the first test,
 // dropped after the last.
 class Database : public ::testing::Environment {
-public:
+  public:
     void SetUp() override {
         if (std::getenv("PGHOST") == nullptr || std::getenv("PGPORT") == nullptr) {
-            FAIL() << "set PGHOST and PGPORT to the cluster to test against (test/integration/libpqxx.sh does)";
+            FAIL() << "set PGHOST and PGPORT to the cluster to test against "
+                      "(test/integration/libpqxx.sh does)";
         }
         auto admin = connect("", maintenance_db());
         session(*admin, "DROP DATABASE IF EXISTS " + kDatabase + " WITH (FORCE)");
@@ -32,7 +33,7 @@ public:
         }
     }
 
-private:
+  private:
     static std::string maintenance_db() {
         const char* db = std::getenv("PGDATABASE");
         return db != nullptr && *db != '\0' && kDatabase != db ? db : "postgres";
@@ -41,10 +42,12 @@ private:
     // Drops the cluster-wide roles these tests create; with report, any found is a failure
     // (the tests' own TearDown should have dropped them).
     static void drop_our_roles(pqxx::connection& admin, bool report) {
-        pqxx::result roles = query(admin, std::string("SELECT rolname FROM pg_catalog.pg_roles WHERE ") + kOurRoles);
+        pqxx::result roles =
+            query(admin, std::string("SELECT rolname FROM pg_catalog.pg_roles WHERE ") + kOurRoles);
         for (const auto& row : roles) {
             const std::string role = row[0].c_str();
-            if (report) ADD_FAILURE() << "role " << role << " was left behind";
+            if (report)
+                ADD_FAILURE() << "role " << role << " was left behind";
             try {
                 session(admin, "DROP ROLE " + quote_ident(admin, role));
             } catch (const pqxx::sql_error& e) {

@@ -30,14 +30,17 @@ using namespace std::chrono_literals;
 inline const std::string kDatabase = "udm_it_models";
 
 // Tenants and login roles of these tests match these; roles are cluster-wide.
-inline const char* const kOurRoles = "rolname ~ '^tenant_it_[a-z0-9_]+_(owner|role)$' OR rolname ~ '^it_login_'";
+inline const char* const kOurRoles =
+    "rolname ~ '^tenant_it_[a-z0-9_]+_(owner|role)$' OR rolname ~ '^it_login_'";
 
 // A connection to dbname; host, port and the default user come from PG* variables.
 // statement_timeout turns a test that would hang into a failing one.
-inline std::unique_ptr<pqxx::connection> connect(const std::string& user = "", const std::string& dbname = kDatabase) {
+inline std::unique_ptr<pqxx::connection> connect(const std::string& user = "",
+                                                 const std::string& dbname = kDatabase) {
     std::string conninfo =
         "dbname=" + dbname + " options='-c client_min_messages=warning -c statement_timeout=60s'";
-    if (!user.empty()) conninfo += " user=" + user;
+    if (!user.empty())
+        conninfo += " user=" + user;
     auto c = std::make_unique<pqxx::connection>(conninfo);
     // Error messages start with their SQLSTATE (see sqlstate_of).
 #if PQXX_VERSION_MAJOR >= 7
@@ -59,7 +62,8 @@ pqxx::result query(pqxx::connection& c, const std::string& sql, Args&&... args) 
 
 // The first column of the first row, "<null>" for NULL, "<none>" when there is no row.
 inline std::string first_value(const pqxx::result& r) {
-    if (r.empty()) return "<none>";
+    if (r.empty())
+        return "<none>";
     return r[0][0].is_null() ? "<null>" : r[0][0].c_str();
 }
 
@@ -95,20 +99,25 @@ inline void PrintTo(const Outcome& o, std::ostream* os) {
 // transaction_rollback, which is no sql_error there. So, failing that, the code at the
 // start of the message: connect() asks for verbose messages ("ERROR:  42501: ...").
 inline std::string sqlstate_of(const pqxx::failure& e) {
-    if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e); sql != nullptr && !sql->sqlstate().empty()) {
+    if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e);
+        sql != nullptr && !sql->sqlstate().empty()) {
         return sql->sqlstate();
     }
     const std::string message = e.what();
     for (const char* severity : {"ERROR:  ", "FATAL:  "}) {
         const std::size_t at = message.find(severity);
-        if (at == std::string::npos) continue;
+        if (at == std::string::npos)
+            continue;
         const std::string code = message.substr(at + 8, 5);
-        if (code.size() == 5 && message.compare(at + 13, 2, ": ") == 0) return code;
+        if (code.size() == 5 && message.compare(at + 13, 2, ": ") == 0)
+            return code;
     }
     return "";
 }
 
-inline Outcome failure(const pqxx::failure& e) { return Outcome{false, "", sqlstate_of(e), e.what()}; }
+inline Outcome failure(const pqxx::failure& e) {
+    return Outcome{false, "", sqlstate_of(e), e.what()};
+}
 
 // Runs sql in tx (which it does not end): the outcome, SQL errors included.
 template <typename... Args>
@@ -138,13 +147,14 @@ std::future<Outcome> in_background(pqxx::connection& c, std::string sql, Args...
 
 // True once the session `waiter` is blocked by the session `holder`; false if that does not
 // happen within 20 s (a generous bound: it normally happens within milliseconds).
-inline bool wait_until_blocked(pqxx::connection& monitor, pqxx::connection& waiter, pqxx::connection& holder) {
+inline bool wait_until_blocked(pqxx::connection& monitor, pqxx::connection& waiter,
+                               pqxx::connection& holder) {
     const int waiter_pid = waiter.backendpid();
     const int holder_pid = holder.backendpid();
     const auto deadline = std::chrono::steady_clock::now() + 20s;
     while (std::chrono::steady_clock::now() < deadline) {
-        if (scalar(monitor, "SELECT $2::int = ANY (pg_catalog.pg_blocking_pids($1::int))", waiter_pid,
-                   holder_pid) == "t") {
+        if (scalar(monitor, "SELECT $2::int = ANY (pg_catalog.pg_blocking_pids($1::int))",
+                   waiter_pid, holder_pid) == "t") {
             return true;
         }
         std::this_thread::sleep_for(10ms);
@@ -152,7 +162,9 @@ inline bool wait_until_blocked(pqxx::connection& monitor, pqxx::connection& wait
     return false;
 }
 
-inline bool is_ready(const std::future<Outcome>& f) { return f.wait_for(0s) == std::future_status::ready; }
+inline bool is_ready(const std::future<Outcome>& f) {
+    return f.wait_for(0s) == std::future_status::ready;
+}
 
 inline bool contains(const std::string& haystack, const std::string& needle) {
     return haystack.find(needle) != std::string::npos;
@@ -163,7 +175,7 @@ inline std::string quote_ident(pqxx::connection& c, const std::string& name) {
 }
 
 class TenantTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override { admin_ = connect(); }
 
     // Drops what the test made, even when it failed. Its sessions are closed by now:
@@ -197,7 +209,8 @@ protected:
         session(*admin_, "CREATE ROLE " + quote_ident(*admin_, name) + " LOGIN");
         roles_.push_back(name);
         if (!granted.empty()) {
-            session(*admin_, "GRANT " + quote_ident(*admin_, granted) + " TO " + quote_ident(*admin_, name));
+            session(*admin_,
+                    "GRANT " + quote_ident(*admin_, granted) + " TO " + quote_ident(*admin_, name));
         }
     }
 
@@ -206,7 +219,9 @@ protected:
         return scalar(*admin_, "SELECT schema_version FROM udm.tenants WHERE name = $1", tenant);
     }
 
-    std::string model(const std::string& tenant) { return scalar(*admin_, "SELECT udm.model($1)::text", tenant); }
+    std::string model(const std::string& tenant) {
+        return scalar(*admin_, "SELECT udm.model($1)::text", tenant);
+    }
 
     // The classes of the model, comma-separated in name order.
     std::string classes(const std::string& tenant) {
@@ -218,24 +233,26 @@ protected:
 
     // version:previous_version:class of each migration, in order ("1:0:a 2:1:b").
     std::string migrations(const std::string& tenant) {
-        return scalar(*admin_,
-                      "SELECT COALESCE(pg_catalog.string_agg(version || ':' || previous_version || ':' ||"
-                      " COALESCE(diff->0->>'class', diff->0->>'attribute', '?'), ' ' ORDER BY version), '')"
-                      " FROM udm.migrations($1)",
-                      tenant);
+        return scalar(
+            *admin_,
+            "SELECT COALESCE(pg_catalog.string_agg(version || ':' || previous_version || ':' ||"
+            " COALESCE(diff->0->>'class', diff->0->>'attribute', '?'), ' ' ORDER BY version), '')"
+            " FROM udm.migrations($1)",
+            tenant);
     }
 
     // What udm.verify reports, one problem a line; empty when catalog and tables agree.
     std::string verify(const std::string& tenant) {
-        return scalar(*admin_,
-                      "SELECT COALESCE(pg_catalog.string_agg(object || ': ' || problem, E'\\n'), '')"
-                      " FROM udm.verify($1)",
-                      tenant);
+        return scalar(
+            *admin_,
+            "SELECT COALESCE(pg_catalog.string_agg(object || ': ' || problem, E'\\n'), '')"
+            " FROM udm.verify($1)",
+            tenant);
     }
 
     std::unique_ptr<pqxx::connection> admin_;
 
-private:
+  private:
     std::vector<std::string> tenants_;
     std::vector<std::string> roles_;
 };

@@ -74,11 +74,13 @@ TEST(EditClass, CreateAddsAnEmptyClass) {
 
 TEST(EditClass, CreateRefusesBadArguments) {
     const Model m = base();
-    EXPECT_TRUE(contains(fails("42710", m, [](Model& x) { create_class(x, "product", std::nullopt, kNoRules); }),
-                         "class \"product\" already exists"));
+    EXPECT_TRUE(contains(
+        fails("42710", m, [](Model& x) { create_class(x, "product", std::nullopt, kNoRules); }),
+        "class \"product\" already exists"));
     fails("22023", m, [](Model& x) { create_class(x, "Invoice", std::nullopt, kNoRules); });
     fails("22023", m, [](Model& x) { create_class(x, "in__voice", std::nullopt, kNoRules); });
-    fails("22023", m, [](Model& x) { create_class(x, std::string(129, 'a'), std::nullopt, kNoRules); });
+    fails("22023", m,
+          [](Model& x) { create_class(x, std::string(129, 'a'), std::nullopt, kNoRules); });
     fails("22023", m, [](Model& x) { create_class(x, "invoice", std::nullopt, Json::array()); });
     fails("22023", m, [](Model& x) { create_class(x, "invoice", std::nullopt, Json("x")); });
 }
@@ -125,7 +127,8 @@ TEST(EditClass, RenameTwiceRemembersTheOriginalName) {
 TEST(EditClass, RenameRefusesBadArguments) {
     const Model m = base();
     fails("42704", m, [](Model& x) { rename_class(x, "nothing", "other"); });
-    fails("22023", m, [](Model& x) { rename_class(x, "No Thing", "other"); });  // bad unknown name: 22023
+    fails("22023", m,
+          [](Model& x) { rename_class(x, "No Thing", "other"); });  // bad unknown name: 22023
     fails("42710", m, [](Model& x) { rename_class(x, "company", "product"); });
     fails("22023", m, [](Model& x) { rename_class(x, "company", "Vendor"); });
     fails("22023", m, [](Model& x) { rename_class(x, "company", ""); });
@@ -152,7 +155,8 @@ TEST(EditClass, DropRefusesAReferencedClass) {
         e = err;
     }
     EXPECT_STREQ(e.sqlstate(), "2BP01");
-    EXPECT_EQ(std::string(e.what()), "cannot drop class \"company\": reference attributes point at it");
+    EXPECT_EQ(std::string(e.what()),
+              "cannot drop class \"company\": reference attributes point at it");
     EXPECT_TRUE(contains(e.detail(), "\"supplier\"")) << e.detail();
     EXPECT_TRUE(contains(e.detail(), "\"product\"")) << e.detail();
     EXPECT_FALSE(e.hint().empty());
@@ -176,8 +180,8 @@ TEST(EditAttribute, CreateEveryType) {
         EXPECT_EQ(m.attributes.at(name).description, std::optional<std::string>("d"));
         EXPECT_FALSE(m.attributes.at(name).target.has_value());
     }
-    create_attribute(m, "maker", "reference", Json::parse(R"({"indexed": true})"), std::string("company"),
-                     std::nullopt);
+    create_attribute(m, "maker", "reference", Json::parse(R"({"indexed": true})"),
+                     std::string("company"), std::nullopt);
     EXPECT_EQ(m.attributes.at("maker").type, DataType::kReference);
     EXPECT_EQ(m.attributes.at("maker").target, std::optional<std::string>("company"));
     EXPECT_EQ(m.attributes.at("maker").rules, Json::parse(R"({"indexed": true})"));
@@ -187,17 +191,29 @@ TEST(EditAttribute, CreateEveryType) {
 TEST(EditAttribute, CreateRefusesBadArguments) {
     const Model m = base();
     const auto none = std::optional<std::string>();
-    EXPECT_TRUE(contains(fails("22023", m, [&](Model& x) { create_attribute(x, "n", "string", kNoRules, none, none); }),
-                         "unknown data type \"string\""));
+    EXPECT_TRUE(
+        contains(fails("22023", m,
+                       [&](Model& x) { create_attribute(x, "n", "string", kNoRules, none, none); }),
+                 "unknown data type \"string\""));
     fails("22023", m, [&](Model& x) { create_attribute(x, "Name", "text", kNoRules, none, none); });
     fails("22023", m, [&](Model& x) { create_attribute(x, "id", "text", kNoRules, none, none); });
-    fails("22023", m, [&](Model& x) { create_attribute(x, "xmin", "integer", kNoRules, none, none); });
-    fails("22023", m, [&](Model& x) { create_attribute(x, "n", "text", Json::array(), none, none); });
-    fails("42710", m, [&](Model& x) { create_attribute(x, "title", "text", kNoRules, none, none); });
-    fails("22023", m, [&](Model& x) { create_attribute(x, "owner", "reference", kNoRules, none, none); });
-    fails("42704", m, [&](Model& x) { create_attribute(x, "owner", "reference", kNoRules, std::string("person"), none); });
-    fails("22023", m, [&](Model& x) { create_attribute(x, "owner", "reference", kNoRules, std::string("Person"), none); });
-    fails("22023", m, [&](Model& x) { create_attribute(x, "n", "text", kNoRules, std::string("company"), none); });
+    fails("22023", m,
+          [&](Model& x) { create_attribute(x, "xmin", "integer", kNoRules, none, none); });
+    fails("22023", m,
+          [&](Model& x) { create_attribute(x, "n", "text", Json::array(), none, none); });
+    fails("42710", m,
+          [&](Model& x) { create_attribute(x, "title", "text", kNoRules, none, none); });
+    fails("22023", m,
+          [&](Model& x) { create_attribute(x, "owner", "reference", kNoRules, none, none); });
+    fails("42704", m, [&](Model& x) {
+        create_attribute(x, "owner", "reference", kNoRules, std::string("person"), none);
+    });
+    fails("22023", m, [&](Model& x) {
+        create_attribute(x, "owner", "reference", kNoRules, std::string("Person"), none);
+    });
+    fails("22023", m, [&](Model& x) {
+        create_attribute(x, "n", "text", kNoRules, std::string("company"), none);
+    });
 }
 
 TEST(EditAttribute, AlterRenameMovesEveryAssignment) {
@@ -242,7 +258,8 @@ TEST(EditAttribute, AlterTypeTargetDescriptionRules) {
     doc.description = "The price in euros";
     doc.rules = Json::parse(R"({"min": 0})");
     alter_attribute(m, "price", doc);
-    EXPECT_EQ(m.attributes.at("price").description, std::optional<std::string>("The price in euros"));
+    EXPECT_EQ(m.attributes.at("price").description,
+              std::optional<std::string>("The price in euros"));
     EXPECT_EQ(m.attributes.at("price").rules, Json::parse(R"({"min": 0})"));
     EXPECT_EQ(m.attributes.at("price").type, DataType::kNumber);  // untouched fields stay
 
@@ -288,7 +305,8 @@ TEST(EditAttribute, AlterRefusesBadArguments) {
 
 TEST(EditAttribute, DropRefusesAnAssignedAttributeUnlessForced) {
     Model m = base();
-    const std::string message = fails("2BP01", m, [](Model& x) { drop_attribute(x, "title", false); });
+    const std::string message =
+        fails("2BP01", m, [](Model& x) { drop_attribute(x, "title", false); });
     EXPECT_TRUE(contains(message, "\"company\", \"product\"")) << message;
 
     drop_attribute(m, "title", true);
@@ -325,8 +343,10 @@ TEST(EditAssignment, RefusesBadArguments) {
     fails("42710", m, [](Model& x) { assign_attribute(x, "product", "title", false, kNoRules); });
     fails("42704", m, [](Model& x) { assign_attribute(x, "nothing", "title", false, kNoRules); });
     fails("42704", m, [](Model& x) { assign_attribute(x, "product", "nothing", false, kNoRules); });
-    fails("22023", m, [](Model& x) { assign_attribute(x, "product", "spare", false, Json::array()); });
-    fails("22023", m, [](Model& x) { assign_attribute(x, "product", "is_deleted", false, kNoRules); });
+    fails("22023", m,
+          [](Model& x) { assign_attribute(x, "product", "spare", false, Json::array()); });
+    fails("22023", m,
+          [](Model& x) { assign_attribute(x, "product", "is_deleted", false, kNoRules); });
     const std::string message =
         fails("42704", m, [](Model& x) { unassign_attribute(x, "warehouse", "title"); });
     EXPECT_EQ(message, "attribute \"title\" is not assigned to class \"warehouse\"");
@@ -334,7 +354,8 @@ TEST(EditAssignment, RefusesBadArguments) {
     fails("42704", m, [](Model& x) { unassign_attribute(x, "product", "nothing"); });
 }
 
-// --- relationship types and allowed relationships -------------------------------------------------
+// --- relationship types and allowed relationships
+// -------------------------------------------------
 
 TEST(EditRelationshipType, CreateAndDrop) {
     Model m = base();
@@ -352,10 +373,15 @@ TEST(EditRelationshipType, CreateAndDrop) {
 
 TEST(EditRelationshipType, RefusesBadArguments) {
     const Model m = base();
-    fails("42710", m, [](Model& x) { create_relationship_type(x, "supplies", std::nullopt, std::nullopt); });
-    fails("22023", m, [](Model& x) { create_relationship_type(x, "Owns", std::nullopt, std::nullopt); });
-    fails("22023", m, [](Model& x) { create_relationship_type(x, "owns", std::string("owned by"), std::nullopt); });
-    const std::string message = fails("2BP01", m, [](Model& x) { drop_relationship_type(x, "stores"); });
+    fails("42710", m,
+          [](Model& x) { create_relationship_type(x, "supplies", std::nullopt, std::nullopt); });
+    fails("22023", m,
+          [](Model& x) { create_relationship_type(x, "Owns", std::nullopt, std::nullopt); });
+    fails("22023", m, [](Model& x) {
+        create_relationship_type(x, "owns", std::string("owned by"), std::nullopt);
+    });
+    const std::string message =
+        fails("2BP01", m, [](Model& x) { drop_relationship_type(x, "stores"); });
     EXPECT_TRUE(contains(message, "from class \"warehouse\" to class \"product\"")) << message;
     fails("42704", m, [](Model& x) { drop_relationship_type(x, "owns"); });
     fails("22023", m, [](Model& x) { drop_relationship_type(x, "Owns"); });
@@ -363,7 +389,8 @@ TEST(EditRelationshipType, RefusesBadArguments) {
 
 TEST(EditRelationship, AllowAndDisallow) {
     Model m = base();
-    allow_relationship(m, "product", "warehouse", "stores", Json::parse(R"({"max_targets": 1})"), true);
+    allow_relationship(m, "product", "warehouse", "stores", Json::parse(R"({"max_targets": 1})"),
+                       true);
     const auto key = model::relationship_key("product", "stores", "warehouse");
     ASSERT_EQ(m.relationships.count(key), 1u);
     const model::AllowedRelationship& r = m.relationships.at(key);
@@ -385,20 +412,27 @@ TEST(EditRelationship, AllowAndDisallow) {
 
 TEST(EditRelationship, RefusesBadArguments) {
     const Model m = base();
-    fails("42710", m, [](Model& x) { allow_relationship(x, "warehouse", "product", "stores", Json(), false); });
-    fails("42704", m, [](Model& x) { allow_relationship(x, "nothing", "product", "stores", Json(), false); });
-    fails("42704", m, [](Model& x) { allow_relationship(x, "product", "nothing", "stores", Json(), false); });
-    fails("42704", m, [](Model& x) { allow_relationship(x, "product", "company", "owns", Json(), false); });
-    fails("22023", m, [](Model& x) { allow_relationship(x, "product", "company", "Owns", Json(), false); });
-    for (const char* bad : {R"({"max_targets": 0})", R"({"max_sources": -3})", R"({"max_targets": 1.5})",
-                            R"({"limit": 1})", "[]", "7"}) {
+    fails("42710", m,
+          [](Model& x) { allow_relationship(x, "warehouse", "product", "stores", Json(), false); });
+    fails("42704", m,
+          [](Model& x) { allow_relationship(x, "nothing", "product", "stores", Json(), false); });
+    fails("42704", m,
+          [](Model& x) { allow_relationship(x, "product", "nothing", "stores", Json(), false); });
+    fails("42704", m,
+          [](Model& x) { allow_relationship(x, "product", "company", "owns", Json(), false); });
+    fails("22023", m,
+          [](Model& x) { allow_relationship(x, "product", "company", "Owns", Json(), false); });
+    for (const char* bad : {R"({"max_targets": 0})", R"({"max_sources": -3})",
+                            R"({"max_targets": 1.5})", R"({"limit": 1})", "[]", "7"}) {
         fails("22023", m, [&](Model& x) {
             allow_relationship(x, "product", "company", "stores", Json::parse(bad), false);
         });
     }
-    const std::string message =
-        fails("42704", m, [](Model& x) { disallow_relationship(x, "product", "warehouse", "stores"); });
-    EXPECT_EQ(message, "relationship \"stores\" is not allowed from class \"product\" to class \"warehouse\"");
+    const std::string message = fails(
+        "42704", m, [](Model& x) { disallow_relationship(x, "product", "warehouse", "stores"); });
+    EXPECT_EQ(
+        message,
+        "relationship \"stores\" is not allowed from class \"product\" to class \"warehouse\"");
     fails("42704", m, [](Model& x) { disallow_relationship(x, "nothing", "warehouse", "stores"); });
 }
 
@@ -409,7 +443,9 @@ TEST(EditErrors, HugeNamesAreAbbreviated) {
              [&](Model& x) { create_class(x, huge, std::nullopt, kNoRules); },
              [&](Model& x) { drop_class(x, huge); },
              [&](Model& x) { rename_class(x, "product", huge); },
-             [&](Model& x) { create_attribute(x, "n", huge, kNoRules, std::nullopt, std::nullopt); },
+             [&](Model& x) {
+                 create_attribute(x, "n", huge, kNoRules, std::nullopt, std::nullopt);
+             },
              [&](Model& x) { disallow_relationship(x, "product", "company", huge); },
          }) {
         Model copy = m;
@@ -423,10 +459,11 @@ TEST(EditErrors, HugeNamesAreAbbreviated) {
     }
 }
 
-// --- edits through the planner --------------------------------------------------------------------
+// --- edits through the planner
+// --------------------------------------------------------------------
 
 class EditThenPlan : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         current_ = base();
         planner::plan(tenant_, Model{}, current_, ids());  // current_ now has catalog ids
@@ -440,7 +477,8 @@ protected:
     planner::Plan plan(Model desired) { return planner::plan(tenant_, current_, desired, ids()); }
     static std::string all_ddl(const planner::Plan& p) {
         std::string out;
-        for (const auto& s : p.ddl()) out += s + ";\n";
+        for (const auto& s : p.ddl())
+            out += s + ";\n";
         return out;
     }
 
@@ -449,14 +487,17 @@ protected:
     int n_ = 0;
 };
 
-TEST_F(EditThenPlan, NoEditNoPlan) { EXPECT_TRUE(plan(current_).empty()); }
+TEST_F(EditThenPlan, NoEditNoPlan) {
+    EXPECT_TRUE(plan(current_).empty());
+}
 
 TEST_F(EditThenPlan, RenameClassIsARenameNotARebuild) {
     Model m = current_;
     rename_class(m, "company", "vendor");
     planner::Plan p = plan(m);
     const std::string ddl = all_ddl(p);
-    EXPECT_TRUE(contains(ddl, "ALTER TABLE \"tenant_acme\".\"tc_company\" RENAME TO \"tc_vendor\"")) << ddl;
+    EXPECT_TRUE(contains(ddl, "ALTER TABLE \"tenant_acme\".\"tc_company\" RENAME TO \"tc_vendor\""))
+        << ddl;
     EXPECT_FALSE(contains(ddl, "CREATE TABLE")) << ddl;
     EXPECT_FALSE(contains(ddl, "DROP TABLE")) << ddl;
     // The reference attribute follows: no retarget, no relationship change.
@@ -473,8 +514,12 @@ TEST_F(EditThenPlan, RenameAttributeRenamesTheColumnEverywhere) {
     c.new_name = "name";
     alter_attribute(m, "title", c);
     const std::string ddl = all_ddl(plan(m));
-    EXPECT_TRUE(contains(ddl, "ALTER TABLE \"tenant_acme\".\"tc_product\" RENAME COLUMN \"title\" TO \"name\"")) << ddl;
-    EXPECT_TRUE(contains(ddl, "ALTER TABLE \"tenant_acme\".\"tc_company\" RENAME COLUMN \"title\" TO \"name\"")) << ddl;
+    EXPECT_TRUE(contains(
+        ddl, "ALTER TABLE \"tenant_acme\".\"tc_product\" RENAME COLUMN \"title\" TO \"name\""))
+        << ddl;
+    EXPECT_TRUE(contains(
+        ddl, "ALTER TABLE \"tenant_acme\".\"tc_company\" RENAME COLUMN \"title\" TO \"name\""))
+        << ddl;
     EXPECT_FALSE(contains(ddl, "DROP COLUMN")) << ddl;
     EXPECT_FALSE(contains(ddl, "ADD COLUMN")) << ddl;
 }
@@ -487,19 +532,24 @@ TEST_F(EditThenPlan, EachEditGivesTheMatchingStep) {
         const char* ddl;  // a statement the plan must hold; empty for catalog-only changes
     };
     const Case cases[] = {
-        {"create class", [](Model& m) { create_class(m, "invoice", std::nullopt, kNoRules); }, "create class",
-         "CREATE TABLE \"tenant_acme\".\"tc_invoice\""},
+        {"create class", [](Model& m) { create_class(m, "invoice", std::nullopt, kNoRules); },
+         "create class", "CREATE TABLE \"tenant_acme\".\"tc_invoice\""},
         {"drop class", [](Model& m) { drop_class(m, "warehouse"); }, "drop class",
          "DROP TABLE \"tenant_acme\".\"tc_warehouse\""},
-        {"assign", [](Model& m) { assign_attribute(m, "warehouse", "price", false, kNoRules); }, "add attribute",
+        {"assign", [](Model& m) { assign_attribute(m, "warehouse", "price", false, kNoRules); },
+         "add attribute",
          "ALTER TABLE \"tenant_acme\".\"tc_warehouse\" ADD COLUMN \"price\" numeric"},
-        {"unassign", [](Model& m) { unassign_attribute(m, "product", "price"); }, "remove attribute",
-         "ALTER TABLE \"tenant_acme\".\"tc_product\" DROP COLUMN \"price\""},
-        {"drop attribute", [](Model& m) { drop_attribute(m, "spare", false); }, "drop attribute", ""},
+        {"unassign", [](Model& m) { unassign_attribute(m, "product", "price"); },
+         "remove attribute", "ALTER TABLE \"tenant_acme\".\"tc_product\" DROP COLUMN \"price\""},
+        {"drop attribute", [](Model& m) { drop_attribute(m, "spare", false); }, "drop attribute",
+         ""},
         {"create attribute",
-         [](Model& m) { create_attribute(m, "note", "text", kNoRules, std::nullopt, std::nullopt); },
+         [](Model& m) {
+             create_attribute(m, "note", "text", kNoRules, std::nullopt, std::nullopt);
+         },
          "create attribute", ""},
-        {"create type", [](Model& m) { create_relationship_type(m, "owns", std::nullopt, std::nullopt); },
+        {"create type",
+         [](Model& m) { create_relationship_type(m, "owns", std::nullopt, std::nullopt); },
          "create relationship type", ""},
         {"drop type",
          [](Model& m) {
@@ -507,7 +557,8 @@ TEST_F(EditThenPlan, EachEditGivesTheMatchingStep) {
              drop_relationship_type(m, "stores");
          },
          "drop relationship type", ""},
-        {"allow", [](Model& m) { allow_relationship(m, "product", "company", "stores", Json(), false); },
+        {"allow",
+         [](Model& m) { allow_relationship(m, "product", "company", "stores", Json(), false); },
          "allow relationship", ""},
         {"disallow", [](Model& m) { disallow_relationship(m, "warehouse", "product", "stores"); },
          "disallow relationship", ""},
@@ -517,7 +568,8 @@ TEST_F(EditThenPlan, EachEditGivesTheMatchingStep) {
         c.edit(m);
         planner::Plan p = plan(m);
         bool found = false;
-        for (const auto& s : p.steps) found = found || s.action == c.action;
+        for (const auto& s : p.steps)
+            found = found || s.action == c.action;
         EXPECT_TRUE(found) << c.what;
         if (*c.ddl != '\0') {
             EXPECT_TRUE(contains(all_ddl(p), c.ddl)) << c.what << "\n" << all_ddl(p);

@@ -36,24 +36,30 @@ struct Store {
     // The model at version v (1-based), rebuilt as udm.schema_at does.
     Json at(std::size_t v) const {
         std::size_t cp = v;
-        while (!rows[cp - 1].entry.whole) --cp;
+        while (!rows[cp - 1].entry.whole)
+            --cp;
         std::vector<Json> patches;
-        for (std::size_t i = cp + 1; i <= v; ++i) patches.push_back(Json::parse(rows[i - 1].entry.json));
+        for (std::size_t i = cp + 1; i <= v; ++i)
+            patches.push_back(Json::parse(rows[i - 1].entry.json));
         return rebuild(Json::parse(rows[cp - 1].entry.json), patches);
     }
 
     std::size_t bytes() const {
         std::size_t n = 0;
-        for (const Row& r : rows) n += r.entry.json.size();
+        for (const Row& r : rows)
+            n += r.entry.json.size();
         return n;
     }
 };
 
 Json model_with(int classes, const std::string& description) {
-    Json m = {{"attributes", Json::object()}, {"classes", Json::object()},
-              {"relationship_types", Json::object()}, {"relationships", Json::array()}};
+    Json m = {{"attributes", Json::object()},
+              {"classes", Json::object()},
+              {"relationship_types", Json::object()},
+              {"relationships", Json::array()}};
     for (int i = 0; i < classes; ++i) {
-        m["classes"]["c" + std::to_string(i)] = {{"description", description}, {"attributes", Json::object()}};
+        m["classes"]["c" + std::to_string(i)] = {{"description", description},
+                                                 {"attributes", Json::object()}};
     }
     return m;
 }
@@ -71,12 +77,15 @@ TEST(History, EveryVersionRebuilds) {
             m["classes"][c] = {{"description", "version " + std::to_string(v)},
                                {"attributes", {{"a" + std::to_string(v % 3), Json::object()}}}};
         }
-        if (v % 7 == 0) m["relationships"].push_back({{"from", c}, {"to", "c0"}, {"type", "t"}});
-        if (v % 11 == 0 && !m["relationships"].empty()) m["relationships"].erase(0);
+        if (v % 7 == 0)
+            m["relationships"].push_back({{"from", c}, {"to", "c0"}, {"type", "t"}});
+        if (v % 11 == 0 && !m["relationships"].empty())
+            m["relationships"].erase(0);
         store.add(m);
         versions.push_back(m);
     }
-    for (std::size_t v = 1; v <= versions.size(); ++v) EXPECT_EQ(store.at(v), versions[v - 1]) << v;
+    for (std::size_t v = 1; v <= versions.size(); ++v)
+        EXPECT_EQ(store.at(v), versions[v - 1]) << v;
 }
 
 TEST(History, StoredBytesFollowTheChangesNotTheModel) {
@@ -92,7 +101,8 @@ TEST(History, StoredBytesFollowTheChangesNotTheModel) {
     // Checkpoints only every kMaxPatchesPerCheckpoint changes: 1 + 2 whole models, not 201.
     EXPECT_LT(store.bytes(), 4 * model_bytes);
     std::size_t whole = 0;
-    for (const auto& r : store.rows) whole += r.entry.whole ? 1 : 0;
+    for (const auto& r : store.rows)
+        whole += r.entry.whole ? 1 : 0;
     EXPECT_EQ(whole, 3u);
     EXPECT_EQ(store.at(store.rows.size()), m);
     EXPECT_EQ(store.at(150)["classes"]["c148"]["description"], "changed 148");
@@ -103,7 +113,8 @@ TEST(History, LargeChangesAreCheckpoints) {
     Store store;
     store.add(model_with(2, "a"));
     Json other = model_with(0, "");
-    other["classes"]["renamed"] = {{"description", std::string(5000, 'b')}, {"attributes", Json::object()}};
+    other["classes"]["renamed"] = {{"description", std::string(5000, 'b')},
+                                   {"attributes", Json::object()}};
     store.add(other);
     EXPECT_TRUE(store.rows[1].entry.whole);
     EXPECT_EQ(store.at(2), other);

@@ -21,7 +21,9 @@ bool contains(const std::string& haystack, const std::string& needle) {
     return haystack.find(needle) != std::string::npos;
 }
 
-Model parse(const std::string& doc, Source source = Source::kUser) { return parse_model(Json::parse(doc), source); }
+Model parse(const std::string& doc, Source source = Source::kUser) {
+    return parse_model(Json::parse(doc), source);
+}
 
 // A model using every feature of the format.
 const char* const kFullModel = R"({
@@ -86,7 +88,8 @@ TEST(DataTypes, NamesAndSqlTypesOfEveryType) {
 }
 
 TEST(DataTypes, UnknownNamesAreNotTypes) {
-    for (const char* name : {"", "Text", "string", "int", "float", "bigint", "uuid", "jsonb", "text "}) {
+    for (const char* name :
+         {"", "Text", "string", "int", "float", "bigint", "uuid", "jsonb", "text "}) {
         EXPECT_FALSE(parse_data_type(name).has_value()) << name;
     }
 }
@@ -97,7 +100,8 @@ TEST(ModelName, AcceptsSnakeCase) {
     for (const char* name : {"a", "product", "product_2", "a1_b2_c3", "x9", "order"}) {
         EXPECT_FALSE(naming::model_name_violation(name).has_value()) << name;
     }
-    EXPECT_FALSE(naming::model_name_violation(std::string(naming::kMaxModelNameLength, 'a')).has_value());
+    EXPECT_FALSE(
+        naming::model_name_violation(std::string(naming::kMaxModelNameLength, 'a')).has_value());
 }
 
 TEST(ModelName, RejectsEverythingElseWithAReason) {
@@ -129,25 +133,29 @@ TEST(ModelName, RejectsEverythingElseWithAReason) {
 }
 
 TEST(ModelName, ReservedColumnsAreRefusedForAttributesOnly) {
-    for (const char* name : {"id", "created_at", "updated_at", "created_by", "is_deleted", "row_version",
-                             "tableoid", "xmin", "cmin", "xmax", "cmax", "ctid", "oid"}) {
+    for (const char* name :
+         {"id", "created_at", "updated_at", "created_by", "is_deleted", "row_version", "tableoid",
+          "xmin", "cmin", "xmax", "cmax", "ctid", "oid"}) {
         EXPECT_TRUE(naming::is_reserved_column(name)) << name;
         Error e = error_of([&] { naming::check_model_name(naming::NameKind::kAttribute, name); });
         EXPECT_STREQ(e.sqlstate(), "22023") << name;
         EXPECT_TRUE(contains(e.what(), "reserved")) << e.what();
         // A class or relationship type may be called that: its table is tc_<name>.
         EXPECT_NO_THROW(naming::check_model_name(naming::NameKind::kClass, name)) << name;
-        EXPECT_NO_THROW(naming::check_model_name(naming::NameKind::kRelationshipType, name)) << name;
+        EXPECT_NO_THROW(naming::check_model_name(naming::NameKind::kRelationshipType, name))
+            << name;
     }
     EXPECT_FALSE(naming::is_reserved_column("identifier"));
     EXPECT_FALSE(naming::is_reserved_column("created"));
 }
 
 TEST(ModelName, ErrorNamesTheKindAndTheRule) {
-    Error e = error_of([] { naming::check_model_name(naming::NameKind::kRelationshipType, "Bad"); });
+    Error e =
+        error_of([] { naming::check_model_name(naming::NameKind::kRelationshipType, "Bad"); });
     EXPECT_STREQ(e.sqlstate(), "22023");
-    EXPECT_EQ(std::string(e.what()),
-              "invalid relationship type name \"Bad\": names must match ^[a-z][a-z0-9]*(_[a-z0-9]+)*$");
+    EXPECT_EQ(
+        std::string(e.what()),
+        "invalid relationship type name \"Bad\": names must match ^[a-z][a-z0-9]*(_[a-z0-9]+)*$");
     EXPECT_FALSE(e.detail().empty());
     EXPECT_EQ(naming::kind_name(naming::NameKind::kClass), "class");
     EXPECT_EQ(naming::kind_name(naming::NameKind::kAttribute), "attribute");
@@ -156,9 +164,10 @@ TEST(ModelName, ErrorNamesTheKindAndTheRule) {
 // --- parsing -------------------------------------------------------------------------------
 
 TEST(ParseModel, EmptyAndNullSectionsGiveAnEmptyModel) {
-    for (const char* doc : {"{}", R"({"attributes": null, "classes": null, "relationship_types": null,
+    for (const char* doc :
+         {"{}", R"({"attributes": null, "classes": null, "relationship_types": null,
                                      "relationships": null})",
-                            R"({"attributes": {}, "classes": {}, "relationship_types": {}, "relationships": []})"}) {
+          R"({"attributes": {}, "classes": {}, "relationship_types": {}, "relationships": []})"}) {
         Model m = parse(doc);
         EXPECT_TRUE(m.attributes.empty()) << doc;
         EXPECT_TRUE(m.classes.empty()) << doc;
@@ -197,18 +206,21 @@ TEST(ParseModel, ReadsEveryField) {
     EXPECT_TRUE(m.classes.at("empty_class").assignments.empty());
 
     ASSERT_EQ(m.relationship_types.size(), 2u);
-    EXPECT_EQ(m.relationship_types.at("supplies").inverse, std::optional<std::string>("supplied_by"));
+    EXPECT_EQ(m.relationship_types.at("supplies").inverse,
+              std::optional<std::string>("supplied_by"));
     EXPECT_FALSE(m.relationship_types.at("related_to").inverse.has_value());
 
     ASSERT_EQ(m.relationships.size(), 2u);
-    const AllowedRelationship& supplies = m.relationships.at(relationship_key("company", "supplies", "product"));
+    const AllowedRelationship& supplies =
+        m.relationships.at(relationship_key("company", "supplies", "product"));
     EXPECT_EQ(supplies.from, "company");
     EXPECT_EQ(supplies.to, "product");
     EXPECT_EQ(supplies.type, "supplies");
     EXPECT_EQ(supplies.cardinality.max_targets, std::optional<std::int64_t>(10));
     EXPECT_EQ(supplies.cardinality.max_sources, std::optional<std::int64_t>(1));
     EXPECT_FALSE(supplies.bidirectional);
-    const AllowedRelationship& related = m.relationships.at(relationship_key("product", "related_to", "product"));
+    const AllowedRelationship& related =
+        m.relationships.at(relationship_key("product", "related_to", "product"));
     EXPECT_TRUE(related.bidirectional);
     EXPECT_EQ(related.cardinality, Cardinality{});
     EXPECT_NO_THROW(check_references(m));
@@ -234,9 +246,12 @@ TEST(ParseModel, RejectsBadDocumentsNamingThePath) {
         {R"({"class": {}})", "the model has an unknown key \"class\""},
         {R"({"attributes": []})", "attributes must be an object, not an array"},
         {R"({"attributes": {"Title": {"type": "text"}}})", "(at attributes[\"Title\"])"},
-        {R"({"attributes": {"title": "text"}})", "attributes[\"title\"] must be an object, not a string"},
-        {R"({"attributes": {"title": {}}})", "attributes[\"title\"].type must be a string naming a data type"},
-        {R"({"attributes": {"title": {"type": 1}}})", "attributes[\"title\"].type must be a string"},
+        {R"({"attributes": {"title": "text"}})",
+         "attributes[\"title\"] must be an object, not a string"},
+        {R"({"attributes": {"title": {}}})",
+         "attributes[\"title\"].type must be a string naming a data type"},
+        {R"({"attributes": {"title": {"type": 1}}})",
+         "attributes[\"title\"].type must be a string"},
         {R"({"attributes": {"title": {"type": "string"}}})",
          "attributes[\"title\"].type names an unknown data type \"string\""},
         {R"({"attributes": {"title": {"type": "text", "requird": true}}})",
@@ -259,7 +274,8 @@ TEST(ParseModel, RejectsBadDocumentsNamingThePath) {
         {R"({"classes": {"Product": {}}})", "(at classes[\"Product\"])"},
         {R"({"classes": {"pro__duct": {}}})", "(at classes[\"pro__duct\"])"},
         {R"({"classes": {"product": []}})", "classes[\"product\"] must be an object, not an array"},
-        {R"({"classes": {"product": {"attribute": {}}}})", "classes[\"product\"] has an unknown key \"attribute\""},
+        {R"({"classes": {"product": {"attribute": {}}}})",
+         "classes[\"product\"] has an unknown key \"attribute\""},
         {R"({"classes": {"product": {"attributes": []}}})",
          "classes[\"product\"].attributes must be an object, not an array"},
         {R"({"classes": {"product": {"attributes": {"title": true}}}})",
@@ -271,8 +287,10 @@ TEST(ParseModel, RejectsBadDocumentsNamingThePath) {
         {R"({"classes": {"product": {"attributes": {"created_at": {}}}}})", "reserved"},
         {R"({"classes": {"product": {"rules": null, "description": false}}})",
          "classes[\"product\"].description must be a string or null, not a boolean"},
-        {R"({"classes": {"product": {"renamed_from": "Item"}}})", "(at classes[\"product\"].renamed_from)"},
-        {R"({"classes": {"product": {"events": "on"}}})", "classes[\"product\"].events must be a boolean, not a string"},
+        {R"({"classes": {"product": {"renamed_from": "Item"}}})",
+         "(at classes[\"product\"].renamed_from)"},
+        {R"({"classes": {"product": {"events": "on"}}})",
+         "classes[\"product\"].events must be a boolean, not a string"},
         {R"({"relationship_types": {"supplies": {"inverse": "Supplied By"}}})",
          "(at relationship_types[\"supplies\"].inverse)"},
         {R"({"relationship_types": {"supplies": {"cardinality": {}}}})",
@@ -309,11 +327,14 @@ TEST(ParseModel, MessageIsExactForAnUnknownKey) {
 
 TEST(ParseModel, CardinalityMustBePositiveIntegers) {
     for (const char* bad : {"0", "-1", "1.5", "\"2\"", "true", "[]", "18446744073709551615"}) {
-        std::string doc = std::string(R"({"relationships": [{"from": "a", "to": "b", "type": "t", "cardinality": )") +
-                          R"({"max_targets": )" + bad + "}}]}";
+        std::string doc =
+            std::string(
+                R"({"relationships": [{"from": "a", "to": "b", "type": "t", "cardinality": )") +
+            R"({"max_targets": )" + bad + "}}]}";
         Error e = error_of([&] { parse(doc); });
         EXPECT_STREQ(e.sqlstate(), "22023") << bad;
-        EXPECT_TRUE(contains(e.what(), "relationships[0].cardinality.max_targets must be a positive integer"))
+        EXPECT_TRUE(contains(e.what(),
+                             "relationships[0].cardinality.max_targets must be a positive integer"))
             << bad << ": " << e.what();
     }
     Model m = parse(R"({"relationships": [{"from": "a", "to": "b", "type": "t",
@@ -346,10 +367,12 @@ TEST(ParseModel, CatalogDocumentsMustCarryIds) {
         const char* path;
     };
     const Case cases[] = {
-        {R"({"attributes": {"title": {"type": "text"}}})", "attributes[\"title\"].id must be a string"},
+        {R"({"attributes": {"title": {"type": "text"}}})",
+         "attributes[\"title\"].id must be a string"},
         {R"({"classes": {"product": {"id": 5}}})", "classes[\"product\"].id must be a string"},
         {R"({"relationship_types": {"t": {}}})", "relationship_types[\"t\"].id must be a string"},
-        {R"({"relationships": [{"from": "a", "to": "b", "type": "t"}]})", "relationships[0].id must be a string"},
+        {R"({"relationships": [{"from": "a", "to": "b", "type": "t"}]})",
+         "relationships[0].id must be a string"},
     };
     for (const Case& c : cases) {
         Error e = error_of([&] { parse(c.doc, Source::kCatalog); });
@@ -380,11 +403,12 @@ TEST(CheckReferences, DanglingNamesAre42704) {
     const Case cases[] = {
         {R"({"attributes": {"owner": {"type": "reference", "target": "person"}}})",
          "class \"person\" does not exist", "Referenced by the reference attribute \"owner\"."},
-        {R"({"classes": {"product": {"attributes": {"title": {}}}}})", "attribute \"title\" does not exist",
-         "Referenced by class \"product\"."},
+        {R"({"classes": {"product": {"attributes": {"title": {}}}}})",
+         "attribute \"title\" does not exist", "Referenced by class \"product\"."},
         {R"({"classes": {"a": {}}, "relationship_types": {"t": {}},
              "relationships": [{"from": "a", "to": "b", "type": "t"}]})",
-         "class \"b\" does not exist", "Referenced by the allowed relationship \"t\" from \"a\" to \"b\"."},
+         "class \"b\" does not exist",
+         "Referenced by the allowed relationship \"t\" from \"a\" to \"b\"."},
         {R"({"classes": {"b": {}}, "relationship_types": {"t": {}},
              "relationships": [{"from": "a", "to": "b", "type": "t"}]})",
          "class \"a\" does not exist", "Referenced by the allowed relationship"},
@@ -401,8 +425,9 @@ TEST(CheckReferences, DanglingNamesAre42704) {
 }
 
 TEST(CheckReferences, TwoObjectsRenamedFromOneNameAre22023) {
-    for (const char* doc : {R"({"classes": {"a": {"renamed_from": "old"}, "b": {"renamed_from": "old"}}})",
-                            R"({"attributes": {"a": {"type": "text", "renamed_from": "old"},
+    for (const char* doc :
+         {R"({"classes": {"a": {"renamed_from": "old"}, "b": {"renamed_from": "old"}}})",
+          R"({"attributes": {"a": {"type": "text", "renamed_from": "old"},
                                                "b": {"type": "text", "renamed_from": "old"}}})"}) {
         Model m = parse(doc);
         Error e = error_of([&] { check_references(m); });
@@ -412,7 +437,8 @@ TEST(CheckReferences, TwoObjectsRenamedFromOneNameAre22023) {
 }
 
 TEST(CheckReferences, AcceptsSelfReferencesAndUnassignedAttributes) {
-    Model m = parse(R"({"attributes": {"parent": {"type": "reference", "target": "node"}, "spare": {"type": "json"}},
+    Model m = parse(
+        R"({"attributes": {"parent": {"type": "reference", "target": "node"}, "spare": {"type": "json"}},
                         "classes": {"node": {"attributes": {"parent": {}}}},
                         "relationship_types": {"links": {"inverse": "links"}},
                         "relationships": [{"from": "node", "to": "node", "type": "links"}]})");
@@ -529,12 +555,14 @@ TEST(RelationshipKey, DistinguishesEveryTriple) {
 TEST(Cardinality, ParsesAndWritesBack) {
     EXPECT_EQ(parse_cardinality(Json(), "c"), Cardinality{});
     EXPECT_EQ(parse_cardinality(Json::object(), "c"), Cardinality{});
-    Cardinality c = parse_cardinality(Json::parse(R"({"max_targets": 2, "max_sources": null})"), "c");
+    Cardinality c =
+        parse_cardinality(Json::parse(R"({"max_targets": 2, "max_sources": null})"), "c");
     EXPECT_EQ(c.max_targets, std::optional<std::int64_t>(2));
     EXPECT_FALSE(c.max_sources.has_value());
     EXPECT_EQ(cardinality_to_json(c), Json::parse(R"({"max_targets": 2})"));
     EXPECT_EQ(cardinality_to_json(Cardinality{}), Json::object());
-    Error e = error_of([] { parse_cardinality(Json::parse(R"({"max_sources": 0})"), "cardinality"); });
+    Error e =
+        error_of([] { parse_cardinality(Json::parse(R"({"max_sources": 0})"), "cardinality"); });
     EXPECT_STREQ(e.sqlstate(), "22023");
     EXPECT_TRUE(contains(e.what(), "cardinality.max_sources")) << e.what();
 }
@@ -575,13 +603,19 @@ TEST(RuleFlags, AssignmentRulesOverrideAttributeRules) {
         {R"({"unique": true})", R"({"unique": "no"})", true, false},
     };
     for (const Case& c : cases) {
-        Json doc = {{"attributes", {{"code", {{"type", "text"}, {"rules", Json::parse(c.attribute_rules)}}}}},
-                    {"classes", {{"item", {{"attributes", {{"code", {{"rules", Json::parse(c.assignment_rules)}}}}}}}}}};
+        Json doc = {
+            {"attributes",
+             {{"code", {{"type", "text"}, {"rules", Json::parse(c.attribute_rules)}}}}},
+            {"classes",
+             {{"item",
+               {{"attributes", {{"code", {{"rules", Json::parse(c.assignment_rules)}}}}}}}}}};
         Model m = parse_model(doc);
         const ThingClass& item = m.classes.at("item");
         const Assignment& a = item.assignments.at("code");
-        EXPECT_EQ(wants_unique(m, item, a), c.unique) << c.attribute_rules << " / " << c.assignment_rules;
-        EXPECT_EQ(wants_index(m, item, a), c.indexed) << c.attribute_rules << " / " << c.assignment_rules;
+        EXPECT_EQ(wants_unique(m, item, a), c.unique)
+            << c.attribute_rules << " / " << c.assignment_rules;
+        EXPECT_EQ(wants_index(m, item, a), c.indexed)
+            << c.attribute_rules << " / " << c.assignment_rules;
     }
 }
 
@@ -596,7 +630,10 @@ TEST(ModelLimits, DescriptionsAndRulesAreBounded) {
     using udm::model::kMaxRulesBytes;
     const udm::model::Model empty;
     auto with_description = [](std::size_t n) {
-        udm::model::Json doc = {{"classes", {{"item", {{"description", std::string(n, 'x')}, {"attributes", udm::model::Json::object()}}}}}};
+        udm::model::Json doc = {{"classes",
+                                 {{"item",
+                                   {{"description", std::string(n, 'x')},
+                                    {"attributes", udm::model::Json::object()}}}}}};
         return udm::model::parse_model(doc);
     };
     EXPECT_NO_THROW(check_limits(empty, with_description(kMaxDescriptionBytes)));
@@ -611,9 +648,11 @@ TEST(ModelLimits, DescriptionsAndRulesAreBounded) {
     EXPECT_NO_THROW(check_limits(big, big));  // unchanged: left alone
 
     udm::model::Json values = udm::model::Json::array();
-    for (std::size_t i = 0; i < kMaxRulesBytes / 4; ++i) values.push_back("v" + std::to_string(i));
-    udm::model::Json doc = {{"attributes", {{"code", {{"type", "text"}, {"rules", {{"enum", values}}}}}}},
-                            {"classes", udm::model::Json::object()}};
+    for (std::size_t i = 0; i < kMaxRulesBytes / 4; ++i)
+        values.push_back("v" + std::to_string(i));
+    udm::model::Json doc = {
+        {"attributes", {{"code", {{"type", "text"}, {"rules", {{"enum", values}}}}}}},
+        {"classes", udm::model::Json::object()}};
     try {
         check_limits(empty, udm::model::parse_model(doc));
         FAIL() << "no error";

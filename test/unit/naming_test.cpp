@@ -55,8 +55,9 @@ TEST(TenantName, ErrorIs22023AndStatesTheRule) {
         FAIL() << "no error";
     } catch (const Error& e) {
         EXPECT_STREQ(e.sqlstate(), "22023");
-        EXPECT_EQ(std::string(e.what()),
-                  "invalid tenant name \"Bad Name\": tenant names must match ^[a-z][a-z0-9_]{0,47}$");
+        EXPECT_EQ(
+            std::string(e.what()),
+            "invalid tenant name \"Bad Name\": tenant names must match ^[a-z][a-z0-9_]{0,47}$");
         EXPECT_FALSE(e.detail().empty());
     }
 }
@@ -91,7 +92,8 @@ TEST(TenantNames, RolesOfDifferentTenantsNeverCollide) {
     const char* names[] = {"a", "a_role", "a_owner", "a_role_owner", "role", "owner", "a_b"};
     for (const char* x : names) {
         for (const char* y : names) {
-            if (std::string(x) == y) continue;
+            if (std::string(x) == y)
+                continue;
             TenantNames nx = tenant_names(x), ny = tenant_names(y);
             for (const std::string* rx : {&nx.owner_role, &nx.app_role}) {
                 for (const std::string* ry : {&ny.owner_role, &ny.app_role}) {
@@ -133,7 +135,8 @@ TEST(Quote, LiteralsLikePostgresQuoteLiteral) {
 TEST(Abbreviate, CutsOnACharacterBoundary) {
     EXPECT_EQ(abbreviate("short"), "short");
     std::string accents;
-    for (int i = 0; i < 40; ++i) accents += "\xC3\xA9";  // 80 bytes of é
+    for (int i = 0; i < 40; ++i)
+        accents += "\xC3\xA9";  // 80 bytes of é
     std::string cut = abbreviate(accents, 63);
     EXPECT_EQ(cut.substr(cut.size() - 3), "...");
     EXPECT_EQ((cut.size() - 3) % 2, 0u);  // whole two-byte characters only

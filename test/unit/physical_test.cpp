@@ -19,14 +19,20 @@ namespace {
 using model::Json;
 using model::Model;
 
-Model parse(const std::string& doc) { return model::parse_model(Json::parse(doc)); }
+Model parse(const std::string& doc) {
+    return model::parse_model(Json::parse(doc));
+}
 
-bool is_hex(const std::string& s) { return s.find_first_not_of("0123456789abcdef") == std::string::npos; }
+bool is_hex(const std::string& s) {
+    return s.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
 
-// --- fit_identifier and the names built on it -------------------------------------------------------
+// --- fit_identifier and the names built on it
+// -------------------------------------------------------
 
 TEST(FitIdentifier, ShortIdentifiersAreKept) {
-    for (const std::string& s : {std::string("a"), std::string("tc_product"), std::string(63, 'x')}) {
+    for (const std::string& s :
+         {std::string("a"), std::string("tc_product"), std::string(63, 'x')}) {
         EXPECT_EQ(naming::fit_identifier(s), s);
     }
 }
@@ -48,16 +54,20 @@ TEST(FitIdentifier, HashIsFnv1aAndFixed) {
     EXPECT_EQ(naming::fit_identifier(std::string(64, 'a')),
               "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa_d96f0f85");
     std::string abc;
-    for (int i = 0; i < 30; ++i) abc += "abc";
-    EXPECT_EQ(naming::fit_identifier(abc), "abcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabc_a52f9715");
-    EXPECT_EQ(table_name(std::string(100, 'a')), "tc_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa_6d48dea1");
+    for (int i = 0; i < 30; ++i)
+        abc += "abc";
+    EXPECT_EQ(naming::fit_identifier(abc),
+              "abcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabc_a52f9715");
+    EXPECT_EQ(table_name(std::string(100, 'a')),
+              "tc_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa_6d48dea1");
 }
 
 TEST(FitIdentifier, DistinctLongInputsWithACommonPrefixDiffer) {
     std::set<std::string> seen;
     const std::string prefix(100, 'p');
     for (int i = 0; i < 2000; ++i) {
-        EXPECT_TRUE(seen.insert(naming::fit_identifier(prefix + "_" + std::to_string(i))).second) << i;
+        EXPECT_TRUE(seen.insert(naming::fit_identifier(prefix + "_" + std::to_string(i))).second)
+            << i;
     }
     // Also when they differ only in the last byte, or only in length.
     EXPECT_NE(naming::fit_identifier(prefix + "a"), naming::fit_identifier(prefix + "b"));
@@ -95,12 +105,15 @@ TEST(PhysicalNames, ShortNames) {
 TEST(PhysicalNames, LongNamesFitAndStayDistinct) {
     const std::string cls(128, 'c'), attr(128, 'a');
     const std::string t = table_name(cls), c = column_name(attr);
-    std::set<std::string> names = {t, c, pkey_name(t), fkey_name(t, c), index_name(t, c), unique_name(t, c)};
+    std::set<std::string> names = {
+        t, c, pkey_name(t), fkey_name(t, c), index_name(t, c), unique_name(t, c)};
     EXPECT_EQ(names.size(), 6u);
-    for (const auto& n : names) EXPECT_LE(n.size(), 63u) << n;
+    for (const auto& n : names)
+        EXPECT_LE(n.size(), 63u) << n;
     EXPECT_EQ(t.rfind("tc_", 0), 0u);
     // Classes sharing a long prefix get different tables.
-    EXPECT_NE(table_name(std::string(120, 'c') + "_one"), table_name(std::string(120, 'c') + "_two"));
+    EXPECT_NE(table_name(std::string(120, 'c') + "_one"),
+              table_name(std::string(120, 'c') + "_two"));
 }
 
 // Model names hold no "__", so a table name never looks like an index name.
@@ -112,7 +125,8 @@ TEST(PhysicalNames, IndexNamesAreNotTableNames) {
     std::set<std::string> relations;
     for (const Table& t : expected_tables(m)) {
         EXPECT_TRUE(relations.insert(t.name).second) << t.name;
-        for (const auto& i : t.indexes) EXPECT_TRUE(relations.insert(i).second) << i;
+        for (const auto& i : t.indexes)
+            EXPECT_TRUE(relations.insert(i).second) << i;
     }
 }
 
@@ -143,9 +157,10 @@ TEST(NameCollisions, IndexNameCollisionsAreRefused) {
     ASSERT_NE(column_name(a), column_name(b));
     ASSERT_EQ(index_name("tc_a", column_name(a)), unique_name("tc_a", column_name(b)));
     ASSERT_NE(index_name("tc_a", column_name(a)), index_name("tc_a", column_name(b)));
-    Model m = parse(R"({"attributes": {")" + a + R"(": {"type": "text", "rules": {"indexed": true}}, ")" + b +
-                    R"(": {"type": "text", "rules": {"unique": true}}}, "classes": {"a": {"attributes": {")" + a +
-                    R"(": {}, ")" + b + R"(": {}}}}})");
+    Model m = parse(
+        R"({"attributes": {")" + a + R"(": {"type": "text", "rules": {"indexed": true}}, ")" + b +
+        R"(": {"type": "text", "rules": {"unique": true}}}, "classes": {"a": {"attributes": {")" +
+        a + R"(": {}, ")" + b + R"(": {}}}}})");
     try {
         check_name_collisions(m);
         FAIL() << "no error";
@@ -153,9 +168,11 @@ TEST(NameCollisions, IndexNameCollisionsAreRefused) {
         EXPECT_STREQ(e.sqlstate(), "42P07");
     }
     // Each on its own class is fine: index names include the table.
-    Model apart = parse(R"({"attributes": {")" + a + R"(": {"type": "text"}, ")" + b +
-                        R"(": {"type": "text"}}, "classes": {"a": {"attributes": {")" + a + R"(": {}}},
-                        "b": {"attributes": {")" + b + R"(": {}}}}})");
+    Model apart =
+        parse(R"({"attributes": {")" + a + R"(": {"type": "text"}, ")" + b +
+              R"(": {"type": "text"}}, "classes": {"a": {"attributes": {")" + a + R"(": {}}},
+                        "b": {"attributes": {")" +
+              b + R"(": {}}}}})");
     EXPECT_NO_THROW(check_name_collisions(apart));
 }
 
@@ -181,7 +198,8 @@ TEST(NameCollisions, AcceptedModelsHaveDistinctRelationNames) {
         std::set<std::string> relations;
         for (const Table& t : expected_tables(m)) {
             EXPECT_TRUE(relations.insert(t.name).second) << t.name << " in " << doc;
-            for (const auto& i : t.indexes) EXPECT_TRUE(relations.insert(i).second) << i << " in " << doc;
+            for (const auto& i : t.indexes)
+                EXPECT_TRUE(relations.insert(i).second) << i << " in " << doc;
         }
     }
 }
@@ -205,7 +223,8 @@ const char* const kShop = R"({
 
 const Table* find_table(const std::vector<Table>& tables, const std::string& name) {
     for (const Table& t : tables) {
-        if (t.name == name) return &t;
+        if (t.name == name)
+            return &t;
     }
     return nullptr;
 }
@@ -221,14 +240,16 @@ TEST(ExpectedTables, OneTablePerClassWithSystemAndAttributeColumns) {
     for (const Column& c : product->columns) {
         cols.push_back(c.name + " " + c.type + (c.not_null ? " not null" : ""));
     }
-    EXPECT_EQ(cols, (std::vector<std::string>{
-                        "id uuid not null", "created_at timestamp with time zone not null",
-                        "updated_at timestamp with time zone not null", "created_by text not null",
-                        "is_deleted boolean not null", "row_version bigint not null", "price numeric", "sku text",
-                        "supplier uuid not null", "title text not null"}));
-    EXPECT_EQ(std::set<std::string>(product->triggers.begin(), product->triggers.end()),
-              (std::set<std::string>{"data_events_delete", "data_events_insert", "data_events_update",
-                                     "forget_relationships", "touch_updated_at", "validate"}));
+    EXPECT_EQ(cols,
+              (std::vector<std::string>{
+                  "id uuid not null", "created_at timestamp with time zone not null",
+                  "updated_at timestamp with time zone not null", "created_by text not null",
+                  "is_deleted boolean not null", "row_version bigint not null", "price numeric",
+                  "sku text", "supplier uuid not null", "title text not null"}));
+    EXPECT_EQ(
+        std::set<std::string>(product->triggers.begin(), product->triggers.end()),
+        (std::set<std::string>{"data_events_delete", "data_events_insert", "data_events_update",
+                               "forget_relationships", "touch_updated_at", "validate"}));
 }
 
 TEST(ExpectedTables, ClassesWithoutEventsHaveTheirEventTriggersDisabled) {
@@ -237,10 +258,11 @@ TEST(ExpectedTables, ClassesWithoutEventsHaveTheirEventTriggersDisabled) {
     const std::vector<Table> tables = expected_tables(m);
     const Table* product = find_table(tables, "tc_product");
     ASSERT_NE(product, nullptr);
-    EXPECT_EQ(std::set<std::string>(product->triggers.begin(), product->triggers.end()),
-              (std::set<std::string>{"data_events_delete (disabled)", "data_events_insert (disabled)",
-                                     "data_events_update (disabled)", "forget_relationships", "touch_updated_at",
-                                     "validate"}));
+    EXPECT_EQ(
+        std::set<std::string>(product->triggers.begin(), product->triggers.end()),
+        (std::set<std::string>{"data_events_delete (disabled)", "data_events_insert (disabled)",
+                               "data_events_update (disabled)", "forget_relationships",
+                               "touch_updated_at", "validate"}));
 }
 
 TEST(ExpectedTables, IndexesKeysFollowTheRules) {
@@ -250,15 +272,17 @@ TEST(ExpectedTables, IndexesKeysFollowTheRules) {
     ASSERT_NE(product, nullptr);
     ASSERT_NE(company, nullptr);
     EXPECT_EQ(std::set<std::string>(product->indexes.begin(), product->indexes.end()),
-              (std::set<std::string>{"tc_product_pkey", "tc_product__price_idx", "tc_product__sku_key",
-                                     "tc_product__supplier_idx"}));
-    EXPECT_EQ(product->foreign_keys, (std::vector<std::string>{"tc_product__supplier_fkey: supplier -> tc_company"}));
+              (std::set<std::string>{"tc_product_pkey", "tc_product__price_idx",
+                                     "tc_product__sku_key", "tc_product__supplier_idx"}));
+    EXPECT_EQ(product->foreign_keys,
+              (std::vector<std::string>{"tc_product__supplier_fkey: supplier -> tc_company"}));
     // The assignment's unique: false wins over the attribute's unique: true.
     EXPECT_EQ(company->indexes, (std::vector<std::string>{"tc_company_pkey"}));
     EXPECT_TRUE(company->foreign_keys.empty());
     std::vector<std::string> types;
     for (const Column& c : company->columns) {
-        if (c.name == "since" || c.name == "data") types.push_back(c.type);
+        if (c.name == "since" || c.name == "data")
+            types.push_back(c.type);
     }
     EXPECT_EQ(types, (std::vector<std::string>{"jsonb", "timestamp with time zone"}));
 }
@@ -273,14 +297,19 @@ TEST(ExpectedTables, LongNamesUseFittedNames) {
     EXPECT_EQ(t.name, table_name(cls));
     EXPECT_EQ(t.class_name, cls);  // the comment keeps the whole name
     EXPECT_EQ(t.columns.back().name, column_name(attr));
-    EXPECT_EQ(t.foreign_keys, (std::vector<std::string>{fkey_name(t.name, column_name(attr)) + ": " + column_name(attr) +
-                                                        " -> " + t.name}));
-    for (const auto& i : t.indexes) EXPECT_LE(i.size(), 63u);
+    EXPECT_EQ(t.foreign_keys,
+              (std::vector<std::string>{fkey_name(t.name, column_name(attr)) + ": " +
+                                        column_name(attr) + " -> " + t.name}));
+    for (const auto& i : t.indexes)
+        EXPECT_LE(i.size(), 63u);
 }
 
-TEST(ExpectedTables, NoClassesNoTables) { EXPECT_TRUE(expected_tables(Model{}).empty()); }
+TEST(ExpectedTables, NoClassesNoTables) {
+    EXPECT_TRUE(expected_tables(Model{}).empty());
+}
 
-// --- compare --------------------------------------------------------------------------------------------
+// --- compare
+// --------------------------------------------------------------------------------------------
 
 TEST(Compare, TheSameTablesInAnyOrderHaveNoDifference) {
     const std::vector<Table> expected = expected_tables(parse(kShop));
@@ -303,17 +332,21 @@ TEST(Compare, ReportsEachKindOfDifference) {
     };
     auto product = [](std::vector<Table>& ts) -> Table& {
         for (Table& t : ts) {
-            if (t.name == "tc_product") return t;
+            if (t.name == "tc_product")
+                return t;
         }
         throw std::logic_error("no tc_product");
     };
     auto column = [&](std::vector<Table>& ts, const std::string& name) -> Column& {
         for (Column& c : product(ts).columns) {
-            if (c.name == name) return c;
+            if (c.name == name)
+                return c;
         }
         throw std::logic_error("no column " + name);
     };
-    auto erase = [](std::vector<std::string>& v, const std::string& s) { v.erase(std::find(v.begin(), v.end(), s)); };
+    auto erase = [](std::vector<std::string>& v, const std::string& s) {
+        v.erase(std::find(v.begin(), v.end(), s));
+    };
     const Case cases[] = {
         {"missing table",
          [&](std::vector<Table>& ts) { ts.erase(ts.begin() + (&product(ts) - ts.data())); },
@@ -326,48 +359,71 @@ TEST(Compare, ReportsEachKindOfDifference) {
              ts.push_back(extra);
          },
          {"tc_old", "unexpected table", "", "udm class old"}},
-        {"unexpected table without one", [](std::vector<Table>& ts) { ts.push_back(Table{"tc_stray", "", {}, {}, {}, {}, false}); },
+        {"unexpected table without one",
+         [](std::vector<Table>& ts) {
+             ts.push_back(Table{"tc_stray", "", {}, {}, {}, {}, false});
+         },
          {"tc_stray", "unexpected table", "", "no class"}},
-        {"wrong comment", [&](std::vector<Table>& ts) { product(ts).class_name = "item"; },
+        {"wrong comment",
+         [&](std::vector<Table>& ts) { product(ts).class_name = "item"; },
          {"tc_product", "wrong class comment", "udm class product", "udm class item"}},
-        {"no comment", [&](std::vector<Table>& ts) { product(ts).class_name = ""; },
+        {"no comment",
+         [&](std::vector<Table>& ts) { product(ts).class_name = ""; },
          {"tc_product", "wrong class comment", "udm class product", ""}},
         {"missing column",
          [&](std::vector<Table>& ts) {
              auto& cols = product(ts).columns;
-             cols.erase(std::find_if(cols.begin(), cols.end(), [](const Column& c) { return c.name == "title"; }));
+             cols.erase(std::find_if(cols.begin(), cols.end(),
+                                     [](const Column& c) { return c.name == "title"; }));
          },
          {"tc_product.title", "missing column", "text not null", ""}},
         {"missing system column",
          [&](std::vector<Table>& ts) {
              auto& cols = product(ts).columns;
-             cols.erase(std::find_if(cols.begin(), cols.end(), [](const Column& c) { return c.name == "row_version"; }));
+             cols.erase(std::find_if(cols.begin(), cols.end(),
+                                     [](const Column& c) { return c.name == "row_version"; }));
          },
          {"tc_product.row_version", "missing column", "bigint not null", ""}},
-        {"unexpected column", [&](std::vector<Table>& ts) { product(ts).columns.push_back({"legacy", "integer", false}); },
+        {"unexpected column",
+         [&](std::vector<Table>& ts) {
+             product(ts).columns.push_back({"legacy", "integer", false});
+         },
          {"tc_product.legacy", "unexpected column", "", "integer"}},
-        {"wrong type", [&](std::vector<Table>& ts) { column(ts, "price").type = "double precision"; },
+        {"wrong type",
+         [&](std::vector<Table>& ts) { column(ts, "price").type = "double precision"; },
          {"tc_product.price", "wrong type", "numeric", "double precision"}},
-        {"nullable required column", [&](std::vector<Table>& ts) { column(ts, "title").not_null = false; },
+        {"nullable required column",
+         [&](std::vector<Table>& ts) { column(ts, "title").not_null = false; },
          {"tc_product.title", "wrong nullability", "not null", "null"}},
-        {"not null optional column", [&](std::vector<Table>& ts) { column(ts, "price").not_null = true; },
+        {"not null optional column",
+         [&](std::vector<Table>& ts) { column(ts, "price").not_null = true; },
          {"tc_product.price", "wrong nullability", "null", "not null"}},
-        {"missing index", [&](std::vector<Table>& ts) { erase(product(ts).indexes, "tc_product__sku_key"); },
+        {"missing index",
+         [&](std::vector<Table>& ts) { erase(product(ts).indexes, "tc_product__sku_key"); },
          {"tc_product", "missing index", "tc_product__sku_key", ""}},
-        {"missing primary key", [&](std::vector<Table>& ts) { erase(product(ts).indexes, "tc_product_pkey"); },
+        {"missing primary key",
+         [&](std::vector<Table>& ts) { erase(product(ts).indexes, "tc_product_pkey"); },
          {"tc_product", "missing index", "tc_product_pkey", ""}},
-        {"unexpected index", [&](std::vector<Table>& ts) { product(ts).indexes.push_back("tc_product_manual"); },
+        {"unexpected index",
+         [&](std::vector<Table>& ts) { product(ts).indexes.push_back("tc_product_manual"); },
          {"tc_product", "unexpected index", "", "tc_product_manual"}},
-        {"missing foreign key", [&](std::vector<Table>& ts) { product(ts).foreign_keys.clear(); },
-         {"tc_product", "missing foreign key", "tc_product__supplier_fkey: supplier -> tc_company", ""}},
+        {"missing foreign key",
+         [&](std::vector<Table>& ts) { product(ts).foreign_keys.clear(); },
+         {"tc_product", "missing foreign key", "tc_product__supplier_fkey: supplier -> tc_company",
+          ""}},
         {"unexpected foreign key",
-         [&](std::vector<Table>& ts) { product(ts).foreign_keys.push_back("x_fkey: title -> tc_company"); },
+         [&](std::vector<Table>& ts) {
+             product(ts).foreign_keys.push_back("x_fkey: title -> tc_company");
+         },
          {"tc_product", "unexpected foreign key", "", "x_fkey: title -> tc_company"}},
-        {"missing trigger", [&](std::vector<Table>& ts) { erase(product(ts).triggers, "touch_updated_at"); },
+        {"missing trigger",
+         [&](std::vector<Table>& ts) { erase(product(ts).triggers, "touch_updated_at"); },
          {"tc_product", "missing trigger", "touch_updated_at", ""}},
-        {"unexpected trigger", [&](std::vector<Table>& ts) { product(ts).triggers.push_back("audit"); },
+        {"unexpected trigger",
+         [&](std::vector<Table>& ts) { product(ts).triggers.push_back("audit"); },
          {"tc_product", "unexpected trigger", "", "audit"}},
-        {"row-level security off", [&](std::vector<Table>& ts) { product(ts).row_security = false; },
+        {"row-level security off",
+         [&](std::vector<Table>& ts) { product(ts).row_security = false; },
          {"tc_product", "row-level security", "enabled", "disabled"}},
     };
     const std::vector<Table> expected = expected_tables(parse(kShop));
@@ -387,7 +443,8 @@ TEST(Compare, AForeignKeyToTheWrongTableIsBothMissingAndUnexpected) {
     const std::vector<Table> expected = expected_tables(parse(kShop));
     std::vector<Table> actual = expected;
     for (Table& t : actual) {
-        if (t.name == "tc_product") t.foreign_keys = {"tc_product__supplier_fkey: supplier -> tc_other"};
+        if (t.name == "tc_product")
+            t.foreign_keys = {"tc_product__supplier_fkey: supplier -> tc_other"};
     }
     const std::vector<Difference> diffs = compare(expected, actual);
     ASSERT_EQ(diffs.size(), 2u);
@@ -400,7 +457,8 @@ TEST(Compare, AMissingTableIsOneDifferenceNotOnePerColumn) {
     const std::vector<Table> expected = expected_tables(parse(kShop));
     const std::vector<Difference> diffs = compare(expected, {});
     ASSERT_EQ(diffs.size(), 2u);
-    for (const Difference& d : diffs) EXPECT_EQ(d.problem, "missing table");
+    for (const Difference& d : diffs)
+        EXPECT_EQ(d.problem, "missing table");
 }
 
 }  // namespace

@@ -46,15 +46,18 @@ std::string date_text(std::int64_t days) {
 std::string resolved(DataType type, const char* bound, std::int64_t now) {
     auto b = parse_bound(type, bound);
     EXPECT_TRUE(b.has_value()) << bound;
-    if (!b) return "invalid";
+    if (!b)
+        return "invalid";
     const std::int64_t v = resolve_bound(*b, type, now);
-    if (type == DataType::kDate) return date_text(v);
+    if (type == DataType::kDate)
+        return date_text(v);
     const std::int64_t d = v >= 0 ? v / kDay : -((-v + kDay - 1) / kDay);
     const std::int64_t rest = v - d * kDay;
     char buf[64];
     std::snprintf(buf, sizeof buf, "%s %02lld:%02lld:%02lld.%06lld", date_text(d).c_str(),
                   static_cast<long long>(rest / kHour), static_cast<long long>(rest / kMinute % 60),
-                  static_cast<long long>(rest / kSecond % 60), static_cast<long long>(rest % kSecond));
+                  static_cast<long long>(rest / kSecond % 60),
+                  static_cast<long long>(rest % kSecond));
     return buf;
 }
 
@@ -66,18 +69,22 @@ TEST(ParseDate, DaysSince2000) {
         std::int64_t days;
     };
     const Case cases[] = {
-        {"2000-01-01", 0},       {"2000-01-02", 1},       {"1999-12-31", -1},     {"2000-03-01", 60},
-        {"2001-01-01", 366},     {"1970-01-01", -10957},  {"2024-03-15", 8840},   {"0001-01-01", -730119},
-        {"9999-12-31", 2921939}, {"1600-02-29", -146038}, {"2400-02-29", 146156},
+        {"2000-01-01", 0},       {"2000-01-02", 1},       {"1999-12-31", -1},
+        {"2000-03-01", 60},      {"2001-01-01", 366},     {"1970-01-01", -10957},
+        {"2024-03-15", 8840},    {"0001-01-01", -730119}, {"9999-12-31", 2921939},
+        {"1600-02-29", -146038}, {"2400-02-29", 146156},
     };
-    for (const Case& c : cases) EXPECT_EQ(parse_date(c.text), c.days) << c.text;
+    for (const Case& c : cases)
+        EXPECT_EQ(parse_date(c.text), c.days) << c.text;
 }
 
 TEST(ParseDate, LeapYears) {
-    for (const char* s : {"2000-02-29", "2024-02-29", "1600-02-29", "2400-02-29", "1996-02-29", "0004-02-29"}) {
+    for (const char* s :
+         {"2000-02-29", "2024-02-29", "1600-02-29", "2400-02-29", "1996-02-29", "0004-02-29"}) {
         EXPECT_TRUE(parse_date(s).has_value()) << s;
     }
-    for (const char* s : {"1900-02-29", "2100-02-29", "2023-02-29", "2200-02-29", "2024-02-30", "2000-02-30"}) {
+    for (const char* s :
+         {"1900-02-29", "2100-02-29", "2023-02-29", "2200-02-29", "2024-02-30", "2000-02-30"}) {
         EXPECT_FALSE(parse_date(s).has_value()) << s;
     }
     EXPECT_EQ(day("2024-03-01") - day("2024-02-28"), 2);
@@ -97,13 +104,27 @@ TEST(ParseDate, EveryMonthEnd) {
 }
 
 TEST(ParseDate, RejectsAnythingElse) {
-    for (const std::string& s :
-         {std::string(""), std::string("2024-01-1"), std::string("2024-1-01"), std::string("24-01-01"),
-          std::string("2024-00-01"), std::string("2024-13-01"), std::string("2024-01-00"), std::string("2024-01-32"),
-          std::string("2024/01/01"), std::string("2024-01-01 "), std::string(" 2024-01-01"),
-          std::string("2024-01-01T00:00:00Z"), std::string("+2024-01-01"), std::string("-002-01-01"),
-          std::string("2024-0a-01"), std::string("２０２４-01-01"), std::string("2024-01-0\xC2"),
-          std::string("2024-01-01\0", 11), std::string("2024_01_01"), std::string("20240101"), std::string("today")}) {
+    for (const std::string& s : {std::string(""),
+                                 std::string("2024-01-1"),
+                                 std::string("2024-1-01"),
+                                 std::string("24-01-01"),
+                                 std::string("2024-00-01"),
+                                 std::string("2024-13-01"),
+                                 std::string("2024-01-00"),
+                                 std::string("2024-01-32"),
+                                 std::string("2024/01/01"),
+                                 std::string("2024-01-01 "),
+                                 std::string(" 2024-01-01"),
+                                 std::string("2024-01-01T00:00:00Z"),
+                                 std::string("+2024-01-01"),
+                                 std::string("-002-01-01"),
+                                 std::string("2024-0a-01"),
+                                 std::string("２０２４-01-01"),
+                                 std::string("2024-01-0\xC2"),
+                                 std::string("2024-01-01\0", 11),
+                                 std::string("2024_01_01"),
+                                 std::string("20240101"),
+                                 std::string("today")}) {
         EXPECT_FALSE(parse_date(s).has_value()) << s;
     }
 }
@@ -154,11 +175,13 @@ TEST(ParseTimestamp, MicrosecondsSince2000Utc) {
         {"1999-12-31T23:59:59Z", -kSecond},
         {"2024-03-15T12:00:00Z", 8840 * kDay + 12 * kHour},
         {"1970-01-01T00:00:00Z", -10957 * kDay},
-        {"2024-03-01T00:30:00+01:00", 8825 * kDay + 23 * kHour + 30 * kMinute},  // 2024-02-29T23:30Z
+        {"2024-03-01T00:30:00+01:00",
+         8825 * kDay + 23 * kHour + 30 * kMinute},  // 2024-02-29T23:30Z
         {"9999-12-31T23:59:59Z", 2921939 * kDay + kDay - kSecond},
         {"0001-01-01T00:00:00Z", -730119 * kDay},
     };
-    for (const Case& c : cases) EXPECT_EQ(parse_timestamp(c.text), c.micros) << c.text;
+    for (const Case& c : cases)
+        EXPECT_EQ(parse_timestamp(c.text), c.micros) << c.text;
 }
 
 TEST(ParseTimestamp, FractionsOfASecond) {
@@ -167,9 +190,16 @@ TEST(ParseTimestamp, FractionsOfASecond) {
         std::int64_t micros;
     };
     const Case cases[] = {
-        {".0", 0},           {".5", 500000},       {".05", 50000},          {".000001", 1},
-        {".123456", 123456}, {".1234567", 123456}, {".9999999", 999999},    {".000000000000000000001", 0},
-        {".10", 100000},     {".999999", 999999},
+        {".0", 0},
+        {".5", 500000},
+        {".05", 50000},
+        {".000001", 1},
+        {".123456", 123456},
+        {".1234567", 123456},
+        {".9999999", 999999},
+        {".000000000000000000001", 0},
+        {".10", 100000},
+        {".999999", 999999},
     };
     for (const Case& c : cases) {
         const std::string text = std::string("2000-01-01T00:00:00") + c.fraction + "Z";
@@ -181,8 +211,9 @@ TEST(ParseTimestamp, FractionsOfASecond) {
 
 TEST(ParseTimestamp, SeparatorsAndCase) {
     const std::int64_t t = ts("2024-02-29T12:34:56Z");
-    for (const char* s : {"2024-02-29t12:34:56z", "2024-02-29 12:34:56Z", "2024-02-29T12:34:56+00:00",
-                          "2024-02-29T14:34:56+02:00", "2024-02-29T02:34:56-10:00"}) {
+    for (const char* s :
+         {"2024-02-29t12:34:56z", "2024-02-29 12:34:56Z", "2024-02-29T12:34:56+00:00",
+          "2024-02-29T14:34:56+02:00", "2024-02-29T02:34:56-10:00"}) {
         EXPECT_EQ(parse_timestamp(s), t) << s;
     }
 }
@@ -196,13 +227,13 @@ TEST(ParseTimestamp, RejectsAnythingElse) {
     for (const std::string& s : {
              std::string(""),
              std::string("2024-02-29"),
-             std::string("2024-02-29T12:00:00"),         // no offset
-             std::string("2024-02-29T12:00Z"),           // no seconds
-             std::string("2024-02-29T12:00:00.Z"),       // empty fraction
+             std::string("2024-02-29T12:00:00"),    // no offset
+             std::string("2024-02-29T12:00Z"),      // no seconds
+             std::string("2024-02-29T12:00:00.Z"),  // empty fraction
              std::string("2024-02-29T24:00:00Z"),
              std::string("2024-02-29T12:60:00Z"),
              std::string("2024-02-29T12:00:61Z"),
-             std::string("2023-02-29T12:00:00Z"),        // no such day
+             std::string("2023-02-29T12:00:00Z"),  // no such day
              std::string("2024-02-29X12:00:00Z"),
              std::string("2024-02-29T12:00:00+0530"),
              std::string("2024-02-29T12:00:00+05"),
@@ -264,7 +295,8 @@ TEST(ParseBound, RelativeOffsets) {
         {DataType::kTimestamp, "now+30min", false, 0, 30 * kMinute},
         {DataType::kTimestamp, "now-10s", false, 0, -10 * kSecond},
         {DataType::kTimestamp, "today+1d-1s", true, 0, kDay - kSecond},
-        {DataType::kTimestamp, "now+1y+1mo+1w+1d+1h+1min+1s", false, 13, 8 * kDay + kHour + kMinute + kSecond},
+        {DataType::kTimestamp, "now+1y+1mo+1w+1d+1h+1min+1s", false, 13,
+         8 * kDay + kHour + kMinute + kSecond},
         {DataType::kTimestamp, "now+1h+1h+1h", false, 0, 3 * kHour},
     };
     for (const Case& c : cases) {
@@ -287,12 +319,15 @@ TEST(ParseBound, HoursMinutesAndSecondsAreForTimestampsOnly) {
 TEST(ParseBound, RejectsAnythingElse) {
     for (DataType t : {DataType::kDate, DataType::kTimestamp}) {
         for (const std::string& text :
-             {std::string(""), std::string("now-"), std::string("now+"), std::string("now-d"), std::string("now18y"),
-              std::string("now-18"), std::string("now-18Y"), std::string("now-18x"), std::string("now-18years"),
-              std::string("now-18 y"), std::string("now -18y"), std::string("now-18y "), std::string("Now"),
-              std::string("NOW"), std::string("tomorrow"), std::string("nowish"), std::string("todays"),
-              std::string("yesterday"), std::string("now--1d"), std::string("now+-1d"), std::string("now-1.5d"),
-              std::string("now-1m"), std::string("now-1mon"), std::string("now-1d\0", 7), std::string("now*2")}) {
+             {std::string(""),         std::string("now-"),     std::string("now+"),
+              std::string("now-d"),    std::string("now18y"),   std::string("now-18"),
+              std::string("now-18Y"),  std::string("now-18x"),  std::string("now-18years"),
+              std::string("now-18 y"), std::string("now -18y"), std::string("now-18y "),
+              std::string("Now"),      std::string("NOW"),      std::string("tomorrow"),
+              std::string("nowish"),   std::string("todays"),   std::string("yesterday"),
+              std::string("now--1d"),  std::string("now+-1d"),  std::string("now-1.5d"),
+              std::string("now-1m"),   std::string("now-1mon"), std::string("now-1d\0", 7),
+              std::string("now*2")}) {
             EXPECT_FALSE(parse_bound(t, text).has_value()) << model::type_name(t) << " " << text;
         }
     }
@@ -301,21 +336,25 @@ TEST(ParseBound, RejectsAnythingElse) {
 TEST(ParseBound, LongNumbersAndHugeOffsetsAreRejected) {
     for (DataType t : {DataType::kDate, DataType::kTimestamp}) {
         // Offsets up to 10,000 years either way.
-        for (const char* ok : {"now+10000y", "now-10000y", "now+120000mo", "today-3660000d", "now+500000w",
-                               "now-5000y-5000y", "now+10000y+3660000d"}) {
+        for (const char* ok : {"now+10000y", "now-10000y", "now+120000mo", "today-3660000d",
+                               "now+500000w", "now-5000y-5000y", "now+10000y+3660000d"}) {
             EXPECT_TRUE(parse_bound(t, ok).has_value()) << ok;
         }
-        for (const char* bad : {"now+10001y", "now-120001mo", "now+3660001d", "now+999999999d", "now-999999999w",
-                                "now+999999999y", "now+999999999mo+999999999mo+999999999mo", "now-5000y-5001y",
-                                "now+1000000000d", "now+99999999999999999999d", "now+3000000d+3000000d"}) {
+        for (const char* bad :
+             {"now+10001y", "now-120001mo", "now+3660001d", "now+999999999d", "now-999999999w",
+              "now+999999999y", "now+999999999mo+999999999mo+999999999mo", "now-5000y-5001y",
+              "now+1000000000d", "now+99999999999999999999d", "now+3000000d+3000000d"}) {
             EXPECT_FALSE(parse_bound(t, bad).has_value()) << bad;
         }
     }
     EXPECT_FALSE(parse_bound(DataType::kTimestamp, "now+999999999h").has_value());
-    EXPECT_FALSE(parse_bound(DataType::kTimestamp,
-                             "now-999999999min-999999999min-999999999min-999999999min-999999999min-999999999min")
-                     .has_value());
-    EXPECT_TRUE(parse_bound(DataType::kTimestamp, "now+87600000h").has_value());  // 10,000 years of hours
+    EXPECT_FALSE(
+        parse_bound(
+            DataType::kTimestamp,
+            "now-999999999min-999999999min-999999999min-999999999min-999999999min-999999999min")
+            .has_value());
+    EXPECT_TRUE(
+        parse_bound(DataType::kTimestamp, "now+87600000h").has_value());  // 10,000 years of hours
     EXPECT_TRUE(parse_bound(DataType::kTimestamp, "now-999999999s").has_value());  // about 32 years
 }
 
@@ -344,7 +383,8 @@ TEST(ResolveBound, NowAndTodayForTimestamps) {
 }
 
 TEST(ResolveBound, NowAndTodayForDates) {
-    for (const char* at : {"2024-03-15T00:00:00Z", "2024-03-15T12:00:00Z", "2024-03-15T23:59:59.999999Z"}) {
+    for (const char* at :
+         {"2024-03-15T00:00:00Z", "2024-03-15T12:00:00Z", "2024-03-15T23:59:59.999999Z"}) {
         const std::int64_t now = ts(at);
         EXPECT_EQ(resolved(DataType::kDate, "now", now), "2024-03-15") << at;
         EXPECT_EQ(resolved(DataType::kDate, "today", now), "2024-03-15") << at;
@@ -409,7 +449,8 @@ TEST(ResolveBound, TheLargestOffsets) {
     const std::int64_t now = ts("2024-03-15T12:00:00Z");
     EXPECT_EQ(resolved(DataType::kDate, "now+10000y", now), "12024-03-15");
     EXPECT_EQ(resolved(DataType::kDate, "now-10000y", now), "-7976-03-15");
-    EXPECT_EQ(resolve_bound(*parse_bound(DataType::kTimestamp, "today+3660000d"), DataType::kTimestamp, now),
+    EXPECT_EQ(resolve_bound(*parse_bound(DataType::kTimestamp, "today+3660000d"),
+                            DataType::kTimestamp, now),
               (day("2024-03-15") + 3660000) * kDay);
 }
 
@@ -500,7 +541,8 @@ TEST(TimeRules, MonthEndClampingInEvaluation) {
 
 TEST(TimeRules, TimestampLiteralBoundsWithOffsets) {
     CompiledClass c =
-        compiled("timestamp", R"({"min": "2024-03-15T09:00:00+01:00", "max": "2024-03-15T17:00:00.5-05:00"})");
+        compiled("timestamp",
+                 R"({"min": "2024-03-15T09:00:00+01:00", "max": "2024-03-15T17:00:00.5-05:00"})");
     const std::int64_t now = 0;
     EXPECT_EQ(broken(c, "2024-03-15T07:59:59.999999Z", now), "min");
     EXPECT_EQ(broken(c, "2024-03-15T08:00:00Z", now), "");
@@ -537,7 +579,8 @@ TEST(TimeRules, NullsAndTypeErrorsAreNotCompared) {
     std::vector<Violation> out;
     evaluate(c, values_from_json(c, Json::object(), out), ts("2024-03-15T00:00:00Z"), out);
     EXPECT_TRUE(out.empty());
-    evaluate(c, values_from_json(c, Json{{"x", "2000-02-30"}}, out), ts("2024-03-15T00:00:00Z"), out);
+    evaluate(c, values_from_json(c, Json{{"x", "2000-02-30"}}, out), ts("2024-03-15T00:00:00Z"),
+             out);
     ASSERT_EQ(out.size(), 1u);
     EXPECT_EQ(out[0].rule, "type");
 }

@@ -21,7 +21,8 @@ bool contains(const std::string& haystack, const std::string& needle) {
 // Index of the first statement containing text, or -1.
 int index_of(const std::vector<Statement>& sts, const std::string& text) {
     for (std::size_t i = 0; i < sts.size(); ++i) {
-        if (contains(sts[i].sql, text)) return static_cast<int>(i);
+        if (contains(sts[i].sql, text))
+            return static_cast<int>(i);
     }
     return -1;
 }
@@ -33,14 +34,15 @@ TEST(ProvisionTenant, CreatesRolesThenSchemaAsAdmin) {
     EXPECT_EQ(sts[1].sql, "CREATE ROLE \"tenant_acme_role\" NOLOGIN");
     int schema = index_of(sts, "CREATE SCHEMA \"tenant_acme\" AUTHORIZATION \"tenant_acme_owner\"");
     ASSERT_GE(schema, 0);
-    for (int i = 0; i <= schema; ++i) EXPECT_EQ(sts[i].run_as, RunAs::kAdmin) << sts[i].sql;
+    for (int i = 0; i <= schema; ++i)
+        EXPECT_EQ(sts[i].run_as, RunAs::kAdmin) << sts[i].sql;
 }
 
 TEST(ProvisionTenant, EverythingInTheSchemaIsCreatedByTheOwner) {
     for (const Statement& st : provision("acme")) {
-        if (contains(st.sql, "CREATE TABLE") || contains(st.sql, "CREATE INDEX") || contains(st.sql, "CREATE VIEW") ||
-            contains(st.sql, "CREATE TRIGGER") || contains(st.sql, "CREATE POLICY") ||
-            contains(st.sql, "DEFAULT PRIVILEGES")) {
+        if (contains(st.sql, "CREATE TABLE") || contains(st.sql, "CREATE INDEX") ||
+            contains(st.sql, "CREATE VIEW") || contains(st.sql, "CREATE TRIGGER") ||
+            contains(st.sql, "CREATE POLICY") || contains(st.sql, "DEFAULT PRIVILEGES")) {
             EXPECT_EQ(st.run_as, RunAs::kOwner) << st.sql;
         }
     }
@@ -50,7 +52,8 @@ TEST(ProvisionTenant, CreatesEveryCatalogTableWithTriggerPolicyAndGrant) {
     auto sts = provision("acme");
     for (const char* table : kCatalogTables) {
         const std::string t = "\"tenant_acme\".\"" + std::string(table) + "\"";
-        EXPECT_GE(index_of(sts, "CREATE TABLE \"tenant_acme\"." + std::string(table) + " ("), 0) << table;
+        EXPECT_GE(index_of(sts, "CREATE TABLE \"tenant_acme\"." + std::string(table) + " ("), 0)
+            << table;
         EXPECT_GE(index_of(sts, "ALTER TABLE " + t + " ENABLE ROW LEVEL SECURITY"), 0) << table;
         EXPECT_GE(index_of(sts, "CREATE POLICY tenant_members ON " + t), 0) << table;
         EXPECT_GE(index_of(sts, "GRANT SELECT ON " + t + " TO \"tenant_acme_role\""), 0) << table;
@@ -60,7 +63,9 @@ TEST(ProvisionTenant, CreatesEveryCatalogTableWithTriggerPolicyAndGrant) {
 TEST(ProvisionTenant, TablesWithUpdatedAtHaveTheTrigger) {
     auto sts = provision("acme");
     for (const char* table : kTouchedTables) {
-        EXPECT_GE(index_of(sts, "BEFORE UPDATE ON \"tenant_acme\".\"" + std::string(table) + "\""), 0) << table;
+        EXPECT_GE(index_of(sts, "BEFORE UPDATE ON \"tenant_acme\".\"" + std::string(table) + "\""),
+                  0)
+            << table;
     }
     EXPECT_EQ(index_of(sts, "BEFORE UPDATE ON \"tenant_acme\".\"schema_versions\""), -1);
 }
@@ -68,10 +73,16 @@ TEST(ProvisionTenant, TablesWithUpdatedAtHaveTheTrigger) {
 TEST(ProvisionTenant, ViewsAreReadableAndSecurityInvoker) {
     auto sts = provision("acme");
     for (const char* view : kCatalogViews) {
-        EXPECT_GE(index_of(sts, "GRANT SELECT ON \"tenant_acme\".\"" + std::string(view) + "\" TO \"tenant_acme_role\""), 0) << view;
+        EXPECT_GE(index_of(sts, "GRANT SELECT ON \"tenant_acme\".\"" + std::string(view) +
+                                    "\" TO \"tenant_acme_role\""),
+                  0)
+            << view;
     }
     for (const char* view : {"things", "thing_class_metrics", "schema_storage_metrics"}) {
-        EXPECT_GE(index_of(sts, "CREATE VIEW \"tenant_acme\"." + std::string(view) + " WITH (security_invoker = true)"), 0) << view;
+        EXPECT_GE(index_of(sts, "CREATE VIEW \"tenant_acme\"." + std::string(view) +
+                                    " WITH (security_invoker = true)"),
+                  0)
+            << view;
     }
 }
 
@@ -80,7 +91,8 @@ TEST(ProvisionTenant, DefaultPrivilegesComeAfterTheCatalog) {
     auto sts = provision("acme");
     int last_table = -1;
     for (std::size_t i = 0; i < sts.size(); ++i) {
-        if (contains(sts[i].sql, "CREATE TABLE")) last_table = static_cast<int>(i);
+        if (contains(sts[i].sql, "CREATE TABLE"))
+            last_table = static_cast<int>(i);
     }
     int dml_default = index_of(sts, "GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES");
     ASSERT_GE(dml_default, 0);
@@ -115,7 +127,8 @@ TEST(ProvisionTenant, ReferencesOnlyItsSchemaPgCatalogAndUdm) {
              it != std::sregex_iterator(); ++it) {
             std::string schema = (*it)[1];
             // Table aliases of the views and listing queries.
-            if (schema == "n" || schema == "c" || schema == "t" || schema == "tc" || schema == "aa") continue;
+            if (schema == "n" || schema == "c" || schema == "t" || schema == "tc" || schema == "aa")
+                continue;
             EXPECT_TRUE(schema == "\"tenant_acme\"" || schema == "pg_catalog" || schema == "udm")
                 << schema << " in " << st.sql;
         }
@@ -124,19 +137,27 @@ TEST(ProvisionTenant, ReferencesOnlyItsSchemaPgCatalogAndUdm) {
 
 TEST(ProvisionTenant, CatalogChecksAndKeysFromTheSpecification) {
     std::string all;
-    for (const Statement& st : provision("acme")) all += st.sql + ";\n";
+    for (const Statement& st : provision("acme"))
+        all += st.sql + ";\n";
     for (const char* expected :
          {"CONSTRAINT unique_thing_class_name UNIQUE (name)",
-          "CONSTRAINT valid_validation_rules_json CHECK (pg_catalog.jsonb_typeof(validation_rules) = 'object')",
+          "CONSTRAINT valid_validation_rules_json CHECK (pg_catalog.jsonb_typeof(validation_rules) "
+          "= 'object')",
           "CONSTRAINT valid_permissions_json",
           "CONSTRAINT valid_thing_class_name CHECK (name ~ '[^[:space:]]'",
           "CONSTRAINT unique_thing_class_attribute UNIQUE (thing_class_id, attribute_id)",
-          "CONSTRAINT fk_assignment_thing_class FOREIGN KEY (thing_class_id) REFERENCES \"tenant_acme\".thing_classes (id) ON DELETE CASCADE",
-          "CONSTRAINT fk_assignment_attribute FOREIGN KEY (attribute_id) REFERENCES \"tenant_acme\".attributes (id) ON DELETE RESTRICT",
-          "CONSTRAINT unique_class_relationship UNIQUE (from_thing_class_id, to_thing_class_id, relationship_type_id)",
-          "CONSTRAINT fk_class_rel_from", "CONSTRAINT fk_class_rel_to", "CONSTRAINT fk_class_rel_type",
-          "CONSTRAINT valid_attribute_data_type CHECK (data_type IN ('text', 'number', 'integer', 'boolean', 'date', 'timestamp', 'reference', 'json'))",
-          "USING gin (validation_rules)", "USING gin (permissions)", "USING gin (assignment_rules)"}) {
+          "CONSTRAINT fk_assignment_thing_class FOREIGN KEY (thing_class_id) REFERENCES "
+          "\"tenant_acme\".thing_classes (id) ON DELETE CASCADE",
+          "CONSTRAINT fk_assignment_attribute FOREIGN KEY (attribute_id) REFERENCES "
+          "\"tenant_acme\".attributes (id) ON DELETE RESTRICT",
+          "CONSTRAINT unique_class_relationship UNIQUE (from_thing_class_id, to_thing_class_id, "
+          "relationship_type_id)",
+          "CONSTRAINT fk_class_rel_from", "CONSTRAINT fk_class_rel_to",
+          "CONSTRAINT fk_class_rel_type",
+          "CONSTRAINT valid_attribute_data_type CHECK (data_type IN ('text', 'number', 'integer', "
+          "'boolean', 'date', 'timestamp', 'reference', 'json'))",
+          "USING gin (validation_rules)", "USING gin (permissions)",
+          "USING gin (assignment_rules)"}) {
         EXPECT_TRUE(contains(all, expected)) << expected;
     }
 }
@@ -156,7 +177,8 @@ TEST(DropTenant, DropsSchemaThenRoles) {
     EXPECT_EQ(sts[1].sql, "DROP OWNED BY \"tenant_acme_owner\", \"tenant_acme_role\"");
     EXPECT_EQ(sts[2].sql, "DROP ROLE \"tenant_acme_role\"");
     EXPECT_EQ(sts[3].sql, "DROP ROLE \"tenant_acme_owner\"");
-    for (const Statement& st : sts) EXPECT_EQ(st.run_as, RunAs::kAdmin);
+    for (const Statement& st : sts)
+        EXPECT_EQ(st.run_as, RunAs::kAdmin);
 }
 
 }  // namespace

@@ -22,8 +22,9 @@ void drop_class(Model& m, const std::string& name);
 // Turns the data events of a class on or off.
 void set_class_events(Model& m, const std::string& name, bool on);
 
-void create_attribute(Model& m, const std::string& name, const std::string& data_type, const Json& rules,
-                      const std::optional<std::string>& target, const std::optional<std::string>& description);
+void create_attribute(Model& m, const std::string& name, const std::string& data_type,
+                      const Json& rules, const std::optional<std::string>& target,
+                      const std::optional<std::string>& description);
 
 // What udm.alter_attribute changes; an empty field is left as it is.
 struct AttributeChange {
@@ -41,12 +42,14 @@ void assign_attribute(Model& m, const std::string& cls, const std::string& attri
                       const Json& rules);
 void unassign_attribute(Model& m, const std::string& cls, const std::string& attribute);
 
-void create_relationship_type(Model& m, const std::string& name, const std::optional<std::string>& inverse,
+void create_relationship_type(Model& m, const std::string& name,
+                              const std::optional<std::string>& inverse,
                               const std::optional<std::string>& description);
 void drop_relationship_type(Model& m, const std::string& name);
 
-void allow_relationship(Model& m, const std::string& from, const std::string& to, const std::string& type,
-                        const Json& cardinality, bool bidirectional);
-void disallow_relationship(Model& m, const std::string& from, const std::string& to, const std::string& type);
+void allow_relationship(Model& m, const std::string& from, const std::string& to,
+                        const std::string& type, const Json& cardinality, bool bidirectional);
+void disallow_relationship(Model& m, const std::string& from, const std::string& to,
+                           const std::string& type);
 
 }  // namespace udm::edit

@@ -41,7 +41,7 @@ inline constexpr std::string_view kLockNotAvailable = "55P03";
 // An error with a SQLSTATE, a message and an optional detail and hint, written the
 // PostgreSQL way: message lower case without a period, detail and hint full sentences.
 class Error : public std::runtime_error {
-public:
+  public:
     Error(std::string_view sqlstate, const std::string& message, std::string detail = {},
           std::string hint = {});
 
@@ -50,7 +50,7 @@ public:
     const std::string& detail() const noexcept { return detail_; }
     const std::string& hint() const noexcept { return hint_; }
 
-private:
+  private:
     char sqlstate_[6];
     std::string detail_;
     std::string hint_;

@@ -56,6 +56,7 @@ struct Difference {
 
 // Every difference between the expected and the actual class tables; actual holds every
 // table of the tenant schema whose name starts with "tc_".
-std::vector<Difference> compare(const std::vector<Table>& expected, const std::vector<Table>& actual);
+std::vector<Difference> compare(const std::vector<Table>& expected,
+                                const std::vector<Table>& actual);
 
 }  // namespace udm::physical

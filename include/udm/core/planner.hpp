@@ -32,8 +32,8 @@ struct Step {
     bool breaking = false;
     model::Json change;  // the step's entry in the schema diff; null for bookkeeping steps
     std::vector<Check> checks;
-    std::vector<std::string> ddl;                // run as the tenant's owner, recorded in history
-    std::vector<catalog::Statement> catalog;     // catalog rows, run as the tenant's owner
+    std::vector<std::string> ddl;             // run as the tenant's owner, recorded in history
+    std::vector<catalog::Statement> catalog;  // catalog rows, run as the tenant's owner
 };
 
 // The steps that turn one model into another, in the order they must run.

@@ -33,14 +33,16 @@ struct Problem {
 std::vector<Problem> lint_rules(DataType type, const Json& rules);
 // Every problem of a class's own rules (defaults, required_together, one_of_required,
 // compare), given its assigned attributes and their types.
-std::vector<Problem> lint_class_rules(const Json& rules, const model::Model& m, const model::ThingClass& cls);
+std::vector<Problem> lint_class_rules(const Json& rules, const model::Model& m,
+                                      const model::ThingClass& cls);
 // Throws the first problem of the rule sets of a model as udm::Error.
 void check_model_rules(const model::Model& m);
 
 // The effective rules of an assignment: class defaults for the attribute's type, then the
 // attribute's rules, then the assignment's, key by key; "required" set when the assignment
 // is required.
-Json effective_rules(const model::Model& m, const model::ThingClass& cls, const model::Assignment& a);
+Json effective_rules(const model::Model& m, const model::ThingClass& cls,
+                     const model::Assignment& a);
 
 // A rule a row breaks. Values are never echoed in messages.
 struct Violation {
@@ -66,8 +68,9 @@ std::vector<RuleChange> rule_changes(const model::Model& current, const model::M
 // A date or timestamp bound: a literal, or relative to the current time.
 struct TimeBound {
     bool relative = false;
-    bool today = false;       // relative to the start of the current UTC day, not the moment
-    std::int64_t literal = 0; // date: days since 2000-01-01; timestamp: microseconds since then, UTC
+    bool today = false;  // relative to the start of the current UTC day, not the moment
+    std::int64_t literal =
+        0;  // date: days since 2000-01-01; timestamp: microseconds since then, UTC
     std::int32_t months = 0;  // relative offset in months
     std::int64_t micros = 0;  // relative offset in microseconds
 };
@@ -122,9 +125,8 @@ struct Value {
     double number = 0;         // number
     std::int64_t integer = 0;  // integer; date: days since 2000-01-01; timestamp: microseconds
     bool boolean = false;
-    bool unreadable = false;   // present but of the wrong type: its own rules are skipped
+    bool unreadable = false;  // present but of the wrong type: its own rules are skipped
 };
-
 
 // Appends to out every rule values (one per compiled attribute, same order) break; now is
 // the current time in microseconds since 2000-01-01 UTC. Custom functions are left to the
@@ -135,7 +137,8 @@ void evaluate(const CompiledClass& c, const std::vector<Value>& values, std::int
 // Reads a JSON document into values for the class (for udm.validate): texts point into
 // the document. Fields of the wrong JSON type become "type" violations; unknown fields
 // "unknown" violations.
-std::vector<Value> values_from_json(const CompiledClass& c, const Json& doc, std::vector<Violation>& out);
+std::vector<Value> values_from_json(const CompiledClass& c, const Json& doc,
+                                    std::vector<Violation>& out);
 
 // The violations as the JSON array of the error detail.
 Json to_json(const std::vector<Violation>& violations);

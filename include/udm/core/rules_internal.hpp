@@ -14,7 +14,8 @@ namespace udm::rules {
 
 // Longest pattern accepted, and the memory RE2 may use for one.
 inline constexpr std::size_t kMaxPatternLength = 4096;
-inline constexpr int64_t kPatternMaxMem = 8 << 20;  // Unicode classes need more than 1 MiB for the fast DFA
+inline constexpr int64_t kPatternMaxMem =
+    8 << 20;  // Unicode classes need more than 1 MiB for the fast DFA
 
 // The options every pattern is compiled with: UTF-8, no logging, bounded memory.
 re2::RE2::Options pattern_options();

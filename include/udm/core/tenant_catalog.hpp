@@ -17,19 +17,33 @@ inline constexpr int kCatalogVersion = 1;
 // The catalog tables of every tenant schema, in creation order: each has row-level
 // security and is readable, not writable, by the tenant's application role.
 inline constexpr const char* kCatalogTables[] = {
-    "thing_classes",      "attributes",      "attribute_assignments", "relationship_types",
-    "thing_class_relationships", "schema_state", "schema_versions", "data_events", "relationships",
+    "thing_classes",
+    "attributes",
+    "attribute_assignments",
+    "relationship_types",
+    "thing_class_relationships",
+    "schema_state",
+    "schema_versions",
+    "data_events",
+    "relationships",
 };
 
 // The catalog tables with an updated_at column kept by udm.touch_updated_at().
 inline constexpr const char* kTouchedTables[] = {
-    "thing_classes",      "attributes",   "attribute_assignments",
-    "relationship_types", "thing_class_relationships", "schema_state",
+    "thing_classes",
+    "attributes",
+    "attribute_assignments",
+    "relationship_types",
+    "thing_class_relationships",
+    "schema_state",
 };
 
 // The views of every tenant schema, readable by the tenant's application role.
 inline constexpr const char* kCatalogViews[] = {
-    "things", "thing_class_summary", "thing_class_metrics", "schema_storage_metrics",
+    "things",
+    "thing_class_summary",
+    "thing_class_metrics",
+    "schema_storage_metrics",
 };
 
 // Who runs a statement: the provisioning superuser, or the tenant's owner role, so that

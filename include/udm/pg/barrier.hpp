@@ -24,12 +24,12 @@ namespace udm::pg {
 
 // A PostgreSQL error caught by guard(), on its way to the barrier.
 class PgError final : public std::exception {
-public:
+  public:
     explicit PgError(ErrorData* data) noexcept : data_(data) {}
     ErrorData* data() const noexcept { return data_; }
     const char* what() const noexcept override;
 
-private:
+  private:
     ErrorData* data_;  // palloc'd in the memory context current when guard() was called
 };
 
@@ -69,21 +69,25 @@ auto guard(Fn&& fn) -> decltype(fn()) {
         FlushErrorState();
     }
     PG_END_TRY();
-    if (pg_error != nullptr) throw PgError(pg_error);
-    if (cpp_error) std::rethrow_exception(cpp_error);
-    if constexpr (!std::is_void_v<Result>) return std::move(*result);
+    if (pg_error != nullptr)
+        throw PgError(pg_error);
+    if (cpp_error)
+        std::rethrow_exception(cpp_error);
+    if constexpr (!std::is_void_v<Result>)
+        return std::move(*result);
 }
 
 }  // namespace udm::pg
 
 // Declares an SQL-callable function `name` (C symbol, exported) whose body follows the
-// macro and runs inside the error barrier. The SQL definition names it: AS 'MODULE_PATHNAME', 'name'.
-#define UDM_PG_FUNCTION(name)                                             \
-    static Datum name##_body(FunctionCallInfo fcinfo);                    \
-    extern "C" {                                                          \
-    PG_FUNCTION_INFO_V1(name);                                            \
-    }                                                                     \
-    extern "C" PGDLLEXPORT Datum name(PG_FUNCTION_ARGS) {                 \
-        return ::udm::pg::barrier(name##_body, fcinfo);                   \
-    }                                                                     \
+// macro and runs inside the error barrier. The SQL definition names it: AS 'MODULE_PATHNAME',
+// 'name'.
+#define UDM_PG_FUNCTION(name)                             \
+    static Datum name##_body(FunctionCallInfo fcinfo);    \
+    extern "C" {                                          \
+    PG_FUNCTION_INFO_V1(name);                            \
+    }                                                     \
+    extern "C" PGDLLEXPORT Datum name(PG_FUNCTION_ARGS) { \
+        return ::udm::pg::barrier(name##_body, fcinfo);   \
+    }                                                     \
     static Datum name##_body(FunctionCallInfo fcinfo)

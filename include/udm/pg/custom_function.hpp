@@ -26,8 +26,9 @@ struct CustomFunction {
     std::string signature;  // schema.fn(type): empty when the rule names none
     Oid oid = InvalidOid;
     Oid namespace_oid = InvalidOid;
-    std::shared_ptr<FmgrInfo> fn;     // null when it cannot be called
-    std::optional<Error> problem;     // why it cannot be called: what() completes "function <signature> "
+    std::shared_ptr<FmgrInfo> fn;  // null when it cannot be called
+    std::optional<Error>
+        problem;  // why it cannot be called: what() completes "function <signature> "
     bool named() const { return !signature.empty(); }
 };
 
@@ -47,11 +48,13 @@ CustomFunction resolve_custom_function(const std::string& name, Oid typid, Memor
 // Checks the custom functions that desired names and current did not: each must exist,
 // return boolean, be in a permanent schema and be callable by caller (USAGE on its
 // schema, EXECUTE on it). Run by every model change before it writes anything.
-void check_new_custom_functions(const model::Model& current, const model::Model& desired, Oid caller);
+void check_new_custom_functions(const model::Model& current, const model::Model& desired,
+                                Oid caller);
 
 // Calls f on a non-null value as role, in a security-restricted operation; whether the
 // value passes (NULL passes, as in a CHECK constraint). Raises f.problem, 42501 when role
 // may not call it, and an error of the function itself with a context naming the rule.
-bool call_custom_function(const CustomFunction& f, Oid role, Datum value, const CustomRuleSite& site);
+bool call_custom_function(const CustomFunction& f, Oid role, Datum value,
+                          const CustomRuleSite& site);
 
 }  // namespace udm::pg

@@ -19,7 +19,7 @@ using Row = std::vector<Cell>;
 // after an error the transaction abort releases the connection, so the destructor does
 // nothing.
 class Spi {
-public:
+  public:
     explicit Spi(bool read_only = false);
     Spi(const Spi&) = delete;
     Spi& operator=(const Spi&) = delete;
@@ -37,7 +37,7 @@ public:
     // Disconnects from SPI.
     void finish();
 
-private:
+  private:
     bool read_only_;
     bool connected_ = false;
 };
@@ -47,13 +47,13 @@ private:
 // abort restores the user as well. extra_context adds security-context flags, such as
 // SECURITY_RESTRICTED_OPERATION around user code.
 class ScopedUser {
-public:
+  public:
     explicit ScopedUser(Oid role, int extra_context = 0) noexcept;
     ~ScopedUser();
     ScopedUser(const ScopedUser&) = delete;
     ScopedUser& operator=(const ScopedUser&) = delete;
 
-private:
+  private:
     Oid saved_user_;
     int saved_context_;
 };

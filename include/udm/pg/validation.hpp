@@ -23,7 +23,7 @@ struct AttributeColumn {
 // What the triggers of one class table need to know, cached per backend: the compiled
 // rules and where each attribute's column is; whose table it is.
 struct ClassValidator {
-    std::string tenant;      // empty for a table that is no class table
+    std::string tenant;  // empty for a table that is no class table
     Oid tenant_namespace = InvalidOid;
     std::string class_name;
     AttrNumber id_attnum = 0;
@@ -43,8 +43,8 @@ using CustomFilter = std::function<bool(const rules::CompiledAttribute&)>;
 
 // The validator of class cls of model m for a relation with descriptor desc. Looks up the
 // custom functions through spi.
-std::shared_ptr<ClassValidator> build_validator(Spi& spi, const model::Model& m, const model::ThingClass& cls,
-                                                TupleDesc desc);
+std::shared_ptr<ClassValidator> build_validator(Spi& spi, const model::Model& m,
+                                                const model::ThingClass& cls, TupleDesc desc);
 
 // The cached validator of a class table, built on first use and after every invalidation
 // of the table's relcache entry (a model change invalidates every class table of the
@@ -58,11 +58,13 @@ void check_tuple(const ClassValidator& v, TupleDesc desc, HeapTuple tuple, Oid c
 
 // Calls the custom rule function of compiled attribute i on a non-null value as caller;
 // appends a violation when it says no.
-void check_custom(const ClassValidator& v, std::size_t i, Datum value, Oid caller, std::vector<rules::Violation>& out);
+void check_custom(const ClassValidator& v, std::size_t i, Datum value, Oid caller,
+                  std::vector<rules::Violation>& out);
 
 // Throws 23514 for a row with violations: message naming the class and the count, detail
 // the JSON array of violations.
-[[noreturn]] void throw_violations(const std::string& class_name, const std::vector<rules::Violation>& violations);
+[[noreturn]] void throw_violations(const std::string& class_name,
+                                   const std::vector<rules::Violation>& violations);
 
 // Registers the relcache callback that keeps the cache current; called from _PG_init.
 void register_validation_cache();

@@ -66,10 +66,11 @@ class Planner {
         for (const Selection& sel : set) {
             if (++work_ > kMaxPlanWork) {
                 if (work_ == kMaxPlanWork + 1) {
-                    errors_.push_back({"Document is too complex: its fields, with fragments "
-                                       "spread, are too many to plan.",
-                                       {},
-                                       {}});
+                    errors_.push_back(
+                        {"Document is too complex: its fields, with fragments "
+                         "spread, are too many to plan.",
+                         {},
+                         {}});
                 }
                 return;
             }

@@ -9,7 +9,8 @@ Entry entry_for(const model::Json& before, const model::Json& after, const Since
     std::string whole = after.dump();
     std::string patch = model::Json::diff(before, after).dump();
     const auto total = static_cast<std::size_t>(since.bytes) + patch.size();
-    if (since.patches + 1 >= kMaxPatchesPerCheckpoint || total >= whole.size()) return {true, std::move(whole)};
+    if (since.patches + 1 >= kMaxPatchesPerCheckpoint || total >= whole.size())
+        return {true, std::move(whole)};
     return {false, std::move(patch)};
 }
 

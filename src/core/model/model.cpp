@@ -12,9 +12,9 @@ namespace udm::model {
 namespace {
 
 constexpr std::pair<std::string_view, DataType> kTypes[] = {
-    {"text", DataType::kText},        {"number", DataType::kNumber},
-    {"integer", DataType::kInteger},  {"boolean", DataType::kBoolean},
-    {"date", DataType::kDate},        {"timestamp", DataType::kTimestamp},
+    {"text", DataType::kText},           {"number", DataType::kNumber},
+    {"integer", DataType::kInteger},     {"boolean", DataType::kBoolean},
+    {"date", DataType::kDate},           {"timestamp", DataType::kTimestamp},
     {"reference", DataType::kReference}, {"json", DataType::kJson},
 };
 
@@ -23,23 +23,32 @@ constexpr std::pair<std::string_view, DataType> kTypes[] = {
 }
 
 std::string json_type(const Json& v) {
-    if (v.is_object()) return "an object";
-    if (v.is_array()) return "an array";
-    if (v.is_string()) return "a string";
-    if (v.is_boolean()) return "a boolean";
-    if (v.is_number()) return "a number";
+    if (v.is_object())
+        return "an object";
+    if (v.is_array())
+        return "an array";
+    if (v.is_string())
+        return "a string";
+    if (v.is_boolean())
+        return "a boolean";
+    if (v.is_number())
+        return "a number";
     return "null";
 }
 
 // Rejects keys outside allowed, so that a typo is an error rather than silently ignored.
-void only_keys(const Json& obj, const std::string& path, std::initializer_list<std::string_view> allowed) {
+void only_keys(const Json& obj, const std::string& path,
+               std::initializer_list<std::string_view> allowed) {
     for (auto it = obj.begin(); it != obj.end(); ++it) {
         bool known = false;
-        for (std::string_view a : allowed) known = known || it.key() == a;
+        for (std::string_view a : allowed)
+            known = known || it.key() == a;
         if (!known) {
             std::string list;
-            for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-            bad(path, "has an unknown key \"" + naming::abbreviate(it.key()) + "\" (allowed: " + list + ")");
+            for (std::string_view a : allowed)
+                list += (list.empty() ? "" : ", ") + std::string(a);
+            bad(path, "has an unknown key \"" + naming::abbreviate(it.key()) +
+                          "\" (allowed: " + list + ")");
         }
     }
 }
@@ -50,37 +59,47 @@ const Json* member(const Json& obj, const char* key) {
 }
 
 void expect_object(const Json& v, const std::string& path) {
-    if (!v.is_object()) bad(path, "must be an object, not " + json_type(v));
+    if (!v.is_object())
+        bad(path, "must be an object, not " + json_type(v));
 }
 
-std::optional<std::string> optional_string(const Json& obj, const char* key, const std::string& path) {
+std::optional<std::string> optional_string(const Json& obj, const char* key,
+                                           const std::string& path) {
     const Json* v = member(obj, key);
-    if (v == nullptr || v->is_null()) return std::nullopt;
-    if (!v->is_string()) bad(path + "." + key, "must be a string or null, not " + json_type(*v));
+    if (v == nullptr || v->is_null())
+        return std::nullopt;
+    if (!v->is_string())
+        bad(path + "." + key, "must be a string or null, not " + json_type(*v));
     return v->get<std::string>();
 }
 
 bool optional_bool(const Json& obj, const char* key, const std::string& path) {
     const Json* v = member(obj, key);
-    if (v == nullptr || v->is_null()) return false;
-    if (!v->is_boolean()) bad(path + "." + key, "must be a boolean, not " + json_type(*v));
+    if (v == nullptr || v->is_null())
+        return false;
+    if (!v->is_boolean())
+        bad(path + "." + key, "must be a boolean, not " + json_type(*v));
     return v->get<bool>();
 }
 
 Json optional_rules(const Json& obj, const std::string& path) {
     const Json* v = member(obj, "rules");
-    if (v == nullptr || v->is_null()) return Json::object();
-    if (!v->is_object()) bad(path + ".rules", "must be an object, not " + json_type(*v));
+    if (v == nullptr || v->is_null())
+        return Json::object();
+    if (!v->is_object())
+        bad(path + ".rules", "must be an object, not " + json_type(*v));
     return *v;
 }
 
 std::string optional_id(const Json& obj, const std::string& path, Source source) {
     const Json* v = member(obj, "id");
     if (source == Source::kUser) {
-        if (v != nullptr) bad(path, "has an unknown key \"id\" (ids are assigned by udm)");
+        if (v != nullptr)
+            bad(path, "has an unknown key \"id\" (ids are assigned by udm)");
         return {};
     }
-    if (v == nullptr || !v->is_string()) bad(path + ".id", "must be a string");
+    if (v == nullptr || !v->is_string())
+        bad(path + ".id", "must be a string");
     return v->get<std::string>();
 }
 
@@ -89,7 +108,8 @@ void check_name(naming::NameKind kind, const std::string& name, const std::strin
     try {
         naming::check_model_name(kind, name);
     } catch (const Error& e) {
-        throw Error(e.sqlstate(), std::string(e.what()) + " (at " + path + ")", e.detail(), e.hint());
+        throw Error(e.sqlstate(), std::string(e.what()) + " (at " + path + ")", e.detail(),
+                    e.hint());
     }
 }
 
@@ -97,9 +117,11 @@ std::string key_path(const std::string& base, const std::string& key) {
     return base + "[\"" + naming::abbreviate(key) + "\"]";
 }
 
-std::optional<std::int64_t> optional_max(const Json& obj, const char* key, const std::string& path) {
+std::optional<std::int64_t> optional_max(const Json& obj, const char* key,
+                                         const std::string& path) {
     const Json* v = member(obj, key);
-    if (v == nullptr || v->is_null()) return std::nullopt;
+    if (v == nullptr || v->is_null())
+        return std::nullopt;
     if (!v->is_number_integer() || v->get<std::int64_t>() < 1) {
         bad(path + "." + key, "must be a positive integer or null");
     }
@@ -110,14 +132,16 @@ std::optional<std::int64_t> optional_max(const Json& obj, const char* key, const
 
 std::optional<DataType> parse_data_type(std::string_view name) {
     for (const auto& [n, t] : kTypes) {
-        if (n == name) return t;
+        if (n == name)
+            return t;
     }
     return std::nullopt;
 }
 
 std::string_view type_name(DataType type) {
     for (const auto& [n, t] : kTypes) {
-        if (t == type) return n;
+        if (t == type)
+            return n;
     }
     return "text";
 }
@@ -153,16 +177,20 @@ std::string relationship_key(std::string_view from, std::string_view type, std::
 }
 
 Cardinality parse_cardinality(const Json& doc, const std::string& path) {
-    if (doc.is_null()) return {};
+    if (doc.is_null())
+        return {};
     expect_object(doc, path);
     only_keys(doc, path, {"max_targets", "max_sources"});
-    return Cardinality{optional_max(doc, "max_targets", path), optional_max(doc, "max_sources", path)};
+    return Cardinality{optional_max(doc, "max_targets", path),
+                       optional_max(doc, "max_sources", path)};
 }
 
 Json cardinality_to_json(const Cardinality& c) {
     Json out = Json::object();
-    if (c.max_targets) out["max_targets"] = *c.max_targets;
-    if (c.max_sources) out["max_sources"] = *c.max_sources;
+    if (c.max_targets)
+        out["max_targets"] = *c.max_targets;
+    if (c.max_sources)
+        out["max_sources"] = *c.max_sources;
     return out;
 }
 
@@ -182,10 +210,12 @@ Model parse_model(const Json& doc, Source source) {
             a.id = optional_id(*it, path, source);
             a.name = it.key();
             const Json* type = member(*it, "type");
-            if (type == nullptr || !type->is_string()) bad(path + ".type", "must be a string naming a data type");
+            if (type == nullptr || !type->is_string())
+                bad(path + ".type", "must be a string naming a data type");
             auto dt = parse_data_type(type->get<std::string>());
             if (!dt) {
-                bad(path + ".type", "names an unknown data type \"" + naming::abbreviate(type->get<std::string>()) +
+                bad(path + ".type", "names an unknown data type \"" +
+                                        naming::abbreviate(type->get<std::string>()) +
                                         "\" (known: " + std::string(data_type_list()) + ")");
             }
             a.type = *dt;
@@ -199,7 +229,8 @@ Model parse_model(const Json& doc, Source source) {
             if (a.type != DataType::kReference && a.target) {
                 bad(path + ".target", "is only allowed on reference attributes");
             }
-            if (a.renamed_from) check_name(naming::NameKind::kAttribute, *a.renamed_from, path + ".renamed_from");
+            if (a.renamed_from)
+                check_name(naming::NameKind::kAttribute, *a.renamed_from, path + ".renamed_from");
             m.attributes.emplace(a.name, std::move(a));
         }
     }
@@ -210,16 +241,19 @@ Model parse_model(const Json& doc, Source source) {
             const std::string path = key_path("classes", it.key());
             check_name(naming::NameKind::kClass, it.key(), path);
             expect_object(*it, path);
-            only_keys(*it, path, {"id", "description", "rules", "attributes", "renamed_from", "events"});
+            only_keys(*it, path,
+                      {"id", "description", "rules", "attributes", "renamed_from", "events"});
             ThingClass c;
             c.id = optional_id(*it, path, source);
             c.name = it.key();
             c.description = optional_string(*it, "description", path);
             c.rules = optional_rules(*it, path);
             c.renamed_from = optional_string(*it, "renamed_from", path);
-            if (c.renamed_from) check_name(naming::NameKind::kClass, *c.renamed_from, path + ".renamed_from");
+            if (c.renamed_from)
+                check_name(naming::NameKind::kClass, *c.renamed_from, path + ".renamed_from");
             if (const Json* ev = member(*it, "events"); ev != nullptr && !ev->is_null()) {
-                if (!ev->is_boolean()) bad(path + ".events", "must be a boolean, not " + json_type(*ev));
+                if (!ev->is_boolean())
+                    bad(path + ".events", "must be a boolean, not " + json_type(*ev));
                 c.events = ev->get<bool>();
             }
             if (const Json* as = member(*it, "attributes"); as != nullptr && !as->is_null()) {
@@ -241,7 +275,8 @@ Model parse_model(const Json& doc, Source source) {
         }
     }
 
-    if (const Json* types = member(doc, "relationship_types"); types != nullptr && !types->is_null()) {
+    if (const Json* types = member(doc, "relationship_types");
+        types != nullptr && !types->is_null()) {
         expect_object(*types, "relationship_types");
         for (auto it = types->begin(); it != types->end(); ++it) {
             const std::string path = key_path("relationship_types", it.key());
@@ -253,13 +288,15 @@ Model parse_model(const Json& doc, Source source) {
             t.name = it.key();
             t.inverse = optional_string(*it, "inverse", path);
             t.description = optional_string(*it, "description", path);
-            if (t.inverse) check_name(naming::NameKind::kRelationshipType, *t.inverse, path + ".inverse");
+            if (t.inverse)
+                check_name(naming::NameKind::kRelationshipType, *t.inverse, path + ".inverse");
             m.relationship_types.emplace(t.name, std::move(t));
         }
     }
 
     if (const Json* rels = member(doc, "relationships"); rels != nullptr && !rels->is_null()) {
-        if (!rels->is_array()) bad("relationships", "must be an array, not " + json_type(*rels));
+        if (!rels->is_array())
+            bad("relationships", "must be an array, not " + json_type(*rels));
         for (std::size_t i = 0; i < rels->size(); ++i) {
             const Json& r = (*rels)[i];
             const std::string path = "relationships[" + std::to_string(i) + "]";
@@ -267,9 +304,11 @@ Model parse_model(const Json& doc, Source source) {
             only_keys(r, path, {"id", "from", "to", "type", "cardinality", "bidirectional"});
             AllowedRelationship a;
             a.id = optional_id(r, path, source);
-            for (auto [key, field] : {std::pair{"from", &a.from}, {"to", &a.to}, {"type", &a.type}}) {
+            for (auto [key, field] :
+                 {std::pair{"from", &a.from}, {"to", &a.to}, {"type", &a.type}}) {
                 auto v = optional_string(r, key, path);
-                if (!v) bad(path + "." + key, "is required");
+                if (!v)
+                    bad(path + "." + key, "is required");
                 *field = *v;
             }
             const Json* card = member(r, "cardinality");
@@ -277,7 +316,8 @@ Model parse_model(const Json& doc, Source source) {
             a.bidirectional = optional_bool(r, "bidirectional", path);
             std::string key = relationship_key(a.from, a.type, a.to);
             if (m.relationships.count(key)) {
-                bad(path, "repeats the relationship \"" + a.type + "\" from \"" + a.from + "\" to \"" + a.to + "\"");
+                bad(path, "repeats the relationship \"" + a.type + "\" from \"" + a.from +
+                              "\" to \"" + a.to + "\"");
             }
             m.relationships.emplace(std::move(key), std::move(a));
         }
@@ -288,7 +328,8 @@ Model parse_model(const Json& doc, Source source) {
 void check_references(const Model& m) {
     auto missing = [](const std::string& what, const std::string& name, const std::string& where) {
         throw Error(sqlstate::kUndefinedObject,
-                    what + " \"" + naming::abbreviate(name) + "\" does not exist", "Referenced by " + where + ".");
+                    what + " \"" + naming::abbreviate(name) + "\" does not exist",
+                    "Referenced by " + where + ".");
     };
     for (const auto& [name, a] : m.attributes) {
         if (a.target && !m.classes.count(*a.target)) {
@@ -297,14 +338,19 @@ void check_references(const Model& m) {
     }
     for (const auto& [cname, c] : m.classes) {
         for (const auto& [aname, as] : c.assignments) {
-            if (!m.attributes.count(aname)) missing("attribute", aname, "class \"" + cname + "\"");
+            if (!m.attributes.count(aname))
+                missing("attribute", aname, "class \"" + cname + "\"");
         }
     }
     for (const auto& [key, r] : m.relationships) {
-        const std::string where = "the allowed relationship \"" + r.type + "\" from \"" + r.from + "\" to \"" + r.to + "\"";
-        if (!m.classes.count(r.from)) missing("class", r.from, where);
-        if (!m.classes.count(r.to)) missing("class", r.to, where);
-        if (!m.relationship_types.count(r.type)) missing("relationship type", r.type, where);
+        const std::string where = "the allowed relationship \"" + r.type + "\" from \"" + r.from +
+                                  "\" to \"" + r.to + "\"";
+        if (!m.classes.count(r.from))
+            missing("class", r.from, where);
+        if (!m.classes.count(r.to))
+            missing("class", r.to, where);
+        if (!m.relationship_types.count(r.type))
+            missing("relationship type", r.type, where);
     }
     // Renames must name distinct existing objects; checked against the current model by
     // the planner. Here: no two entries claim the same old name.
@@ -318,8 +364,9 @@ void check_references(const Model& m) {
     seen.clear();
     for (const auto& [name, a] : m.attributes) {
         if (a.renamed_from && !seen.insert(*a.renamed_from).second) {
-            throw Error(sqlstate::kInvalidParameterValue,
-                        "invalid model: two attributes are renamed from \"" + *a.renamed_from + "\"");
+            throw Error(
+                sqlstate::kInvalidParameterValue,
+                "invalid model: two attributes are renamed from \"" + *a.renamed_from + "\"");
         }
     }
 }
@@ -329,22 +376,30 @@ Json to_json(const Model& m) {
     Json attrs = Json::object();
     for (const auto& [name, a] : m.attributes) {
         Json j = {{"type", type_name(a.type)}};
-        if (a.description) j["description"] = *a.description;
-        if (!a.rules.empty()) j["rules"] = a.rules;
-        if (a.target) j["target"] = *a.target;
+        if (a.description)
+            j["description"] = *a.description;
+        if (!a.rules.empty())
+            j["rules"] = a.rules;
+        if (a.target)
+            j["target"] = *a.target;
         attrs[name] = std::move(j);
     }
     Json classes = Json::object();
     for (const auto& [name, c] : m.classes) {
         Json j = Json::object();
-        if (c.description) j["description"] = *c.description;
-        if (!c.rules.empty()) j["rules"] = c.rules;
-        if (!c.events) j["events"] = false;
+        if (c.description)
+            j["description"] = *c.description;
+        if (!c.rules.empty())
+            j["rules"] = c.rules;
+        if (!c.events)
+            j["events"] = false;
         Json as = Json::object();
         for (const auto& [aname, a] : c.assignments) {
             Json aj = Json::object();
-            if (a.required) aj["required"] = true;
-            if (!a.rules.empty()) aj["rules"] = a.rules;
+            if (a.required)
+                aj["required"] = true;
+            if (!a.rules.empty())
+                aj["rules"] = a.rules;
             as[aname] = std::move(aj);
         }
         j["attributes"] = std::move(as);
@@ -353,16 +408,20 @@ Json to_json(const Model& m) {
     Json types = Json::object();
     for (const auto& [name, t] : m.relationship_types) {
         Json j = Json::object();
-        if (t.inverse) j["inverse"] = *t.inverse;
-        if (t.description) j["description"] = *t.description;
+        if (t.inverse)
+            j["inverse"] = *t.inverse;
+        if (t.description)
+            j["description"] = *t.description;
         types[name] = std::move(j);
     }
     Json rels = Json::array();
     for (const auto& [key, r] : m.relationships) {
         Json j = {{"from", r.from}, {"to", r.to}, {"type", r.type}};
         Json card = cardinality_to_json(r.cardinality);
-        if (!card.empty()) j["cardinality"] = std::move(card);
-        if (r.bidirectional) j["bidirectional"] = true;
+        if (!card.empty())
+            j["cardinality"] = std::move(card);
+        if (r.bidirectional)
+            j["bidirectional"] = true;
         rels.push_back(std::move(j));
     }
     out["attributes"] = std::move(attrs);
@@ -374,21 +433,24 @@ Json to_json(const Model& m) {
 
 namespace {
 
-void check_description(const std::optional<std::string>& before, const std::optional<std::string>& after,
-                       const std::string& what) {
-    if (!after || after == before || after->size() <= kMaxDescriptionBytes) return;
+void check_description(const std::optional<std::string>& before,
+                       const std::optional<std::string>& after, const std::string& what) {
+    if (!after || after == before || after->size() <= kMaxDescriptionBytes)
+        return;
     throw Error(sqlstate::kStringDataRightTruncation, "the description of " + what + " is too long",
                 "It has " + std::to_string(after->size()) + " bytes; at most " +
                     std::to_string(kMaxDescriptionBytes) + " are allowed.");
 }
 
 void check_rules_size(const Json* before, const Json& after, const std::string& what) {
-    if (after.empty() || (before != nullptr && *before == after)) return;
+    if (after.empty() || (before != nullptr && *before == after))
+        return;
     const std::size_t n = after.dump().size();
-    if (n <= kMaxRulesBytes) return;
+    if (n <= kMaxRulesBytes)
+        return;
     throw Error(sqlstate::kProgramLimitExceeded, "the rules of " + what + " are too large",
-                "They take " + std::to_string(n) + " bytes as JSON; at most " + std::to_string(kMaxRulesBytes) +
-                    " are allowed.");
+                "They take " + std::to_string(n) + " bytes as JSON; at most " +
+                    std::to_string(kMaxRulesBytes) + " are allowed.");
 }
 
 }  // namespace
@@ -411,7 +473,8 @@ void check_limits(const Model& current, const Model& desired) {
             const Assignment* before = nullptr;
             if (had) {
                 auto it = old->second.assignments.find(aname);
-                if (it != old->second.assignments.end()) before = &it->second;
+                if (it != old->second.assignments.end())
+                    before = &it->second;
             }
             check_rules_size(before != nullptr ? &before->rules : nullptr, as.rules,
                              "attribute \"" + aname + "\" of class \"" + name + "\"");
@@ -419,8 +482,9 @@ void check_limits(const Model& current, const Model& desired) {
     }
     for (const auto& [name, t] : desired.relationship_types) {
         auto old = current.relationship_types.find(name);
-        check_description(old != current.relationship_types.end() ? old->second.description : std::nullopt,
-                          t.description, "relationship type \"" + name + "\"");
+        check_description(
+            old != current.relationship_types.end() ? old->second.description : std::nullopt,
+            t.description, "relationship type \"" + name + "\"");
     }
 }
 
@@ -442,10 +506,12 @@ namespace {
 
 // The merged value of a boolean rule key: assignment rules win over attribute rules.
 bool merged_flag(const Model& m, const Assignment& a, const char* key) {
-    if (auto it = a.rules.find(key); it != a.rules.end() && it->is_boolean()) return it->get<bool>();
+    if (auto it = a.rules.find(key); it != a.rules.end() && it->is_boolean())
+        return it->get<bool>();
     auto attr = m.attributes.find(a.attribute);
     if (attr != m.attributes.end()) {
-        if (auto it = attr->second.rules.find(key); it != attr->second.rules.end() && it->is_boolean()) {
+        if (auto it = attr->second.rules.find(key);
+            it != attr->second.rules.end() && it->is_boolean()) {
             return it->get<bool>();
         }
     }

@@ -13,7 +13,8 @@ namespace udm::physical {
 namespace {
 
 std::string suffixed(std::string_view table, std::string_view column, std::string_view suffix) {
-    return naming::fit_identifier(std::string(table) + "__" + std::string(column) + std::string(suffix));
+    return naming::fit_identifier(std::string(table) + "__" + std::string(column) +
+                                  std::string(suffix));
 }
 
 // The columns every class table has, in table order.
@@ -32,9 +33,13 @@ std::string table_name(std::string_view class_name) {
     return naming::fit_identifier("tc_" + std::string(class_name));
 }
 
-std::string column_name(std::string_view attribute_name) { return naming::fit_identifier(attribute_name); }
+std::string column_name(std::string_view attribute_name) {
+    return naming::fit_identifier(attribute_name);
+}
 
-std::string pkey_name(std::string_view table) { return naming::fit_identifier(std::string(table) + "_pkey"); }
+std::string pkey_name(std::string_view table) {
+    return naming::fit_identifier(std::string(table) + "_pkey");
+}
 
 std::string fkey_name(std::string_view table, std::string_view column) {
     return suffixed(table, column, "_fkey");
@@ -50,28 +55,34 @@ std::string unique_name(std::string_view table, std::string_view column) {
 
 void check_name_collisions(const model::Model& m) {
     auto collide = [](const std::string& name, const std::string& a, const std::string& b) {
-        throw Error(sqlstate::kDuplicateTable, "\"" + a + "\" and \"" + b + "\" would share the database name \"" + name + "\"",
-                    "Long names are shortened to 63 bytes with a hash of the whole name; these two collide.",
-                    "Rename one of them.");
+        throw Error(
+            sqlstate::kDuplicateTable,
+            "\"" + a + "\" and \"" + b + "\" would share the database name \"" + name + "\"",
+            "Long names are shortened to 63 bytes with a hash of the whole name; these two "
+            "collide.",
+            "Rename one of them.");
     };
     std::map<std::string, std::string> columns;  // column name -> attribute
     for (const auto& [name, a] : m.attributes) {
         auto [it, fresh] = columns.emplace(column_name(name), name);
-        if (!fresh) collide(it->first, it->second, name);
+        if (!fresh)
+            collide(it->first, it->second, name);
     }
     std::map<std::string, std::string> relations;  // relation name -> what it is for
     for (const auto& [name, c] : m.classes) {
         const std::string table = table_name(name);
-        for (const auto& [rel, what] :
-             std::vector<std::pair<std::string, std::string>>{{table, "class " + name}, {pkey_name(table), "class " + name}}) {
+        for (const auto& [rel, what] : std::vector<std::pair<std::string, std::string>>{
+                 {table, "class " + name}, {pkey_name(table), "class " + name}}) {
             auto [it, fresh] = relations.emplace(rel, what);
-            if (!fresh) collide(rel, it->second, what);
+            if (!fresh)
+                collide(rel, it->second, what);
         }
         for (const auto& [aname, as] : c.assignments) {
             const std::string col = column_name(aname);
             for (const std::string& rel : {index_name(table, col), unique_name(table, col)}) {
                 auto [it, fresh] = relations.emplace(rel, name + "." + aname);
-                if (!fresh) collide(rel, it->second, name + "." + aname);
+                if (!fresh)
+                    collide(rel, it->second, name + "." + aname);
             }
         }
     }
@@ -87,7 +98,8 @@ std::vector<Table> expected_tables(const model::Model& m) {
         t.columns.assign(std::begin(kSystemColumns), std::end(kSystemColumns));
         t.indexes.push_back(pkey_name(t.name));
         t.triggers = {"forget_relationships", "touch_updated_at", "validate"};
-        for (const char* trigger : {"data_events_delete", "data_events_insert", "data_events_update"}) {
+        for (const char* trigger :
+             {"data_events_delete", "data_events_insert", "data_events_update"}) {
             t.triggers.push_back(std::string(trigger) + (c.events ? "" : " (disabled)"));
         }
         for (const auto& [aname, as] : c.assignments) {
@@ -95,12 +107,14 @@ std::vector<Table> expected_tables(const model::Model& m) {
             const std::string col = column_name(aname);
             t.columns.push_back({col, std::string(model::sql_type(attr.type)), as.required});
             if (attr.type == model::DataType::kReference) {
-                t.foreign_keys.push_back(fkey_name(t.name, col) + ": " + col + " -> " + table_name(*attr.target));
+                t.foreign_keys.push_back(fkey_name(t.name, col) + ": " + col + " -> " +
+                                         table_name(*attr.target));
             }
             if (attr.type == model::DataType::kReference || model::wants_index(m, c, as)) {
                 t.indexes.push_back(index_name(t.name, col));
             }
-            if (model::wants_unique(m, c, as)) t.indexes.push_back(unique_name(t.name, col));
+            if (model::wants_unique(m, c, as))
+                t.indexes.push_back(unique_name(t.name, col));
         }
         out.push_back(std::move(t));
     }
@@ -110,23 +124,30 @@ std::vector<Table> expected_tables(const model::Model& m) {
 namespace {
 
 // Reports the names in one list and not the other, both ways.
-void compare_names(const std::string& object, const std::string& what, std::vector<std::string> expected,
-                   std::vector<std::string> actual, std::vector<Difference>& out) {
+void compare_names(const std::string& object, const std::string& what,
+                   std::vector<std::string> expected, std::vector<std::string> actual,
+                   std::vector<Difference>& out) {
     std::sort(expected.begin(), expected.end());
     std::sort(actual.begin(), actual.end());
     std::vector<std::string> missing, extra;
-    std::set_difference(expected.begin(), expected.end(), actual.begin(), actual.end(), std::back_inserter(missing));
-    std::set_difference(actual.begin(), actual.end(), expected.begin(), expected.end(), std::back_inserter(extra));
-    for (const auto& n : missing) out.push_back({object, "missing " + what, n, ""});
-    for (const auto& n : extra) out.push_back({object, "unexpected " + what, "", n});
+    std::set_difference(expected.begin(), expected.end(), actual.begin(), actual.end(),
+                        std::back_inserter(missing));
+    std::set_difference(actual.begin(), actual.end(), expected.begin(), expected.end(),
+                        std::back_inserter(extra));
+    for (const auto& n : missing)
+        out.push_back({object, "missing " + what, n, ""});
+    for (const auto& n : extra)
+        out.push_back({object, "unexpected " + what, "", n});
 }
 
 }  // namespace
 
-std::vector<Difference> compare(const std::vector<Table>& expected, const std::vector<Table>& actual) {
+std::vector<Difference> compare(const std::vector<Table>& expected,
+                                const std::vector<Table>& actual) {
     std::vector<Difference> out;
     std::map<std::string, const Table*> have;
-    for (const Table& t : actual) have[t.name] = &t;
+    for (const Table& t : actual)
+        have[t.name] = &t;
     std::set<std::string> wanted;
     for (const Table& e : expected) {
         wanted.insert(e.name);
@@ -141,22 +162,26 @@ std::vector<Difference> compare(const std::vector<Table>& expected, const std::v
                            a.class_name.empty() ? "" : "udm class " + a.class_name});
         }
         std::map<std::string, const Column*> cols;
-        for (const Column& c : a.columns) cols[c.name] = &c;
+        for (const Column& c : a.columns)
+            cols[c.name] = &c;
         for (const Column& c : e.columns) {
             const std::string object = e.name + "." + c.name;
             auto ci = cols.find(c.name);
             if (ci == cols.end()) {
-                out.push_back({object, "missing column", c.type + (c.not_null ? " not null" : ""), ""});
+                out.push_back(
+                    {object, "missing column", c.type + (c.not_null ? " not null" : ""), ""});
                 continue;
             }
-            if (ci->second->type != c.type) out.push_back({object, "wrong type", c.type, ci->second->type});
+            if (ci->second->type != c.type)
+                out.push_back({object, "wrong type", c.type, ci->second->type});
             if (ci->second->not_null != c.not_null) {
                 out.push_back({object, "wrong nullability", c.not_null ? "not null" : "null",
                                ci->second->not_null ? "not null" : "null"});
             }
             cols.erase(ci);
         }
-        for (const auto& [name, c] : cols) out.push_back({e.name + "." + name, "unexpected column", "", c->type});
+        for (const auto& [name, c] : cols)
+            out.push_back({e.name + "." + name, "unexpected column", "", c->type});
         compare_names(e.name, "index", e.indexes, a.indexes, out);
         compare_names(e.name, "foreign key", e.foreign_keys, a.foreign_keys, out);
         compare_names(e.name, "trigger", e.triggers, a.triggers, out);
@@ -167,7 +192,8 @@ std::vector<Difference> compare(const std::vector<Table>& expected, const std::v
     }
     for (const Table& a : actual) {
         if (!wanted.count(a.name)) {
-            out.push_back({a.name, "unexpected table", "", a.class_name.empty() ? "no class" : "udm class " + a.class_name});
+            out.push_back({a.name, "unexpected table", "",
+                           a.class_name.empty() ? "no class" : "udm class " + a.class_name});
         }
     }
     return out;

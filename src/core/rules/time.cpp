@@ -16,16 +16,20 @@ constexpr std::int64_t kMaxOffsetMonths = 10000 * 12;
 constexpr std::int64_t kMaxOffsetMicros = 10000 * 366 * kMicrosPerDay;
 
 bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
-    if (pos + n > s.size()) return false;
+    if (pos + n > s.size())
+        return false;
     out = 0;
     for (std::size_t i = pos; i < pos + n; ++i) {
-        if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+        if (!std::isdigit(static_cast<unsigned char>(s[i])))
+            return false;
         out = out * 10 + (s[i] - '0');
     }
     return true;
 }
 
-bool leap(std::int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool leap(std::int64_t y) {
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 unsigned days_in_month(std::int64_t y, unsigned m) {
     static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -72,22 +76,25 @@ void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) 
 
 std::optional<std::int64_t> parse_date(std::string_view s) {
     int y, m, d;
-    if (s.size() != 10 || s[4] != '-' || s[7] != '-' || !digits(s, 0, 4, y) || !digits(s, 5, 2, m) ||
-        !digits(s, 8, 2, d)) {
+    if (s.size() != 10 || s[4] != '-' || s[7] != '-' || !digits(s, 0, 4, y) ||
+        !digits(s, 5, 2, m) || !digits(s, 8, 2, d)) {
         return std::nullopt;
     }
-    if (m < 1 || m > 12 || d < 1 || static_cast<unsigned>(d) > days_in_month(y, static_cast<unsigned>(m))) {
+    if (m < 1 || m > 12 || d < 1 ||
+        static_cast<unsigned>(d) > days_in_month(y, static_cast<unsigned>(m))) {
         return std::nullopt;
     }
     return days_from_civil(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
 }
 
 std::optional<std::int64_t> parse_timestamp(std::string_view s) {
-    if (s.size() < 20) return std::nullopt;
+    if (s.size() < 20)
+        return std::nullopt;
     auto date = parse_date(s.substr(0, 10));
     int hh, mm, ss;
-    if (!date || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s, 11, 2, hh) || s[13] != ':' ||
-        !digits(s, 14, 2, mm) || s[16] != ':' || !digits(s, 17, 2, ss) || hh > 23 || mm > 59 || ss > 60) {
+    if (!date || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s, 11, 2, hh) ||
+        s[13] != ':' || !digits(s, 14, 2, mm) || s[16] != ':' || !digits(s, 17, 2, ss) || hh > 23 ||
+        mm > 59 || ss > 60) {
         return std::nullopt;
     }
     std::size_t pos = 19;
@@ -96,19 +103,21 @@ std::optional<std::int64_t> parse_timestamp(std::string_view s) {
         std::int64_t scale = 100000;
         std::size_t start = ++pos;
         while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos]))) {
-            if (scale > 0) frac += (s[pos] - '0') * scale;
+            if (scale > 0)
+                frac += (s[pos] - '0') * scale;
             scale /= 10;
             ++pos;
         }
-        if (pos == start) return std::nullopt;
+        if (pos == start)
+            return std::nullopt;
     }
     std::int64_t offset = 0;
     if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
         ++pos;
     } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
         int oh, om;
-        if (!digits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' || !digits(s, pos + 4, 2, om) ||
-            oh > 23 || om > 59) {
+        if (!digits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
+            !digits(s, pos + 4, 2, om) || oh > 23 || om > 59) {
             return std::nullopt;
         }
         offset = (oh * 3600 + om * 60) * kMicrosPerSecond * (s[pos] == '+' ? 1 : -1);
@@ -116,7 +125,8 @@ std::optional<std::int64_t> parse_timestamp(std::string_view s) {
     } else {
         return std::nullopt;  // RFC 3339 requires the offset
     }
-    if (pos != s.size()) return std::nullopt;
+    if (pos != s.size())
+        return std::nullopt;
     return *date * kMicrosPerDay + ((hh * 60 + mm) * 60 + ss) * kMicrosPerSecond + frac - offset;
 }
 
@@ -128,15 +138,19 @@ std::optional<TimeBound> parse_bound(DataType type, std::string_view text) {
         std::size_t pos = b.today ? 5 : 3;
         while (pos < text.size()) {
             const int sign = text[pos] == '+' ? 1 : text[pos] == '-' ? -1 : 0;
-            if (sign == 0) return std::nullopt;
+            if (sign == 0)
+                return std::nullopt;
             std::size_t start = ++pos;
             std::int64_t n = 0;
-            while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos])) && pos - start < 9) {
+            while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos])) &&
+                   pos - start < 9) {
                 n = n * 10 + (text[pos++] - '0');
             }
-            if (pos == start) return std::nullopt;
+            if (pos == start)
+                return std::nullopt;
             std::size_t unit_start = pos;
-            while (pos < text.size() && std::isalpha(static_cast<unsigned char>(text[pos]))) ++pos;
+            while (pos < text.size() && std::isalpha(static_cast<unsigned char>(text[pos])))
+                ++pos;
             const std::string_view unit = text.substr(unit_start, pos - unit_start);
             std::int64_t per_month = 0, per_micro = 0;  // the unit in months or in microseconds
             if (unit == "y") {
@@ -157,13 +171,14 @@ std::optional<TimeBound> parse_bound(DataType type, std::string_view text) {
                 return std::nullopt;
             }
             // Checked before multiplying: n * unit could overflow.
-            if ((per_month && n > kMaxOffsetMonths / per_month) || (per_micro && n > kMaxOffsetMicros / per_micro)) {
+            if ((per_month && n > kMaxOffsetMonths / per_month) ||
+                (per_micro && n > kMaxOffsetMicros / per_micro)) {
                 return std::nullopt;
             }
             const std::int64_t total_months = b.months + sign * n * per_month;
             b.micros += sign * n * per_micro;
-            if (total_months < -kMaxOffsetMonths || total_months > kMaxOffsetMonths || b.micros < -kMaxOffsetMicros ||
-                b.micros > kMaxOffsetMicros) {
+            if (total_months < -kMaxOffsetMonths || total_months > kMaxOffsetMonths ||
+                b.micros < -kMaxOffsetMicros || b.micros > kMaxOffsetMicros) {
                 return std::nullopt;
             }
             b.months = static_cast<std::int32_t>(total_months);
@@ -171,17 +186,22 @@ std::optional<TimeBound> parse_bound(DataType type, std::string_view text) {
         return b;
     }
     auto literal = type == DataType::kDate ? parse_date(text) : parse_timestamp(text);
-    if (!literal) return std::nullopt;
+    if (!literal)
+        return std::nullopt;
     b.literal = *literal;
     return b;
 }
 
 std::int64_t resolve_bound(const TimeBound& b, DataType type, std::int64_t now) {
-    if (!b.relative) return b.literal;
-    auto floor_div = [](std::int64_t a, std::int64_t n) { return a >= 0 ? a / n : -((-a + n - 1) / n); };
+    if (!b.relative)
+        return b.literal;
+    auto floor_div = [](std::int64_t a, std::int64_t n) {
+        return a >= 0 ? a / n : -((-a + n - 1) / n);
+    };
     std::int64_t day = floor_div(now, kMicrosPerDay);
     const std::int64_t time_of_day = b.today ? 0 : now - day * kMicrosPerDay;
-    if (b.months != 0) day = add_months(day, b.months);
+    if (b.months != 0)
+        day = add_months(day, b.months);
     const std::int64_t moment = day * kMicrosPerDay + time_of_day + b.micros;
     return type == DataType::kDate ? floor_div(moment, kMicrosPerDay) : moment;
 }

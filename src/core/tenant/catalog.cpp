@@ -70,9 +70,11 @@ constexpr std::string_view kCatalogDdl[] = {
     CONSTRAINT valid_permissions_json CHECK (pg_catalog.jsonb_typeof(permissions) = 'object'),
     CONSTRAINT valid_thing_class_created_by CHECK (created_by ~ '[^[:space:]]')
 ))",
-    "CREATE INDEX idx_thing_classes_active_created ON {s}.thing_classes (is_active, created_at DESC)",
+    "CREATE INDEX idx_thing_classes_active_created ON {s}.thing_classes (is_active, created_at "
+    "DESC)",
     "CREATE INDEX idx_thing_classes_created_by_date ON {s}.thing_classes (created_by, created_at)",
-    "CREATE INDEX idx_thing_classes_validation_rules_gin ON {s}.thing_classes USING gin (validation_rules)",
+    "CREATE INDEX idx_thing_classes_validation_rules_gin ON {s}.thing_classes USING gin "
+    "(validation_rules)",
     "CREATE INDEX idx_thing_classes_permissions_gin ON {s}.thing_classes USING gin (permissions)",
 
     R"(CREATE TABLE {s}.attributes (
@@ -95,9 +97,11 @@ constexpr std::string_view kCatalogDdl[] = {
     CONSTRAINT valid_attribute_created_by CHECK (created_by ~ '[^[:space:]]'),
     CONSTRAINT fk_attribute_target_class FOREIGN KEY (target_class_id) REFERENCES {s}.thing_classes (id) ON DELETE RESTRICT
 ))",
-    "CREATE INDEX idx_attributes_target_class ON {s}.attributes (target_class_id) WHERE target_class_id IS NOT NULL",
+    "CREATE INDEX idx_attributes_target_class ON {s}.attributes (target_class_id) WHERE "
+    "target_class_id IS NOT NULL",
     "CREATE INDEX idx_attributes_data_type ON {s}.attributes (data_type)",
-    "CREATE INDEX idx_attributes_validation_rules_gin ON {s}.attributes USING gin (validation_rules)",
+    "CREATE INDEX idx_attributes_validation_rules_gin ON {s}.attributes USING gin "
+    "(validation_rules)",
 
     R"(CREATE TABLE {s}.attribute_assignments (
     id uuid NOT NULL DEFAULT pg_catalog.gen_random_uuid(),
@@ -116,8 +120,10 @@ constexpr std::string_view kCatalogDdl[] = {
     CONSTRAINT fk_assignment_thing_class FOREIGN KEY (thing_class_id) REFERENCES {s}.thing_classes (id) ON DELETE CASCADE,
     CONSTRAINT fk_assignment_attribute FOREIGN KEY (attribute_id) REFERENCES {s}.attributes (id) ON DELETE RESTRICT
 ))",
-    "CREATE INDEX idx_assignments_attribute ON {s}.attribute_assignments (attribute_id, is_required)",
-    "CREATE INDEX idx_assignments_rules_gin ON {s}.attribute_assignments USING gin (assignment_rules)",
+    "CREATE INDEX idx_assignments_attribute ON {s}.attribute_assignments (attribute_id, "
+    "is_required)",
+    "CREATE INDEX idx_assignments_rules_gin ON {s}.attribute_assignments USING gin "
+    "(assignment_rules)",
 
     R"(CREATE TABLE {s}.relationship_types (
     id uuid NOT NULL DEFAULT pg_catalog.gen_random_uuid(),
@@ -156,7 +162,8 @@ constexpr std::string_view kCatalogDdl[] = {
 ))",
     "CREATE INDEX idx_class_rel_to ON {s}.thing_class_relationships (to_thing_class_id)",
     "CREATE INDEX idx_class_rel_type ON {s}.thing_class_relationships (relationship_type_id)",
-    "CREATE INDEX idx_class_rel_rules_gin ON {s}.thing_class_relationships USING gin (cardinality_rules)",
+    "CREATE INDEX idx_class_rel_rules_gin ON {s}.thing_class_relationships USING gin "
+    "(cardinality_rules)",
 
     R"(CREATE TABLE {s}.schema_state (
     singleton boolean NOT NULL DEFAULT true,
@@ -230,7 +237,8 @@ constexpr std::string_view kCatalogDdl[] = {
 ))",
     "CREATE INDEX idx_relationships_from ON {s}.relationships (from_id)",
     "CREATE INDEX idx_relationships_to ON {s}.relationships (to_id)",
-    "CREATE INDEX idx_relationships_classes ON {s}.relationships (relationship_type_id, from_class_id, to_class_id)",
+    "CREATE INDEX idx_relationships_classes ON {s}.relationships (relationship_type_id, "
+    "from_class_id, to_class_id)",
 
     // Every thing of every class; replaced by udm as classes come and go. security_invoker:
     // the reader's privileges and row-level security apply, not the view owner's.
@@ -269,12 +277,15 @@ ORDER BY pg_catalog.pg_total_relation_size(c.oid) DESC)",
 
 }  // namespace
 
-std::string_view actor_default() { return kActorDefault; }
+std::string_view actor_default() {
+    return kActorDefault;
+}
 
 std::string member_policy(const naming::TenantNames& names, const std::string& qualified_table) {
     // The membership check runs once per statement (an InitPlan), not once per row.
     return "CREATE POLICY tenant_members ON " + qualified_table +
-           " USING ((SELECT pg_catalog.pg_has_role(" + quote_literal(names.app_role) + ", 'USAGE')))";
+           " USING ((SELECT pg_catalog.pg_has_role(" + quote_literal(names.app_role) +
+           ", 'USAGE')))";
 }
 
 std::vector<Statement> provision_tenant(const naming::TenantNames& names) {
@@ -293,7 +304,8 @@ std::vector<Statement> provision_tenant(const naming::TenantNames& names) {
           quote_literal("udm: application role of tenant " + names.tenant));
     admin("CREATE SCHEMA " + s + " AUTHORIZATION " + owner);
 
-    for (std::string_view ddl : kCatalogDdl) as_owner(expand(ddl, s));
+    for (std::string_view ddl : kCatalogDdl)
+        as_owner(expand(ddl, s));
 
     for (const char* table : kCatalogTables) {
         const std::string t = s + "." + quote_identifier(table);
@@ -302,8 +314,8 @@ std::vector<Statement> provision_tenant(const naming::TenantNames& names) {
         as_owner("GRANT SELECT ON " + t + " TO " + app);
     }
     for (const char* table : kTouchedTables) {
-        as_owner("CREATE TRIGGER touch_updated_at BEFORE UPDATE ON " + s + "." + quote_identifier(table) +
-                 " FOR EACH ROW EXECUTE FUNCTION udm.touch_updated_at()");
+        as_owner("CREATE TRIGGER touch_updated_at BEFORE UPDATE ON " + s + "." +
+                 quote_identifier(table) + " FOR EACH ROW EXECUTE FUNCTION udm.touch_updated_at()");
     }
     for (const char* view : kCatalogViews) {
         as_owner("GRANT SELECT ON " + s + "." + quote_identifier(view) + " TO " + app);
