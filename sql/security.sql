@@ -1,6 +1,7 @@
 -- Attacks by a tenant's application role on the server and on other tenants, each refused
 -- (docs/security.md keeps the table of them). The role atk_app has tenant_atk_role and
--- nothing else, and a schema of its own in which it can create functions.
+-- nothing else, and a schema of its own in which it can create functions. Custom rule
+-- functions run as the tenant's role, tenant_atk_role, whoever writes or calls.
 \set VERBOSITY default
 \set admin :USER
 SELECT udm.create_tenant('atk') AS atk, udm.create_tenant('vic') AS vic;
@@ -55,8 +56,13 @@ SELECT label, test_error(stmt) AS error FROM (VALUES
 ) AS t(label, stmt);
 SELECT count(*) AS attributes_created FROM tenant_atk.attributes WHERE name = 'c1';
 
--- A function of its own runs as itself wherever udm calls it: udm.validate, udm.rule_impact,
--- the existing-rows check of a rule change, and the trigger.
+-- Its own functions, once the tenant's role may use them, run as the tenant's role wherever
+-- udm calls them: udm.validate, udm.rule_impact, the existing-rows check of a rule change,
+-- and the trigger.
+SELECT test_error($$SELECT udm.create_attribute('atk', 'c1', 'text', '{"custom": "atk_tools.nothing"}')$$);
+CREATE FUNCTION atk_tools.ok(text) RETURNS boolean LANGUAGE sql AS 'SELECT true';
+SELECT test_error($$SELECT udm.create_attribute('atk', 'c1', 'text', '{"custom": "atk_tools.ok"}')$$) AS before_grant;
+GRANT USAGE ON SCHEMA atk_tools TO tenant_atk_role;
 CREATE FUNCTION atk_tools.escalate(v text) RETURNS boolean LANGUAGE plpgsql AS $$
 BEGIN RAISE NOTICE 'escalate runs as %', current_user; EXECUTE 'ALTER ROLE atk_app SUPERUSER'; RETURN true; END $$;
 SELECT test_error($$SELECT * FROM udm.rule_impact('atk', 'item', 'code', '{"custom": "atk_tools.escalate"}')$$);
@@ -87,18 +93,69 @@ SELECT test_error($$SELECT udm.validate('atk', 'item', '{"code": "y"}')$$) AS st
 SELECT test_error($$INSERT INTO tenant_atk.tc_item (code) VALUES ('y')$$) AS stash_insert;
 RESET udm.rules_not_valid;
 
--- A rule function the superuser wrote, granted to PUBLIC: it runs as whoever checks.
+-- A rule function the superuser wrote, granted to PUBLIC: it runs as the tenant's role.
 SELECT udm.alter_attribute('atk', 'code', validation_rules => '{"custom": "public.whoami", "message": "is refused"}') > 0 AS rule_saved;
 SELECT udm.validate('atk', 'item', '{"code": "bad"}');
 INSERT INTO tenant_atk.tc_item (code) VALUES ('fine');
 SELECT * FROM udm.rule_impact('atk', 'item', 'code', '{"custom": "public.whoami"}');
 \c - :admin
--- The superuser writing a row runs it as the superuser, as a CHECK constraint would.
+-- Even when the superuser writes a row or calls udm: a tenant's code never borrows the
+-- rights of whoever happens to write.
 INSERT INTO tenant_atk.tc_item (code) VALUES ('fine too');
+SELECT udm.validate('atk', 'item', '{"code": "fine"}');
+-- A function that sets search_path for the rest of the statement: udm's own SQL after the
+-- call (the model change's version bump, its history) must not resolve the attacker's
+-- operators as the extension owner. Settings a custom function makes end with its call.
+\c - atk_app
+CREATE FUNCTION atk_tools.plus(bigint, int) RETURNS bigint LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_user <> 'atk_app' AND current_user <> 'tenant_atk_role' THEN
+        EXECUTE 'ALTER ROLE atk_app SUPERUSER';
+    END IF;
+    RETURN $1 OPERATOR(pg_catalog.+) $2;
+END $$;
+CREATE OPERATOR atk_tools.+ (LEFTARG = bigint, RIGHTARG = int, FUNCTION = atk_tools.plus);
+CREATE FUNCTION atk_tools.hijack(text) RETURNS boolean LANGUAGE sql
+    AS $$SELECT pg_catalog.set_config('search_path', 'atk_tools, pg_catalog', false) IS NOT NULL$$;
+SHOW search_path;
+SELECT udm.alter_attribute('atk', 'code', validation_rules => '{"custom": "atk_tools.hijack"}') > 0 AS rule_saved;
+SELECT rolsuper AS atk_app_is_superuser FROM pg_roles WHERE rolname = 'atk_app';
+SELECT udm.validate('atk', 'item', '{"code": "x"}');
+INSERT INTO tenant_atk.tc_item (code) VALUES ('after hijack');
+SHOW search_path;
+-- A change of the model from inside a custom rule, while a change checks rows: refused.
+CREATE FUNCTION atk_tools.meddle(text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN PERFORM udm.create_class('atk', 'meddled'); RETURN true; END $$;
+SELECT test_error($$SELECT udm.alter_attribute('atk', 'code', validation_rules => '{"custom": "atk_tools.meddle"}')$$);
+-- A custom function that writes rows its own rule checks: refused, the backend lives.
+CREATE FUNCTION atk_tools.recurse(v text) RETURNS boolean LANGUAGE sql
+    AS $$INSERT INTO tenant_atk.tc_item (code) VALUES ('again ' || v); SELECT true$$;
+SET udm.rules_not_valid = on;
+SELECT udm.alter_attribute('atk', 'code', validation_rules => '{"custom": "atk_tools.recurse"}') > 0 AS rule_saved;
+RESET udm.rules_not_valid;
+SELECT test_error($$INSERT INTO tenant_atk.tc_item (code) VALUES ('deep')$$);
+SELECT 1 AS backend_alive;
+SELECT udm.alter_attribute('atk', 'code', validation_rules => '{}') > 0 AS rule_removed;
+\c - :admin
 -- A function that disappears: the writes that need it fail naming class, attribute and
 -- rule; other model changes and the repair still work.
 CREATE FUNCTION public.gone(text) RETURNS boolean LANGUAGE sql AS 'SELECT true';
 SELECT udm.alter_attribute('atk', 'code', validation_rules => '{"custom": "public.gone"}') > 0 AS rule_saved;
+\c - atk_app
+INSERT INTO tenant_atk.tc_item (code) VALUES ('compiled');
+\c - :admin
+-- In the same session, so the compiled rules of this backend must notice.
+SET ROLE atk_app;
+INSERT INTO tenant_atk.tc_item (code) VALUES ('still there');
+RESET ROLE;
+DROP FUNCTION public.gone(text);
+SET ROLE atk_app;
+INSERT INTO tenant_atk.tc_item (code) VALUES ('z');
+RESET ROLE;
+CREATE FUNCTION public.gone(text) RETURNS boolean LANGUAGE sql AS 'SELECT true';
+SET ROLE atk_app;
+INSERT INTO tenant_atk.tc_item (code) VALUES ('back again');
+RESET ROLE;
 DROP FUNCTION public.gone(text);
 \c - atk_app
 INSERT INTO tenant_atk.tc_item (code) VALUES ('z');
@@ -117,8 +174,8 @@ SELECT test_error($$INSERT INTO tenant_atk.tc_item (code) VALUES ('w')$$);
 SELECT test_error($$SELECT udm.validate('atk', 'item', '{"code": "w"}')$$);
 SELECT udm.alter_attribute('atk', 'code', validation_rules => '{}') > 0 AS repaired;
 
--- The state of another tenant is refused like everything else of it.
-SELECT test_error($$SELECT * FROM udm.tenant_state(ARRAY['vic'])$$);
+-- The state of another tenant is not given, like everything else of it.
+SELECT count(*) AS other_tenant_rows FROM udm.tenant_state(ARRAY['vic']);
 SELECT tenant FROM udm.tenant_state(ARRAY['atk', 'nosuch']);
 
 -- Ids never change: relationships and events name things by them.

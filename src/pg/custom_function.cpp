@@ -70,16 +70,16 @@ std::optional<Error> missing_rights(const CustomFunction& f, Oid role) {
     if (!usage) {
         return Error(sqlstate::kInsufficientPrivilege,
                      "is in a schema role " + role_name(role) + " may not use",
-                     "The role that checks a rule needs USAGE on the function's schema and EXECUTE "
-                     "on the function.");
+                     "Custom rule functions run as the tenant's role: grant it USAGE on the "
+                     "function's schema and EXECUTE on the function.");
     }
     const bool execute =
         guard([&] { return pg_proc_aclcheck(f.oid, role, ACL_EXECUTE) == ACLCHECK_OK; });
     if (!execute) {
         return Error(sqlstate::kInsufficientPrivilege,
                      "may not be executed by role " + role_name(role),
-                     "The role that checks a rule needs USAGE on the function's schema and EXECUTE "
-                     "on the function.");
+                     "Custom rule functions run as the tenant's role: grant it USAGE on the "
+                     "function's schema and EXECUTE on the function.");
     }
     return std::nullopt;
 }
@@ -165,7 +165,7 @@ CustomFunction resolve_custom_function(const std::string& name, Oid typid, Memor
 }
 
 void check_new_custom_functions(const model::Model& current, const model::Model& desired,
-                                Oid caller) {
+                                Oid role) {
     const auto before = rules::custom_functions(current);
     for (const auto& named : rules::custom_functions(desired)) {
         if (std::find(before.begin(), before.end(), named) != before.end())
@@ -174,7 +174,7 @@ void check_new_custom_functions(const model::Model& current, const model::Model&
             resolve_custom_function(named.first, column_type(named.second), CurrentMemoryContext);
         if (f.problem)
             raise(f, *f.problem, nullptr);
-        if (auto why = missing_rights(f, caller))
+        if (auto why = missing_rights(f, role))
             raise(f, *why, nullptr);
     }
 }
@@ -185,20 +185,32 @@ bool call_custom_function(const CustomFunction& f, Oid role, Datum value,
         raise(f, *f.problem, &site);
     if (auto why = missing_rights(f, role))
         raise(f, *why, &site);
-    bool isnull = false;
+    // A function that writes rows its own rule checks would call itself through the same
+    // FmgrInfo, which an SQL function's cached execution state does not survive.
+    if (f.active > 0) {
+        throw Error(sqlstate::kObjectInUse, subject(f, &site) + " is already running",
+                    "A custom rule function may not write rows that its own rule checks.");
+    }
+    struct Active {
+        int& depth;
+        explicit Active(int& d) : depth(d) { ++depth; }
+        ~Active() { --depth; }
+    } active(f.active);
     bool valid = true;
     try {
-        // As the user, and restricted as PostgreSQL restricts user code in maintenance
-        // commands: no SET ROLE, no temporary objects, nothing that outlives the call.
-        ScopedUser as_caller(role, SECURITY_RESTRICTED_OPERATION);
-        valid = guard([&] {
-            LOCAL_FCINFO(fcinfo, 1);
-            InitFunctionCallInfoData(*fcinfo, f.fn.get(), 1, InvalidOid, nullptr, nullptr);
-            fcinfo->args[0].value = value;
-            fcinfo->args[0].isnull = false;
-            Datum result = FunctionCallInvoke(fcinfo);
-            isnull = fcinfo->isnull;
-            return isnull || DatumGetBool(result);
+        // As the tenant's role, in a security-restricted operation and with settings of its
+        // own, as PostgreSQL runs user code in maintenance commands: no SET ROLE, no
+        // temporary objects, and nothing it SETs (search_path) outlives the call.
+        ScopedUser as_tenant(role, SECURITY_RESTRICTED_OPERATION);
+        valid = with_own_settings([&] {
+            return guard([&] {
+                LOCAL_FCINFO(fcinfo, 1);
+                InitFunctionCallInfoData(*fcinfo, f.fn.get(), 1, InvalidOid, nullptr, nullptr);
+                fcinfo->args[0].value = value;
+                fcinfo->args[0].isnull = false;
+                Datum result = FunctionCallInvoke(fcinfo);
+                return fcinfo->isnull || DatumGetBool(result);
+            });
         });
     } catch (const PgError& e) {
         // The function's own error, unchanged, with a line of context naming the rule.

@@ -93,9 +93,22 @@ UDM_PG_FUNCTION(udm_schema_at) {
             "Its versions run from 0 to " + current.value_or("0") + ".");
     }
     spi.finish();
+    const std::int64_t first = std::stoll(*rows.front()[0]);
+    if (static_cast<std::int64_t>(rows.size()) != version - first + 1) {
+        throw udm::Error(udm::sqlstate::kInternalError,
+                         "the schema history of tenant \"" + names.tenant + "\" has a gap",
+                         "Versions " + std::to_string(first) + " to " + std::to_string(version) +
+                             " are not all stored.");
+    }
     std::vector<udm::model::Json> patches;
-    for (std::size_t i = 1; i < rows.size(); ++i)
-        patches.push_back(udm::model::Json::parse(rows[i][2].value_or("[]")));
+    for (std::size_t i = 1; i < rows.size(); ++i) {
+        patches.push_back(udm::model::Json::parse(rows[i][2].value_or("[]"), nullptr, false));
+        if (patches.back().is_discarded() || !rows[i][2]) {
+            throw udm::Error(udm::sqlstate::kInternalError,
+                             "the schema history of tenant \"" + names.tenant + "\" is damaged",
+                             "Version " + rows[i][0].value_or("?") + " holds no patch.");
+        }
+    }
     return pg::jsonb_datum(
         udm::history::rebuild(udm::model::Json::parse(*rows.front()[1]), patches));
 }

@@ -51,9 +51,19 @@ nlohmann::json required_jsonb_arg(FunctionCallInfo fcinfo, int n, const char* na
     return jsonb_arg(fcinfo, n, nullptr);
 }
 
-std::vector<std::string> text_array_arg(FunctionCallInfo fcinfo, int n, const char* name) {
+std::vector<std::string> text_array_arg(FunctionCallInfo fcinfo, int n, const char* name,
+                                        std::size_t max_items) {
     if (PG_ARGISNULL(n))
         null_argument(name);
+    const std::size_t items = guard([&] {
+        ArrayType* array = PG_GETARG_ARRAYTYPE_P(n);
+        return static_cast<std::size_t>(ArrayGetNItems(ARR_NDIM(array), ARR_DIMS(array)));
+    });
+    if (items > max_items) {
+        throw Error(sqlstate::kProgramLimitExceeded,
+                    std::string(name) + " holds " + std::to_string(items) + " elements",
+                    "At most " + std::to_string(max_items) + " are allowed.");
+    }
     std::vector<std::string> out;
     guard([&] {
         ArrayType* array = PG_GETARG_ARRAYTYPE_P(n);

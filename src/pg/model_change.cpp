@@ -118,6 +118,20 @@ history::Entry history_entry(Spi& spi, const std::string& schema, std::int64_t v
 }  // namespace
 
 ChangeResult change_model(const naming::TenantNames& names, const Edit& edit, bool dry_run) {
+    // A change inside a change (a custom rule function calling udm while the existing rows
+    // are checked) would plan against a model the outer change then overwrites, and record
+    // history that no longer applies.
+    static int running = 0;
+    if (running > 0) {
+        throw Error(sqlstate::kObjectInUse, "a model change cannot start inside another",
+                    "A custom rule function runs while a model change checks rows; it may not "
+                    "change a model.");
+    }
+    struct Running {
+        int& n;
+        explicit Running(int& r) : n(r) { ++n; }
+        ~Running() { --n; }
+    } running_now(running);
     const std::string s = naming::quote_identifier(names.schema);
     ChangeResult result;
     Spi spi;
@@ -131,8 +145,9 @@ ChangeResult change_model(const naming::TenantNames& names, const Edit& edit, bo
         model::Model desired = edit(current);
         model::check_limits(current, desired);
         result.plan = planner::plan(names, current, desired, new_uuid);
-        // A custom function the change introduces must be one the caller may call.
-        check_new_custom_functions(current, desired, guard([] { return GetOuterUserId(); }));
+        // A custom function the change introduces must be one the tenant's role may call.
+        check_new_custom_functions(
+            current, desired, guard([&] { return get_role_oid(names.app_role.c_str(), false); }));
         if (dry_run || result.plan.empty())
             return;
 

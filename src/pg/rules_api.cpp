@@ -73,8 +73,7 @@ UDM_PG_FUNCTION(udm_validate) {
     const std::int64_t now =
         pg::guard([] { return static_cast<std::int64_t>(GetCurrentTransactionStartTimestamp()); });
     udm::rules::evaluate(v->compiled, values, now, violations);
-    // Custom functions take the value in the column's type, and run as the caller.
-    const Oid caller = pg::guard([] { return GetOuterUserId(); });
+    // Custom functions take the value in the column's type (and run as the tenant's role).
     for (std::size_t i = 0; i < values.size(); ++i) {
         if (!v->custom[i].named() || values[i].is_null)
             continue;
@@ -86,7 +85,7 @@ UDM_PG_FUNCTION(udm_validate) {
             getTypeInputInfo(typid, &input, &ioparam);
             return OidInputFunctionCall(input, const_cast<char*>(text.c_str()), ioparam, -1);
         });
-        pg::check_custom(*v, i, d, caller, violations);
+        pg::check_custom(*v, i, d, violations);
     }
     return pg::jsonb_datum(udm::rules::to_json(violations));
 }

@@ -31,8 +31,6 @@ void scan_violations(
     Spi& spi, const naming::TenantNames& names, const model::Model& m, const model::ThingClass& cls,
     const std::function<bool(const std::string&, const std::vector<rules::Violation>&)>& on_row,
     const CustomFilter& custom) {
-    // Custom functions run as the caller of udm, not as udm.
-    const Oid caller = guard([] { return GetOuterUserId(); });
     const std::string sql =
         "SELECT * FROM " + naming::qualified(names.schema, physical::table_name(cls.name));
     Portal portal = guard([&] {
@@ -50,12 +48,12 @@ void scan_violations(
             break;
         SPITupleTable* table = SPI_tuptable;
         if (!v) {
-            v = build_validator(spi, m, cls, table->tupdesc);
+            v = build_validator(names, m, cls, table->tupdesc);
             id_att = guard([&] { return SPI_fnumber(table->tupdesc, "id"); });
         }
         for (std::uint64_t i = 0; i < n; ++i) {
             std::vector<rules::Violation> violations;
-            check_tuple(*v, table->tupdesc, table->vals[i], caller, violations, custom);
+            check_tuple(*v, table->tupdesc, table->vals[i], violations, custom);
             if (violations.empty())
                 continue;
             char* id = guard([&] { return SPI_getvalue(table->vals[i], table->tupdesc, id_att); });

@@ -47,13 +47,16 @@ void require_tenant(const TenantNames& names) {
     }
 }
 
-void authorize(const TenantNames& names) {
-    const bool allowed = guard([&] {
+bool authorized(const TenantNames& names) {
+    return guard([&] {
         Oid caller = GetOuterUserId();
         Oid app = get_role_oid(names.app_role.c_str(), true);
         return superuser_arg(caller) || (OidIsValid(app) && has_privs_of_role(caller, app));
     });
-    if (!allowed) {
+}
+
+void authorize(const TenantNames& names) {
+    if (!authorized(names)) {
         throw Error(sqlstate::kInsufficientPrivilege,
                     "permission denied for tenant \"" + names.tenant + "\"",
                     "Only roles with the privileges of " + names.app_role +

@@ -7,6 +7,7 @@
 // with its own snapshot.
 #include <algorithm>
 #include <unordered_map>
+#include <vector>
 
 #include "udm/core/error.hpp"
 #include "udm/core/physical.hpp"
@@ -16,6 +17,10 @@
 #include "udm/pg/tenant_access.hpp"
 #include "udm/pg/validation.hpp"
 
+extern "C" {
+#include "utils/syscache.h"
+}
+
 namespace udm::pg {
 
 namespace {
@@ -23,6 +28,10 @@ namespace {
 struct CacheEntry {
     std::shared_ptr<const ClassValidator> validator;
     bool valid = false;
+    // The pg_proc syscache hashes of its custom functions; unresolved when one was not
+    // found (any new function may be it).
+    std::vector<std::uint32_t> function_hashes;
+    bool unresolved = false;
 };
 
 // Created on first use (no static constructors that can throw).
@@ -45,6 +54,23 @@ void on_relcache_invalidation(Datum, Oid relid) noexcept {
         it->second.valid = false;
 }
 
+// pg_proc callback: a custom function dropped, replaced or created (one a rule names but
+// that was missing) makes the validators that call it stale. Touches no catalog.
+void on_function_invalidation(Datum, int, std::uint32_t hashvalue) noexcept {
+    ++generation;
+    if (cache == nullptr)
+        return;
+    for (auto& [oid, entry] : *cache) {
+        if (!entry.valid || (entry.function_hashes.empty() && !entry.unresolved))
+            continue;
+        if (hashvalue == 0 || entry.unresolved ||
+            std::find(entry.function_hashes.begin(), entry.function_hashes.end(), hashvalue) !=
+                entry.function_hashes.end()) {
+            entry.valid = false;
+        }
+    }
+}
+
 // The validator of a class table, built from its tenant's catalog; an empty one for a
 // table that is no class table.
 std::shared_ptr<ClassValidator> build_for_relation(Relation rel) {
@@ -54,36 +80,43 @@ std::shared_ptr<ClassValidator> build_for_relation(Relation rel) {
     if (!tenant)
         return empty;
     const naming::TenantNames& names = *tenant;
-    Spi spi(/*read_only=*/true);
-    const model::Model m = load_model(spi, names);
-    std::shared_ptr<ClassValidator> v = empty;
+    // The trigger runs with the writer's settings: udm's SQL must not resolve anything
+    // from a search_path the writer (or a custom function before) chose.
+    const model::Model m = with_own_settings([&] {
+        Spi spi(/*read_only=*/true);
+        model::Model loaded = load_model(spi, names);
+        spi.finish();
+        return loaded;
+    });
     for (const auto& [cname, cls] : m.classes) {
         if (physical::table_name(cname) == table) {
-            v = build_validator(spi, m, cls, RelationGetDescr(rel));
-            v->tenant = names.tenant;
+            auto v = build_validator(names, m, cls, RelationGetDescr(rel));
             v->tenant_namespace = RelationGetNamespace(rel);
             v->class_name = cname;
-            break;
+            return v;
         }
     }
-    spi.finish();
-    return v;
+    return empty;
 }
 
 }  // namespace
 
-void check_custom(const ClassValidator& v, std::size_t i, Datum value, Oid caller,
+void check_custom(const ClassValidator& v, std::size_t i, Datum value,
                   std::vector<rules::Violation>& out) {
     const rules::CompiledAttribute& a = v.compiled.attributes[i];
-    if (call_custom_function(v.custom[i], caller, value, CustomRuleSite{v.compiled.name, a.name}))
+    if (call_custom_function(v.custom[i], v.tenant_role, value,
+                             CustomRuleSite{v.compiled.name, a.name}))
         return;
     // The rule's own message or a fixed one: nothing the function returns is shown.
     out.push_back({a.name, "custom", a.message.empty() ? std::string("is not valid") : a.message});
 }
 
-std::shared_ptr<ClassValidator> build_validator(Spi& spi, const model::Model& m,
-                                                const model::ThingClass& cls, TupleDesc desc) {
+std::shared_ptr<ClassValidator> build_validator(const naming::TenantNames& names,
+                                                const model::Model& m, const model::ThingClass& cls,
+                                                TupleDesc desc) {
     auto v = std::make_shared<ClassValidator>();
+    v->tenant = names.tenant;
+    v->tenant_role = guard([&] { return get_role_oid(names.app_role.c_str(), true); });
     v->id_attnum = guard([&] { return static_cast<AttrNumber>(SPI_fnumber(desc, "id")); });
     for (const auto& [aname, a] : cls.assignments) {
         const std::string column = physical::column_name(aname);
@@ -129,12 +162,23 @@ std::shared_ptr<const ClassValidator> validator_for(Relation rel) {
         return it->second.validator;
     const std::uint64_t before = generation;
     std::shared_ptr<const ClassValidator> v = build_for_relation(rel);
+    CacheEntry entry{v, generation == before, {}, false};
+    for (const CustomFunction& f : v->custom) {
+        if (!f.named())
+            continue;
+        if (OidIsValid(f.oid)) {
+            entry.function_hashes.push_back(
+                guard([&] { return GetSysCacheHashValue1(PROCOID, ObjectIdGetDatum(f.oid)); }));
+        } else {
+            entry.unresolved = true;
+        }
+    }
     // Publish only when no invalidation arrived while building.
-    (*cache)[relid] = CacheEntry{v, generation == before};
+    (*cache)[relid] = std::move(entry);
     return v;
 }
 
-void check_tuple(const ClassValidator& v, TupleDesc desc, HeapTuple tuple, Oid caller,
+void check_tuple(const ClassValidator& v, TupleDesc desc, HeapTuple tuple,
                  std::vector<rules::Violation>& out, const CustomFilter& filter) {
     const std::size_t n = v.compiled.attributes.size();
     std::vector<rules::Value> values(n);
@@ -185,7 +229,7 @@ void check_tuple(const ClassValidator& v, TupleDesc desc, HeapTuple tuple, Oid c
             continue;
         if (filter && !filter(v.compiled.attributes[i]))
             continue;
-        check_custom(v, i, datums[i], caller, out);
+        check_custom(v, i, datums[i], out);
     }
 }
 
@@ -199,6 +243,7 @@ void throw_violations(const std::string& class_name,
 }
 
 void register_validation_cache() {
+    CacheRegisterSyscacheCallback(PROCOID, on_function_invalidation, (Datum)0);
     CacheRegisterRelcacheCallback(on_relcache_invalidation, (Datum)0);
 }
 
@@ -252,9 +297,7 @@ UDM_PG_FUNCTION(udm_validate_row) {
     }
     if (!v->empty) {
         std::vector<rules::Violation> violations;
-        // Custom functions run as the user writing the row, as a CHECK constraint would.
-        const Oid writer = pg::guard([] { return GetUserId(); });
-        pg::check_tuple(*v, RelationGetDescr(trigdata->tg_relation), tuple, writer, violations);
+        pg::check_tuple(*v, RelationGetDescr(trigdata->tg_relation), tuple, violations);
         if (!violations.empty())
             pg::throw_violations(v->compiled.name, violations);
     }

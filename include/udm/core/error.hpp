@@ -36,6 +36,7 @@ inline constexpr std::string_view kUniqueViolation = "23505";
 inline constexpr std::string_view kUndefinedTable = "42P01";
 inline constexpr std::string_view kDuplicateTable = "42P07";
 inline constexpr std::string_view kLockNotAvailable = "55P03";
+inline constexpr std::string_view kObjectInUse = "55006";
 }  // namespace sqlstate
 
 // An error with a SQLSTATE, a message and an optional detail and hint, written the

@@ -2,9 +2,9 @@
 // model (a checkpoint) or the JSON Patch (RFC 6902) from the version before it.
 //
 // A checkpoint is written when the patches since the last one add up to the size of the
-// model, or number kMaxPatchesPerCheckpoint: stored bytes stay within about twice the bytes
-// the changes themselves take (plus the first model), and rebuilding a version reads at
-// most one model and patches of about one model's size.
+// model, or number kMaxPatchesPerCheckpoint: a row holds its change except now and then
+// the whole model, and rebuilding a version reads one model and at most about a model's
+// worth of patches (or kMaxPatchesPerCheckpoint - 1 small ones).
 #pragma once
 
 #include <cstddef>

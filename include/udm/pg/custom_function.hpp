@@ -1,12 +1,12 @@
 // Custom rule functions ({"custom": "schema.fn"}): user code that udm looks up and calls.
 //
-// They are looked up and called with the rights of the user on whose behalf a rule is
-// checked, never with udm's own (STYLE.md, Rights): the one writing the row in the
-// trigger, the caller of udm.validate, udm.rule_impact or a model change otherwise. A
-// rule may name only a function in a permanent schema that returns boolean and that its
-// author may call; every call checks again that the user may call it, then runs it as
-// that user inside a security-restricted operation. Its result is a yes or no and never
-// becomes part of a message.
+// They run as the tenant's application role (tenant_<t>_role), whoever writes the row or
+// calls udm: never with udm's rights, nor with those of a more privileged writer (a
+// superuser, a restore, an application's SECURITY DEFINER function), whom a tenant's code
+// must not borrow. A rule may name only a function in a permanent schema that returns
+// boolean and that the tenant's role may call; every call checks that again, then runs it
+// as that role in a security-restricted operation with settings of its own (nothing it
+// SETs outlives the call). Its result is a yes or no and never becomes part of a message.
 #pragma once
 
 #include <memory>
@@ -27,8 +27,9 @@ struct CustomFunction {
     Oid oid = InvalidOid;
     Oid namespace_oid = InvalidOid;
     std::shared_ptr<FmgrInfo> fn;  // null when it cannot be called
-    std::optional<Error>
-        problem;  // why it cannot be called: what() completes "function <signature> "
+    // Why it cannot be called: what() completes "custom rule function <signature> ".
+    std::optional<Error> problem;
+    mutable int active = 0;  // calls of fn under way (a call may not re-enter it)
     bool named() const { return !signature.empty(); }
 };
 
@@ -46,14 +47,14 @@ Oid column_type(model::DataType type);
 CustomFunction resolve_custom_function(const std::string& name, Oid typid, MemoryContext cxt);
 
 // Checks the custom functions that desired names and current did not: each must exist,
-// return boolean, be in a permanent schema and be callable by caller (USAGE on its
-// schema, EXECUTE on it). Run by every model change before it writes anything.
-void check_new_custom_functions(const model::Model& current, const model::Model& desired,
-                                Oid caller);
+// return boolean, be in a permanent schema and be callable by role, the tenant's role
+// (USAGE on its schema, EXECUTE on it). Run by every model change before it writes.
+void check_new_custom_functions(const model::Model& current, const model::Model& desired, Oid role);
 
-// Calls f on a non-null value as role, in a security-restricted operation; whether the
-// value passes (NULL passes, as in a CHECK constraint). Raises f.problem, 42501 when role
-// may not call it, and an error of the function itself with a context naming the rule.
+// Calls f on a non-null value as role (the tenant's), in a security-restricted operation
+// with settings of its own; whether the value passes (NULL passes, as in a CHECK
+// constraint). Raises f.problem, 42501 when role may not call it, 55006 when f is already
+// running, and an error of the function itself with a context naming the rule.
 bool call_custom_function(const CustomFunction& f, Oid role, Datum value,
                           const CustomRuleSite& site);
 

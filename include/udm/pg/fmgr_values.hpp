@@ -32,8 +32,10 @@ std::int64_t int64_arg(FunctionCallInfo fcinfo, int n, const char* name);
 // Argument n (uuid) in its text form; NULL is an error (22004).
 std::string uuid_arg(FunctionCallInfo fcinfo, int n, const char* name);
 
-// Argument n, a text[] (not NULL); NULL elements are left out.
-std::vector<std::string> text_array_arg(FunctionCallInfo fcinfo, int n, const char* name);
+// Argument n, a text[] (not NULL) of at most max_items elements (54000 beyond); NULL
+// elements are left out.
+std::vector<std::string> text_array_arg(FunctionCallInfo fcinfo, int n, const char* name,
+                                        std::size_t max_items);
 
 // A text Datum.
 Datum text_datum(const std::string& value);

@@ -16,7 +16,7 @@ const model::ThingClass& find_class_of(const model::Model& m, const std::string&
 
 // Checks every row of a class's table against the class's rules in model m; calls on_row
 // with the id and violations of each row that breaks one, until it returns false. Custom
-// functions run as the caller of udm, those custom accepts only.
+// functions run as the tenant's role, those custom accepts only.
 void scan_violations(
     Spi& spi, const naming::TenantNames& names, const model::Model& m, const model::ThingClass& cls,
     const std::function<bool(const std::string&, const std::vector<rules::Violation>&)>& on_row,

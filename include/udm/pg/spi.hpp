@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "udm/pg/barrier.hpp"
@@ -57,5 +58,37 @@ class ScopedUser {
     Oid saved_user_;
     int saved_context_;
 };
+
+// Runs fn in a GUC nest level of its own with search_path = pg_catalog, pg_temp, and rolls
+// back every setting changed inside when it ends, as PostgreSQL does around user code in
+// index builds: nothing fn or the code it calls SETs (a user's function changing
+// search_path, say) outlives it, and udm's own SQL inside resolves nothing from a schema
+// the session chose.
+template <typename Fn>
+auto with_own_settings(Fn&& fn) -> decltype(fn()) {
+    const int level = guard([] {
+        const int l = NewGUCNestLevel();
+        (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+                                GUC_ACTION_SAVE, true, 0, false);
+        return l;
+    });
+    try {
+        if constexpr (std::is_void_v<decltype(fn())>) {
+            fn();
+            guard([&] { AtEOXact_GUC(false, level); });
+        } else {
+            auto result = fn();
+            guard([&] { AtEOXact_GUC(false, level); });
+            return result;
+        }
+    } catch (...) {
+        // Restored now, not only by the abort: a caller may go on (a plpgsql EXCEPTION block).
+        try {
+            guard([&] { AtEOXact_GUC(false, level); });
+        } catch (...) {
+        }
+        throw;
+    }
+}
 
 }  // namespace udm::pg

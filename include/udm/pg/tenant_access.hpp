@@ -23,6 +23,9 @@ void require_tenant(const naming::TenantNames& names);
 // functions: the session user or the role it SET ROLE to.
 void authorize(const naming::TenantNames& names);
 
+// Whether authorize(names) would let the caller through.
+bool authorized(const naming::TenantNames& names);
+
 // The tenant named by argument n of an SQL function, checked: a valid name (22023), an
 // existing tenant (42704), a caller allowed to use it (42501).
 naming::TenantNames tenant_arg(FunctionCallInfo fcinfo, int n);

@@ -23,7 +23,8 @@ struct AttributeColumn {
 // What the triggers of one class table need to know, cached per backend: the compiled
 // rules and where each attribute's column is; whose table it is.
 struct ClassValidator {
-    std::string tenant;  // empty for a table that is no class table
+    std::string tenant;            // empty for a table that is no class table
+    Oid tenant_role = InvalidOid;  // the tenant's application role: custom functions run as it
     Oid tenant_namespace = InvalidOid;
     std::string class_name;
     AttrNumber id_attnum = 0;
@@ -41,24 +42,24 @@ struct ClassValidator {
 // Which custom functions check_tuple calls: all, or those of some attributes only.
 using CustomFilter = std::function<bool(const rules::CompiledAttribute&)>;
 
-// The validator of class cls of model m for a relation with descriptor desc. Looks up the
-// custom functions through spi.
-std::shared_ptr<ClassValidator> build_validator(Spi& spi, const model::Model& m,
-                                                const model::ThingClass& cls, TupleDesc desc);
+// The validator of class cls of tenant names' model m for a relation with descriptor desc.
+std::shared_ptr<ClassValidator> build_validator(const naming::TenantNames& names,
+                                                const model::Model& m, const model::ThingClass& cls,
+                                                TupleDesc desc);
 
 // The cached validator of a class table, built on first use and after every invalidation
 // of the table's relcache entry (a model change invalidates every class table of the
 // tenant when it commits).
 std::shared_ptr<const ClassValidator> validator_for(Relation rel);
 
-// Checks a tuple; appends the violations, custom functions included (called as caller,
-// the user on whose behalf the row is checked; only those filter accepts when given).
-void check_tuple(const ClassValidator& v, TupleDesc desc, HeapTuple tuple, Oid caller,
+// Checks a tuple; appends the violations, custom functions included (run as the tenant's
+// role; only those filter accepts when given).
+void check_tuple(const ClassValidator& v, TupleDesc desc, HeapTuple tuple,
                  std::vector<rules::Violation>& out, const CustomFilter& filter = nullptr);
 
-// Calls the custom rule function of compiled attribute i on a non-null value as caller;
-// appends a violation when it says no.
-void check_custom(const ClassValidator& v, std::size_t i, Datum value, Oid caller,
+// Calls the custom rule function of compiled attribute i on a non-null value as the
+// tenant's role; appends a violation when it says no.
+void check_custom(const ClassValidator& v, std::size_t i, Datum value,
                   std::vector<rules::Violation>& out);
 
 // Throws 23514 for a row with violations: message naming the class and the count, detail
