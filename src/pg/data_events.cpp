@@ -75,6 +75,69 @@ std::int64_t take_numbers(std::uint64_t xid, std::size_t n) {
     return before;
 }
 
+// Inserts n_rows rows into the outbox outbox (numbers first_number + 1, ...): heap rows by
+// chunks with table_multi_insert, as COPY does (one WAL record per page rather than per
+// row), and their index entries. PostgreSQL types only, so that it runs inside guard() as
+// plain C. Writes nothing and returns false when the outbox's layout is not udm's.
+bool insert_outbox_rows(Oid outbox, FullTransactionId fxid, int64 first_number, Datum class_name,
+                        Datum operation, const Datum* ids, const Datum* changed, Size n_rows) {
+    Relation rel = table_open(outbox, RowExclusiveLock);
+    TupleDesc desc = RelationGetDescr(rel);
+    bool ok = desc->natts == kOutboxColumns && rel->rd_rel->relkind == RELKIND_RELATION &&
+              rel->trigdesc == nullptr && rel->rd_rules == nullptr;
+    for (int i = 0; ok && i < kOutboxColumns; ++i) {
+        const Form_pg_attribute att = TupleDescAttr(desc, i);
+        ok = !att->attisdropped && att->atttypid == kOutboxTypes[i];
+    }
+    if (!ok) {
+        table_close(rel, RowExclusiveLock);
+        return false;
+    }
+    EState* estate = CreateExecutorState();
+    ResultRelInfo* result = makeNode(ResultRelInfo);
+    InitResultRelInfo(result, rel, 1, nullptr, 0);
+    ExecOpenIndices(result, false);
+    const int chunk = static_cast<int>(std::min<Size>(n_rows, kChunk));
+    TupleTableSlot** slots = static_cast<TupleTableSlot**>(palloc(sizeof(TupleTableSlot*) * chunk));
+    for (int i = 0; i < chunk; ++i)
+        slots[i] = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
+    const Datum now = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+    const CommandId cid = GetCurrentCommandId(true);
+    BulkInsertState bistate = n_rows > 1 ? GetBulkInsertState() : nullptr;
+    for (Size done = 0; done < n_rows;) {
+        const int n = static_cast<int>(std::min<Size>(n_rows - done, chunk));
+        for (int k = 0; k < n; ++k) {
+            const Size i = done + static_cast<Size>(k);
+            TupleTableSlot* slot = slots[k];
+            ExecClearTuple(slot);
+            slot->tts_values[0] = FullTransactionIdGetDatum(fxid);
+            slot->tts_values[1] = Int64GetDatum(first_number + static_cast<int64>(i) + 1);
+            slot->tts_values[2] = class_name;
+            slot->tts_values[3] = operation;
+            slot->tts_values[4] = ids[i];
+            slot->tts_values[5] = changed == nullptr ? (Datum)0 : changed[i];
+            slot->tts_values[6] = now;
+            for (int c = 0; c < kOutboxColumns; ++c)
+                slot->tts_isnull[c] = c == 5 && changed == nullptr;
+            ExecStoreVirtualTuple(slot);
+        }
+        table_multi_insert(rel, slots, n, cid, 0, bistate);
+        for (int k = 0; k < n; ++k) {
+            ExecInsertIndexTuples(result, slots[k], estate, false, false, nullptr, NIL);
+            ResetPerTupleExprContext(estate);
+        }
+        done += static_cast<Size>(n);
+    }
+    if (bistate != nullptr)
+        FreeBulkInsertState(bistate);
+    for (int i = 0; i < chunk; ++i)
+        ExecDropSingleTupleTableSlot(slots[i]);
+    ExecCloseIndices(result);
+    FreeExecutorState(estate);
+    table_close(rel, NoLock);  // the lock is kept until the transaction ends
+    return true;
+}
+
 // Writes a batch into the tenant's outbox: heap rows and their index entries, without
 // the executor. One row per statement would otherwise pay for planning checks, executor
 // start-up and projection, which cost more than the row itself (scripts/bench_events).
@@ -98,67 +161,11 @@ void write_batch(const ClassValidator& cls, const Batch& batch) {
                     "udm.verify and the tenant's catalog need repair.");
     }
     const bool layout_ok = guard([&] {
-        Relation rel = table_open(outbox, RowExclusiveLock);
-        TupleDesc desc = RelationGetDescr(rel);
-        bool ok = desc->natts == kOutboxColumns && rel->rd_rel->relkind == RELKIND_RELATION &&
-                  rel->trigdesc == nullptr && rel->rd_rules == nullptr;
-        for (int i = 0; ok && i < kOutboxColumns; ++i) {
-            const Form_pg_attribute att = TupleDescAttr(desc, i);
-            ok = !att->attisdropped && att->atttypid == kOutboxTypes[i];
-        }
-        if (!ok) {
-            table_close(rel, RowExclusiveLock);
-            return false;
-        }
-        EState* estate = CreateExecutorState();
-        ResultRelInfo* result = makeNode(ResultRelInfo);
-        InitResultRelInfo(result, rel, 1, nullptr, 0);
-        ExecOpenIndices(result, false);
-        // Rows go in by chunks with table_multi_insert, as COPY does: one WAL record per
-        // page rather than per row.
-        const int chunk = static_cast<int>(std::min<std::size_t>(batch.ids.size(), kChunk));
-        TupleTableSlot** slots =
-            static_cast<TupleTableSlot**>(palloc(sizeof(TupleTableSlot*) * chunk));
-        for (int i = 0; i < chunk; ++i)
-            slots[i] = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
         const Datum class_datum = PointerGetDatum(
             cstring_to_text_with_len(class_name.data(), static_cast<int>(class_name.size())));
-        const Datum operation_datum = PointerGetDatum(cstring_to_text(batch.operation));
-        const Datum now = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
-        const CommandId cid = GetCurrentCommandId(true);
-        BulkInsertState bistate = batch.ids.size() > 1 ? GetBulkInsertState() : nullptr;
-        for (std::size_t done = 0; done < batch.ids.size();) {
-            const int n = static_cast<int>(std::min<std::size_t>(batch.ids.size() - done, chunk));
-            for (int k = 0; k < n; ++k) {
-                const std::size_t i = done + static_cast<std::size_t>(k);
-                TupleTableSlot* slot = slots[k];
-                ExecClearTuple(slot);
-                slot->tts_values[0] = FullTransactionIdGetDatum(fxid);
-                slot->tts_values[1] = Int64GetDatum(before + static_cast<std::int64_t>(i) + 1);
-                slot->tts_values[2] = class_datum;
-                slot->tts_values[3] = operation_datum;
-                slot->tts_values[4] = batch.ids[i];
-                slot->tts_values[5] = changed.empty() ? (Datum)0 : changed[i];
-                slot->tts_values[6] = now;
-                for (int c = 0; c < kOutboxColumns; ++c)
-                    slot->tts_isnull[c] = c == 5 && changed.empty();
-                ExecStoreVirtualTuple(slot);
-            }
-            table_multi_insert(rel, slots, n, cid, 0, bistate);
-            for (int k = 0; k < n; ++k) {
-                ExecInsertIndexTuples(result, slots[k], estate, false, false, nullptr, NIL);
-                ResetPerTupleExprContext(estate);
-            }
-            done += static_cast<std::size_t>(n);
-        }
-        if (bistate != nullptr)
-            FreeBulkInsertState(bistate);
-        for (int i = 0; i < chunk; ++i)
-            ExecDropSingleTupleTableSlot(slots[i]);
-        ExecCloseIndices(result);
-        FreeExecutorState(estate);
-        table_close(rel, NoLock);  // the lock is kept until the transaction ends
-        return true;
+        return insert_outbox_rows(
+            outbox, fxid, before, class_datum, PointerGetDatum(cstring_to_text(batch.operation)),
+            batch.ids.data(), changed.empty() ? nullptr : changed.data(), batch.ids.size());
     });
     if (!layout_ok) {
         throw Error(sqlstate::kInternalError,

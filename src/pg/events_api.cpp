@@ -55,13 +55,12 @@ UDM_PG_FUNCTION(udm_schema_events) {
     const std::int64_t after = pg::int64_arg(fcinfo, 1, "after_version");
     if (after < 0)
         throw udm::Error(udm::sqlstate::kInvalidParameterValue, "after_version must be 0 or more");
-    pg::Spi spi(/*read_only=*/true);
-    std::vector<pg::Row> rows =
-        spi.query("SELECT version, previous_version, actor, created_at, diff FROM " +
-                      qualified(names.schema, "schema_versions") +
-                      " WHERE version > $1::bigint ORDER BY version",
-                  {std::to_string(after)});
-    spi.finish();
+    const std::vector<pg::Row> rows = pg::with_spi(true, [&](pg::Spi& spi) {
+        return spi.query("SELECT version, previous_version, actor, created_at, diff FROM " +
+                             qualified(names.schema, "schema_versions") +
+                             " WHERE version > $1::bigint ORDER BY version",
+                         {std::to_string(after)});
+    });
     return pg::return_rows(fcinfo, rows);
 }
 

@@ -15,8 +15,6 @@ namespace pg = udm::pg;
 // model udm.model returns, printed as the gateway prints it.
 UDM_PG_FUNCTION(udm_graphql_sdl) {
     const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
-    pg::Spi spi(/*read_only=*/true);
-    const udm::model::Model m = pg::load_model(spi, names);
-    spi.finish();
+    const udm::model::Model m = pg::read_model(names);
     return pg::text_datum(udm::graphql::print_sdl(udm::graphql::build_schema(m)));
 }

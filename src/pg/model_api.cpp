@@ -190,20 +190,17 @@ UDM_PG_FUNCTION(udm_plan) {
 // udm.model(tenant) returns jsonb: the current model, in the format of udm.apply.
 UDM_PG_FUNCTION(udm_model) {
     const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
-    pg::Spi spi(/*read_only=*/true);
-    const Model m = pg::load_model(spi, names);
-    spi.finish();
-    return pg::jsonb_datum(udm::model::to_json(m));
+    return pg::jsonb_datum(udm::model::to_json(pg::read_model(names)));
 }
 
 // udm.migrations(tenant) returns setof (version, previous_version, actor, created_at, diff, ddl)
 UDM_PG_FUNCTION(udm_migrations) {
     const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
-    pg::Spi spi(/*read_only=*/true);
-    std::vector<pg::Row> rows =
-        spi.query("SELECT version, previous_version, actor, created_at, diff, ddl FROM " +
-                  udm::naming::qualified(names.schema, "schema_versions") + " ORDER BY version");
-    spi.finish();
+    const std::vector<pg::Row> rows = pg::with_spi(true, [&](pg::Spi& spi) {
+        return spi.query("SELECT version, previous_version, actor, created_at, diff, ddl FROM " +
+                         udm::naming::qualified(names.schema, "schema_versions") +
+                         " ORDER BY version");
+    });
     return pg::return_rows(fcinfo, rows);
 }
 
@@ -307,13 +304,11 @@ UDM_PG_FUNCTION(udm_verify) {
 // udm.refresh_summary(tenant): refreshes the materialized thing_class_summary.
 UDM_PG_FUNCTION(udm_refresh_summary) {
     const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
-    pg::Spi spi;
-    {
+    pg::with_spi(false, [&](pg::Spi& spi) {
         pg::ScopedUser as_owner(pg::owner_role(names));
         spi.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY " +
                     udm::naming::qualified(names.schema, "thing_class_summary"));
-    }
-    spi.finish();
+    });
     PG_RETURN_VOID();
 }
 

@@ -67,4 +67,8 @@ model::Model load_model(Spi& spi, const naming::TenantNames& names) {
     return model::parse_model(json, model::Source::kCatalog);
 }
 
+model::Model read_model(const naming::TenantNames& names) {
+    return with_spi(/*read_only=*/true, [&](Spi& spi) { return load_model(spi, names); });
+}
+
 }  // namespace udm::pg

@@ -38,9 +38,7 @@ UDM_PG_FUNCTION(udm_check_rules) {
 UDM_PG_FUNCTION(udm_effective_rules) {
     const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
     const std::string cls_name = pg::text_arg(fcinfo, 1, "class name");
-    pg::Spi spi(/*read_only=*/true);
-    const udm::model::Model m = pg::load_model(spi, names);
-    spi.finish();
+    const udm::model::Model m = pg::read_model(names);
     const udm::model::ThingClass& cls = pg::find_class_of(m, cls_name);
     std::vector<pg::Row> rows;
     for (const auto& [aname, as] : cls.assignments) {

@@ -82,12 +82,7 @@ std::shared_ptr<ClassValidator> build_for_relation(Relation rel) {
     const naming::TenantNames& names = *tenant;
     // The trigger runs with the writer's settings: udm's SQL must not resolve anything
     // from a search_path the writer (or a custom function before) chose.
-    const model::Model m = with_own_settings([&] {
-        Spi spi(/*read_only=*/true);
-        model::Model loaded = load_model(spi, names);
-        spi.finish();
-        return loaded;
-    });
+    const model::Model m = with_own_settings([&] { return read_model(names); });
     for (const auto& [cname, cls] : m.classes) {
         if (physical::table_name(cname) == table) {
             auto v = build_validator(names, m, cls, RelationGetDescr(rel));

@@ -43,6 +43,22 @@ class Spi {
     bool connected_ = false;
 };
 
+// Runs fn(spi) on an SPI connection of its own and finishes the connection after it: the
+// scope of one connection, rather than a finish() to remember. (After an error the
+// transaction abort releases the connection.)
+template <typename Fn>
+auto with_spi(bool read_only, Fn&& fn) -> decltype(fn(std::declval<Spi&>())) {
+    Spi spi(read_only);
+    if constexpr (std::is_void_v<decltype(fn(spi))>) {
+        fn(spi);
+        spi.finish();
+    } else {
+        auto result = fn(spi);
+        spi.finish();
+        return result;
+    }
+}
+
 // Makes role the current user until destroyed (as SECURITY DEFINER does), so objects
 // created meanwhile belong to it. Restoring cannot fail; after an error the transaction
 // abort restores the user as well. extra_context adds security-context flags, such as
