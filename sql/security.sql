@@ -178,6 +178,29 @@ SELECT udm.alter_attribute('atk', 'code', validation_rules => '{}') > 0 AS repai
 SELECT count(*) AS other_tenant_rows FROM udm.tenant_state(ARRAY['vic']);
 SELECT tenant FROM udm.tenant_state(ARRAY['atk', 'nosuch']);
 
+-- An SQL function that fails in the middle of a call, then is called again in the same
+-- transaction after a savepoint: its half-run execution state is not resumed.
+\c - :admin
+CREATE FUNCTION public.fragile(text) RETURNS boolean LANGUAGE sql
+    AS $$SELECT 1 / (CASE WHEN $1 = 'boom' THEN 0 ELSE 1 END) = 1$$;
+\c - atk_app
+SELECT udm.alter_attribute('atk', 'code', validation_rules => '{"custom": "public.fragile"}') > 0 AS rule_saved;
+BEGIN;
+INSERT INTO tenant_atk.tc_item (code) VALUES ('before');
+SAVEPOINT s;
+SELECT test_error($$INSERT INTO tenant_atk.tc_item (code) VALUES ('boom')$$);
+ROLLBACK TO s;
+INSERT INTO tenant_atk.tc_item (code) VALUES ('after');
+SAVEPOINT t;
+INSERT INTO tenant_atk.tc_item (code) VALUES ('boom');
+ROLLBACK TO t;
+INSERT INTO tenant_atk.tc_item (code) VALUES ('after again');
+COMMIT;
+SELECT count(*) AS written FROM tenant_atk.tc_item WHERE code IN ('before', 'after', 'after again');
+SELECT udm.alter_attribute('atk', 'code', validation_rules => '{}') > 0 AS rule_removed;
+-- Server functions are not rules: they would act on sessions other tenants share.
+SELECT test_error($$SELECT udm.create_attribute('atk', 'c1', 'integer', '{"custom": "pg_catalog.pg_try_advisory_lock"}')$$);
+
 -- Ids never change: relationships and events name things by them.
 SELECT test_error($$UPDATE tenant_atk.tc_item SET id = gen_random_uuid() WHERE code = 'x'$$);
 SELECT test_error($$UPDATE tenant_atk.tc_item SET id = id WHERE code = 'x'$$);
@@ -256,7 +279,8 @@ SELECT test_error($$SELECT udm.schema_at('atk', 100000)$$);
 
 DROP OWNED BY atk_app;
 DROP SCHEMA sec_rules CASCADE;
-DROP FUNCTION public.no_exec(text), public.whoami(text), public.revoked(text), public.sql_ok(text);
+DROP FUNCTION public.no_exec(text), public.whoami(text), public.revoked(text), public.sql_ok(text),
+    public.fragile(text);
 SELECT udm.drop_tenant('atk', force => true);
 SELECT udm.drop_tenant('vic', force => true);
 DROP ROLE atk_app;

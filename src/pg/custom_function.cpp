@@ -183,6 +183,13 @@ bool call_custom_function(const CustomFunction& f, Oid role, Datum value,
                           const CustomRuleSite& site) {
     if (f.problem)
         raise(f, *f.problem, &site);
+    // The tenant's role, which must still exist: role 0 would pass PUBLIC's grants.
+    if (!OidIsValid(role) ||
+        !guard([&] { return SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(role)); })) {
+        throw Error(sqlstate::kUndefinedObject,
+                    "the role of the tenant of class \"" + site.class_name + "\" does not exist",
+                    {}, "udm.verify and the tenant's roles need repair.");
+    }
     if (auto why = missing_rights(f, role))
         raise(f, *why, &site);
     // A function that writes rows its own rule checks would call itself through the same
@@ -213,6 +220,9 @@ bool call_custom_function(const CustomFunction& f, Oid role, Datum value,
             });
         });
     } catch (const PgError& e) {
+        // What the function cached for itself (an SQL function's execution state, left
+        // running by the error) must not be resumed by a later call in this transaction.
+        f.fn->fn_extra = nullptr;
         // The function's own error, unchanged, with a line of context naming the rule.
         const std::string line = subject(f, &site);
         guard([&] {

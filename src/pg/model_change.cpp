@@ -164,8 +164,10 @@ ChangeResult change_model(const naming::TenantNames& names, const Edit& edit, bo
         }
         // Rows already there must satisfy tightened rules (unless udm.rules_not_valid), and
         // every backend must compile the class tables' rules anew once this commits.
-        check_existing_rows(spi, names, current, desired);
+        // Invalidated first: a validator a custom function's write compiled from this
+        // uncommitted model is dropped again when the check below aborts the change.
         invalidate_class_tables(names, desired);
+        check_existing_rows(spi, names, current, desired);
         Cell next = spi.query_value("UPDATE " + s +
                                     ".schema_state SET version = version + 1 RETURNING version");
         result.version = std::stoll(*next);

@@ -99,8 +99,17 @@ std::shared_ptr<ClassValidator> build_for_relation(Relation rel) {
 void check_custom(const ClassValidator& v, std::size_t i, Datum value,
                   std::vector<rules::Violation>& out) {
     const rules::CompiledAttribute& a = v.compiled.attributes[i];
-    if (call_custom_function(v.custom[i], v.tenant_role, value,
-                             CustomRuleSite{v.compiled.name, a.name}))
+    bool valid = true;
+    try {
+        valid = call_custom_function(v.custom[i], v.tenant_role, value,
+                                     CustomRuleSite{v.compiled.name, a.name});
+    } catch (...) {
+        // A function that failed mid-call may leave cached execution state behind (an SQL
+        // function's): the validator is built anew before it is used again.
+        v.broken = true;
+        throw;
+    }
+    if (valid)
         return;
     // The rule's own message or a fixed one: nothing the function returns is shown.
     out.push_back({a.name, "custom", a.message.empty() ? std::string("is not valid") : a.message});
@@ -153,7 +162,7 @@ std::shared_ptr<const ClassValidator> validator_for(Relation rel) {
     if (cache == nullptr)
         cache = new std::unordered_map<Oid, CacheEntry>();
     auto it = cache->find(relid);
-    if (it != cache->end() && it->second.valid)
+    if (it != cache->end() && it->second.valid && !it->second.validator->broken)
         return it->second.validator;
     const std::uint64_t before = generation;
     std::shared_ptr<const ClassValidator> v = build_for_relation(rel);

@@ -257,7 +257,7 @@ TEST(Lint, MessageMustBeANonEmptyString) {
 TEST(Lint, CustomMustNameAFunction) {
     for (const std::string& name :
          {std::string("app.check_sku"), std::string("_private._f"), std::string("s1.f2"),
-          std::string("a.") + std::string(125, 'a'), std::string("pg_catalog.f")}) {
+          std::string("a.") + std::string(125, 'a'), std::string("pgx.f")}) {
         EXPECT_TRUE(lint_rules(DataType::kText, Json{{"custom", name}}).empty()) << name;
     }
     // Unqualified names would resolve differently for every search_path: refused.
@@ -273,6 +273,17 @@ TEST(Lint, CustomMustNameAFunction) {
     }
     EXPECT_EQ(lint(DataType::kText, R"({"custom": 3})").size(), 1u);
     EXPECT_EQ(lint(DataType::kText, R"({"custom": ["f"]})").size(), 1u);
+}
+
+TEST(Lint, CustomNeverNamesASystemFunction) {
+    for (const char* name : {"pg_catalog.pg_try_advisory_lock", "pg_catalog.lower",
+                             "information_schema.f", "pg_toast.f"}) {
+        auto problems = lint_rules(DataType::kText, Json{{"custom", name}});
+        ASSERT_EQ(problems.size(), 1u) << name;
+        EXPECT_EQ(problems[0].message,
+                  "must not name a function of pg_catalog or information_schema");
+        EXPECT_EQ(problems[0].sqlstate, "42501");
+    }
 }
 
 TEST(Lint, CustomNeverNamesATemporarySchema) {

@@ -37,6 +37,8 @@ struct ClassValidator {
     // Holds what the custom functions keep between calls (an SQL function's plans), so
     // that it goes with the validator: a child of CacheMemoryContext, deleted with it.
     std::shared_ptr<MemoryContextData> memory;
+    // A custom function failed inside: its cached state is not to be trusted again.
+    mutable bool broken = false;
 };
 
 // Which custom functions check_tuple calls: all, or those of some attributes only.

@@ -82,6 +82,11 @@ bool valid_function_name(std::string_view s) {
     return !start && dots == 1;
 }
 
+// Whether a schema is the system's: pg_catalog (pg_* are reserved) or information_schema.
+bool system_schema(std::string_view schema) {
+    return schema.rfind("pg_", 0) == 0 || schema == "information_schema";
+}
+
 // Whether a schema name is a temporary one: pg_temp (the alias) or pg_temp_N, and their
 // TOAST schemas.
 bool temporary_schema(std::string_view schema) {
@@ -129,6 +134,12 @@ class Linter {
             } else if (temporary_schema(
                            v.get<std::string>().substr(0, v.get<std::string>().find('.')))) {
                 problem(path, "must not name a function in a temporary schema",
+                        sqlstate::kInsufficientPrivilege);
+            } else if (system_schema(
+                           v.get<std::string>().substr(0, v.get<std::string>().find('.')))) {
+                // A rule is the tenant's own code: the server's functions (advisory locks,
+                // settings) would act on sessions that other tenants share through a pool.
+                problem(path, "must not name a function of pg_catalog or information_schema",
                         sqlstate::kInsufficientPrivilege);
             }
         } else if (k == "min_length" || k == "max_length") {
