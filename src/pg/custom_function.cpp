@@ -63,23 +63,23 @@ std::string role_name(Oid role) {
     });
 }
 
+constexpr const char* kRightsHint =
+    "Custom rule functions run as the tenant's role: grant it USAGE on the function's schema "
+    "and EXECUTE on the function.";
+
 // Whether role may call f: nullopt when it may, else why not.
 std::optional<Error> missing_rights(const CustomFunction& f, Oid role) {
     const bool usage = guard(
         [&] { return pg_namespace_aclcheck(f.namespace_oid, role, ACL_USAGE) == ACLCHECK_OK; });
     if (!usage) {
         return Error(sqlstate::kInsufficientPrivilege,
-                     "is in a schema role " + role_name(role) + " may not use",
-                     "Custom rule functions run as the tenant's role: grant it USAGE on the "
-                     "function's schema and EXECUTE on the function.");
+                     "is in a schema role " + role_name(role) + " may not use", kRightsHint);
     }
     const bool execute =
         guard([&] { return pg_proc_aclcheck(f.oid, role, ACL_EXECUTE) == ACLCHECK_OK; });
     if (!execute) {
         return Error(sqlstate::kInsufficientPrivilege,
-                     "may not be executed by role " + role_name(role),
-                     "Custom rule functions run as the tenant's role: grant it USAGE on the "
-                     "function's schema and EXECUTE on the function.");
+                     "may not be executed by role " + role_name(role), kRightsHint);
     }
     return std::nullopt;
 }
@@ -198,11 +198,7 @@ bool call_custom_function(const CustomFunction& f, Oid role, Datum value,
         throw Error(sqlstate::kObjectInUse, subject(f, &site) + " is already running",
                     "A custom rule function may not write rows that its own rule checks.");
     }
-    struct Active {
-        int& depth;
-        explicit Active(int& d) : depth(d) { ++depth; }
-        ~Active() { --depth; }
-    } active(f.active);
+    const ScopedCount active(f.active);
     bool valid = true;
     try {
         // As the tenant's role, in a security-restricted operation and with settings of its

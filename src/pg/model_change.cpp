@@ -127,11 +127,7 @@ ChangeResult change_model(const naming::TenantNames& names, const Edit& edit, bo
                     "A custom rule function runs while a model change checks rows; it may not "
                     "change a model.");
     }
-    struct Running {
-        int& n;
-        explicit Running(int& r) : n(r) { ++n; }
-        ~Running() { --n; }
-    } running_now(running);
+    const ScopedCount running_now(running);
     const std::string s = naming::quote_identifier(names.schema);
     ChangeResult result;
     Spi spi;

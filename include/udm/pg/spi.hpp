@@ -59,6 +59,19 @@ auto with_spi(bool read_only, Fn&& fn) -> decltype(fn(std::declval<Spi&>())) {
     }
 }
 
+// Counts a scope in n for as long as it runs (a guard against re-entering what may not
+// be re-entered); plain arithmetic, so it is undone on every way out.
+class ScopedCount {
+  public:
+    explicit ScopedCount(int& n) noexcept : n_(n) { ++n_; }
+    ~ScopedCount() { --n_; }
+    ScopedCount(const ScopedCount&) = delete;
+    ScopedCount& operator=(const ScopedCount&) = delete;
+
+  private:
+    int& n_;
+};
+
 // Makes role the current user until destroyed (as SECURITY DEFINER does), so objects
 // created meanwhile belong to it. Restoring cannot fail; after an error the transaction
 // abort restores the user as well. extra_context adds security-context flags, such as
