@@ -216,6 +216,16 @@ CREATE FUNCTION udm.forget_relationships() RETURNS trigger
     LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION udm.forget_relationships() IS 'AFTER DELETE statement trigger: removes relationships of deleted things';
 
+-- Every thing of every class of a tenant, read from its class tables with the caller's
+-- privileges and row-level security (SECURITY INVOKER): what each tenant's view "things"
+-- returns. Reading it names the class tables, so the view itself never names one.
+CREATE FUNCTION udm.things(tenant_schema regnamespace)
+    RETURNS TABLE (id uuid, thing_class_id uuid, class_name text, created_at timestamp with time zone,
+                   updated_at timestamp with time zone, is_deleted boolean)
+    AS 'MODULE_PATHNAME', 'udm_things'
+    LANGUAGE C STRICT STABLE SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.things(regnamespace) IS 'every thing of every class of a tenant schema, read as the caller (behind view things)';
+
 -- For retyping: how many values of a column fail the cast ALTER COLUMN ... TYPE will
 -- make, and the ids of a few. One scan when all convert; row by row only when some fail.
 CREATE FUNCTION udm._unconvertible(tbl regclass, col name, target regtype,

@@ -165,9 +165,9 @@ CustomFunction resolve_custom_function(const std::string& name, Oid typid, Memor
 }
 
 void check_new_custom_functions(const model::Model& current, const model::Model& desired,
-                                Oid role) {
-    const auto before = rules::custom_functions(current);
-    for (const auto& named : rules::custom_functions(desired)) {
+                                const model::Delta& delta, Oid role) {
+    const auto before = rules::custom_functions(current, &delta);
+    for (const auto& named : rules::custom_functions(desired, &delta)) {
         if (std::find(before.begin(), before.end(), named) != before.end())
             continue;
         CustomFunction f =

@@ -190,7 +190,7 @@ UDM_PG_FUNCTION(udm_plan) {
 // udm.model(tenant) returns jsonb: the current model, in the format of udm.apply.
 UDM_PG_FUNCTION(udm_model) {
     const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
-    return pg::jsonb_datum(udm::model::to_json(pg::read_model(names)));
+    return pg::model_document(names);
 }
 
 // udm.migrations(tenant) returns setof (version, previous_version, actor, created_at, diff, ddl)

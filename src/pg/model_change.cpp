@@ -77,6 +77,28 @@ void run_check(Spi& spi, const planner::Check& check) {
     throw Error(check.sqlstate, message, detail, check.hint);
 }
 
+// The relation names a change creates must be free in the tenant's schema, which holds
+// the relations of every class the change does not touch. A taken one is named precisely
+// by the whole-model check; one taken by something that is not udm's is refused as such.
+void check_relations_free(Spi& spi, const naming::TenantNames& names,
+                          const std::vector<std::string>& relations, const model::Model& desired) {
+    if (relations.empty())
+        return;
+    const Oid nsp = tenant_namespace(names);
+    Cell taken = spi.query_value(
+        "SELECT relname::text FROM pg_catalog.pg_class WHERE relnamespace = $1::oid"
+        " AND relname = ANY ($2::name[]) LIMIT 1",
+        {std::to_string(nsp), text_array_literal(relations)});
+    if (!taken)
+        return;
+    physical::check_name_collisions(desired);
+    throw Error(sqlstate::kDuplicateTable,
+                "relation \"" + *taken + "\" already exists in the schema of tenant \"" +
+                    names.tenant + "\"",
+                "The change would create a relation of that name; udm did not make this one.",
+                "Rename or drop that relation, or choose another name.");
+}
+
 // A random (version 4) uuid for a new catalog row, as gen_random_uuid() makes them.
 std::string new_uuid() {
     unsigned char b[16];
@@ -99,9 +121,13 @@ std::string new_uuid() {
 
 // The stored form of a new version: the whole model or the patch from current's.
 history::Entry history_entry(Spi& spi, const std::string& schema, std::int64_t version,
-                             const model::Model& current, const model::Model& desired) {
-    if (version == 1)
-        return {true, model::to_json(desired).dump()};
+                             const KnownModel& current, const model::Model& desired,
+                             const model::Delta& delta, std::size_t* desired_bytes) {
+    if (version == 1) {
+        history::Entry whole{true, model::to_json(desired).dump()};
+        *desired_bytes = whole.json.size();
+        return whole;
+    }
     // The patches since the last checkpoint: found by walking back the primary key.
     std::vector<Row> rows = spi.query(
         "SELECT count(*), coalesce(sum(pg_catalog.octet_length(model_patch::text)), 0) FROM " +
@@ -112,7 +138,9 @@ history::Entry history_entry(Spi& spi, const std::string& schema, std::int64_t v
         since.patches = std::stoll(*rows[0][0]);
         since.bytes = std::stoll(*rows[0][1]);
     }
-    return history::entry_for(model::to_json(current), model::to_json(desired), since);
+    const std::size_t current_bytes =
+        current.bytes != 0 ? current.bytes : history::document_bytes(*current.model);
+    return history::entry_for(*current.model, desired, current_bytes, since, desired_bytes, &delta);
 }
 
 }  // namespace
@@ -134,19 +162,29 @@ ChangeResult change_model(const naming::TenantNames& names, const Edit& edit, bo
     LockTimeout timeout(ddl_lock_timeout_ms);
     translating_lock_timeout(names, [&] {
         // One model change per tenant at a time: the schema_state row is the tenant's lock.
-        Cell version = spi.query_value("SELECT version FROM " + s + ".schema_state" +
-                                       (dry_run ? "" : " FOR UPDATE"));
-        result.version = version ? std::stoll(*version) : 0;
-        const model::Model current = load_model(spi, names);
+        const KnownModel known = model_at(spi, names, model_key(spi, names, !dry_run));
+        const model::Model& current = *known.model;
+        result.version = known.key.version;
         model::Model desired = edit(current);
-        model::check_limits(current, desired);
-        result.plan = planner::plan(names, current, desired, new_uuid);
+        // What the change touches: everything below looks at that only.
+        const model::Delta delta = model::delta(current, desired);
+        model::check_limits(current, desired, &delta);
+        result.plan = planner::plan(names, current, desired, new_uuid, delta);
+        check_relations_free(spi, names, result.plan.new_relations, desired);
         // A custom function the change introduces must be one the tenant's role may call.
-        check_new_custom_functions(
-            current, desired, guard([&] { return get_role_oid(names.app_role.c_str(), false); }));
+        check_new_custom_functions(current, desired, delta, guard([&] {
+                                       return get_role_oid(names.app_role.c_str(), false);
+                                   }));
         if (dry_run || result.plan.empty())
             return;
 
+        // The new version first: whatever reads the catalog from here on (a custom rule
+        // function checking rows) reads it under the new key.
+        const std::vector<Row> next =
+            spi.query("UPDATE " + s +
+                      ".schema_state SET version = version + 1 RETURNING version, xmin::text");
+        const ModelKey key{std::stoll(*next[0][0]), *next[0][1]};
+        result.version = key.version;
         const Oid owner = owner_role(names);
         for (const planner::Step& step : result.plan.steps) {
             // Checks read data as udm; what changes the schema runs as the tenant's owner.
@@ -159,22 +197,27 @@ ChangeResult change_model(const naming::TenantNames& names, const Edit& edit, bo
                 spi.execute(st.sql, st.params);
         }
         // Rows already there must satisfy tightened rules (unless udm.rules_not_valid), and
-        // every backend must compile the class tables' rules anew once this commits.
-        // Invalidated first: a validator a custom function's write compiled from this
-        // uncommitted model is dropped again when the check below aborts the change.
-        invalidate_class_tables(names, desired);
-        check_existing_rows(spi, names, current, desired);
-        Cell next = spi.query_value("UPDATE " + s +
-                                    ".schema_state SET version = version + 1 RETURNING version");
-        result.version = std::stoll(*next);
-        const history::Entry entry = history_entry(spi, s, result.version, current, desired);
+        // every backend must compile the rules of the classes this changes anew once this
+        // commits. Invalidated first: a validator a custom function's write compiled from
+        // this uncommitted model is dropped again when the check below aborts the change.
+        invalidate_class_tables(
+            names, std::vector<std::string>(delta.classes.begin(), delta.classes.end()));
+        check_existing_rows(spi, names, current, desired, delta);
+        std::size_t desired_bytes = 0;
+        const history::Entry entry =
+            history_entry(spi, s, result.version, known, desired, delta, &desired_bytes);
         spi.execute(
             "INSERT INTO " + s +
                 ".schema_versions (version, previous_version, diff, ddl, model, model_patch)"
                 " VALUES ($1::bigint, $1::bigint - 1, $2::jsonb, $3::text[], $4::jsonb, $5::jsonb)",
-            {*next, result.plan.diff().dump(), text_array_literal(result.plan.ddl()),
-             entry.whole ? Cell(entry.json) : Cell(), entry.whole ? Cell() : Cell(entry.json)});
+            {std::to_string(result.version), result.plan.diff().dump(),
+             text_array_literal(result.plan.ddl()), entry.whole ? Cell(entry.json) : Cell(),
+             entry.whole ? Cell() : Cell(entry.json)});
         signal_schema_change(names.tenant, result.version);
+        // What the catalog now holds, for the next change of this transaction and, once
+        // committed, of this session.
+        remember_model(
+            names, {key, std::make_shared<const model::Model>(std::move(desired)), desired_bytes});
     });
     timeout.restore();
     spi.finish();

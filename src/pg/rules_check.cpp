@@ -71,10 +71,10 @@ void scan_violations(
 }
 
 void check_existing_rows(Spi& spi, const naming::TenantNames& names, const model::Model& current,
-                         const model::Model& desired) {
+                         const model::Model& desired, const model::Delta& delta) {
     if (rules_not_valid)
         return;
-    for (const rules::RuleChange& change : rules::rule_changes(current, desired)) {
+    for (const rules::RuleChange& change : rules::rule_changes(current, desired, delta)) {
         std::int64_t rows = 0;
         std::string sample;
         scan_violations(

@@ -27,7 +27,10 @@ Oid tenant_namespace(const TenantNames& names) {
 }
 
 std::optional<TenantNames> tenant_of_relation(Relation rel) {
-    const Oid nsp = RelationGetNamespace(rel);
+    return tenant_of_namespace(RelationGetNamespace(rel));
+}
+
+std::optional<TenantNames> tenant_of_namespace(Oid nsp) {
     char* schema = guard([&] { return get_namespace_name(nsp); });
     if (schema == nullptr)
         return std::nullopt;

@@ -251,9 +251,10 @@ void register_validation_cache() {
     CacheRegisterRelcacheCallback(on_relcache_invalidation, (Datum)0);
 }
 
-void invalidate_class_tables(const naming::TenantNames& names, const model::Model& m) {
+void invalidate_class_tables(const naming::TenantNames& names,
+                             const std::vector<std::string>& class_names) {
     const Oid nsp = tenant_namespace(names);
-    for (const auto& [cname, cls] : m.classes) {
+    for (const std::string& cname : class_names) {
         const std::string table = physical::table_name(cname);
         guard([&] {
             Oid rel = get_relname_relid(table.c_str(), nsp);

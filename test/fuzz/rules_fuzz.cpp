@@ -241,7 +241,7 @@ void fuzz_json(const std::uint8_t* data, std::size_t size) {
         return;
     }
     (void)rules::custom_functions(m);
-    (void)rules::rule_changes(m, m);
+    (void)rules::rule_changes(m, m, model::delta(m, m));
     for (const auto& [name, cls] : m.classes) {
         for (const auto& [aname, as] : cls.assignments)
             (void)rules::effective_rules(m, cls, as);

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -128,6 +130,107 @@ TEST(History, APatchThatDoesNotApplyIsAnInternalError) {
     } catch (const udm::Error& e) {
         EXPECT_STREQ(e.sqlstate(), "XX000");
     }
+}
+
+// --- patches from models ------------------------------------------------------------------
+
+udm::model::Model catalog_model(int classes) {
+    using namespace udm::model;
+    Model m;
+    for (const char* a : {"name", "qty"}) {
+        Attribute attr;
+        attr.id = std::string("a-") + a;
+        attr.name = a;
+        attr.type = std::string(a) == "qty" ? DataType::kInteger : DataType::kText;
+        m.attributes.emplace(a, attr);
+    }
+    for (int i = 0; i < classes; ++i) {
+        ThingClass c;
+        c.id = "c-" + std::to_string(i);
+        c.name = "k" + std::to_string(i);
+        c.assignments.emplace("name", Assignment{"name", i % 2 == 0, Json::object()});
+        m.classes.emplace(c.name, c);
+    }
+    return m;
+}
+
+TEST(History, APatchFromModelsIsTheDiffOfTheirDocuments) {
+    using namespace udm::model;
+    const Model before = catalog_model(20);
+    std::vector<std::pair<const char*, std::function<void(Model&)>>> changes = {
+        {"description", [](Model& m) { m.classes.at("k3").description = "new"; }},
+        {"assignment",
+         [](Model& m) {
+             m.classes.at("k4").assignments.emplace("qty", Assignment{"qty", true, Json::object()});
+         }},
+        {"attribute rules",
+         [](Model& m) {
+             m.attributes.at("name").rules = {{"max_length", 5}};
+         }},
+        {"new class",
+         [](Model& m) {
+             ThingClass c;
+             c.name = "new";
+             m.classes.emplace("new", c);
+         }},
+        {"dropped class", [](Model& m) { m.classes.erase("k7"); }},
+        {"dropped attribute", [](Model& m) { m.attributes.erase("qty"); }},
+        {"relationship",
+         [](Model& m) {
+             RelationshipType t;
+             t.name = "t";
+             m.relationship_types.emplace("t", t);
+             AllowedRelationship r;
+             r.from = "k1";
+             r.to = "k2";
+             r.type = "t";
+             m.relationships.emplace(relationship_key("k1", "t", "k2"), r);
+         }},
+    };
+    for (const auto& [what, change] : changes) {
+        Model after = before;
+        change(after);
+        const Delta d = delta(before, after);
+        for (const Delta* only : {static_cast<const Delta*>(nullptr), &d}) {
+            std::int64_t bytes = 0;
+            const Json p = patch(before, after, &bytes, only);
+            EXPECT_EQ(to_json(before).patch(p), to_json(after)) << what;
+            const auto exact = static_cast<std::int64_t>(to_json(after).dump().size()) -
+                               static_cast<std::int64_t>(to_json(before).dump().size());
+            EXPECT_LE(std::abs(bytes - exact), 2) << what;
+        }
+    }
+    // Nothing changed, nothing to patch.
+    EXPECT_TRUE(patch(before, before).empty());
+}
+
+TEST(History, EntriesFromModelsRebuildEveryVersion) {
+    using namespace udm::model;
+    Model m = catalog_model(50);
+    Store store;
+    store.add(to_json(m));
+    std::size_t bytes = document_bytes(m);
+    std::vector<Json> versions{to_json(m)};
+    for (int v = 0; v < 230; ++v) {
+        Model next = m;
+        next.classes.at("k" + std::to_string(v % 50)).description = "v" + std::to_string(v);
+        SinceCheckpoint since;
+        for (auto it = store.rows.rbegin(); it != store.rows.rend() && !it->entry.whole; ++it) {
+            ++since.patches;
+            since.bytes += static_cast<std::int64_t>(it->entry.json.size());
+        }
+        const Delta d = delta(m, next);
+        std::size_t next_bytes = 0;
+        store.rows.push_back({entry_for(m, next, bytes, since, &next_bytes, &d)});
+        EXPECT_LE(next_bytes > document_bytes(next) ? next_bytes - document_bytes(next)
+                                                    : document_bytes(next) - next_bytes,
+                  8u);
+        bytes = next_bytes;
+        m = next;
+        versions.push_back(to_json(m));
+    }
+    for (std::size_t v = 1; v <= versions.size(); ++v)
+        EXPECT_EQ(store.at(v), versions[v - 1]) << v;
 }
 
 }  // namespace

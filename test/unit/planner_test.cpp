@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "udm/core/error.hpp"
+#include "udm/core/edit.hpp"
 #include "udm/core/physical.hpp"
 
 namespace udm::planner {
@@ -112,8 +113,6 @@ class FakeSchema {
                                              R"re(\)( WHERE NOT is_deleted)?)re");
         static const std::regex drop_index("DROP INDEX " + QT);
         static const std::regex drop_tables("DROP TABLE (" + QT + "(, " + QT + ")*)");
-        static const std::regex view(
-            R"re(CREATE OR REPLACE VIEW "([^"]+)"\.things WITH \(security_invoker = true\) AS\n([\s\S]*))re");
         static const std::regex qualified(QT);
 
         std::smatch m;
@@ -218,8 +217,6 @@ class FakeSchema {
                 if (ix.table == m[2])
                     ix.table = m[3];
             }
-            if (view_tables_.erase(m[2]))
-                view_tables_.insert(m[3]);
         } else if (std::regex_match(sql, m, rename_index)) {
             check_schema(m[1], sql);
             auto node = indexes_.extract(m[2]);
@@ -258,21 +255,9 @@ class FakeSchema {
                 }
             }
             for (const auto& name : gone) {
-                if (view_tables_.count(name))
-                    ADD_FAILURE() << "view things still uses " << name << ": " << sql;
                 tables_.erase(name);
                 for (auto it = indexes_.begin(); it != indexes_.end();)
                     it = it->second.table == name ? indexes_.erase(it) : std::next(it);
-            }
-        } else if (std::regex_match(sql, m, view)) {
-            check_schema(m[1], sql);
-            const std::string body = m[2];
-            view_tables_.clear();
-            for (auto it = std::sregex_iterator(body.begin(), body.end(), qualified);
-                 it != std::sregex_iterator(); ++it) {
-                check_schema((*it)[1], sql);
-                expect_there(tables_.count((*it)[2]) == 1, "table " + (*it)[2].str(), sql);
-                view_tables_.insert((*it)[2]);
             }
         } else {
             ADD_FAILURE() << "statement the fake schema does not know: " << sql;
@@ -321,8 +306,6 @@ class FakeSchema {
         }
         return out;
     }
-
-    const std::set<std::string>& view_tables() const { return view_tables_; }
 
   private:
     struct Fkey {
@@ -433,7 +416,6 @@ class FakeSchema {
     std::string schema_;
     std::map<std::string, Table> tables_;
     std::map<std::string, Index> indexes_;
-    std::set<std::string> view_tables_;
     Table scratch_;
     physical::Column scratch_column_;
 };
@@ -798,47 +780,34 @@ TEST_F(PlannerTest, StepsComeInDependencyOrder) {
     EXPECT_LT(last_class, index_of(p, "create attribute", "supplier"));  // its target exists
     EXPECT_LT(index_of(p, "create attribute", "supplier"),
               index_of(p, "add attribute", "product.supplier"));
-    EXPECT_LT(last_class, index_of(p, "replace view things"));
     EXPECT_LT(index_of(p, "add attribute", "product.supplier"), index_of(p, "allow relationship"));
     EXPECT_LT(index_of(p, "create relationship type"), index_of(p, "allow relationship"));
     EXPECT_GE(index_of(p, "create relationship type"), 0);
 }
 
-TEST_F(PlannerTest, ThingsViewCoversEveryClass) {
-    Plan p = plan(Model{}, shop());
-    const Step* s = find_step(p, "replace view things", "things");
-    ASSERT_NE(s, nullptr);
-    EXPECT_TRUE(s->change.is_null());  // bookkeeping: not in the diff
-    ASSERT_EQ(s->ddl.size(), 1u);
-    EXPECT_EQ(s->ddl[0], things_view(tenant_, desired_));
-    const std::string& view = s->ddl[0];
-    EXPECT_EQ(
-        view.rfind(
-            "CREATE OR REPLACE VIEW \"tenant_acme\".things WITH (security_invoker = true) AS\n", 0),
-        0u);
-    for (const char* cls : {"product", "company"}) {
+TEST(ThingsQuery, ReadsEveryClassTable) {
+    const std::string q =
+        physical::things_query("tenant_acme", {{"id-1", "product"}, {"id-2", "company"}});
+    for (const auto& [id, cls] :
+         {std::pair<std::string, std::string>{"id-1", "product"}, {"id-2", "company"}}) {
         EXPECT_TRUE(
-            contains(view, "SELECT id, '" + desired_.classes.at(cls).id +
-                               "'::uuid AS thing_class_id, '" + std::string(cls) +
-                               "'::text AS class_name, created_at, updated_at, is_deleted FROM " +
-                               qtable(cls)))
-            << view;
+            contains(q, "SELECT id, '" + id + "'::uuid AS thing_class_id, '" + cls +
+                            "'::text AS class_name, created_at, updated_at, is_deleted FROM "
+                            "\"tenant_acme\".\"tc_" +
+                            cls + "\""))
+            << q;
     }
-    EXPECT_EQ(count_of(view, "\nUNION ALL\n"), 1u);
+    EXPECT_EQ(count_of(q, "\nUNION ALL\n"), 1u);
 }
 
-TEST(ThingsView, WithoutClassesIsEmptyButTyped) {
-    const std::string view = things_view(naming::tenant_names("acme"), Model{});
-    EXPECT_EQ(
-        view.rfind(
-            "CREATE OR REPLACE VIEW \"tenant_acme\".things WITH (security_invoker = true) AS\n", 0),
-        0u);
-    EXPECT_TRUE(contains(view, "WHERE false")) << view;
-    // The same columns, in the same order, as with classes: CREATE OR REPLACE needs that.
+TEST(ThingsQuery, WithoutClassesIsEmptyButTyped) {
+    const std::string q = physical::things_query("tenant_acme", {});
+    EXPECT_TRUE(contains(q, "WHERE false")) << q;
+    // The same columns, in the same order, as with classes.
     std::size_t last = 0;
     for (const char* col : {"AS id", "AS thing_class_id", "AS class_name", "AS created_at",
                             "AS updated_at", "AS is_deleted"}) {
-        std::size_t at = view.find(col);
+        std::size_t at = q.find(col);
         ASSERT_NE(at, std::string::npos) << col;
         EXPECT_GT(at, last) << col;
         last = at;
@@ -1131,7 +1100,6 @@ TEST_F(PlannerTest, ClassesReferencingEachOtherGoInOneDropTable) {
         EXPECT_EQ(s->catalog[0].params,
                   (std::vector<std::optional<std::string>>{current.classes.at(cls).id}));
     }
-    EXPECT_LT(index_of(p, "replace view things"), index_of(p, "drop class"));
     // Their assignments leave the catalog before the attributes do, without a diff entry.
     const Step* forget = find_step(p, "forget assignment", "a.to_b");
     ASSERT_NE(forget, nullptr);
@@ -1141,7 +1109,6 @@ TEST_F(PlannerTest, ClassesReferencingEachOtherGoInOneDropTable) {
     for (const Json& entry : p.diff())
         EXPECT_NE(entry["change"], nullptr);
     expect_verified(p);
-    EXPECT_EQ(db_.view_tables(), (std::set<std::string>{"tc_d"}));
 }
 
 // --- renames
@@ -1174,9 +1141,8 @@ TEST_F(PlannerTest, RenamingAClassRenamesTableAndIndexesOnly) {
               "UPDATE \"tenant_acme\".\"thing_classes\" SET name = $2 WHERE id = $1::uuid");
     EXPECT_EQ(s->catalog[0].params,
               (std::vector<std::optional<std::string>>{current.classes.at("product").id, "item"}));
-    // Nothing is rebuilt, the relationship stays, and the view follows the name.
-    EXPECT_EQ(actions(p), (std::vector<std::string>{"rename class product -> item",
-                                                    "replace view things things"}));
+    // Nothing is rebuilt and the relationship stays.
+    EXPECT_EQ(actions(p), (std::vector<std::string>{"rename class product -> item"}));
     for (const char* word : {"CREATE TABLE", "DROP TABLE", "ADD COLUMN", "DROP COLUMN",
                              "CREATE INDEX", "DROP INDEX"}) {
         EXPECT_FALSE(contains(joined(p.ddl()), word)) << word;
@@ -1191,8 +1157,7 @@ TEST_F(PlannerTest, RenamingAReferencedClassLeavesTheReferenceAlone) {
     Model current = applied(shop());
     Plan p = plan(current, rename_class(shop(), "company", "vendor"));
     // The foreign key follows the table by itself; the attribute keeps its target id.
-    EXPECT_EQ(actions(p), (std::vector<std::string>{"rename class company -> vendor",
-                                                    "replace view things things"}));
+    EXPECT_EQ(actions(p), (std::vector<std::string>{"rename class company -> vendor"}));
     EXPECT_EQ(desired_.classes.at("vendor").id, current.classes.at("company").id);
     expect_verified(p);
 }
@@ -1904,6 +1869,79 @@ TEST_F(PlannerTest, EveryScenarioLeavesTheTablesVerifyExpects) {
         const Model done = desired_;
         EXPECT_TRUE(plan(done, model::to_json(done)).empty());
     }
+}
+
+// --- planning with a delta ---------------------------------------------------------------
+
+// A fine-grained edit, as udm's functions make them.
+using EditFn = std::function<void(Model&)>;
+
+TEST_F(PlannerTest, ADeltaPlansWhatTheWholeModelPlans) {
+    const std::vector<std::pair<const char*, EditFn>> edits = {
+        {"create class",
+         [](Model& m) { edit::create_class(m, "shelf", "Shelves", Json::object()); }},
+        {"create attribute",
+         [](Model& m) {
+             edit::create_attribute(m, "color", "text", Json::object(), std::nullopt, std::nullopt);
+         }},
+        {"assign",
+         [](Model& m) { edit::assign_attribute(m, "company", "qty", true, Json::object()); }},
+        {"unassign", [](Model& m) { edit::unassign_attribute(m, "product", "price"); }},
+        {"rename class", [](Model& m) { edit::rename_class(m, "company", "vendor"); }},
+        {"rename attribute",
+         [](Model& m) {
+             edit::AttributeChange c;
+             c.new_name = "name";
+             edit::alter_attribute(m, "title", c);
+         }},
+        {"retype",
+         [](Model& m) {
+             edit::AttributeChange c;
+             c.data_type = "integer";
+             edit::alter_attribute(m, "qty", c);
+         }},
+        {"rules",
+         [](Model& m) {
+             edit::AttributeChange c;
+             c.rules = Json::parse(R"({"unique": true})");
+             edit::alter_attribute(m, "title", c);
+         }},
+        {"drop class", [](Model& m) { edit::drop_class(m, "product"); }},
+        {"drop attribute", [](Model& m) { edit::drop_attribute(m, "sku", true); }},
+    };
+    for (const auto& [what, fn] : edits) {
+        const Model current = applied(shop());
+        Model whole = current;
+        fn(whole);
+        Model with_delta = whole;
+        const model::Delta delta = model::delta(current, with_delta);
+        const int start = issued_;
+        const Plan expected = planner::plan(tenant_, current, whole, ids());
+        issued_ = start;  // the same new ids for the same new objects
+        const Plan p = planner::plan(tenant_, current, with_delta, ids(), delta);
+        EXPECT_EQ(actions(p), actions(expected)) << what;
+        EXPECT_EQ(p.ddl(), expected.ddl()) << what;
+        EXPECT_EQ(p.diff(), expected.diff()) << what;
+        EXPECT_FALSE(delta.classes.empty() && delta.attributes.empty() &&
+                     delta.removed_classes.empty())
+            << what;
+    }
+}
+
+TEST_F(PlannerTest, ADeltaLeavesUntouchedClassesAlone) {
+    const Model current = applied(shop());
+    Model desired = current;
+    edit::create_attribute(desired, "color", "text", Json::object(), std::nullopt, std::nullopt);
+    const model::Delta delta = model::delta(current, desired);
+    EXPECT_EQ(delta.attributes, (std::set<std::string>{"color"}));
+    EXPECT_TRUE(delta.classes.empty());
+    edit::assign_attribute(desired, "company", "color", false, Json::object());
+    const model::Delta assigned = model::delta(current, desired);
+    EXPECT_EQ(assigned.classes, (std::set<std::string>{"company"}));
+    const Plan p = planner::plan(tenant_, current, desired, ids(), assigned);
+    // New relations: the index names of the new column, to be checked against the schema.
+    EXPECT_EQ(p.new_relations,
+              (std::vector<std::string>{"tc_company__color_idx", "tc_company__color_key"}));
 }
 
 }  // namespace

@@ -23,6 +23,11 @@ namespace {
 using model::Model;
 using test::error_of;
 
+// The rule changes of a change, its delta found as model changes find it.
+std::vector<RuleChange> rule_changes(const Model& current, const Model& desired) {
+    return udm::rules::rule_changes(current, desired, model::delta(current, desired));
+}
+
 bool contains(const std::string& haystack, const std::string& needle) {
     return haystack.find(needle) != std::string::npos;
 }

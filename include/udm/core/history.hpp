@@ -34,6 +34,22 @@ struct Entry {
 // The entry of a version whose model is after, the one before being before.
 Entry entry_for(const model::Json& before, const model::Json& after, const SinceCheckpoint& since);
 
+// The size of a model's document (model::to_json, dumped).
+std::size_t document_bytes(const model::Model& m);
+
+// The patch from before's document to after's, built from the elements that differ (only
+// those the delta names, when given: what it costs follows the change, not the model).
+// bytes_delta (when given) receives how much longer after's document is than before's:
+// exact for changed elements, within a separator per element added or removed.
+model::Json patch(const model::Model& before, const model::Model& after,
+                  std::int64_t* bytes_delta = nullptr, const model::Delta* only = nullptr);
+
+// The entry of a version, from the models: before_bytes is document_bytes(before);
+// after_bytes receives (an estimate of) document_bytes(after), exact for a checkpoint.
+Entry entry_for(const model::Model& before, const model::Model& after, std::size_t before_bytes,
+                const SinceCheckpoint& since, std::size_t* after_bytes,
+                const model::Delta* only = nullptr);
+
 // The model at the last of a run of versions: a checkpoint and the patches after it, in
 // order. Throws udm::Error XX000 when a patch does not apply.
 model::Json rebuild(model::Json checkpoint, const std::vector<model::Json>& patches);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -95,6 +96,24 @@ struct Model {
     std::map<std::string, AllowedRelationship> relationships;  // by relationship_key
 };
 
+// What differs between a current model and a desired one, by name (and by id where both
+// elements have one) and same_document. Finding it compares the two models once; what
+// follows a change (checks, plan, history, validators) then looks only at what differs.
+struct Delta {
+    // Desired attributes that are new, renamed or changed, and current ones desired lacks.
+    std::set<std::string> attributes;
+    // Desired classes that are new, renamed or changed, or assign one of those attributes:
+    // everything the rules of a class read is in these documents, so no other class's
+    // rows can be judged differently, nor its table change.
+    std::set<std::string> classes;
+    // Current classes desired lacks by name (dropped, or renamed away).
+    std::set<std::string> removed_classes;
+    bool touches(const std::string& desired_class) const {
+        return classes.count(desired_class) != 0;
+    }
+};
+Delta delta(const Model& current, const Model& desired);
+
 // Where a model document comes from: users may not set ids; the catalog always does.
 enum class Source { kUser, kCatalog };
 
@@ -108,10 +127,24 @@ Json cardinality_to_json(const Cardinality& c);
 
 // Checks the cross-references of a model (targets, assignments, relationships). Throws
 // udm::Error: 22023 for a bad document, 42704 for a name that does not resolve.
-void check_references(const Model& model);
+// Given the delta from a model that passed, only what it touches is checked.
+void check_references(const Model& model, const Delta* delta = nullptr);
 
 // The model as a document in the format parse_model reads; without ids and rename hints.
 Json to_json(const Model& model);
+
+// The parts of that document: one element of a map, and the relationships' array.
+Json to_json(const Attribute& attribute);
+Json to_json(const ThingClass& cls);
+Json to_json(const RelationshipType& type);
+Json to_json(const AllowedRelationship& relationship);
+Json relationships_to_json(const Model& model);
+
+// Whether two elements have the same document (ids, names and rename hints aside).
+bool same_document(const Attribute& a, const Attribute& b);
+bool same_document(const ThingClass& a, const ThingClass& b);
+bool same_document(const RelationshipType& a, const RelationshipType& b);
+bool same_document(const AllowedRelationship& a, const AllowedRelationship& b);
 
 // Bounds on what one element of a model may hold: every model change stores and copies
 // it, and every reader of the model (the gateway among them) loads it.
@@ -121,7 +154,7 @@ inline constexpr std::size_t kMaxRulesBytes = 65536;
 // Checks the descriptions and rule sets that desired adds or changes against current:
 // 22001 for a description over kMaxDescriptionBytes, 54000 for rules over kMaxRulesBytes
 // (as JSON text). What current already holds is left alone.
-void check_limits(const Model& current, const Model& desired);
+void check_limits(const Model& current, const Model& desired, const Delta* delta = nullptr);
 
 // The names of the classes with a reference attribute pointing at class_name.
 std::vector<std::string> classes_referencing(const Model& model, const std::string& class_name);

@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "udm/core/model.hpp"
@@ -24,6 +25,20 @@ std::string unique_name(std::string_view table, std::string_view column);
 // Throws udm::Error 42P07 when two objects of the model would get the same physical name
 // (only possible through a hash collision of fitted names).
 void check_name_collisions(const model::Model& m);
+
+// The same check for a change from a model that passed it, at the cost of what delta
+// touches: checks every attribute's column name, and the relation names of the classes
+// delta touches among themselves. Returns the relation names those take that were not
+// current's: each must be free in the tenant's schema, where the other classes' relations
+// are (the caller asks the database; check_name_collisions(m) then names a collision).
+std::vector<std::string> check_new_names(const model::Model& current, const model::Model& m,
+                                         const model::Delta& delta);
+
+// The query behind udm.things(tenant schema): every thing of the given classes (id and
+// name of each), one UNION ALL branch a class, with the columns of view "things"; a typed
+// empty query without classes.
+std::string things_query(std::string_view schema,
+                         const std::vector<std::pair<std::string, std::string>>& classes);
 
 // One column of a class table as it is or should be.
 struct Column {

@@ -45,6 +45,9 @@ struct Plan {
     model::Json diff() const;
     // Every DDL statement, in order.
     std::vector<std::string> ddl() const;
+    // Planned with a delta: the relation names the change creates, which the caller checks
+    // are free in the tenant's schema (physical::check_new_names).
+    std::vector<std::string> new_relations;
 };
 
 // Makes a new uuid for an object entering the catalog.
@@ -57,7 +60,9 @@ using IdGenerator = std::function<std::string()>;
 Plan plan(const naming::TenantNames& tenant, const model::Model& current, model::Model& desired,
           const IdGenerator& new_id);
 
-// The statement defining view "things" of a tenant over the class tables of m.
-std::string things_view(const naming::TenantNames& tenant, const model::Model& m);
+// The same, for a change whose delta (model::delta(current, desired)) the caller has: what
+// the delta does not touch is neither checked again nor visited.
+Plan plan(const naming::TenantNames& tenant, const model::Model& current, model::Model& desired,
+          const IdGenerator& new_id, const model::Delta& delta);
 
 }  // namespace udm::planner

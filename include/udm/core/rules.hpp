@@ -35,8 +35,10 @@ std::vector<Problem> lint_rules(DataType type, const Json& rules);
 // compare), given its assigned attributes and their types.
 std::vector<Problem> lint_class_rules(const Json& rules, const model::Model& m,
                                       const model::ThingClass& cls);
-// Throws the first problem of the rule sets of a model as udm::Error.
-void check_model_rules(const model::Model& m);
+// Throws the first problem of the rule sets of a model as udm::Error. Given the delta from
+// a model checked before, only the attributes and classes it touches are checked: the
+// rest had no problem then and has none now.
+void check_model_rules(const model::Model& m, const model::Delta* delta = nullptr);
 
 // The effective rules of an assignment: class defaults for the attribute's type, then the
 // attribute's rules, then the assignment's, key by key; "required" set when the assignment
@@ -52,7 +54,8 @@ struct Violation {
 };
 
 // The custom functions a model's rules name, with the data type each is called on.
-std::vector<std::pair<std::string, DataType>> custom_functions(const model::Model& m);
+std::vector<std::pair<std::string, DataType>> custom_functions(const model::Model& m,
+                                                               const model::Delta* only = nullptr);
 
 // Where the effective rules of a class that already exists changed: its existing rows must
 // satisfy the new rules of those attributes (and of the class, when they changed).
@@ -63,7 +66,9 @@ struct RuleChange {
     // Whether a violation is of a rule that changed.
     bool covers(const Violation& v) const;
 };
-std::vector<RuleChange> rule_changes(const model::Model& current, const model::Model& desired);
+// Only the classes delta touches can have other rules.
+std::vector<RuleChange> rule_changes(const model::Model& current, const model::Model& desired,
+                                     const model::Delta& delta);
 
 // A date or timestamp bound: a literal, or relative to the current time.
 struct TimeBound {

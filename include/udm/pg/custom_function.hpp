@@ -46,10 +46,12 @@ Oid column_type(model::DataType type);
 // the FmgrInfo lives in cxt. Raises only for errors of PostgreSQL itself.
 CustomFunction resolve_custom_function(const std::string& name, Oid typid, MemoryContext cxt);
 
-// Checks the custom functions that desired names and current did not: each must exist,
-// return boolean, be in a permanent schema and be callable by role, the tenant's role
-// (USAGE on its schema, EXECUTE on it). Run by every model change before it writes.
-void check_new_custom_functions(const model::Model& current, const model::Model& desired, Oid role);
+// Checks the custom functions that what delta touches in desired names and did not name in
+// current: each must exist, return boolean, be in a permanent schema and be callable by
+// role, the tenant's role (USAGE on its schema, EXECUTE on it). Run by every model change
+// before it writes.
+void check_new_custom_functions(const model::Model& current, const model::Model& desired,
+                                const model::Delta& delta, Oid role);
 
 // Calls f on a non-null value as role (the tenant's), in a security-restricted operation
 // with settings of its own; whether the value passes (NULL passes, as in a CHECK

@@ -25,6 +25,6 @@ void scan_violations(
 // Refuses (23514, with the count) a change whose new rules rows of a class already
 // break, unless udm.rules_not_valid is on.
 void check_existing_rows(Spi& spi, const naming::TenantNames& names, const model::Model& current,
-                         const model::Model& desired);
+                         const model::Model& desired, const model::Delta& delta);
 
 }  // namespace udm::pg

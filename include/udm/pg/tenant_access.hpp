@@ -12,6 +12,9 @@ namespace udm::pg {
 // schema_state), else InvalidOid.
 Oid tenant_namespace(const naming::TenantNames& names);
 
+// The tenant whose schema is nsp, or nullopt when nsp is no tenant schema.
+std::optional<naming::TenantNames> tenant_of_namespace(Oid nsp);
+
 // The tenant whose schema holds rel, or nullopt when rel is in no tenant schema.
 std::optional<naming::TenantNames> tenant_of_relation(Relation rel);
 

@@ -72,8 +72,9 @@ void check_custom(const ClassValidator& v, std::size_t i, Datum value,
 // Registers the relcache callback that keeps the cache current; called from _PG_init.
 void register_validation_cache();
 
-// Validators of the tables of a tenant's classes must be rebuilt at commit: queues relcache
-// invalidations of every class table of the model.
-void invalidate_class_tables(const naming::TenantNames& names, const model::Model& m);
+// Validators of the tables of these classes of a tenant must be rebuilt at commit: queues
+// relcache invalidations of their tables (those that exist).
+void invalidate_class_tables(const naming::TenantNames& names,
+                             const std::vector<std::string>& class_names);
 
 }  // namespace udm::pg

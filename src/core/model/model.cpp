@@ -1,7 +1,10 @@
 // The model document: parsing with precise errors, writing, cross-reference checks.
 #include "udm/core/model.hpp"
 
+#include <algorithm>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "udm/core/error.hpp"
@@ -325,7 +328,7 @@ Model parse_model(const Json& doc, Source source) {
     return m;
 }
 
-void check_references(const Model& m) {
+void check_references(const Model& m, const Delta* delta) {
     auto missing = [](const std::string& what, const std::string& name, const std::string& where) {
         throw Error(sqlstate::kUndefinedObject,
                     what + " \"" + naming::abbreviate(name) + "\" does not exist",
@@ -336,7 +339,10 @@ void check_references(const Model& m) {
             missing("class", *a.target, "the reference attribute \"" + name + "\"");
         }
     }
+    // An untouched class assigns no attribute the delta removes (that would touch it).
     for (const auto& [cname, c] : m.classes) {
+        if (delta != nullptr && !delta->touches(cname))
+            continue;
         for (const auto& [aname, as] : c.assignments) {
             if (!m.attributes.count(aname))
                 missing("attribute", aname, "class \"" + cname + "\"");
@@ -371,64 +377,137 @@ void check_references(const Model& m) {
     }
 }
 
+Json to_json(const Attribute& a) {
+    Json j = {{"type", type_name(a.type)}};
+    if (a.description)
+        j["description"] = *a.description;
+    if (!a.rules.empty())
+        j["rules"] = a.rules;
+    if (a.target)
+        j["target"] = *a.target;
+    return j;
+}
+
+Json to_json(const ThingClass& c) {
+    Json j = Json::object();
+    if (c.description)
+        j["description"] = *c.description;
+    if (!c.rules.empty())
+        j["rules"] = c.rules;
+    if (!c.events)
+        j["events"] = false;
+    Json as = Json::object();
+    for (const auto& [aname, a] : c.assignments) {
+        Json aj = Json::object();
+        if (a.required)
+            aj["required"] = true;
+        if (!a.rules.empty())
+            aj["rules"] = a.rules;
+        as[aname] = std::move(aj);
+    }
+    j["attributes"] = std::move(as);
+    return j;
+}
+
+Json to_json(const RelationshipType& t) {
+    Json j = Json::object();
+    if (t.inverse)
+        j["inverse"] = *t.inverse;
+    if (t.description)
+        j["description"] = *t.description;
+    return j;
+}
+
+Json to_json(const AllowedRelationship& r) {
+    Json j = {{"from", r.from}, {"to", r.to}, {"type", r.type}};
+    Json card = cardinality_to_json(r.cardinality);
+    if (!card.empty())
+        j["cardinality"] = std::move(card);
+    if (r.bidirectional)
+        j["bidirectional"] = true;
+    return j;
+}
+
+Json relationships_to_json(const Model& m) {
+    Json rels = Json::array();
+    for (const auto& [key, r] : m.relationships)
+        rels.push_back(to_json(r));
+    return rels;
+}
+
 Json to_json(const Model& m) {
     Json out = Json::object();
     Json attrs = Json::object();
-    for (const auto& [name, a] : m.attributes) {
-        Json j = {{"type", type_name(a.type)}};
-        if (a.description)
-            j["description"] = *a.description;
-        if (!a.rules.empty())
-            j["rules"] = a.rules;
-        if (a.target)
-            j["target"] = *a.target;
-        attrs[name] = std::move(j);
-    }
+    for (const auto& [name, a] : m.attributes)
+        attrs[name] = to_json(a);
     Json classes = Json::object();
-    for (const auto& [name, c] : m.classes) {
-        Json j = Json::object();
-        if (c.description)
-            j["description"] = *c.description;
-        if (!c.rules.empty())
-            j["rules"] = c.rules;
-        if (!c.events)
-            j["events"] = false;
-        Json as = Json::object();
-        for (const auto& [aname, a] : c.assignments) {
-            Json aj = Json::object();
-            if (a.required)
-                aj["required"] = true;
-            if (!a.rules.empty())
-                aj["rules"] = a.rules;
-            as[aname] = std::move(aj);
-        }
-        j["attributes"] = std::move(as);
-        classes[name] = std::move(j);
-    }
+    for (const auto& [name, c] : m.classes)
+        classes[name] = to_json(c);
     Json types = Json::object();
-    for (const auto& [name, t] : m.relationship_types) {
-        Json j = Json::object();
-        if (t.inverse)
-            j["inverse"] = *t.inverse;
-        if (t.description)
-            j["description"] = *t.description;
-        types[name] = std::move(j);
-    }
-    Json rels = Json::array();
-    for (const auto& [key, r] : m.relationships) {
-        Json j = {{"from", r.from}, {"to", r.to}, {"type", r.type}};
-        Json card = cardinality_to_json(r.cardinality);
-        if (!card.empty())
-            j["cardinality"] = std::move(card);
-        if (r.bidirectional)
-            j["bidirectional"] = true;
-        rels.push_back(std::move(j));
-    }
+    for (const auto& [name, t] : m.relationship_types)
+        types[name] = to_json(t);
     out["attributes"] = std::move(attrs);
     out["classes"] = std::move(classes);
     out["relationship_types"] = std::move(types);
-    out["relationships"] = std::move(rels);
+    out["relationships"] = relationships_to_json(m);
     return out;
+}
+
+bool same_document(const Attribute& a, const Attribute& b) {
+    return a.type == b.type && a.description == b.description && a.rules == b.rules &&
+           a.target == b.target;
+}
+
+bool same_document(const ThingClass& a, const ThingClass& b) {
+    if (a.description != b.description || a.rules != b.rules || a.events != b.events ||
+        a.assignments.size() != b.assignments.size())
+        return false;
+    return std::equal(a.assignments.begin(), a.assignments.end(), b.assignments.begin(),
+                      [](const auto& x, const auto& y) {
+                          return x.first == y.first && x.second.required == y.second.required &&
+                                 x.second.rules == y.second.rules;
+                      });
+}
+
+Delta delta(const Model& current, const Model& desired) {
+    Delta d;
+    auto same = [](const std::string& a, const std::string& b) {
+        return a.empty() || b.empty() || a == b;
+    };
+    for (const auto& [name, a] : desired.attributes) {
+        auto old = current.attributes.find(name);
+        if (old == current.attributes.end() || !same(old->second.id, a.id) ||
+            (a.renamed_from && *a.renamed_from != name) || !same_document(old->second, a))
+            d.attributes.insert(name);
+    }
+    for (const auto& [name, a] : current.attributes) {
+        if (!desired.attributes.count(name))
+            d.attributes.insert(name);
+    }
+    for (const auto& [name, c] : desired.classes) {
+        auto old = current.classes.find(name);
+        bool touched = old == current.classes.end() || !same(old->second.id, c.id) ||
+                       (c.renamed_from && *c.renamed_from != name) ||
+                       !same_document(old->second, c);
+        for (auto it = c.assignments.begin(); !touched && it != c.assignments.end(); ++it)
+            touched = d.attributes.count(it->first) != 0;
+        if (touched)
+            d.classes.insert(name);
+    }
+    for (const auto& [name, c] : current.classes) {
+        if (!desired.classes.count(name))
+            d.removed_classes.insert(name);
+    }
+    return d;
+}
+
+bool same_document(const RelationshipType& a, const RelationshipType& b) {
+    return a.inverse == b.inverse && a.description == b.description;
+}
+
+bool same_document(const AllowedRelationship& a, const AllowedRelationship& b) {
+    return a.from == b.from && a.to == b.to && a.type == b.type && a.cardinality == b.cardinality &&
+           a.bidirectional == b.bidirectional;
 }
 
 namespace {
@@ -455,7 +534,7 @@ void check_rules_size(const Json* before, const Json& after, const std::string& 
 
 }  // namespace
 
-void check_limits(const Model& current, const Model& desired) {
+void check_limits(const Model& current, const Model& desired, const Delta* delta) {
     for (const auto& [name, a] : desired.attributes) {
         auto old = current.attributes.find(name);
         const bool had = old != current.attributes.end();
@@ -464,6 +543,8 @@ void check_limits(const Model& current, const Model& desired) {
         check_rules_size(had ? &old->second.rules : nullptr, a.rules, what);
     }
     for (const auto& [name, c] : desired.classes) {
+        if (delta != nullptr && !delta->touches(name))
+            continue;
         auto old = current.classes.find(name);
         const bool had = old != current.classes.end();
         const std::string what = "class \"" + name + "\"";

@@ -53,39 +53,98 @@ std::string unique_name(std::string_view table, std::string_view column) {
     return suffixed(table, column, "_key");
 }
 
-void check_name_collisions(const model::Model& m) {
-    auto collide = [](const std::string& name, const std::string& a, const std::string& b) {
-        throw Error(
-            sqlstate::kDuplicateTable,
-            "\"" + a + "\" and \"" + b + "\" would share the database name \"" + name + "\"",
-            "Long names are shortened to 63 bytes with a hash of the whole name; these two "
-            "collide.",
-            "Rename one of them.");
-    };
+namespace {
+
+[[noreturn]] void collide(const std::string& name, const std::string& a, const std::string& b) {
+    throw Error(sqlstate::kDuplicateTable,
+                "\"" + a + "\" and \"" + b + "\" would share the database name \"" + name + "\"",
+                "Long names are shortened to 63 bytes with a hash of the whole name; these two "
+                "collide.",
+                "Rename one of them.");
+}
+
+void check_columns(const model::Model& m) {
     std::map<std::string, std::string> columns;  // column name -> attribute
     for (const auto& [name, a] : m.attributes) {
         auto [it, fresh] = columns.emplace(column_name(name), name);
         if (!fresh)
             collide(it->first, it->second, name);
     }
+}
+
+// The relations of a class table (the table, its key, its indexes), each with its owner.
+template <typename Fn>
+void for_each_relation(const std::string& name, const model::ThingClass& c, Fn&& fn) {
+    const std::string table = table_name(name);
+    fn(table, "class " + name);
+    fn(pkey_name(table), "class " + name);
+    for (const auto& [aname, as] : c.assignments) {
+        const std::string col = column_name(aname);
+        fn(index_name(table, col), name + "." + aname);
+        fn(unique_name(table, col), name + "." + aname);
+    }
+}
+
+}  // namespace
+
+void check_name_collisions(const model::Model& m) {
+    check_columns(m);
     std::map<std::string, std::string> relations;  // relation name -> what it is for
     for (const auto& [name, c] : m.classes) {
-        const std::string table = table_name(name);
-        for (const auto& [rel, what] : std::vector<std::pair<std::string, std::string>>{
-                 {table, "class " + name}, {pkey_name(table), "class " + name}}) {
+        for_each_relation(name, c, [&](const std::string& rel, const std::string& what) {
             auto [it, fresh] = relations.emplace(rel, what);
             if (!fresh)
                 collide(rel, it->second, what);
-        }
-        for (const auto& [aname, as] : c.assignments) {
-            const std::string col = column_name(aname);
-            for (const std::string& rel : {index_name(table, col), unique_name(table, col)}) {
-                auto [it, fresh] = relations.emplace(rel, name + "." + aname);
-                if (!fresh)
-                    collide(rel, it->second, name + "." + aname);
-            }
-        }
+        });
     }
+}
+
+std::vector<std::string> check_new_names(const model::Model& current, const model::Model& m,
+                                         const model::Delta& delta) {
+    check_columns(m);
+    std::map<std::string, std::string> relations;
+    for (const std::string& name : delta.classes) {
+        for_each_relation(name, m.classes.at(name),
+                          [&](const std::string& rel, const std::string& what) {
+                              auto [it, fresh] = relations.emplace(rel, what);
+                              if (!fresh)
+                                  collide(rel, it->second, what);
+                          });
+    }
+    // What the classes had before (kept, renamed or dropped) is theirs already.
+    auto forget = [&](const std::string& rel, const std::string&) { relations.erase(rel); };
+    for (const std::string& name : delta.classes) {
+        if (auto old = current.classes.find(name); old != current.classes.end())
+            for_each_relation(name, old->second, forget);
+    }
+    for (const std::string& name : delta.removed_classes)
+        for_each_relation(name, current.classes.at(name), forget);
+    std::vector<std::string> out;
+    out.reserve(relations.size());
+    for (const auto& [rel, what] : relations)
+        out.push_back(rel);
+    return out;
+}
+
+std::string things_query(std::string_view schema,
+                         const std::vector<std::pair<std::string, std::string>>& classes) {
+    const std::string s = naming::quote_identifier(schema);
+    std::string body;
+    for (const auto& [id, name] : classes) {
+        if (!body.empty())
+            body += "\nUNION ALL\n";
+        body += "SELECT id, " + naming::quote_literal(id) + "::uuid AS thing_class_id, " +
+                naming::quote_literal(name) +
+                "::text AS class_name, created_at, updated_at, is_deleted FROM " + s + "." +
+                naming::quote_identifier(table_name(name));
+    }
+    if (body.empty()) {
+        body =
+            "SELECT NULL::uuid AS id, NULL::uuid AS thing_class_id, NULL::text AS class_name,"
+            " NULL::timestamp with time zone AS created_at, NULL::timestamp with time zone AS "
+            "updated_at, NULL::boolean AS is_deleted WHERE false";
+    }
+    return body;
 }
 
 std::vector<Table> expected_tables(const model::Model& m) {

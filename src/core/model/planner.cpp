@@ -4,9 +4,11 @@
 //   1 rename classes          2 rename attributes      3 remove allowed relationships
 //   4 remove assignments      5 drop attributes        6 drop relationship types
 //   7 create classes          8 change classes         9 create attributes
-//  10 change attributes (retype, retarget, rules)     11 replace view "things"
-//  12 drop classes           13 add assignments       14 change assignments
-//  15 create / change relationship types              16 allow / change relationships
+//  10 change attributes (retype, retarget, rules)     11 drop classes
+//  12 add assignments        13 change assignments
+//  14 create / change relationship types              15 allow / change relationships
+// View "things" names no class table (udm.things reads them when it is read), so no
+// phase replaces it: creating a class costs the same on a tenant of 1 or 1,000 classes.
 // After phases 1 and 2 every object has its desired name, so later phases use only those.
 #include "udm/core/planner.hpp"
 
@@ -57,13 +59,24 @@ Conversion conversion(DataType from, DataType to) {
 
 class Planner {
   public:
-    Planner(const naming::TenantNames& t, const Model& cur, Model& want, const IdGenerator& new_id)
-        : t_(t), cur_(cur), want_(want), new_id_(new_id), s_(quote_identifier(t.schema)) {}
+    Planner(const naming::TenantNames& t, const Model& cur, Model& want, const IdGenerator& new_id,
+            const model::Delta& delta)
+        : t_(t),
+          cur_(cur),
+          want_(want),
+          new_id_(new_id),
+          s_(quote_identifier(t.schema)),
+          delta_(delta) {}
 
-    Plan run() {
-        model::check_references(want_);
-        rules::check_model_rules(want_);
-        physical::check_name_collisions(want_);
+    // full: check every name of the model; otherwise only what the delta touches, leaving
+    // the new relation names to the caller.
+    Plan run(bool full) {
+        model::check_references(want_, &delta_);
+        rules::check_model_rules(want_, &delta_);
+        if (full)
+            physical::check_name_collisions(want_);
+        else
+            plan_.new_relations = physical::check_new_names(cur_, want_, delta_);
         match(cur_.classes, want_.classes, "class", class_new_name_, class_old_name_);
         match(cur_.attributes, want_.attributes, "attribute", attr_new_name_, attr_old_name_);
         assign_ids();
@@ -77,7 +90,6 @@ class Planner {
         change_classes();
         create_attributes();
         change_attributes();
-        replace_things_view();
         drop_classes();
         add_assignments();
         change_assignments();
@@ -329,6 +341,8 @@ class Planner {
     void remove_assignments() {
         for (const auto& [cname, c] : cur_.classes) {
             auto new_cname = new_class_name(cname);
+            if (new_cname && *new_cname == cname && !delta_.touches(cname))
+                continue;
             for (const auto& [aname, a] : c.assignments) {
                 auto new_aname = new_attr_name(aname);
                 const Params key = {c.id, cur_.attributes.at(aname).id};
@@ -450,6 +464,8 @@ class Planner {
 
     void change_classes() {
         for (const auto& [name, c] : want_.classes) {
+            if (!delta_.touches(name))
+                continue;
             const ThingClass* old = old_class(name);
             if (!old || (old->description == c.description && old->rules == c.rules &&
                          old->events == c.events)) {
@@ -649,18 +665,6 @@ class Planner {
         }
     }
 
-    void replace_things_view() {
-        std::set<std::pair<std::string, std::string>> before, after;  // (id, name)
-        for (const auto& [name, c] : cur_.classes)
-            before.emplace(c.id, name);
-        for (const auto& [name, c] : want_.classes)
-            after.emplace(c.id, name);
-        if (before == after)
-            return;
-        Step& step = add_step("replace view things", "things", false, Json());
-        step.ddl.push_back(things_view(t_, want_));
-    }
-
     void drop_classes() {
         // One DROP TABLE for all of them: references among dropped classes, even in a
         // cycle, then need no order. Kept classes no longer reference them (checked).
@@ -729,6 +733,8 @@ class Planner {
 
     void add_assignments() {
         for (const auto& [cname, c] : want_.classes) {
+            if (!delta_.touches(cname))
+                continue;
             const ThingClass* oc = old_class(cname);
             for (const auto& [aname, a] : c.assignments) {
                 const Attribute& attr = want_.attributes.at(aname);
@@ -770,6 +776,8 @@ class Planner {
 
     void change_assignments() {
         for (const auto& [cname, c] : want_.classes) {
+            if (!delta_.touches(cname))
+                continue;
             const ThingClass* oc = old_class(cname);
             if (!oc)
                 continue;
@@ -943,6 +951,7 @@ class Planner {
     Model& want_;
     const IdGenerator& new_id_;
     const std::string s_;
+    const model::Delta& delta_;
     std::map<std::string, std::string> class_new_name_, class_old_name_;
     std::map<std::string, std::string> attr_new_name_, attr_old_name_;
     Plan plan_;
@@ -968,28 +977,13 @@ std::vector<std::string> Plan::ddl() const {
 
 Plan plan(const naming::TenantNames& tenant, const Model& current, Model& desired,
           const IdGenerator& new_id) {
-    return Planner(tenant, current, desired, new_id).run();
+    const model::Delta delta = model::delta(current, desired);
+    return Planner(tenant, current, desired, new_id, delta).run(true);
 }
 
-std::string things_view(const naming::TenantNames& tenant, const Model& m) {
-    const std::string s = quote_identifier(tenant.schema);
-    std::string body;
-    for (const auto& [name, c] : m.classes) {
-        if (!body.empty())
-            body += "\nUNION ALL\n";
-        body += "SELECT id, " + quote_literal(c.id) + "::uuid AS thing_class_id, " +
-                quote_literal(name) +
-                "::text AS class_name, created_at, updated_at, is_deleted FROM " + s + "." +
-                quote_identifier(physical::table_name(name));
-    }
-    if (body.empty()) {
-        body =
-            "SELECT NULL::uuid AS id, NULL::uuid AS thing_class_id, NULL::text AS class_name,"
-            " NULL::timestamp with time zone AS created_at, NULL::timestamp with time zone AS "
-            "updated_at,"
-            " NULL::boolean AS is_deleted WHERE false";
-    }
-    return "CREATE OR REPLACE VIEW " + s + ".things WITH (security_invoker = true) AS\n" + body;
+Plan plan(const naming::TenantNames& tenant, const Model& current, Model& desired,
+          const IdGenerator& new_id, const model::Delta& delta) {
+    return Planner(tenant, current, desired, new_id, delta).run(false);
 }
 
 }  // namespace udm::planner

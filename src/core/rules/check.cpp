@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 
 #include "udm/core/error.hpp"
 #include "udm/core/naming.hpp"
@@ -354,17 +356,19 @@ std::vector<Problem> lint_class_rules(const Json& rules, const Model& m,
     return out;
 }
 
-void check_model_rules(const Model& m) {
+void check_model_rules(const Model& m, const model::Delta* delta) {
     auto fail = [](const std::string& where, const Problem& p) {
         std::string path = where + "." + p.path;
         throw Error(p.sqlstate, "invalid rules: " + path + " " + p.message);
     };
     for (const auto& [name, a] : m.attributes) {
+        if (delta != nullptr && delta->attributes.count(name) == 0)
+            continue;
         auto problems = lint_rules(a.type, a.rules);
         if (!problems.empty())
             fail("attributes[\"" + name + "\"]", problems.front());
     }
-    for (const auto& [cname, c] : m.classes) {
+    auto check_class = [&](const std::string& cname, const model::ThingClass& c) {
         auto problems = lint_class_rules(c.rules, m, c);
         if (!problems.empty())
             fail("classes[\"" + cname + "\"]", problems.front());
@@ -376,6 +380,10 @@ void check_model_rules(const Model& m) {
             if (!p.empty())
                 fail("classes[\"" + cname + "\"].attributes[\"" + aname + "\"]", p.front());
         }
+    };
+    for (const auto& [cname, c] : m.classes) {
+        if (delta == nullptr || delta->touches(cname))
+            check_class(cname, c);
     }
 }
 
@@ -399,7 +407,8 @@ Json effective_rules(const Model& m, const model::ThingClass& cls, const model::
     return out;
 }
 
-std::vector<std::pair<std::string, DataType>> custom_functions(const Model& m) {
+std::vector<std::pair<std::string, DataType>> custom_functions(const Model& m,
+                                                               const model::Delta* only) {
     std::vector<std::pair<std::string, DataType>> out;
     auto add = [&out](const Json& rules, DataType t) {
         if (auto it = rules.find("custom"); it != rules.end() && it->is_string()) {
@@ -408,9 +417,13 @@ std::vector<std::pair<std::string, DataType>> custom_functions(const Model& m) {
                 out.push_back(std::move(f));
         }
     };
-    for (const auto& [name, a] : m.attributes)
-        add(a.rules, a.type);
+    for (const auto& [name, a] : m.attributes) {
+        if (only == nullptr || only->attributes.count(name) != 0)
+            add(a.rules, a.type);
+    }
     for (const auto& [cname, c] : m.classes) {
+        if (only != nullptr && !only->touches(cname))
+            continue;
         for (const auto& [aname, as] : c.assignments) {
             if (auto attr = m.attributes.find(aname); attr != m.attributes.end())
                 add(effective_rules(m, c, as), attr->second.type);
@@ -428,7 +441,8 @@ bool RuleChange::covers(const Violation& v) const {
            v.rule != "required_together" && v.rule != "one_of_required" && v.rule != "compare";
 }
 
-std::vector<RuleChange> rule_changes(const Model& current, const Model& desired) {
+std::vector<RuleChange> rule_changes(const Model& current, const Model& desired,
+                                     const model::Delta& delta) {
     std::vector<RuleChange> out;
     // unique and indexed are indexes, checked when the index is built; defaults act through
     // the attributes.
@@ -440,22 +454,26 @@ std::vector<RuleChange> rule_changes(const Model& current, const Model& desired)
         }
         return r;
     };
-    for (const auto& [name, c] : desired.classes) {
-        const model::ThingClass* old = nullptr;  // matched by id: a renamed class is the same
-        for (const auto& [oname, oc] : current.classes) {
-            if (!c.id.empty() && oc.id == c.id)
-                old = &oc;
-        }
-        if (old == nullptr)
-            continue;  // a new class has no rows
+    std::unordered_map<std::string_view, const model::ThingClass*> class_by_id;
+    for (const auto& [name, c] : current.classes)
+        class_by_id.emplace(c.id, &c);
+    std::unordered_map<std::string_view, const std::string*> attribute_by_id;
+    for (const auto& [name, a] : current.attributes)
+        attribute_by_id.emplace(a.id, &name);
+    // Only classes whose documents, or their attributes', changed can have other rules.
+    for (const std::string& name : delta.classes) {
+        const model::ThingClass& c = desired.classes.at(name);
+        auto found = c.id.empty() ? class_by_id.end() : class_by_id.find(c.id);
+        if (found == class_by_id.end())
+            continue;  // a new class has no rows; a renamed one is the same class
+        const model::ThingClass* old = found->second;
         RuleChange change{name, {}, checked(old->rules) != checked(c.rules)};
         for (const auto& [aname, as] : c.assignments) {
             const model::Attribute& attr = desired.attributes.at(aname);
             const model::Assignment* before = nullptr;
-            for (const auto& [oname, oas] : old->assignments) {
-                auto oattr = current.attributes.find(oname);
-                if (oattr != current.attributes.end() && oattr->second.id == attr.id)
-                    before = &oas;
+            if (auto oname = attribute_by_id.find(attr.id); oname != attribute_by_id.end()) {
+                if (auto oas = old->assignments.find(*oname->second); oas != old->assignments.end())
+                    before = &oas->second;
             }
             const Json old_rules =
                 before ? effective_rules(current, *old, *before) : Json::object();

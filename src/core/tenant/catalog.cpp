@@ -240,28 +240,32 @@ constexpr std::string_view kCatalogDdl[] = {
     "CREATE INDEX idx_relationships_classes ON {s}.relationships (relationship_type_id, "
     "from_class_id, to_class_id)",
 
-    // Every thing of every class; replaced by udm as classes come and go. security_invoker:
-    // the reader's privileges and row-level security apply, not the view owner's.
+    // Every thing of every class. udm.things reads the class tables when the view is read,
+    // as the reader: the reader's privileges and row-level security apply, and the view
+    // names no class table, so creating or dropping a class never rebuilds it.
     R"(CREATE VIEW {s}.things WITH (security_invoker = true) AS
-SELECT NULL::uuid AS id, NULL::uuid AS thing_class_id, NULL::text AS class_name, NULL::timestamp with time zone AS created_at, NULL::timestamp with time zone AS updated_at, NULL::boolean AS is_deleted WHERE false)",
+SELECT id, thing_class_id, class_name, created_at, updated_at, is_deleted FROM udm.things({s_oid}))",
 
-    // The specification's monitoring views. The summary is materialized: refreshed by
-    // udm.refresh_summary(tenant), concurrently thanks to its unique index.
+    // The specification's monitoring views, each reading every class table once (not once
+    // per class). The summary is materialized: refreshed by udm.refresh_summary(tenant),
+    // concurrently thanks to its unique index.
     R"(CREATE MATERIALIZED VIEW {s}.thing_class_summary AS
 SELECT tc.id, tc.name, tc.description, tc.is_active,
        (SELECT pg_catalog.count(*) FROM {s}.attribute_assignments aa WHERE aa.thing_class_id = tc.id AND aa.is_active) AS attribute_count,
-       (SELECT pg_catalog.count(*) FROM {s}.things t WHERE t.thing_class_id = tc.id AND NOT t.is_deleted) AS thing_count
+       COALESCE(t.thing_count, 0) AS thing_count
 FROM {s}.thing_classes tc
+LEFT JOIN (SELECT thing_class_id, pg_catalog.count(*) AS thing_count FROM {s}.things WHERE NOT is_deleted GROUP BY thing_class_id) t ON t.thing_class_id = tc.id
 WHERE tc.is_active)",
     "CREATE UNIQUE INDEX thing_class_summary_id ON {s}.thing_class_summary (id)",
     "CREATE INDEX thing_class_summary_name ON {s}.thing_class_summary (name)",
     "CREATE INDEX thing_class_summary_attribute_count ON {s}.thing_class_summary (attribute_count)",
     R"(CREATE VIEW {s}.thing_class_metrics WITH (security_invoker = true) AS
 SELECT tc.name, tc.created_at,
-       (SELECT pg_catalog.count(*) FROM {s}.things t WHERE t.thing_class_id = tc.id AND NOT t.is_deleted) AS instance_count,
+       COALESCE(t.instance_count, 0) AS instance_count,
        (SELECT pg_catalog.count(*) FROM {s}.attribute_assignments aa WHERE aa.thing_class_id = tc.id AND aa.is_active) AS attribute_count,
-       (SELECT pg_catalog.max(t.updated_at) FROM {s}.things t WHERE t.thing_class_id = tc.id) AS last_instance_update
+       t.last_instance_update
 FROM {s}.thing_classes tc
+LEFT JOIN (SELECT thing_class_id, pg_catalog.count(*) FILTER (WHERE NOT is_deleted) AS instance_count, pg_catalog.max(updated_at) AS last_instance_update FROM {s}.things GROUP BY thing_class_id) t ON t.thing_class_id = tc.id
 WHERE tc.is_active)",
     // Only this tenant's relations: the specification's version spans every tenant_% schema.
     R"(CREATE VIEW {s}.schema_storage_metrics WITH (security_invoker = true) AS
