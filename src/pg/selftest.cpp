@@ -22,9 +22,9 @@ UDM_PG_FUNCTION(udm_raise_test_error) {
         pg::guard([] { return DirectFunctionCall2(int4div, Int32GetDatum(1), Int32GetDatum(0)); });
     }
     if (kind == "spi") {
-        pg::Spi spi;
-        spi.execute("SELECT pg_catalog.jsonb_typeof($1::jsonb)", {"{not json"});
-        spi.finish();
+        pg::with_spi(false, [](pg::Spi& spi) {
+            spi.execute("SELECT pg_catalog.jsonb_typeof($1::jsonb)", {"{not json"});
+        });
     }
     if (kind == "bad_alloc")
         throw std::bad_alloc();
