@@ -10,6 +10,10 @@
 #include "udm/pg/fmgr_values.hpp"
 #include "udm/pg/tenant_access.hpp"
 
+extern "C" {
+#include "utils/fmgrprotos.h"
+}
+
 namespace {
 
 namespace pg = udm::pg;

@@ -15,6 +15,10 @@
 #include "udm/pg/model_change.hpp"
 #include "udm/pg/tenant_access.hpp"
 
+extern "C" {
+#include "utils/lsyscache.h"
+}
+
 namespace {
 
 using udm::model::Json;

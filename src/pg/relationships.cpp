@@ -8,7 +8,14 @@
 #include "udm/core/relate.hpp"
 #include "udm/pg/fmgr_values.hpp"
 #include "udm/pg/module.hpp"
+#include "udm/pg/spi.hpp"
 #include "udm/pg/tenant_access.hpp"
+
+extern "C" {
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "utils/tuplestore.h"
+}
 
 namespace {
 

@@ -13,6 +13,12 @@
 #include "udm/pg/tenant_access.hpp"
 #include "udm/pg/validation.hpp"
 
+extern "C" {
+#include "access/relation.h"
+#include "access/xact.h"
+#include "utils/lsyscache.h"
+}
+
 using udm::model::Json;
 namespace pg = udm::pg;
 

@@ -8,6 +8,10 @@
 #include "udm/core/error.hpp"
 #include "udm/pg/fmgr_values.hpp"
 
+extern "C" {
+#include "utils/fmgrprotos.h"
+}
+
 UDM_PG_FUNCTION(udm_raise_test_error) {
     using namespace udm;
     const std::string kind = pg::text_arg(fcinfo, 0, "kind");

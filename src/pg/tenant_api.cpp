@@ -15,6 +15,16 @@
 #include "udm/pg/spi.hpp"
 #include "udm/pg/tenant_access.hpp"
 
+extern "C" {
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "utils/acl.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/tuplestore.h"
+}
+
 namespace udm::pg {
 
 namespace {

@@ -9,6 +9,10 @@
 
 #include "udm/pg/barrier.hpp"
 
+extern "C" {
+#include "utils/guc.h"
+}
+
 namespace udm::pg {
 
 // One result value as text; nullopt for SQL NULL.
