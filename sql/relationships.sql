@@ -84,4 +84,24 @@ SELECT udm.relate('rel', 'works_for', :p3, :b2) AS related;
 SELECT udm.drop_class('rel', 'company');
 SELECT count(*) AS relationships_left FROM tenant_rel.relationships;
 SELECT * FROM udm.verify('rel');
+
+-- Things are looked up only in the classes the type allows at their end (at either end
+-- when it is bidirectional): a thing of another class is refused naming its class, an id
+-- no class table holds does not exist.
+SELECT udm.create_class('rel', 'team');
+SELECT udm.allow_relationship('rel', 'team', 'person', 'knows', bidirectional => true);
+INSERT INTO tenant_rel.tc_team (id) VALUES ('00000000-0000-0000-0000-0000000000d1');
+INSERT INTO tenant_rel.tc_car (id) VALUES ('00000000-0000-0000-0000-0000000000c3');
+\set t1 '''00000000-0000-0000-0000-0000000000d1'''
+\set c3 '''00000000-0000-0000-0000-0000000000c3'''
+SELECT udm.relate('rel', 'knows', :p2, :t1) AS related_reversed;
+SELECT udm.relate('rel', 'knows', :t1, :p2) AS related_again;
+SELECT c.name AS from_class, r.from_id, r.to_id
+FROM tenant_rel.relationships r JOIN tenant_rel.thing_classes c ON c.id = r.from_class_id;
+SELECT udm.relate('rel', 'knows', :c3, :p2);
+SELECT udm.relate('rel', 'knows', :p2, :c3);
+SELECT udm.relate('rel', 'owns', :p2, :t1);
+SELECT udm.relate('rel', 'knows', :c3, '00000000-0000-0000-0000-00000000dead');
+SELECT udm.relate('rel', 'knows', '00000000-0000-0000-0000-00000000dead', :c3);
+SELECT udm.unrelate('rel', 'knows', :p2, :t1) AS unrelated_reversed;
 SELECT udm.drop_tenant('rel', force => true);

@@ -11,8 +11,14 @@
 #include "udm/pg/spi.hpp"
 
 extern "C" {
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
 #include "utils/syscache.h"
 }
 

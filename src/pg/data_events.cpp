@@ -15,6 +15,25 @@
 #include "udm/pg/fmgr_values.hpp"
 #include "udm/pg/validation.hpp"
 
+extern "C" {
+#include "access/heapam.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+#include "utils/uuid.h"
+#include "utils/xid8.h"
+}
+
 namespace udm::pg {
 
 namespace {

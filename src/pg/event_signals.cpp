@@ -15,6 +15,11 @@
 #include "udm/pg/barrier.hpp"
 #include "udm/pg/event_signals.hpp"
 
+extern "C" {
+#include "access/xact.h"
+#include "commands/async.h"
+}
+
 namespace udm::pg {
 
 namespace {

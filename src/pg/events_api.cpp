@@ -10,6 +10,10 @@
 #include "udm/pg/fmgr_values.hpp"
 #include "udm/pg/tenant_access.hpp"
 
+extern "C" {
+#include "utils/fmgrprotos.h"
+}
+
 namespace {
 
 namespace pg = udm::pg;
@@ -71,27 +75,29 @@ UDM_PG_FUNCTION(udm_schema_at) {
     const std::int64_t version = pg::int64_arg(fcinfo, 1, "version");
     if (version == 0)
         return pg::jsonb_datum(udm::model::to_json(udm::model::Model{}));
-    pg::Spi spi(/*read_only=*/true);
-    // The last checkpoint at or before the version, and the patches after it.
-    const std::string versions = qualified(names.schema, "schema_versions");
-    std::vector<pg::Row> rows;
-    if (version > 0) {
-        rows = spi.query(
-            "SELECT version, model::text, model_patch::text FROM " + versions +
-                " WHERE version <= $1::bigint AND version >= (SELECT max(version) FROM " +
-                versions + " WHERE version <= $1::bigint AND model IS NOT NULL) ORDER BY version",
-            {std::to_string(version)});
-    }
-    if (rows.empty() || !rows.back()[0] || std::stoll(*rows.back()[0]) != version ||
-        !rows.front()[1]) {
-        pg::Cell current =
-            spi.query_value("SELECT version FROM " + qualified(names.schema, "schema_state"));
-        throw udm::Error(
-            udm::sqlstate::kInvalidParameterValue,
-            "tenant \"" + names.tenant + "\" has no schema version " + std::to_string(version),
-            "Its versions run from 0 to " + current.value_or("0") + ".");
-    }
-    spi.finish();
+    const std::vector<pg::Row> rows = pg::with_spi(true, [&](pg::Spi& spi) {
+        // The last checkpoint at or before the version, and the patches after it.
+        const std::string versions = qualified(names.schema, "schema_versions");
+        std::vector<pg::Row> found;
+        if (version > 0) {
+            found = spi.query(
+                "SELECT version, model::text, model_patch::text FROM " + versions +
+                    " WHERE version <= $1::bigint AND version >= (SELECT max(version) FROM " +
+                    versions +
+                    " WHERE version <= $1::bigint AND model IS NOT NULL) ORDER BY version",
+                {std::to_string(version)});
+        }
+        if (found.empty() || !found.back()[0] || std::stoll(*found.back()[0]) != version ||
+            !found.front()[1]) {
+            pg::Cell current =
+                spi.query_value("SELECT version FROM " + qualified(names.schema, "schema_state"));
+            throw udm::Error(
+                udm::sqlstate::kInvalidParameterValue,
+                "tenant \"" + names.tenant + "\" has no schema version " + std::to_string(version),
+                "Its versions run from 0 to " + current.value_or("0") + ".");
+        }
+        return found;
+    });
     const std::int64_t first = std::stoll(*rows.front()[0]);
     if (static_cast<std::int64_t>(rows.size()) != version - first + 1) {
         throw udm::Error(udm::sqlstate::kInternalError,
@@ -127,31 +133,32 @@ UDM_PG_FUNCTION(udm_data_events) {
         throw udm::Error(udm::sqlstate::kInvalidParameterValue,
                          "max_events must be between 1 and " + std::to_string(kMaxEventsPerRead));
     }
-    pg::Spi spi(/*read_only=*/true);
-    std::vector<pg::Row> pruned = spi.query(
-        "SELECT data_events_pruned_through::text, $1::numeric < data_events_pruned_through FROM " +
-            qualified(names.schema, "schema_state"),
-        {after});
-    if (after != "0" && !pruned.empty() && pruned[0][1] && *pruned[0][1] == "t") {
-        throw udm::Error(
-            udm::sqlstate::kInvalidParameterValue,
-            "data events of tenant \"" + names.tenant + "\" after position " + after +
-                " were pruned",
-            "udm.prune_events removed the events up to position " + *pruned[0][0] + ".",
-            "Resynchronize the consumer, then read on from position " + *pruned[0][0] + ".");
-    }
-    std::vector<pg::Row> rows = spi.query(
-        "SELECT e.xid::text::numeric * 4294967296 + e.seq, e.class, e.operation, e.thing_id, "
-        "e.changed, e.created_at"
-        " FROM " +
-            qualified(names.schema, "data_events") +
-            " e"
-            " WHERE (e.xid, e.seq) > (pg_catalog.div($1::numeric, 4294967296)::text::xid8,"
-            "                         pg_catalog.mod($1::numeric, 4294967296)::bigint)"
-            " AND e.xid < " +
-            kWatermark + " ORDER BY e.xid, e.seq LIMIT $2::integer",
-        {after, std::to_string(max_events)});
-    spi.finish();
+    const std::vector<pg::Row> rows = pg::with_spi(true, [&](pg::Spi& spi) {
+        std::vector<pg::Row> pruned = spi.query(
+            "SELECT data_events_pruned_through::text, $1::numeric < data_events_pruned_through "
+            "FROM " +
+                qualified(names.schema, "schema_state"),
+            {after});
+        if (after != "0" && !pruned.empty() && pruned[0][1] && *pruned[0][1] == "t") {
+            throw udm::Error(
+                udm::sqlstate::kInvalidParameterValue,
+                "data events of tenant \"" + names.tenant + "\" after position " + after +
+                    " were pruned",
+                "udm.prune_events removed the events up to position " + *pruned[0][0] + ".",
+                "Resynchronize the consumer, then read on from position " + *pruned[0][0] + ".");
+        }
+        return spi.query(
+            "SELECT e.xid::text::numeric * 4294967296 + e.seq, e.class, e.operation, e.thing_id, "
+            "e.changed, e.created_at"
+            " FROM " +
+                qualified(names.schema, "data_events") +
+                " e"
+                " WHERE (e.xid, e.seq) > (pg_catalog.div($1::numeric, 4294967296)::text::xid8,"
+                "                         pg_catalog.mod($1::numeric, 4294967296)::bigint)"
+                " AND e.xid < " +
+                kWatermark + " ORDER BY e.xid, e.seq LIMIT $2::integer",
+            {after, std::to_string(max_events)});
+    });
     return pg::return_rows(fcinfo, rows);
 }
 
@@ -161,19 +168,19 @@ UDM_PG_FUNCTION(udm_data_events) {
 // below the watermark are final, so none can appear at or below the head later.
 UDM_PG_FUNCTION(udm_data_head) {
     const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
-    pg::Spi spi(/*read_only=*/true);
-    // The primary key (xid, seq) read backwards from the watermark: one index probe.
-    pg::Cell head = spi.query_value(
-        "SELECT GREATEST(s.data_events_pruned_through, coalesce(("
-        "  SELECT e.xid::text::numeric * 4294967296 + e.seq FROM " +
-        qualified(names.schema, "data_events") +
-        " e"
-        "  WHERE e.xid < " +
-        kWatermark +
-        " ORDER BY e.xid DESC, e.seq DESC LIMIT 1), 0))"
-        " FROM " +
-        qualified(names.schema, "schema_state") + " s");
-    spi.finish();
+    const pg::Cell head = pg::with_spi(true, [&](pg::Spi& spi) {
+        // The primary key (xid, seq) read backwards from the watermark: one index probe.
+        return spi.query_value(
+            "SELECT GREATEST(s.data_events_pruned_through, coalesce(("
+            "  SELECT e.xid::text::numeric * 4294967296 + e.seq FROM " +
+            qualified(names.schema, "data_events") +
+            " e"
+            "  WHERE e.xid < " +
+            kWatermark +
+            " ORDER BY e.xid DESC, e.seq DESC LIMIT 1), 0))"
+            " FROM " +
+            qualified(names.schema, "schema_state") + " s");
+    });
     const std::string text = head.value_or("0");
     return pg::guard([&] {
         return DirectFunctionCall3(numeric_in, CStringGetDatum(text.c_str()),
@@ -193,28 +200,29 @@ UDM_PG_FUNCTION(udm_prune_events) {
     });
     const std::string state = qualified(names.schema, "schema_state");
     const std::string events = qualified(names.schema, "data_events");
-    pg::Spi spi;
-    // One pruning at a time per tenant.
-    pg::Cell negative = spi.query_value(
-        "SELECT $1::interval < '0'::interval FROM " + state + " FOR UPDATE", {older_than});
-    if (negative && *negative == "t") {
-        throw udm::Error(udm::sqlstate::kInvalidParameterValue, "older_than must not be negative");
-    }
-    std::vector<pg::Row> last =
-        spi.query("SELECT xid::text, seq FROM " + events +
-                      " WHERE created_at < pg_catalog.now() - $1::interval AND xid < " +
-                      kWatermark + " ORDER BY xid DESC, seq DESC LIMIT 1",
-                  {older_than});
-    std::uint64_t removed = 0;
-    if (!last.empty()) {
-        removed =
+    const std::uint64_t removed = pg::with_spi(false, [&](pg::Spi& spi) {
+        // One pruning at a time per tenant.
+        pg::Cell negative = spi.query_value(
+            "SELECT $1::interval < '0'::interval FROM " + state + " FOR UPDATE", {older_than});
+        if (negative && *negative == "t") {
+            throw udm::Error(udm::sqlstate::kInvalidParameterValue,
+                             "older_than must not be negative");
+        }
+        std::vector<pg::Row> last =
+            spi.query("SELECT xid::text, seq FROM " + events +
+                          " WHERE created_at < pg_catalog.now() - $1::interval AND xid < " +
+                          kWatermark + " ORDER BY xid DESC, seq DESC LIMIT 1",
+                      {older_than});
+        if (last.empty())
+            return std::uint64_t{0};
+        const std::uint64_t n =
             spi.execute("DELETE FROM " + events + " WHERE (xid, seq) <= ($1::xid8, $2::bigint)",
                         {last[0][0], last[0][1]});
         spi.execute("UPDATE " + state +
                         " SET data_events_pruned_through = GREATEST(data_events_pruned_through,"
                         " $1::numeric * 4294967296 + $2::bigint)",
                     {last[0][0], last[0][1]});
-    }
-    spi.finish();
+        return n;
+    });
     PG_RETURN_INT64(static_cast<std::int64_t>(removed));
 }

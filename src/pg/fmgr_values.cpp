@@ -2,6 +2,16 @@
 #include "udm/core/error.hpp"
 #include "udm/pg/fmgr_values.hpp"
 
+extern "C" {
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/jsonb.h"
+#include "utils/tuplestore.h"
+}
+
 namespace udm::pg {
 
 namespace {

@@ -15,6 +15,10 @@
 #include "udm/pg/model_change.hpp"
 #include "udm/pg/tenant_access.hpp"
 
+extern "C" {
+#include "utils/lsyscache.h"
+}
+
 namespace {
 
 using udm::model::Json;
@@ -266,38 +270,42 @@ std::vector<udm::physical::Table> actual_tables(pg::Spi& spi,
 // between the catalog and the class tables; none when they agree.
 UDM_PG_FUNCTION(udm_verify) {
     const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
-    pg::Spi spi(/*read_only=*/true);
-    const Model m = pg::load_model(spi, names);
-    const std::vector<udm::physical::Table> actual = actual_tables(spi, names);
-    const auto differences = udm::physical::compare(udm::physical::expected_tables(m), actual);
-    std::vector<pg::Row> rows;
-    for (const auto& d : differences) {
-        rows.push_back({d.object, d.problem, d.expected.empty() ? pg::Cell() : pg::Cell(d.expected),
-                        d.actual.empty() ? pg::Cell() : pg::Cell(d.actual)});
-    }
-    // Relationships whose thing is gone (an id changed before udm refused that, or rows
-    // written around udm): one row per class and side.
-    std::set<std::string> tables;
-    for (const auto& t : actual)
-        tables.insert(t.name);
-    const std::string relationships = udm::naming::qualified(names.schema, "relationships");
-    for (const auto& [cname, cls] : m.classes) {
-        const std::string table = udm::physical::table_name(cname);
-        if (cls.id.empty() || tables.count(table) == 0)
-            continue;
-        for (const char* side : {"from", "to"}) {
-            const std::string sql =
-                std::string("SELECT count(*) FROM ") + relationships + " r WHERE r." + side +
-                "_class_id = $1::uuid AND NOT EXISTS (SELECT 1 FROM " +
-                udm::naming::qualified(names.schema, table) + " t WHERE t.id = r." + side + "_id)";
-            const pg::Cell n = spi.query_value(sql, {cls.id});
-            if (n && *n != "0") {
-                rows.push_back({"relationships", std::string("dangling ") + side + "_id",
-                                pg::Cell("a thing of class " + cname), pg::Cell(*n + " missing")});
+    const std::vector<pg::Row> rows = pg::with_spi(true, [&](pg::Spi& spi) {
+        const Model m = pg::load_model(spi, names);
+        const std::vector<udm::physical::Table> actual = actual_tables(spi, names);
+        const auto differences = udm::physical::compare(udm::physical::expected_tables(m), actual);
+        std::vector<pg::Row> found;
+        for (const auto& d : differences) {
+            found.push_back({d.object, d.problem,
+                             d.expected.empty() ? pg::Cell() : pg::Cell(d.expected),
+                             d.actual.empty() ? pg::Cell() : pg::Cell(d.actual)});
+        }
+        // Relationships whose thing is gone (an id changed before udm refused that, or rows
+        // written around udm): one row per class and side.
+        std::set<std::string> tables;
+        for (const auto& t : actual)
+            tables.insert(t.name);
+        const std::string relationships = udm::naming::qualified(names.schema, "relationships");
+        for (const auto& [cname, cls] : m.classes) {
+            const std::string table = udm::physical::table_name(cname);
+            if (cls.id.empty() || tables.count(table) == 0)
+                continue;
+            for (const char* side : {"from", "to"}) {
+                const std::string sql = std::string("SELECT count(*) FROM ") + relationships +
+                                        " r WHERE r." + side +
+                                        "_class_id = $1::uuid AND NOT EXISTS (SELECT 1 FROM " +
+                                        udm::naming::qualified(names.schema, table) +
+                                        " t WHERE t.id = r." + side + "_id)";
+                const pg::Cell n = spi.query_value(sql, {cls.id});
+                if (n && *n != "0") {
+                    found.push_back({"relationships", std::string("dangling ") + side + "_id",
+                                     pg::Cell("a thing of class " + cname),
+                                     pg::Cell(*n + " missing")});
+                }
             }
         }
-    }
-    spi.finish();
+        return found;
+    });
     return pg::return_rows(fcinfo, rows);
 }
 

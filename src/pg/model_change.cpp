@@ -16,6 +16,11 @@
 #include "udm/pg/tenant_access.hpp"
 #include "udm/pg/validation.hpp"
 
+extern "C" {
+#include "utils/acl.h"
+#include "utils/guc.h"
+}
+
 namespace udm::pg {
 
 namespace {

@@ -1,8 +1,14 @@
 // The udm module: magic block, _PG_init and the udm.* settings.
+#include <climits>
+
 #include "udm/pg/module.hpp"
 
 #include "udm/pg/event_signals.hpp"
 #include "udm/pg/validation.hpp"
+
+extern "C" {
+#include "utils/guc.h"
+}
 
 extern "C" {
 PG_MODULE_MAGIC;

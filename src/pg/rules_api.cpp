@@ -13,6 +13,12 @@
 #include "udm/pg/tenant_access.hpp"
 #include "udm/pg/validation.hpp"
 
+extern "C" {
+#include "access/relation.h"
+#include "access/xact.h"
+#include "utils/lsyscache.h"
+}
+
 using udm::model::Json;
 namespace pg = udm::pg;
 
@@ -95,33 +101,34 @@ UDM_PG_FUNCTION(udm_rule_impact) {
     const std::string cls_name = pg::text_arg(fcinfo, 1, "class name");
     const std::string attr_name = pg::text_arg(fcinfo, 2, "attribute name");
     const Json candidate = pg::required_jsonb_arg(fcinfo, 3, "rules");
-    pg::Spi spi(/*read_only=*/true);
-    udm::model::Model m = pg::load_model(spi, names);
-    udm::model::ThingClass& cls =
-        const_cast<udm::model::ThingClass&>(pg::find_class_of(m, cls_name));
-    auto as = cls.assignments.find(attr_name);
-    if (as == cls.assignments.end()) {
-        throw udm::Error(udm::sqlstate::kUndefinedObject,
-                         "attribute \"" + udm::naming::abbreviate(attr_name) +
-                             "\" is not assigned to class \"" + cls_name + "\"");
-    }
-    auto problems = udm::rules::lint_rules(m.attributes.at(attr_name).type, candidate);
-    if (!problems.empty()) {
-        throw udm::Error(problems.front().sqlstate, "invalid rules: " + problems.front().path +
-                                                        " " + problems.front().message);
-    }
-    as->second.rules = candidate;
-    std::vector<pg::Row> rows;
-    pg::scan_violations(
-        spi, names, m, cls,
-        [&](const std::string& id, const std::vector<udm::rules::Violation>& vs) {
-            for (const auto& violation : vs) {
-                if (violation.attribute == attr_name)
-                    rows.push_back({id, violation.rule, violation.message});
-            }
-            return true;
-        },
-        [&](const udm::rules::CompiledAttribute& a) { return a.name == attr_name; });
-    spi.finish();
+    const std::vector<pg::Row> rows = pg::with_spi(true, [&](pg::Spi& spi) {
+        udm::model::Model m = pg::load_model(spi, names);
+        udm::model::ThingClass& cls =
+            const_cast<udm::model::ThingClass&>(pg::find_class_of(m, cls_name));
+        auto as = cls.assignments.find(attr_name);
+        if (as == cls.assignments.end()) {
+            throw udm::Error(udm::sqlstate::kUndefinedObject,
+                             "attribute \"" + udm::naming::abbreviate(attr_name) +
+                                 "\" is not assigned to class \"" + cls_name + "\"");
+        }
+        auto problems = udm::rules::lint_rules(m.attributes.at(attr_name).type, candidate);
+        if (!problems.empty()) {
+            throw udm::Error(problems.front().sqlstate, "invalid rules: " + problems.front().path +
+                                                            " " + problems.front().message);
+        }
+        as->second.rules = candidate;
+        std::vector<pg::Row> found;
+        pg::scan_violations(
+            spi, names, m, cls,
+            [&](const std::string& id, const std::vector<udm::rules::Violation>& vs) {
+                for (const auto& violation : vs) {
+                    if (violation.attribute == attr_name)
+                        found.push_back({id, violation.rule, violation.message});
+                }
+                return true;
+            },
+            [&](const udm::rules::CompiledAttribute& a) { return a.name == attr_name; });
+        return found;
+    });
     return pg::return_rows(fcinfo, rows);
 }

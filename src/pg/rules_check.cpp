@@ -10,6 +10,10 @@
 #include "udm/pg/rules_check.hpp"
 #include "udm/pg/validation.hpp"
 
+extern "C" {
+#include "executor/spi.h"
+}
+
 namespace udm::pg {
 
 namespace {

@@ -8,6 +8,10 @@
 #include "udm/core/error.hpp"
 #include "udm/pg/fmgr_values.hpp"
 
+extern "C" {
+#include "utils/fmgrprotos.h"
+}
+
 UDM_PG_FUNCTION(udm_raise_test_error) {
     using namespace udm;
     const std::string kind = pg::text_arg(fcinfo, 0, "kind");
@@ -22,9 +26,9 @@ UDM_PG_FUNCTION(udm_raise_test_error) {
         pg::guard([] { return DirectFunctionCall2(int4div, Int32GetDatum(1), Int32GetDatum(0)); });
     }
     if (kind == "spi") {
-        pg::Spi spi;
-        spi.execute("SELECT pg_catalog.jsonb_typeof($1::jsonb)", {"{not json"});
-        spi.finish();
+        pg::with_spi(false, [](pg::Spi& spi) {
+            spi.execute("SELECT pg_catalog.jsonb_typeof($1::jsonb)", {"{not json"});
+        });
     }
     if (kind == "bad_alloc")
         throw std::bad_alloc();

@@ -5,6 +5,14 @@
 #include "udm/core/error.hpp"
 #include "udm/pg/spi.hpp"
 
+extern "C" {
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/snapmgr.h"
+}
+
 namespace udm::pg {
 
 namespace {

@@ -5,6 +5,14 @@
 #include "udm/pg/fmgr_values.hpp"
 #include "udm/pg/tenant_access.hpp"
 
+extern "C" {
+#include "catalog/namespace.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+}
+
 namespace udm::pg {
 
 using naming::TenantNames;

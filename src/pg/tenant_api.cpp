@@ -15,6 +15,16 @@
 #include "udm/pg/spi.hpp"
 #include "udm/pg/tenant_access.hpp"
 
+extern "C" {
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "utils/acl.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/tuplestore.h"
+}
+
 namespace udm::pg {
 
 namespace {
@@ -65,13 +75,11 @@ void run_statements(Spi& spi, const std::vector<catalog::Statement>& statements,
 
 using udm::pg::Spi;
 
-// udm.create_tenant(name text) returns text: provisions the tenant, returns its schema.
-UDM_PG_FUNCTION(udm_create_tenant) {
-    using namespace udm;
-    const naming::TenantNames names = naming::tenant_names(pg::text_arg(fcinfo, 0, "tenant name"));
-    pg::refuse_inside_extension_script("udm.create_tenant");
+namespace {
 
-    Spi spi;
+// Provisions the tenant: its schema, roles and catalog.
+void create_tenant(Spi& spi, const udm::naming::TenantNames& names) {
+    using namespace udm;
     pg::lock_tenant_name(spi, names);
     if (OidIsValid(pg::tenant_namespace(names))) {
         throw Error(sqlstate::kDuplicateObject, "tenant \"" + names.tenant + "\" already exists");
@@ -86,18 +94,11 @@ UDM_PG_FUNCTION(udm_create_tenant) {
         }
     }
     pg::run_statements(spi, catalog::provision_tenant(names), names);
-    spi.finish();
-    return pg::text_datum(names.schema);
 }
 
-// udm.drop_tenant(name text, force boolean): removes the tenant's schema and roles.
-UDM_PG_FUNCTION(udm_drop_tenant) {
+// Removes the tenant's schema and roles; unless force, only when it holds no class.
+void drop_tenant(Spi& spi, const udm::naming::TenantNames& names, bool force) {
     using namespace udm;
-    const naming::TenantNames names = naming::tenant_names(pg::text_arg(fcinfo, 0, "tenant name"));
-    const bool force = PG_ARGISNULL(1) ? false : PG_GETARG_BOOL(1);
-    pg::refuse_inside_extension_script("udm.drop_tenant");
-
-    Spi spi;
     pg::lock_tenant_name(spi, names);
     pg::require_tenant(names);
     if (!force) {
@@ -112,7 +113,26 @@ UDM_PG_FUNCTION(udm_drop_tenant) {
         }
     }
     pg::run_statements(spi, catalog::drop_tenant(names), names);
-    spi.finish();
+}
+
+}  // namespace
+
+// udm.create_tenant(name text) returns text: provisions the tenant, returns its schema.
+UDM_PG_FUNCTION(udm_create_tenant) {
+    using namespace udm;
+    const naming::TenantNames names = naming::tenant_names(pg::text_arg(fcinfo, 0, "tenant name"));
+    pg::refuse_inside_extension_script("udm.create_tenant");
+    pg::with_spi(false, [&](Spi& spi) { create_tenant(spi, names); });
+    return pg::text_datum(names.schema);
+}
+
+// udm.drop_tenant(name text, force boolean): removes the tenant's schema and roles.
+UDM_PG_FUNCTION(udm_drop_tenant) {
+    using namespace udm;
+    const naming::TenantNames names = naming::tenant_names(pg::text_arg(fcinfo, 0, "tenant name"));
+    const bool force = PG_ARGISNULL(1) ? false : PG_GETARG_BOOL(1);
+    pg::refuse_inside_extension_script("udm.drop_tenant");
+    pg::with_spi(false, [&](Spi& spi) { drop_tenant(spi, names, force); });
     PG_RETURN_VOID();
 }
 
@@ -129,29 +149,32 @@ UDM_PG_FUNCTION(udm_tenant_schema) {
 UDM_PG_FUNCTION(udm_tenant_list) {
     using namespace udm;
     pg::guard([&] { InitMaterializedSRF(fcinfo, 0); });
-    Spi spi(/*read_only=*/true);
-    std::vector<pg::Row> schemas = spi.query(
-        "SELECT n.nspname FROM pg_catalog.pg_namespace n"
-        " JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid"
-        "  AND c.relname = 'schema_state' AND c.relkind = 'r'"
-        " WHERE n.nspname LIKE 'tenant\\_%' ORDER BY n.nspname");
-    std::string sql;
-    for (const pg::Row& row : schemas) {
-        if (!row[0] || !naming::tenant_of_schema(*row[0]))
-            continue;
-        if (!sql.empty())
-            sql += " UNION ALL ";
-        // tableoid leads back to the schema without putting its name in a literal.
-        sql +=
-            "SELECT st.tenant_name, n.nspname::text, pg_catalog.pg_get_userbyid(n.nspowner)::text,"
-            " (n.nspname || '_role')::text, st.created_at, st.version"
-            " FROM " +
-            naming::qualified(*row[0], "schema_state") +
-            " st"
-            " JOIN pg_catalog.pg_class c ON c.oid = st.tableoid"
-            " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace";
-    }
-    if (!sql.empty()) {
+    pg::with_spi(true, [&](Spi& spi) {
+        std::vector<pg::Row> schemas = spi.query(
+            "SELECT n.nspname FROM pg_catalog.pg_namespace n"
+            " JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid"
+            "  AND c.relname = 'schema_state' AND c.relkind = 'r'"
+            " WHERE n.nspname LIKE 'tenant\\_%' ORDER BY n.nspname");
+        std::string sql;
+        for (const pg::Row& row : schemas) {
+            if (!row[0] || !naming::tenant_of_schema(*row[0]))
+                continue;
+            if (!sql.empty())
+                sql += " UNION ALL ";
+            // tableoid leads back to the schema without putting its name in a literal.
+            sql +=
+                "SELECT st.tenant_name, n.nspname::text, "
+                "pg_catalog.pg_get_userbyid(n.nspowner)::text,"
+                " (n.nspname || '_role')::text, st.created_at, st.version"
+                " FROM " +
+                naming::qualified(*row[0], "schema_state") +
+                " st"
+                " JOIN pg_catalog.pg_class c ON c.oid = st.tableoid"
+                " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace";
+        }
+        if (sql.empty())
+            return;
+        // Copied into the result while the rows are still the SPI connection's.
         const std::uint64_t count = spi.execute(sql + " ORDER BY 1");
         pg::guard([&] {
             ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
@@ -159,8 +182,7 @@ UDM_PG_FUNCTION(udm_tenant_list) {
                 tuplestore_puttuple(rsinfo->setResult, SPI_tuptable->vals[i]);
             }
         });
-    }
-    spi.finish();
+    });
     return (Datum)0;
 }
 
@@ -173,26 +195,27 @@ UDM_PG_FUNCTION(udm_tenant_state) {
     using namespace udm;
     constexpr std::size_t kMaxTenants = 10000;
     const std::vector<std::string> wanted = pg::text_array_arg(fcinfo, 0, "tenants", kMaxTenants);
-    std::set<std::string> seen;
-    std::vector<pg::Row> rows;
-    Spi spi(/*read_only=*/true);
-    for (const std::string& tenant : wanted) {
-        if (!seen.insert(tenant).second || naming::tenant_name_violation(tenant))
-            continue;
-        const naming::TenantNames names = naming::tenant_names(tenant);
-        const Oid nsp = pg::tenant_namespace(names);
-        if (!OidIsValid(nsp))
-            continue;
-        if (!pg::authorized(names))
-            continue;
-        const Oid state = pg::guard([&] { return get_relname_relid("schema_state", nsp); });
-        std::vector<pg::Row> st =
-            spi.query("SELECT version::text, data_events_pruned_through::text FROM " +
-                      naming::qualified(names.schema, "schema_state"));
-        if (st.empty())
-            continue;
-        rows.push_back({tenant, std::to_string(state), st[0][0], st[0][1]});
-    }
-    spi.finish();
+    const std::vector<pg::Row> rows = pg::with_spi(true, [&](Spi& spi) {
+        std::set<std::string> seen;
+        std::vector<pg::Row> found;
+        for (const std::string& tenant : wanted) {
+            if (!seen.insert(tenant).second || naming::tenant_name_violation(tenant))
+                continue;
+            const naming::TenantNames names = naming::tenant_names(tenant);
+            const Oid nsp = pg::tenant_namespace(names);
+            if (!OidIsValid(nsp))
+                continue;
+            if (!pg::authorized(names))
+                continue;
+            const Oid state = pg::guard([&] { return get_relname_relid("schema_state", nsp); });
+            std::vector<pg::Row> st =
+                spi.query("SELECT version::text, data_events_pruned_through::text FROM " +
+                          naming::qualified(names.schema, "schema_state"));
+            if (st.empty())
+                continue;
+            found.push_back({tenant, std::to_string(state), st[0][0], st[0][1]});
+        }
+        return found;
+    });
     return pg::return_rows(fcinfo, rows);
 }

@@ -2,6 +2,16 @@
 #include "udm/core/error.hpp"
 #include "udm/pg/barrier.hpp"
 
+extern "C" {
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
+}
+
 // Sets NEW.updated_at to the transaction's start time, as now() would, and increments
 // NEW.row_version when the table has one (class tables do).
 UDM_PG_FUNCTION(udm_touch_updated_at) {

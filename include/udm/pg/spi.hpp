@@ -9,6 +9,10 @@
 
 #include "udm/pg/barrier.hpp"
 
+extern "C" {
+#include "utils/guc.h"
+}
+
 namespace udm::pg {
 
 // One result value as text; nullopt for SQL NULL.
@@ -16,9 +20,9 @@ using Cell = std::optional<std::string>;
 using Row = std::vector<Cell>;
 
 // An SPI connection for the length of one function call. Statements take their values
-// as $n text parameters; identifiers must already be quoted. Call finish() when done;
-// after an error the transaction abort releases the connection, so the destructor does
-// nothing.
+// as $n text parameters; identifiers must already be quoted. Open one with with_spi,
+// which finishes it; after an error the transaction abort releases the connection, so the
+// destructor does nothing (it must not call PostgreSQL: it may run after an ereport).
 class Spi {
   public:
     explicit Spi(bool read_only = false);
@@ -35,7 +39,7 @@ class Spi {
     Cell query_value_latest(const std::string& sql, const std::vector<Cell>& params = {});
     // First column of the first row; nullopt when there is no row or the value is NULL.
     Cell query_value(const std::string& sql, const std::vector<Cell>& params = {});
-    // Disconnects from SPI.
+    // Disconnects from SPI; with_spi calls it.
     void finish();
 
   private:
@@ -45,7 +49,8 @@ class Spi {
 
 // Runs fn(spi) on an SPI connection of its own and finishes the connection after it: the
 // scope of one connection, rather than a finish() to remember. (After an error the
-// transaction abort releases the connection.)
+// transaction abort releases the connection.) fn returns C++ values, not Datums or
+// pointers: what SPI allocated is freed when the connection finishes.
 template <typename Fn>
 auto with_spi(bool read_only, Fn&& fn) -> decltype(fn(std::declval<Spi&>())) {
     Spi spi(read_only);

@@ -6,6 +6,10 @@
 #include "udm/core/naming.hpp"
 #include "udm/pg/barrier.hpp"
 
+extern "C" {
+#include "utils/relcache.h"
+}
+
 namespace udm::pg {
 
 // Namespace OID of the tenant's schema when it is a tenant schema (it holds

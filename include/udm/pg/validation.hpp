@@ -12,6 +12,12 @@
 #include "udm/pg/custom_function.hpp"
 #include "udm/pg/spi.hpp"
 
+extern "C" {
+#include "access/htup.h"
+#include "access/tupdesc.h"
+#include "utils/relcache.h"
+}
+
 namespace udm::pg {
 
 // The column of one attribute in a class table.
