@@ -48,7 +48,7 @@ SELECT udm.model('decl') = (:'changed'::jsonb #- '{attributes,title,renamed_from
 -- Classes that reference each other, created together and dropped together.
 SELECT udm.apply('decl', udm.model('decl') || '{"attributes": {"title": {"type": "text"}, "sku": {"type": "text", "rules": {"unique": true}}, "price": {"type": "integer"}, "stock": {"type": "integer"}, "maker": {"type": "reference", "target": "firm"}, "weight": {"type": "number"}, "left_of": {"type": "reference", "target": "right"}, "right_of": {"type": "reference", "target": "left"}}}'::jsonb
     || jsonb_build_object('classes', udm.model('decl')->'classes' || '{"left": {"attributes": {"left_of": {}}}, "right": {"attributes": {"right_of": {}}}}')) AS version;
-SELECT conrelid::regclass, confrelid::regclass FROM pg_constraint WHERE connamespace = 'tenant_decl'::regnamespace AND contype = 'f' ORDER BY 1;
+SELECT conrelid::regclass, confrelid::regclass FROM pg_constraint WHERE connamespace = 'tenant_decl'::regnamespace AND contype = 'f' ORDER BY 1, 2;
 SELECT udm.apply('decl', :'changed'::jsonb #- '{attributes,title,renamed_from}' #- '{classes,firm,renamed_from}' #- '{classes,item,renamed_from}') AS version;
 SELECT to_regclass('tenant_decl.tc_left') AS left_table, to_regclass('tenant_decl.tc_right') AS right_table;
 SELECT * FROM udm.verify('decl');

@@ -92,6 +92,17 @@ RESET ROLE;
 -- udm.things reads tenant schemas only.
 SELECT test_error($$SELECT * FROM udm.things('public')$$) AS not_a_tenant;
 
+-- A tenant dropped and created again in one transaction is another tenant: the model
+-- cached for the first (same version, same transaction) is not the second's.
+BEGIN;
+SELECT udm.create_tenant('mc2');
+SELECT udm.create_class('mc2', 'first');
+SELECT udm.drop_tenant('mc2', force => true);
+SELECT udm.create_tenant('mc2');
+SELECT udm.create_class('mc2', 'second');
+SELECT string_agg(c, ', ') AS classes FROM jsonb_object_keys(udm.model('mc2') -> 'classes') c;
+ROLLBACK;
+
 SELECT udm.drop_tenant('mc', force => true);
 DROP ROLE mc_outsider;
 DROP TABLE mc_seen;

@@ -12,10 +12,12 @@
 
 namespace udm::pg {
 
-// Which state of a tenant's catalog a model is: its schema version and the transaction
-// that wrote that version (the xmin of the tenant's schema_state row). Every model change
-// writes both with the catalog rows, so a key names one catalog content: a rolled-back
-// change leaves a key no snapshot sees again, and a change in another session a new one.
+// Which state of a tenant's catalog a model is: its schema version, the transaction that
+// wrote that version (the xmin of the tenant's schema_state row) and that table's OID (a
+// tenant dropped and created again in one transaction is another table). Every model
+// change writes them with the catalog rows, so a key names one catalog content: a
+// rolled-back change leaves a key no snapshot sees again, and a change in another session
+// a new one.
 struct ModelKey {
     std::int64_t version = 0;
     std::string writer;
