@@ -106,7 +106,7 @@ void read_value(const ClassValidator& v, std::size_t i, Datum& d, rules::Value& 
             break;
         }
         case rules::DataType::kNumber:
-            val.number = DatumGetFloat8(DirectFunctionCall1(numeric_float8, d));
+            val.number = numeric_to_double(d);
             break;
         case rules::DataType::kInteger:
             val.integer = DatumGetInt64(d);
