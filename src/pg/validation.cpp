@@ -39,6 +39,11 @@ struct CacheEntry {
 std::unordered_map<Oid, CacheEntry>* cache = nullptr;
 // Moves on every invalidation: a validator built while it moved may be stale already.
 std::uint64_t generation = 0;
+// The entry of the last lookup, for the rows of one statement after the first: a hash
+// lookup per row costs more than the rest of a cache hit. Entries are never erased, so
+// the pointer stays valid.
+Oid last_relid = InvalidOid;
+CacheEntry* last_entry = nullptr;
 
 // Relcache callback: marks entries stale. Touches no catalog and allocates nothing.
 void on_relcache_invalidation(Datum, Oid relid) noexcept {
@@ -259,9 +264,14 @@ std::shared_ptr<const ClassValidator> validator_for(Relation rel) {
     const Oid relid = RelationGetRelid(rel);
     if (cache == nullptr)
         cache = new std::unordered_map<Oid, CacheEntry>();
+    if (relid == last_relid && last_entry->valid && !last_entry->validator->broken)
+        return last_entry->validator;
     auto it = cache->find(relid);
-    if (it != cache->end() && it->second.valid && !it->second.validator->broken)
+    if (it != cache->end() && it->second.valid && !it->second.validator->broken) {
+        last_relid = relid;
+        last_entry = &it->second;
         return it->second.validator;
+    }
     const std::uint64_t before = generation;
     std::shared_ptr<const ClassValidator> v = build_for_relation(rel);
     CacheEntry entry{v, generation == before, {}, false};
@@ -276,7 +286,10 @@ std::shared_ptr<const ClassValidator> validator_for(Relation rel) {
         }
     }
     // Publish only when no invalidation arrived while building.
-    (*cache)[relid] = std::move(entry);
+    CacheEntry& slot = (*cache)[relid];
+    slot = std::move(entry);
+    last_relid = relid;
+    last_entry = &slot;
     return v;
 }
 
