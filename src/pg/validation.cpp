@@ -7,6 +7,7 @@
 // with its own snapshot.
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -77,8 +78,8 @@ void on_function_invalidation(Datum, int, std::uint32_t hashvalue) noexcept {
     }
 }
 
-// The validator of a class table, built from its tenant's catalog; an empty one for a
-// table that is no class table.
+// The validator of a class table, built from the catalog rows of its class (not the whole
+// tenant model); an empty one for a table that is no class table.
 std::shared_ptr<ClassValidator> build_for_relation(Relation rel) {
     const std::string table = RelationGetRelationName(rel);
     auto tenant = tenant_of_relation(rel);
@@ -88,16 +89,17 @@ std::shared_ptr<ClassValidator> build_for_relation(Relation rel) {
     const naming::TenantNames& names = *tenant;
     // The trigger runs with the writer's settings: udm's SQL must not resolve anything
     // from a search_path the writer (or a custom function before) chose.
-    const model::Model m = with_own_settings([&] { return read_model(names); });
-    for (const auto& [cname, cls] : m.classes) {
-        if (physical::table_name(cname) == table) {
-            auto v = build_validator(names, m, cls, RelationGetDescr(rel));
-            v->tenant_namespace = RelationGetNamespace(rel);
-            v->class_name = cname;
-            return v;
-        }
-    }
-    return empty;
+    const std::optional<ClassModel> cm = with_own_settings([&] {
+        return with_spi(/*read_only=*/true,
+                        [&](Spi& spi) { return load_class_model(spi, names, table); });
+    });
+    if (!cm)
+        return empty;
+    auto v = build_validator(names, cm->model, cm->model.classes.at(cm->class_name),
+                             RelationGetDescr(rel));
+    v->tenant_namespace = RelationGetNamespace(rel);
+    v->class_name = cm->class_name;
+    return v;
 }
 
 // The rule value of compiled attribute i from its column's Datum d (not null); d becomes
