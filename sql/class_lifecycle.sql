@@ -116,6 +116,11 @@ SELECT udm.assign_attribute('shop', 'a_very_long_class_name_that_goes_on_and_on_
 SELECT c.relname, length(c.relname) AS bytes, obj_description(c.oid, 'pg_class') AS comment
 FROM pg_class c WHERE c.relnamespace = 'tenant_shop'::regnamespace AND c.relkind = 'r' AND c.relname LIKE 'tc\_a\_very%' ORDER BY 1;
 SELECT attname FROM pg_attribute WHERE attrelid = udm.class_table('shop', 'a_very_long_class_name_that_goes_on_and_on_beyond_what_postgres_allows') AND attnum > 6;
+-- Each validator reads its own class, though both tables keep the same prefix.
+SELECT udm.validate('shop', 'a_very_long_class_name_that_goes_on_and_on_beyond_what_postgres_allows',
+                    '{"an_attribute_name_that_is_far_too_long_to_be_a_postgres_identifier_as_is": "x"}') AS allows;
+SELECT udm.validate('shop', 'a_very_long_class_name_that_goes_on_and_on_beyond_what_postgres_accepts',
+                    '{"an_attribute_name_that_is_far_too_long_to_be_a_postgres_identifier_as_is": "x"}') AS accepts;
 -- Words SQL reserves are fine as names: identifiers are always quoted.
 SELECT udm.create_class('shop', 'order');
 SELECT udm.create_attribute('shop', 'select', 'text');

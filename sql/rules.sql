@@ -131,6 +131,46 @@ SELECT udm.create_attribute('val', 'adult_since', 'date', '{"max": "today-18y"}'
 SELECT udm.assign_attribute('val', 'item', 'adult_since');
 SELECT jsonb_array_length(udm.validate('val', 'item', jsonb_build_object('name', 'Kid', 'email', 'k@x.io', 'adult_since', (current_date - interval '10 years')::date))) AS kid;
 SELECT jsonb_array_length(udm.validate('val', 'item', jsonb_build_object('name', 'Grown', 'email', 'g@x.io', 'adult_since', (current_date - interval '30 years')::date))) AS grown;
+
+-- Numbers are compared as numeric_float8 rounds them, whatever numeric's stored form: on
+-- and just beyond the bounds, with more digits than a double holds, in the long header
+-- (a scale over 63), and NaN and the infinities.
+SELECT udm.create_attribute('val', 'ratio', 'number', '{"min": 0.1, "max": 0.3}') > 0 AS created;
+SELECT udm.create_attribute('val', 'big', 'number', '{"min": -1e22, "max": 1e22}') > 0 AS created;
+SELECT udm.assign_attribute('val', 'item', 'ratio') > 0 AS assigned;
+SELECT udm.assign_attribute('val', 'item', 'big') > 0 AS assigned;
+CREATE FUNCTION pg_temp.try_number(ratio numeric, big numeric) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    detail text;
+BEGIN
+    INSERT INTO tenant_val.tc_item (name, email, ratio, big) VALUES ('Num', 'n@x.io', ratio, big);
+    RETURN 'accepted';
+EXCEPTION WHEN check_violation THEN
+    GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+    RETURN (SELECT string_agg((d->>'attribute') || ' ' || (d->>'rule'), ', ')
+            FROM jsonb_array_elements(detail::jsonb) d);
+END
+$$;
+SELECT label, pg_temp.try_number(ratio, big) AS outcome FROM (VALUES
+  ('ratio on min',               0.1,                           NULL::numeric),
+  ('ratio below min',            0.09999999999999999,           NULL),
+  ('ratio on max',               0.3,                           NULL),
+  ('ratio above max',            0.30000000000000004,           NULL),
+  ('ratio rounds to max',        0.300000000000000001,          NULL),
+  ('ratio tiny',                 1e-30,                         NULL),
+  ('ratio on min, long header',  round(0.1, 70),                NULL),
+  ('ratio above max, long',      round(0.30000000000000004, 70), NULL),
+  ('ratio negative, long',       round(-0.1, 70),               NULL),
+  ('ratio NaN',                  'NaN',                         NULL),
+  ('big on max',                 NULL,                          1e22),
+  ('big rounds to max',          NULL,                          1e22 + 1),
+  ('big above max',              NULL,                          2e22),
+  ('big on min',                 NULL,                          -1e22),
+  ('big many digits',            NULL,                          1234567890123456.789),
+  ('big Infinity',               NULL,                          'Infinity'),
+  ('big -Infinity',              NULL,                          '-Infinity')
+) AS t(label, ratio, big);
+
 SELECT * FROM udm.verify('val');
 SELECT udm.drop_tenant('val', force => true);
 DROP FUNCTION public.even_qty(bigint), public.code_check(text), public.explode(text), public.wrong_result(bigint);

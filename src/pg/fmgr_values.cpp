@@ -1,4 +1,7 @@
 // Datums to C++ values and back.
+#include <cstdint>
+#include <cstring>
+
 #include "udm/core/error.hpp"
 #include "udm/pg/fmgr_values.hpp"
 
@@ -122,6 +125,87 @@ std::string uuid_arg(FunctionCallInfo fcinfo, int n, const char* name) {
     std::string out(text);
     pfree(text);
     return out;
+}
+
+namespace {
+
+// numeric's stored form (src/backend/utils/adt/numeric.c; it is what tables hold, so it does
+// not change between releases): after the varlena header a uint16 header word and, in the
+// long format, an int16 weight; then base-10000 digits, the first of weight `weight`.
+constexpr std::uint16_t kNumericFlagMask = 0xC000;
+constexpr std::uint16_t kNumericNegative = 0x4000;
+constexpr std::uint16_t kNumericShort = 0x8000;
+constexpr std::uint16_t kNumericSpecial = 0xC000;
+constexpr std::uint16_t kNumericShortSign = 0x2000;
+constexpr std::uint16_t kNumericShortWeightSign = 0x0040;
+constexpr std::uint16_t kNumericShortWeightMask = 0x003F;
+
+// The powers of ten a double holds exactly.
+constexpr double kExactPowersOfTen[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                        1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                        1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+constexpr int kMaxExactPower = 22;
+constexpr std::uint64_t kMaxExactInteger = std::uint64_t{1} << 53;
+
+// The value of a numeric's stored form, when it is an integer of at most 2^53 times a power
+// of ten within 10^-22..10^22: both factors are exact doubles, so one IEEE multiplication or
+// division rounds the exact value correctly, as strtod does in numeric_float8.
+std::optional<double> exact_numeric(const char* data, std::size_t size) {
+    std::uint16_t header;
+    if (size < sizeof header)
+        return std::nullopt;
+    std::memcpy(&header, data, sizeof header);
+    const std::uint16_t flags = header & kNumericFlagMask;
+    if (flags == kNumericSpecial)
+        return std::nullopt;  // NaN, Infinity, -Infinity
+    bool negative;
+    int weight;
+    std::size_t offset = sizeof header;
+    if (flags == kNumericShort) {
+        negative = (header & kNumericShortSign) != 0;
+        weight = (header & kNumericShortWeightMask) -
+                 ((header & kNumericShortWeightSign) != 0 ? kNumericShortWeightMask + 1 : 0);
+    } else {
+        std::int16_t w;
+        if (size < offset + sizeof w)
+            return std::nullopt;
+        std::memcpy(&w, data + offset, sizeof w);
+        offset += sizeof w;
+        negative = flags == kNumericNegative;
+        weight = w;
+    }
+    const std::size_t ndigits = (size - offset) / sizeof(std::int16_t);
+    if (ndigits == 0)
+        return 0.0;
+    if (ndigits > 4)
+        return std::nullopt;  // beyond 10^16: may not be exact
+    std::uint64_t mantissa = 0;
+    for (std::size_t i = 0; i < ndigits; ++i) {
+        std::int16_t digit;
+        std::memcpy(&digit, data + offset + i * sizeof digit, sizeof digit);
+        if (digit < 0 || digit > 9999)
+            return std::nullopt;
+        mantissa = mantissa * 10000 + static_cast<std::uint64_t>(digit);
+    }
+    if (mantissa > kMaxExactInteger)
+        return std::nullopt;
+    const int exponent = 4 * (weight - static_cast<int>(ndigits) + 1);
+    if (exponent > kMaxExactPower || exponent < -kMaxExactPower)
+        return std::nullopt;
+    double x = static_cast<double>(mantissa);
+    x = exponent >= 0 ? x * kExactPowersOfTen[exponent] : x / kExactPowersOfTen[-exponent];
+    return negative ? -x : x;
+}
+
+}  // namespace
+
+double numeric_to_double(Datum d) {
+    auto* v = reinterpret_cast<struct varlena*>(DatumGetPointer(d));
+    if (!VARATT_IS_EXTERNAL(v) && !VARATT_IS_COMPRESSED(v)) {
+        if (auto x = exact_numeric(VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v)))
+            return *x;
+    }
+    return DatumGetFloat8(DirectFunctionCall1(numeric_float8, d));
 }
 
 Datum text_datum(const std::string& value) {

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "udm/core/error.hpp"
+#include "udm/core/physical.hpp"
 #include "udm/pg/fmgr_values.hpp"
 #include "udm/pg/model_catalog.hpp"
 
@@ -167,6 +168,86 @@ std::shared_ptr<const model::Model> read_model_shared(const naming::TenantNames&
 
 model::Model read_model(const naming::TenantNames& names) {
     return *read_model_shared(names);
+}
+
+namespace {
+
+// The part of the model document that one class needs, in model_query's format: the class
+// ($1), the attributes assigned to it, and each class those reference as a bare entry (a
+// name and an id), so that the document's references resolve. Every read goes through an
+// index on the class's name or id.
+std::string class_model_query(const std::string& s) {
+    return "WITH c AS (SELECT c.id, c.name, c.description, c.validation_rules, c.events_enabled"
+           " FROM " +
+           s +
+           ".thing_classes c WHERE c.name = $1),"
+           " x AS (SELECT a.id, a.name, a.data_type, a.description, a.validation_rules,"
+           " a.target_class_id, aa.is_required, aa.assignment_rules FROM c JOIN " +
+           s + ".attribute_assignments aa ON aa.thing_class_id = c.id JOIN " + s +
+           ".attributes a ON a.id = aa.attribute_id)"
+           " SELECT pg_catalog.json_build_object("
+           "'attributes', COALESCE((SELECT pg_catalog.json_object_agg(x.name, "
+           "pg_catalog.json_build_object("
+           "'id', x.id, 'type', x.data_type, 'description', x.description, 'rules', "
+           "x.validation_rules, 'target', t.name)) FROM x LEFT JOIN " +
+           s +
+           ".thing_classes t ON t.id = x.target_class_id), '{}'::json),"
+           "'classes', (SELECT pg_catalog.json_object_agg(k.name, k.doc) FROM ("
+           "SELECT c.name, pg_catalog.json_build_object("
+           "'id', c.id, 'description', c.description, 'rules', c.validation_rules, 'events', "
+           "c.events_enabled, 'attributes', COALESCE((SELECT pg_catalog.json_object_agg(x.name, "
+           "pg_catalog.json_build_object('required', x.is_required, 'rules', "
+           "x.assignment_rules)) FROM x), '{}'::json)) AS doc FROM c"
+           " UNION ALL SELECT t.name, pg_catalog.json_build_object('id', t.id) FROM " +
+           s +
+           ".thing_classes t WHERE t.id IN (SELECT x.target_class_id FROM x)"
+           " AND t.id NOT IN (SELECT c.id FROM c)) k))::text"
+           " FROM c";
+}
+
+// The name of the class whose table is named table, or nullopt. A table name under the
+// identifier limit is "tc_" and the class name; one at the limit may be a long name fitted
+// with a hash suffix, so the classes whose names start with what the fitting kept are
+// read and the one that maps to the table is chosen.
+std::optional<std::string> class_of_table(Spi& spi, const std::string& s,
+                                          const std::string& table) {
+    static constexpr std::string_view kPrefix = "tc_";
+    if (table.compare(0, kPrefix.size(), kPrefix) != 0)
+        return std::nullopt;
+    std::string exact = table.substr(kPrefix.size());
+    if (table.size() < naming::kMaxIdentifierBytes)
+        return exact;
+    // A fitted name ends in "_" and 8 hex digits after what was kept of "tc_<name>".
+    static constexpr std::size_t kSuffix = 9;
+    const std::string kept = table.substr(kPrefix.size(), table.size() - kPrefix.size() - kSuffix);
+    const std::vector<Row> rows =
+        spi.query("SELECT c.name FROM " + s +
+                      ".thing_classes c WHERE c.name = $1 OR pg_catalog.starts_with(c.name, $2)",
+                  {exact, kept});
+    for (const Row& row : rows) {
+        if (!row.empty() && row[0] && physical::table_name(*row[0]) == table)
+            return *row[0];
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<ClassModel> load_class_model(Spi& spi, const naming::TenantNames& names,
+                                           const std::string& table) {
+    const std::string s = naming::quote_identifier(names.schema);
+    std::optional<std::string> cname = class_of_table(spi, s, table);
+    if (!cname)
+        return std::nullopt;
+    Cell doc = spi.query_value(class_model_query(s), {*cname});
+    if (!doc)
+        return std::nullopt;
+    model::Json json = model::Json::parse(*doc, nullptr, false);
+    if (json.is_discarded()) {
+        throw Error(sqlstate::kInternalError,
+                    "could not read class \"" + *cname + "\" of tenant " + names.tenant);
+    }
+    return ClassModel{model::parse_model(json, model::Source::kCatalog), *cname};
 }
 
 }  // namespace udm::pg

@@ -6,6 +6,8 @@
 // rebuilds it. Nothing uncommitted is ever seen by another backend: it reads the catalog
 // with its own snapshot.
 #include <algorithm>
+#include <memory>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -55,6 +57,11 @@ struct CacheEntry {
 std::unordered_map<Oid, CacheEntry>* cache = nullptr;
 // Moves on every invalidation: a validator built while it moved may be stale already.
 std::uint64_t generation = 0;
+// The entry of the last lookup, for the rows of one statement after the first: a hash
+// lookup per row costs more than the rest of a cache hit. Entries are never erased, so
+// the pointer stays valid.
+Oid last_relid = InvalidOid;
+CacheEntry* last_entry = nullptr;
 
 // Relcache callback: marks entries stale. Touches no catalog and allocates nothing.
 void on_relcache_invalidation(Datum, Oid relid) noexcept {
@@ -88,8 +95,8 @@ void on_function_invalidation(Datum, int, std::uint32_t hashvalue) noexcept {
     }
 }
 
-// The validator of a class table, built from its tenant's catalog; an empty one for a
-// table that is no class table.
+// The validator of a class table, built from the catalog rows of its class (not the whole
+// tenant model); an empty one for a table that is no class table.
 std::shared_ptr<ClassValidator> build_for_relation(Relation rel) {
     const std::string table = RelationGetRelationName(rel);
     auto tenant = tenant_of_relation(rel);
@@ -99,16 +106,112 @@ std::shared_ptr<ClassValidator> build_for_relation(Relation rel) {
     const naming::TenantNames& names = *tenant;
     // The trigger runs with the writer's settings: udm's SQL must not resolve anything
     // from a search_path the writer (or a custom function before) chose.
-    const model::Model m = with_own_settings([&] { return read_model(names); });
-    for (const auto& [cname, cls] : m.classes) {
-        if (physical::table_name(cname) == table) {
-            auto v = build_validator(names, m, cls, RelationGetDescr(rel));
-            v->tenant_namespace = RelationGetNamespace(rel);
-            v->class_name = cname;
-            return v;
+    const std::optional<ClassModel> cm = with_own_settings([&] {
+        return with_spi(/*read_only=*/true,
+                        [&](Spi& spi) { return load_class_model(spi, names, table); });
+    });
+    if (!cm)
+        return empty;
+    auto v = build_validator(names, cm->model, cm->model.classes.at(cm->class_name),
+                             RelationGetDescr(rel));
+    v->tenant_namespace = RelationGetNamespace(rel);
+    v->class_name = cm->class_name;
+    return v;
+}
+
+// The rule value of compiled attribute i from its column's Datum d (not null); d becomes
+// what a custom function is given. Calls PostgreSQL: run inside guard().
+void read_value(const ClassValidator& v, std::size_t i, Datum& d, rules::Value& val) {
+    switch (v.compiled.attributes[i].type) {
+        case rules::DataType::kText: {
+            text* t = DatumGetTextPP(d);
+            val.text = std::string_view(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+            d = PointerGetDatum(t);
+            break;
         }
+        case rules::DataType::kNumber:
+            val.number = numeric_to_double(d);
+            break;
+        case rules::DataType::kInteger:
+            val.integer = DatumGetInt64(d);
+            break;
+        case rules::DataType::kBoolean:
+            val.boolean = DatumGetBool(d);
+            break;
+        case rules::DataType::kDate:
+            val.integer = DatumGetDateADT(d);
+            break;
+        case rules::DataType::kTimestamp:
+            val.integer = DatumGetTimestampTz(d);
+            break;
+        default:
+            break;
     }
-    return empty;
+}
+
+// The per-row buffers of a validator, reused from row to row; a nested check of the same
+// class (a custom function that writes to it) gets buffers of its own.
+class RowBuffers {
+  public:
+    RowBuffers(const ClassValidator& v, std::size_t n) : v_(v), shared_(!v.scratch_busy) {
+        if (shared_) {
+            v.scratch_busy = true;
+            values_ = &v.scratch_values;
+            datums_ = &v.scratch_datums;
+        } else {
+            values_ = &own_values_;
+            datums_ = &own_datums_;
+        }
+        values_->assign(n, rules::Value{});
+        datums_->assign(n, Datum(0));
+    }
+    ~RowBuffers() {
+        if (shared_)
+            v_.scratch_busy = false;
+    }
+    RowBuffers(const RowBuffers&) = delete;
+    RowBuffers& operator=(const RowBuffers&) = delete;
+    std::vector<rules::Value>& values() { return *values_; }
+    std::vector<Datum>& datums() { return *datums_; }
+
+  private:
+    const ClassValidator& v_;
+    bool shared_;
+    std::vector<rules::Value> own_values_;
+    std::vector<Datum> own_datums_;
+    std::vector<rules::Value>* values_;
+    std::vector<Datum>* datums_;
+};
+
+// Checks a row given as deformed columns (by attnum - 1, at least up to v.max_attnum).
+void check_columns(const ClassValidator& v, const Datum* columns, const bool* nulls,
+                   std::vector<rules::Violation>& out, const CustomFilter& filter) {
+    const std::size_t n = v.compiled.attributes.size();
+    RowBuffers buffers(v, n);
+    std::vector<rules::Value>& values = buffers.values();
+    std::vector<Datum>& datums = buffers.datums();
+    guard([&] {
+        for (std::size_t i = 0; i < n; ++i) {
+            const AttrNumber attnum = v.attnums[i];
+            if (attnum == 0 || nulls[attnum - 1])
+                continue;
+            values[i].is_null = false;
+            datums[i] = columns[attnum - 1];
+            read_value(v, i, datums[i], values[i]);
+        }
+    });
+    // Reads a field of the current transaction: cannot fail.
+    const std::int64_t now = static_cast<std::int64_t>(GetCurrentTransactionStartTimestamp());
+    rules::evaluate(v.compiled, values, now, out);
+    if (!v.any_custom)
+        return;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (!v.custom[i].named() || values[i].is_null)
+            continue;
+        if (filter && !filter(v.compiled.attributes[i]))
+            continue;
+        check_custom(v, i, datums[i], out);
+    }
 }
 
 }  // namespace
@@ -148,10 +251,10 @@ std::shared_ptr<ClassValidator> build_validator(const naming::TenantNames& names
     }
     v->compiled = rules::compile(m, cls);
     v->empty = v->compiled.empty();
-    const bool any_custom =
+    v->any_custom =
         std::any_of(v->compiled.attributes.begin(), v->compiled.attributes.end(),
                     [](const rules::CompiledAttribute& a) { return !a.custom.empty(); });
-    if (any_custom) {
+    if (v->any_custom) {
         MemoryContext memory = guard([] {
             return AllocSetContextCreate(CacheMemoryContext, "udm class validator",
                                          ALLOCSET_SMALL_SIZES);
@@ -165,6 +268,8 @@ std::shared_ptr<ClassValidator> build_validator(const naming::TenantNames& names
         const int attnum = guard([&] { return SPI_fnumber(desc, column.c_str()); });
         const bool present = attnum > 0 && !TupleDescAttr(desc, attnum - 1)->attisdropped;
         v->attnums.push_back(present ? static_cast<AttrNumber>(attnum) : 0);
+        if (present)
+            v->max_attnum = std::max(v->max_attnum, static_cast<AttrNumber>(attnum));
         v->typids.push_back(present ? TupleDescAttr(desc, attnum - 1)->atttypid : InvalidOid);
         v->custom.push_back(
             a.custom.empty() || !present
@@ -178,9 +283,14 @@ std::shared_ptr<const ClassValidator> validator_for(Relation rel) {
     const Oid relid = RelationGetRelid(rel);
     if (cache == nullptr)
         cache = new std::unordered_map<Oid, CacheEntry>();
+    if (relid == last_relid && last_entry->valid && !last_entry->validator->broken)
+        return last_entry->validator;
     auto it = cache->find(relid);
-    if (it != cache->end() && it->second.valid && !it->second.validator->broken)
+    if (it != cache->end() && it->second.valid && !it->second.validator->broken) {
+        last_relid = relid;
+        last_entry = &it->second;
         return it->second.validator;
+    }
     const std::uint64_t before = generation;
     std::shared_ptr<const ClassValidator> v = build_for_relation(rel);
     CacheEntry entry{v, generation == before, {}, false};
@@ -195,63 +305,27 @@ std::shared_ptr<const ClassValidator> validator_for(Relation rel) {
         }
     }
     // Publish only when no invalidation arrived while building.
-    (*cache)[relid] = std::move(entry);
+    CacheEntry& slot = (*cache)[relid];
+    slot = std::move(entry);
+    last_relid = relid;
+    last_entry = &slot;
     return v;
 }
 
 void check_tuple(const ClassValidator& v, TupleDesc desc, HeapTuple tuple,
                  std::vector<rules::Violation>& out, const CustomFilter& filter) {
-    const std::size_t n = v.compiled.attributes.size();
-    std::vector<rules::Value> values(n);
-    std::vector<Datum> datums(n);
-    guard([&] {
-        for (std::size_t i = 0; i < n; ++i) {
-            if (v.attnums[i] == 0)
-                continue;
-            bool isnull = false;
-            Datum d = heap_getattr(tuple, v.attnums[i], desc, &isnull);
-            rules::Value& val = values[i];
-            val.is_null = isnull;
-            datums[i] = d;
-            if (isnull)
-                continue;
-            switch (v.compiled.attributes[i].type) {
-                case rules::DataType::kText: {
-                    text* t = DatumGetTextPP(d);
-                    val.text = std::string_view(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
-                    datums[i] = PointerGetDatum(t);
-                    break;
-                }
-                case rules::DataType::kNumber:
-                    val.number = DatumGetFloat8(DirectFunctionCall1(numeric_float8, d));
-                    break;
-                case rules::DataType::kInteger:
-                    val.integer = DatumGetInt64(d);
-                    break;
-                case rules::DataType::kBoolean:
-                    val.boolean = DatumGetBool(d);
-                    break;
-                case rules::DataType::kDate:
-                    val.integer = DatumGetDateADT(d);
-                    break;
-                case rules::DataType::kTimestamp:
-                    val.integer = DatumGetTimestampTz(d);
-                    break;
-                default:
-                    break;
-            }
-        }
-    });
-    const std::int64_t now =
-        guard([] { return static_cast<std::int64_t>(GetCurrentTransactionStartTimestamp()); });
-    rules::evaluate(v.compiled, values, now, out);
-    for (std::size_t i = 0; i < n; ++i) {
-        if (!v.custom[i].named() || values[i].is_null)
-            continue;
-        if (filter && !filter(v.compiled.attributes[i]))
-            continue;
-        check_custom(v, i, datums[i], out);
-    }
+    const std::size_t natts = static_cast<std::size_t>(desc->natts);
+    std::vector<Datum> columns(natts);
+    std::unique_ptr<bool[]> nulls(new bool[natts]);
+    guard([&] { heap_deform_tuple(tuple, desc, columns.data(), nulls.get()); });
+    check_columns(v, columns.data(), nulls.get(), out, filter);
+}
+
+void check_slot(const ClassValidator& v, TupleTableSlot* slot, std::vector<rules::Violation>& out) {
+    // Deforms the columns up to the last one with rules, once, into the slot itself: what
+    // the insert does next (index entries, constraints) finds them there.
+    guard([&] { slot_getsomeattrs(slot, v.max_attnum); });
+    check_columns(v, slot->tts_values, slot->tts_isnull, out, nullptr);
 }
 
 void throw_violations(const std::string& class_name,
@@ -319,7 +393,13 @@ UDM_PG_FUNCTION(udm_validate_row) {
     }
     if (!v->empty) {
         std::vector<rules::Violation> violations;
-        pg::check_tuple(*v, RelationGetDescr(trigdata->tg_relation), tuple, violations);
+        TupleTableSlot* slot = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? trigdata->tg_newslot
+                                                                           : trigdata->tg_trigslot;
+        if (slot != nullptr) {
+            pg::check_slot(*v, slot, violations);
+        } else {
+            pg::check_tuple(*v, RelationGetDescr(trigdata->tg_relation), tuple, violations);
+        }
         if (!violations.empty())
             pg::throw_violations(v->compiled.name, violations);
     }

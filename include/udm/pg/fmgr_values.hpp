@@ -37,6 +37,12 @@ std::string uuid_arg(FunctionCallInfo fcinfo, int n, const char* name);
 std::vector<std::string> text_array_arg(FunctionCallInfo fcinfo, int n, const char* name,
                                         std::size_t max_items);
 
+// A numeric Datum as a double, as numeric_float8 rounds it (NaN and infinities included).
+// Reads numeric's stored form directly when the value is at most 2^53 times a power of ten
+// within 10^±22 (the double is then exact to the last bit); otherwise, and for toasted
+// values, goes through numeric_float8. Calls PostgreSQL only then: run inside guard().
+double numeric_to_double(Datum d);
+
 // A text Datum.
 Datum text_datum(const std::string& value);
 // A jsonb Datum.

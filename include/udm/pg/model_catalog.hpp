@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "udm/core/model.hpp"
@@ -53,5 +54,18 @@ Datum model_document(const naming::TenantNames& names);
 // The tenant's current model on an SPI connection of its own; a copy, or shared.
 model::Model read_model(const naming::TenantNames& names);
 std::shared_ptr<const model::Model> read_model_shared(const naming::TenantNames& names);
+
+// One class and what its rules depend on: its assigned attributes, and the classes their
+// references name (bare, without attributes).
+struct ClassModel {
+    model::Model model;
+    std::string class_name;
+};
+
+// Reads, with the snapshot of spi, the class of the tenant whose table is named table, as
+// a model holding only that class and what it needs (see ClassModel); nullopt when no class
+// has that table. Costs what the class holds, not what the tenant holds.
+std::optional<ClassModel> load_class_model(Spi& spi, const naming::TenantNames& names,
+                                           const std::string& table);
 
 }  // namespace udm::pg

@@ -39,12 +39,19 @@ struct ClassValidator {
     std::vector<AttrNumber> attnums;     // per compiled attribute; 0 when the column is missing
     std::vector<Oid> typids;             // per compiled attribute
     std::vector<CustomFunction> custom;  // per compiled attribute; unnamed without one
+    AttrNumber max_attnum = 0;           // the last column a rule reads
     bool empty = true;                   // nothing to check
+    bool any_custom = false;             // some attribute has a custom function
     // Holds what the custom functions keep between calls (an SQL function's plans), so
     // that it goes with the validator: a child of CacheMemoryContext, deleted with it.
     std::shared_ptr<MemoryContextData> memory;
     // A custom function failed inside: its cached state is not to be trusted again.
     mutable bool broken = false;
+    // The per-row buffers of check_tuple and check_slot, reused from row to row; busy while
+    // a row is checked (a nested check of the same class uses buffers of its own).
+    mutable std::vector<rules::Value> scratch_values;
+    mutable std::vector<Datum> scratch_datums;
+    mutable bool scratch_busy = false;
 };
 
 // Which custom functions check_tuple calls: all, or those of some attributes only.
@@ -64,6 +71,10 @@ std::shared_ptr<const ClassValidator> validator_for(Relation rel);
 // role; only those filter accepts when given).
 void check_tuple(const ClassValidator& v, TupleDesc desc, HeapTuple tuple,
                  std::vector<rules::Violation>& out, const CustomFilter& filter = nullptr);
+
+// Checks the row in a trigger's slot, deforming it there once; appends the violations,
+// custom functions included.
+void check_slot(const ClassValidator& v, TupleTableSlot* slot, std::vector<rules::Violation>& out);
 
 // Calls the custom rule function of compiled attribute i on a non-null value as the
 // tenant's role; appends a violation when it says no.
