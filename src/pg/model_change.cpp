@@ -162,72 +162,73 @@ ChangeResult change_model(const naming::TenantNames& names, const Edit& edit, bo
     }
     const ScopedCount running_now(running);
     const std::string s = naming::quote_identifier(names.schema);
-    ChangeResult result;
-    Spi spi;
-    LockTimeout timeout(ddl_lock_timeout_ms);
-    translating_lock_timeout(names, [&] {
-        // One model change per tenant at a time: the schema_state row is the tenant's lock.
-        const KnownModel known = model_at(spi, names, model_key(spi, names, !dry_run));
-        const model::Model& current = *known.model;
-        result.version = known.key.version;
-        model::Model desired = edit(current);
-        // What the change touches: everything below looks at that only.
-        const model::Delta delta = model::delta(current, desired);
-        model::check_limits(current, desired, &delta);
-        result.plan = planner::plan(names, current, desired, new_uuid, delta);
-        check_relations_free(spi, names, result.plan.new_relations, desired);
-        // A custom function the change introduces must be one the tenant's role may call.
-        check_new_custom_functions(current, desired, delta, guard([&] {
-                                       return get_role_oid(names.app_role.c_str(), false);
-                                   }));
-        if (dry_run || result.plan.empty())
-            return;
+    return with_spi(/*read_only=*/false, [&](Spi& spi) {
+        ChangeResult result;
+        LockTimeout timeout(ddl_lock_timeout_ms);
+        translating_lock_timeout(names, [&] {
+            // One model change per tenant at a time: the schema_state row is the tenant's lock.
+            const KnownModel known = model_at(spi, names, model_key(spi, names, !dry_run));
+            const model::Model& current = *known.model;
+            result.version = known.key.version;
+            model::Model desired = edit(current);
+            // What the change touches: everything below looks at that only.
+            const model::Delta delta = model::delta(current, desired);
+            model::check_limits(current, desired, &delta);
+            result.plan = planner::plan(names, current, desired, new_uuid, delta);
+            check_relations_free(spi, names, result.plan.new_relations, desired);
+            // A custom function the change introduces must be one the tenant's role may call.
+            check_new_custom_functions(current, desired, delta, guard([&] {
+                                           return get_role_oid(names.app_role.c_str(), false);
+                                       }));
+            if (dry_run || result.plan.empty())
+                return;
 
-        // The new version first: whatever reads the catalog from here on (a custom rule
-        // function checking rows) reads it under the new key.
-        const std::vector<Row> next =
-            spi.query("UPDATE " + s +
-                      ".schema_state SET version = version + 1 RETURNING version, xmin::text || "
-                      "'/' || tableoid::oid::text");
-        const ModelKey key{std::stoll(*next[0][0]), *next[0][1]};
-        result.version = key.version;
-        const Oid owner = owner_role(names);
-        for (const planner::Step& step : result.plan.steps) {
-            // Checks read data as udm; what changes the schema runs as the tenant's owner.
-            for (const planner::Check& check : step.checks)
-                run_check(spi, check);
-            ScopedUser as_owner(owner);
-            for (const std::string& ddl : step.ddl)
-                spi.execute(ddl);
-            for (const catalog::Statement& st : step.catalog)
-                spi.execute(st.sql, st.params);
-        }
-        // Rows already there must satisfy tightened rules (unless udm.rules_not_valid), and
-        // every backend must compile the rules of the classes this changes anew once this
-        // commits. Invalidated first: a validator a custom function's write compiled from
-        // this uncommitted model is dropped again when the check below aborts the change.
-        invalidate_class_tables(
-            names, std::vector<std::string>(delta.classes.begin(), delta.classes.end()));
-        check_existing_rows(spi, names, current, desired, delta);
-        std::size_t desired_bytes = 0;
-        const history::Entry entry =
-            history_entry(spi, s, result.version, known, desired, delta, &desired_bytes);
-        spi.execute(
-            "INSERT INTO " + s +
-                ".schema_versions (version, previous_version, diff, ddl, model, model_patch)"
-                " VALUES ($1::bigint, $1::bigint - 1, $2::jsonb, $3::text[], $4::jsonb, $5::jsonb)",
-            {std::to_string(result.version), result.plan.diff().dump(),
-             text_array_literal(result.plan.ddl()), entry.whole ? Cell(entry.json) : Cell(),
-             entry.whole ? Cell() : Cell(entry.json)});
-        signal_schema_change(names.tenant, result.version);
-        // What the catalog now holds, for the next change of this transaction and, once
-        // committed, of this session.
-        remember_model(
-            names, {key, std::make_shared<const model::Model>(std::move(desired)), desired_bytes});
+            // The new version first: whatever reads the catalog from here on (a custom rule
+            // function checking rows) reads it under the new key.
+            const std::vector<Row> next = spi.query(
+                "UPDATE " + s +
+                ".schema_state SET version = version + 1 RETURNING version, xmin::text || "
+                "'/' || tableoid::oid::text");
+            const ModelKey key{std::stoll(*next[0][0]), *next[0][1]};
+            result.version = key.version;
+            const Oid owner = owner_role(names);
+            for (const planner::Step& step : result.plan.steps) {
+                // Checks read data as udm; what changes the schema runs as the tenant's owner.
+                for (const planner::Check& check : step.checks)
+                    run_check(spi, check);
+                ScopedUser as_owner(owner);
+                for (const std::string& ddl : step.ddl)
+                    spi.execute(ddl);
+                for (const catalog::Statement& st : step.catalog)
+                    spi.execute(st.sql, st.params);
+            }
+            // Rows already there must satisfy tightened rules (unless udm.rules_not_valid), and
+            // every backend must compile the rules of the classes this changes anew once this
+            // commits. Invalidated first: a validator a custom function's write compiled from
+            // this uncommitted model is dropped again when the check below aborts the change.
+            invalidate_class_tables(
+                names, std::vector<std::string>(delta.classes.begin(), delta.classes.end()));
+            check_existing_rows(spi, names, current, desired, delta);
+            std::size_t desired_bytes = 0;
+            const history::Entry entry =
+                history_entry(spi, s, result.version, known, desired, delta, &desired_bytes);
+            spi.execute(
+                "INSERT INTO " + s +
+                    ".schema_versions (version, previous_version, diff, ddl, model, model_patch)"
+                    " VALUES ($1::bigint, $1::bigint - 1, $2::jsonb, $3::text[], $4::jsonb, "
+                    "$5::jsonb)",
+                {std::to_string(result.version), result.plan.diff().dump(),
+                 text_array_literal(result.plan.ddl()), entry.whole ? Cell(entry.json) : Cell(),
+                 entry.whole ? Cell() : Cell(entry.json)});
+            signal_schema_change(names.tenant, result.version);
+            // What the catalog now holds, for the next change of this transaction and, once
+            // committed, of this session.
+            remember_model(names, {key, std::make_shared<const model::Model>(std::move(desired)),
+                                   desired_bytes});
+        });
+        timeout.restore();
+        return result;
     });
-    timeout.restore();
-    spi.finish();
-    return result;
 }
 
 }  // namespace udm::pg
