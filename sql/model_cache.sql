@@ -50,6 +50,12 @@ INSERT INTO mc_seen SELECT 'fresh', udm.model('mc');
 SELECT a.label, a.model = b.model AS same_as_fresh
 FROM mc_seen a, mc_seen b WHERE b.label = 'fresh' AND a.label = 'here';
 SELECT count(*) AS problems FROM udm.verify('mc');
+-- udm.model builds its jsonb from C++ values: the same value jsonb_in makes of its text,
+-- keys in jsonb's order (lookups and containment find them), numbers as JSON spells them.
+SELECT udm.alter_attribute('mc', 'qty', validation_rules => '{"min": -0.5, "max": 1e3, "multiple_of": 0.25}') > 0 AS rules_set;
+SELECT udm.model('mc') = (udm.model('mc')::text)::jsonb AS same_as_parsed,
+       udm.model('mc') @> '{"classes": {"item": {"attributes": {"qty": {}}}}}' AS contains,
+       udm.model('mc') #> '{attributes,qty,rules}' AS qty_rules;
 -- Every version rebuilds to the model it recorded (the history patches of cached changes).
 SELECT udm.schema_at('mc', (SELECT version FROM tenant_mc.schema_state)) = udm.model('mc') AS history_matches;
 
