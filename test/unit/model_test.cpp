@@ -322,7 +322,7 @@ TEST(ParseModel, MessageIsExactForAnUnknownKey) {
     Error e = error_of([] { parse(R"({"attributes": {"title": {"type": "text", "size": 3}}})"); });
     EXPECT_EQ(std::string(e.what()),
               "invalid model: attributes[\"title\"] has an unknown key \"size\" "
-              "(allowed: id, type, description, rules, target, renamed_from)");
+              "(allowed: type, description, rules, target, renamed_from)");
 }
 
 TEST(ParseModel, CardinalityMustBePositiveIntegers) {

@@ -202,7 +202,7 @@ TEST(CheckLimit, RefusesOnceTheBoundIsReached) {
     check_limit("works_for", d, check, 0);
     const Error e = error_of([&] { check_limit("works_for", d, check, 1); });
     EXPECT_STREQ(e.sqlstate(), "23514");
-    EXPECT_STREQ(e.what(), R"(thing p1 already has 1 "works_for" targets (the maximum))");
+    EXPECT_STREQ(e.what(), R"(thing p1 already has 1 "works_for" target, the most allowed)");
     EXPECT_EQ(e.detail(),
               R"(The cardinality of relationship "works_for" from class "person" to class )"
               R"("company" allows no more.)");
@@ -215,7 +215,7 @@ TEST(CheckLimit, NamesTheTargetThingForSources) {
     d.cardinality.max_sources = 1;
     const LimitCheck check = limit_checks(kTenant, "t1", d).at(0);
     EXPECT_STREQ(error_of([&] { check_limit("owns", d, check, 1); }).what(),
-                 R"(thing c1 already has 1 "owns" sources (the maximum))");
+                 R"(thing c1 already has 1 "owns" source, the most allowed)");
 }
 
 TEST(Insert, StoresTheDecidedDirection) {

@@ -98,7 +98,8 @@ std::string summary(const std::vector<Violation>& violations) {
 }
 
 // The rules value breaks as the attribute "x" of type with rules, space-separated; checks
-// on the way that no message echoes the value.
+// on the way that no message echoes the value (beyond what the rules themselves say: an
+// enum's message names its allowed values, which may contain the value).
 std::string broken(const std::string& type, const std::string& rules, const Json& value) {
     CompiledClass c = compile_single(type, Json::parse(rules));
     Json doc = Json::object();
@@ -108,7 +109,7 @@ std::string broken(const std::string& type, const std::string& rules, const Json
     std::string out;
     for (const Violation& v : violations) {
         EXPECT_EQ(v.attribute, "x");
-        if (echoed.size() >= 4) {
+        if (echoed.size() >= 4 && !contains(rules, echoed)) {
             EXPECT_FALSE(contains(v.message, echoed)) << v.message << " echoes " << echoed;
         }
         out += (out.empty() ? "" : " ") + v.rule;
@@ -1243,7 +1244,16 @@ TEST(Text, Enum) {
         EXPECT_EQ(broken("text", rules, value), "enum") << value;
     }
     CompiledClass c = compile_single("text", Json::parse(rules));
-    EXPECT_EQ(run(c, {{"x", "blue"}}).at(0).message, "must be one of the allowed values");
+    // The allowed values are the model's: the message names them.
+    EXPECT_EQ(run(c, {{"x", "blue"}}).at(0).message,
+              "must be one of \"red\", \"green\", \"caf\xC3\xA9\", \"\"");
+    // Numbers as JSON writes them; long lists cut after ten values.
+    std::string many = "[";
+    for (int i = 1; i <= 12; ++i)
+        many += (i == 1 ? "" : ", ") + std::to_string(i);
+    CompiledClass n = compile_single("integer", Json::parse(R"({"enum": )" + many + "]}"));
+    EXPECT_EQ(run(n, {{"x", 13}}).at(0).message,
+              "must be one of 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, ... (12 values)");
 }
 
 // --- formats ------------------------------------------------------------------------------------
@@ -1684,7 +1694,9 @@ TEST(ClassEvaluate, RequiredTogether) {
               "");
     auto v = run(c, {{"email", "a@b.co"}, {"city", "Springfield"}});
     EXPECT_EQ(summary(v), "street:required_together zip:required_together");
-    EXPECT_EQ(v[0].message, "is required together with street, city, zip");
+    // Each names the others, not itself.
+    EXPECT_EQ(v[0].message, "is required together with city, zip");
+    EXPECT_EQ(v[1].message, "is required together with street, city");
     // An empty string is a value.
     EXPECT_EQ(summary(run(c, {{"email", "a@b.co"}, {"street", ""}, {"city", ""}, {"zip", ""}})),
               "");

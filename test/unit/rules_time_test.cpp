@@ -492,14 +492,14 @@ TEST(TimeRules, DateLiteralBounds) {
     EXPECT_EQ(broken(c, "9999-12-31", now), "max");
 }
 
-TEST(TimeRules, MessagesSayTooEarlyOrTooLate) {
+TEST(TimeRules, MessagesNameTheBound) {
     CompiledClass c = compiled("date", R"({"min": "2024-01-01", "max": "2024-12-31"})");
     std::vector<Violation> out;
     evaluate(c, values_from_json(c, Json{{"x", "2023-01-01"}}, out), 0, out);
     evaluate(c, values_from_json(c, Json{{"x", "2025-01-01"}}, out), 0, out);
     ASSERT_EQ(out.size(), 2u);
-    EXPECT_EQ(out[0].message, "is too early");
-    EXPECT_EQ(out[1].message, "is too late");
+    EXPECT_EQ(out[0].message, "must not be before 2024-01-01");
+    EXPECT_EQ(out[1].message, "must not be after 2024-12-31");
 }
 
 TEST(TimeRules, AtLeast18YearsOld) {

@@ -96,7 +96,8 @@ struct CompiledAttribute {
     std::vector<double> enum_number;
     std::optional<double> min, max, exclusive_min, exclusive_max, multiple_of;
     std::optional<TimeBound> time_min, time_max;
-    std::string custom;   // a function name; called by the adapter
+    std::string time_min_source, time_max_source;  // as the rules write them, for messages
+    std::string custom;                            // a function name; called by the adapter
     std::string message;  // replaces every default message of this attribute
     bool has_rules() const;
 };

@@ -40,6 +40,8 @@ std::string json_type(const Json& v) {
 }
 
 // Rejects keys outside allowed, so that a typo is an error rather than silently ignored.
+// The list in the message leaves "id" out: ids are udm's, and a document from a user that
+// carries one is refused (optional_id).
 void only_keys(const Json& obj, const std::string& path,
                std::initializer_list<std::string_view> allowed) {
     for (auto it = obj.begin(); it != obj.end(); ++it) {
@@ -48,8 +50,10 @@ void only_keys(const Json& obj, const std::string& path,
             known = known || it.key() == a;
         if (!known) {
             std::string list;
-            for (std::string_view a : allowed)
-                list += (list.empty() ? "" : ", ") + std::string(a);
+            for (std::string_view a : allowed) {
+                if (a != "id")
+                    list += (list.empty() ? "" : ", ") + std::string(a);
+            }
             bad(path, "has an unknown key \"" + naming::abbreviate(it.key()) +
                           "\" (allowed: " + list + ")");
         }

@@ -184,7 +184,8 @@ void check_limit(const std::string& type, const Decision& d, const LimitCheck& c
     throw Error(sqlstate::kCheckViolation,
                 "thing " + (targets ? d.from.id : d.to.id) + " already has " +
                     std::to_string(check.max) + " \"" + type + "\" " +
-                    (targets ? "targets" : "sources") + " (the maximum)",
+                    (targets ? "target" : "source") + (check.max == 1 ? "" : "s") +
+                    ", the most allowed",
                 "The cardinality of relationship \"" + type + "\" from class \"" + d.from.cls.name +
                     "\" to class \"" + d.to.cls.name + "\" allows no more.");
 }

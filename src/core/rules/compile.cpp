@@ -77,10 +77,14 @@ CompiledAttribute compile_attribute(const std::string& name, DataType type, cons
         a.multiple_of = number(rules, "multiple_of");
     }
     if (type == DataType::kDate || type == DataType::kTimestamp) {
-        if (auto s = text(rules, "min"); !s.empty())
+        if (auto s = text(rules, "min"); !s.empty()) {
             a.time_min = parse_bound(type, s);
-        if (auto s = text(rules, "max"); !s.empty())
+            a.time_min_source = s;
+        }
+        if (auto s = text(rules, "max"); !s.empty()) {
             a.time_max = parse_bound(type, s);
+            a.time_max_source = s;
+        }
     }
     a.custom = text(rules, "custom");
     a.message = text(rules, "message");

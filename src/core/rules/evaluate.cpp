@@ -8,11 +8,27 @@
 #include <cstring>
 #include <limits>
 
+#include "udm/core/naming.hpp"
 #include "udm/core/rules_internal.hpp"
 
 namespace udm::rules {
 
 namespace {
+
+// At most this many allowed values are named in an enum's message.
+constexpr std::size_t kEnumValuesShown = 10;
+
+// The allowed values of an enum, for its message: the rule's own values (the model's, not
+// the row's), each shortened, the first kEnumValuesShown of them.
+template <typename T, typename Show>
+std::string enum_message(const std::vector<T>& values, Show&& show_one) {
+    std::string out = "must be one of ";
+    for (std::size_t i = 0; i < values.size() && i < kEnumValuesShown; ++i)
+        out += (i == 0 ? "" : ", ") + show_one(values[i]);
+    if (values.size() > kEnumValuesShown)
+        out += ", ... (" + std::to_string(values.size()) + " values)";
+    return out;
+}
 
 std::string show(double v) {
     if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15) {
@@ -149,8 +165,11 @@ class Evaluator {
             bool found = false;
             for (const auto& e : a.enum_text)
                 found = found || e == s;
-            if (!found)
-                violate(a, "enum", "must be one of the allowed values");
+            if (!found) {
+                violate(a, "enum", enum_message(a.enum_text, [](const std::string& e) {
+                            return "\"" + naming::abbreviate(e, 40) + "\"";
+                        }));
+            }
         }
     }
 
@@ -222,21 +241,25 @@ class Evaluator {
             for (double e : a.enum_number)
                 found = found || e == x;
             if (!found)
-                violate(a, "enum", "must be one of the allowed values");
+                violate(a, "enum", enum_message(a.enum_number, [](double e) { return show(e); }));
         }
     }
 
     void time(const CompiledAttribute& a, std::int64_t x) {
         if (a.time_min && x < resolve_bound(*a.time_min, a.type, now_))
-            violate(a, "min", "is too early");
+            violate(a, "min", "must not be before " + a.time_min_source);
         if (a.time_max && x > resolve_bound(*a.time_max, a.type, now_))
-            violate(a, "max", "is too late");
+            violate(a, "max", "must not be after " + a.time_max_source);
     }
 
-    std::string names(const std::vector<std::size_t>& group) const {
+    // The names of a group's attributes, but for the one at index except.
+    std::string names(const std::vector<std::size_t>& group,
+                      std::size_t except = std::numeric_limits<std::size_t>::max()) const {
         std::string out;
-        for (std::size_t i : group)
-            out += (out.empty() ? "" : ", ") + c_.attributes[i].name;
+        for (std::size_t i : group) {
+            if (i != except)
+                out += (out.empty() ? "" : ", ") + c_.attributes[i].name;
+        }
         return out;
     }
 
@@ -249,7 +272,7 @@ class Evaluator {
         for (std::size_t i : group) {
             if (value(i).is_null) {
                 out_.push_back({c_.attributes[i].name, "required_together",
-                                "is required together with " + names(group)});
+                                "is required together with " + names(group, i)});
             }
         }
     }
