@@ -145,4 +145,30 @@ SELECT count(*) = max(version) AND min(version) = 1 AS gap_free, max(version) = 
 FROM udm.migrations('shop');
 SELECT version, d->>'kind' AS kind, d->>'change' AS change, d->>'breaking' AS breaking, cardinality(ddl) AS statements
 FROM udm.migrations('shop'), jsonb_array_elements(diff) d WHERE version IN (1, 12, 13) ORDER BY version;
+-- "Add it as optional, fill it in, then make it required": udm.alter_assignment changes an
+-- assignment; assigning it again is refused with a hint naming that call.
+SELECT udm.create_class('shop', 'note');
+SELECT udm.create_attribute('shop', 'body', 'text');
+SELECT udm.assign_attribute('shop', 'note', 'body');
+INSERT INTO tenant_shop.tc_note (body) VALUES (NULL);
+SELECT udm.assign_attribute('shop', 'note', 'body', is_required => true);
+SELECT udm.alter_assignment('shop', 'note', 'body', is_required => true);
+UPDATE tenant_shop.tc_note SET body = 'filled';
+SELECT udm.alter_assignment('shop', 'note', 'body', is_required => true) > 0 AS made_required;
+SELECT is_nullable FROM information_schema.columns WHERE table_name = 'tc_note' AND column_name = 'body';
+SELECT udm.alter_assignment('shop', 'note', 'body', assignment_rules => '{"max_length": 3}');
+SELECT udm.alter_assignment('shop', 'note', 'body', assignment_rules => '{"max_length": 10}') > 0 AS rules_set;
+SELECT udm.model('shop') #> '{classes,note,attributes,body}' AS assignment;
+SELECT udm.alter_assignment('shop', 'note', 'sku');
+SELECT udm.alter_assignment('shop', 'note', 'body') = (SELECT version FROM tenant_shop.schema_state) AS no_change_no_version;
+-- A long class name fitted to 62 bytes (the "_" before the hash dropped) still finds its
+-- rules and records its events.
+SELECT udm.create_class('shop', repeat('a', 50) || '_' || repeat('b', 20));
+SELECT udm.assign_attribute('shop', repeat('a', 50) || '_' || repeat('b', 20), 'body',
+                            assignment_rules => '{"max_length": 10}');
+SELECT udm.class_table('shop', repeat('a', 50) || '_' || repeat('b', 20))::text AS fitted \gset
+SELECT octet_length(relname) AS table_name_bytes FROM pg_class WHERE oid = :'fitted'::regclass;
+INSERT INTO :fitted (body) VALUES ('far too long for ten');
+INSERT INTO :fitted (body) VALUES ('fits');
+SELECT count(*) AS rows, (SELECT count(*) FROM udm.data_events('shop', 0) e WHERE e.class = repeat('a', 50) || '_' || repeat('b', 20)) AS events FROM :fitted;
 SELECT udm.drop_tenant('shop', force => true);

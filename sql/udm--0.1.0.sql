@@ -121,6 +121,13 @@ CREATE FUNCTION udm.assign_attribute(tenant text, class text, attribute text, is
 COMMENT ON FUNCTION udm.assign_attribute(text, text, text, boolean, jsonb) IS
     'adds an attribute to a class: a new column of its table (optional: no table rewrite)';
 
+CREATE FUNCTION udm.alter_assignment(tenant text, class text, attribute text, is_required boolean DEFAULT NULL,
+                                     assignment_rules jsonb DEFAULT NULL)
+    RETURNS bigint AS 'MODULE_PATHNAME', 'udm_alter_assignment'
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.alter_assignment(text, text, text, boolean, jsonb) IS
+    'changes whether an assigned attribute is required and its assignment rules; NULL leaves either as it is';
+
 CREATE FUNCTION udm.unassign_attribute(tenant text, class text, attribute text)
     RETURNS bigint AS 'MODULE_PATHNAME', 'udm_unassign_attribute'
     LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;

@@ -1,5 +1,6 @@
 // Datums to C++ values and back.
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -292,6 +293,12 @@ void fill_jsonb(const nlohmann::json& value, JsonbValue& out, JsonbPools& pools)
             return;
         case Json::value_t::string: {
             const std::string& text = value.get_ref<const std::string&>();
+            // jsonb_in refuses \u0000 (text cannot hold it); so does this.
+            if (text.find('\0') != std::string::npos) {
+                throw Error(sqlstate::kUntranslatableCharacter,
+                            "unsupported Unicode escape sequence",
+                            "\\u0000 cannot be converted to text.");
+            }
             out.type = jbvString;
             out.val.string.len = static_cast<int>(text.size());
             out.val.string.val = const_cast<char*>(text.data());
@@ -300,6 +307,11 @@ void fill_jsonb(const nlohmann::json& value, JsonbValue& out, JsonbPools& pools)
         case Json::value_t::number_integer:
         case Json::value_t::number_unsigned:
         case Json::value_t::number_float: {
+            // JSON has no NaN nor infinity: they print as null, and become null here.
+            if (value.is_number_float() && !std::isfinite(value.get<double>())) {
+                out.type = jbvNull;
+                return;
+            }
             // As JSON prints it: jsonb keeps numbers as numeric, the way jsonb_in reads them.
             const std::string number = value.dump();
             out.type = jbvNumeric;

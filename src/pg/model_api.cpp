@@ -123,6 +123,18 @@ UDM_PG_FUNCTION(udm_assign_attribute) {
     return change(fcinfo, [&](Model& m) { edit::assign_attribute(m, cls, attr, required, rules); });
 }
 
+// udm.alter_assignment(tenant, class, attribute, is_required, assignment_rules) returns
+// bigint; a NULL argument leaves that part as it is.
+UDM_PG_FUNCTION(udm_alter_assignment) {
+    const std::string cls = text_arg(fcinfo, 1, "class name");
+    const std::string attr = text_arg(fcinfo, 2, "attribute name");
+    const std::optional<bool> required =
+        PG_ARGISNULL(3) ? std::nullopt : std::optional<bool>(pg::bool_arg(fcinfo, 3, false));
+    const std::optional<Json> rules =
+        PG_ARGISNULL(4) ? std::nullopt : std::optional<Json>(pg::jsonb_arg(fcinfo, 4, kNoRules));
+    return change(fcinfo, [&](Model& m) { edit::alter_assignment(m, cls, attr, required, rules); });
+}
+
 // udm.unassign_attribute(tenant, class, attribute) returns bigint
 UDM_PG_FUNCTION(udm_unassign_attribute) {
     const std::string cls = text_arg(fcinfo, 1, "class name");

@@ -205,20 +205,24 @@ std::string class_model_query(const std::string& s) {
            " FROM c";
 }
 
-// The name of the class whose table is named table, or nullopt. A table name under the
-// identifier limit is "tc_" and the class name; one at the limit may be a long name fitted
-// with a hash suffix, so the classes whose names start with what the fitting kept are
-// read and the one that maps to the table is chosen.
+// The name of the class whose table is named table, or nullopt. A short table name is "tc_"
+// and the class name; a long class name is fitted to 62 or 63 bytes (fit_identifier drops a
+// trailing "_" before its "_" and 8 hex digits), so for a name that may be fitted the classes
+// whose names start with what the fitting kept are read and the one that maps to the table
+// is chosen.
 std::optional<std::string> class_of_table(Spi& spi, const std::string& s,
                                           const std::string& table) {
     static constexpr std::string_view kPrefix = "tc_";
+    static constexpr std::size_t kSuffix = 9;  // "_" and 8 hex digits
     if (table.compare(0, kPrefix.size(), kPrefix) != 0)
         return std::nullopt;
     std::string exact = table.substr(kPrefix.size());
-    if (table.size() < naming::kMaxIdentifierBytes)
+    const bool may_be_fitted =
+        table.size() + 1 >= naming::kMaxIdentifierBytes && table[table.size() - kSuffix] == '_' &&
+        table.find_first_not_of("0123456789abcdef", table.size() - kSuffix + 1) ==
+            std::string::npos;
+    if (!may_be_fitted)
         return exact;
-    // A fitted name ends in "_" and 8 hex digits after what was kept of "tc_<name>".
-    static constexpr std::size_t kSuffix = 9;
     const std::string kept = table.substr(kPrefix.size(), table.size() - kPrefix.size() - kSuffix);
     const std::vector<Row> rows =
         spi.query("SELECT c.name FROM " + s +

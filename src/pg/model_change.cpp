@@ -100,7 +100,7 @@ void check_relations_free(Spi& spi, const naming::TenantNames& names,
     throw Error(sqlstate::kDuplicateTable,
                 "relation \"" + *taken + "\" already exists in the schema of tenant \"" +
                     names.tenant + "\"",
-                "The change would create a relation of that name; udm did not make this one.",
+                "The change would create a relation of that name while that one exists.",
                 "Rename or drop that relation, or choose another name.");
 }
 

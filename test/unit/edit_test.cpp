@@ -338,6 +338,25 @@ TEST(EditAssignment, AssignAndUnassign) {
     EXPECT_NO_THROW(model::check_references(m));
 }
 
+TEST(EditAssignment, AlterChangesRequiredAndRulesOnly) {
+    Model m = base();
+    assign_attribute(m, "warehouse", "title", false, kNoRules);
+    alter_assignment(m, "warehouse", "title", true, std::nullopt);
+    EXPECT_TRUE(m.classes.at("warehouse").assignments.at("title").required);
+    EXPECT_EQ(m.classes.at("warehouse").assignments.at("title").rules, kNoRules);
+    alter_assignment(m, "warehouse", "title", std::nullopt, Json::parse(R"({"max_length": 9})"));
+    EXPECT_TRUE(m.classes.at("warehouse").assignments.at("title").required);
+    EXPECT_EQ(m.classes.at("warehouse").assignments.at("title").rules,
+              Json::parse(R"({"max_length": 9})"));
+    const Model unchanged = m;
+    fails("42704", unchanged,
+          [](Model& x) { alter_assignment(x, "warehouse", "price", true, std::nullopt); });
+    fails("42704", unchanged,
+          [](Model& x) { alter_assignment(x, "nothing", "title", true, std::nullopt); });
+    fails("22023", unchanged,
+          [](Model& x) { alter_assignment(x, "warehouse", "title", std::nullopt, Json::array()); });
+}
+
 TEST(EditAssignment, RefusesBadArguments) {
     const Model m = base();
     fails("42710", m, [](Model& x) { assign_attribute(x, "product", "title", false, kNoRules); });

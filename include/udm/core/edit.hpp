@@ -40,6 +40,10 @@ void drop_attribute(Model& m, const std::string& name, bool force);
 
 void assign_attribute(Model& m, const std::string& cls, const std::string& attribute, bool required,
                       const Json& rules);
+// Changes an assignment: whether it is required and its rules; nullopt leaves either as
+// it is. Making it required is refused by the plan while rows hold no value.
+void alter_assignment(Model& m, const std::string& cls, const std::string& attribute,
+                      std::optional<bool> required, const std::optional<Json>& rules);
 void unassign_attribute(Model& m, const std::string& cls, const std::string& attribute);
 
 void create_relationship_type(Model& m, const std::string& name,

@@ -27,6 +27,7 @@ inline constexpr std::string_view kCheckViolation = "23514";
 inline constexpr std::string_view kProgramLimitExceeded = "54000";
 inline constexpr std::string_view kDataException = "22000";
 inline constexpr std::string_view kStringDataRightTruncation = "22001";
+inline constexpr std::string_view kUntranslatableCharacter = "22P05";
 inline constexpr std::string_view kNullValueNotAllowed = "22004";
 inline constexpr std::string_view kInvalidRegularExpression = "2201B";
 inline constexpr std::string_view kInvalidTextRepresentation = "22P02";

@@ -236,10 +236,31 @@ void assign_attribute(Model& m, const std::string& cls, const std::string& attri
     find_attribute(m, attribute);
     check_rules(rules, "assignment rules");
     if (c.assignments.count(attribute)) {
-        throw Error(sqlstate::kDuplicateObject, "attribute " + quoted(attribute) +
-                                                    " is already assigned to class " + quoted(cls));
+        throw Error(
+            sqlstate::kDuplicateObject,
+            "attribute " + quoted(attribute) + " is already assigned to class " + quoted(cls), {},
+            "udm.alter_assignment changes whether it is required and its assignment "
+            "rules.");
     }
     c.assignments.emplace(attribute, model::Assignment{attribute, required, rules});
+}
+
+void alter_assignment(Model& m, const std::string& cls, const std::string& attribute,
+                      std::optional<bool> required, const std::optional<Json>& rules) {
+    model::ThingClass& c = find_class(m, cls);
+    find_attribute(m, attribute);
+    if (rules)
+        check_rules(*rules, "assignment rules");
+    auto it = c.assignments.find(attribute);
+    if (it == c.assignments.end()) {
+        throw Error(sqlstate::kUndefinedObject,
+                    "attribute " + quoted(attribute) + " is not assigned to class " + quoted(cls),
+                    {}, "udm.assign_attribute assigns it.");
+    }
+    if (required)
+        it->second.required = *required;
+    if (rules)
+        it->second.rules = *rules;
 }
 
 void unassign_attribute(Model& m, const std::string& cls, const std::string& attribute) {

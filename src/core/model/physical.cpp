@@ -111,14 +111,17 @@ std::vector<std::string> check_new_names(const model::Model& current, const mode
                                   collide(rel, it->second, what);
                           });
     }
-    // What the classes had before (kept, renamed or dropped) is theirs already.
+    // What a class had before (kept, or renamed: renames run before anything is created)
+    // is its own already. A dropped class's relations are not free: new classes are created
+    // before old ones are dropped.
     auto forget = [&](const std::string& rel, const std::string&) { relations.erase(rel); };
     for (const std::string& name : delta.classes) {
         if (auto old = current.classes.find(name); old != current.classes.end())
             for_each_relation(name, old->second, forget);
+        const model::ThingClass& c = m.classes.at(name);
+        if (c.renamed_from && *c.renamed_from != name && current.classes.count(*c.renamed_from))
+            for_each_relation(*c.renamed_from, current.classes.at(*c.renamed_from), forget);
     }
-    for (const std::string& name : delta.removed_classes)
-        for_each_relation(name, current.classes.at(name), forget);
     std::vector<std::string> out;
     out.reserve(relations.size());
     for (const auto& [rel, what] : relations)

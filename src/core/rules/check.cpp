@@ -422,7 +422,8 @@ std::vector<std::pair<std::string, DataType>> custom_functions(const Model& m,
             add(a.rules, a.type);
     }
     for (const auto& [cname, c] : m.classes) {
-        if (only != nullptr && !only->touches(cname))
+        // In the current model, a class renamed or dropped is under its old name.
+        if (only != nullptr && !only->touches(cname) && only->removed_classes.count(cname) == 0)
             continue;
         for (const auto& [aname, as] : c.assignments) {
             if (auto attr = m.attributes.find(aname); attr != m.attributes.end())
