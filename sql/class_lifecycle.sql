@@ -150,7 +150,7 @@ FROM udm.migrations('shop'), jsonb_array_elements(diff) d WHERE version IN (1, 1
 SELECT udm.create_class('shop', 'note');
 SELECT udm.create_attribute('shop', 'body', 'text');
 SELECT udm.assign_attribute('shop', 'note', 'body');
-INSERT INTO tenant_shop.tc_note (body) VALUES (NULL);
+INSERT INTO tenant_shop.tc_note (id, body) VALUES ('00000000-0000-0000-0000-0000000000f1', NULL);
 SELECT udm.assign_attribute('shop', 'note', 'body', is_required => true);
 SELECT udm.alter_assignment('shop', 'note', 'body', is_required => true);
 UPDATE tenant_shop.tc_note SET body = 'filled';

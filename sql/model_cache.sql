@@ -98,6 +98,17 @@ RESET ROLE;
 -- udm.things reads tenant schemas only.
 SELECT test_error($$SELECT * FROM udm.things('public')$$) AS not_a_tenant;
 
+-- A validator built in a REPEATABLE READ transaction after another session changed the
+-- rules uses the transaction's snapshot, so the old rules; it must not outlive it.
+SELECT udm.alter_assignment('mc', 'item', 'name', assignment_rules => '{"max_length": 20}') > 0 AS loose;
+INSERT INTO tenant_mc.tc_item (name) VALUES ('warm');
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT count(*) > 0 AS snapshot_taken FROM tenant_mc.tc_item;
+SELECT * FROM dblink(:'conn', $$SELECT udm.alter_assignment('mc', 'item', 'name', assignment_rules => '{"max_length": 5}') > 0$$) AS t(tightened boolean);
+INSERT INTO tenant_mc.tc_item (name) VALUES ('twelve chars');
+COMMIT;
+INSERT INTO tenant_mc.tc_item (name) VALUES ('twelve chars');
+
 -- A tenant dropped and created again in one transaction is another tenant: the model
 -- cached for the first (same version, same transaction) is not the second's.
 BEGIN;

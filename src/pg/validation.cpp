@@ -37,6 +37,8 @@ extern "C" {
 }
 
 extern "C" {
+#include "access/xact.h"
+#include "storage/proc.h"
 #include "utils/syscache.h"
 }
 
@@ -51,7 +53,16 @@ struct CacheEntry {
     // found (any new function may be it).
     std::vector<std::uint32_t> function_hashes;
     bool unresolved = false;
+    // Built in a REPEATABLE READ or SERIALIZABLE transaction, whose snapshot may predate a
+    // model change whose invalidation already arrived: good for that transaction only.
+    LocalTransactionId only_in = InvalidLocalTransactionId;
 };
+
+// Whether a cached validator may check this row.
+bool usable(const CacheEntry& e) {
+    return e.valid && !e.validator->broken &&
+           (e.only_in == InvalidLocalTransactionId || e.only_in == MyProc->lxid);
+}
 
 // Created on first use (no static constructors that can throw).
 std::unordered_map<Oid, CacheEntry>* cache = nullptr;
@@ -283,17 +294,19 @@ std::shared_ptr<const ClassValidator> validator_for(Relation rel) {
     const Oid relid = RelationGetRelid(rel);
     if (cache == nullptr)
         cache = new std::unordered_map<Oid, CacheEntry>();
-    if (relid == last_relid && last_entry->valid && !last_entry->validator->broken)
+    if (relid == last_relid && usable(*last_entry))
         return last_entry->validator;
     auto it = cache->find(relid);
-    if (it != cache->end() && it->second.valid && !it->second.validator->broken) {
+    if (it != cache->end() && usable(it->second)) {
         last_relid = relid;
         last_entry = &it->second;
         return it->second.validator;
     }
     const std::uint64_t before = generation;
     std::shared_ptr<const ClassValidator> v = build_for_relation(rel);
-    CacheEntry entry{v, generation == before, {}, false};
+    CacheEntry entry{v, generation == before, {}, false, InvalidLocalTransactionId};
+    if (IsolationUsesXactSnapshot())
+        entry.only_in = MyProc->lxid;
     for (const CustomFunction& f : v->custom) {
         if (!f.named())
             continue;
