@@ -392,7 +392,7 @@ TEST_F(RelateTest, SecondSourceWaitsAndFailsWith23514AfterTheFirstCommits) {
     const Outcome b_result = b_done.get();
     EXPECT_FALSE(b_result.ok) << ::testing::PrintToString(b_result);
     EXPECT_EQ("23514", b_result.sqlstate) << b_result.message;
-    EXPECT_TRUE(contains(b_result.message, "already has 1 \"owns\" sources (the maximum)"))
+    EXPECT_TRUE(contains(b_result.message, "already has 1 \"owns\" source, the most allowed"))
         << b_result.message;
     EXPECT_EQ("p1", owners());
 }
