@@ -106,7 +106,7 @@ model::Model load_model(Spi& spi, const naming::TenantNames& names) {
 
 ModelKey model_key(Spi& spi, const naming::TenantNames& names, bool lock) {
     const std::vector<Row> rows =
-        spi.query("SELECT version, xmin::text || '/' || tableoid::oid::text FROM " +
+        spi.query(std::string("SELECT version, ") + kModelKeyWriter + " FROM " +
                   naming::qualified(names.schema, "schema_state") + (lock ? " FOR UPDATE" : ""));
     if (rows.empty() || !rows[0][0] || !rows[0][1])
         throw Error(sqlstate::kInternalError,
@@ -127,8 +127,8 @@ KnownModel model_at(Spi& spi, const naming::TenantNames& names, const ModelKey& 
     // The key read with the model, in one statement: one snapshot sees both.
     const std::string state = naming::qualified(names.schema, "schema_state");
     const std::vector<Row> rows =
-        spi.query("SELECT s.version, s.xmin::text || '/' || s.tableoid::oid::text, (" +
-                  model_query(naming::quote_identifier(names.schema)) + ") FROM " + state + " s");
+        spi.query(std::string("SELECT version, ") + kModelKeyWriter + ", (" +
+                  model_query(naming::quote_identifier(names.schema)) + ") FROM " + state);
     if (rows.empty() || !rows[0][0] || !rows[0][1])
         throw Error(sqlstate::kInternalError,
                     "the schema state of tenant " + names.tenant + " is missing");

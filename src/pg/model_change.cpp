@@ -186,9 +186,8 @@ ChangeResult change_model(const naming::TenantNames& names, const Edit& edit, bo
             // The new version first: whatever reads the catalog from here on (a custom rule
             // function checking rows) reads it under the new key.
             const std::vector<Row> next = spi.query(
-                "UPDATE " + s +
-                ".schema_state SET version = version + 1 RETURNING version, xmin::text || "
-                "'/' || tableoid::oid::text");
+                "UPDATE " + s + ".schema_state SET version = version + 1 RETURNING version, " +
+                kModelKeyWriter);
             const ModelKey key{std::stoll(*next[0][0]), *next[0][1]};
             result.version = key.version;
             const Oid owner = owner_role(names);

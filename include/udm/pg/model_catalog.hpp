@@ -25,6 +25,9 @@ struct ModelKey {
     bool operator==(const ModelKey& o) const { return version == o.version && writer == o.writer; }
 };
 
+// The SQL expression of ModelKey::writer over the tenant's schema_state row.
+inline constexpr const char* kModelKeyWriter = "xmin::text || '/' || tableoid::oid::text";
+
 // A model as of one key, with the size of its document (model::to_json, dumped) that the
 // history's checkpoints are measured against.
 struct KnownModel {

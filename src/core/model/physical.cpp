@@ -85,32 +85,32 @@ void for_each_relation(const std::string& name, const model::ThingClass& c, Fn&&
     }
 }
 
+// Adds the relations of a class to relations (name -> what it is for); throws 42P07 when
+// one is already there.
+void claim_relations(std::map<std::string, std::string>& relations, const std::string& name,
+                     const model::ThingClass& c) {
+    for_each_relation(name, c, [&](const std::string& rel, const std::string& what) {
+        auto [it, fresh] = relations.emplace(rel, what);
+        if (!fresh)
+            collide(rel, it->second, what);
+    });
+}
+
 }  // namespace
 
 void check_name_collisions(const model::Model& m) {
     check_columns(m);
     std::map<std::string, std::string> relations;  // relation name -> what it is for
-    for (const auto& [name, c] : m.classes) {
-        for_each_relation(name, c, [&](const std::string& rel, const std::string& what) {
-            auto [it, fresh] = relations.emplace(rel, what);
-            if (!fresh)
-                collide(rel, it->second, what);
-        });
-    }
+    for (const auto& [name, c] : m.classes)
+        claim_relations(relations, name, c);
 }
 
 std::vector<std::string> check_new_names(const model::Model& current, const model::Model& m,
                                          const model::Delta& delta) {
     check_columns(m);
     std::map<std::string, std::string> relations;
-    for (const std::string& name : delta.classes) {
-        for_each_relation(name, m.classes.at(name),
-                          [&](const std::string& rel, const std::string& what) {
-                              auto [it, fresh] = relations.emplace(rel, what);
-                              if (!fresh)
-                                  collide(rel, it->second, what);
-                          });
-    }
+    for (const std::string& name : delta.classes)
+        claim_relations(relations, name, m.classes.at(name));
     // What a class had before (kept, or renamed: renames run before anything is created)
     // is its own already. A dropped class's relations are not free: new classes are created
     // before old ones are dropped.
