@@ -10,7 +10,7 @@ PGFILEDESC = "udm - Universal Data Model"
 # pg_regress tests, in order: sql/<name>.sql against expected/<name>.out.
 REGRESS = setup error_barrier tenant_names tenant_lifecycle catalog_constraints \
           tenant_isolation tenant_dump_restore class_lifecycle class_bad_input \
-          relationships model_apply model_verify_replay model_cache class_security \
+          relationships model_apply data_loss model_verify_replay model_cache class_security \
           rules events graphql security
 
 PG_CONFIG ?= pg_config

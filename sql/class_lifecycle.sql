@@ -135,7 +135,9 @@ SELECT udm.drop_attribute('shop', 'code', force => true);
 SELECT column_name FROM information_schema.columns WHERE table_name = 'tc_article' AND column_name = 'code';
 SELECT udm.drop_class('shop', 'company');
 SELECT udm.drop_attribute('shop', 'maker', force => true);
+-- It holds a thing: refused unless force.
 SELECT udm.drop_class('shop', 'company');
+SELECT udm.drop_class('shop', 'company', force => true);
 SELECT to_regclass('tenant_shop.tc_company') AS company_table;
 SELECT class_name, count(*) FROM tenant_shop.things GROUP BY 1 ORDER BY 1;
 SELECT * FROM udm.verify('shop');

@@ -33,7 +33,7 @@ VALUES ('anvil', 'A-1', 20, 3, '00000000-0000-0000-0000-0000000000c1');
 -- A plan of a real change: the steps in order, breaking ones marked, and their SQL.
 \set changed '{"attributes": {"title": {"type": "text", "renamed_from": "name"}, "sku": {"type": "text", "rules": {"unique": true}}, "price": {"type": "integer"}, "stock": {"type": "integer"}, "maker": {"type": "reference", "target": "firm"}, "weight": {"type": "number"}}, "classes": {"firm": {"renamed_from": "company", "attributes": {"title": {"required": true}}}, "item": {"renamed_from": "product", "attributes": {"title": {"required": true}, "sku": {}, "price": {}, "stock": {"required": true}, "maker": {}, "weight": {}}}}, "relationship_types": {}, "relationships": []}'
 -- (class ids in the view's SQL vary from run to run)
-SELECT step, action, object, breaking,
+SELECT step, action, object, breaking, destructive, destroys,
        regexp_replace(array_to_string(statements, E';\n'), '''[0-9a-f-]{36}''', '''<id>''', 'g') AS sql
 FROM udm.plan('decl', :'changed');
 SELECT udm.apply('decl', :'changed') AS version;
@@ -53,9 +53,10 @@ SELECT udm.apply('decl', :'changed'::jsonb #- '{attributes,title,renamed_from}' 
 SELECT to_regclass('tenant_decl.tc_left') AS left_table, to_regclass('tenant_decl.tc_right') AS right_table;
 SELECT * FROM udm.verify('decl');
 
--- An empty model drops everything.
-SELECT step, action, object, breaking FROM udm.plan('decl', '{}');
+-- An empty model drops everything: the things too, so only when told to.
+SELECT step, action, object, breaking, destructive, destroys FROM udm.plan('decl', '{}');
 SELECT udm.apply('decl', '{}') AS version;
+SELECT udm.apply('decl', '{}', allow_data_loss => true) AS version;
 SELECT udm.model('decl');
 SELECT count(*) AS tables FROM pg_class WHERE relnamespace = 'tenant_decl'::regnamespace AND relname LIKE 'tc\_%' AND relkind = 'r';
 SELECT udm.drop_tenant('decl');

@@ -75,13 +75,16 @@ SELECT udm.apply('rel', jsonb_set(udm.model('rel'), '{relationships,0,cardinalit
 SELECT d->>'change' AS change, d->>'breaking' AS breaking FROM udm.migrations('rel'), jsonb_array_elements(diff) d
 WHERE version = (SELECT max(version) FROM udm.migrations('rel'));
 
--- Disallowing a relationship removes the relationships of that kind between those classes.
+-- Disallowing a relationship removes the relationships of that kind between those classes,
+-- when told to: without force it is refused, counting them.
 SELECT count(*) AS knows_before FROM tenant_rel.relationships;
 SELECT udm.disallow_relationship('rel', 'person', 'person', 'knows');
+SELECT udm.disallow_relationship('rel', 'person', 'person', 'knows', force => true);
 SELECT count(*) AS knows_after FROM tenant_rel.relationships;
 -- Dropping a class removes the relationships of its things.
 SELECT udm.relate('rel', 'works_for', :p3, :b2) AS related;
 SELECT udm.drop_class('rel', 'company');
+SELECT udm.drop_class('rel', 'company', force => true);
 SELECT count(*) AS relationships_left FROM tenant_rel.relationships;
 SELECT * FROM udm.verify('rel');
 

@@ -87,10 +87,11 @@ CREATE FUNCTION udm.rename_class(tenant text, name text, new_name text)
     LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION udm.rename_class(text, text, text) IS 'renames a class and its table; no data moves';
 
-CREATE FUNCTION udm.drop_class(tenant text, name text)
+CREATE FUNCTION udm.drop_class(tenant text, name text, force boolean DEFAULT false)
     RETURNS bigint AS 'MODULE_PATHNAME', 'udm_drop_class'
     LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-COMMENT ON FUNCTION udm.drop_class(text, text) IS 'drops a class and its table; refused while reference attributes point at it';
+COMMENT ON FUNCTION udm.drop_class(text, text, boolean) IS
+    'drops a class and its table; refused while reference attributes point at it, and while it holds things or relationships unless force';
 
 CREATE FUNCTION udm.create_attribute(tenant text, name text, data_type text,
                                      validation_rules jsonb DEFAULT '{}', target_class text DEFAULT NULL,
@@ -102,17 +103,18 @@ COMMENT ON FUNCTION udm.create_attribute(text, text, text, jsonb, text, text) IS
 
 CREATE FUNCTION udm.alter_attribute(tenant text, name text, new_name text DEFAULT NULL,
                                     data_type text DEFAULT NULL, target_class text DEFAULT NULL,
-                                    validation_rules jsonb DEFAULT NULL, description text DEFAULT NULL)
+                                    validation_rules jsonb DEFAULT NULL, description text DEFAULT NULL,
+                                    force boolean DEFAULT false)
     RETURNS bigint AS 'MODULE_PATHNAME', 'udm_alter_attribute'
     LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-COMMENT ON FUNCTION udm.alter_attribute(text, text, text, text, text, jsonb, text) IS
-    'renames, retypes (checking every row first), retargets or re-describes an attribute; NULL leaves a property as it is';
+COMMENT ON FUNCTION udm.alter_attribute(text, text, text, text, text, jsonb, text, boolean) IS
+    'renames, retypes (checking every row first), retargets or re-describes an attribute; NULL leaves a property as it is; a retype that loses data (timestamp to date) needs force';
 
 CREATE FUNCTION udm.drop_attribute(tenant text, name text, force boolean DEFAULT false)
     RETURNS bigint AS 'MODULE_PATHNAME', 'udm_drop_attribute'
     LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION udm.drop_attribute(text, text, boolean) IS
-    'drops an attribute; refused while assigned to a class unless force, which drops its columns';
+    'drops an attribute; refused while assigned to a class unless force, which drops its columns and their values';
 
 CREATE FUNCTION udm.assign_attribute(tenant text, class text, attribute text, is_required boolean DEFAULT false,
                                      assignment_rules jsonb DEFAULT '{}')
@@ -128,10 +130,11 @@ CREATE FUNCTION udm.alter_assignment(tenant text, class text, attribute text, is
 COMMENT ON FUNCTION udm.alter_assignment(text, text, text, boolean, jsonb) IS
     'changes whether an assigned attribute is required and its assignment rules; NULL leaves either as it is';
 
-CREATE FUNCTION udm.unassign_attribute(tenant text, class text, attribute text)
+CREATE FUNCTION udm.unassign_attribute(tenant text, class text, attribute text, force boolean DEFAULT false)
     RETURNS bigint AS 'MODULE_PATHNAME', 'udm_unassign_attribute'
     LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-COMMENT ON FUNCTION udm.unassign_attribute(text, text, text) IS 'removes an attribute from a class, dropping its column';
+COMMENT ON FUNCTION udm.unassign_attribute(text, text, text, boolean) IS
+    'removes an attribute from a class, dropping its column; refused while the column holds values unless force';
 
 CREATE FUNCTION udm.create_relationship_type(tenant text, name text, inverse_name text DEFAULT NULL,
                                              description text DEFAULT NULL)
@@ -151,24 +154,26 @@ CREATE FUNCTION udm.allow_relationship(tenant text, from_class text, to_class te
 COMMENT ON FUNCTION udm.allow_relationship(text, text, text, text, jsonb, boolean) IS
     'allows relationships of a type from things of one class to things of another; cardinality {"max_targets": n, "max_sources": n}';
 
-CREATE FUNCTION udm.disallow_relationship(tenant text, from_class text, to_class text, type text)
+CREATE FUNCTION udm.disallow_relationship(tenant text, from_class text, to_class text, type text,
+                                          force boolean DEFAULT false)
     RETURNS bigint AS 'MODULE_PATHNAME', 'udm_disallow_relationship'
     LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-COMMENT ON FUNCTION udm.disallow_relationship(text, text, text, text) IS
-    'no longer allows a relationship; removes the relationships of that kind between those classes';
+COMMENT ON FUNCTION udm.disallow_relationship(text, text, text, text, boolean) IS
+    'no longer allows a relationship; refused while relationships of that kind exist unless force, which removes them';
 
-CREATE FUNCTION udm.apply(tenant text, model jsonb)
+CREATE FUNCTION udm.apply(tenant text, model jsonb, allow_data_loss boolean DEFAULT false)
     RETURNS bigint AS 'MODULE_PATHNAME', 'udm_apply'
     LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-COMMENT ON FUNCTION udm.apply(text, jsonb) IS
-    'makes the tenant''s model the given one (docs/model.md); the same model twice changes nothing';
+COMMENT ON FUNCTION udm.apply(text, jsonb, boolean) IS
+    'makes the tenant''s model the given one (docs/model.md); the same model twice changes nothing; refuses to destroy things, values or relationships unless allow_data_loss';
 
 CREATE FUNCTION udm.plan(tenant text, model jsonb,
                          OUT step integer, OUT action text, OUT object text, OUT breaking boolean,
-                         OUT statements text[])
+                         OUT destructive boolean, OUT destroys jsonb, OUT statements text[])
     RETURNS SETOF record AS 'MODULE_PATHNAME', 'udm_plan'
     LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-COMMENT ON FUNCTION udm.plan(text, jsonb) IS 'the steps udm.apply would run, and their DDL, changing nothing';
+COMMENT ON FUNCTION udm.plan(text, jsonb) IS
+    'the steps udm.apply would run, what each destroys of the data there now, and their DDL, changing nothing';
 
 CREATE FUNCTION udm.model(tenant text)
     RETURNS jsonb AS 'MODULE_PATHNAME', 'udm_model'

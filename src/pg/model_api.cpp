@@ -29,7 +29,9 @@ namespace pg = udm::pg;
 const Json kNoRules = Json::object();
 
 // Runs edit as a change of the tenant in argument 0 and returns the new schema version.
-Datum change(FunctionCallInfo fcinfo, const std::function<void(Model&)>& edit_fn) {
+// A change that would destroy data is refused unless loss says it may.
+Datum change(FunctionCallInfo fcinfo, const std::function<void(Model&)>& edit_fn,
+             const pg::DataLoss& loss = {}) {
     const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
     pg::ChangeResult r = pg::change_model(
         names,
@@ -38,8 +40,13 @@ Datum change(FunctionCallInfo fcinfo, const std::function<void(Model&)>& edit_fn
             edit_fn(m);
             return m;
         },
-        false);
+        false, loss);
     PG_RETURN_INT64(r.version);
+}
+
+// The data loss a fine-grained call allows: what its force argument (argument n) says.
+pg::DataLoss force_arg(FunctionCallInfo fcinfo, int n, const std::string& call) {
+    return {pg::bool_arg(fcinfo, n, false), "Call " + call + " to destroy it."};
 }
 
 // The model document given to udm.apply or udm.plan, parsed and checked.
@@ -67,10 +74,12 @@ UDM_PG_FUNCTION(udm_rename_class) {
     return change(fcinfo, [&](Model& m) { edit::rename_class(m, name, new_name); });
 }
 
-// udm.drop_class(tenant, name) returns bigint
+// udm.drop_class(tenant, name, force) returns bigint
 UDM_PG_FUNCTION(udm_drop_class) {
     const std::string name = text_arg(fcinfo, 1, "class name");
-    return change(fcinfo, [&](Model& m) { edit::drop_class(m, name); });
+    return change(
+        fcinfo, [&](Model& m) { edit::drop_class(m, name); },
+        force_arg(fcinfo, 2, "udm.drop_class(tenant, name, force => true)"));
 }
 
 // udm.set_class_events(tenant, class, on) returns bigint
@@ -104,14 +113,18 @@ UDM_PG_FUNCTION(udm_alter_attribute) {
     if (!PG_ARGISNULL(5))
         c.rules = pg::jsonb_arg(fcinfo, 5, kNoRules);
     c.description = optional_text_arg(fcinfo, 6);
-    return change(fcinfo, [&](Model& m) { edit::alter_attribute(m, name, c); });
+    return change(
+        fcinfo, [&](Model& m) { edit::alter_attribute(m, name, c); },
+        force_arg(fcinfo, 7, "udm.alter_attribute(tenant, name, ..., force => true)"));
 }
 
 // udm.drop_attribute(tenant, name, force) returns bigint
 UDM_PG_FUNCTION(udm_drop_attribute) {
     const std::string name = text_arg(fcinfo, 1, "attribute name");
-    const bool force = pg::bool_arg(fcinfo, 2, false);
-    return change(fcinfo, [&](Model& m) { edit::drop_attribute(m, name, force); });
+    const pg::DataLoss loss =
+        force_arg(fcinfo, 2, "udm.drop_attribute(tenant, name, force => true)");
+    return change(
+        fcinfo, [&](Model& m) { edit::drop_attribute(m, name, loss.allowed); }, loss);
 }
 
 // udm.assign_attribute(tenant, class, attribute, is_required, assignment_rules) returns bigint
@@ -135,11 +148,13 @@ UDM_PG_FUNCTION(udm_alter_assignment) {
     return change(fcinfo, [&](Model& m) { edit::alter_assignment(m, cls, attr, required, rules); });
 }
 
-// udm.unassign_attribute(tenant, class, attribute) returns bigint
+// udm.unassign_attribute(tenant, class, attribute, force) returns bigint
 UDM_PG_FUNCTION(udm_unassign_attribute) {
     const std::string cls = text_arg(fcinfo, 1, "class name");
     const std::string attr = text_arg(fcinfo, 2, "attribute name");
-    return change(fcinfo, [&](Model& m) { edit::unassign_attribute(m, cls, attr); });
+    return change(
+        fcinfo, [&](Model& m) { edit::unassign_attribute(m, cls, attr); },
+        force_arg(fcinfo, 3, "udm.unassign_attribute(tenant, class, attribute, force => true)"));
 }
 
 // udm.create_relationship_type(tenant, name, inverse_name, description) returns bigint
@@ -170,35 +185,49 @@ UDM_PG_FUNCTION(udm_allow_relationship) {
     });
 }
 
-// udm.disallow_relationship(tenant, from_class, to_class, type) returns bigint
+// udm.disallow_relationship(tenant, from_class, to_class, type, force) returns bigint
 UDM_PG_FUNCTION(udm_disallow_relationship) {
     const std::string from = text_arg(fcinfo, 1, "from class");
     const std::string to = text_arg(fcinfo, 2, "to class");
     const std::string type = text_arg(fcinfo, 3, "relationship type");
-    return change(fcinfo, [&](Model& m) { edit::disallow_relationship(m, from, to, type); });
+    return change(
+        fcinfo, [&](Model& m) { edit::disallow_relationship(m, from, to, type); },
+        force_arg(fcinfo, 4,
+                  "udm.disallow_relationship(tenant, from_class, to_class, type, force => true)"));
 }
 
-// udm.apply(tenant, model) returns bigint: makes the tenant's model the given one.
+// udm.apply(tenant, model, allow_data_loss) returns bigint: makes the tenant's model the
+// given one.
 UDM_PG_FUNCTION(udm_apply) {
     const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
     const Model desired = desired_model(fcinfo, 1);
+    const pg::DataLoss loss{pg::bool_arg(fcinfo, 2, false),
+                            "Call udm.apply(tenant, model, allow_data_loss => true) to destroy "
+                            "it, or keep those objects in the model."};
     pg::ChangeResult r = pg::change_model(
-        names, [&](const Model&) { return desired; }, false);
+        names, [&](const Model&) { return desired; }, false, loss);
     PG_RETURN_INT64(r.version);
 }
 
-// udm.plan(tenant, model) returns setof (step, action, object, breaking, statements):
-// what udm.apply would do, changing nothing.
+// udm.plan(tenant, model) returns setof (step, action, object, breaking, destructive,
+// destroys, statements): what udm.apply would do, changing nothing.
 UDM_PG_FUNCTION(udm_plan) {
     const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
     const Model desired = desired_model(fcinfo, 1);
-    pg::ChangeResult r = pg::change_model(
-        names, [&](const Model&) { return desired; }, true);
+    pg::ChangeResult r = pg::change_model(names, [&](const Model&) { return desired; }, true, {});
     std::vector<pg::Row> rows;
-    int n = 0;
-    for (const udm::planner::Step& step : r.plan.steps) {
-        rows.push_back({std::to_string(++n), step.action, step.object,
-                        step.breaking ? "true" : "false", pg::text_array_literal(step.ddl)});
+    for (std::size_t i = 0; i < r.plan.steps.size(); ++i) {
+        const udm::planner::Step& step = r.plan.steps[i];
+        const Json& destroys = r.destroys[i];
+        bool destructive = false;
+        if (destroys.is_object()) {
+            for (const auto& [unit, count] : destroys.items())
+                destructive = destructive || count.get<std::int64_t>() > 0;
+        }
+        rows.push_back({std::to_string(i + 1), step.action, step.object,
+                        step.breaking ? "true" : "false", destructive ? "true" : "false",
+                        destroys.is_null() ? pg::Cell() : pg::Cell(destroys.dump()),
+                        pg::text_array_literal(step.ddl)});
     }
     return pg::return_rows(fcinfo, rows);
 }

@@ -63,23 +63,70 @@ void translating_lock_timeout(const naming::TenantNames& names, Fn&& fn) {
     }
 }
 
-// Runs a check of the plan; throws its error when rows fail it.
-void run_check(Spi& spi, const planner::Check& check) {
-    std::vector<Row> rows = spi.query(check.sql, check.params);
-    if (rows.empty() || !rows[0][0] || *rows[0][0] == "0")
-        return;
-    const std::string& count = *rows[0][0];
-    std::string message = check.message;
+// A message of the planner with its count: "{count}" becomes count, "{s}" its plural ending.
+std::string with_count(std::string message, const std::string& count) {
     for (auto [token, value] : {std::pair<const char*, std::string>{"{count}", count},
                                 {"{s}", count == "1" ? "" : "s"}}) {
         for (auto at = message.find(token); at != std::string::npos; at = message.find(token)) {
             message.replace(at, std::strlen(token), value);
         }
     }
+    return message;
+}
+
+// Runs a check of the plan; throws its error when rows fail it.
+void run_check(Spi& spi, const planner::Check& check) {
+    std::vector<Row> rows = spi.query(check.sql, check.params);
+    if (rows.empty() || !rows[0][0] || *rows[0][0] == "0")
+        return;
+    const std::string& count = *rows[0][0];
+    const std::string message = with_count(check.message, count);
     std::string detail;
     if (rows[0].size() > 1 && rows[0][1])
         detail = "For example the rows with ids " + *rows[0][1] + ".";
     throw Error(check.sqlstate, message, detail, check.hint);
+}
+
+// Counts what each step of the plan would destroy, for udm.plan: per step, {"things": 3}
+// or null when the step cannot destroy data.
+std::vector<model::Json> count_losses(Spi& spi, const planner::Plan& plan) {
+    std::vector<model::Json> out;
+    for (const planner::Step& step : plan.steps) {
+        model::Json destroys = step.losses.empty() ? model::Json() : model::Json::object();
+        for (const planner::Loss& loss : step.losses) {
+            const Cell count = spi.query_value(loss.sql, loss.params);
+            const std::int64_t n = count ? std::stoll(*count) : 0;
+            destroys[loss.unit] = destroys.value(loss.unit, std::int64_t{0}) + n;
+        }
+        out.push_back(std::move(destroys));
+    }
+    return out;
+}
+
+// Refuses a change that would destroy data, naming every loss with its count. Each table
+// counted is locked first, as the change's DDL would lock it, and the relationships table
+// against writes: what was counted is what the change destroys.
+void refuse_losses(Spi& spi, const naming::TenantNames& names, const planner::Plan& plan,
+                   const DataLoss& loss) {
+    std::vector<std::string> lost;
+    for (const planner::Step& step : plan.steps) {
+        for (const planner::Loss& l : step.losses) {
+            spi.execute(l.lock);
+            // Rows committed since a REPEATABLE READ snapshot would be dropped too: count them.
+            const Cell count = spi.query_value_latest(l.sql, l.params);
+            if (count && *count != "0")
+                lost.push_back(with_count(l.what, *count));
+        }
+    }
+    if (lost.empty())
+        return;
+    std::string all;
+    for (std::size_t i = 0; i < lost.size(); ++i)
+        all += (i == 0 ? "" : i + 1 == lost.size() ? " and " : ", ") + lost[i];
+    throw Error(sqlstate::kDependentObjectsStillExist,
+                "the change of tenant \"" + names.tenant + "\" would destroy " + all,
+                "udm destroys data only when told to; udm.plan shows what each step destroys.",
+                loss.how_to_allow);
 }
 
 // The relation names a change creates must be free in the tenant's schema, which holds
@@ -150,7 +197,8 @@ history::Entry history_entry(Spi& spi, const std::string& schema, std::int64_t v
 
 }  // namespace
 
-ChangeResult change_model(const naming::TenantNames& names, const Edit& edit, bool dry_run) {
+ChangeResult change_model(const naming::TenantNames& names, const Edit& edit, bool dry_run,
+                          const DataLoss& loss) {
     // A change inside a change (a custom rule function calling udm while the existing rows
     // are checked) would plan against a model the outer change then overwrites, and record
     // history that no longer applies.
@@ -180,8 +228,14 @@ ChangeResult change_model(const naming::TenantNames& names, const Edit& edit, bo
             check_new_custom_functions(current, desired, delta, guard([&] {
                                            return get_role_oid(names.app_role.c_str(), false);
                                        }));
-            if (dry_run || result.plan.empty())
+            if (dry_run) {
+                result.destroys = count_losses(spi, result.plan);
                 return;
+            }
+            if (result.plan.empty())
+                return;
+            if (!loss.allowed)
+                refuse_losses(spi, names, result.plan, loss);
 
             // The new version first: whatever reads the catalog from here on (a custom rule
             // function checking rows) reads it under the new key.

@@ -1037,6 +1037,69 @@ TEST_F(PlannerTest, UnassigningDropsTheColumnAndIsBreaking) {
     expect_verified(p);
 }
 
+// What a step destroys is counted before any step runs: under the names the tables and
+// columns have before the change, whatever the change renames.
+TEST_F(PlannerTest, WhatAStepDestroysIsCountedUnderTheCurrentNames) {
+    Model current = applied(shop());
+    Json doc = rename_class(shop(), "product", "item");
+    doc["classes"]["item"]["attributes"].erase("price");
+    doc["relationships"] = Json::array();
+    Plan p = plan(current, doc);
+    const Step* column = find_step(p, "remove attribute", "item.price");
+    ASSERT_NE(column, nullptr);
+    ASSERT_EQ(column->losses.size(), 1u);
+    EXPECT_EQ(column->losses[0].unit, "values");
+    EXPECT_EQ(column->losses[0].sql, "SELECT pg_catalog.count(*) FROM " + qtable("product") +
+                                         " WHERE \"price\" IS NOT NULL");
+    EXPECT_EQ(column->losses[0].lock,
+              "LOCK TABLE " + qtable("product") + " IN ACCESS EXCLUSIVE MODE");
+    EXPECT_EQ(column->losses[0].what,
+              "{count} value{s} of attribute \"price\" of class \"product\"");
+    const Step* rel = find_step(p, "disallow relationship", "company -[supplies]-> product");
+    ASSERT_NE(rel, nullptr);
+    ASSERT_EQ(rel->losses.size(), 1u);
+    EXPECT_EQ(rel->losses[0].unit, "relationships");
+    EXPECT_EQ(rel->losses[0].params,
+              (std::vector<std::optional<std::string>>{current.relationship_types.at("supplies").id,
+                                                       current.classes.at("company").id,
+                                                       current.classes.at("product").id}));
+    // Renames and additions destroy nothing.
+    for (const Step& s : p.steps) {
+        if (&s != column && &s != rel)
+            EXPECT_TRUE(s.losses.empty()) << s.action << " " << s.object;
+    }
+}
+
+TEST_F(PlannerTest, DroppingAClassLosesItsThingsAndRetypingToDateItsTimesOfDay) {
+    Json base = shop();
+    base["attributes"]["seen"] = {{"type", "timestamp"}};
+    base["classes"]["company"]["attributes"]["seen"] = Json::object();
+    base["classes"]["depot"] = {{"attributes", {{"title", Json::object()}}}};
+    Model current = applied(base);
+    Json doc = base;
+    doc["classes"].erase("depot");
+    doc["attributes"]["seen"]["type"] = "date";
+    Plan p = plan(current, doc);
+    const Step* drop = find_step(p, "drop class", "depot");
+    ASSERT_NE(drop, nullptr);
+    ASSERT_EQ(drop->losses.size(), 1u);
+    EXPECT_EQ(drop->losses[0].unit, "things");
+    EXPECT_EQ(drop->losses[0].sql, "SELECT pg_catalog.count(*) FROM " + qtable("depot"));
+    const Step* retype = find_step(p, "change attribute type", "seen");
+    ASSERT_NE(retype, nullptr);
+    ASSERT_EQ(retype->losses.size(), 1u);
+    EXPECT_EQ(retype->losses[0].sql,
+              "SELECT pg_catalog.count(*) FROM " + qtable("company") +
+                  " WHERE \"seen\" IS NOT NULL AND \"seen\" <> \"seen\"::date");
+    // The other way round loses nothing.
+    Model as_date = applied(doc);
+    Plan back = plan(as_date, base);
+    for (const Step& s : back.steps) {
+        if (s.action == "change attribute type")
+            EXPECT_TRUE(s.losses.empty());
+    }
+}
+
 TEST_F(PlannerTest, DroppingAnAttributeDropsItsColumnsFirst) {
     Model current = applied(shop());
     Json doc = shop();

@@ -25,6 +25,18 @@ struct Check {
     std::string hint;
 };
 
+// Data a step would destroy: a query returning one row (count bigint) of what the data
+// holds now. Every loss of a plan is counted before any step runs, so its query names the
+// tables and columns as they are before the change. {count} and {s} in what are filled as
+// in Check: "{count} thing{s} of class \"product\"".
+struct Loss {
+    std::string lock;  // run before counting when the change is made: nothing can add to it
+    std::string sql;
+    std::vector<std::optional<std::string>> params;
+    std::string unit;  // what is counted: "things", "values" or "relationships"
+    std::string what;
+};
+
 // One step of a plan.
 struct Step {
     std::string action;  // "create class", "add attribute", ...
@@ -32,6 +44,7 @@ struct Step {
     bool breaking = false;
     model::Json change;  // the step's entry in the schema diff; null for bookkeeping steps
     std::vector<Check> checks;
+    std::vector<Loss> losses;                 // the data it destroys, if any is there
     std::vector<std::string> ddl;             // run as the tenant's owner, recorded in history
     std::vector<catalog::Statement> catalog;  // catalog rows, run as the tenant's owner
 };

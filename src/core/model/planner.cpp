@@ -132,13 +132,52 @@ class Planner {
     Step& add_step(std::string action, std::string object, bool breaking, Json change) {
         if (!change.is_null())
             change["breaking"] = breaking;
-        plan_.steps.push_back(
-            Step{std::move(action), std::move(object), breaking, std::move(change), {}, {}, {}});
+        plan_.steps.push_back(Step{
+            std::move(action), std::move(object), breaking, std::move(change), {}, {}, {}, {}});
         return plan_.steps.back();
     }
 
     static void owner_sql(Step& step, std::string sql, Params params) {
         step.catalog.push_back({catalog::RunAs::kOwner, std::move(sql), std::move(params)});
+    }
+
+    // --- data a step destroys (counted with the current names, before any step runs) ------
+
+    // The things of a current class, soft-deleted ones too.
+    Loss things_lost(const std::string& cls) const {
+        const std::string qt = qtable(cls);
+        return Loss{"LOCK TABLE " + qt + " IN ACCESS EXCLUSIVE MODE",
+                    "SELECT pg_catalog.count(*) FROM " + qt,
+                    {},
+                    "things",
+                    "{count} thing{s} of class \"" + cls + "\""};
+    }
+
+    // The values (non-null) of a current attribute's column in a current class; with
+    // time_of_day, only the time of day of timestamps that are not at midnight.
+    Loss values_lost(const std::string& cls, const std::string& attr, bool time_of_day) const {
+        const std::string qt = qtable(cls), qc = qcol(attr);
+        return Loss{"LOCK TABLE " + qt + " IN ACCESS EXCLUSIVE MODE",
+                    "SELECT pg_catalog.count(*) FROM " + qt + " WHERE " + qc + " IS NOT NULL" +
+                        (time_of_day ? " AND " + qc + " <> " + qc + "::date" : ""),
+                    {},
+                    "values",
+                    std::string(time_of_day ? "the time of day of " : "") +
+                        "{count} value{s} of attribute \"" + attr + "\" of class \"" + cls + "\""};
+    }
+
+    // The relationships of one allowed kind, by the current classes' ids.
+    Loss relationships_lost(const model::AllowedRelationship& r) const {
+        const std::string rel = catalog_table("relationships");
+        return Loss{"LOCK TABLE " + rel + " IN SHARE ROW EXCLUSIVE MODE",
+                    "SELECT pg_catalog.count(*) FROM " + rel +
+                        " WHERE relationship_type_id = $1::uuid AND from_class_id = $2::uuid AND "
+                        "to_class_id = $3::uuid",
+                    {cur_.relationship_types.at(r.type).id, cur_.classes.at(r.from).id,
+                     cur_.classes.at(r.to).id},
+                    "relationships",
+                    "{count} \"" + r.type + "\" relationship{s} from class \"" + r.from +
+                        "\" to class \"" + r.to + "\""};
     }
 
     // --- matching current and desired objects ----------------------------------------------
@@ -325,6 +364,7 @@ class Planner {
                               {"from", r.from},
                               {"to", r.to},
                               {"type", r.type}});
+            step.losses.push_back(relationships_lost(r));
             const auto& type_id = cur_.relationship_types.at(r.type).id;
             owner_sql(step,
                       "DELETE FROM " + catalog_table("relationships") +
@@ -364,6 +404,7 @@ class Planner {
                                            {"change", "removed"},
                                            {"class", *new_cname},
                                            {"attribute", shown}});
+                step.losses.push_back(values_lost(cname, aname, false));
                 step.ddl.push_back("ALTER TABLE " + qtable(*new_cname) + " DROP COLUMN " +
                                    qcol(shown));
                 owner_sql(step, del, key);
@@ -651,6 +692,10 @@ class Planner {
                 (old.type == DataType::kNumber && a.type == DataType::kInteger)) {
                 step.checks.push_back(convert_check(cname, name, old.type, a.type));
             }
+            // A timestamp becomes its date in the session's time zone, losing its time of day.
+            if (old.type == DataType::kTimestamp && a.type == DataType::kDate) {
+                step.losses.push_back(values_lost(old_class(cname)->name, old.name, true));
+            }
             if (old.type == DataType::kReference) {
                 step.ddl.push_back("ALTER TABLE " + qt + " DROP CONSTRAINT " +
                                    quote_identifier(physical::fkey_name(t, col(name))));
@@ -679,6 +724,7 @@ class Planner {
                 continue;
             Step& step = add_step("drop class", name, true,
                                   Json{{"kind", "class"}, {"change", "removed"}, {"class", name}});
+            step.losses.push_back(things_lost(name));
             if (first)
                 step.ddl.push_back("DROP TABLE " + tables);
             first = false;
