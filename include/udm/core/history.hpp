@@ -54,4 +54,14 @@ Entry entry_for(const model::Model& before, const model::Model& after, std::size
 // order. Throws udm::Error XX000 when a patch does not apply.
 model::Json rebuild(model::Json checkpoint, const std::vector<model::Json>& patches);
 
+// The diff to record for a change from before to after (planner::Plan::diff()), each entry
+// completed with what consumers filter on: "classes", the sorted names of the classes the
+// entry alters, and the new name as "class" or "attribute" of a renamed class or attribute.
+// An entry alters: its class (class and assignment entries); every class an attribute is
+// assigned to, before or after (attribute entries); both ends of an allowed relationship,
+// and of every one of a relationship type; and the target class of a reference attribute
+// assigned by the entry or assigned to any class. A class is named as it is after the
+// change and, when the change renamed or removed it, as it was before.
+model::Json recorded_diff(model::Json diff, const model::Model& before, const model::Model& after);
+
 }  // namespace udm::history
