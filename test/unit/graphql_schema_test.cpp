@@ -184,7 +184,11 @@ TEST(GraphqlTypes, TheFixedQueryAndSubscriptionTypes) {
     EXPECT_TRUE(contains(sdl, "    classes: [String!]\n"));
     EXPECT_TRUE(contains(sdl, "    attributes: [String!]\n  ): SchemaChange!"));
     EXPECT_TRUE(contains(sdl, "    operations: [Operation!]\n  ): ThingEvent!\n}"));
-    EXPECT_TRUE(contains(sdl, "enum Operation {\n  INSERT\n  UPDATE\n  DELETE\n}"));
+    EXPECT_TRUE(
+        contains(sdl, "enum Operation {\n  \"\"\"The thing was inserted.\"\"\"\n  INSERT\n"));
+    for (const char* value : {"  UPDATE\n", "  SOFT_DELETE\n", "  RESTORE\n", "  DELETE\n}"})
+        EXPECT_TRUE(contains(sdl, value)) << value;
+    EXPECT_TRUE(contains(sdl, "  classes: [String!]!\n"));
     EXPECT_TRUE(contains(sdl, "  changes: [SchemaChangeEntry!]!\n"));
     EXPECT_TRUE(contains(sdl, "  detail: JSON\n}"));
     EXPECT_TRUE(contains(sdl, "  changedAttributes: [String!]!\n"));
