@@ -177,7 +177,8 @@ TEST(GraphqlTypes, EveryDataTypeAndRequiredAssignments) {
 TEST(GraphqlTypes, TheFixedQueryAndSubscriptionTypes) {
     const std::string sdl = print_sdl(schema_of("{}"));
     EXPECT_TRUE(contains(sdl,
-                         "type Query {\n  \"\"\"The tenant's current schema version.\"\"\"\n  "
+                         "type Query {\n  \"\"\"The version of the tenant's model this schema was "
+                         "built from.\"\"\"\n  "
                          "schemaVersion: Int!\n"));
     EXPECT_TRUE(contains(sdl, "  sdl: String!\n}"));
     EXPECT_TRUE(contains(sdl, "  schemaChanged(\n"));

@@ -102,10 +102,10 @@ std::vector<Type> fixed_types() {
     t.push_back(scalar("JSON", "Any JSON value: a `json` attribute (PostgreSQL jsonb)."));
     // Class data queries are not served yet: Query only has what the gateway answers
     // without reading class tables.
-    t.push_back(object(
-        "Query", "What the gateway answers without reading things.",
-        {field("schemaVersion", required(named("Int")), "The tenant's current schema version."),
-         field("sdl", required(named("String")), "This schema, as SDL.")}));
+    t.push_back(object("Query", "What the gateway answers without reading things.",
+                       {field("schemaVersion", required(named("Int")),
+                              "The version of the tenant's model this schema was built from."),
+                        field("sdl", required(named("String")), "This schema, as SDL.")}));
     Field schema_changed = field(
         "schemaChanged", required(named("SchemaChange")),
         "Every change of the tenant's model from now on. A burst of changes may arrive as one "
