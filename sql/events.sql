@@ -61,12 +61,14 @@ SELECT count(*) AS after_third
 FROM udm.data_events('ev', (SELECT max(position) FROM first), 100000);
 SELECT count(*) AS max_events_respected FROM udm.data_events('ev', 0, 7);
 
--- Updates name the attributes whose value changed; an id never changes (refused: events and
--- relationships name things by id).
+-- Updates name the attributes whose value changed; one setting is_deleted is a soft_delete,
+-- one clearing it a restore; an id never changes (refused: events and relationships name
+-- things by id).
 CREATE TEMP TABLE seen AS SELECT coalesce(max(position), 0) AS p FROM udm.data_events('ev', 0, 100000);
 UPDATE tenant_ev.tc_product SET price = price + 1, note = 'n' WHERE title IN ('p1', 'p2');
 UPDATE tenant_ev.tc_product SET note = 'n', title = 'p3b' WHERE title IN ('p1', 'p3');
 UPDATE tenant_ev.tc_product SET is_deleted = true WHERE title = 'p4';
+UPDATE tenant_ev.tc_product SET is_deleted = NOT is_deleted, note = 'r' WHERE title IN ('p4', 'p9');
 UPDATE tenant_ev.tc_product SET price = price WHERE title = 'p5';
 SELECT test_error($$UPDATE tenant_ev.tc_product SET id = '00000000-0000-4000-8000-000000000001' WHERE title = 'p6'$$);
 UPDATE tenant_ev.tc_product SET title = 'nothing' WHERE false;

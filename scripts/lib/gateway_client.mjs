@@ -3,7 +3,9 @@
 //
 //   node gateway_client.mjs token <tenant>                 an HS256 token valid for 24 hours
 //   node gateway_client.mjs subscribe <tenant> <document> [variables as JSON]
-//                                                         prints each result as one JSON line
+//                                                         prints each result as one JSON line;
+//                                                         exits 1 saying why when the gateway
+//                                                         refuses it (unknown tenant, bad document)
 //
 // Environment: UDM_GATEWAY_URL (http://127.0.0.1:4040), UDM_GATEWAY_JWT_SECRET_FILE.
 import { createHmac } from 'node:crypto';
@@ -39,15 +41,22 @@ if (command === 'token') {
     url: `${base}/graphql/${tenant}`,
     webSocketImpl: WebSocket,
     connectionParams: { token: token(tenant) },
+    // Reconnects after a lost connection, a gateway restart or an unavailable database, but
+    // not when the gateway refused the client (44xx: an unknown or dropped tenant, a bad
+    // token or request): retrying that prints nothing forever.
     retryAttempts: Infinity,
-    shouldRetry: () => true,
+    shouldRetry: (event) => !(event && typeof event.code === 'number' && event.code >= 4400 && event.code < 4500),
   });
   client.subscribe(
     { query: document, variables: variables ? JSON.parse(variables) : undefined },
     {
       next: (result) => console.log(JSON.stringify(result)),
       error: (error) => {
-        console.error(`gateway client: ${Array.isArray(error) ? JSON.stringify(error) : error.message ?? error.reason ?? error}`);
+        let why;
+        if (Array.isArray(error)) why = JSON.stringify(error);
+        else if (error && typeof error.code === 'number') why = `the gateway closed the connection: ${error.code} ${error.reason || '(no reason)'}`;
+        else why = error?.message ?? String(error);
+        console.error(`gateway client: ${why}`);
         process.exit(1);
       },
       complete: () => process.exit(0),

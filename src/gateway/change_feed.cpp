@@ -32,13 +32,19 @@ json schema_change_entry(const json& recorded) {
     for (auto it = recorded.begin(); it != recorded.end(); ++it) {
         const std::string& key = it.key();
         if (key == "kind" || key == "change" || key == "class" || key == "attribute" ||
-            key == "breaking" || (key == "type" && data_type)) {
+            key == "classes" || key == "breaking" || (key == "type" && data_type)) {
             continue;
         }
         detail[key] = it.value();
     }
     if (!data_type)
         entry.erase("type");
+    // Recorded before entries carried the classes they alter: at least their own class.
+    if (!entry.contains("classes") || !entry["classes"].is_array()) {
+        entry["classes"] = json::array();
+        if (recorded.contains("class") && recorded["class"].is_string())
+            entry["classes"].push_back(recorded["class"]);
+    }
     entry["detail"] = std::move(detail);
     return entry;
 }

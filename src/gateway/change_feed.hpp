@@ -145,9 +145,10 @@ class ChangeFeed {
 nlohmann::json thing_changed_root(const DataEvent& event);
 
 // A SchemaChangeEntry of a recorded change (an entry of schema_versions.diff): kind,
-// change, class, attribute, the data type of attributes and assignments, breaking, and
-// detail holding the other members (from, to, target, required, ...). The other members
-// also stay beside them, where the subscription filters look for renames.
+// change, class, attribute, classes (the classes it alters; its class when it was recorded
+// without them), the data type of attributes and assignments, breaking, and detail holding
+// the other members (from, to, target, required, ...). The other members also stay beside
+// them, where the subscription filters look for renames.
 nlohmann::json schema_change_entry(const nlohmann::json& recorded);
 
 // The schemaChanged root value covering consecutive schema events, with the new SDL.

@@ -6,6 +6,7 @@
 // transaction; docs/events.md explains why readers can then never miss one.
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -236,13 +237,48 @@ void collect_rows(const ClassValidator& cls, Tuplestorestate* table, TupleDesc d
     guard([&] { ExecDropSingleTupleTableSlot(slot); });
 }
 
-// One update event per updated row, with the attributes whose value changed. The old and
-// new transition tables hold the rows in the same order. The validation trigger refuses
-// id changes; one made with udm's triggers disabled is another thing: the old one is
-// deleted, the new one inserted.
+// The attribute number of is_deleted in a class table, or 0.
+AttrNumber is_deleted_attnum(TupleDesc desc) {
+    for (int i = 0; i < desc->natts; ++i) {
+        const Form_pg_attribute att = TupleDescAttr(desc, i);
+        if (!att->attisdropped && att->atttypid == BOOLOID &&
+            std::strcmp(NameStr(att->attname), "is_deleted") == 0) {
+            return att->attnum;
+        }
+    }
+    return 0;
+}
+
+// What an update did to is_deleted: -1 set it (a soft delete), 1 cleared it (a restore),
+// 0 neither.
+int deleted_change(TupleTableSlot* old_slot, TupleTableSlot* new_slot, AttrNumber attnum) {
+    if (attnum <= 0)
+        return 0;
+    return guard([&] {
+        bool old_null = false, new_null = false;
+        const bool was = DatumGetBool(slot_getattr(old_slot, attnum, &old_null)) && !old_null;
+        const bool is = DatumGetBool(slot_getattr(new_slot, attnum, &new_null)) && !new_null;
+        return was == is ? 0 : (is ? -1 : 1);
+    });
+}
+
+// The batches an UPDATE statement writes.
+struct UpdateBatches {
+    Batch updates{"update", {}, {}};
+    Batch soft_deletes{"soft_delete", {}, {}};  // is_deleted set
+    Batch restores{"restore", {}, {}};          // is_deleted cleared
+    Batch deletes{"delete", {}, {}};
+    Batch inserts{"insert", {}, {}};
+};
+
+// One event per updated row, with the attributes whose value changed: an update, or a
+// soft delete or restore when is_deleted changed (so that consumers need not read the
+// thing to tell them apart). The old and new transition tables hold the rows in the same
+// order. The validation trigger refuses id changes; one made with udm's triggers disabled
+// is another thing: the old one is deleted, the new one inserted.
 void collect_updates(const ClassValidator& cls, Tuplestorestate* old_table,
-                     Tuplestorestate* new_table, TupleDesc desc, Batch& updates, Batch& deletes,
-                     Batch& inserts) {
+                     Tuplestorestate* new_table, TupleDesc desc, UpdateBatches& out) {
+    const AttrNumber is_deleted = is_deleted_attnum(desc);
     int old_pointer = 0, new_pointer = 0;
     TupleTableSlot* old_slot = open_transition_table(old_table, desc, &old_pointer);
     TupleTableSlot* new_slot = open_transition_table(new_table, desc, &new_pointer);
@@ -260,8 +296,8 @@ void collect_updates(const ClassValidator& cls, Tuplestorestate* old_table,
         const bool same_thing =
             guard([&] { return datum_image_eq(old_id, new_id, false, UUID_LEN); });
         if (!same_thing) {
-            deletes.ids.push_back(old_id);
-            inserts.ids.push_back(new_id);
+            out.deletes.ids.push_back(old_id);
+            out.inserts.ids.push_back(new_id);
             continue;
         }
         guard([&] {
@@ -283,8 +319,10 @@ void collect_updates(const ClassValidator& cls, Tuplestorestate* old_table,
                 names += ',';
             names += cls.columns[i].attribute;  // model names hold no comma
         }
-        updates.ids.push_back(new_id);
-        updates.changed.push_back(std::move(names));
+        const int deleted = deleted_change(old_slot, new_slot, is_deleted);
+        Batch& batch = deleted < 0 ? out.soft_deletes : deleted > 0 ? out.restores : out.updates;
+        batch.ids.push_back(new_id);
+        batch.changed.push_back(std::move(names));
     }
     guard([&] {
         ExecDropSingleTupleTableSlot(old_slot);
@@ -326,12 +364,12 @@ UDM_PG_FUNCTION(udm_record_data_events) {
     }
     TupleDesc desc = RelationGetDescr(trigdata->tg_relation);
     if (is_update) {
-        pg::Batch updates{"update", {}, {}}, deletes{"delete", {}, {}}, inserts{"insert", {}, {}};
-        pg::collect_updates(*cls, trigdata->tg_oldtable, trigdata->tg_newtable, desc, updates,
-                            deletes, inserts);
-        pg::write_batch(*cls, updates);
-        pg::write_batch(*cls, deletes);
-        pg::write_batch(*cls, inserts);
+        pg::UpdateBatches batches;
+        pg::collect_updates(*cls, trigdata->tg_oldtable, trigdata->tg_newtable, desc, batches);
+        for (const pg::Batch* batch : {&batches.updates, &batches.soft_deletes, &batches.restores,
+                                       &batches.deletes, &batches.inserts}) {
+            pg::write_batch(*cls, *batch);
+        }
     } else {
         pg::Batch batch{is_insert ? "insert" : "delete", {}, {}};
         pg::collect_rows(*cls, rows, desc, batch);

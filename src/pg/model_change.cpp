@@ -270,7 +270,8 @@ ChangeResult change_model(const naming::TenantNames& names, const Edit& edit, bo
                     ".schema_versions (version, previous_version, diff, ddl, model, model_patch)"
                     " VALUES ($1::bigint, $1::bigint - 1, $2::jsonb, $3::text[], $4::jsonb, "
                     "$5::jsonb)",
-                {std::to_string(result.version), result.plan.diff().dump(),
+                {std::to_string(result.version),
+                 history::recorded_diff(result.plan.diff(), current, desired).dump(),
                  text_array_literal(result.plan.ddl()), entry.whole ? Cell(entry.json) : Cell(),
                  entry.whole ? Cell() : Cell(entry.json)});
             signal_schema_change(names.tenant, result.version);

@@ -599,6 +599,25 @@ TEST(ChangeFeedRoots, SchemaChangeEntriesKeepTheirFieldsAndPutTheRestInDetail) {
     EXPECT_EQ(schema_change_entry(json("odd")), json("odd"));
 }
 
+TEST(ChangeFeedRoots, SchemaChangeEntriesListTheClassesTheyAlter) {
+    // Recorded with the classes: beside the fields, not in detail.
+    json renamed = schema_change_entry(json::parse(
+        R"({"kind": "attribute", "change": "renamed", "attribute": "title", "from": "name",
+            "to": "title", "classes": ["author", "product"], "breaking": true})"));
+    EXPECT_EQ(renamed["classes"], json({"author", "product"}));
+    EXPECT_EQ(renamed["attribute"], "title");
+    EXPECT_EQ(renamed["detail"], json({{"from", "name"}, {"to", "title"}}));
+    // Recorded without them: its own class, if any (the field is non-null).
+    EXPECT_EQ(schema_change_entry(json::parse(R"({"kind": "class", "change": "added",
+                                                  "class": "product", "breaking": false})"))
+                  ["classes"],
+              json({"product"}));
+    EXPECT_EQ(schema_change_entry(json::parse(R"({"kind": "relationship_type", "change": "added",
+                                                  "type": "supplies", "breaking": false})"))
+                  ["classes"],
+              json::array());
+}
+
 TEST(RebuildThrottle, LeadingAndTrailingEdges) {
     RebuildThrottle throttle(100ms);
     auto t = Clock::now();

@@ -156,12 +156,14 @@ function write(cls, count = 1, t = tenant) {
   if (count === 1) return [psql(`INSERT INTO tenant_${t}.tc_${cls} DEFAULT VALUES RETURNING id`)];
   return psql(`INSERT INTO tenant_${t}.tc_${cls} SELECT FROM generate_series(1, ${count}) RETURNING id`).split('\n');
 }
-// Makes class exist (data events are on by default).
+// Makes class exist (data events are on by default) and known to the gateway: thingChanged
+// takes only the classes of the schema the gateway serves.
 const classes = new Set();
-function ensureClass(cls, t = tenant) {
+async function ensureClass(cls, t = tenant) {
   if (classes.has(`${t}.${cls}`)) return;
   psql(`SELECT udm.create_class('${t}', '${cls}')`);
   classes.add(`${t}.${cls}`);
+  await servesCurrentSchema(t);
 }
 // The tenant's schema version.
 const schemaVersion = (t = tenant) => Number(psql(`SELECT schema_version FROM udm.tenants WHERE name = '${t}'`));
@@ -369,7 +371,7 @@ test('graphql-ws client: a bad token fails the client with 4401', async () => {
 
 // ---- the schema and queries -------------------------------------------------------------
 test('schema.graphql is accepted by graphql-js buildSchema and equals Query.sdl', async () => {
-  ensureClass('widget');
+  await ensureClass('widget');
   // Awkward names: GraphQL keywords, names that collide after case mapping.
   extendModel({
     type: { type: 'text', description: 'a "quoted" description\nover """two""" lines' },
@@ -408,7 +410,7 @@ test('a response keeps the selection order, aliases and __typename', async () =>
   const next = c.messages.find((m) => m.type === 'next');
   assert(JSON.stringify(Object.keys(next.payload.data)) === '["v","__typename"]', JSON.stringify(next.payload));
   assert(next.payload.data.__typename === 'Query', JSON.stringify(next.payload));
-  ensureClass('widget');
+  await ensureClass('widget');
   c.send({ id: 's', type: 'subscribe', payload: { query: 'subscription { thingChanged(class: "widget") { op: operation __typename ...F } } fragment F on ThingEvent { id class }' } });
   await subscriptions(1);
   const [id] = write('widget');
@@ -444,8 +446,8 @@ test('bad documents: syntax, unknown field, missing argument, bad variable, muta
 
 // ---- events ----------------------------------------------------------------------------
 test('thingChanged: inserts of the class arrive, other classes are filtered out', async () => {
-  ensureClass('widget');
-  ensureClass('gadget');
+  await ensureClass('widget');
+  await ensureClass('gadget');
   const c = client();
   const s = collect(c, 'subscription { thingChanged(class: "widget") { operation class id position } }');
   await subscriptions(1);
@@ -462,6 +464,7 @@ test('thingChanged: inserts of the class arrive, other classes are filtered out'
 test('thingChanged with variables and operations: updates name what changed, deletes follow', async () => {
   extendModel({ label: { type: 'text' }, weight: { type: 'number' } },
     { gizmo: { attributes: { label: {}, weight: {} } } });
+  await servesCurrentSchema();
   const c = client();
   const s = collect(c, `subscription Watch($c: String!, $ops: [Operation!] = [UPDATE, DELETE]) {
       thingChanged(class: $c, operations: $ops) { operation id changedAttributes } }`, { c: 'gizmo' });
@@ -477,7 +480,7 @@ test('thingChanged with variables and operations: updates name what changed, del
   assert(got[1].operation === 'DELETE' && got[1].id === id, JSON.stringify(got[1]));
 });
 test('complete from the client stops the subscription', async () => {
-  ensureClass('widget');
+  await ensureClass('widget');
   const c = client();
   const s = collect(c, 'subscription { thingChanged(class: "widget") { id } }');
   await subscriptions(1);
@@ -490,7 +493,7 @@ test('complete from the client stops the subscription', async () => {
   assert(s.results.length === 1, `${s.results.length} events after complete`);
 });
 test('every event once and in order (500 writes in 5 transactions)', async () => {
-  ensureClass('widget');
+  await ensureClass('widget');
   const c = client();
   const s = collect(c, 'subscription { thingChanged(class: "widget") { position } }');
   await subscriptions(1);
@@ -503,7 +506,7 @@ test('every event once and in order (500 writes in 5 transactions)', async () =>
   for (let i = 1; i < positions.length; i++) assert(positions[i] > positions[i - 1], `out of order at ${i}`);
 });
 test('200 clients at once each get every event, in order', async () => {
-  ensureClass('widget');
+  await ensureClass('widget');
   const states = [];
   for (let i = 0; i < 200; i++) states.push(collect(client(), 'subscription { thingChanged(class: "widget") { id } }'));
   await subscriptions(200, tenant, 20000);
@@ -515,8 +518,8 @@ test('200 clients at once each get every event, in order', async () => {
   }
 });
 test('tenants are isolated: events of one tenant never reach another', async () => {
-  ensureClass('widget');
-  ensureClass('widget', other);
+  await ensureClass('widget');
+  await ensureClass('widget', other);
   const mine = collect(client(), 'subscription { thingChanged(class: "widget") { id } }');
   const theirs = collect(client({ token: goodToken(other) }, other), 'subscription { thingChanged(class: "widget") { id } }');
   await subscriptions(1);
@@ -550,7 +553,7 @@ test('schemaChanged: a model change arrives with version, changes and the new SD
   assert(await r.text() === e.sdl, 'the served SDL is the SDL of the event');
 });
 test('schemaChanged(classes:) only reports changes of those classes; subscriptions survive rebuilds', async () => {
-  ensureClass('widget');
+  await ensureClass('widget');
   const c = client();
   const s = collect(c, 'subscription { schemaChanged(classes: ["watched"]) { version changes { class change } } }');
   const t = collect(c, 'subscription { thingChanged(class: "widget") { id } }');
@@ -565,6 +568,65 @@ test('schemaChanged(classes:) only reports changes of those classes; subscriptio
   const [id] = write('widget');
   await waitFor(() => t.results.length === 1, 5000, 'event after the rebuilds');
   assert(t.results[0].data.thingChanged.id === id, JSON.stringify(t.results));
+});
+test('schemaChanged(classes:) gets the changes made through the attributes of the class', async () => {
+  extendModel({ sc_name: { type: 'text' }, sc_stock: { type: 'integer' }, sc_price: { type: 'number' } },
+    { sc_product: { attributes: { sc_name: {}, sc_stock: {}, sc_price: {} } }, sc_other: {} });
+  await servesCurrentSchema();
+  const c = client();
+  const s = collect(c, 'subscription { schemaChanged(classes: ["sc_product"]) { version changes { kind change class attribute classes detail } } }');
+  await subscriptions(1);
+  psql(`SELECT udm.create_class('${tenant}', 'sc_unrelated')`);
+  await servesCurrentSchema();
+  await sleep(100);
+  assert(s.results.length === 0, `an unrelated class reached the filter: ${JSON.stringify(s.results)}`);
+  psql(`SELECT udm.alter_attribute('${tenant}', 'sc_name', new_name => 'sc_title')`);
+  psql(`SELECT udm.alter_attribute('${tenant}', 'sc_stock', data_type => 'number')`);
+  psql(`SELECT udm.alter_attribute('${tenant}', 'sc_price', validation_rules => '{"min": 0}')`);
+  psql(`SELECT udm.alter_assignment('${tenant}', 'sc_product', 'sc_price', assignment_rules => '{"max": 100}')`);
+  await servesCurrentSchema();
+  await sleep(300);
+  const changes = s.results.flatMap((r) => r.data.schemaChanged.changes);
+  const seen = changes.map((x) => `${x.kind} ${x.change} ${x.attribute}`);
+  for (const want of ['attribute renamed sc_title', 'attribute retyped sc_stock', 'attribute changed sc_price', 'assignment changed sc_price']) {
+    assert(seen.includes(want), `missing ${want}: ${JSON.stringify(changes)}`);
+  }
+  assert(changes.length === 4 && changes.every((x) => x.classes.includes('sc_product')), JSON.stringify(changes));
+  const rename = changes.find((x) => x.change === 'renamed');
+  assert(rename.detail.from === 'sc_name' && rename.detail.to === 'sc_title', JSON.stringify(rename));
+});
+test('thingChanged refuses a class the schema does not have, suggesting the right name', async () => {
+  await ensureClass('widget');
+  const c = client();
+  // The class of a GraphQL type name first, then names like it (another class may follow).
+  for (const [cls, hint] of [['Widget', ' Did you mean "widget"'], ['widgte', ' Did you mean "widget"'], ['nosuch_class', '']]) {
+    const s = collect(c, `subscription { thingChanged(class: "${cls}") { id } }`);
+    await waitFor(() => s.errors.length > 0, 5000, `error for ${cls}`);
+    const [e] = s.errors[0];
+    const message = `Unknown class "${cls}" in argument "class" of "thingChanged".${hint}`;
+    assert(hint ? e.message.startsWith(message) : e.message === message, JSON.stringify(s.errors));
+    assert(e.locations[0].line === 1 && e.locations[0].column === 29, JSON.stringify(e.locations));
+  }
+  const s = collect(c, 'subscription { schemaChanged(classes: ["Widget"]) { version } }');
+  await waitFor(() => s.errors.length > 0, 5000, 'error for classes: ["Widget"]');
+  assert(/cannot name a class.*Did you mean "widget"/.test(s.errors[0][0].message), JSON.stringify(s.errors));
+});
+test('a soft delete and a restore arrive as SOFT_DELETE and RESTORE', async () => {
+  await ensureClass('widget');
+  const c = client();
+  const s = collect(c, 'subscription { thingChanged(class: "widget") { operation id changedAttributes } }');
+  const only = collect(c, 'subscription { thingChanged(class: "widget", operations: [UPDATE]) { operation } }');
+  await subscriptions(2);
+  const [id] = write('widget');
+  psql(`UPDATE tenant_${tenant}.tc_widget SET is_deleted = true WHERE id = '${id}'`);
+  psql(`UPDATE tenant_${tenant}.tc_widget SET is_deleted = false WHERE id = '${id}'`);
+  psql(`UPDATE tenant_${tenant}.tc_widget SET is_deleted = false WHERE id = '${id}'`);
+  await waitFor(() => s.results.length >= 4, 5000, '4 events');
+  await sleep(200);
+  const got = s.results.map((r) => r.data.thingChanged);
+  assert(JSON.stringify(got.map((e) => e.operation)) === '["INSERT","SOFT_DELETE","RESTORE","UPDATE"]', JSON.stringify(got));
+  assert(got.every((e) => e.id === id && e.changedAttributes.length === 0), JSON.stringify(got));
+  assert(only.results.length === 1, `operations: [UPDATE] got ${JSON.stringify(only.results)}`);
 });
 test('a burst of 100 model changes is coalesced into a few rebuilds ending on the last version', async () => {
   const before = await schemaRebuilds();
@@ -589,7 +651,7 @@ test('a burst of 100 model changes is coalesced into a few rebuilds ending on th
   assert(r.headers.get('etag') === `"${last}"`, `ETag ${r.headers.get('etag')}`);
 });
 test('database connection lost: reconnects and delivers what was written meanwhile', async () => {
-  ensureClass('widget');
+  await ensureClass('widget');
   const c = client();
   const s = collect(c, 'subscription { thingChanged(class: "widget") { position } }');
   await subscriptions(1);
@@ -605,7 +667,7 @@ test('database connection lost: reconnects and delivers what was written meanwhi
 });
 test('PostgreSQL restarted in the middle of a stream: every event once, in order', async () => {
   if (!pgRestart) return 'skip: GATEWAY_PG_RESTART not set (needs a throwaway cluster)';
-  ensureClass('widget');
+  await ensureClass('widget');
   const c = client();
   const s = collect(c, 'subscription { thingChanged(class: "widget") { id position } }');
   await subscriptions(1);
@@ -625,7 +687,7 @@ test('PostgreSQL restarted in the middle of a stream: every event once, in order
   await waitFor(() => after.results.some((r) => r.data.schemaChanged.version === version), 10000, 'schema event after the restart');
 });
 test('behind the outbox retention: resumes where pruning reached and keeps delivering', async () => {
-  ensureClass('retained');
+  await ensureClass('retained');
   const c = client();
   const s = collect(c, 'subscription { thingChanged(class: "retained") { id } }');
   await subscriptions(1);
@@ -661,7 +723,7 @@ test('a message nested 100,000 levels deep closes 4400 and the gateway keeps ser
   assert((await fetch(`${base}/healthz`)).status === 200, 'healthz after the deep message');
 });
 test('a burst far larger than --queue-limit reaches every fast client of the class, once and in order', async () => {
-  ensureClass('burst');
+  await ensureClass('burst');
   const clients = [client(), client(), client()];
   const subs = clients.map((c) => collect(c, 'subscription { thingChanged(class: "burst") { position } }'));
   await subscriptions(3);
@@ -678,7 +740,7 @@ test('a burst far larger than --queue-limit reaches every fast client of the cla
   await subscriptions(3);  // nobody was closed
 });
 test('slow consumer: a client that stops reading is closed with 1008, the others of its class get everything', async () => {
-  ensureClass('flood');
+  await ensureClass('flood');
   const slow = await acked();
   slow.send({ id: 's', type: 'subscribe', payload: { query: 'subscription { thingChanged(class: "flood") { id position operation class } }' } });
   const c = client();
@@ -873,7 +935,7 @@ const gatewayBackends = () => psql(`SELECT pid FROM pg_stat_activity WHERE appli
   .split('\n').filter(Boolean).map(Number);
 
 test('an event held back by an older transaction arrives when it ends, not at the next poll', async () => {
-  ensureClass('widget');
+  await ensureClass('widget');
   // Polling once a minute: only the re-reads after the signal can deliver in time.
   const gw = await startGateway(['--poll-interval', '60s', '--log-level', 'debug']);
   // An older transaction with an id, running when the event commits (any writer holds the
@@ -1134,7 +1196,7 @@ test('a 100 KB request header gets 431; a bad Sec-WebSocket-Key or version gets 
 });
 
 test('20,000 NOTIFYs with 7 KB payloads: the log stays small, events still arrive', async () => {
-  ensureClass('widget');
+  await ensureClass('widget');
   const gw = await startGateway([]);
   try {
     const c = await ackedOn(gw);

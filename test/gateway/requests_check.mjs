@@ -1,16 +1,38 @@
 // Checks udm's GraphQL parser, validator and executor against graphql-js.
-//   node requests_check.mjs <schema.graphql> <requests.json>
+//   node requests_check.mjs <schema.graphql> <requests.json> <documents.json>
 // requests.json (written by udm_graphql_corpus) holds requests with what udm's prepare()
 // and execute() made of them. graphql-js must accept exactly the requests udm accepts
 // (parse, validate, pick the operation, coerce variables) and, for the accepted ones with a
 // root value, give the same data and errors at the same paths. udm refuses two things
 // graphql-js allows: mutations and introspection; a rule added to graphql-js's says so.
+// It also refuses subscription filters that can never match (udmFilterError, checked on the
+// coerced arguments of the root field, which is where udm checks them): thingChanged of a
+// class the model (documents.json) lacks, a name schemaChanged can never see, an empty list.
 // Variables that are not a JSON object are refused, as GraphQL over HTTP specifies.
 // Messages that differ are listed as notes. Prints "requests: N passed, M failed".
-import { buildSchema, parse, validate, specifiedRules, execute, GraphQLError } from 'graphql';
+import { buildSchema, parse, validate, specifiedRules, execute, defaultFieldResolver, GraphQLError } from 'graphql';
 import fs from 'node:fs';
 
-const [schemaFile, requestsFile] = process.argv.slice(2);
+const [schemaFile, requestsFile, documentsFile] = process.argv.slice(2);
+const modelClasses = new Set(Object.keys(JSON.parse(fs.readFileSync(documentsFile, 'utf8')).model.classes));
+const modelName = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
+
+// Why udm refuses the filter arguments of a subscription root field, or null.
+function udmFilterError(field, args) {
+  const empty = (name) => Array.isArray(args[name]) && args[name].length === 0;
+  if (field === 'thingChanged') {
+    if (empty('operations')) return 'empty operations';
+    if (typeof args.class === 'string' && !modelClasses.has(args.class)) return `Unknown class "${args.class}"`;
+  } else if (field === 'schemaChanged') {
+    for (const name of ['classes', 'attributes']) {
+      if (empty(name)) return `empty ${name}`;
+      for (const v of args[name] ?? []) {
+        if (typeof v === 'string' && (v.length > 128 || !modelName.test(v))) return `"${v}" cannot name one of ${name}`;
+      }
+    }
+  }
+  return null;
+}
 const schema = buildSchema(fs.readFileSync(schemaFile, 'utf8'));
 const requests = JSON.parse(fs.readFileSync(requestsFile, 'utf8'));
 const verbose = process.env.VERBOSE === '1';
@@ -52,8 +74,14 @@ function theirs(request) {
     const field = request.rootField ?? operation.selectionSet.selections.find((s) => s.kind === 'Field')?.name.value;
     rootValue = { [field]: request.root ?? {} };
   }
-  const result = execute({ schema, document, rootValue, variableValues: request.variables, operationName: request.operationName });
+  let refused = null;
+  const fieldResolver = (source, args, context, info) => {
+    if (info.parentType.name === 'Subscription') refused ??= udmFilterError(info.fieldName, args);
+    return defaultFieldResolver(source, args, context, info);
+  };
+  const result = execute({ schema, document, rootValue, variableValues: request.variables, operationName: request.operationName, fieldResolver });
   if (!('data' in result)) return { accepted: false, errors: result.errors };
+  if (refused) return { accepted: false, errors: [{ message: refused }] };
   // A subscription runs with exactly one root field (graphql-js subscribe would fail).
   if (subscription && Object.keys(result.data ?? {}).length === 0 && result.data !== null) {
     return { accepted: false, errors: [{ message: 'no root field' }] };

@@ -115,6 +115,16 @@ node_failed=$(grep -c '^not ok ' "$work/node.out" || true)
 if [[ $node_status -ne 0 && $node_failed -eq 0 ]]; then node_failed=1; fi
 failed=$((failed + node_failed))
 
+# ---- the command-line client of scripts/run ----------------------------------------------------
+# `scripts/run subscribe nosuch` once retried forever without a word.
+set +e
+out=$(UDM_GATEWAY_URL=$url UDM_GATEWAY_JWT_SECRET_FILE=$work/secret timeout 20 \
+    node "$repo/scripts/lib/gateway_client.mjs" subscribe nosuch 'subscription { schemaChanged { version } }' 2>&1)
+status=$?
+set -e
+check "scripts/run subscribe of an unknown tenant exits 1" 1 "$status"
+check "... saying why" "gateway client: the gateway closed the connection: 4403 Forbidden: unknown tenant" "$out"
+
 # ---- graceful shutdown -----------------------------------------------------------------------
 U="ws://127.0.0.1:$port/graphql/$tenant" T=$tenant S=$secret \
     node "$repo/test/gateway/hold_open.mjs" >"$work/hold.out" &

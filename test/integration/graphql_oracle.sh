@@ -79,7 +79,7 @@ check() {
     failed=$((failed + f))
 }
 check node "$gateway/sdl_check.mjs" "$work/corpus/sdl"
-check node "$gateway/requests_check.mjs" "$work/corpus/shop.graphql" "$work/corpus/requests.json"
+check node "$gateway/requests_check.mjs" "$work/corpus/shop.graphql" "$work/corpus/requests.json" "$gateway/documents.json"
 if echo 'type Query { a: Nope }' | node "$gateway/sdl_check.mjs" >/dev/null; then
     echo "FAIL sdl_check.mjs accepts a schema graphql-js rejects"
     failed=$((failed + 1))

@@ -177,14 +177,19 @@ TEST(GraphqlTypes, EveryDataTypeAndRequiredAssignments) {
 TEST(GraphqlTypes, TheFixedQueryAndSubscriptionTypes) {
     const std::string sdl = print_sdl(schema_of("{}"));
     EXPECT_TRUE(contains(sdl,
-                         "type Query {\n  \"\"\"The tenant's current schema version.\"\"\"\n  "
+                         "type Query {\n  \"\"\"The version of the tenant's model this schema was "
+                         "built from.\"\"\"\n  "
                          "schemaVersion: Int!\n"));
     EXPECT_TRUE(contains(sdl, "  sdl: String!\n}"));
     EXPECT_TRUE(contains(sdl, "  schemaChanged(\n"));
     EXPECT_TRUE(contains(sdl, "    classes: [String!]\n"));
     EXPECT_TRUE(contains(sdl, "    attributes: [String!]\n  ): SchemaChange!"));
     EXPECT_TRUE(contains(sdl, "    operations: [Operation!]\n  ): ThingEvent!\n}"));
-    EXPECT_TRUE(contains(sdl, "enum Operation {\n  INSERT\n  UPDATE\n  DELETE\n}"));
+    EXPECT_TRUE(
+        contains(sdl, "enum Operation {\n  \"\"\"The thing was inserted.\"\"\"\n  INSERT\n"));
+    for (const char* value : {"  UPDATE\n", "  SOFT_DELETE\n", "  RESTORE\n", "  DELETE\n}"})
+        EXPECT_TRUE(contains(sdl, value)) << value;
+    EXPECT_TRUE(contains(sdl, "  classes: [String!]!\n"));
     EXPECT_TRUE(contains(sdl, "  changes: [SchemaChangeEntry!]!\n"));
     EXPECT_TRUE(contains(sdl, "  detail: JSON\n}"));
     EXPECT_TRUE(contains(sdl, "  changedAttributes: [String!]!\n"));

@@ -20,7 +20,8 @@ using nlohmann::json;
 const Schema& shop() {
     static const Schema schema = build_schema(model::parse_model(json::parse(R"({
       "attributes": {"name": {"type": "text"}, "price": {"type": "number"}},
-      "classes": {"product": {"attributes": {"name": {}, "price": {}}}}
+      "classes": {"product": {"attributes": {"name": {}, "price": {}}}, "p": {}, "company": {},
+                  "purchase_order": {}}
     })")));
     return schema;
 }
@@ -31,7 +32,9 @@ const json kSchemaChange = json::parse(R"({
     {"kind": "attribute", "change": "added", "class": "product", "attribute": "price", "type": "number",
      "breaking": false, "detail": {"rules": {"min": 0}}},
     {"kind": "class", "change": "renamed", "from": "item", "to": "article", "breaking": true},
-    {"kind": "attribute", "change": "renamed", "from": "cost", "to": "amount", "breaking": true}
+    {"kind": "attribute", "change": "renamed", "from": "cost", "to": "amount", "breaking": true},
+    {"kind": "attribute", "change": "retyped", "attribute": "stock", "classes": ["warehouse", "shelf"],
+     "breaking": false, "detail": {"from": "integer", "to": "number"}}
   ],
   "sdl": "type Query { sdl: String! }"
 })");
@@ -481,7 +484,8 @@ TEST(GraphqlExecute, SchemaChangeShapedBySelectionOrderAliasesAndFragments) {
             kSchemaChange),
         R"({"data":{"sc":{"v":42,"__typename":"SchemaChange","actor":"alice","breaking":false,"changes":[)"
         R"({"kind":"attribute","class":"product","detail":{"rules":{"min":0}}},)"
-        R"({"kind":"class","class":null,"detail":null},{"kind":"attribute","class":null,"detail":null}]}}})");
+        R"({"kind":"class","class":null,"detail":null},{"kind":"attribute","class":null,"detail":null},)"
+        R"({"kind":"attribute","class":null,"detail":{"from":"integer","to":"number"}}]}}})");
 }
 
 TEST(GraphqlExecute, ThingEventWithSkipAndIncludeFromVariables) {
@@ -559,7 +563,9 @@ TEST(GraphqlFilters, SchemaChangedByClassesAndAttributes) {
     EXPECT_TRUE(schema_filter("(classes: \"article\")"));  // the new name of a renamed class
     EXPECT_TRUE(schema_filter("(classes: [\"item\"])"));   // and the old one
     EXPECT_FALSE(schema_filter("(classes: [\"company\"])"));
-    EXPECT_FALSE(schema_filter("(classes: [])"));
+    // An attribute's change alters the classes it is assigned to.
+    EXPECT_TRUE(schema_filter("(classes: [\"shelf\"])"));
+    EXPECT_TRUE(schema_filter("(classes: [\"shelf\"], attributes: [\"stock\"])"));
     EXPECT_TRUE(schema_filter("(attributes: [\"price\"])"));
     EXPECT_TRUE(schema_filter("(attributes: [\"cost\"])"));
     EXPECT_FALSE(schema_filter("(attributes: [\"name\"])"));
@@ -571,11 +577,56 @@ TEST(GraphqlFilters, SchemaChangedByClassesAndAttributes) {
     EXPECT_FALSE(schema_change_matches(*thing.operation, kSchemaChange));
 }
 
+TEST(GraphqlFilters, FiltersThatCanNeverMatchAreRefused) {
+    // thingChanged takes one of the schema's classes, by model name.
+    EXPECT_EQ(errors_of("subscription { thingChanged(class: \"Product\") { id } }"),
+              Lines{"Unknown class \"Product\" in argument \"class\" of \"thingChanged\". Did "
+                    "you mean \"product\"? @1:29"});
+    EXPECT_EQ(errors_of("subscription { thingChanged(class: \"prodcut\") { id } }"),
+              Lines{"Unknown class \"prodcut\" in argument \"class\" of \"thingChanged\". Did "
+                    "you mean \"product\"? @1:29"});
+    EXPECT_EQ(errors_of("subscription { thingChanged(class: \"invoice\") { id } }"),
+              Lines{"Unknown class \"invoice\" in argument \"class\" of \"thingChanged\". @1:29"});
+    EXPECT_EQ(errors_of("subscription ($c: String!) { thingChanged(class: $c) { id } }",
+                        {{"c", "Company"}}),
+              Lines{"Unknown class \"Company\" in argument \"class\" of \"thingChanged\". Did "
+                    "you mean \"company\"? @1:43"});
+    EXPECT_EQ(errors_of("subscription { thingChanged(class: \"product\", operations: []) { id } }"),
+              Lines{"Argument \"operations\" of \"thingChanged\" must list at least one "
+                    "operation: an empty list matches nothing. Leave it out for all. @1:47"});
+    // schemaChanged may wait for a class or attribute yet to be created, but only by a name
+    // one can have.
+    EXPECT_TRUE(prep("subscription { schemaChanged(classes: [\"invoice\"], attributes: "
+                     "[\"due_date\"]) { version } }")
+                    .ok());
+    EXPECT_EQ(errors_of("subscription { schemaChanged(classes: [\"product\", \"Product\"]) { "
+                        "version } }"),
+              Lines{"Argument \"classes\" of \"schemaChanged\" has \"Product\", which cannot "
+                    "name a class: model names are lower case, e.g. \"purchase_order\". Did you "
+                    "mean \"product\"? @1:30"});
+    EXPECT_EQ(errors_of("subscription { schemaChanged(attributes: \"Price\") { version } }"),
+              Lines{"Argument \"attributes\" of \"schemaChanged\" has \"Price\", which cannot "
+                    "name an attribute: model names are lower case, e.g. \"purchase_order\". "
+                    "Did you mean \"price\"? @1:30"});
+    EXPECT_EQ(errors_of("subscription { schemaChanged(classes: []) { version } }"),
+              Lines{"Argument \"classes\" of \"schemaChanged\" must list at least one class: "
+                    "an empty list matches nothing. Leave it out for all. @1:30"});
+    // A long name is cut in the message, and not compared with every class.
+    const std::string long_name(100000, 'X');
+    auto errors = errors_of("subscription { thingChanged(class: \"" + long_name + "\") { id } }");
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_LT(errors[0].size(), 300u);
+}
+
 TEST(GraphqlFilters, ThingChangedByClassAndOperations) {
     EXPECT_TRUE(thing_filter("class: \"product\""));
     EXPECT_FALSE(thing_filter("class: \"company\""));
     EXPECT_TRUE(thing_filter("class: \"product\", operations: [INSERT, UPDATE]"));
     EXPECT_FALSE(thing_filter("class: \"product\", operations: DELETE"));
+    EXPECT_FALSE(thing_filter("class: \"product\", operations: [UPDATE, DELETE]",
+                              {{"class", "product"}, {"operation", "SOFT_DELETE"}}));
+    EXPECT_TRUE(thing_filter("class: \"product\", operations: [SOFT_DELETE, RESTORE]",
+                             {{"class", "product"}, {"operation", "SOFT_DELETE"}}));
     EXPECT_TRUE(thing_filter("class: \"product\", operations: null"));
     EXPECT_FALSE(thing_filter("class: \"product\"", json::array()));
     PrepareResult schema = prep("subscription { schemaChanged { version } }");

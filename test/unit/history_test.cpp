@@ -6,10 +6,13 @@
 
 #include <cstdlib>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "udm/core/error.hpp"
+#include "udm/core/naming.hpp"
+#include "udm/core/planner.hpp"
 
 namespace {
 
@@ -234,3 +237,111 @@ TEST(History, EntriesFromModelsRebuildEveryVersion) {
 }
 
 }  // namespace
+
+// --- the classes each recorded change alters ------------------------------------------------
+
+namespace diff_classes {
+
+using udm::model::Model;
+
+// The library model: product and author assign name; a book refers to an author; a
+// company supplies products.
+const char* kLibrary = R"({
+  "attributes": {"name": {"type": "text"}, "stock": {"type": "integer"},
+                 "price": {"type": "number"}, "author": {"type": "reference", "target": "author"},
+                 "note": {"type": "text"}},
+  "classes": {"product": {"attributes": {"name": {}, "stock": {}, "price": {}}},
+              "author": {"attributes": {"name": {}}},
+              "book": {"attributes": {"author": {}}},
+              "company": {}, "shelf": {}},
+  "relationship_types": {"supplies": {"inverse": "supplied_by"}},
+  "relationships": [{"from": "company", "to": "product", "type": "supplies"}]
+})";
+
+// The recorded diff of the change from kLibrary to edit(kLibrary), by "kind change name":
+// the classes of each entry.
+std::map<std::string, Json> recorded(const std::function<void(Json&)>& edit) {
+    int next = 0;
+    auto ids = [&next] {
+        return "00000000-0000-0000-0000-" + std::to_string(100000000000 + ++next);
+    };
+    const auto names = udm::naming::tenant_names("acme");
+    Model current = udm::model::parse_model(Json::parse(kLibrary));
+    Model first = current;
+    udm::planner::plan(names, Model{}, first, ids);
+    current = first;
+    Json doc = Json::parse(kLibrary);
+    edit(doc);
+    Model desired = udm::model::parse_model(doc);
+    const Json diff =
+        recorded_diff(udm::planner::plan(names, current, desired, ids).diff(), current, desired);
+    std::map<std::string, Json> out;
+    for (const Json& e : diff) {
+        std::string key = e.value("kind", "") + " " + e.value("change", "");
+        for (const char* name : {"class", "attribute", "type"}) {
+            if (e.contains(name) && e[name].is_string())
+                key += " " + e[name].get<std::string>();
+        }
+        out[key] = e;
+    }
+    return out;
+}
+
+TEST(RecordedDiff, AnAttributeChangeAltersEveryClassItIsAssignedTo) {
+    auto d = recorded([](Json& m) {
+        m["attributes"]["title"] = m["attributes"]["name"];
+        m["attributes"]["title"]["renamed_from"] = "name";
+        m["attributes"].erase("name");
+        for (const char* c : {"product", "author"}) {
+            m["classes"][c]["attributes"].erase("name");
+            m["classes"][c]["attributes"]["title"] = Json::object();
+        }
+        m["attributes"]["stock"]["type"] = "number";
+        m["attributes"]["price"]["rules"] = {{"min", 0}};
+    });
+    // A rename names the attribute by its new name, like every other entry.
+    ASSERT_TRUE(d.count("attribute renamed title")) << Json(d).dump();
+    EXPECT_EQ(d["attribute renamed title"]["classes"], Json::parse(R"(["author", "product"])"));
+    EXPECT_EQ(d["attribute renamed title"]["from"], "name");
+    EXPECT_EQ(d["attribute retyped stock"]["classes"], Json::parse(R"(["product"])"));
+    EXPECT_EQ(d["attribute changed price"]["classes"], Json::parse(R"(["product"])"));
+}
+
+TEST(RecordedDiff, AssignmentsRelationshipsAndReferences) {
+    auto d = recorded([](Json& m) {
+        m["classes"]["product"]["attributes"]["price"] = {{"rules", {{"min", 1}}}};
+        m["classes"]["shelf"]["attributes"]["author"] = Json::object();
+        m["relationship_types"]["supplies"]["inverse"] = "sourced_from";
+        m["attributes"]["note"]["description"] = "unassigned";
+    });
+    EXPECT_EQ(d["assignment changed product price"]["classes"], Json::parse(R"(["product"])"));
+    // A new reference constrains its target too.
+    EXPECT_EQ(d["assignment added shelf author reference"]["classes"],
+              Json::parse(R"(["author", "shelf"])"));
+    // A relationship type's inverse is a field of the classes it relates.
+    EXPECT_EQ(d["relationship_type changed supplies"]["classes"],
+              Json::parse(R"(["company", "product"])"));
+    // An attribute assigned to nothing alters no class.
+    EXPECT_EQ(d["attribute changed note"]["classes"], Json::array());
+}
+
+TEST(RecordedDiff, RenamedAndRemovedClassesByBothNames) {
+    auto d = recorded([](Json& m) {
+        m["classes"]["writer"] = m["classes"]["author"];
+        m["classes"]["writer"]["renamed_from"] = "author";
+        m["classes"].erase("author");
+        m["attributes"]["author"]["target"] = "writer";
+        m["attributes"]["author"]["description"] = "who wrote it";
+        m["classes"].erase("shelf");
+        m["relationships"] = Json::array();
+    });
+    ASSERT_TRUE(d.count("class renamed writer")) << Json(d).dump();
+    EXPECT_EQ(d["class renamed writer"]["classes"], Json::parse(R"(["author", "writer"])"));
+    EXPECT_EQ(d["class removed shelf"]["classes"], Json::parse(R"(["shelf"])"));
+    EXPECT_EQ(d["attribute changed author"]["classes"],
+              Json::parse(R"(["author", "book", "writer"])"));
+    EXPECT_EQ(d["relationship removed supplies"]["classes"],
+              Json::parse(R"(["company", "product"])"));
+}
+
+}  // namespace diff_classes

@@ -54,4 +54,16 @@ Entry entry_for(const model::Model& before, const model::Model& after, std::size
 // order. Throws udm::Error XX000 when a patch does not apply.
 model::Json rebuild(model::Json checkpoint, const std::vector<model::Json>& patches);
 
+// The diff to record for a change from before to after (planner::Plan::diff()), each entry
+// completed with what consumers filter on: "classes", the sorted names of the classes the
+// entry alters, and the new name as "class" or "attribute" of a renamed class or attribute.
+// An entry alters: its class (class and assignment entries); every class an attribute is
+// assigned to, before or after (attribute entries); both ends of an allowed relationship,
+// and of every allowed relationship of a relationship type; and the target class of a
+// reference attribute, when the entry assigns it or it is assigned to any class. A class is
+// named as it is after the change and, when the change renamed or removed it, as before.
+// Costs the size of the diff, plus one pass over the assignments when it has attribute
+// entries and one over the allowed relationships per relationship type entry.
+model::Json recorded_diff(model::Json diff, const model::Model& before, const model::Model& after);
+
 }  // namespace udm::history

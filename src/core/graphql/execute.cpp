@@ -228,11 +228,21 @@ bool names_any(const Json& names, const Json& entry, std::initializer_list<const
     return false;
 }
 
-// Whether a schema change entry concerns one of classes: its "class", or the "from" and
+// Whether a schema change entry concerns one of classes: one of its "classes" (every class
+// the change alters, as recorded since entries carry them), its "class", or the "from" and
 // "to" of a renamed class or of a relationship.
 bool touches_class(const Json& entry, const Json& classes) {
     if (names_any(classes, entry, {"class"}))
         return true;
+    auto altered = entry.find("classes");
+    if (altered != entry.end() && altered->is_array()) {
+        for (const Json& c : *altered) {
+            for (const Json& n : classes) {
+                if (n == c)
+                    return true;
+            }
+        }
+    }
     const Json kind = entry.value("kind", Json());
     return (kind == "class" || kind == "relationship") && names_any(classes, entry, {"from", "to"});
 }

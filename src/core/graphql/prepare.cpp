@@ -7,7 +7,9 @@
 #include <set>
 #include <utility>
 
+#include "suggest.hpp"
 #include "udm/core/graphql/subscription.hpp"
+#include "udm/core/naming.hpp"
 #include "validation.hpp"
 #include "values.hpp"
 
@@ -23,6 +25,9 @@ constexpr std::size_t kMaxPlannedFields = 10000;
 // Every planned field with a sub-selection collects its fragments anew: at most this many
 // selections are visited in all (validation has its own budget, kMaxValidationWork).
 constexpr std::size_t kMaxPlanWork = 200000;
+// Names longer than this are too far from every model name (naming::kMaxModelNameLength)
+// for a suggestion (within 40% of their length), which costs their length times each name's.
+constexpr std::size_t kMaxSuggestedFrom = naming::kMaxModelNameLength * 5 / 3 + 1;
 
 class Planner {
   public:
@@ -138,6 +143,8 @@ class Planner {
         f.type = def->type;
         if (!arguments(first, *def, f.arguments))
             return std::nullopt;
+        if (parent.name == kSubscriptionType && !filters_can_match(first, f))
+            return std::nullopt;
         const Type* type = s_.find_type(def->type.named_type());
         if (type == nullptr)
             return std::nullopt;
@@ -183,6 +190,109 @@ class Planner {
             out[arg.name] = std::move(*v);
         }
         return ok;
+    }
+
+    // Whether the filter arguments of a subscription can ever let an event through; when
+    // not, an error says why (a subscription that silently never fires helps nobody). A
+    // thingChanged class must be one of the schema's. schemaChanged may name a class or
+    // attribute that does not exist yet (it is how one waits for it), but only by a name a
+    // class or attribute can have.
+    bool filters_can_match(const Selection& sel, const PlannedField& f) {
+        auto location = [&sel](const std::string& name) {
+            for (const Argument& a : sel.arguments) {
+                if (a.name == name)
+                    return a.location;
+            }
+            return sel.location;
+        };
+        const std::size_t before = errors_.size();
+        auto not_empty = [&](const std::string& name, const char* what) {
+            auto it = f.arguments.find(name);
+            if (it == f.arguments.end() || !it->is_array() || !it->empty())
+                return;
+            errors_.push_back({"Argument \"" + name + "\" of \"" + f.name +
+                                   "\" must list at least one " + what +
+                                   ": an empty list matches nothing. Leave it out for all.",
+                               {location(name)},
+                               {}});
+        };
+        if (f.name == "thingChanged") {
+            not_empty("operations", "operation");
+            auto cls = f.arguments.find("class");
+            if (cls != f.arguments.end() && cls->is_string() &&
+                !s_.class_type_name(cls->get_ref<const std::string&>())) {
+                const std::string& name = cls->get_ref<const std::string&>();
+                errors_.push_back({"Unknown class \"" + naming::abbreviate(name, 100) +
+                                       "\" in argument \"class\" of \"thingChanged\"." +
+                                       did_you_mean(class_suggestions(name)),
+                                   {location("class")},
+                                   {}});
+            }
+        } else if (f.name == "schemaChanged") {
+            for (const char* name : {"classes", "attributes"}) {
+                not_empty(name, name[0] == 'c' ? "class" : "attribute");
+                auto list = f.arguments.find(name);
+                if (list == f.arguments.end() || !list->is_array())
+                    continue;
+                for (const Json& v : *list) {
+                    if (!v.is_string())
+                        continue;
+                    const std::string& given = v.get_ref<const std::string&>();
+                    if (!naming::model_name_violation(given))
+                        continue;
+                    const bool is_class = name[0] == 'c';
+                    errors_.push_back(
+                        {std::string("Argument \"") + name + "\" of \"schemaChanged\" has \"" +
+                             naming::abbreviate(given, 100) + "\", which cannot name " +
+                             (is_class ? "a class" : "an attribute") +
+                             ": model names are lower case, e.g. \"purchase_order\"." +
+                             did_you_mean(is_class ? class_suggestions(given)
+                                                   : attribute_suggestions(given)),
+                         {location(name)},
+                         {}});
+                }
+            }
+        }
+        return errors_.size() == before;
+    }
+
+    // The classes to suggest for an unknown one: the class whose GraphQL type it names,
+    // then those with a name like it.
+    std::vector<std::string> class_suggestions(const std::string& name) const {
+        std::vector<std::string> out;
+        if (auto cls = s_.class_of_type(name))
+            out.push_back(*cls);
+        if (name.size() > kMaxSuggestedFrom)
+            return out;
+        std::vector<std::string> options;
+        options.reserve(s_.classes.size());
+        for (const auto& [cname, names] : s_.classes)
+            options.push_back(cname);
+        for (std::string& c : suggestions(name, options)) {
+            if (std::find(out.begin(), out.end(), c) == out.end())
+                out.push_back(std::move(c));
+        }
+        return out;
+    }
+
+    // The assigned attributes with a model or GraphQL name like name.
+    std::vector<std::string> attribute_suggestions(const std::string& name) const {
+        std::set<std::string> names;
+        std::vector<std::string> out;
+        for (const auto& [cname, names_of_class] : s_.classes) {
+            for (const auto& [attribute, field] : names_of_class.attribute_fields) {
+                names.insert(attribute);
+                if (field == name && std::find(out.begin(), out.end(), attribute) == out.end())
+                    out.push_back(attribute);
+            }
+        }
+        if (name.size() > kMaxSuggestedFrom)
+            return out;
+        for (std::string& a : suggestions(name, {names.begin(), names.end()})) {
+            if (std::find(out.begin(), out.end(), a) == out.end())
+                out.push_back(std::move(a));
+        }
+        return out;
     }
 
     const Schema& s_;

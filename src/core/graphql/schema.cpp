@@ -102,27 +102,35 @@ std::vector<Type> fixed_types() {
     t.push_back(scalar("JSON", "Any JSON value: a `json` attribute (PostgreSQL jsonb)."));
     // Class data queries are not served yet: Query only has what the gateway answers
     // without reading class tables.
-    t.push_back(object(
-        "Query", "What the gateway answers without reading things.",
-        {field("schemaVersion", required(named("Int")), "The tenant's current schema version."),
-         field("sdl", required(named("String")), "This schema, as SDL.")}));
+    t.push_back(object("Query", "What the gateway answers without reading things.",
+                       {field("schemaVersion", required(named("Int")),
+                              "The version of the tenant's model this schema was built from."),
+                        field("sdl", required(named("String")), "This schema, as SDL.")}));
     Field schema_changed = field(
         "schemaChanged", required(named("SchemaChange")),
         "Every change of the tenant's model from now on. A burst of changes may arrive as one "
         "event covering several versions, from previousVersion to version.");
     schema_changed.arguments = {
         {"classes",
-         text("Only changes touching one of these classes (model names, e.g. \"purchase_order\")."),
+         text("Only changes altering one of these classes (model names, e.g. "
+              "\"purchase_order\"; a class yet to be created may be named): the class itself, "
+              "its assignments, the attributes assigned to it, its relationships, references "
+              "to it. At least one."),
          TypeRef::list(required(named("String")))},
-        {"attributes", text("Only changes touching one of these attributes (model names)."),
+        {"attributes",
+         text("Only changes of one of these attributes (model names; an attribute yet to be "
+              "created may be named). At least one."),
          TypeRef::list(required(named("String")))}};
     Field thing_changed =
         field("thingChanged", required(named("ThingEvent")),
-              "Every insert, update and delete of a thing of one class from now on.");
+              "Every insert, update, soft delete, restore and delete of a thing of one class "
+              "from now on.");
     thing_changed.arguments = {
-        {"class", text("The class, by its model name (e.g. \"purchase_order\")."),
+        {"class",
+         text("The class, by its model name (e.g. \"purchase_order\"); one of the schema's "
+              "classes."),
          required(named("String"))},
-        {"operations", text("Only these operations; all when absent."),
+        {"operations", text("Only these operations (at least one); all when absent."),
          TypeRef::list(required(named("Operation")))}};
     t.push_back(object("Subscription", "Events of the tenant's model and things.",
                        {std::move(schema_changed), std::move(thing_changed)}));
@@ -131,13 +139,21 @@ std::vector<Type> fixed_types() {
     operation.name = "Operation";
     operation.description = "What happened to a thing.";
     operation.values = {
-        {"INSERT", std::nullopt}, {"UPDATE", std::nullopt}, {"DELETE", std::nullopt}};
+        {"INSERT", text("The thing was inserted.")},
+        {"UPDATE", text("The thing was updated, and is_deleted did not change.")},
+        {"SOFT_DELETE", text("An update set is_deleted to true (other attributes may have "
+                             "changed with it).")},
+        {"RESTORE", text("An update set is_deleted back to false.")},
+        {"DELETE", text("The thing's row was deleted.")}};
     t.push_back(std::move(operation));
     t.push_back(object(
         "SchemaChange", "A new version of the tenant's model.",
         {field("version", required(named("Int")), "The new schema version."),
-         field("previousVersion", required(named("Int")), "The version before the change."),
-         field("time", required(named("DateTime")), "When the change committed."),
+         field("previousVersion", required(named("Int")),
+               "The version before the first change this event covers."),
+         field("time", required(named("DateTime")),
+               "When the transaction that made the last change covered started (PostgreSQL's "
+               "now() in it); versions are ordered by commit."),
          field("actor", required(named("String")),
                "Who made the change (udm.actor or the session user)."),
          field("breaking", required(named("Boolean")),
@@ -147,25 +163,38 @@ std::vector<Type> fixed_types() {
     t.push_back(object(
         "SchemaChangeEntry", "One change of a model, as recorded in the tenant's schema history.",
         {field("kind", required(named("String")),
-               "What changed: class, attribute, assignment, relationship, ..."),
-         field("change", required(named("String")), "How: added, dropped, renamed, retyped, ..."),
-         field("class", named("String"), "The class (model name), when the change concerns one."),
+               "What changed: class, attribute, assignment, relationship_type or relationship."),
+         field("change", required(named("String")),
+               "How: added, removed, renamed, retyped, retargeted or changed."),
+         field("class", named("String"),
+               "The class (model name) of a class or assignment change; a renamed class's new "
+               "name."),
          field("attribute", named("String"),
-               "The attribute (model name), when the change concerns one."),
-         field("type", named("String"), "The data type, when the change concerns one."),
+               "The attribute (model name) of an attribute or assignment change; a renamed "
+               "attribute's new name."),
+         field("classes", list_of(named("String")),
+               "Every class (model name) the change alters: its class, the classes its "
+               "attribute is assigned to, both ends of its relationships, the target of its "
+               "reference; a renamed or removed class also by its old name."),
+         field("type", named("String"),
+               "The data type of an added attribute or assignment (a retyped attribute has its "
+               "old and new type in detail.from and detail.to)."),
          field("breaking", required(named("Boolean")),
                "Whether this change may break existing clients."),
          field("detail", named("JSON"), "The rest of the recorded change.")}));
     t.push_back(
-        object("ThingEvent", "A thing was inserted, updated or deleted.",
+        object("ThingEvent", "A thing was inserted, updated, soft deleted, restored or deleted.",
                {field("position", required(named("String")),
                       "The event's position in the tenant's event stream."),
                 field("operation", required(named("Operation"))),
                 field("class", required(named("String")), "The thing's class (model name)."),
                 field("id", required(named("ID")), "The thing's id."),
                 field("changedAttributes", list_of(named("String")),
-                      "The attributes (model names) whose values the operation set or changed."),
-                field("time", required(named("DateTime")), "When the operation committed.")}));
+                      "For UPDATE, SOFT_DELETE and RESTORE, the attributes (model names) whose "
+                      "values changed; empty for INSERT and DELETE."),
+                field("time", required(named("DateTime")),
+                      "When the writing transaction started (PostgreSQL's now() in it); events "
+                      "are ordered by commit, not by time.")}));
     return t;
 }
 

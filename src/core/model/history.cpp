@@ -2,6 +2,7 @@
 #include "udm/core/history.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "udm/core/error.hpp"
@@ -155,6 +156,152 @@ model::Json rebuild(model::Json checkpoint, const std::vector<model::Json>& patc
         }
     }
     return checkpoint;
+}
+
+namespace {
+
+// What recorded_diff() looks names up in: the renames of the change and, built when first
+// needed, which classes each attribute is assigned to before and after.
+class AlteredClasses {
+  public:
+    AlteredClasses(const model::Json& diff, const model::Model& before, const model::Model& after)
+        : before_(before), after_(after) {
+        for (const model::Json& e : diff) {
+            if (!e.is_object() || e.value("change", "") != "renamed")
+                continue;
+            const std::string from = e.value("from", ""), to = e.value("to", "");
+            if (e.value("kind", "") == "class") {
+                class_renames_[from] = to;
+                class_renames_[to] = from;
+            } else if (e.value("kind", "") == "attribute") {
+                attribute_old_[to] = from;
+                attribute_new_[from] = to;
+            }
+        }
+    }
+
+    // The classes one entry of the diff alters.
+    std::set<std::string> of(const model::Json& e) {
+        std::set<std::string> out;
+        const std::string kind = e.value("kind", "");
+        if (kind == "class") {
+            add_class(out, e.value("class", ""));
+            add_class(out, e.value("from", ""));
+            add_class(out, e.value("to", ""));
+        } else if (kind == "assignment") {
+            add_class(out, e.value("class", ""));
+            add_targets(out, e.value("attribute", ""));
+        } else if (kind == "attribute") {
+            const std::string name = e.contains("to") && e.value("change", "") == "renamed"
+                                         ? e.value("to", "")
+                                         : e.value("attribute", "");
+            std::set<std::string> assigned;
+            add_assigned(assigned, name);
+            if (!assigned.empty())
+                add_targets(out, name);
+            out.insert(assigned.begin(), assigned.end());
+        } else if (kind == "relationship") {
+            add_class(out, e.value("from", ""));
+            add_class(out, e.value("to", ""));
+        } else if (kind == "relationship_type") {
+            const std::string type = e.value("type", "");
+            for (const model::Model* m : {&before_, &after_}) {
+                for (const auto& [key, r] : m->relationships) {
+                    if (r.type == type) {
+                        add_class(out, r.from);
+                        add_class(out, r.to);
+                    }
+                }
+            }
+        }
+        out.erase(std::string());
+        return out;
+    }
+
+  private:
+    const model::Model& before_;
+    const model::Model& after_;
+    std::map<std::string, std::string> class_renames_;  // both ways
+    std::map<std::string, std::string> attribute_old_, attribute_new_;
+    bool indexed_ = false;
+    std::map<std::string, std::set<std::string>> assigned_before_, assigned_after_;
+
+    // A class by every name the change gave it.
+    void add_class(std::set<std::string>& out, const std::string& name) const {
+        if (name.empty())
+            return;
+        out.insert(name);
+        auto it = class_renames_.find(name);
+        if (it != class_renames_.end())
+            out.insert(it->second);
+    }
+
+    // The attribute's name before the change, from its name after it.
+    std::string old_name(const std::string& attribute) const {
+        auto it = attribute_old_.find(attribute);
+        if (it != attribute_old_.end())
+            return it->second;
+        return attribute_new_.count(attribute) ? std::string() : attribute;
+    }
+
+    // The classes attribute (named as after the change) is assigned to, before or after.
+    void add_assigned(std::set<std::string>& out, const std::string& attribute) {
+        if (!indexed_) {
+            for (const auto& [cname, c] : before_.classes) {
+                for (const auto& [aname, a] : c.assignments)
+                    assigned_before_[aname].insert(cname);
+            }
+            for (const auto& [cname, c] : after_.classes) {
+                for (const auto& [aname, a] : c.assignments)
+                    assigned_after_[aname].insert(cname);
+            }
+            indexed_ = true;
+        }
+        auto after = assigned_after_.find(attribute);
+        if (after != assigned_after_.end()) {
+            for (const std::string& c : after->second)
+                add_class(out, c);
+        }
+        auto before = assigned_before_.find(old_name(attribute));
+        if (before != assigned_before_.end()) {
+            for (const std::string& c : before->second)
+                add_class(out, c);
+        }
+    }
+
+    // The target classes of attribute (named as after the change), before and after.
+    void add_targets(std::set<std::string>& out, const std::string& attribute) const {
+        auto after = after_.attributes.find(attribute);
+        if (after != after_.attributes.end() && after->second.target)
+            add_class(out, *after->second.target);
+        auto before = before_.attributes.find(old_name(attribute));
+        if (before != before_.attributes.end() && before->second.target)
+            add_class(out, *before->second.target);
+    }
+};
+
+}  // namespace
+
+model::Json recorded_diff(model::Json diff, const model::Model& before, const model::Model& after) {
+    if (!diff.is_array())
+        return diff;
+    AlteredClasses altered(diff, before, after);
+    for (model::Json& e : diff) {
+        if (!e.is_object())
+            continue;
+        if (e.value("change", "") == "renamed" && e.contains("to")) {
+            const std::string kind = e.value("kind", "");
+            if (kind == "class")
+                e["class"] = e["to"];
+            else if (kind == "attribute")
+                e["attribute"] = e["to"];
+        }
+        model::Json classes = model::Json::array();
+        for (const std::string& c : altered.of(e))
+            classes.push_back(c);
+        e["classes"] = std::move(classes);
+    }
+    return diff;
 }
 
 }  // namespace udm::history
