@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -197,6 +198,46 @@ TEST(GraphqlTypes, TheFixedQueryAndSubscriptionTypes) {
     EXPECT_FALSE(contains(sdl, "schema {"));
     EXPECT_EQ(sdl.back(), '\n');
     EXPECT_NE(sdl[sdl.size() - 2], '\n');
+}
+
+// Input object types and default values print as graphql-js prints them: enum defaults
+// bare, others as literals, descriptions as for fields.
+TEST(GraphqlTypes, InputObjectsAndDefaultValues) {
+    Schema s = schema_of("{}");
+    Type direction;
+    direction.kind = TypeKind::kEnum;
+    direction.name = "OrderByDirection";
+    direction.values = {{"AscNullsFirst", std::nullopt}, {"AscNullsLast", std::nullopt}};
+    Type filter;
+    filter.kind = TypeKind::kInputObject;
+    filter.name = "IntFilter";
+    filter.input_fields = {
+        {"eq", std::nullopt, TypeRef::named("Int"), std::nullopt},
+        {"in", "Any of these", TypeRef::list(TypeRef::non_null(TypeRef::named("Int"))),
+         std::nullopt},
+        {"order", std::nullopt, TypeRef::named("OrderByDirection"), Json("AscNullsLast")},
+        {"atMost", std::nullopt, TypeRef::non_null(TypeRef::named("Int")), Json(1)},
+        {"label", std::nullopt, TypeRef::named("String"), Json("a \"b\"")}};
+    s.types.push_back(direction);
+    s.types.push_back(filter);
+    s.types_by_name.clear();
+    for (std::size_t i = 0; i < s.types.size(); ++i)
+        s.types_by_name.push_back(i);
+    std::sort(s.types_by_name.begin(), s.types_by_name.end(),
+              [&](std::size_t a, std::size_t b) { return s.types[a].name < s.types[b].name; });
+    ASSERT_NE(s.find_type("IntFilter"), nullptr);
+    EXPECT_NE(s.find_type("IntFilter")->input_field("atMost"), nullptr);
+    EXPECT_EQ(s.find_type("IntFilter")->input_field("nosuch"), nullptr);
+    EXPECT_TRUE(contains(print_sdl(s), R"(input IntFilter {
+  eq: Int
+
+  """Any of these"""
+  in: [Int!]
+  order: OrderByDirection = AscNullsLast
+  atMost: Int! = 1
+  label: String = "a \"b\""
+}
+)")) << print_sdl(s);
 }
 
 TEST(GraphqlTypes, ReferencesToAnUnknownClassAreLeftOut) {

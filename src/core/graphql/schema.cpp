@@ -440,6 +440,14 @@ const Field* Type::field(std::string_view name) const {
     return nullptr;
 }
 
+const InputValue* Type::input_field(std::string_view name) const {
+    for (const InputValue& f : input_fields) {
+        if (f.name == name)
+            return &f;
+    }
+    return nullptr;
+}
+
 bool Type::has_value(std::string_view name) const {
     for (const EnumValue& v : values) {
         if (v.name == name)

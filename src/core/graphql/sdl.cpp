@@ -55,15 +55,42 @@ void print_description(std::string& out, const std::optional<std::string>& descr
     out += '\n';
 }
 
-// An argument definition: name: Type.
-void print_input_value(std::string& out, const InputValue& v) {
+// A default value as a GraphQL literal of its type: enum values bare, the rest as JSON
+// literals.
+void append_default(std::string& out, const Schema& schema, const TypeRef& type,
+                    const Json& value) {
+    const TypeRef& t = type.nullable();
+    if (t.is_list() && value.is_array()) {
+        out += '[';
+        for (std::size_t i = 0; i < value.size(); ++i) {
+            if (i > 0)
+                out += ", ";
+            append_default(out, schema, t.of(), value[i]);
+        }
+        out += ']';
+        return;
+    }
+    const Type* named = schema.find_type(t.named_type());
+    if (named != nullptr && named->kind == TypeKind::kEnum && value.is_string()) {
+        out += value.get_ref<const std::string&>();
+        return;
+    }
+    append_json_literal(out, value);
+}
+
+// An argument or input field definition: name: Type, and " = default" when it has one.
+void print_input_value(std::string& out, const Schema& schema, const InputValue& v) {
     out += v.name;
     out += ": ";
     v.type.append_to(out);
+    if (v.default_value) {
+        out += " = ";
+        append_default(out, schema, v.type, *v.default_value);
+    }
 }
 
 // Arguments on one line when none has a description, else one per line.
-void print_arguments(std::string& out, const std::vector<InputValue>& args,
+void print_arguments(std::string& out, const Schema& schema, const std::vector<InputValue>& args,
                      std::string_view indentation) {
     if (args.empty())
         return;
@@ -75,7 +102,7 @@ void print_arguments(std::string& out, const std::vector<InputValue>& args,
         for (std::size_t i = 0; i < args.size(); ++i) {
             if (i > 0)
                 out += ", ";
-            print_input_value(out, args[i]);
+            print_input_value(out, schema, args[i]);
         }
     } else {
         const std::string inner = "  " + std::string(indentation);
@@ -85,7 +112,7 @@ void print_arguments(std::string& out, const std::vector<InputValue>& args,
                 out += '\n';
             print_description(out, args[i].description, inner, i == 0);
             out += inner;
-            print_input_value(out, args[i]);
+            print_input_value(out, schema, args[i]);
         }
         out += '\n';
         out += indentation;
@@ -111,11 +138,11 @@ void print_applied(std::string& out, const AppliedDirective& d) {
 }
 
 // A directive definition with its description, arguments and locations.
-void print_directive(std::string& out, const DirectiveDefinition& d) {
+void print_directive(std::string& out, const Schema& schema, const DirectiveDefinition& d) {
     print_description(out, d.description);
     out += "directive @";
     out += d.name;
-    print_arguments(out, d.arguments, "");
+    print_arguments(out, schema, d.arguments, "");
     out += " on ";
     for (std::size_t i = 0; i < d.locations.size(); ++i) {
         if (i > 0)
@@ -126,7 +153,7 @@ void print_directive(std::string& out, const DirectiveDefinition& d) {
 
 // A type definition with its description: a scalar, an enum, or an object type with its
 // fields.
-void print_type(std::string& out, const Type& t) {
+void print_type(std::string& out, const Schema& schema, const Type& t) {
     print_description(out, t.description);
     switch (t.kind) {
         case TypeKind::kScalar:
@@ -146,6 +173,21 @@ void print_type(std::string& out, const Type& t) {
             }
             out += "\n}";
             return;
+        case TypeKind::kInputObject:
+            out += "input ";
+            out += t.name;
+            if (t.input_fields.empty())
+                return;
+            out += " {\n";
+            for (std::size_t i = 0; i < t.input_fields.size(); ++i) {
+                if (i > 0)
+                    out += '\n';
+                print_description(out, t.input_fields[i].description, "  ", i == 0);
+                out += "  ";
+                print_input_value(out, schema, t.input_fields[i]);
+            }
+            out += "\n}";
+            return;
         case TypeKind::kObject:
             out += "type ";
             out += t.name;
@@ -159,7 +201,7 @@ void print_type(std::string& out, const Type& t) {
                 print_description(out, f.description, "  ", i == 0);
                 out += "  ";
                 out += f.name;
-                print_arguments(out, f.arguments, "  ");
+                print_arguments(out, schema, f.arguments, "  ");
                 out += ": ";
                 f.type.append_to(out);
                 for (const AppliedDirective& d : f.directives)
@@ -181,14 +223,14 @@ std::string print_sdl(const Schema& schema) {
             continue;
         if (!out.empty())
             out += "\n\n";
-        print_directive(out, d);
+        print_directive(out, schema, d);
     }
     for (const Type& t : schema.types) {
         if (t.builtin)
             continue;
         if (!out.empty())
             out += "\n\n";
-        print_type(out, t);
+        print_type(out, schema, t);
     }
     out += '\n';
     return out;

@@ -18,11 +18,14 @@ namespace udm::graphql {
 
 using Json = nlohmann::json;
 
-// An argument of a field or directive.
+// An argument of a field or directive, or a field of an input object type.
 struct InputValue {
     std::string name;
     std::optional<std::string> description;
     TypeRef type;
+    // The default value, as a GraphQL value in JSON (an enum value as its name); printed
+    // as a GraphQL literal ("atMost: Int! = 1").
+    std::optional<Json> default_value;
 };
 
 // A directive applied to a field definition; argument values are printed as GraphQL
@@ -49,7 +52,7 @@ struct EnumValue {
     std::optional<std::string> description;
 };
 
-enum class TypeKind { kScalar, kObject, kEnum };
+enum class TypeKind { kScalar, kObject, kEnum, kInputObject };
 
 // A named type. Built-in scalars (String, Int, Float, Boolean, ID) are part of every
 // schema but not printed.
@@ -57,12 +60,15 @@ struct Type {
     TypeKind kind = TypeKind::kObject;
     std::string name;
     std::optional<std::string> description;
-    std::vector<Field> fields;      // objects
-    std::vector<EnumValue> values;  // enums
+    std::vector<Field> fields;             // objects
+    std::vector<EnumValue> values;         // enums
+    std::vector<InputValue> input_fields;  // input objects
     bool builtin = false;
 
     // The field called name, or nullptr.
     const Field* field(std::string_view name) const;
+    // The input field called name of an input object type, or nullptr.
+    const InputValue* input_field(std::string_view name) const;
     // Whether an enum has the value name.
     bool has_value(std::string_view name) const;
 };
