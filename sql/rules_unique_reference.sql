@@ -85,18 +85,42 @@ WITH a AS (INSERT INTO tenant_uq.tc_author (name, email) VALUES ('Cy', 'cy@examp
 INSERT INTO tenant_uq.tc_book (name, author) SELECT 'By Cy', id FROM a RETURNING name;
 
 -- Soft-deleting a referenced thing is allowed; its references stay, and rows holding them
--- can be updated as long as they do not set them anew. Deleting it for good is refused.
+-- can be updated as long as they do not set them anew. Deleting it for good is refused
+-- (23503, in model terms too).
 UPDATE tenant_uq.tc_author SET is_deleted = true WHERE id = :a1;
 UPDATE tenant_uq.tc_book SET name = 'Book, 2nd ed.' WHERE id = :b1;
 SELECT name, author = :a1 AS keeps_author FROM tenant_uq.tc_book WHERE id = :b1;
 SELECT test_error($$UPDATE tenant_uq.tc_book SET author = NULL, editor = '00000000-0000-0000-0000-0000000000a1' WHERE id = '00000000-0000-0000-0000-0000000000b1'$$) AS set_anew;
-SELECT test_error($$DELETE FROM tenant_uq.tc_author WHERE id = '00000000-0000-0000-0000-0000000000a1'$$) AS hard_delete;
+DELETE FROM tenant_uq.tc_author WHERE id = :a1;
 UPDATE tenant_uq.tc_author SET is_deleted = false WHERE id = :a1;
+
+-- Deleting things for good: refused in model terms while things refer to them (soft-deleted
+-- ones too: their references are kept), whatever else the statement deletes; references
+-- among the rows one statement deletes are no obstacle.
+INSERT INTO tenant_uq.tc_book (name, editor) VALUES ('Edited', :a1);
+DELETE FROM tenant_uq.tc_author WHERE id IN (:a1, :a2);
+UPDATE tenant_uq.tc_book SET is_deleted = true WHERE author = :a1 OR editor = :a1;
+SELECT test_error($$DELETE FROM tenant_uq.tc_author WHERE id = '00000000-0000-0000-0000-0000000000a1'$$) AS referred_by_deleted;
+UPDATE tenant_uq.tc_book SET is_deleted = false WHERE author = :a1 OR editor = :a1;
+DELETE FROM tenant_uq.tc_author WHERE name = 'Bert' RETURNING name;
+BEGIN;
+DELETE FROM tenant_uq.tc_book WHERE author = :a1 OR editor = :a1;
+DELETE FROM tenant_uq.tc_author WHERE id = :a1 RETURNING name;
+ROLLBACK;
+SELECT udm.apply('uq', udm.model('uq') || jsonb_build_object(
+  'attributes', udm.model('uq')->'attributes' || '{"manager": {"type": "reference", "target": "person"}}',
+  'classes', udm.model('uq')->'classes' || '{"person": {"attributes": {"name": {}, "manager": {}}}}')) > 0 AS applied;
+INSERT INTO tenant_uq.tc_person (id, name) VALUES ('00000000-0000-0000-0000-0000000000c1', 'Boss');
+INSERT INTO tenant_uq.tc_person (id, name, manager) VALUES ('00000000-0000-0000-0000-0000000000c2', 'Staff', '00000000-0000-0000-0000-0000000000c1');
+DELETE FROM tenant_uq.tc_person WHERE name = 'Boss';
+DELETE FROM tenant_uq.tc_person;
+SELECT count(*) AS persons FROM tenant_uq.tc_person;
 
 -- As the tenant's role, under row-level security: the same errors.
 SET ROLE tenant_uq_role;
 INSERT INTO tenant_uq.tc_author (name, email) VALUES ('Ann', 'ann@example.com');
 INSERT INTO tenant_uq.tc_book (name, author) VALUES ('Gone', :a2);
+DELETE FROM tenant_uq.tc_author WHERE id = :a1;
 RESET ROLE;
 
 -- The longest names: a class of 63 bytes and attributes of 62 and 63, whose indexes and

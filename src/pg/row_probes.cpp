@@ -1,5 +1,6 @@
-// The unique and reference probes of the validation trigger, and the tracking of running
-// INSERT ... ON CONFLICT statements that turns the unique probes off for their tables.
+// The unique and reference probes of the validation trigger, the trigger that refuses to
+// delete a referenced thing (udm.check_referrers), and the tracking of running INSERT ...
+// ON CONFLICT statements that turns the unique probes off for their tables.
 //
 // A unique value is looked up in its partial unique index the way PostgreSQL checks an
 // exclusion constraint (execIndexing.c, check_exclusion_or_unique_constraint): with a dirty
@@ -7,22 +8,30 @@
 // so two sessions inserting the same value get the model-terms error too. A reference is
 // looked up in the target table's primary key with SnapshotSelf: committed rows and this
 // transaction's own, never waiting, as a foreign key check does not wait for a thing another
-// transaction has not committed yet.
+// transaction has not committed yet. The things referring to a deleted one are looked up
+// in the referring tables' indexes with a dirty snapshot, as described at referred_to().
 #include <string>
 #include <vector>
 
+#include "udm/core/error.hpp"
 #include "udm/core/physical.hpp"
 #include "udm/pg/barrier.hpp"
 #include "udm/pg/row_probes.hpp"
+#include "udm/pg/validation.hpp"
 
 extern "C" {
 #include "access/genam.h"
+#include "access/htup_details.h"
 #include "access/relscan.h"
 #include "access/skey.h"
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_constraint.h"
+#include "catalog/pg_index.h"
+#include "commands/trigger.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "nodes/plannodes.h"
@@ -32,7 +41,9 @@ extern "C" {
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/array.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 }
 
 namespace udm::pg {
@@ -220,6 +231,94 @@ Target reference_target(const ReferenceProbe& probe, Datum value) {
     return found;
 }
 
+// Whether a row of the probe's table refers to id through its column. A row another
+// transaction is inserting does not count (it is not committed, and its own foreign key
+// check waits for this delete); one it is deleting, or whose key it changes, is waited for
+// and looked at again, as the foreign key's check would. Calls PostgreSQL and holds no C++
+// object: run inside guard().
+bool referred_to(const ReferrerProbe& probe, Datum id) {
+    Relation table = table_open(probe.table, AccessShareLock);
+    Relation index = index_open(probe.index, AccessShareLock);
+    TupleTableSlot* slot = table_slot_create(table, nullptr);
+    ScanKeyData key;
+    ScanKeyEntryInitialize(&key, 0, 1, BTEqualStrategyNumber, InvalidOid, InvalidOid, F_UUID_EQ,
+                           id);
+    SnapshotData dirty;
+    InitDirtySnapshot(dirty);
+    bool found = false;
+    bool again = true;
+    while (again) {
+        again = false;
+        IndexScanDesc scan = index_beginscan(table, index, &dirty, 1, 0);
+        index_rescan(scan, &key, 1, nullptr, 0);
+        while (index_getnext_slot(scan, ForwardScanDirection, slot)) {
+            if (TransactionIdIsValid(dirty.xmin))
+                continue;
+            if (TransactionIdIsValid(dirty.xmax)) {
+                HeapTuple tuple = ExecFetchSlotHeapTuple(slot, false, nullptr);
+                if ((tuple->t_data->t_infomask2 & HEAP_KEYS_UPDATED) != 0) {
+                    const TransactionId xwait = dirty.xmax;
+                    ItemPointerData tid = slot->tts_tid;
+                    ExecClearTuple(slot);
+                    index_endscan(scan);
+                    XactLockTableWait(xwait, table, &tid, XLTW_Delete);
+                    again = true;
+                    break;
+                }
+            }
+            found = true;
+            break;
+        }
+        if (!again)
+            index_endscan(scan);
+    }
+    ExecDropSingleTupleTableSlot(slot);
+    index_close(index, NoLock);
+    table_close(table, NoLock);
+    return found;
+}
+
+// The column of the single-column foreign key constraint, or 0. Calls PostgreSQL: run
+// inside guard().
+AttrNumber foreign_key_column(Oid constraint) {
+    HeapTuple tuple = SearchSysCache1(CONSTROID, ObjectIdGetDatum(constraint));
+    if (!HeapTupleIsValid(tuple))
+        return 0;
+    bool isnull = false;
+    const Datum keys = SysCacheGetAttr(CONSTROID, tuple, Anum_pg_constraint_conkey, &isnull);
+    AttrNumber attnum = 0;
+    if (!isnull) {
+        ArrayType* array = DatumGetArrayTypeP(keys);
+        if (ARR_NDIM(array) == 1 && ARR_DIMS(array)[0] == 1)
+            attnum = reinterpret_cast<const int16*>(ARR_DATA_PTR(array))[0];
+    }
+    ReleaseSysCache(tuple);
+    return attnum;
+}
+
+// A valid plain (not partial) btree index of table whose first column is attnum, or
+// InvalidOid. Calls PostgreSQL: run inside guard().
+Oid index_leading_with(Oid table_oid, AttrNumber attnum) {
+    Relation table = table_open(table_oid, AccessShareLock);
+    List* indexes = RelationGetIndexList(table);
+    Oid found = InvalidOid;
+    ListCell* lc;
+    foreach (lc, indexes) {
+        Relation index = index_open(lfirst_oid(lc), AccessShareLock);
+        if (index->rd_rel->relam == BTREE_AM_OID && index->rd_index->indisvalid &&
+            index->rd_index->indnkeyatts >= 1 && index->rd_index->indkey.values[0] == attnum &&
+            heap_attisnull(index->rd_indextuple, Anum_pg_index_indpred, nullptr)) {
+            found = RelationGetRelid(index);
+        }
+        index_close(index, NoLock);
+        if (OidIsValid(found))
+            break;
+    }
+    list_free(indexes);
+    table_close(table, NoLock);
+    return found;
+}
+
 // One column of the new row, and of the old one on UPDATE.
 struct Column {
     Datum value = 0;
@@ -299,6 +398,24 @@ RowProbes build_row_probes(Relation rel, const model::Model& m, const model::Thi
                 probes.references.push_back(std::move(probe));
         }
     }
+    // The foreign keys pointing here: the relcache entry's RI triggers name each (a new or
+    // dropped one invalidates this table's entry, and so this validator).
+    if (rel->trigdesc != nullptr) {
+        for (int i = 0; i < rel->trigdesc->numtriggers; ++i) {
+            const Trigger& t = rel->trigdesc->triggers[i];
+            if (!t.tgisinternal || t.tgfoid != F_RI_FKEY_NOACTION_DEL)
+                continue;
+            ReferrerProbe probe;
+            probe.table = t.tgconstrrelid;
+            guard([&] {
+                probe.attnum = foreign_key_column(t.tgconstraint);
+                if (probe.attnum > 0)
+                    probe.index = index_leading_with(probe.table, probe.attnum);
+            });
+            if (OidIsValid(probe.index))
+                probes.referrers.push_back(probe);
+        }
+    }
     return probes;
 }
 
@@ -356,3 +473,60 @@ void register_row_probes() {
 }
 
 }  // namespace udm::pg
+
+// udm.check_referrers(): AFTER DELETE row trigger of every class table. Refuses to delete a
+// thing that things of some class refer to, in model terms, before the foreign key's own
+// trigger would (its name sorts before PostgreSQL's RI_ConstraintTrigger_a_*, so it fires
+// first for each row, at the end of the statement: references among the rows the statement
+// deletes are gone by then).
+UDM_PG_FUNCTION(udm_check_referrers) {
+    using namespace udm;
+    if (!CALLED_AS_TRIGGER(fcinfo)) {
+        throw Error(sqlstate::kTriggerProtocolViolated,
+                    "udm.check_referrers() must be called as a trigger");
+    }
+    auto* trigdata = reinterpret_cast<TriggerData*>(fcinfo->context);
+    if (!TRIGGER_FIRED_AFTER(trigdata->tg_event) || !TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
+        !TRIGGER_FIRED_BY_DELETE(trigdata->tg_event)) {
+        throw Error(sqlstate::kTriggerProtocolViolated,
+                    "udm.check_referrers() must be fired AFTER DELETE FOR EACH ROW");
+    }
+    Relation rel = trigdata->tg_relation;
+    std::shared_ptr<const pg::ClassValidator> v = pg::validator_for(rel);
+    if (v->probes.referrers.empty() || v->id_attnum <= 0)
+        return PointerGetDatum(nullptr);
+    bool isnull = false;
+    const Datum id = pg::guard([&] {
+        return heap_getattr(trigdata->tg_trigtuple, v->id_attnum, RelationGetDescr(rel), &isnull);
+    });
+    if (isnull)
+        return PointerGetDatum(nullptr);
+    model::Json detail = model::Json::array();
+    for (const pg::ReferrerProbe& probe : v->probes.referrers) {
+        if (!pg::guard([&] { return pg::referred_to(probe, id); }))
+            continue;
+        // Named in model terms by the referring table's own validator.
+        Relation referring = pg::guard([&] { return table_open(probe.table, AccessShareLock); });
+        std::shared_ptr<const pg::ClassValidator> rv = pg::validator_for(referring);
+        pg::guard([&] { table_close(referring, NoLock); });
+        std::string attribute;
+        for (const pg::AttributeColumn& c : rv->columns) {
+            if (c.attnum == probe.attnum)
+                attribute = c.attribute;
+        }
+        if (rv->class_name.empty() || attribute.empty())
+            continue;  // not a class table: left to the foreign key
+        detail.push_back({{"class", rv->class_name},
+                          {"attribute", attribute},
+                          {"rule", "reference"},
+                          {"message", "refers to this thing"}});
+    }
+    if (detail.empty())
+        return PointerGetDatum(nullptr);
+    throw Error(
+        sqlstate::kForeignKeyViolation,
+        "cannot delete a thing of class \"" + v->class_name + "\" that other things refer to",
+        detail.dump(),
+        "Soft-delete it instead (is_deleted = true), or first clear or change the "
+        "references to it.");
+}

@@ -41,17 +41,27 @@ struct ReferenceProbe {
     Oid eq_proc = InvalidOid;
 };
 
+// A foreign key of another class table pointing at this one, and an index to find the rows
+// that refer to a thing through it.
+struct ReferrerProbe {
+    Oid table = InvalidOid;  // the referring class table
+    AttrNumber attnum = 0;   // its reference column
+    Oid index = InvalidOid;  // a plain btree index whose first column that is
+};
+
 // What to probe for the rows of one class table.
 struct RowProbes {
     std::vector<UniqueProbe> unique;
     std::vector<ReferenceProbe> references;
+    std::vector<ReferrerProbe> referrers;  // for a DELETE of one of its things
     AttrNumber is_deleted = 0;
     bool empty() const { return unique.empty() && references.empty(); }
 };
 
 // The probes of class cls (of model m) whose table is rel: every unique attribute whose
-// index exists and every reference attribute whose target table and key exist (what is
-// missing is left to the physical constraints).
+// index exists, every reference attribute whose target table and key exist, and every
+// foreign key pointing at rel that has an index to probe (what is missing is left to the
+// physical constraints).
 RowProbes build_row_probes(Relation rel, const model::Model& m, const model::ThingClass& cls);
 
 // Probes the new row of an INSERT (old_tuple null) or an UPDATE; appends a "unique" violation
