@@ -608,6 +608,15 @@ TEST(GraphqlFilters, FiltersThatCanNeverMatchAreRefused) {
               Lines{"Argument \"attributes\" of \"schemaChanged\" has \"Price\", which cannot "
                     "name an attribute: model names are lower case, e.g. \"purchase_order\". "
                     "Did you mean \"price\"? @1:30"});
+    // Many bad names: one error for the argument, the first named, the rest counted.
+    std::string many = "subscription { schemaChanged(classes: [";
+    for (int i = 0; i < 5000; ++i)
+        many += "\"Class_" + std::to_string(i) + "\", ";
+    many += "\"product\"]) { version } }";
+    EXPECT_EQ(errors_of(many),
+              Lines{"Argument \"classes\" of \"schemaChanged\" has \"Class_0\", which cannot "
+                    "name a class: model names are lower case, e.g. \"purchase_order\". So do "
+                    "4999 more of its names. @1:30"});
     EXPECT_EQ(errors_of("subscription { schemaChanged(classes: []) { version } }"),
               Lines{"Argument \"classes\" of \"schemaChanged\" must list at least one class: "
                     "an empty list matches nothing. Leave it out for all. @1:30"});

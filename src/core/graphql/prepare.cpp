@@ -234,23 +234,32 @@ class Planner {
                 auto list = f.arguments.find(name);
                 if (list == f.arguments.end() || !list->is_array())
                     continue;
+                // One error per argument, for its first bad name: suggestions cost a pass
+                // over the model each, and a document may hold thousands of names.
+                const std::string* first_bad = nullptr;
+                std::size_t bad = 0;
                 for (const Json& v : *list) {
-                    if (!v.is_string())
+                    if (!v.is_string() ||
+                        !naming::model_name_violation(v.get_ref<const std::string&>()))
                         continue;
-                    const std::string& given = v.get_ref<const std::string&>();
-                    if (!naming::model_name_violation(given))
-                        continue;
-                    const bool is_class = name[0] == 'c';
-                    errors_.push_back(
-                        {std::string("Argument \"") + name + "\" of \"schemaChanged\" has \"" +
-                             naming::abbreviate(given, 100) + "\", which cannot name " +
-                             (is_class ? "a class" : "an attribute") +
-                             ": model names are lower case, e.g. \"purchase_order\"." +
-                             did_you_mean(is_class ? class_suggestions(given)
-                                                   : attribute_suggestions(given)),
-                         {location(name)},
-                         {}});
+                    if (bad++ == 0)
+                        first_bad = &v.get_ref<const std::string&>();
                 }
+                if (first_bad == nullptr)
+                    continue;
+                const std::string& given = *first_bad;
+                const bool is_class = name[0] == 'c';
+                errors_.push_back(
+                    {std::string("Argument \"") + name + "\" of \"schemaChanged\" has \"" +
+                         naming::abbreviate(given, 100) + "\", which cannot name " +
+                         (is_class ? "a class" : "an attribute") +
+                         ": model names are lower case, e.g. \"purchase_order\"." +
+                         (bad > 1 ? " So do " + std::to_string(bad - 1) + " more of its names."
+                                  : "") +
+                         did_you_mean(is_class ? class_suggestions(given)
+                                               : attribute_suggestions(given)),
+                     {location(name)},
+                     {}});
             }
         }
         return errors_.size() == before;
