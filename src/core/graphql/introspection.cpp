@@ -65,7 +65,7 @@ Type enum_type(const char* name, const char* description,
 // The planned fields of a selection, grouped by field name in order of first appearance:
 // each name's value is computed once, for the union of what its aliases select.
 using Selected = std::vector<const PlannedField*>;
-std::vector<std::pair<std::string, Selected>> by_name(const Selected& fields) {
+std::vector<std::pair<std::string, Selected>> group_by_name(const Selected& fields) {
     std::vector<std::pair<std::string, Selected>> out;
     std::map<std::string, std::size_t> index;
     for (const PlannedField* f : fields) {
@@ -83,7 +83,10 @@ std::vector<std::pair<std::string, Selected>> by_name(const Selected& fields) {
 
 class Introspector {
   public:
-    explicit Introspector(const Schema& s) : s_(s) {}
+    Introspector(const Schema& s, std::size_t& budget) : s_(s), budget_(budget) {}
+
+    // Whether the budget ran out: the value is then incomplete.
+    bool over() const { return over_; }
 
     Json schema(const Selected& sel) {
         Json out = Json::object();
@@ -205,9 +208,9 @@ class Introspector {
             } else if (name == "possibleTypes") {
                 out[name] = nullptr;
             } else if (name == "enumValues") {
-                out[name] =
-                    list_if(t.kind == TypeKind::kEnum, t.values, sub,
-                            [](const EnumValue& v, const Selected& s) { return enum_value(v, s); });
+                out[name] = list_if(
+                    t.kind == TypeKind::kEnum, t.values, sub,
+                    [this](const EnumValue& v, const Selected& s) { return enum_value(v, s); });
             } else if (name == "inputFields") {
                 out[name] = list_if(
                     t.kind == TypeKind::kInputObject, t.input_fields, sub,
@@ -298,7 +301,7 @@ class Introspector {
         return out;
     }
 
-    static Json enum_value(const EnumValue& v, const Selected& sel) {
+    Json enum_value(const EnumValue& v, const Selected& sel) {
         Json out = Json::object();
         for (const auto& [name, sub] : by_name(sel)) {
             if (name == "name")
@@ -332,7 +335,19 @@ class Introspector {
         return out;
     }
 
+    // The selection grouped by name, for one object of the answer: one unit of the budget.
+    std::vector<std::pair<std::string, Selected>> by_name(const Selected& fields) {
+        if (budget_ == 0) {
+            over_ = true;
+            return {};
+        }
+        --budget_;
+        return group_by_name(fields);
+    }
+
     const Schema& s_;
+    std::size_t& budget_;
+    bool over_ = false;
     std::vector<const Type*> types_;
     std::set<std::string> seen_;
 };
@@ -564,14 +579,20 @@ const Field* field_definition(const Schema& schema, const Type& parent, std::str
     return parent.field(name);
 }
 
-Json introspect(const Schema& schema, const PlannedField& field) {
-    Introspector introspector(schema);
-    if (field.name == "__schema")
-        return introspector.schema({&field});
-    auto name = field.arguments.find("name");
-    if (name == field.arguments.end() || !name->is_string())
-        return nullptr;
-    return introspector.type_by_name(name->get<std::string>(), {&field});
+std::optional<Json> introspect(const Schema& schema, const PlannedField& field,
+                               std::size_t& budget) {
+    Introspector introspector(schema, budget);
+    Json value;
+    if (field.name == "__schema") {
+        value = introspector.schema({&field});
+    } else {
+        auto name = field.arguments.find("name");
+        if (name != field.arguments.end() && name->is_string())
+            value = introspector.type_by_name(name->get<std::string>(), {&field});
+    }
+    if (introspector.over())
+        return std::nullopt;
+    return value;
 }
 
 std::string print_default_value(const Schema& schema, const TypeRef& type, const Json& value) {

@@ -158,8 +158,20 @@ class Planner {
                 sets.push_back(&sel->selection_set);
             f.selection = plan(sets, *type);
         }
-        if (def != parent.field(first.name))  // a meta field: __schema or __type
-            f.resolved = introspect(s_, f);
+        if (def != parent.field(first.name)) {  // a meta field: __schema or __type
+            f.resolved = introspect(s_, f, introspection_budget_);
+            if (!f.resolved) {
+                if (!introspection_refused_) {
+                    errors_.push_back({"The introspection answer is too large: more than " +
+                                           std::to_string(kMaxIntrospectionObjects) +
+                                           " objects. Ask for the schema once per request.",
+                                       {first.location},
+                                       {}});
+                }
+                introspection_refused_ = true;
+                return std::nullopt;
+            }
+        }
         return f;
     }
 
@@ -322,6 +334,8 @@ class Planner {
     std::map<std::string, const FragmentDefinition*> fragments_;
     std::size_t planned_ = 0;
     std::size_t work_ = 0;  // selections visited by collect()
+    std::size_t introspection_budget_ = kMaxIntrospectionObjects;
+    bool introspection_refused_ = false;
 };
 
 // The operation to run, or an error.
