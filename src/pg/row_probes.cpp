@@ -21,6 +21,7 @@
 
 extern "C" {
 #include "access/genam.h"
+#include "access/relation.h"
 #include "access/htup_details.h"
 #include "access/relscan.h"
 #include "access/skey.h"
@@ -29,6 +30,7 @@ extern "C" {
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/pg_am.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_index.h"
 #include "commands/trigger.h"
@@ -151,12 +153,47 @@ bool on_conflict_running(Oid relid) {
 
 // --- probes --------------------------------------------------------------------------------
 
+// The index at oid, locked, if it is still a valid index of table (whose first column is
+// attnum, when not 0; the primary key, when primary); null when it was dropped or its OID
+// names something else now. The probes are cached by OID: the invalidation that made one
+// stale rebuilds it for the next row, and the row at hand leaves that value to the
+// constraint behind the probe. Calls PostgreSQL and holds no C++ object: run inside guard().
+Relation open_probe_index(Oid oid, Oid table, AttrNumber attnum, bool primary) {
+    Relation index = try_relation_open(oid, AccessShareLock);
+    if (index == nullptr)
+        return nullptr;
+    const Form_pg_index form = index->rd_index;
+    if (index->rd_rel->relkind != RELKIND_INDEX || form == nullptr || form->indrelid != table ||
+        !form->indisvalid || form->indnkeyatts < 1 ||
+        (attnum != 0 && form->indkey.values[0] != attnum) || (primary && !form->indisprimary)) {
+        relation_close(index, AccessShareLock);
+        return nullptr;
+    }
+    return index;
+}
+
+// The table at oid, locked, if it still is one; null when not (as open_probe_index).
+Relation open_probe_table(Oid oid) {
+    Relation table = try_relation_open(oid, AccessShareLock);
+    if (table == nullptr)
+        return nullptr;
+    if (table->rd_rel->relkind != RELKIND_RELATION &&
+        table->rd_rel->relkind != RELKIND_PARTITIONED_TABLE) {
+        relation_close(table, AccessShareLock);
+        return nullptr;
+    }
+    return table;
+}
+
 // Whether a live row of rel other than the one at self (null on INSERT) holds value in the
-// probe's unique index; waits for transactions writing such a row. Calls PostgreSQL and
-// holds no C++ object: run inside guard().
+// probe's unique index; waits for transactions writing such a row. False when the index is
+// gone (left to the index that replaced it). Calls PostgreSQL and holds no C++ object: run
+// inside guard().
 bool unique_taken(Relation rel, const UniqueProbe& probe, AttrNumber is_deleted, Datum value,
                   ItemPointer self) {
-    Relation index = index_open(probe.index, AccessShareLock);
+    Relation index = open_probe_index(probe.index, RelationGetRelid(rel), probe.attnum, false);
+    if (index == nullptr)
+        return false;
     TupleTableSlot* slot = table_slot_create(rel, nullptr);
     ScanKeyData key;
     ScanKeyEntryInitialize(&key, 0, 1, BTEqualStrategyNumber, InvalidOid, probe.collation,
@@ -203,11 +240,18 @@ bool unique_taken(Relation rel, const UniqueProbe& probe, AttrNumber is_deleted,
 
 enum class Target { kLive, kMissing, kDeleted };
 
-// What a reference to value finds in the probe's target table. Calls PostgreSQL and holds no
-// C++ object: run inside guard().
+// What a reference to value finds in the probe's target table; kLive when the table or its
+// key is gone (left to the foreign key). Calls PostgreSQL and holds no C++ object: run inside
+// guard().
 Target reference_target(const ReferenceProbe& probe, Datum value) {
-    Relation table = table_open(probe.target_table, AccessShareLock);
-    Relation index = index_open(probe.target_pkey, AccessShareLock);
+    Relation table = open_probe_table(probe.target_table);
+    if (table == nullptr)
+        return Target::kLive;
+    Relation index = open_probe_index(probe.target_pkey, probe.target_table, 0, true);
+    if (index == nullptr) {
+        table_close(table, AccessShareLock);
+        return Target::kLive;
+    }
     TupleTableSlot* slot = table_slot_create(table, nullptr);
     ScanKeyData key;
     ScanKeyEntryInitialize(&key, 0, 1, BTEqualStrategyNumber, InvalidOid, InvalidOid, probe.eq_proc,
@@ -234,11 +278,18 @@ Target reference_target(const ReferenceProbe& probe, Datum value) {
 // Whether a row of the probe's table refers to id through its column. A row another
 // transaction is inserting does not count (it is not committed, and its own foreign key
 // check waits for this delete); one it is deleting, or whose key it changes, is waited for
-// and looked at again, as the foreign key's check would. Calls PostgreSQL and holds no C++
-// object: run inside guard().
+// and looked at again, as the foreign key's check would. False when the table or the index
+// is gone (left to the foreign key). Calls PostgreSQL and holds no C++ object: run inside
+// guard().
 bool referred_to(const ReferrerProbe& probe, Datum id) {
-    Relation table = table_open(probe.table, AccessShareLock);
-    Relation index = index_open(probe.index, AccessShareLock);
+    Relation table = open_probe_table(probe.table);
+    if (table == nullptr)
+        return false;
+    Relation index = open_probe_index(probe.index, probe.table, probe.attnum, false);
+    if (index == nullptr) {
+        table_close(table, AccessShareLock);
+        return false;
+    }
     TupleTableSlot* slot = table_slot_create(table, nullptr);
     ScanKeyData key;
     ScanKeyEntryInitialize(&key, 0, 1, BTEqualStrategyNumber, InvalidOid, InvalidOid, F_UUID_EQ,

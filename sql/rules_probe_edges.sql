@@ -1,0 +1,41 @@
+-- The unique and reference lookups at their edges: each section pins a case that went
+-- wrong once.
+\set VERBOSITY default
+SELECT udm.create_tenant('pe');
+SELECT udm.apply('pe', '{
+  "attributes": {
+    "name":   {"type": "text"},
+    "email":  {"type": "text", "rules": {"unique": true}},
+    "author": {"type": "reference", "target": "author"}
+  },
+  "classes": {
+    "author": {"attributes": {"name": {"required": true}, "email": {}}},
+    "book":   {"attributes": {"name": {"required": true}, "author": {}}}
+  }}') AS version;
+\set a1 '''00000000-0000-0000-0000-0000000000a1'''
+\set a2 '''00000000-0000-0000-0000-0000000000a2'''
+\set b1 '''00000000-0000-0000-0000-0000000000b1'''
+\set dead '''00000000-0000-0000-0000-00000000dead'''
+INSERT INTO tenant_pe.tc_author (id, name, email) VALUES (:a1, 'Ann', 'ann@example.com'),
+                                                         (:a2, 'Bea', 'bea@example.com');
+INSERT INTO tenant_pe.tc_book (id, name, author) VALUES (:b1, 'Book', :a1);
+
+-- Indexes rebuilt or dropped under a cached validator: each lookup goes to the index that
+-- is there now, never to a dead OID (XX000 "could not open relation").
+-- The validator of author, cached by the first DELETE, names book's index of author.
+SELECT test_error(format('DELETE FROM tenant_pe.tc_author WHERE id = %L', :a1)) AS referred;
+REINDEX INDEX CONCURRENTLY tenant_pe.tc_book__author_idx;
+SELECT test_error(format('DELETE FROM tenant_pe.tc_author WHERE id = %L', :a1)) AS after_reindex;
+DROP INDEX tenant_pe.tc_book__author_idx;
+CREATE INDEX tc_book__author_idx ON tenant_pe.tc_book (author);
+SELECT test_error(format('DELETE FROM tenant_pe.tc_author WHERE id = %L', :a1)) AS after_recreate;
+-- The validator of book names author's primary key.
+SELECT test_error(format('INSERT INTO tenant_pe.tc_book (name, author) VALUES (%L, %L)', 'Lost', :dead)) AS missing;
+REINDEX INDEX CONCURRENTLY tenant_pe.tc_author_pkey;
+SELECT test_error(format('INSERT INTO tenant_pe.tc_book (name, author) VALUES (%L, %L)', 'Lost', :dead)) AS after_reindex;
+-- The validator of author names its own unique index.
+SELECT test_error($$INSERT INTO tenant_pe.tc_author (name, email) VALUES ('Ann', 'ann@example.com')$$) AS taken;
+REINDEX INDEX CONCURRENTLY tenant_pe.tc_author__email_key;
+SELECT test_error($$INSERT INTO tenant_pe.tc_author (name, email) VALUES ('Ann', 'ann@example.com')$$) AS after_reindex;
+
+SELECT udm.drop_tenant('pe', force => true);
