@@ -38,4 +38,21 @@ SELECT test_error($$INSERT INTO tenant_pe.tc_author (name, email) VALUES ('Ann',
 REINDEX INDEX CONCURRENTLY tenant_pe.tc_author__email_key;
 SELECT test_error($$INSERT INTO tenant_pe.tc_author (name, email) VALUES ('Ann', 'ann@example.com')$$) AS after_reindex;
 
+-- The statement that loads udm into a session (the first of a new connection here): a plain
+-- INSERT or UPDATE of the class table has its unique values looked up; an INSERT ... ON
+-- CONFLICT handles its conflicts itself; a DO block, whose statements are not known, leaves
+-- them to the index.
+CREATE EXTENSION IF NOT EXISTS dblink;
+SELECT format('dbname=%s host=%s port=%s', current_database(),
+              split_part(current_setting('unix_socket_directories'), ',', 1), current_setting('port')) AS conn \gset
+SELECT dblink_exec(:'conn', $$INSERT INTO tenant_pe.tc_author (name, email) VALUES ('Ann', 'ann@example.com')$$);
+SELECT dblink_exec(:'conn', $$UPDATE tenant_pe.tc_author SET email = 'ann@example.com' WHERE name = 'Bea'$$);
+SELECT dblink_exec(:'conn', $$INSERT INTO tenant_pe.tc_author (name, email) VALUES ('Ann', 'ann@example.com')
+                              ON CONFLICT (email) WHERE NOT is_deleted DO NOTHING$$);
+SELECT dblink_exec(:'conn', $$INSERT INTO tenant_pe.tc_author (name, email) VALUES ('Ann B.', 'ann@example.com')
+                              ON CONFLICT (email) WHERE NOT is_deleted DO UPDATE SET name = excluded.name$$);
+SELECT name FROM tenant_pe.tc_author WHERE email = 'ann@example.com';
+SELECT dblink_exec(:'conn', $$DO 'BEGIN INSERT INTO tenant_pe.tc_author (name, email) VALUES (''Ann'', ''ann@example.com''); END'$$);
+SELECT count(*) AS anns FROM tenant_pe.tc_author WHERE email = 'ann@example.com';
+
 SELECT udm.drop_tenant('pe', force => true);

@@ -39,9 +39,11 @@ extern "C" {
 #include "nodes/plannodes.h"
 #include "parser/parsetree.h"
 #include "storage/lmgr.h"
+#include "tcop/pquery.h"
 #include "utils/datum.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "utils/portal.h"
 #include "utils/rel.h"
 #include "utils/array.h"
 #include "utils/snapmgr.h"
@@ -68,7 +70,8 @@ OnConflict on_conflict[kMaxOnConflict];
 int on_conflict_count = 0;
 bool on_conflict_overflow = false;
 // The statement during which udm.so was loaded: the statements running then started
-// unseen, so no unique value is probed until it ends. 0 when loaded outside a transaction.
+// unseen, so until it ends only its portal tells what it writes (load_statement_writes).
+// 0 when loaded outside a transaction.
 TimestampTz loaded_in_statement = 0;
 
 ExecutorStart_hook_type prev_executor_start = nullptr;
@@ -139,16 +142,88 @@ void on_subxact_end(SubXactEvent event, SubTransactionId sub, SubTransactionId, 
         forget_on_conflict([sub](const OnConflict& e) { return e.subxact >= sub; });
 }
 
-// Whether a running INSERT ... ON CONFLICT may be inserting into relid.
-bool on_conflict_running(Oid relid) {
-    if (on_conflict_overflow ||
-        (loaded_in_statement != 0 && GetCurrentStatementStartTimestamp() == loaded_in_statement))
+// What a statement may be doing to a relation, as far as the probes care.
+enum class Writes {
+    kPlain,       // an INSERT or UPDATE of it with no ON CONFLICT anywhere: probe all
+    kOnConflict,  // an INSERT ... ON CONFLICT into it: leave the conflicts to it
+    kUnknown,     // not known: leave unique values to the index
+};
+
+// Whether plan, or a plan below it, is a ModifyTable with ON CONFLICT into relid (any
+// relation when relid is InvalidOid). Reads a plan tree only: cannot fail.
+bool upserts(const PlannedStmt* stmt, const Plan* plan, Oid relid) {
+    if (plan == nullptr)
+        return false;
+    if (IsA(plan, ModifyTable)) {
+        const auto* mt = reinterpret_cast<const ModifyTable*>(plan);
+        if (mt->onConflictAction != ONCONFLICT_NONE) {
+            if (!OidIsValid(relid))
+                return true;
+            const ListCell* lc;
+            foreach (lc, mt->resultRelations) {
+                if (rt_fetch(lfirst_int(lc), stmt->rtable)->relid == relid)
+                    return true;
+            }
+        }
+    }
+    return upserts(stmt, plan->lefttree, relid) || upserts(stmt, plan->righttree, relid);
+}
+
+// Whether stmt has an ON CONFLICT into relid (any relation when InvalidOid), in its plan or
+// in a subplan (a WITH clause).
+bool statement_upserts(const PlannedStmt* stmt, Oid relid) {
+    if (upserts(stmt, stmt->planTree, relid))
         return true;
-    for (int i = 0; i < on_conflict_count; ++i) {
-        if (on_conflict[i].relid == relid)
+    const ListCell* lc;
+    foreach (lc, stmt->subplans) {
+        if (upserts(stmt, static_cast<const Plan*>(lfirst(lc)), relid))
             return true;
     }
     return false;
+}
+
+// What the statement of the active portal writes to relid. The statement during which udm
+// was loaded started unseen by the executor hooks; it is known when the portal holds one
+// planned statement: an ON CONFLICT into relid there, or a plain INSERT or UPDATE of relid
+// with no ON CONFLICT anywhere. Anything else (a function call, whose statements are not
+// known, a utility statement, several statements) is not known. Reads fields of this
+// backend only: cannot fail.
+Writes load_statement_writes(Oid relid) {
+    if (ActivePortal == nullptr || list_length(ActivePortal->stmts) != 1)
+        return Writes::kUnknown;
+    const Node* node = static_cast<const Node*>(linitial(ActivePortal->stmts));
+    if (!IsA(node, PlannedStmt))
+        return Writes::kUnknown;
+    const auto* stmt = reinterpret_cast<const PlannedStmt*>(node);
+    if (stmt->utilityStmt != nullptr)
+        return Writes::kUnknown;
+    if (statement_upserts(stmt, relid))
+        return Writes::kOnConflict;
+    if (statement_upserts(stmt, InvalidOid) ||
+        (stmt->commandType != CMD_INSERT && stmt->commandType != CMD_UPDATE))
+        return Writes::kUnknown;
+    const ListCell* lc;
+    foreach (lc, stmt->resultRelations) {
+        if (rt_fetch(lfirst_int(lc), stmt->rtable)->relid == relid)
+            return Writes::kPlain;
+    }
+    return Writes::kUnknown;
+}
+
+// What the running statements may be doing to relid: kOnConflict while an INSERT ... ON
+// CONFLICT into it runs (or too many ran to tell), kUnknown in the statement that loaded
+// udm when its portal does not tell (load_statement_writes), else kPlain. Reads fields of
+// this backend only: cannot fail.
+Writes running_writes(Oid relid) {
+    if (on_conflict_overflow)
+        return Writes::kOnConflict;
+    for (int i = 0; i < on_conflict_count; ++i) {
+        if (on_conflict[i].relid == relid)
+            return Writes::kOnConflict;
+    }
+    if (loaded_in_statement != 0 && GetCurrentStatementStartTimestamp() == loaded_in_statement)
+        return load_statement_writes(relid);
+    return Writes::kPlain;
 }
 
 // --- probes --------------------------------------------------------------------------------
@@ -480,8 +555,10 @@ void probe_row(const RowProbes& probes, Relation rel, const std::string& class_n
     const bool live = deleted.is_null || !DatumGetBool(deleted.value);
     const bool was_live =
         old_tuple != nullptr && (deleted.old_null || !DatumGetBool(deleted.old_value));
-    // Reads fields of this backend only: cannot fail.
-    if (live && !probes.unique.empty() && !on_conflict_running(RelationGetRelid(rel))) {
+    // An INSERT ... ON CONFLICT handles its conflicts itself; a statement not known not to
+    // be one leaves unique values to the index.
+    const Writes writes = running_writes(RelationGetRelid(rel));
+    if (live && !probes.unique.empty() && writes == Writes::kPlain) {
         for (const UniqueProbe& probe : probes.unique) {
             Column c;
             guard([&] { read_column(rel, old_tuple, new_slot, new_tuple, probe.attnum, c); });
