@@ -55,4 +55,20 @@ SELECT name FROM tenant_pe.tc_author WHERE email = 'ann@example.com';
 SELECT dblink_exec(:'conn', $$DO 'BEGIN INSERT INTO tenant_pe.tc_author (name, email) VALUES (''Ann'', ''ann@example.com''); END'$$);
 SELECT count(*) AS anns FROM tenant_pe.tc_author WHERE email = 'ann@example.com';
 
+-- INSERT ... ON CONFLICT replays: a proposed row that conflicts is not written, so its
+-- references are not looked up (as the foreign key does not check them).
+UPDATE tenant_pe.tc_author SET is_deleted = true WHERE id = :a2;
+INSERT INTO tenant_pe.tc_book (id, name, author) VALUES (:b1, 'Book', :a2) ON CONFLICT (id) DO NOTHING;
+INSERT INTO tenant_pe.tc_book (id, name, author) VALUES (:b1, 'Book, 2nd ed.', :a2)
+ON CONFLICT (id) DO UPDATE SET name = excluded.name RETURNING name, author = :a1 AS keeps_author;
+-- The same as the first statement of a session.
+SELECT dblink_exec(:'conn', format('INSERT INTO tenant_pe.tc_book (id, name, author) VALUES (%L, %L, %L) ON CONFLICT (id) DO NOTHING', :b1, 'Book', :a2));
+-- A DO UPDATE that sets the reference writes it: looked up in model terms.
+INSERT INTO tenant_pe.tc_book (id, name, author) VALUES (:b1, 'Book', :a2)
+ON CONFLICT (id) DO UPDATE SET author = excluded.author;
+-- A row an upsert inserts has its references checked by the foreign key alone.
+INSERT INTO tenant_pe.tc_book (name, author) VALUES ('Lost', :dead) ON CONFLICT (id) DO NOTHING;
+-- Outside an upsert, the same reference is refused in model terms.
+INSERT INTO tenant_pe.tc_book (name, author) VALUES ('Lost', :dead);
+
 SELECT udm.drop_tenant('pe', force => true);

@@ -1,6 +1,7 @@
 // The unique and reference probes of the validation trigger, the trigger that refuses to
 // delete a referenced thing (udm.check_referrers), and the tracking of running INSERT ...
-// ON CONFLICT statements that turns the unique probes off for their tables.
+// ON CONFLICT statements that turns the unique probes, and the reference probes of the rows
+// they propose to insert, off for their tables.
 //
 // A unique value is looked up in its partial unique index the way PostgreSQL checks an
 // exclusion constraint (execIndexing.c, check_exclusion_or_unique_constraint): with a dirty
@@ -573,6 +574,11 @@ void probe_row(const RowProbes& probes, Relation rel, const std::string& class_n
             }
         }
     }
+    // The row an INSERT ... ON CONFLICT proposes may never be written (it conflicts, and
+    // then nothing or the DO UPDATE is): its references are left to the foreign key. The
+    // DO UPDATE is an UPDATE and probed as one.
+    if (old_tuple == nullptr && writes == Writes::kOnConflict)
+        return;
     for (const ReferenceProbe& probe : probes.references) {
         Column c;
         guard([&] { read_column(rel, old_tuple, new_slot, new_tuple, probe.attnum, c); });
