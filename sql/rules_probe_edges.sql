@@ -71,4 +71,11 @@ INSERT INTO tenant_pe.tc_book (name, author) VALUES ('Lost', :dead) ON CONFLICT 
 -- Outside an upsert, the same reference is refused in model terms.
 INSERT INTO tenant_pe.tc_book (name, author) VALUES ('Lost', :dead);
 
+-- The same across backends: one caches author's validator, another rebuilds book's index.
+SELECT dblink_connect('cached', :'conn');
+SELECT * FROM dblink('cached', format('SELECT test_error(%L)', format('DELETE FROM tenant_pe.tc_author WHERE id = %L', :a1))) AS t(referred text);
+REINDEX INDEX CONCURRENTLY tenant_pe.tc_book__author_idx;
+SELECT * FROM dblink('cached', format('SELECT test_error(%L)', format('DELETE FROM tenant_pe.tc_author WHERE id = %L', :a1))) AS t(after_reindex text);
+SELECT dblink_disconnect('cached');
+
 SELECT udm.drop_tenant('pe', force => true);
