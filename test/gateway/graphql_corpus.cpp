@@ -311,9 +311,11 @@ json expectation(const gql::Schema& s) {
         if (t.builtin)
             continue;
         json jt = {{"name", t.name}, {"description", description_json(t.description)}};
-        jt["kind"] = t.kind == gql::TypeKind::kObject ? "OBJECT"
-                     : t.kind == gql::TypeKind::kEnum ? "ENUM"
-                                                      : "SCALAR";
+        jt["kind"] = t.kind == gql::TypeKind::kObject        ? "OBJECT"
+                     : t.kind == gql::TypeKind::kEnum        ? "ENUM"
+                     : t.kind == gql::TypeKind::kInputObject ? "INPUT_OBJECT"
+                                                             : "SCALAR";
+        jt["inputFields"] = input_values_json(t.input_fields);
         jt["fields"] = json::array();
         for (const gql::Field& f : t.fields) {
             json jf = {{"name", f.name},

@@ -5,7 +5,7 @@
 // its types, fields, arguments, descriptions and @constraint values, and printSchema must
 // give back the same text, applied @constraint directives aside (graphql-js does not print
 // them). Prints one line per failure, then "sdl: N passed, M failed"; exits 1 on failure.
-import { buildSchema, printSchema, getDirectiveValues, isObjectType, isEnumType, isScalarType } from 'graphql';
+import { buildSchema, printSchema, getDirectiveValues, isObjectType, isEnumType, isScalarType, isInputObjectType } from 'graphql';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -32,12 +32,15 @@ function compare(schema, expect) {
   for (const e of expect.types) {
     const t = schema.getType(e.name);
     if (!t) { problems.push(`type ${e.name} missing`); continue; }
-    const kind = isObjectType(t) ? 'OBJECT' : isEnumType(t) ? 'ENUM' : isScalarType(t) ? 'SCALAR' : '?';
+    const kind = isObjectType(t) ? 'OBJECT' : isEnumType(t) ? 'ENUM' : isInputObjectType(t) ? 'INPUT_OBJECT' : isScalarType(t) ? 'SCALAR' : '?';
     if (kind !== e.kind) problems.push(`${e.name}: kind ${kind}, expected ${e.kind}`);
     if (description(t.description) !== e.description) {
       problems.push(`${e.name}: description ${JSON.stringify(t.description)}, expected ${JSON.stringify(e.description)}`);
     }
     if (isEnumType(t) && !same(t.getValues().map((v) => v.name), e.values)) problems.push(`${e.name}: enum values differ`);
+    if (isInputObjectType(t) && !same(args(Object.values(t.getFields())), e.inputFields ?? [])) {
+      problems.push(`${e.name}: input fields differ`);
+    }
     if (!isObjectType(t)) continue;
     const fields = Object.values(t.getFields());
     if (!same(fields.map((f) => f.name), e.fields.map((f) => f.name))) {
@@ -79,7 +82,7 @@ function compare(schema, expect) {
 // into block strings, udm escapes them in a regular string.
 function roundTrip(schema, sdl) {
   const all = [...Object.values(schema.getTypeMap()), ...schema.getDirectives()];
-  const texts = all.flatMap((t) => [t.description, ...(t.getFields ? Object.values(t.getFields()).flatMap((f) => [f.description, ...f.args.map((a) => a.description)]) : []), ...(t.args ?? []).map((a) => a.description)]);
+  const texts = all.flatMap((t) => [t.description, ...(t.getFields ? Object.values(t.getFields()).flatMap((f) => [f.description, ...(f.args ?? []).map((a) => a.description)]) : []), ...(t.args ?? []).map((a) => a.description)]);
   if (texts.some((d) => d && /[\x10-\x1f]/.test(d))) return [];
   const ours = sdl.split('\n').map((l) => l.replace(/^(  [_A-Za-z][_0-9A-Za-z]*(\([^)]*\))?: [\[\]!_0-9A-Za-z]+) @constraint\(.*\)$/, '$1')).join('\n');
   const theirs = printSchema(schema) + '\n';
