@@ -244,6 +244,15 @@ CREATE FUNCTION udm.forget_relationships() RETURNS trigger
     LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION udm.forget_relationships() IS 'AFTER DELETE statement trigger: removes relationships of deleted things';
 
+-- AFTER DELETE row trigger of every class table: refuses, in model terms, to delete a thing
+-- other things refer to. Runs as the writer, like udm.validate_row (no SET clause: that
+-- would cost every deleted row a settings save and restore); it reads indexes directly, not
+-- by privilege, and resolves nothing by name.
+CREATE FUNCTION udm.check_referrers() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'udm_check_referrers'
+    LANGUAGE C;
+COMMENT ON FUNCTION udm.check_referrers() IS 'AFTER DELETE row trigger: refuses to delete a thing other things refer to';
+
 -- Every thing of every class of a tenant, read from its class tables with the caller's
 -- privileges and row-level security (SECURITY INVOKER): what each tenant's view "things"
 -- returns. Reading it names the class tables, so the view itself never names one.

@@ -4,6 +4,7 @@
 #include "udm/pg/module.hpp"
 
 #include "udm/pg/event_signals.hpp"
+#include "udm/pg/row_probes.hpp"
 #include "udm/pg/validation.hpp"
 
 extern "C" {
@@ -51,4 +52,5 @@ extern "C" void _PG_init(void) {
     MarkGUCPrefixReserved("udm");
     udm::pg::register_validation_cache();
     udm::pg::register_event_signals();
+    udm::pg::register_row_probes();
 }

@@ -43,16 +43,21 @@ std::string type_id_of(pg::Spi& spi, const TenantNames& names, const std::string
     return *id;
 }
 
-// Finds a thing among the classes that can hold it at this end and locks it against
-// deletion until commit: one index probe per candidate class, not one per class of the
-// tenant. A thing no candidate holds cannot take part; it is looked up everywhere only to
-// name its class in the error that follows (or to say it does not exist).
+// Finds a live thing among the classes that can hold it at this end (a soft-deleted one is
+// refused, 23503) and locks it against deletion until commit: one index probe per candidate class,
+// not one per class of the tenant. A thing no candidate holds cannot take part; it is looked up
+// everywhere only to name its class in the error that follows (or to say it does not exist).
 relate::Thing find_thing(pg::Spi& spi, const TenantNames& names,
                          const std::vector<relate::Allowance>& allowances, relate::End end,
                          const std::string& id) {
     for (const relate::ClassRef& cls : relate::candidate_classes(allowances, end)) {
-        if (execute(spi, relate::lock_thing(names, cls, id)) > 0)
-            return {id, cls};
+        const std::vector<pg::Row> rows = query(spi, relate::lock_thing(names, cls, id));
+        if (rows.empty())
+            continue;
+        const relate::Thing thing{id, cls};
+        if (rows[0][0] == std::optional<std::string>("t"))
+            throw relate::thing_deleted(end, thing);
+        return thing;
     }
     std::vector<relate::ClassRef> classes;
     for (const pg::Row& row : query(spi, relate::classes_query(names)))

@@ -127,6 +127,7 @@ std::shared_ptr<ClassValidator> build_for_relation(Relation rel) {
                              RelationGetDescr(rel));
     v->tenant_namespace = RelationGetNamespace(rel);
     v->class_name = cm->class_name;
+    v->probes = build_row_probes(rel, cm->model, cm->model.classes.at(cm->class_name));
     return v;
 }
 
@@ -343,11 +344,39 @@ void check_slot(const ClassValidator& v, TupleTableSlot* slot, std::vector<rules
 
 void throw_violations(const std::string& class_name,
                       const std::vector<rules::Violation>& violations) {
+    std::vector<std::string> unique, references;
+    bool own_rules = false;
+    for (const rules::Violation& v : violations) {
+        if (v.rule == "unique")
+            unique.push_back(v.attribute);
+        else if (v.rule == "reference")
+            references.push_back(v.attribute);
+        else
+            own_rules = true;
+    }
+    const std::string detail = rules::to_json(violations).dump();
+    const std::string row = "new row for class \"" + class_name + "\" ";
+    auto names = [](const std::vector<std::string>& attributes) {
+        std::string out = attributes.size() == 1 ? "attribute " : "attributes ";
+        for (std::size_t i = 0; i < attributes.size(); ++i)
+            out += (i == 0 ? "\"" : ", \"") + attributes[i] + "\"";
+        return out;
+    };
+    if (!own_rules && !unique.empty()) {
+        throw Error(sqlstate::kUniqueViolation,
+                    row + "duplicates the value of unique " + names(unique), detail);
+    }
+    if (!own_rules && !references.empty()) {
+        throw Error(sqlstate::kForeignKeyViolation,
+                    row +
+                        (references.size() == 1 ? "refers to a missing or deleted thing"
+                                                : "refers to missing or deleted things") +
+                        " through " + names(references),
+                    detail);
+    }
     const std::size_t n = violations.size();
     throw Error(sqlstate::kCheckViolation,
-                "new row for class \"" + class_name + "\" violates " + std::to_string(n) +
-                    (n == 1 ? " rule" : " rules"),
-                rules::to_json(violations).dump());
+                row + "violates " + std::to_string(n) + (n == 1 ? " rule" : " rules"), detail);
 }
 
 void register_validation_cache() {
@@ -404,15 +433,22 @@ UDM_PG_FUNCTION(udm_validate_row) {
                         "Ids are assigned by udm once; insert a new thing to get a new id.");
         }
     }
-    if (!v->empty) {
+    if (!v->empty || !v->probes.empty()) {
         std::vector<rules::Violation> violations;
         TupleTableSlot* slot = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? trigdata->tg_newslot
                                                                            : trigdata->tg_trigslot;
-        if (slot != nullptr) {
+        if (v->empty) {
+            // Nothing of the row's own to check.
+        } else if (slot != nullptr) {
             pg::check_slot(*v, slot, violations);
         } else {
             pg::check_tuple(*v, RelationGetDescr(trigdata->tg_relation), tuple, violations);
         }
+        // Probed even when the row breaks other rules: the detail lists every violation.
+        pg::probe_row(
+            v->probes, trigdata->tg_relation, v->class_name,
+            TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? trigdata->tg_trigtuple : nullptr, slot,
+            tuple, violations);
         if (!violations.empty())
             pg::throw_violations(v->compiled.name, violations);
     }

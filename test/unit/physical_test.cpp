@@ -246,10 +246,10 @@ TEST(ExpectedTables, OneTablePerClassWithSystemAndAttributeColumns) {
                   "updated_at timestamp with time zone not null", "created_by text not null",
                   "is_deleted boolean not null", "row_version bigint not null", "price numeric",
                   "sku text", "supplier uuid not null", "title text not null"}));
-    EXPECT_EQ(
-        std::set<std::string>(product->triggers.begin(), product->triggers.end()),
-        (std::set<std::string>{"data_events_delete", "data_events_insert", "data_events_update",
-                               "forget_relationships", "touch_updated_at", "validate"}));
+    EXPECT_EQ(std::set<std::string>(product->triggers.begin(), product->triggers.end()),
+              (std::set<std::string>{"Check_referrers", "data_events_delete", "data_events_insert",
+                                     "data_events_update", "forget_relationships",
+                                     "touch_updated_at", "validate"}));
 }
 
 TEST(ExpectedTables, ClassesWithoutEventsHaveTheirEventTriggersDisabled) {
@@ -260,9 +260,9 @@ TEST(ExpectedTables, ClassesWithoutEventsHaveTheirEventTriggersDisabled) {
     ASSERT_NE(product, nullptr);
     EXPECT_EQ(
         std::set<std::string>(product->triggers.begin(), product->triggers.end()),
-        (std::set<std::string>{"data_events_delete (disabled)", "data_events_insert (disabled)",
-                               "data_events_update (disabled)", "forget_relationships",
-                               "touch_updated_at", "validate"}));
+        (std::set<std::string>{"Check_referrers", "data_events_delete (disabled)",
+                               "data_events_insert (disabled)", "data_events_update (disabled)",
+                               "forget_relationships", "touch_updated_at", "validate"}));
 }
 
 TEST(ExpectedTables, IndexesKeysFollowTheRules) {

@@ -84,7 +84,8 @@ class FakeSchema {
         static const std::regex policy("CREATE POLICY tenant_members ON " + QT +
                                        R"re( USING \(.*\))re");
         static const std::regex trigger(
-            "CREATE TRIGGER ([a-z_]+) (BEFORE UPDATE|AFTER DELETE|BEFORE INSERT OR UPDATE|AFTER "
+            "CREATE TRIGGER \"?([A-Za-z_]+)\"? (BEFORE UPDATE|AFTER DELETE|BEFORE INSERT OR "
+            "UPDATE|AFTER "
             "INSERT|AFTER UPDATE) ON " +
             QT + " .*");
         static const std::regex switch_triggers(
@@ -589,7 +590,7 @@ TEST_F(PlannerTest, NewClassGetsItsCompleteTable) {
         s->change,
         Json::parse(
             R"({"kind": "class", "change": "added", "class": "product", "breaking": false})"));
-    ASSERT_EQ(s->ddl.size(), 10u) << joined(s->ddl);
+    ASSERT_EQ(s->ddl.size(), 11u) << joined(s->ddl);
     const std::string& create = s->ddl[0];
     const std::string t = qtable("product");
     EXPECT_EQ(create.rfind("CREATE TABLE " + t + " (\n", 0), 0u) << create;
@@ -627,6 +628,11 @@ TEST_F(PlannerTest, NewClassGetsItsCompleteTable) {
     EXPECT_EQ(s->ddl[9], "CREATE TRIGGER data_events_delete AFTER DELETE ON " + t +
                              " REFERENCING OLD TABLE AS udm_old FOR EACH STATEMENT EXECUTE "
                              "FUNCTION udm.record_data_events()");
+    // Before the foreign keys' own triggers (name order): a referenced thing is refused in
+    // model terms.
+    EXPECT_EQ(s->ddl[10], "CREATE TRIGGER \"Check_referrers\" AFTER DELETE ON " + t +
+                              " FOR EACH ROW EXECUTE FUNCTION udm.check_referrers()");
+    EXPECT_LT(std::string("Check_referrers"), std::string("RI_ConstraintTrigger_a_"));
 
     ASSERT_EQ(s->catalog.size(), 1u);
     const auto& row = s->catalog[0];

@@ -61,7 +61,8 @@ TEST(CandidateClasses, NameEachClassOnce) {
 
 TEST(LockThing, ProbesOneClassTableByIdAndLocksTheRow) {
     const Statement st = lock_thing(kTenant, kCar, "id-1");
-    EXPECT_EQ(st.sql, R"(SELECT 1 FROM "tenant_acme"."tc_car" WHERE id = $1::uuid FOR KEY SHARE)");
+    EXPECT_EQ(st.sql,
+              R"(SELECT is_deleted FROM "tenant_acme"."tc_car" WHERE id = $1::uuid FOR KEY SHARE)");
     EXPECT_EQ(st.params, (std::vector<std::string>{"id-1"}));
 }
 
@@ -80,6 +81,13 @@ TEST(ThingNotFound, SaysWhichEndAndKeepsItsSqlstate) {
     EXPECT_STREQ(e.what(), "to thing id-9 does not exist");
     EXPECT_EQ(e.detail(), "No class table of this tenant holds a thing with that id.");
     EXPECT_STREQ(thing_not_found(End::kFrom, "id-9").what(), "from thing id-9 does not exist");
+}
+
+TEST(ThingDeleted, IsRefusedLikeAMissingThingNamingItsClass) {
+    const Error e = thing_deleted(End::kFrom, Thing{"id-9", kCar});
+    EXPECT_STREQ(e.sqlstate(), "23503");
+    EXPECT_STREQ(e.what(), "from thing id-9 of class \"car\" is deleted");
+    EXPECT_EQ(e.detail(), "A deleted thing takes part in no new relationship.");
 }
 
 TEST(UnknownType, Is42704WithTheNameAbbreviated) {

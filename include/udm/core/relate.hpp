@@ -64,7 +64,8 @@ Allowance allowance_from_row(const std::vector<std::optional<std::string>>& row)
 std::vector<ClassRef> candidate_classes(const std::vector<Allowance>& allowances, End end);
 
 // Finds a thing in one class table and locks it against deletion until commit; it is
-// there when the statement processes a row.
+// there when the statement returns a row, whose one column says whether it is soft-deleted
+// ("t" or "f").
 Statement lock_thing(const naming::TenantNames& tenant, const ClassRef& cls, const std::string& id);
 
 // Every class of the tenant (id, name), to name the class of a thing that no candidate
@@ -76,6 +77,8 @@ Statement find_class(const naming::TenantNames& tenant, const std::vector<ClassR
                      const std::string& id);
 // The error for a thing no class table holds (23503); end says which argument it was.
 Error thing_not_found(End end, const std::string& id);
+// The error for a soft-deleted thing (23503), refused like a missing one.
+Error thing_deleted(End end, const Thing& thing);
 
 // What relating two things comes to: the allowance that applies and the relationship as
 // it is stored.

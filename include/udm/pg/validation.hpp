@@ -10,6 +10,7 @@
 #include "udm/core/naming.hpp"
 #include "udm/core/rules.hpp"
 #include "udm/pg/custom_function.hpp"
+#include "udm/pg/row_probes.hpp"
 #include "udm/pg/spi.hpp"
 
 extern "C" {
@@ -40,6 +41,7 @@ struct ClassValidator {
     std::vector<Oid> typids;             // per compiled attribute
     std::vector<CustomFunction> custom;  // per compiled attribute; unnamed without one
     AttrNumber max_attnum = 0;           // the last column a rule reads
+    RowProbes probes;                    // unique values and references, for the trigger
     bool empty = true;                   // nothing to check
     bool any_custom = false;             // some attribute has a custom function
     // Holds what the custom functions keep between calls (an SQL function's plans), so
@@ -81,8 +83,11 @@ void check_slot(const ClassValidator& v, TupleTableSlot* slot, std::vector<rules
 void check_custom(const ClassValidator& v, std::size_t i, Datum value,
                   std::vector<rules::Violation>& out);
 
-// Throws 23514 for a row with violations: message naming the class and the count, detail
-// the JSON array of violations.
+// Throws the error of a row with violations, detail the JSON array of all of them. The
+// SQLSTATE is the one PostgreSQL would report first: 23514 when a rule of the row's own
+// values is broken (message naming the class and the count), else 23505 when a unique value
+// is taken, else 23503 for a reference to a missing or deleted thing (message naming the
+// class and those attributes).
 [[noreturn]] void throw_violations(const std::string& class_name,
                                    const std::vector<rules::Violation>& violations);
 

@@ -159,7 +159,7 @@ std::vector<Table> expected_tables(const model::Model& m) {
         t.row_security = true;
         t.columns.assign(std::begin(kSystemColumns), std::end(kSystemColumns));
         t.indexes.push_back(pkey_name(t.name));
-        t.triggers = {"forget_relationships", "touch_updated_at", "validate"};
+        t.triggers = {"Check_referrers", "forget_relationships", "touch_updated_at", "validate"};
         for (const char* trigger :
              {"data_events_delete", "data_events_insert", "data_events_update"}) {
             t.triggers.push_back(std::string(trigger) + (c.events ? "" : " (disabled)"));

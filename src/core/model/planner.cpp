@@ -494,6 +494,11 @@ class Planner {
             step.ddl.push_back("CREATE TRIGGER data_events_delete AFTER DELETE ON " + qt +
                                " REFERENCING OLD TABLE AS udm_old FOR EACH STATEMENT"
                                " EXECUTE FUNCTION udm.record_data_events()");
+            // Capitalised so that it sorts, and fires for each row, before PostgreSQL's
+            // RI_ConstraintTrigger_a_* triggers: deleting a referenced thing is refused in
+            // model terms rather than with the foreign key's name.
+            step.ddl.push_back("CREATE TRIGGER \"Check_referrers\" AFTER DELETE ON " + qt +
+                               " FOR EACH ROW EXECUTE FUNCTION udm.check_referrers()");
             if (!c.events)
                 step.ddl.push_back(switch_events(qt, false));
             owner_sql(step,

@@ -77,7 +77,7 @@ std::vector<ClassRef> candidate_classes(const std::vector<Allowance>& allowances
 
 Statement lock_thing(const naming::TenantNames& tenant, const ClassRef& cls,
                      const std::string& id) {
-    return {"SELECT 1 FROM " + in_schema(tenant, physical::table_name(cls.name)) +
+    return {"SELECT is_deleted FROM " + in_schema(tenant, physical::table_name(cls.name)) +
                 " WHERE id = $1::uuid FOR KEY SHARE",
             {id}};
 }
@@ -105,6 +105,13 @@ Error thing_not_found(End end, const std::string& id) {
         sqlstate::kForeignKeyViolation,
         std::string(end == End::kFrom ? "from" : "to") + " thing " + id + " does not exist",
         "No class table of this tenant holds a thing with that id.");
+}
+
+Error thing_deleted(End end, const Thing& thing) {
+    return Error(sqlstate::kForeignKeyViolation,
+                 std::string(end == End::kFrom ? "from" : "to") + " thing " + thing.id +
+                     " of class \"" + thing.cls.name + "\" is deleted",
+                 "A deleted thing takes part in no new relationship.");
 }
 
 Decision decide(const std::string& type, const std::vector<Allowance>& allowances,
