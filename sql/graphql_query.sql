@@ -123,7 +123,7 @@ SELECT udm.apply('gqq', '{
     "product": {"attributes": {"name": {"required": true}, "price": {}, "stock": {}, "maker": {}}}
   }
 }') AS version;
-UPDATE tenant_gqq.tc_company SET parent = id;
+UPDATE tenant_gqq.tc_company SET parent = id WHERE NOT is_deleted;
 SELECT udm.graphql('gqq', '{ product(id: "00000000-0000-0000-0000-000000000001") { maker { parent { parent { parent { name } } } } } }') AS four_levels;
 SELECT udm.graphql('gqq', '{ product(id: "00000000-0000-0000-0000-000000000001") { maker { parent { parent { parent { parent { name } } } } } } }') AS six_levels;
 
