@@ -59,6 +59,30 @@ SELECT name, due FROM tenant_dl.tc_product ORDER BY name;
 -- Back to timestamp: widening loses nothing.
 SELECT step, destructive, destroys FROM udm.plan('dl', jsonb_set(udm.model('dl'), '{attributes,due}', '{"type": "timestamp"}'));
 
+-- A text with a time of day parses as its date: the time is lost too. Dates and midnight
+-- lose nothing.
+SELECT udm.create_attribute('dl', 'when_text', 'text') > 0 AS created;
+SELECT udm.assign_attribute('dl', 'company', 'when_text') > 0 AS assigned;
+UPDATE tenant_dl.tc_company SET when_text = '2024-01-05 13:45';
+SELECT udm.alter_attribute('dl', 'when_text', data_type => 'date');
+UPDATE tenant_dl.tc_company SET when_text = '2024-01-05 00:00:00';
+SELECT udm.alter_attribute('dl', 'when_text', data_type => 'date') > 0 AS retyped_midnight;
+SELECT when_text FROM tenant_dl.tc_company;
+
+-- A check of a change reads what was committed after a REPEATABLE READ snapshot: a value
+-- that would not convert is found, not silently rounded.
+SELECT udm.create_attribute('dl', 'qty', 'number') > 0 AS created;
+SELECT udm.assign_attribute('dl', 'company', 'qty') > 0 AS assigned;
+CREATE EXTENSION IF NOT EXISTS dblink;
+SELECT format('dbname=%s host=%s port=%s', current_database(),
+              split_part(current_setting('unix_socket_directories'), ',', 1), current_setting('port')) AS conn \gset
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT count(*) AS companies_seen FROM tenant_dl.tc_company;
+SELECT * FROM dblink(:'conn', $$UPDATE tenant_dl.tc_company SET qty = 1.5 RETURNING 1$$) AS t(n int);
+SELECT udm.alter_attribute('dl', 'qty', data_type => 'integer');
+ROLLBACK;
+SELECT qty FROM tenant_dl.tc_company;
+
 -- Told to: the plan's counts are what goes.
 SELECT udm.apply('dl', :'partial', allow_data_loss => true) > 0 AS applied;
 SELECT to_regclass('tenant_dl.tc_product') AS product_table, count(*) AS relationships FROM tenant_dl.relationships;
@@ -66,9 +90,6 @@ SELECT * FROM udm.verify('dl');
 
 -- Rows committed after a REPEATABLE READ transaction's snapshot are counted too: the
 -- change would drop them with the table.
-CREATE EXTENSION IF NOT EXISTS dblink;
-SELECT format('dbname=%s host=%s port=%s', current_database(),
-              split_part(current_setting('unix_socket_directories'), ',', 1), current_setting('port')) AS conn \gset
 SELECT udm.create_class('dl', 'late') > 0 AS created;
 BEGIN ISOLATION LEVEL REPEATABLE READ;
 SELECT count(*) AS late_things_seen FROM tenant_dl.tc_late;

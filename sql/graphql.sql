@@ -123,6 +123,9 @@ CREATE ROLE gq_app LOGIN;
 GRANT tenant_gq_empty_role TO gq_app;
 \c - gq_app
 SELECT udm.graphql_sdl('gq_empty') LIKE '%type Query {%' AS reads_own_tenant;
+-- GraphQL introspection is on unless a superuser switches it off for a deployment.
+SHOW udm.graphql_introspection;
+SELECT test_error($$SET udm.graphql_introspection = off$$) AS app_cannot_switch;
 SELECT label, test_error(stmt) AS error FROM (VALUES
     ('graphql_sdl', $$SELECT udm.graphql_sdl('gq_shop')$$),
     ('model',       $$SELECT udm.model('gq_shop')$$)

@@ -90,6 +90,47 @@ FROM (SELECT udm.graphql('gqq', '{ productCollection(first: 2) { edges { cursor 
 -- An empty page: no cursors.
 SELECT udm.graphql('gqq', '{ productCollection(first: 0) { edges { cursor } pageInfo { hasNextPage startCursor endCursor } } }');
 
+-- Filters and orders (input objects): values only as parameters, nulls where asked.
+SELECT udm.graphql('gqq', $$
+  { a: productCollection(filter: {name: {startsWith: "a"}}) { edges { node { name } } }
+    b: productCollection(filter: {or: [{price: {gt: 50}}, {stock: {in: ["0", 3]}}]}, orderBy: [{name: DescNullsLast}]) { edges { node { name } } }
+    c: productCollection(filter: {not: {price: {gt: 5}}}) { totalCount }
+    d: productCollection(filter: {makerId: {is: NULL}, price: {is: NOT_NULL}}) { edges { node { name } } }
+    e: productCollection(filter: {name: {eq: "x'); DROP TABLE tenant_gqq.tc_product; --"}}) { totalCount }
+    f: productCollection(filter: {name: {like: "%'%"}, createdBy: {neq: "'"}}) { totalCount } }$$) AS filtered;
+SELECT udm.graphql('gqq', 'query($f: ProductFilter) { productCollection(filter: $f) { totalCount } }',
+                   '{"f": {"createdAt": {"lt": "not a time"}}}') AS bad_value;
+SELECT udm.graphql('gqq', '{ productCollection(filter: {id: {in: ["00000000-0000-0000-0000-000000000001", "x"]}}) { totalCount } }') AS bad_id;
+SELECT count(*) AS products_still_there FROM tenant_gqq.tc_product;
+CREATE FUNCTION pg_temp.walk_ordered(forward boolean, size int, ord jsonb) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    cursor text;
+    r jsonb;
+    names text := '';
+BEGIN
+    FOR n IN 1..10 LOOP
+        r := udm.graphql('gqq',
+            CASE WHEN forward
+                 THEN 'query($n: Int, $c: Cursor, $o: [ProductOrderBy!]) { productCollection(first: $n, after: $c, orderBy: $o) { edges { node { name } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }'
+                 ELSE 'query($n: Int, $c: Cursor, $o: [ProductOrderBy!]) { productCollection(last: $n, before: $c, orderBy: $o) { edges { node { name } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }'
+            END,
+            jsonb_build_object('n', size, 'c', cursor, 'o', ord)) -> 'data' -> 'productCollection';
+        names := names || '[' || coalesce((SELECT string_agg(e -> 'node' ->> 'name', ',') FROM jsonb_array_elements(r -> 'edges') e), '') || ']';
+        EXIT WHEN NOT (r -> 'pageInfo' ->> CASE WHEN forward THEN 'hasNextPage' ELSE 'hasPreviousPage' END)::boolean;
+        cursor := r -> 'pageInfo' ->> CASE WHEN forward THEN 'endCursor' ELSE 'startCursor' END;
+    END LOOP;
+    RETURN names;
+END
+$$;
+SELECT d AS direction, pg_temp.walk_ordered(true, 2, jsonb_build_array(jsonb_build_object('price', d))) AS forwards,
+       pg_temp.walk_ordered(false, 2, jsonb_build_array(jsonb_build_object('price', d))) AS backwards
+FROM unnest(ARRAY['AscNullsFirst', 'AscNullsLast', 'DescNullsFirst', 'DescNullsLast']) AS d;
+-- A cursor of another order is refused.
+SELECT udm.graphql('gqq', 'query($c: Cursor) { productCollection(after: $c, orderBy: [{name: AscNullsLast}]) { totalCount } }',
+                   jsonb_build_object('c', udm.graphql('gqq', '{ productCollection(first: 1) { edges { cursor } } }')
+                                           #>> '{data,productCollection,edges,0,cursor}')) AS foreign_order;
+
 -- Errors: GraphQL errors with a path, locations and extensions.code; never SQL text.
 SELECT udm.graphql('gqq', '{ productCollection(first: -1) { totalCount } }');
 SELECT udm.graphql('gqq', '{ productCollection(first: 10000000) { totalCount } }');

@@ -188,6 +188,13 @@ std::vector<Option> options() {
              c.rebuild_interval = *d;
              return true;
          }},
+        {"--introspection", "UDM_GATEWAY_INTROSPECTION", "on or off",
+         [](Config& c, const std::string& v) {
+             if (v != "on" && v != "off")
+                 return false;
+             c.introspection = v == "on";
+             return true;
+         }},
         {"--threads", "UDM_GATEWAY_THREADS", "an integer from 1 to 64",
          [](Config& c, const std::string& v) {
              auto n = parse_unsigned(v, 1, 64);
@@ -362,6 +369,8 @@ Every option can also be set by the environment variable named after it; flags w
   --rebuild-interval D           rebuild a tenant's schema at most this often
                                  (UDM_GATEWAY_REBUILD_INTERVAL; default 250ms)
   --threads N                    threads serving connections (UDM_GATEWAY_THREADS; default 2)
+  --introspection on|off         whether clients may query __schema and __type
+                                 (UDM_GATEWAY_INTROSPECTION; default on)
   -h, --help                     this text
 
 Durations are milliseconds ("250", "250ms") or seconds ("3s").

@@ -40,6 +40,9 @@ struct Config {
     std::chrono::milliseconds poll_interval{2000};
     std::chrono::milliseconds rebuild_interval{250};
     unsigned threads = 2;
+    // Whether clients may query __schema and __type (off: refused, as graphql-js's
+    // NoSchemaIntrospectionCustomRule refuses them).
+    bool introspection = true;
 };
 
 // How many connections may wait for their connection_init at once: max_pending_connections,

@@ -54,8 +54,10 @@ class CoreOperation final : public PreparedOperation {
 
 class CoreSchema final : public TenantSchema {
   public:
-    CoreSchema(gql::Schema schema, std::int64_t version)
-        : schema_(std::move(schema)), sdl_(gql::print_sdl(schema_)), version_(version) {}
+    CoreSchema(gql::Schema schema, std::int64_t version, const EngineOptions& options)
+        : schema_(std::move(schema)), sdl_(gql::print_sdl(schema_)), version_(version) {
+        options_.introspection = options.introspection;
+    }
 
     std::int64_t version() const override { return version_; }
     const std::string& sdl() const override { return sdl_; }
@@ -75,7 +77,8 @@ class CoreSchema final : public TenantSchema {
             if (it != prepared_.end())
                 return it->second;
         }
-        gql::PrepareResult prepared = gql::prepare(schema_, document, variables, operation_name);
+        gql::PrepareResult prepared =
+            gql::prepare(schema_, document, variables, operation_name, options_);
         if (prepared.ok()) {
             // Things are read inside PostgreSQL, with the caller's privileges; the gateway
             // does not serve them yet (#18: POST /graphql).
@@ -88,9 +91,11 @@ class CoreSchema final : public TenantSchema {
                          {{f.location.line, f.location.column}}}};
                 }
             }
+            // An introspection answer can be megabytes (a large schema): not kept.
+            const bool introspects = prepared.operation->introspects();
             std::shared_ptr<const PreparedOperation> operation =
                 std::make_shared<const CoreOperation>(std::move(*prepared.operation));
-            if (!cacheable)
+            if (!cacheable || introspects)
                 return operation;
             std::lock_guard<std::mutex> lock(mutex_);
             // Bounded in entries and bytes: a client sending ever new documents empties the
@@ -125,6 +130,7 @@ class CoreSchema final : public TenantSchema {
     gql::Schema schema_;
     std::string sdl_;
     std::int64_t version_;
+    gql::PrepareOptions options_;
     mutable std::mutex mutex_;
     mutable std::map<Key, std::shared_ptr<const PreparedOperation>> prepared_;
     mutable std::size_t cached_bytes_ = 0;  // of the keys in prepared_
@@ -132,11 +138,11 @@ class CoreSchema final : public TenantSchema {
 
 }  // namespace
 
-SchemaBuilder core_engine_builder() {
-    return [](const nlohmann::json& model_document, std::int64_t version) {
+SchemaBuilder core_engine_builder(EngineOptions options) {
+    return [options](const nlohmann::json& model_document, std::int64_t version) {
         // udm.model and udm.schema_at return the document format users write (no ids).
         model::Model model = model::parse_model(model_document);
-        return std::make_shared<const CoreSchema>(gql::build_schema(model), version);
+        return std::make_shared<const CoreSchema>(gql::build_schema(model), version, options);
     };
 }
 

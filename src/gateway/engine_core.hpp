@@ -6,8 +6,13 @@
 
 namespace udm::gateway {
 
+// How the core serves requests.
+struct EngineOptions {
+    bool introspection = true;  // __schema and __type allowed
+};
+
 // A SchemaBuilder that parses a model document (udm.model / udm.schema_at) and builds its
 // GraphQL schema and SDL. Throws udm::Error on a document the core refuses.
-SchemaBuilder core_engine_builder();
+SchemaBuilder core_engine_builder(EngineOptions options = {});
 
 }  // namespace udm::gateway

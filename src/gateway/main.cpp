@@ -4,5 +4,8 @@
 
 // Runs the gateway (see --help).
 int main(int argc, char** argv) {
-    return udm::gateway::gateway_main(argc, argv, udm::gateway::core_engine_builder());
+    using namespace udm::gateway;
+    return gateway_main(argc, argv, [](const Config& config) {
+        return core_engine_builder(EngineOptions{config.introspection});
+    });
 }

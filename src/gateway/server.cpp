@@ -140,6 +140,11 @@ int run_server(const Config& config, SchemaBuilder builder) {
 }
 
 int gateway_main(int argc, char** argv, SchemaBuilder builder) {
+    return gateway_main(argc, argv, [&builder](const Config&) { return std::move(builder); });
+}
+
+int gateway_main(int argc, char** argv,
+                 const std::function<SchemaBuilder(const Config&)>& make_builder) {
     std::vector<std::string> args(argv + 1, argv + argc);
     ConfigResult parsed = parse_config(args, process_sources());
     if (parsed.help) {
@@ -152,7 +157,7 @@ int gateway_main(int argc, char** argv, SchemaBuilder builder) {
     }
     set_log_level(parsed.config->log_level);
     prepare_fd_limit(parsed.config->max_connections);
-    return run_server(*parsed.config, std::move(builder));
+    return run_server(*parsed.config, make_builder(*parsed.config));
 }
 
 }  // namespace udm::gateway

@@ -12,5 +12,8 @@ int run_server(const Config& config, SchemaBuilder builder);
 
 // Parses the command line and the environment, then runs the gateway with builder.
 int gateway_main(int argc, char** argv, SchemaBuilder builder);
+// The same with the builder made from the configuration (e.g. its introspection switch).
+int gateway_main(int argc, char** argv,
+                 const std::function<SchemaBuilder(const Config&)>& make_builder);
 
 }  // namespace udm::gateway

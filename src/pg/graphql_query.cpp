@@ -15,6 +15,7 @@
 #include "udm/core/graphql/subscription.hpp"
 #include "udm/pg/fmgr_values.hpp"
 #include "udm/pg/model_catalog.hpp"
+#include "udm/pg/module.hpp"
 #include "udm/pg/spi.hpp"
 #include "udm/pg/tenant_access.hpp"
 
@@ -141,16 +142,20 @@ std::string respond(const udm::naming::TenantNames& names, const udm::model::Mod
                     std::int64_t version, const std::string& query, const nlohmann::json& variables,
                     const std::optional<std::string>& operation_name) {
     const gql::Schema schema = gql::build_schema(m);
-    gql::PrepareResult prepared = gql::prepare(schema, query, variables, operation_name);
+    gql::PrepareOptions options;
+    options.introspection = pg::graphql_introspection;
+    gql::PrepareResult prepared = gql::prepare(schema, query, variables, operation_name, options);
     if (!prepared.ok())
         return request_errors(prepared.errors, "GRAPHQL_VALIDATION_FAILED").dump();
     const gql::PreparedOperation& op = *prepared.operation;
-    if (op.type != udm::graphql::OperationType::kQuery) {
-        return request_errors(
-                   {{"Subscriptions are served by udm-gateway over WebSocket, not by udm.graphql.",
-                     {},
-                     {}}},
-                   "BAD_USER_INPUT")
+    if (op.type != gql::OperationType::kQuery) {
+        const bool subscription = op.type == gql::OperationType::kSubscription;
+        return request_errors({{subscription ? "Subscriptions are served by udm-gateway over "
+                                               "WebSocket, not by udm.graphql."
+                                             : "Mutations are not supported yet.",
+                                {},
+                                {}}},
+                              "BAD_USER_INPUT")
             .dump();
     }
     // Fields answered without reading things, by execute() over the schema's own values.

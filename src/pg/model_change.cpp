@@ -74,16 +74,20 @@ std::string with_count(std::string message, const std::string& count) {
     return message;
 }
 
-// Runs a check of the plan; throws its error when rows fail it.
+// Runs a check of the plan; throws its error when rows fail it. Its lock first, then a
+// fresh snapshot: a write that was in progress, or committed after a REPEATABLE READ
+// snapshot, is what the step's DDL would convert or constrain, so it is checked too.
 void run_check(Spi& spi, const planner::Check& check) {
-    std::vector<Row> rows = spi.query(check.sql, check.params);
-    if (rows.empty() || !rows[0][0] || *rows[0][0] == "0")
+    if (!check.lock.empty())
+        spi.execute(check.lock);
+    const std::optional<Row> row = spi.query_row_latest(check.sql, check.params);
+    if (!row || row->empty() || !(*row)[0] || *(*row)[0] == "0")
         return;
-    const std::string& count = *rows[0][0];
+    const std::string& count = *(*row)[0];
     const std::string message = with_count(check.message, count);
     std::string detail;
-    if (rows[0].size() > 1 && rows[0][1])
-        detail = "For example the rows with ids " + *rows[0][1] + ".";
+    if (row->size() > 1 && (*row)[1])
+        detail = "For example the rows with ids " + *(*row)[1] + ".";
     throw Error(check.sqlstate, message, detail, check.hint);
 }
 

@@ -20,6 +20,7 @@ namespace udm::pg {
 
 int ddl_lock_timeout_ms = 5000;
 bool rules_not_valid = false;
+bool graphql_introspection = true;
 
 }  // namespace udm::pg
 
@@ -49,6 +50,13 @@ extern "C" void _PG_init(void) {
         "Off: a model change whose rules rows of a class already break is refused with their "
         "count. On: it is applied, and udm.rule_impact lists the rows that break it.",
         &udm::pg::rules_not_valid, false, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    // Per deployment, not per session: only a superuser sets it (postgresql.conf, ALTER
+    // DATABASE or ALTER ROLE), so an application cannot turn it back on.
+    DefineCustomBoolVariable(
+        "udm.graphql_introspection", "Whether GraphQL requests may query __schema and __type.",
+        "Off: introspection fields are refused as graphql-js's NoSchemaIntrospectionCustomRule "
+        "refuses them; __typename still works.",
+        &udm::pg::graphql_introspection, true, PGC_SUSET, 0, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("udm");
     udm::pg::register_validation_cache();
     udm::pg::register_event_signals();

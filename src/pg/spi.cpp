@@ -89,6 +89,11 @@ Cell Spi::query_value(const std::string& sql, const std::vector<Cell>& params) {
 }
 
 Cell Spi::query_value_latest(const std::string& sql, const std::vector<Cell>& params) {
+    std::optional<Row> row = query_row_latest(sql, params);
+    return row && !row->empty() ? (*row)[0] : Cell();
+}
+
+std::optional<Row> Spi::query_row_latest(const std::string& sql, const std::vector<Cell>& params) {
     const int nargs = static_cast<int>(params.size());
     int rc = guard([&] {
         const SpiArgs a = to_spi_args(params);
@@ -101,9 +106,14 @@ Cell Spi::query_value_latest(const std::string& sql, const std::vector<Cell>& pa
     check_spi(rc, "SPI_execute_snapshot");
     if (SPI_processed == 0 || SPI_tuptable == nullptr)
         return std::nullopt;
-    char* value =
-        guard([&] { return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1); });
-    return value == nullptr ? Cell() : Cell(value);
+    Row row;
+    const int columns = SPI_tuptable->tupdesc->natts;
+    for (int c = 1; c <= columns; ++c) {
+        char* value =
+            guard([&] { return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, c); });
+        row.push_back(value == nullptr ? Cell() : Cell(value));
+    }
+    return row;
 }
 
 void Spi::finish() {

@@ -84,6 +84,18 @@ TEST(Config, FlagsWinOverTheEnvironmentAndBothFormsWork) {
     EXPECT_EQ(c.max_connections, 9u);
 }
 
+TEST(Config, IntrospectionIsOnUnlessSwitchedOff) {
+    auto env = sources({{"UDM_GATEWAY_JWT_SECRET", kSecret}});
+    EXPECT_TRUE(parse_config({}, env).config->introspection);
+    EXPECT_FALSE(parse_config({"--introspection", "off"}, env).config->introspection);
+    EXPECT_TRUE(parse_config({"--introspection=on"}, env).config->introspection);
+    auto off = sources({{"UDM_GATEWAY_JWT_SECRET", kSecret}, {"UDM_GATEWAY_INTROSPECTION", "off"}});
+    EXPECT_FALSE(parse_config({}, off).config->introspection);
+    auto bad = parse_config({"--introspection", "no"}, env);
+    EXPECT_FALSE(bad.config);
+    EXPECT_NE(bad.error.find("on or off"), std::string::npos) << bad.error;
+}
+
 TEST(Config, BoundsOfResponsesQueuesAndPendingConnections) {
     auto defaults = parse_config({}, sources({{"UDM_GATEWAY_JWT_SECRET", kSecret}}));
     ASSERT_TRUE(defaults.config) << defaults.error;

@@ -7,7 +7,7 @@
 // the outbox retention), GATEWAY_PG_RESTART (a shell command restarting PostgreSQL; those
 // cases are skipped without it), PG* for psql.
 import { createClient } from 'graphql-ws';
-import { buildSchema } from 'graphql';
+import { buildSchema, buildClientSchema, getIntrospectionQuery, lexicographicSortSchema, printSchema } from 'graphql';
 import WebSocket from 'ws';
 import { createHmac } from 'node:crypto';
 import { execFileSync, spawn } from 'node:child_process';
@@ -402,6 +402,20 @@ test('schema.graphql is accepted by graphql-js buildSchema and equals Query.sdl'
   await waitFor(() => s.completed, 5000, 'complete');
   assert(s.results[0].data.sdl === sdl, 'Query.sdl differs from schema.graphql');
   assert(`"${s.results[0].data.schemaVersion}"` === r.headers.get('etag'), 'version vs ETag');
+});
+test('introspection over the WebSocket gives back the served SDL (graphql-js buildClientSchema)', async () => {
+  await ensureClass('widget');
+  await servesCurrentSchema();
+  const sdl = await (await fetchSdl()).text();
+  const c = client();
+  const query = getIntrospectionQuery({ specifiedByUrl: true, directiveIsRepeatable: true, inputValueDeprecation: true });
+  const s = collect(c, query);
+  await waitFor(() => s.completed || s.errors.length > 0, 10000, 'introspection');
+  assert(s.results.length === 1 && !s.results[0].errors, JSON.stringify(s.errors.length ? s.errors : s.results).slice(0, 300));
+  const client_ = printSchema(lexicographicSortSchema(buildClientSchema(s.results[0].data)));
+  const served = printSchema(lexicographicSortSchema(buildSchema(sdl)));
+  assert(client_ === served, 'the introspected schema differs from schema.graphql');
+  await c.dispose();
 });
 test('a response keeps the selection order, aliases and __typename', async () => {
   const c = await acked();

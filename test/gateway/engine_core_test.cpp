@@ -113,6 +113,29 @@ TEST(EngineCore, AQueryIsNotASubscriptionAndMatchesNoEvent) {
               R"({"data":{"schemaVersion":4}})");
 }
 
+TEST(EngineCore, IntrospectionIsAnsweredFromTheSchemaUnlessSwitchedOff) {
+    auto schema = core_engine_builder()(kShop, 4);
+    const std::string doc = "{ __type(name: \"Product\") { name fields { name } } }";
+    auto op = prepared(*schema, doc);
+    ASSERT_TRUE(op);
+    EXPECT_FALSE(op->is_subscription());
+    const std::string response = op->execute(json::object()).dump();
+    EXPECT_EQ(response.rfind(R"({"data":{"__type":{"name":"Product","fields":[{"name":"id"},)", 0),
+              0u)
+        << response;
+    // Not kept: an equal request prepares anew.
+    EXPECT_NE(prepared(*schema, doc), op);
+
+    auto off = core_engine_builder(EngineOptions{false})(kShop, 4);
+    PrepareResult refused = off->prepare(doc, json::object(), std::nullopt);
+    auto* errors = std::get_if<std::vector<GraphQLError>>(&refused);
+    ASSERT_NE(errors, nullptr);
+    EXPECT_EQ((*errors)[0].message,
+              "GraphQL introspection has been disabled, but the requested query contained the "
+              "field \"__type\".");
+    EXPECT_TRUE(prepared(*off, "{ __typename schemaVersion }"));
+}
+
 TEST(EngineCore, EqualRequestsShareOneOperationThatRendersAnEventOnce) {
     auto schema = core_engine_builder()(kShop, 1);
     const std::string doc = "subscription ($c: String!) { thingChanged(class: $c) { id } }";

@@ -6,7 +6,16 @@
 //                               argument, description and @constraint argument
 //   <dir>/requests.json         requests (documents.json plus mutations of each document)
 //                               with what prepare() and execute() made of them
-// Usage: udm_graphql_corpus <documents.json> <output dir>
+//   <dir>/types.graphql, <dir>/type_requests.json
+//                               the same for the hand-made schema of input objects,
+//                               mutations and custom scalars (graphql_types_schema.hpp) and
+//                               the "type_requests" of documents.json; types.graphql is
+//                               in <dir>/sdl too
+//   <dir>/sdl/NNN.introspection.json
+//                               with an introspection query file (graphql-js's
+//                               getIntrospectionQuery()): the response prepare() and
+//                               execute() give to it for each schema
+// Usage: udm_graphql_corpus <documents.json> <output dir> [<introspection query file>]
 //    or: udm_graphql_corpus --model <model.json> <out.graphql>
 //        the SDL of one model document (udm.model's output) as udm-gateway prints it, in
 //        out.graphql, and what graphql-js must read from it, in out.expect.json
@@ -14,6 +23,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
@@ -24,6 +34,7 @@
 #include "udm/core/graphql/subscription.hpp"
 #include "udm/core/model.hpp"
 
+#include "support/graphql_types_schema.hpp"
 #include "support/large_model.hpp"
 
 namespace {
@@ -438,17 +449,43 @@ int write_model_sdl(const std::filesystem::path& model_file, const std::filesyst
 
 }  // namespace
 
+// The response to the introspection query, or "" without one.
+std::string introspection_response(const gql::Schema& schema, const std::string& query) {
+    gql::PrepareResult prepared = gql::prepare(schema, query, json(), std::nullopt);
+    if (!prepared.ok())
+        return json{{"errors", json::parse(gql::to_json(prepared.errors).dump())}}.dump();
+    return gql::execute(*prepared.operation, json::object()).dump();
+}
+
+// Requests against one schema and mutations of their documents, run.
+json run_requests(Random& r, const gql::Schema& schema, const json& list) {
+    json requests = json::array();
+    for (const json& request : list) {
+        requests.push_back(run_request(schema, request));
+        for (const std::string& d : mutations(r, request["document"].get<std::string>(), 25)) {
+            requests.push_back(run_request(schema, {{"document", d}, {"mutated", true}}));
+        }
+    }
+    return requests;
+}
+
 int main(int argc, char** argv) {
     if (argc == 4 && std::string(argv[1]) == "--model")
         return write_model_sdl(argv[2], argv[3]);
-    if (argc != 3) {
-        std::cerr << "usage: udm_graphql_corpus <documents.json> <output dir>\n"
+    if (argc != 3 && argc != 4) {
+        std::cerr << "usage: udm_graphql_corpus <documents.json> <output dir> [<introspection "
+                     "query>]\n"
                      "       udm_graphql_corpus --model <model.json> <out.graphql>\n";
         return 2;
     }
     const std::filesystem::path out_dir = argv[2];
     std::filesystem::create_directories(out_dir / "sdl");
     Random r(20261122);
+    std::string introspection_query;
+    if (argc == 4) {
+        std::ifstream q(argv[3]);
+        introspection_query.assign(std::istreambuf_iterator<char>(q), {});
+    }
 
     std::vector<udm::model::Model> models;
     models.emplace_back();  // the empty model
@@ -468,6 +505,10 @@ int main(int argc, char** argv) {
         }
         write(out_dir / "sdl" / (std::string(name) + ".graphql"), sdl);
         write(out_dir / "sdl" / (std::string(name) + ".expect.json"), expectation(schema).dump(1));
+        if (!introspection_query.empty()) {
+            write(out_dir / "sdl" / (std::string(name) + ".introspection.json"),
+                  introspection_response(schema, introspection_query));
+        }
     }
 
     // Requests against the schema of the example model of docs/model.md.
@@ -476,15 +517,20 @@ int main(int argc, char** argv) {
     const udm::model::Model shop = udm::model::parse_model(corpus.at("model"));
     const gql::Schema schema = gql::build_schema(shop);
     write(out_dir / "shop.graphql", gql::print_sdl(schema));
-    json requests = json::array();
-    for (const json& request : corpus.at("requests")) {
-        requests.push_back(run_request(schema, request));
-        for (const std::string& d : mutations(r, request["document"].get<std::string>(), 25)) {
-            requests.push_back(run_request(schema, {{"document", d}, {"mutated", true}}));
-        }
-    }
+    const json requests = run_requests(r, schema, corpus.at("requests"));
     write(out_dir / "requests.json", requests.dump(1));
-    std::cout << models.size() << " schemas, " << requests.size() << " requests written to "
-              << out_dir.string() << "\n";
+
+    const gql::Schema types = udm::test::graphql_types_schema();
+    write(out_dir / "types.graphql", gql::print_sdl(types));
+    write(out_dir / "sdl" / "types.graphql", gql::print_sdl(types));
+    write(out_dir / "sdl" / "types.expect.json", expectation(types).dump(1));
+    if (!introspection_query.empty()) {
+        write(out_dir / "sdl" / "types.introspection.json",
+              introspection_response(types, introspection_query));
+    }
+    const json type_requests = run_requests(r, types, corpus.at("type_requests"));
+    write(out_dir / "type_requests.json", type_requests.dump(1));
+    std::cout << models.size() + 1 << " schemas, " << requests.size() + type_requests.size()
+              << " requests written to " << out_dir.string() << "\n";
     return 0;
 }

@@ -11,7 +11,12 @@
 #      expected types, fields, descriptions and @constraint values from it, and
 #      printSchema prints it back byte for byte;
 #   4. requests_check.mjs: graphql-js accepts exactly the requests udm accepts, and
-#      executes the accepted ones to the same data and error paths;
+#      executes the accepted ones to the same data and error paths, on the shop schema and
+#      on a hand-made one with input objects, defaults, custom scalars and a Mutation type
+#      (test/support/graphql_types_schema.hpp; the "type_requests" of documents.json);
+#      introspection_check.mjs: graphql-js getIntrospectionQuery() answered by udm for every
+#      schema of the corpus is exactly graphql-js's answer for its SDL, and
+#      buildClientSchema of it prints (lexicographically sorted) as the SDL does;
 #   5. the oracle itself reports a schema graphql-js rejects;
 #   6. udm.graphql_sdl of tenants with awkward models (docs/examples/shop.json, the empty
 #      model, test/gateway/models/*.json) is byte for byte what the core prints for the
@@ -59,7 +64,9 @@ if [[ ${UDM_PREBUILT:-} != 1 ]]; then
         give_up "could not build udm_graphql_corpus"
     fi
 fi
-"$repo/build/udm_graphql_corpus" "$gateway/documents.json" "$work/corpus" || give_up "udm_graphql_corpus failed"
+node "$gateway/introspection_check.mjs" --query >"$work/introspection.graphql" || give_up "no introspection query"
+"$repo/build/udm_graphql_corpus" "$gateway/documents.json" "$work/corpus" "$work/introspection.graphql" ||
+    give_up "udm_graphql_corpus failed"
 
 passed=0
 failed=0
@@ -80,6 +87,8 @@ check() {
 }
 check node "$gateway/sdl_check.mjs" "$work/corpus/sdl"
 check node "$gateway/requests_check.mjs" "$work/corpus/shop.graphql" "$work/corpus/requests.json" "$gateway/documents.json"
+check node "$gateway/requests_check.mjs" "$work/corpus/types.graphql" "$work/corpus/type_requests.json" "$gateway/documents.json"
+check node "$gateway/introspection_check.mjs" "$work/corpus/sdl"
 if echo 'type Query { a: Nope }' | node "$gateway/sdl_check.mjs" >/dev/null; then
     echo "FAIL sdl_check.mjs accepts a schema graphql-js rejects"
     failed=$((failed + 1))

@@ -82,7 +82,11 @@ TEST(GraphqlValidation, OperationsNamesAndSelection) {
               Lines{"There can be only one operation named \"Q\". @1:7 @1:23"});
     EXPECT_EQ(errors_of("{ sdl } query Q { sdl }"),
               Lines{"This anonymous operation must be the only defined operation. @1:1"});
-    EXPECT_EQ(errors_of("mutation { x }"), Lines{"mutations are not supported @1:1"});
+    // No Mutation type: validation cannot check the fields, the operation cannot run (as in
+    // graphql-js); the query of the same document still can.
+    EXPECT_EQ(errors_of("mutation { x }"),
+              Lines{"Schema is not configured to execute mutation operation. @1:1"});
+    EXPECT_TRUE(prep("query Q { sdl } mutation M { x }", json(), "Q").ok());
     EXPECT_EQ(errors_of("query A { sdl } query B { sdl }"),
               Lines{"Must provide operation name if query contains multiple operations."});
     EXPECT_EQ(errors_of("query A { sdl }", json(), "B"), Lines{"Unknown operation named \"B\"."});
@@ -120,8 +124,13 @@ TEST(GraphqlValidation, FieldsAndLeafSelections) {
     EXPECT_EQ(errors_of("{ __typename { x } }"),
               Lines{"Field \"__typename\" must not have a selection since type \"String!\" has no "
                     "subfields. @1:14"});
-    EXPECT_EQ(errors_of("{ __schema { types { name } } }"),
-              Lines{"Introspection is not supported: query \"sdl\" for the schema. @1:3"});
+    EXPECT_EQ(errors_of("{ __schema { types { nope } } }"),
+              Lines{"Cannot query field \"nope\" on type \"__Type\". Did you mean \"name\"? "
+                    "@1:22"});
+    EXPECT_EQ(errors_of("subscription { __schema { queryType { name } } }"),
+              (Lines{"Cannot query field \"__schema\" on type \"Subscription\". @1:16",
+                     "Anonymous Subscription must not select an introspection top level field. "
+                     "@1:16"}));
     // Class types exist in the schema but no root field reaches them.
     EXPECT_EQ(errors_of("{ ... on Product { name } }"),
               Lines{"Fragment cannot be spread here as objects of type \"Query\" can never be of "
@@ -608,6 +617,15 @@ TEST(GraphqlFilters, FiltersThatCanNeverMatchAreRefused) {
               Lines{"Argument \"attributes\" of \"schemaChanged\" has \"Price\", which cannot "
                     "name an attribute: model names are lower case, e.g. \"purchase_order\". "
                     "Did you mean \"price\"? @1:30"});
+    // Many bad names: one error for the argument, the first named, the rest counted.
+    std::string many = "subscription { schemaChanged(classes: [";
+    for (int i = 0; i < 5000; ++i)
+        many += "\"Class_" + std::to_string(i) + "\", ";
+    many += "\"product\"]) { version } }";
+    EXPECT_EQ(errors_of(many),
+              Lines{"Argument \"classes\" of \"schemaChanged\" has \"Class_0\", which cannot "
+                    "name a class: model names are lower case, e.g. \"purchase_order\". So do "
+                    "4999 more of its names. @1:30"});
     EXPECT_EQ(errors_of("subscription { schemaChanged(classes: []) { version } }"),
               Lines{"Argument \"classes\" of \"schemaChanged\" must list at least one class: "
                     "an empty list matches nothing. Leave it out for all. @1:30"});

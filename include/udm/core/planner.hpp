@@ -18,6 +18,7 @@ namespace udm::planner {
 // count above zero fails the change with sqlstate and message, in which "{count}" becomes
 // the count and "{s}" the plural ending ("" for one).
 struct Check {
+    std::string lock;  // run first: holds off writes the check would miss
     std::string sql;
     std::vector<std::optional<std::string>> params;
     std::string sqlstate;

@@ -13,4 +13,8 @@ extern int ddl_lock_timeout_ms;
 // udm.rules_not_valid: when on, a rule change does not check existing rows.
 extern bool rules_not_valid;
 
+// udm.graphql_introspection: whether GraphQL requests served in the database may query
+// __schema and __type (udm::graphql::PrepareOptions::introspection).
+extern bool graphql_introspection;
+
 }  // namespace udm::pg

@@ -37,6 +37,9 @@ class Spi {
     // SERIALIZABLE transaction, so that rows committed since the transaction's snapshot
     // count (what foreign-key checks do). For checks made after taking a lock.
     Cell query_value_latest(const std::string& sql, const std::vector<Cell>& params = {});
+    // The first row, every column as text, read the same way; nullopt when there is none.
+    std::optional<Row> query_row_latest(const std::string& sql,
+                                        const std::vector<Cell>& params = {});
     // First column of the first row; nullopt when there is no row or the value is NULL.
     Cell query_value(const std::string& sql, const std::vector<Cell>& params = {});
     // Disconnects from SPI; with_spi calls it.

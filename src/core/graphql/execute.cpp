@@ -134,8 +134,8 @@ class Executor {
                 continue;
             }
             path_.push_back(f.response_key);
-            const Json* member = nullptr;
-            if (value.is_object()) {
+            const Json* member = f.resolved ? &*f.resolved : nullptr;
+            if (member == nullptr && value.is_object()) {
                 auto it = value.find(f.name);
                 if (it != value.end())
                     member = &*it;

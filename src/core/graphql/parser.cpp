@@ -303,6 +303,7 @@ class Parser {
                 v.kind = Value::Kind::kObject;
                 advance();
                 while (!skip(TokenKind::kBraceR)) {
+                    v.field_locations.push_back(token_.location);
                     std::string name = expect(TokenKind::kName).value;
                     expect(TokenKind::kColon);
                     v.fields.emplace_back(std::move(name), value(is_const));

@@ -7,6 +7,7 @@
 #include <set>
 #include <utility>
 
+#include "introspection.hpp"
 #include "suggest.hpp"
 #include "udm/core/graphql/subscription.hpp"
 #include "udm/core/naming.hpp"
@@ -137,7 +138,7 @@ class Planner {
             f.type = TypeRef::non_null(TypeRef::named("String"));
             return f;
         }
-        const Field* def = parent.field(first.name);
+        const Field* def = field_definition(s_, parent, first.name);
         if (def == nullptr)
             return std::nullopt;  // validation has reported it
         f.type = def->type;
@@ -157,33 +158,65 @@ class Planner {
                 sets.push_back(&sel->selection_set);
             f.selection = plan(sets, *type);
         }
+        if (def != parent.field(first.name)) {  // a meta field: __schema or __type
+            f.resolved = introspect(s_, f, introspection_budget_);
+            if (!f.resolved) {
+                if (!introspection_refused_) {
+                    errors_.push_back({"The introspection answer is too large: more than " +
+                                           std::to_string(kMaxIntrospectionObjects) +
+                                           " objects. Ask for the schema once per request.",
+                                       {first.location},
+                                       {}});
+                }
+                introspection_refused_ = true;
+                return std::nullopt;
+            }
+        }
         return f;
     }
 
-    // CoerceArgumentValues; no argument of this schema has a default value.
+    // CoerceArgumentValues: given values, else defaults; absent optional ones left out.
     bool arguments(const Selection& sel, const Field& def, Json& out) {
         bool ok = true;
         for (const InputValue& arg : def.arguments) {
             auto given = std::find_if(sel.arguments.begin(), sel.arguments.end(),
                                       [&arg](const Argument& a) { return a.name == arg.name; });
-            const std::string what = "Argument \"" + arg.name + "\" of ";
-            if (given == sel.arguments.end() || (given->value.kind == Value::Kind::kVariable &&
-                                                 !vars_.contains(given->value.text))) {
-                if (arg.type.is_non_null()) {
+            const std::string what = "Argument \"" + arg.name + "\" ";
+            const std::string type = arg.type.to_string();
+            const bool unset_variable = given != sel.arguments.end() &&
+                                        given->value.kind == Value::Kind::kVariable &&
+                                        !vars_.contains(given->value.text);
+            if (given == sel.arguments.end() || unset_variable) {
+                if (arg.default_value) {
+                    out[arg.name] = default_value(s_, arg);
+                } else if (arg.type.is_non_null()) {
                     errors_.push_back(
-                        {what + "required type \"" + arg.type.to_string() + "\" was not provided.",
+                        {unset_variable
+                             ? what + "of required type \"" + type +
+                                   "\" was provided the variable \"$" + given->value.text +
+                                   "\" which was not provided a runtime value."
+                             : what + "of required type \"" + type + "\" was not provided.",
                          {given == sel.arguments.end() ? sel.location : given->location},
                          {}});
                     ok = false;
                 }
                 continue;
             }
+            const bool is_null = given->value.kind == Value::Kind::kNull ||
+                                 (given->value.kind == Value::Kind::kVariable &&
+                                  vars_.at(given->value.text).is_null());
+            if (is_null && arg.type.is_non_null()) {
+                errors_.push_back({what + "of non-null type \"" + type + "\" must not be null.",
+                                   {given->location},
+                                   {}});
+                ok = false;
+                continue;
+            }
             auto v = coerce_literal(s_, given->value, arg.type, vars_);
             if (!v) {
-                errors_.push_back(
-                    {what + "non-null type \"" + arg.type.to_string() + "\" must not be null.",
-                     {given->location},
-                     {}});
+                errors_.push_back({what + "has invalid value " + print_value(given->value) + ".",
+                                   {given->location},
+                                   {}});
                 ok = false;
                 continue;
             }
@@ -234,23 +267,32 @@ class Planner {
                 auto list = f.arguments.find(name);
                 if (list == f.arguments.end() || !list->is_array())
                     continue;
+                // One error per argument, for its first bad name: suggestions cost a pass
+                // over the model each, and a document may hold thousands of names.
+                const std::string* first_bad = nullptr;
+                std::size_t bad = 0;
                 for (const Json& v : *list) {
-                    if (!v.is_string())
+                    if (!v.is_string() ||
+                        !naming::model_name_violation(v.get_ref<const std::string&>()))
                         continue;
-                    const std::string& given = v.get_ref<const std::string&>();
-                    if (!naming::model_name_violation(given))
-                        continue;
-                    const bool is_class = name[0] == 'c';
-                    errors_.push_back(
-                        {std::string("Argument \"") + name + "\" of \"schemaChanged\" has \"" +
-                             naming::abbreviate(given, 100) + "\", which cannot name " +
-                             (is_class ? "a class" : "an attribute") +
-                             ": model names are lower case, e.g. \"purchase_order\"." +
-                             did_you_mean(is_class ? class_suggestions(given)
-                                                   : attribute_suggestions(given)),
-                         {location(name)},
-                         {}});
+                    if (bad++ == 0)
+                        first_bad = &v.get_ref<const std::string&>();
                 }
+                if (first_bad == nullptr)
+                    continue;
+                const std::string& given = *first_bad;
+                const bool is_class = name[0] == 'c';
+                errors_.push_back(
+                    {std::string("Argument \"") + name + "\" of \"schemaChanged\" has \"" +
+                         naming::abbreviate(given, 100) + "\", which cannot name " +
+                         (is_class ? "a class" : "an attribute") +
+                         ": model names are lower case, e.g. \"purchase_order\"." +
+                         (bad > 1 ? " So do " + std::to_string(bad - 1) + " more of its names."
+                                  : "") +
+                         did_you_mean(is_class ? class_suggestions(given)
+                                               : attribute_suggestions(given)),
+                     {location(name)},
+                     {}});
             }
         }
         return errors_.size() == before;
@@ -301,6 +343,8 @@ class Planner {
     std::map<std::string, const FragmentDefinition*> fragments_;
     std::size_t planned_ = 0;
     std::size_t work_ = 0;  // selections visited by collect()
+    std::size_t introspection_budget_ = kMaxIntrospectionObjects;
+    bool introspection_refused_ = false;
 };
 
 // The operation to run, or an error.
@@ -363,21 +407,48 @@ Json coerce_variables(const Schema& s, const OperationDefinition& op, const Json
 
 }  // namespace
 
+bool PreparedOperation::introspects() const {
+    for (const PlannedField& f : root_fields) {
+        if (f.resolved)
+            return true;
+    }
+    return false;
+}
+
 PrepareResult prepare(const Schema& schema, std::string_view document, const Json& variables,
                       const std::optional<std::string>& operation_name, const ParseLimits& limits) {
+    PrepareOptions options;
+    options.limits = limits;
+    return prepare(schema, document, variables, operation_name, options);
+}
+
+PrepareResult prepare(const Schema& schema, std::string_view document, const Json& variables,
+                      const std::optional<std::string>& operation_name,
+                      const PrepareOptions& options) {
     PrepareResult result;
-    ParseResult parsed = parse(document, limits);
+    ParseResult parsed = parse(document, options.limits);
     if (!parsed.ok()) {
         result.errors.push_back(std::move(*parsed.error));
         return result;
     }
     const Document& doc = parsed.document;
-    result.errors = validate(schema, doc);
+    result.errors = validate(schema, doc, nullptr, options.introspection);
     if (!result.errors.empty())
         return result;
     const OperationDefinition* op = select_operation(doc, operation_name, result.errors);
     if (op == nullptr)
         return result;
+    const Type* root = schema.find_type(op->type == OperationType::kQuery      ? kQueryType
+                                        : op->type == OperationType::kMutation ? kMutationType
+                                                                               : kSubscriptionType);
+    if (root == nullptr) {
+        // graphql-js's execute: validation leaves such an operation's fields unchecked.
+        result.errors.push_back({"Schema is not configured to execute " +
+                                     std::string(operation_type_name(op->type)) + " operation.",
+                                 {op->location},
+                                 {}});
+        return result;
+    }
     if (!variables.is_null() && !variables.is_object()) {
         result.errors.push_back(
             {"Variables must be provided as an Object where each property is a variable value. "
@@ -393,8 +464,6 @@ PrepareResult prepare(const Schema& schema, std::string_view document, const Jso
         schema, *op, variables.is_null() ? Json::object() : variables, result.errors);
     if (!result.errors.empty())
         return result;
-    const Type* root =
-        schema.find_type(op->type == OperationType::kSubscription ? kSubscriptionType : kQueryType);
     Planner planner(schema, doc, prepared.variables, result.errors);
     prepared.root_fields = planner.plan({&op->selection_set}, *root);
     if (!result.errors.empty())

@@ -14,7 +14,10 @@ constexpr std::size_t kMemberOverhead = 4;
 // The estimated bytes of one planned field's member (key and value).
 std::size_t field_bytes(const PlannedField& field, std::size_t sdl_bytes) {
     std::size_t value = 0;
-    if (field.kind == TypeKind::kObject) {
+    if (field.resolved) {
+        // Introspection: its value is known, and can be far larger than the estimate.
+        value = field.resolved->dump().size();
+    } else if (field.kind == TypeKind::kObject) {
         value = 2;
         for (const PlannedField& child : field.selection)
             value += field_bytes(child, sdl_bytes);

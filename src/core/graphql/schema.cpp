@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "constraint.hpp"
+#include "introspection.hpp"
 #include "names.hpp"
 #include "query_schema.hpp"
 
@@ -64,12 +65,14 @@ Type object(const char* name, const char* description, std::vector<Field> fields
     return t;
 }
 
-// The directives every GraphQL schema has.
+// The directives every GraphQL schema has: graphql-js 16's specifiedDirectives, in its
+// order, with its descriptions (introspection shows them).
 std::vector<DirectiveDefinition> builtin_directives() {
-    auto directive = [](const char* name, std::vector<InputValue> args,
+    auto directive = [](const char* name, const char* description, std::vector<InputValue> args,
                         std::vector<std::string> locations) {
         DirectiveDefinition d;
         d.name = name;
+        d.description = std::string(description);
         d.arguments = std::move(args);
         d.locations = std::move(locations);
         d.builtin = true;
@@ -77,20 +80,62 @@ std::vector<DirectiveDefinition> builtin_directives() {
     };
     const std::vector<std::string> kConditional = {"FIELD", "FRAGMENT_SPREAD", "INLINE_FRAGMENT"};
     return {
-        directive("skip", {{"if", std::nullopt, required(named("Boolean"))}}, kConditional),
-        directive("include", {{"if", std::nullopt, required(named("Boolean"))}}, kConditional),
-        directive(
-            "deprecated", {{"reason", std::nullopt, named("String")}},
-            {"FIELD_DEFINITION", "ARGUMENT_DEFINITION", "INPUT_FIELD_DEFINITION", "ENUM_VALUE"}),
-        directive("specifiedBy", {{"url", std::nullopt, required(named("String"))}}, {"SCALAR"}),
+        directive("include",
+                  "Directs the executor to include this field or fragment only when the `if` "
+                  "argument is true.",
+                  {{"if", text("Included when true."), required(named("Boolean")), std::nullopt}},
+                  kConditional),
+        directive("skip",
+                  "Directs the executor to skip this field or fragment when the `if` argument is "
+                  "true.",
+                  {{"if", text("Skipped when true."), required(named("Boolean")), std::nullopt}},
+                  kConditional),
+        directive("deprecated", "Marks an element of a GraphQL schema as no longer supported.",
+                  {{"reason",
+                    text("Explains why this element was deprecated, usually also including a "
+                         "suggestion for how to access supported similar data. Formatted using "
+                         "the Markdown syntax, as specified by "
+                         "[CommonMark](https://commonmark.org/)."),
+                    named("String"), Json("No longer supported")}},
+                  {"FIELD_DEFINITION", "ARGUMENT_DEFINITION", "INPUT_FIELD_DEFINITION",
+                   "ENUM_VALUE", "DIRECTIVE_DEFINITION"}),
+        directive("specifiedBy", "Exposes a URL that specifies the behavior of this scalar.",
+                  {{"url", text("The URL that specifies the behavior of this scalar."),
+                    required(named("String")), std::nullopt}},
+                  {"SCALAR"}),
+        directive("oneOf",
+                  "Indicates exactly one field must be supplied and this field must not be "
+                  "`null`.",
+                  {}, {"INPUT_OBJECT"}),
     };
 }
 
 // The types of the schema that do not depend on the model, in printing order.
 std::vector<Type> fixed_types() {
     std::vector<Type> t;
-    for (const char* name : {"String", "Int", "Float", "Boolean", "ID"})
-        t.push_back(scalar(name, nullptr, true));
+    // graphql-js's descriptions: introspection shows them.
+    t.push_back(scalar("String",
+                       "The `String` scalar type represents textual data, represented as UTF-8 "
+                       "character sequences. The String type is most often used by GraphQL to "
+                       "represent free-form human-readable text.",
+                       true));
+    t.push_back(scalar("Int",
+                       "The `Int` scalar type represents non-fractional signed whole numeric "
+                       "values. Int can represent values between -(2^31) and 2^31 - 1.",
+                       true));
+    t.push_back(scalar("Float",
+                       "The `Float` scalar type represents signed double-precision fractional "
+                       "values as specified by [IEEE 754](https://en.wikipedia.org/wiki/"
+                       "IEEE_floating_point).",
+                       true));
+    t.push_back(scalar("Boolean", "The `Boolean` scalar type represents `true` or `false`.", true));
+    t.push_back(scalar("ID",
+                       "The `ID` scalar type represents a unique identifier, often used to "
+                       "refetch an object or as key for a cache. The ID type appears in a JSON "
+                       "response as a String; however, it is not intended to be human-readable. "
+                       "When expected as an input type, any string (such as `\"4\"`) or integer "
+                       "(such as `4`) input value will be accepted as an ID.",
+                       true));
     t.push_back(scalar(
         "BigInt",
         "A 64-bit signed integer: an `integer` attribute (PostgreSQL bigint), which GraphQL's "
@@ -456,6 +501,25 @@ bool Type::has_value(std::string_view name) const {
     return false;
 }
 
+bool Schema::add_type(Type type) {
+    auto it =
+        std::lower_bound(types_by_name.begin(), types_by_name.end(), type.name,
+                         [this](std::size_t i, const std::string& n) { return types[i].name < n; });
+    if (it != types_by_name.end() && types[*it].name == type.name)
+        return false;
+    types_by_name.insert(it, types.size());
+    types.push_back(std::move(type));
+    return true;
+}
+
+void Schema::index_types() {
+    types_by_name.resize(types.size());
+    for (std::size_t i = 0; i < types.size(); ++i)
+        types_by_name[i] = i;
+    std::sort(types_by_name.begin(), types_by_name.end(),
+              [this](std::size_t a, std::size_t b) { return types[a].name < types[b].name; });
+}
+
 const Type* Schema::find_type(std::string_view name) const {
     auto it =
         std::lower_bound(types_by_name.begin(), types_by_name.end(), name,
@@ -534,7 +598,7 @@ Schema build_schema(const model::Model& m) {
     const auto relationships = relationship_fields(m);
     const std::vector<RelationshipField> none;
     const CommonTypes common(m);
-    s.types.reserve(s.types.size() + 5 * m.classes.size());
+    s.types.reserve(s.types.size() + 5 * m.classes.size() + 8);
     auto names = s.classes.begin();  // in step with m.classes
     for (const auto& [cname, cls] : m.classes) {
         auto r = relationships.find(cname);
@@ -543,11 +607,9 @@ Schema build_schema(const model::Model& m) {
         ++names;
     }
     add_query_types(m, s, type_names);
-    s.types_by_name.resize(s.types.size());
-    for (std::size_t i = 0; i < s.types.size(); ++i)
-        s.types_by_name[i] = i;
-    std::sort(s.types_by_name.begin(), s.types_by_name.end(),
-              [&s](std::size_t a, std::size_t b) { return s.types[a].name < s.types[b].name; });
+    for (Type& t : introspection_types())
+        s.types.push_back(std::move(t));
+    s.index_types();
     return s;
 }
 

@@ -2,7 +2,9 @@
 #include <string>
 #include <string_view>
 
+#include "introspection.hpp"
 #include "literal.hpp"
+#include "values.hpp"
 #include "udm/core/graphql/schema.hpp"
 
 namespace udm::graphql {
@@ -55,37 +57,15 @@ void print_description(std::string& out, const std::optional<std::string>& descr
     out += '\n';
 }
 
-// A default value as a GraphQL literal of its type: enum values bare, the rest as JSON
-// literals.
-void append_default(std::string& out, const Schema& schema, const TypeRef& type,
-                    const Json& value) {
-    const TypeRef& t = type.nullable();
-    if (t.is_list() && value.is_array()) {
-        out += '[';
-        for (std::size_t i = 0; i < value.size(); ++i) {
-            if (i > 0)
-                out += ", ";
-            append_default(out, schema, t.of(), value[i]);
-        }
-        out += ']';
-        return;
-    }
-    const Type* named = schema.find_type(t.named_type());
-    if (named != nullptr && named->kind == TypeKind::kEnum && value.is_string()) {
-        out += value.get_ref<const std::string&>();
-        return;
-    }
-    append_json_literal(out, value);
-}
-
 // An argument or input field definition: name: Type, and " = default" when it has one.
 void print_input_value(std::string& out, const Schema& schema, const InputValue& v) {
     out += v.name;
     out += ": ";
     v.type.append_to(out);
     if (v.default_value) {
+        // As graphql-js prints the default it coerced when it read the SDL.
         out += " = ";
-        append_default(out, schema, v.type, *v.default_value);
+        out += print_default_value(schema, v.type, default_value(schema, v));
     }
 }
 
@@ -159,6 +139,11 @@ void print_type(std::string& out, const Schema& schema, const Type& t) {
         case TypeKind::kScalar:
             out += "scalar ";
             out += t.name;
+            if (t.specified_by_url) {
+                out += " @specifiedBy(url: ";
+                append_string(out, *t.specified_by_url);
+                out += ')';
+            }
             return;
         case TypeKind::kEnum:
             out += "enum ";

@@ -1,6 +1,6 @@
 // Validation of executable documents against a schema: the rules of the GraphQL spec
 // (section 5) that can fail for this schema, with graphql-js's messages. The schema has
-// object, scalar and enum types only (no interfaces, unions or input objects), which keeps
+// object, scalar, enum and input object types (no interfaces or unions), which keeps
 // fragment spreading and field merging simple.
 #include "validation.hpp"
 
@@ -9,6 +9,7 @@
 #include <set>
 #include <utility>
 
+#include "introspection.hpp"
 #include "suggest.hpp"
 #include "values.hpp"
 
@@ -36,10 +37,12 @@ const char* location_name(OperationType t) {
     return "QUERY";
 }
 
-// A variable used somewhere, with the type its position expects.
+// A variable used somewhere, with the type its position expects and whether the position
+// has a default value (an argument's or input field's).
 struct VariableUsage {
     const Value* value;
     TypeRef type;
+    bool has_default = false;
 };
 
 // A field found when collecting a selection set for merging.
@@ -51,7 +54,8 @@ struct CollectedField {
 
 class Validator {
   public:
-    Validator(const Schema& schema, const Document& doc) : s_(schema), doc_(doc) {
+    Validator(const Schema& schema, const Document& doc, bool introspection)
+        : s_(schema), doc_(doc), introspection_(introspection) {
         for (const FragmentDefinition& f : doc.fragments)
             fragments_.emplace(f.name, &f);
     }
@@ -161,18 +165,11 @@ class Validator {
     }
 
     void operation(const OperationDefinition& op) {
-        const Type* root = nullptr;
-        switch (op.type) {
-            case OperationType::kQuery:
-                root = s_.find_type(kQueryType);
-                break;
-            case OperationType::kSubscription:
-                root = s_.find_type(kSubscriptionType);
-                break;
-            case OperationType::kMutation:
-                error("mutations are not supported", {op.location});
-                break;
-        }
+        // Without its root type (a mutation of a schema without Mutation) the fields go
+        // unchecked, as in graphql-js; prepare() refuses to run such an operation.
+        const Type* root = s_.find_type(op.type == OperationType::kQuery      ? kQueryType
+                                        : op.type == OperationType::kMutation ? kMutationType
+                                                                              : kSubscriptionType);
         variable_definitions(op);
         directives(op.directives, location_name(op.type));
         selection_set(op.selection_set, root);
@@ -252,10 +249,10 @@ class Validator {
                 continue;
             }
             check_literal(s_, a.value, def->type, errors_);
-            usages(a.value, def->type);
+            usages(a.value, def->type, def->default_value.has_value());
         }
         for (const InputValue& d : defs) {
-            if (d.type.is_non_null() && !seen.count(d.name)) {
+            if (d.type.is_non_null() && !d.default_value && !seen.count(d.name)) {
                 error(owner + " argument \"" + d.name + "\" of type \"" + d.type.to_string() +
                           "\" is required, but it was not provided.",
                       {at});
@@ -263,17 +260,25 @@ class Validator {
         }
     }
 
-    // Records the variables of a value at a position of type.
-    void usages(const Value& v, const TypeRef& type) {
+    // Records the variables of a value at a position of type (graphql-js TypeInfo: list
+    // items at the item type, input object fields at the field's type).
+    void usages(const Value& v, const TypeRef& type, bool has_default = false) {
         if (v.kind == Value::Kind::kVariable) {
-            usages_.push_back({&v, type});
+            usages_.push_back({&v, type, has_default});
         } else if (v.kind == Value::Kind::kList) {
             const TypeRef& item = type.nullable().is_list() ? type.nullable().of() : type;
             for (const Value& x : v.list)
                 usages(x, item);
         } else if (v.kind == Value::Kind::kObject) {
-            for (const auto& [k, x] : v.fields)
-                unknown_usages(x);
+            const Type* t = s_.find_type(type.named_type());
+            for (const auto& [k, x] : v.fields) {
+                const InputValue* f =
+                    t != nullptr && t->kind == TypeKind::kInputObject ? t->input_field(k) : nullptr;
+                if (f != nullptr)
+                    usages(x, f->type, f->default_value.has_value());
+                else
+                    unknown_usages(x);
+            }
         }
     }
 
@@ -321,11 +326,9 @@ class Validator {
             leaf_selection(sel, TypeRef::non_null(TypeRef::named("String")), nullptr);
             return;
         }
-        if ((sel.name == "__schema" || sel.name == "__type") && parent->name == kQueryType) {
-            error("Introspection is not supported: query \"sdl\" for the schema.", {sel.location});
-            return;
-        }
-        const Field* def = parent->field(sel.name);
+        if ((sel.name == "__schema" || sel.name == "__type") && introspection_too_deep(sel))
+            error("Maximum introspection depth exceeded", {sel.location});
+        const Field* def = field_definition(s_, *parent, sel.name);
         if (def == nullptr) {
             std::vector<std::string> names;
             for (const Field& f : parent->fields)
@@ -340,6 +343,13 @@ class Validator {
         }
         arguments(sel.arguments, def->arguments, "field \"" + parent->name + "." + sel.name + "\"",
                   sel.location, "Field \"" + sel.name + "\"");
+        if (!introspection_ && is_introspection_type(def->type.named_type())) {
+            error(
+                "GraphQL introspection has been disabled, but the requested query contained "
+                "the field \"" +
+                    sel.name + "\".",
+                {sel.location});
+        }
         const Type* type = s_.find_type(def->type.named_type());
         leaf_selection(sel, def->type, type);
     }
@@ -589,7 +599,7 @@ class Validator {
             }
             if (u.type.named_type().empty() || !is_input_type(s_, def->second->type))
                 continue;
-            if (!allowed_usage(*def->second, u.type)) {
+            if (!allowed_usage(*def->second, u.type, u.has_default)) {
                 error("Variable \"$" + name + "\" of type \"" + def->second->type.to_string() +
                           "\" used in position expecting type \"" + u.type.to_string() + "\".",
                       {def->second->location, u.value->location});
@@ -605,12 +615,13 @@ class Validator {
     }
 
     // VariablesInAllowedPosition: a nullable variable may fill a non-null position only
-    // when it has a non-null default (no argument of this schema has a default).
-    static bool allowed_usage(const VariableDefinition& def, const TypeRef& location) {
+    // when it has a non-null default or the position has a default.
+    static bool allowed_usage(const VariableDefinition& def, const TypeRef& location,
+                              bool location_has_default) {
         if (location.is_non_null() && !def.type.is_non_null()) {
             const bool has_default =
                 def.default_value && def.default_value->kind != Value::Kind::kNull;
-            return has_default && subtype(def.type, location.of());
+            return (has_default || location_has_default) && subtype(def.type, location.of());
         }
         return subtype(def.type, location);
     }
@@ -637,7 +648,8 @@ class Validator {
             if (!spend())
                 return;
             if (sel.kind == Kind::kField) {
-                const Field* def = parent != nullptr ? parent->field(sel.name) : nullptr;
+                const Field* def =
+                    parent != nullptr ? field_definition(s_, *parent, sel.name) : nullptr;
                 out[sel.response_key()].push_back({&sel, def, parent});
             } else if (sel.kind == Kind::kInlineFragment) {
                 const Type* t = sel.type_condition ? s_.find_type(*sel.type_condition) : parent;
@@ -724,8 +736,59 @@ class Validator {
         }
     }
 
+    // --- MaxIntrospectionDepthRule -------------------------------------------------------
+
+    // Whether an introspection field nests the lists fields, interfaces, possibleTypes and
+    // inputFields three deep (a query whose answer grows exponentially with the schema),
+    // through fragments too: graphql-js's walk, with its memo of fragments checked.
+    bool introspection_too_deep(const Selection& field) {
+        std::map<std::string, int> visited;
+        return too_deep(field, visited, 0);
+    }
+
+    bool too_deep(const Selection& node, std::map<std::string, int>& visited, int depth) {
+        if (!spend())
+            return false;
+        if (node.kind == Kind::kFragmentSpread) {
+            auto exceeded = exceeded_fragments_.find(node.name);
+            if (exceeded != exceeded_fragments_.end() && exceeded->second <= depth)
+                return true;
+            auto seen = visited.find(node.name);
+            auto checked = checked_fragments_.find(node.name);
+            if ((seen != visited.end() && seen->second >= depth) ||
+                (checked != checked_fragments_.end() && checked->second >= depth))
+                return false;
+            auto f = fragments_.find(node.name);
+            if (f == fragments_.end())
+                return false;
+            visited[node.name] = depth;
+            for (const Selection& child : f->second->selection_set) {
+                if (too_deep(child, visited, depth)) {
+                    exceeded_fragments_[node.name] = depth;
+                    return true;
+                }
+            }
+            checked_fragments_[node.name] = depth;
+            return false;
+        }
+        if (node.kind == Kind::kField &&
+            (node.name == "fields" || node.name == "interfaces" || node.name == "possibleTypes" ||
+             node.name == "inputFields")) {
+            if (++depth >= 3)
+                return true;
+        }
+        for (const Selection& child : node.selection_set) {
+            if (too_deep(child, visited, depth))
+                return true;
+        }
+        return false;
+    }
+
     const Schema& s_;
     const Document& doc_;
+    const bool introspection_;
+    std::map<std::string, int> checked_fragments_;   // entry depth a check completed at
+    std::map<std::string, int> exceeded_fragments_;  // entry depth a check hit the limit at
     std::map<std::string, const FragmentDefinition*> fragments_;  // the first of each name
     std::vector<Error> errors_;
     std::vector<VariableUsage> usages_;  // of the operation or fragment being walked
@@ -735,8 +798,9 @@ class Validator {
 
 }  // namespace
 
-std::vector<Error> validate(const Schema& schema, const Document& document, std::size_t* work) {
-    Validator validator(schema, document);
+std::vector<Error> validate(const Schema& schema, const Document& document, std::size_t* work,
+                            bool introspection) {
+    Validator validator(schema, document, introspection);
     std::vector<Error> errors = validator.run();
     if (work != nullptr)
         *work = validator.work();

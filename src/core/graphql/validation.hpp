@@ -18,8 +18,9 @@ inline constexpr std::size_t kMaxValidationWork = 200000;
 
 // Every problem of document against schema, with graphql-js's messages; empty when the
 // document is valid. At most 100 errors and a last one saying it stopped. work, when given,
-// gets the units of work spent.
+// gets the units of work spent. Without introspection, fields of introspection types
+// (__schema, __type) are refused.
 std::vector<Error> validate(const Schema& schema, const Document& document,
-                            std::size_t* work = nullptr);
+                            std::size_t* work = nullptr, bool introspection = true);
 
 }  // namespace udm::graphql

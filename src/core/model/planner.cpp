@@ -143,6 +143,12 @@ class Planner {
 
     // --- data a step destroys (counted with the current names, before any step runs) ------
 
+    // Locks a table against writes, not reads, until the change commits: what a check or a
+    // count read stays true until the step's DDL (which locks it further) runs.
+    static std::string share_lock(const std::string& qualified_table) {
+        return "LOCK TABLE " + qualified_table + " IN SHARE MODE";
+    }
+
     // A count of the rows of from (with a WHERE clause, or none) that reads nothing past
     // the first row when there is one (the usual case of a refusal) and, when there is
     // none, reads no more than finding that out takes (an index, when the column has one).
@@ -154,20 +160,31 @@ class Planner {
     // The things of a current class, soft-deleted ones too.
     Loss things_lost(const std::string& cls) const {
         const std::string qt = qtable(cls);
-        return Loss{"LOCK TABLE " + qt + " IN ACCESS EXCLUSIVE MODE",
+        return Loss{share_lock(qt),
                     count_sql(qt),
                     {},
                     "things",
                     "{count} thing{s} of class \"" + cls + "\""};
     }
 
-    // The values (non-null) of a current attribute's column in a current class; with
-    // time_of_day, only the time of day of timestamps that are not at midnight.
-    Loss values_lost(const std::string& cls, const std::string& attr, bool time_of_day) const {
+    // What of a current attribute's column in a current class a change loses.
+    enum class Lost {
+        kValues,         // every value (not null)
+        kTimeOfDay,      // of timestamps that become dates: those not at midnight
+        kTextTimeOfDay,  // of texts that become dates: those that carry a time but midnight
+    };
+
+    Loss values_lost(const std::string& cls, const std::string& attr, Lost lost) const {
         const std::string qt = qtable(cls), qc = qcol(attr);
-        return Loss{"LOCK TABLE " + qt + " IN ACCESS EXCLUSIVE MODE",
-                    count_sql(qt + " WHERE " + qc + " IS NOT NULL" +
-                              (time_of_day ? " AND " + qc + " <> " + qc + "::date" : "")),
+        std::string which;
+        if (lost == Lost::kTimeOfDay)
+            which = " AND " + qc + " <> " + qc + "::date";
+        else if (lost == Lost::kTextTimeOfDay)
+            which = " AND " + qc + " ~ '[0-9]:[0-9][0-9]' AND " + qc +
+                    " !~ '(^|[^0-9])0?0:00(:00(\\.0*)?)?($|[^0-9])'";
+        const bool time_of_day = lost != Lost::kValues;
+        return Loss{share_lock(qt),
+                    count_sql(qt + " WHERE " + qc + " IS NOT NULL" + which),
                     {},
                     "values",
                     std::string(time_of_day ? "the time of day of " : "") +
@@ -412,7 +429,7 @@ class Planner {
                                            {"change", "removed"},
                                            {"class", *new_cname},
                                            {"attribute", shown}});
-                step.losses.push_back(values_lost(cname, aname, false));
+                step.losses.push_back(values_lost(cname, aname, Lost::kValues));
                 step.ddl.push_back("ALTER TABLE " + qtable(*new_cname) + " DROP COLUMN " +
                                    qcol(shown));
                 owner_sql(step, del, key);
@@ -575,6 +592,7 @@ class Planner {
                         DataType to) const {
         Check check;
         const std::string qt = qtable(cls), qc = qcol(attr);
+        check.lock = share_lock(qt);
         if (from == DataType::kNumber && to == DataType::kInteger) {
             check.sql =
                 "SELECT pg_catalog.count(*), pg_catalog.string_agg(id::text, ', ') FILTER (WHERE n "
@@ -599,6 +617,7 @@ class Planner {
     Check dangling_check(const std::string& cls, const std::string& attr, const std::string& target,
                          const std::string& expr) const {
         Check check;
+        check.lock = share_lock(qtable(cls));
         check.sql =
             "SELECT pg_catalog.count(*), pg_catalog.string_agg(id::text, ', ') FILTER (WHERE n <= "
             "5) FROM"
@@ -705,9 +724,14 @@ class Planner {
                 (old.type == DataType::kNumber && a.type == DataType::kInteger)) {
                 step.checks.push_back(convert_check(cname, name, old.type, a.type));
             }
-            // A timestamp becomes its date in the session's time zone, losing its time of day.
+            // A timestamp becomes its date in the session's time zone, losing its time of day;
+            // a text with a time of day parses as its date.
             if (old.type == DataType::kTimestamp && a.type == DataType::kDate) {
-                step.losses.push_back(values_lost(old_class(cname)->name, old.name, true));
+                step.losses.push_back(
+                    values_lost(old_class(cname)->name, old.name, Lost::kTimeOfDay));
+            } else if (old.type == DataType::kText && a.type == DataType::kDate) {
+                step.losses.push_back(
+                    values_lost(old_class(cname)->name, old.name, Lost::kTextTimeOfDay));
             }
             if (old.type == DataType::kReference) {
                 step.ddl.push_back("ALTER TABLE " + qt + " DROP CONSTRAINT " +
@@ -766,6 +790,7 @@ class Planner {
 
     Check duplicates_check(const std::string& cls, const std::string& attr) const {
         Check check;
+        check.lock = share_lock(qtable(cls));
         check.sql = "SELECT pg_catalog.count(*), NULL::text FROM (SELECT " + qcol(attr) + " FROM " +
                     qtable(cls) + " WHERE NOT is_deleted AND " + qcol(attr) +
                     " IS NOT NULL GROUP BY 1 HAVING pg_catalog.count(*) > 1) d";
@@ -778,6 +803,7 @@ class Planner {
 
     Check nulls_check(const std::string& cls, const std::string& attr, bool new_column) const {
         Check check;
+        check.lock = share_lock(qtable(cls));
         check.sqlstate = std::string(sqlstate::kNotNullViolation);
         check.sql = "SELECT pg_catalog.count(*), NULL::text FROM " + qtable(cls) +
                     (new_column ? "" : " WHERE " + qcol(attr) + " IS NULL");
@@ -935,6 +961,8 @@ class Planner {
                             std::int64_t max) const {
         const std::string side = per_source ? "from_id" : "to_id";
         Check check;
+        check.lock =
+            "LOCK TABLE " + catalog_table("relationships") + " IN SHARE ROW EXCLUSIVE MODE";
         check.sql = "SELECT pg_catalog.count(*), NULL::text FROM (SELECT " + side + " FROM " +
                     catalog_table("relationships") +
                     " WHERE relationship_type_id = $1::uuid AND from_class_id = $2::uuid AND "

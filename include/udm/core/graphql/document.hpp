@@ -44,6 +44,7 @@ struct Value {
     bool boolean = false;
     std::vector<Value> list;
     std::vector<std::pair<std::string, Value>> fields;  // objects, in source order
+    std::vector<Location> field_locations;              // objects: where each field's name is
     Location location;
 };
 

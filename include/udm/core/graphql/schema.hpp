@@ -54,8 +54,8 @@ struct EnumValue {
 
 enum class TypeKind { kScalar, kObject, kEnum, kInputObject };
 
-// A named type. Built-in scalars (String, Int, Float, Boolean, ID) are part of every
-// schema but not printed.
+// A named type. Built-in scalars (String, Int, Float, Boolean, ID) and the introspection
+// types (__Schema, __Type, ...) are part of every schema but not printed.
 struct Type {
     TypeKind kind = TypeKind::kObject;
     std::string name;
@@ -63,7 +63,9 @@ struct Type {
     std::vector<Field> fields;             // objects
     std::vector<EnumValue> values;         // enums
     std::vector<InputValue> input_fields;  // input objects
-    bool builtin = false;
+    // Scalars: where their behaviour is specified (printed as @specifiedBy(url: ...)).
+    std::optional<std::string> specified_by_url;
+    bool builtin = false;  // built-in scalars and introspection types: never printed
 
     // The field called name, or nullptr.
     const Field* field(std::string_view name) const;
@@ -73,8 +75,8 @@ struct Type {
     bool has_value(std::string_view name) const;
 };
 
-// A directive definition. Built-ins (@skip, @include, @deprecated, @specifiedBy) are part
-// of every schema but not printed.
+// A directive definition. Built-ins (@include, @skip, @deprecated, @specifiedBy, @oneOf, as
+// graphql-js 16 defines them) are part of every schema but not printed.
 struct DirectiveDefinition {
     std::string name;
     std::optional<std::string> description;
@@ -115,6 +117,11 @@ struct Schema {
 
     // The type called name, or nullptr.
     const Type* find_type(std::string_view name) const;
+    // Adds a type (printed after the types already there) and indexes it by name; false,
+    // adding nothing, when the schema has a type of that name.
+    bool add_type(Type type);
+    // Rebuilds types_by_name, for code that edits types directly.
+    void index_types();
     // The directive called name (without "@"), or nullptr.
     const DirectiveDefinition* find_directive(std::string_view name) const;
 
@@ -146,6 +153,7 @@ std::string print_sdl(const Schema& schema);
 
 // The fixed names of the schema, for callers that build on it.
 inline constexpr std::string_view kQueryType = "Query";
+inline constexpr std::string_view kMutationType = "Mutation";
 inline constexpr std::string_view kSubscriptionType = "Subscription";
 
 }  // namespace udm::graphql

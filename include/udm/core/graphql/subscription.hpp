@@ -30,16 +30,23 @@ struct PlannedField {
     nlohmann::json arguments = nlohmann::json::object();  // coerced; absent optional ones left out
     std::vector<PlannedField> selection;  // object fields: what to select of the value
     Location location;
+    // The value prepare() resolved for the field, used instead of the parent value's member:
+    // the introspection fields __schema and __type (keyed by field name, like any value).
+    std::optional<nlohmann::json> resolved;
 };
 
 // An operation ready to run.
 struct PreparedOperation {
-    OperationType type = OperationType::kQuery;  // kQuery or kSubscription
+    OperationType type = OperationType::kQuery;
     std::optional<std::string> name;
     nlohmann::json variables = nlohmann::json::object();  // coerced
     // The selected root fields: exactly one for a subscription (schemaChanged or
-    // thingChanged); for a query, any of schemaVersion, sdl and __typename.
+    // thingChanged); for a query or a mutation, any fields of its root type, __typename,
+    // and for a query __schema and __type (resolved already).
     std::vector<PlannedField> root_fields;
+
+    // Whether a root field is __schema or __type, whose value prepare() resolved.
+    bool introspects() const;
 
     // The one root field of a subscription (the first one of a query; a query whose
     // fields @skip removed all has none).
@@ -53,10 +60,25 @@ struct PrepareResult {
     bool ok() const { return operation.has_value(); }
 };
 
+// How a deployment serves requests.
+struct PrepareOptions {
+    ParseLimits limits;
+    // Whether __schema and __type may be queried; when false they are refused, as
+    // graphql-js's NoSchemaIntrospectionCustomRule refuses them.
+    bool introspection = true;
+};
+
 // Parses, validates (graphql-js's rules and messages) and prepares the operation called
 // operation_name (or the only one) of document with variables (a JSON object or null).
-// Mutations are refused ("mutations are not supported"), introspection (__schema,
-// __type) too: clients read the schema from Query.sdl. Does not throw (except bad_alloc).
+// An operation whose root type the schema lacks (a mutation without a Mutation type) is
+// refused as graphql-js refuses it. Introspection fields are resolved here, from the
+// schema, into PlannedField::resolved. Executing a mutation is the caller's: prepare()
+// validates it and coerces its arguments. Does not throw (except bad_alloc).
+PrepareResult prepare(const Schema& schema, std::string_view document,
+                      const nlohmann::json& variables,
+                      const std::optional<std::string>& operation_name,
+                      const PrepareOptions& options);
+// prepare() with introspection on and limits.
 PrepareResult prepare(const Schema& schema, std::string_view document,
                       const nlohmann::json& variables,
                       const std::optional<std::string>& operation_name,
@@ -67,7 +89,8 @@ PrepareResult prepare(const Schema& schema, std::string_view document,
 // value does not fit its field (a missing non-null field, a wrong type); the null then
 // spreads to the nearest nullable field as GraphQL specifies. For a subscription,
 // root_value is the event ({"version": 42, ...} or {"position": "123", ...}); for a query,
-// an object with the Query fields' values ({"schemaVersion": 42, "sdl": "..."}).
+// an object with the Query fields' values ({"schemaVersion": 42, "sdl": "..."}); a field
+// with a resolved value (introspection) takes that value instead.
 nlohmann::ordered_json execute(const PreparedOperation& operation,
                                const nlohmann::json& root_value);
 
