@@ -163,8 +163,8 @@ CREATE EXTENSION IF NOT EXISTS dblink;
 SELECT format('dbname=%s host=%s port=%s', current_database(),
               split_part(current_setting('unix_socket_directories'), ',', 1), current_setting('port')) AS conn \gset
 SELECT dblink_connect('other', :'conn');
--- udm is loaded in the other session first: the statement that loads it leaves unique
--- values to the index (an ON CONFLICT that started before udm was there would not be seen).
+-- udm is loaded in the other session first, so that what follows does not depend on how
+-- the statement that loads it is classified (rules_probe_edges tests that).
 SELECT dblink_exec('other', 'LOAD ''udm''');
 SELECT pid AS other_pid FROM dblink('other', 'SELECT pg_backend_pid()') AS t(pid integer) \gset
 CREATE FUNCTION pg_temp.wait_for_other(other integer) RETURNS boolean LANGUAGE plpgsql AS $$

@@ -1,6 +1,7 @@
 // The unique and reference probes of the validation trigger, the trigger that refuses to
 // delete a referenced thing (udm.check_referrers), and the tracking of running INSERT ...
-// ON CONFLICT statements that turns the unique probes off for their tables.
+// ON CONFLICT statements that turns the unique probes, and the reference probes of the rows
+// they propose to insert, off for their tables.
 //
 // A unique value is looked up in its partial unique index the way PostgreSQL checks an
 // exclusion constraint (execIndexing.c, check_exclusion_or_unique_constraint): with a dirty
@@ -21,6 +22,7 @@
 
 extern "C" {
 #include "access/genam.h"
+#include "access/relation.h"
 #include "access/htup_details.h"
 #include "access/relscan.h"
 #include "access/skey.h"
@@ -29,6 +31,7 @@ extern "C" {
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/pg_am.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_index.h"
 #include "commands/trigger.h"
@@ -37,9 +40,11 @@ extern "C" {
 #include "nodes/plannodes.h"
 #include "parser/parsetree.h"
 #include "storage/lmgr.h"
+#include "tcop/pquery.h"
 #include "utils/datum.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "utils/portal.h"
 #include "utils/rel.h"
 #include "utils/array.h"
 #include "utils/snapmgr.h"
@@ -66,7 +71,8 @@ OnConflict on_conflict[kMaxOnConflict];
 int on_conflict_count = 0;
 bool on_conflict_overflow = false;
 // The statement during which udm.so was loaded: the statements running then started
-// unseen, so no unique value is probed until it ends. 0 when loaded outside a transaction.
+// unseen, so until it ends only its portal tells what it writes (load_statement_writes).
+// 0 when loaded outside a transaction.
 TimestampTz loaded_in_statement = 0;
 
 ExecutorStart_hook_type prev_executor_start = nullptr;
@@ -137,26 +143,133 @@ void on_subxact_end(SubXactEvent event, SubTransactionId sub, SubTransactionId, 
         forget_on_conflict([sub](const OnConflict& e) { return e.subxact >= sub; });
 }
 
-// Whether a running INSERT ... ON CONFLICT may be inserting into relid.
-bool on_conflict_running(Oid relid) {
-    if (on_conflict_overflow ||
-        (loaded_in_statement != 0 && GetCurrentStatementStartTimestamp() == loaded_in_statement))
+// What a statement may be doing to a relation, as far as the probes care.
+enum class Writes {
+    kPlain,       // an INSERT or UPDATE of it with no ON CONFLICT anywhere: probe all
+    kOnConflict,  // an INSERT ... ON CONFLICT into it: leave the conflicts to it
+    kUnknown,     // not known: leave unique values to the index
+};
+
+// Whether plan, or a plan below it, is a ModifyTable with ON CONFLICT into relid (any
+// relation when relid is InvalidOid). Reads a plan tree only: cannot fail.
+bool upserts(const PlannedStmt* stmt, const Plan* plan, Oid relid) {
+    if (plan == nullptr)
+        return false;
+    if (IsA(plan, ModifyTable)) {
+        const auto* mt = reinterpret_cast<const ModifyTable*>(plan);
+        if (mt->onConflictAction != ONCONFLICT_NONE) {
+            if (!OidIsValid(relid))
+                return true;
+            const ListCell* lc;
+            foreach (lc, mt->resultRelations) {
+                if (rt_fetch(lfirst_int(lc), stmt->rtable)->relid == relid)
+                    return true;
+            }
+        }
+    }
+    return upserts(stmt, plan->lefttree, relid) || upserts(stmt, plan->righttree, relid);
+}
+
+// Whether stmt has an ON CONFLICT into relid (any relation when InvalidOid), in its plan or
+// in a subplan (a WITH clause).
+bool statement_upserts(const PlannedStmt* stmt, Oid relid) {
+    if (upserts(stmt, stmt->planTree, relid))
         return true;
-    for (int i = 0; i < on_conflict_count; ++i) {
-        if (on_conflict[i].relid == relid)
+    const ListCell* lc;
+    foreach (lc, stmt->subplans) {
+        if (upserts(stmt, static_cast<const Plan*>(lfirst(lc)), relid))
             return true;
     }
     return false;
 }
 
+// What the statement of the active portal writes to relid. The statement during which udm
+// was loaded started unseen by the executor hooks; it is known when the portal holds one
+// planned statement: an ON CONFLICT into relid there, or a plain INSERT or UPDATE of relid
+// with no ON CONFLICT anywhere. Anything else (a function call, whose statements are not
+// known, a utility statement, several statements) is not known. Reads fields of this
+// backend only: cannot fail.
+Writes load_statement_writes(Oid relid) {
+    if (ActivePortal == nullptr || list_length(ActivePortal->stmts) != 1)
+        return Writes::kUnknown;
+    const Node* node = static_cast<const Node*>(linitial(ActivePortal->stmts));
+    if (!IsA(node, PlannedStmt))
+        return Writes::kUnknown;
+    const auto* stmt = reinterpret_cast<const PlannedStmt*>(node);
+    if (stmt->utilityStmt != nullptr)
+        return Writes::kUnknown;
+    if (statement_upserts(stmt, relid))
+        return Writes::kOnConflict;
+    if (statement_upserts(stmt, InvalidOid) ||
+        (stmt->commandType != CMD_INSERT && stmt->commandType != CMD_UPDATE))
+        return Writes::kUnknown;
+    const ListCell* lc;
+    foreach (lc, stmt->resultRelations) {
+        if (rt_fetch(lfirst_int(lc), stmt->rtable)->relid == relid)
+            return Writes::kPlain;
+    }
+    return Writes::kUnknown;
+}
+
+// What the running statements may be doing to relid: kOnConflict while an INSERT ... ON
+// CONFLICT into it runs (or too many ran to tell), kUnknown in the statement that loaded
+// udm when its portal does not tell (load_statement_writes), else kPlain. Reads fields of
+// this backend only: cannot fail.
+Writes running_writes(Oid relid) {
+    if (on_conflict_overflow)
+        return Writes::kOnConflict;
+    for (int i = 0; i < on_conflict_count; ++i) {
+        if (on_conflict[i].relid == relid)
+            return Writes::kOnConflict;
+    }
+    if (loaded_in_statement != 0 && GetCurrentStatementStartTimestamp() == loaded_in_statement)
+        return load_statement_writes(relid);
+    return Writes::kPlain;
+}
+
 // --- probes --------------------------------------------------------------------------------
 
+// The index at oid, locked, if it is still a valid index of table (whose first column is
+// attnum, when not 0; the primary key, when primary); null when it was dropped or its OID
+// names something else now. The probes are cached by OID: the invalidation that made one
+// stale rebuilds it for the next row, and the row at hand leaves that value to the
+// constraint behind the probe. Calls PostgreSQL and holds no C++ object: run inside guard().
+Relation open_probe_index(Oid oid, Oid table, AttrNumber attnum, bool primary) {
+    Relation index = try_relation_open(oid, AccessShareLock);
+    if (index == nullptr)
+        return nullptr;
+    const Form_pg_index form = index->rd_index;
+    if (index->rd_rel->relkind != RELKIND_INDEX || form == nullptr || form->indrelid != table ||
+        !form->indisvalid || form->indnkeyatts < 1 ||
+        (attnum != 0 && form->indkey.values[0] != attnum) || (primary && !form->indisprimary)) {
+        relation_close(index, AccessShareLock);
+        return nullptr;
+    }
+    return index;
+}
+
+// The table at oid, locked, if it still is one; null when not (as open_probe_index).
+Relation open_probe_table(Oid oid) {
+    Relation table = try_relation_open(oid, AccessShareLock);
+    if (table == nullptr)
+        return nullptr;
+    if (table->rd_rel->relkind != RELKIND_RELATION &&
+        table->rd_rel->relkind != RELKIND_PARTITIONED_TABLE) {
+        relation_close(table, AccessShareLock);
+        return nullptr;
+    }
+    return table;
+}
+
 // Whether a live row of rel other than the one at self (null on INSERT) holds value in the
-// probe's unique index; waits for transactions writing such a row. Calls PostgreSQL and
-// holds no C++ object: run inside guard().
+// probe's unique index; waits for transactions writing such a row. False when the index is
+// gone (left to the index that replaced it). Calls PostgreSQL and holds no C++ object: run
+// inside guard().
 bool unique_taken(Relation rel, const UniqueProbe& probe, AttrNumber is_deleted, Datum value,
                   ItemPointer self) {
-    Relation index = index_open(probe.index, AccessShareLock);
+    Relation index = open_probe_index(probe.index, RelationGetRelid(rel), probe.attnum, false);
+    if (index == nullptr)
+        return false;
     TupleTableSlot* slot = table_slot_create(rel, nullptr);
     ScanKeyData key;
     ScanKeyEntryInitialize(&key, 0, 1, BTEqualStrategyNumber, InvalidOid, probe.collation,
@@ -203,11 +316,18 @@ bool unique_taken(Relation rel, const UniqueProbe& probe, AttrNumber is_deleted,
 
 enum class Target { kLive, kMissing, kDeleted };
 
-// What a reference to value finds in the probe's target table. Calls PostgreSQL and holds no
-// C++ object: run inside guard().
+// What a reference to value finds in the probe's target table; kLive when the table or its
+// key is gone (left to the foreign key). Calls PostgreSQL and holds no C++ object: run inside
+// guard().
 Target reference_target(const ReferenceProbe& probe, Datum value) {
-    Relation table = table_open(probe.target_table, AccessShareLock);
-    Relation index = index_open(probe.target_pkey, AccessShareLock);
+    Relation table = open_probe_table(probe.target_table);
+    if (table == nullptr)
+        return Target::kLive;
+    Relation index = open_probe_index(probe.target_pkey, probe.target_table, 0, true);
+    if (index == nullptr) {
+        table_close(table, AccessShareLock);
+        return Target::kLive;
+    }
     TupleTableSlot* slot = table_slot_create(table, nullptr);
     ScanKeyData key;
     ScanKeyEntryInitialize(&key, 0, 1, BTEqualStrategyNumber, InvalidOid, InvalidOid, probe.eq_proc,
@@ -234,11 +354,18 @@ Target reference_target(const ReferenceProbe& probe, Datum value) {
 // Whether a row of the probe's table refers to id through its column. A row another
 // transaction is inserting does not count (it is not committed, and its own foreign key
 // check waits for this delete); one it is deleting, or whose key it changes, is waited for
-// and looked at again, as the foreign key's check would. Calls PostgreSQL and holds no C++
-// object: run inside guard().
+// and looked at again, as the foreign key's check would. False when the table or the index
+// is gone (left to the foreign key). Calls PostgreSQL and holds no C++ object: run inside
+// guard().
 bool referred_to(const ReferrerProbe& probe, Datum id) {
-    Relation table = table_open(probe.table, AccessShareLock);
-    Relation index = index_open(probe.index, AccessShareLock);
+    Relation table = open_probe_table(probe.table);
+    if (table == nullptr)
+        return false;
+    Relation index = open_probe_index(probe.index, probe.table, probe.attnum, false);
+    if (index == nullptr) {
+        table_close(table, AccessShareLock);
+        return false;
+    }
     TupleTableSlot* slot = table_slot_create(table, nullptr);
     ScanKeyData key;
     ScanKeyEntryInitialize(&key, 0, 1, BTEqualStrategyNumber, InvalidOid, InvalidOid, F_UUID_EQ,
@@ -429,8 +556,10 @@ void probe_row(const RowProbes& probes, Relation rel, const std::string& class_n
     const bool live = deleted.is_null || !DatumGetBool(deleted.value);
     const bool was_live =
         old_tuple != nullptr && (deleted.old_null || !DatumGetBool(deleted.old_value));
-    // Reads fields of this backend only: cannot fail.
-    if (live && !probes.unique.empty() && !on_conflict_running(RelationGetRelid(rel))) {
+    // An INSERT ... ON CONFLICT handles its conflicts itself; a statement not known not to
+    // be one leaves unique values to the index.
+    const Writes writes = running_writes(RelationGetRelid(rel));
+    if (live && !probes.unique.empty() && writes == Writes::kPlain) {
         for (const UniqueProbe& probe : probes.unique) {
             Column c;
             guard([&] { read_column(rel, old_tuple, new_slot, new_tuple, probe.attnum, c); });
@@ -445,6 +574,11 @@ void probe_row(const RowProbes& probes, Relation rel, const std::string& class_n
             }
         }
     }
+    // The row an INSERT ... ON CONFLICT proposes may never be written (it conflicts, and
+    // then nothing or the DO UPDATE is): its references are left to the foreign key. The
+    // DO UPDATE is an UPDATE and probed as one.
+    if (old_tuple == nullptr && writes == Writes::kOnConflict)
+        return;
     for (const ReferenceProbe& probe : probes.references) {
         Column c;
         guard([&] { read_column(rel, old_tuple, new_slot, new_tuple, probe.attnum, c); });

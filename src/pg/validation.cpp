@@ -3,8 +3,10 @@
 // The cache maps a class table's OID to its validator. A relcache invalidation of that
 // table (any DDL on it, or the invalidation a model change queues for every class table of
 // its tenant) marks the entry stale in every backend when the change commits; the next row
-// rebuilds it. Nothing uncommitted is ever seen by another backend: it reads the catalog
-// with its own snapshot.
+// rebuilds it. So does an invalidation of any other relation its probes name by OID (an
+// index of a referring table, a target's primary key): a REINDEX CONCURRENTLY or DROP
+// INDEX there would otherwise leave it holding a dead, or reused, OID. Nothing uncommitted
+// is ever seen by another backend: it reads the catalog with its own snapshot.
 #include <algorithm>
 #include <memory>
 #include <optional>
@@ -56,6 +58,10 @@ struct CacheEntry {
     // Built in a REPEATABLE READ or SERIALIZABLE transaction, whose snapshot may predate a
     // model change whose invalidation already arrived: good for that transaction only.
     LocalTransactionId only_in = InvalidLocalTransactionId;
+    // The other relations its probes name by OID (referring tables and their indexes,
+    // target tables and their keys, unique indexes): an invalidation of any of them makes
+    // it stale too, or a dropped or rebuilt index would be opened by a dead OID.
+    std::vector<Oid> mentions;
 };
 
 // Whether a cached validator may check this row.
@@ -84,9 +90,27 @@ void on_relcache_invalidation(Datum, Oid relid) noexcept {
             entry.valid = false;
         return;
     }
-    auto it = cache->find(relid);
-    if (it != cache->end())
-        it->second.valid = false;
+    for (auto& [oid, entry] : *cache) {
+        if (oid == relid ||
+            std::find(entry.mentions.begin(), entry.mentions.end(), relid) != entry.mentions.end())
+            entry.valid = false;
+    }
+}
+
+// The relations other than its own table that the probes of v name by OID.
+std::vector<Oid> mentioned_relations(const ClassValidator& v) {
+    std::vector<Oid> out;
+    for (const UniqueProbe& p : v.probes.unique)
+        out.push_back(p.index);
+    for (const ReferenceProbe& p : v.probes.references) {
+        out.push_back(p.target_table);
+        out.push_back(p.target_pkey);
+    }
+    for (const ReferrerProbe& p : v.probes.referrers) {
+        out.push_back(p.table);
+        out.push_back(p.index);
+    }
+    return out;
 }
 
 // pg_proc callback: a custom function dropped, replaced or created (one a rule names but
@@ -306,6 +330,7 @@ std::shared_ptr<const ClassValidator> validator_for(Relation rel) {
     const std::uint64_t before = generation;
     std::shared_ptr<const ClassValidator> v = build_for_relation(rel);
     CacheEntry entry{v, generation == before, {}, false, InvalidLocalTransactionId};
+    entry.mentions = mentioned_relations(*v);
     if (IsolationUsesXactSnapshot())
         entry.only_in = MyProc->lxid;
     for (const CustomFunction& f : v->custom) {

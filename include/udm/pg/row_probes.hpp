@@ -69,13 +69,17 @@ RowProbes build_row_probes(Relation rel, const model::Model& m, const model::Thi
 // transaction that is writing the same value) and a "reference" violation for a reference to
 // no thing, or to a deleted one, of the target class. Only what the row sets or changes is
 // probed: a unique value when it is new, changed, or its row comes back from deletion; a
-// reference when it is new or changed.
+// reference when it is new or changed. While an INSERT ... ON CONFLICT into rel runs, neither
+// unique values nor the references of the row it proposes to insert are probed (it may not
+// be written); in the statement that loaded udm, unique values are probed only when its
+// portal shows a plain INSERT or UPDATE of rel.
 void probe_row(const RowProbes& probes, Relation rel, const std::string& class_name,
                HeapTuple old_tuple, TupleTableSlot* new_slot, HeapTuple new_tuple,
                std::vector<rules::Violation>& out);
 
 // Tracks the INSERT ... ON CONFLICT statements that are running: a conflict is theirs to
-// handle, so no unique value of their tables is probed. Called from _PG_init.
+// handle, so no unique value of their tables, and no reference of a row they propose to
+// insert, is probed. Called from _PG_init.
 void register_row_probes();
 
 }  // namespace udm::pg
