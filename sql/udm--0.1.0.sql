@@ -188,6 +188,22 @@ CREATE FUNCTION udm.graphql_sdl(tenant text)
 COMMENT ON FUNCTION udm.graphql_sdl(text) IS
     'the GraphQL schema (SDL) of the tenant''s current model, as udm-gateway serves it (docs/graphql.md)';
 
+-- SECURITY INVOKER: things are read with the caller's privileges, so the tenant role's
+-- GRANTs and row-level security decide what is visible. VOLATILE and PARALLEL UNSAFE: each
+-- root field runs in a subtransaction of its own (an error in it becomes a GraphQL error).
+CREATE FUNCTION udm.graphql(tenant text, query text, variables jsonb DEFAULT NULL,
+                            operation_name text DEFAULT NULL)
+    RETURNS jsonb AS 'MODULE_PATHNAME', 'udm_graphql'
+    LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY INVOKER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.graphql(text, text, jsonb, text) IS
+    'a GraphQL query over the tenant''s things, answered as a GraphQL response (docs/graphql.md)';
+
+CREATE FUNCTION udm._graphql_statements() RETURNS bigint
+    AS 'MODULE_PATHNAME', 'udm_graphql_statements' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION udm._graphql_statements() IS
+    'for tests: how many statements udm.graphql has run in this backend';
+REVOKE ALL ON FUNCTION udm._graphql_statements() FROM PUBLIC;
+
 CREATE FUNCTION udm.migrations(tenant text,
                                OUT version bigint, OUT previous_version bigint, OUT actor text,
                                OUT created_at timestamptz, OUT diff jsonb, OUT ddl text[])

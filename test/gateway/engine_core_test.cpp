@@ -51,6 +51,20 @@ TEST(EngineCore, ErrorsComeBackWithLocations) {
     EXPECT_EQ((*errors)[0].locations, (std::vector<std::pair<int, int>>{{2, 3}}));
 }
 
+TEST(EngineCore, QueriesOfThingsAreRefusedUntilTheGatewayServesThem) {
+    auto schema = core_engine_builder()(kShop, 7);
+    PrepareResult r = schema->prepare("{ schemaVersion\n  productCollection { totalCount } }",
+                                      json::object(), std::nullopt);
+    auto* errors = std::get_if<std::vector<GraphQLError>>(&r);
+    ASSERT_NE(errors, nullptr);
+    ASSERT_EQ(errors->size(), 1u);
+    EXPECT_EQ((*errors)[0].message,
+              "Field \"productCollection\" is not served by udm-gateway yet: query things with "
+              "udm.graphql(tenant, query) in SQL.");
+    EXPECT_EQ((*errors)[0].locations, (std::vector<std::pair<int, int>>{{2, 3}}));
+    EXPECT_NE(prepared(*schema, "{ schemaVersion sdl }"), nullptr);
+}
+
 TEST(EngineCore, ThingChangedFiltersByClassAndOperationAndKeepsSelectionOrder) {
     auto schema = core_engine_builder()(kShop, 1);
     auto op = prepared(

@@ -326,6 +326,7 @@ json expectation(const gql::Schema& s) {
                      : t.kind == gql::TypeKind::kEnum        ? "ENUM"
                      : t.kind == gql::TypeKind::kInputObject ? "INPUT_OBJECT"
                                                              : "SCALAR";
+        jt["inputFields"] = input_values_json(t.input_fields);
         jt["fields"] = json::array();
         for (const gql::Field& f : t.fields) {
             json jf = {{"name", f.name},

@@ -32,12 +32,15 @@ function compare(schema, expect) {
   for (const e of expect.types) {
     const t = schema.getType(e.name);
     if (!t) { problems.push(`type ${e.name} missing`); continue; }
-    const kind = isObjectType(t) ? 'OBJECT' : isEnumType(t) ? 'ENUM' : isScalarType(t) ? 'SCALAR' : isInputObjectType(t) ? 'INPUT_OBJECT' : '?';
+    const kind = isObjectType(t) ? 'OBJECT' : isEnumType(t) ? 'ENUM' : isInputObjectType(t) ? 'INPUT_OBJECT' : isScalarType(t) ? 'SCALAR' : '?';
     if (kind !== e.kind) problems.push(`${e.name}: kind ${kind}, expected ${e.kind}`);
     if (description(t.description) !== e.description) {
       problems.push(`${e.name}: description ${JSON.stringify(t.description)}, expected ${JSON.stringify(e.description)}`);
     }
     if (isEnumType(t) && !same(t.getValues().map((v) => v.name), e.values)) problems.push(`${e.name}: enum values differ`);
+    if (isInputObjectType(t) && !same(args(Object.values(t.getFields())), e.inputFields ?? [])) {
+      problems.push(`${e.name}: input fields differ`);
+    }
     if (!isObjectType(t)) continue;
     const fields = Object.values(t.getFields());
     if (!same(fields.map((f) => f.name), e.fields.map((f) => f.name))) {

@@ -65,7 +65,9 @@ TEST(GraphqlNames, ClassesNamedLikeTheSchemaTypesGetASuffix) {
     Schema s = schema_of(
         R"({"classes": {"query": {}, "subscription": {}, "mutation": {}, "string": {}, "int": {},
       "float": {}, "boolean": {}, "id": {}, "big_int": {}, "date": {}, "date_time": {}, "json": {},
-      "operation": {}, "schema_change": {}, "schema_change_entry": {}, "thing_event": {}}})");
+      "operation": {}, "schema_change": {}, "schema_change_entry": {}, "thing_event": {},
+      "cursor": {}, "page_info": {}, "order_by_direction": {}, "filter_is": {}, "string_filter": {},
+      "id_filter": {}, "date_time_filter": {}}})");
     const std::pair<const char*, const char*> expected[] = {
         {"query", "Query_2"},
         {"subscription", "Subscription_2"},
@@ -82,13 +84,21 @@ TEST(GraphqlNames, ClassesNamedLikeTheSchemaTypesGetASuffix) {
         {"operation", "Operation_2"},
         {"schema_change", "SchemaChange_2"},
         {"schema_change_entry", "SchemaChangeEntry_2"},
-        {"thing_event", "ThingEvent_2"}};
+        {"thing_event", "ThingEvent_2"},
+        {"cursor", "Cursor_2"},
+        {"page_info", "PageInfo_2"},
+        {"order_by_direction", "OrderByDirection_2"},
+        {"filter_is", "FilterIs_2"},
+        {"string_filter", "StringFilter_2"},
+        {"id_filter", "IdFilter_2"},
+        {"date_time_filter", "DateTimeFilter_2"}};
     for (const auto& [cls, type] : expected) {
         EXPECT_EQ(*s.class_type_name(cls), type) << cls;
         ASSERT_NE(s.find_type(type), nullptr) << type;
     }
     // The schema's own types are untouched.
-    EXPECT_EQ(s.find_type("Query")->fields.size(), 2u);
+    EXPECT_EQ(s.find_type("Query")->fields.at(1).name, "sdl");
+    EXPECT_EQ(s.find_type("Query")->fields.at(1).type.to_string(), "String!");
     EXPECT_EQ(s.find_type("JSON")->kind, TypeKind::kScalar);
 }
 

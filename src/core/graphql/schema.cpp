@@ -8,6 +8,7 @@
 #include "constraint.hpp"
 #include "introspection.hpp"
 #include "names.hpp"
+#include "query_schema.hpp"
 
 namespace udm::graphql {
 
@@ -145,9 +146,8 @@ std::vector<Type> fixed_types() {
     t.push_back(scalar(
         "DateTime", "A point in time, RFC 3339 with a UTC offset, e.g. \"2026-11-22T10:00:00Z\"."));
     t.push_back(scalar("JSON", "Any JSON value: a `json` attribute (PostgreSQL jsonb)."));
-    // Class data queries are not served yet: Query only has what the gateway answers
-    // without reading class tables.
-    t.push_back(object("Query", "What the gateway answers without reading things.",
+    // build_schema adds the queries of things (query_schema.cpp) after these two.
+    t.push_back(object("Query", "The tenant's schema and its things.",
                        {field("schemaVersion", required(named("Int")),
                               "The version of the tenant's model this schema was built from."),
                         field("sdl", required(named("String")), "This schema, as SDL.")}));
@@ -562,13 +562,24 @@ std::optional<std::string> Schema::class_of_type(std::string_view type_name) con
     return std::nullopt;
 }
 
+const std::pair<std::string, ClassNames>* Schema::class_of_query_field(
+    std::string_view field_name) const {
+    for (const auto& c : classes) {
+        if (c.second.query_field == field_name || c.second.collection_field == field_name)
+            return &c;
+    }
+    return nullptr;
+}
+
 Schema build_schema(const model::Model& m) {
     Schema s;
     s.directives = builtin_directives();
     s.directives.push_back(constraint_definition());
     s.types = fixed_types();
+    for (Type& t : query_fixed_types())
+        s.types.push_back(std::move(t));
     // Mutation is reserved too: a class must not take the name a mutation type will have.
-    NameAllocator type_names(s.types.size() + m.classes.size() + 1);
+    NameAllocator type_names(s.types.size() + 5 * m.classes.size() + 1);
     type_names.reserve("Mutation");
     for (const Type& t : s.types)
         type_names.reserve(t.name);
@@ -580,12 +591,14 @@ Schema build_schema(const model::Model& m) {
         std::string type = type_names.claim(pascal_case(cname));
         TypeRef single = TypeRef::named(type);
         class_types.emplace_back(cname, ClassTypes{single, required(single), list_of(single)});
-        s.classes.emplace_back(cname, ClassNames{std::move(type), {}, {}});
+        ClassNames names;
+        names.type = std::move(type);
+        s.classes.emplace_back(cname, std::move(names));
     }
     const auto relationships = relationship_fields(m);
     const std::vector<RelationshipField> none;
     const CommonTypes common(m);
-    s.types.reserve(s.types.size() + m.classes.size() + 8);
+    s.types.reserve(s.types.size() + 5 * m.classes.size() + 8);
     auto names = s.classes.begin();  // in step with m.classes
     for (const auto& [cname, cls] : m.classes) {
         auto r = relationships.find(cname);
@@ -593,6 +606,7 @@ Schema build_schema(const model::Model& m) {
                                      r == relationships.end() ? none : r->second));
         ++names;
     }
+    add_query_types(m, s, type_names);
     for (Type& t : introspection_types())
         s.types.push_back(std::move(t));
     s.index_types();

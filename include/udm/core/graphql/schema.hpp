@@ -97,6 +97,15 @@ struct ClassNames {
     std::string type;             // PurchaseOrder
     NameMap attribute_fields;     // unit_price -> unitPrice
     NameMap reference_id_fields;  // supplier -> supplierId
+    // Queries (docs/graphql.md, "Queries"): the Query fields and the types of a class.
+    std::string query_field;       // purchaseOrder
+    std::string collection_field;  // purchaseOrderCollection
+    std::string connection_type;   // PurchaseOrderConnection
+    std::string edge_type;         // PurchaseOrderEdge
+    std::string filter_type;       // PurchaseOrderFilter
+    std::string order_by_type;     // PurchaseOrderOrderBy
+    // The logical fields of the filter type: "and", "or", "not" unless an attribute took them.
+    std::string filter_and, filter_or, filter_not;
 };
 
 // A whole schema: types in printing order, directives, and the model-to-GraphQL names.
@@ -127,6 +136,10 @@ struct Schema {
                                                        std::string_view attribute) const;
     // The model class whose GraphQL type is type_name, or nullopt.
     std::optional<std::string> class_of_type(std::string_view type_name) const;
+    // The model class and names whose Query field (single or collection) is field_name, or
+    // nullptr.
+    const std::pair<std::string, ClassNames>* class_of_query_field(
+        std::string_view field_name) const;
 };
 
 // The schema of a model whose references resolve (model::check_references); names that

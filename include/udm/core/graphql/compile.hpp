@@ -1,0 +1,62 @@
+// From a prepared query's root field to one SQL statement: the compiler of queries over
+// things (docs/graphql.md, "Queries"). Pure: the statement is text with $n parameters,
+// run by the caller (udm.graphql through SPI); identifiers are quoted by
+// naming::quote_identifier and values only ever travel as parameters.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "udm/core/graphql/schema.hpp"
+#include "udm/core/graphql/subscription.hpp"
+#include "udm/core/model.hpp"
+
+namespace udm::graphql {
+
+// The bounds a compiled query keeps to.
+struct CompileLimits {
+    int default_page_size = 100;     // first/last when neither is given
+    int max_page_size = 1000;        // first/last at most
+    int max_depth = 5;               // levels of things: a root thing is 1, its reference 2, ...
+    std::size_t max_in_list = 1000;  // values of one "in" filter
+};
+
+// One SQL statement answering one root field: it returns one row of one jsonb column, the
+// field's value shaped by its selection (response keys as object keys; null when a single
+// thing does not exist). Every parameter is of type text; the statement casts it.
+struct CompiledQuery {
+    std::string sql;
+    std::vector<std::optional<std::string>> params;  // $1, $2, ...; nullopt is SQL null
+};
+
+// A compiled statement, or the error of the field (message, locations, path) with its
+// extensions.code: BAD_USER_INPUT for arguments, cursors and limits.
+struct CompileResult {
+    std::optional<CompiledQuery> query;
+    std::optional<Error> error;
+    std::string code;
+    bool ok() const { return query.has_value(); }
+};
+
+// Whether a root field of a query reads things (one of the schema's class query fields);
+// the others (schemaVersion, sdl, __typename) are answered by execute().
+bool reads_things(const Schema& schema, const PlannedField& root);
+
+// Compiles a root field that reads_things() into one statement over the class tables of
+// the tenant schema tenant_schema ("tenant_acme"); m is the model schema was built from.
+// Soft-deleted things are never read, also not through references. Does not throw (but
+// bad_alloc).
+CompileResult compile_query(const Schema& schema, const model::Model& m,
+                            std::string_view tenant_schema, const PlannedField& root,
+                            const CompileLimits& limits = {});
+
+// Cursors: the opaque text of a position in a collection (base64 of a JSON array: the
+// collection's type and order, then the sort key values as text, id last).
+std::string encode_cursor(const nlohmann::json& array);
+// The JSON array of a cursor, or nullopt when text is not one.
+std::optional<nlohmann::json> decode_cursor(std::string_view text);
+
+}  // namespace udm::graphql

@@ -1,0 +1,214 @@
+-- udm.graphql: GraphQL queries over a tenant's things, compiled to one SQL statement per
+-- root field and run with the caller's privileges. The compiler's SQL text is tested in
+-- test/unit/graphql_compile_test.cpp; this runs it.
+\set VERBOSITY default
+\set admin :USER
+SELECT udm.create_tenant('gqq');
+SELECT udm.apply('gqq', '{
+  "attributes": {
+    "name":  {"type": "text"},
+    "price": {"type": "number"},
+    "stock": {"type": "integer"},
+    "maker": {"type": "reference", "target": "company"}
+  },
+  "classes": {
+    "company": {"attributes": {"name": {"required": true}}},
+    "product": {"attributes": {"name": {"required": true}, "price": {}, "stock": {}, "maker": {}}}
+  }
+}') AS version;
+INSERT INTO tenant_gqq.tc_company (id, name) VALUES
+    ('c0000000-0000-0000-0000-000000000001', 'Acme'),
+    ('c0000000-0000-0000-0000-000000000002', 'Gone');
+INSERT INTO tenant_gqq.tc_product (id, name, price, stock, maker) VALUES
+    ('00000000-0000-0000-0000-000000000001', 'anvil',  10.5, 3,    'c0000000-0000-0000-0000-000000000001'),
+    ('00000000-0000-0000-0000-000000000002', 'bolt',   NULL, NULL, 'c0000000-0000-0000-0000-000000000002'),
+    ('00000000-0000-0000-0000-000000000003', 'crate',  2,    9007199254740993, NULL),
+    ('00000000-0000-0000-0000-000000000004', 'drill',  99.99, 1,   'c0000000-0000-0000-0000-000000000001'),
+    ('00000000-0000-0000-0000-000000000005', 'easel',  7,    0,    NULL),
+    ('00000000-0000-0000-0000-000000000006', 'fake',   1,    1,    NULL);
+-- Soft-deleted things are never served, also not through a reference.
+UPDATE tenant_gqq.tc_product SET is_deleted = true WHERE name = 'fake';
+UPDATE tenant_gqq.tc_company SET is_deleted = true WHERE name = 'Gone';
+
+-- One thing by id, with its maker; BigInt as a string of digits; aliases and __typename.
+SELECT jsonb_pretty(udm.graphql('gqq', $$
+  { p: product(id: "00000000-0000-0000-0000-000000000001") {
+      __typename id name price stock maker { name } makerId }
+    schemaVersion }$$));
+SELECT udm.graphql('gqq', '{ product(id: "00000000-0000-0000-0000-000000000003") { stock maker { id } } }');
+SELECT udm.graphql('gqq', '{ product(id: "00000000-0000-0000-0000-000000000002") { name maker { name } makerId } }')
+    AS deleted_maker_is_null;
+SELECT udm.graphql('gqq', '{ product(id: "00000000-0000-0000-0000-000000000006") { name } }')
+    AS deleted_thing_is_null;
+SELECT udm.graphql('gqq', 'query($id: ID!) { product(id: $id) { name } }',
+                   '{"id": "00000000-0000-0000-0000-000000000004"}') AS with_variables;
+
+-- A collection: a page, its cursors and pageInfo, totalCount (soft-deleted not counted).
+SELECT jsonb_pretty(udm.graphql('gqq', $$
+  { productCollection(first: 2) {
+      totalCount
+      edges { node { name } }
+      pageInfo { hasNextPage hasPreviousPage } } }$$));
+
+-- Walking the whole collection page by page, forwards then backwards: every thing once,
+-- in order, and pageInfo right on every page.
+CREATE FUNCTION pg_temp.walk(forward boolean, size int) RETURNS TABLE (page int, names text, has_next boolean, has_previous boolean)
+LANGUAGE plpgsql AS $$
+DECLARE
+    cursor text;
+    r jsonb;
+    n int := 0;
+BEGIN
+    LOOP
+        n := n + 1;
+        r := udm.graphql('gqq',
+            CASE WHEN forward
+                 THEN 'query($n: Int, $c: Cursor) { productCollection(first: $n, after: $c) { edges { node { name } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }'
+                 ELSE 'query($n: Int, $c: Cursor) { productCollection(last: $n, before: $c) { edges { node { name } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }'
+            END,
+            jsonb_build_object('n', size, 'c', cursor)) -> 'data' -> 'productCollection';
+        page := n;
+        names := (SELECT string_agg(e -> 'node' ->> 'name', ',') FROM jsonb_array_elements(r -> 'edges') e);
+        has_next := (r -> 'pageInfo' ->> 'hasNextPage')::boolean;
+        has_previous := (r -> 'pageInfo' ->> 'hasPreviousPage')::boolean;
+        RETURN NEXT;
+        IF forward AND NOT has_next OR NOT forward AND NOT has_previous OR n > 10 THEN
+            RETURN;
+        END IF;
+        cursor := r -> 'pageInfo' ->> CASE WHEN forward THEN 'endCursor' ELSE 'startCursor' END;
+    END LOOP;
+END
+$$;
+SELECT * FROM pg_temp.walk(true, 2);
+SELECT * FROM pg_temp.walk(false, 2);
+SELECT * FROM pg_temp.walk(true, 5);
+-- The cursors of the edges are the page's start and end cursors.
+SELECT r -> 'edges' -> 0 -> 'cursor' = r -> 'pageInfo' -> 'startCursor' AS start_cursor,
+       r -> 'edges' -> 1 -> 'cursor' = r -> 'pageInfo' -> 'endCursor' AS end_cursor
+FROM (SELECT udm.graphql('gqq', '{ productCollection(first: 2) { edges { cursor } pageInfo { startCursor endCursor } } }')
+             -> 'data' -> 'productCollection' AS r) t;
+-- An empty page: no cursors.
+SELECT udm.graphql('gqq', '{ productCollection(first: 0) { edges { cursor } pageInfo { hasNextPage startCursor endCursor } } }');
+
+-- Filters and orders (input objects): values only as parameters, nulls where asked.
+SELECT udm.graphql('gqq', $$
+  { a: productCollection(filter: {name: {startsWith: "a"}}) { edges { node { name } } }
+    b: productCollection(filter: {or: [{price: {gt: 50}}, {stock: {in: ["0", 3]}}]}, orderBy: [{name: DescNullsLast}]) { edges { node { name } } }
+    c: productCollection(filter: {not: {price: {gt: 5}}}) { totalCount }
+    d: productCollection(filter: {makerId: {is: NULL}, price: {is: NOT_NULL}}) { edges { node { name } } }
+    e: productCollection(filter: {name: {eq: "x'); DROP TABLE tenant_gqq.tc_product; --"}}) { totalCount }
+    f: productCollection(filter: {name: {like: "%'%"}, createdBy: {neq: "'"}}) { totalCount } }$$) AS filtered;
+SELECT udm.graphql('gqq', 'query($f: ProductFilter) { productCollection(filter: $f) { totalCount } }',
+                   '{"f": {"createdAt": {"lt": "not a time"}}}') AS bad_value;
+SELECT udm.graphql('gqq', '{ productCollection(filter: {id: {in: ["00000000-0000-0000-0000-000000000001", "x"]}}) { totalCount } }') AS bad_id;
+SELECT count(*) AS products_still_there FROM tenant_gqq.tc_product;
+CREATE FUNCTION pg_temp.walk_ordered(forward boolean, size int, ord jsonb) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    cursor text;
+    r jsonb;
+    names text := '';
+BEGIN
+    FOR n IN 1..10 LOOP
+        r := udm.graphql('gqq',
+            CASE WHEN forward
+                 THEN 'query($n: Int, $c: Cursor, $o: [ProductOrderBy!]) { productCollection(first: $n, after: $c, orderBy: $o) { edges { node { name } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }'
+                 ELSE 'query($n: Int, $c: Cursor, $o: [ProductOrderBy!]) { productCollection(last: $n, before: $c, orderBy: $o) { edges { node { name } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }'
+            END,
+            jsonb_build_object('n', size, 'c', cursor, 'o', ord)) -> 'data' -> 'productCollection';
+        names := names || '[' || coalesce((SELECT string_agg(e -> 'node' ->> 'name', ',') FROM jsonb_array_elements(r -> 'edges') e), '') || ']';
+        EXIT WHEN NOT (r -> 'pageInfo' ->> CASE WHEN forward THEN 'hasNextPage' ELSE 'hasPreviousPage' END)::boolean;
+        cursor := r -> 'pageInfo' ->> CASE WHEN forward THEN 'endCursor' ELSE 'startCursor' END;
+    END LOOP;
+    RETURN names;
+END
+$$;
+SELECT d AS direction, pg_temp.walk_ordered(true, 2, jsonb_build_array(jsonb_build_object('price', d))) AS forwards,
+       pg_temp.walk_ordered(false, 2, jsonb_build_array(jsonb_build_object('price', d))) AS backwards
+FROM unnest(ARRAY['AscNullsFirst', 'AscNullsLast', 'DescNullsFirst', 'DescNullsLast']) AS d;
+-- A cursor of another order is refused.
+SELECT udm.graphql('gqq', 'query($c: Cursor) { productCollection(after: $c, orderBy: [{name: AscNullsLast}]) { totalCount } }',
+                   jsonb_build_object('c', udm.graphql('gqq', '{ productCollection(first: 1) { edges { cursor } } }')
+                                           #>> '{data,productCollection,edges,0,cursor}')) AS foreign_order;
+
+-- Errors: GraphQL errors with a path, locations and extensions.code; never SQL text.
+SELECT udm.graphql('gqq', '{ productCollection(first: -1) { totalCount } }');
+SELECT udm.graphql('gqq', '{ productCollection(first: 10000000) { totalCount } }');
+SELECT udm.graphql('gqq', '{ productCollection(first: 1, last: 1) { totalCount } }');
+SELECT udm.graphql('gqq', '{ productCollection(after: "bm9uc2Vuc2U=") { totalCount } }');
+-- A cursor of another class, and a tampered one whose value is no uuid.
+SELECT udm.graphql('gqq', 'query($c: Cursor) { productCollection(after: $c) { totalCount } }',
+                   jsonb_build_object('c', udm.graphql('gqq', '{ companyCollection(first: 1) { edges { cursor } } }')
+                                           #>> '{data,companyCollection,edges,0,cursor}'));
+SELECT udm.graphql('gqq', 'query($c: Cursor) { productCollection(after: $c) { totalCount } }',
+                   jsonb_build_object('c', translate(encode(convert_to('["Product|id", "'');DROP TABLE x;--"]', 'UTF8'), 'base64'), E'\n', '')));
+SELECT udm.graphql('gqq', '{ product(id: "1'' OR ''1''=''1") { name } }');
+SELECT udm.graphql('gqq', '{ product(id: "00000000-0000-0000-0000-000000000001") { maker { maker { name } } } }') AS unknown_field;
+SELECT udm.graphql('gqq', '{ product { name } }') AS missing_argument;
+SELECT udm.graphql('gqq', '{ product(id: "00000000-0000-0000-0000-000000000001") { name } ') AS syntax_error;
+SELECT udm.graphql('gqq', 'mutation { sdl }') AS mutation;
+SELECT udm.graphql('gqq', 'subscription { schemaChanged { version } }') AS subscription;
+-- A field error nulls only its own nullable field; a non-null root field nulls data.
+SELECT udm.graphql('gqq', '{ a: product(id: "x") { name } b: product(id: "00000000-0000-0000-0000-000000000005") { name } }');
+SELECT udm.graphql('gqq', '{ a: productCollection(first: -5) { totalCount } b: schemaVersion }');
+
+-- Deep nesting: at most 5 levels of things.
+SELECT udm.apply('gqq', '{
+  "attributes": {
+    "name":  {"type": "text"}, "price": {"type": "number"}, "stock": {"type": "integer"},
+    "maker": {"type": "reference", "target": "company"},
+    "parent": {"type": "reference", "target": "company"}
+  },
+  "classes": {
+    "company": {"attributes": {"name": {"required": true}, "parent": {}}},
+    "product": {"attributes": {"name": {"required": true}, "price": {}, "stock": {}, "maker": {}}}
+  }
+}') AS version;
+UPDATE tenant_gqq.tc_company SET parent = id WHERE NOT is_deleted;
+SELECT udm.graphql('gqq', '{ product(id: "00000000-0000-0000-0000-000000000001") { maker { parent { parent { parent { name } } } } } }') AS four_levels;
+SELECT udm.graphql('gqq', '{ product(id: "00000000-0000-0000-0000-000000000001") { maker { parent { parent { parent { parent { name } } } } } } }') AS six_levels;
+
+-- One root field is one statement, whatever it nests: udm._graphql_statements() counts the
+-- statements udm.graphql ran in this backend.
+SELECT udm._graphql_statements() AS before \gset
+SELECT jsonb_array_length(udm.graphql('gqq', '{ productCollection { totalCount edges { node { name maker { name parent { name } } } } pageInfo { hasNextPage } } }')
+                          #> '{data,productCollection,edges}') AS things;
+SELECT udm._graphql_statements() - :before AS statements;
+SELECT udm.graphql('gqq', '{ a: productCollection { totalCount } b: product(id: "00000000-0000-0000-0000-000000000001") { name } v: schemaVersion }');
+SELECT udm._graphql_statements() - :before AS statements;
+
+-- Privileges: the tenant's role reads its things; another tenant's role gets 42501 before
+-- anything is read; so does a role without the tenant's privileges.
+SELECT udm.create_tenant('gqq_other');
+SET ROLE tenant_gqq_role;
+SELECT udm.graphql('gqq', '{ productCollection(first: 1) { totalCount edges { node { name } } } }') AS own_tenant;
+RESET ROLE;
+SET ROLE tenant_gqq_other_role;
+SELECT test_error($$SELECT udm.graphql('gqq', '{ productCollection { totalCount } }')$$) AS other_tenant_role;
+RESET ROLE;
+CREATE ROLE gqq_nobody;
+SET ROLE gqq_nobody;
+SELECT test_error($$SELECT udm.graphql('gqq', '{ productCollection { totalCount } }')$$) AS no_role;
+RESET ROLE;
+DROP ROLE gqq_nobody;
+SELECT label, test_error(stmt) AS error FROM (VALUES
+    ('null tenant',     $$SELECT udm.graphql(NULL, '{ sdl }')$$),
+    ('unknown tenant',  $$SELECT udm.graphql('nobody', '{ sdl }')$$),
+    ('bad tenant name', $$SELECT udm.graphql('No Body', '{ sdl }')$$),
+    ('null query',      $$SELECT udm.graphql('gqq', NULL)$$)
+) AS t(label, stmt);
+-- SECURITY INVOKER: a tenant role whose SELECT on a class table was revoked gets a
+-- FORBIDDEN field error, and the other root fields still answer (a non-null one, the
+-- collection, nulls data).
+REVOKE SELECT ON tenant_gqq.tc_company FROM tenant_gqq_role;
+SET ROLE tenant_gqq_role;
+SELECT udm.graphql('gqq', '{ company(id: "c0000000-0000-0000-0000-000000000001") { name } product(id: "00000000-0000-0000-0000-000000000005") { name } }') AS revoked;
+SELECT udm.graphql('gqq', '{ companyCollection { totalCount } }') AS revoked_collection;
+RESET ROLE;
+GRANT SELECT ON tenant_gqq.tc_company TO tenant_gqq_role;
+SELECT p.provolatile, p.proparallel, p.prosecdef, p.proisstrict,
+       has_function_privilege('public', p.oid, 'EXECUTE') AS public_execute
+FROM pg_proc p WHERE p.oid = 'udm.graphql(text, text, jsonb, text)'::regprocedure;
+
+SELECT udm.drop_tenant('gqq', force => true);
+SELECT udm.drop_tenant('gqq_other');

@@ -1,0 +1,693 @@
+// The compiler of queries over things: a root field (Query.product, Query.productCollection)
+// with its coerced arguments and selection becomes one SQL statement returning one jsonb
+// value. References are correlated subqueries of the same statement, never a statement per
+// row; collections are keyset-paginated on the orderBy columns and id.
+#include "udm/core/graphql/compile.hpp"
+
+#include <cctype>
+#include <cstdint>
+#include <utility>
+
+#include "udm/core/naming.hpp"
+#include "udm/core/physical.hpp"
+
+namespace udm::graphql {
+
+namespace {
+
+using Json = nlohmann::json;
+using model::DataType;
+
+// A problem with the field's input: unwinds to compile_query, which returns it.
+struct Refused {
+    std::string message;
+    Location location;
+};
+
+// jsonb_build_object takes at most 100 arguments: objects are built in chunks of this many
+// keys and concatenated.
+constexpr std::size_t kKeysPerCall = 50;
+
+// The text of an SQL string literal for a fixed text (keys, names; never a value).
+std::string lit(std::string_view s) {
+    return naming::quote_literal(s);
+}
+
+// A column of a class table as a GraphQL field sees it.
+struct Column {
+    std::string name;  // the column
+    std::string_view sql_type;
+    bool bigint = false;    // served as a string of digits (BigInt)
+    bool not_null = false;  // a column every class has: never null
+};
+
+// The order of a sort key.
+enum class Direction { kAscNullsFirst, kAscNullsLast, kDescNullsFirst, kDescNullsLast };
+
+// The direction that walks the same order backwards.
+Direction reversed(Direction d) {
+    switch (d) {
+        case Direction::kAscNullsFirst:
+            return Direction::kDescNullsLast;
+        case Direction::kAscNullsLast:
+            return Direction::kDescNullsFirst;
+        case Direction::kDescNullsFirst:
+            return Direction::kAscNullsLast;
+        case Direction::kDescNullsLast:
+            break;
+    }
+    return Direction::kAscNullsFirst;
+}
+
+// ORDER BY's spelling of a direction.
+const char* order_sql(Direction d) {
+    switch (d) {
+        case Direction::kAscNullsFirst:
+            return " ASC NULLS FIRST";
+        case Direction::kAscNullsLast:
+            return " ASC NULLS LAST";
+        case Direction::kDescNullsFirst:
+            return " DESC NULLS FIRST";
+        case Direction::kDescNullsLast:
+            break;
+    }
+    return " DESC NULLS LAST";
+}
+
+// A sort key of a collection: a column, its direction, and the name it has in cursors.
+struct SortKey {
+    Column column;
+    Direction direction;
+    std::string label;  // "name:AscNullsLast"
+};
+
+constexpr const char* kSystemColumns[][3] = {
+    {"id", "id", "uuid"},
+    {"createdAt", "created_at", "timestamp with time zone"},
+    {"updatedAt", "updated_at", "timestamp with time zone"},
+    {"createdBy", "created_by", "text"},
+    {"rowVersion", "row_version", "bigint"}};
+
+class Compiler {
+  public:
+    Compiler(const Schema& s, const model::Model& m, std::string_view tenant_schema,
+             const CompileLimits& limits)
+        : s_(s), m_(m), schema_(tenant_schema), limits_(limits) {}
+
+    CompiledQuery root(const PlannedField& f) {
+        const auto* entry = s_.class_of_query_field(f.name);
+        const std::string& cls = entry->first;
+        const ClassNames& names = entry->second;
+        std::string sql;
+        if (f.name == names.query_field) {
+            const Json& id = f.arguments.at("id");
+            if (!id.is_string() || !is_uuid(id.get<std::string>()))
+                throw Refused{"Argument \"id\" of \"" + f.name + "\" is not a UUID.", f.location};
+            const std::string a = alias();
+            sql = "SELECT (SELECT " + thing(names, a, f.selection, 1) + " FROM " + table(cls) +
+                  " " + a + " WHERE " + a + ".id = " + param(id.get<std::string>(), "uuid") +
+                  " AND NOT " + a + ".is_deleted)";
+        } else {
+            sql = collection(cls, names, f);
+        }
+        return {std::move(sql), std::move(params_)};
+    }
+
+  private:
+    // A fresh table alias.
+    std::string alias() { return "t" + std::to_string(++aliases_); }
+
+    // A new parameter holding value, cast to sql_type.
+    std::string param(std::optional<std::string> value, std::string_view sql_type) {
+        params_.push_back(std::move(value));
+        return "$" + std::to_string(params_.size()) + "::" + std::string(sql_type);
+    }
+
+    // The class table, schema-qualified.
+    std::string table(const std::string& cls) const {
+        return naming::qualified(schema_, physical::table_name(cls));
+    }
+
+    static bool is_uuid(const std::string& s) {
+        if (s.size() != 36)
+            return false;
+        for (std::size_t i = 0; i < s.size(); ++i) {
+            const char c = s[i];
+            const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+            if (dash ? c != '-' : !std::isxdigit(static_cast<unsigned char>(c)))
+                return false;
+        }
+        return true;
+    }
+
+    // The column behind a filter or order field of a class (system field, attribute other
+    // than json and reference, or a reference's id field), or nullopt.
+    std::optional<Column> column(const ClassNames& names, std::string_view field) const {
+        for (const auto& c : kSystemColumns) {
+            if (field == c[0])
+                return Column{c[1], c[2], std::string_view(c[0]) == "rowVersion", true};
+        }
+        for (const auto& [aname, fname] : names.reference_id_fields) {
+            if (fname == field)
+                return Column{physical::column_name(aname), "uuid", false};
+        }
+        for (const auto& [aname, fname] : names.attribute_fields) {
+            if (fname != field)
+                continue;
+            const model::Attribute& a = m_.attributes.at(aname);
+            if (a.type == DataType::kReference || a.type == DataType::kJson)
+                return std::nullopt;  // an object field; json values are not compared
+            return Column{physical::column_name(aname), model::sql_type(a.type),
+                          a.type == DataType::kInteger};
+        }
+        return std::nullopt;
+    }
+
+    // jsonb_build_object of key/value SQL pairs, in chunks.
+    static std::string object(const std::vector<std::pair<std::string, std::string>>& pairs) {
+        if (pairs.empty())
+            return "'{}'::jsonb";
+        std::string out;
+        for (std::size_t i = 0; i < pairs.size(); i += kKeysPerCall) {
+            if (i > 0)
+                out += " || ";
+            out += "pg_catalog.jsonb_build_object(";
+            for (std::size_t j = i; j < pairs.size() && j < i + kKeysPerCall; ++j) {
+                if (j > i)
+                    out += ", ";
+                out += lit(pairs[j].first) + ", " + pairs[j].second;
+            }
+            out += ")";
+        }
+        return out;
+    }
+
+    // The jsonb object of the thing in row alias a of the class of names, shaped by
+    // selection.
+    std::string thing(const ClassNames& names, const std::string& a,
+                      const std::vector<PlannedField>& selection, int depth) {
+        std::vector<std::pair<std::string, std::string>> pairs;
+        for (const PlannedField& f : selection) {
+            std::string value;
+            if (f.name == "__typename") {
+                value = lit(names.type);
+            } else if (auto c = column(names, f.name)) {
+                value = a + "." + naming::quote_identifier(c->name);
+                if (c->bigint)
+                    value += "::text";
+            } else if (auto target = reference(names, f.name)) {
+                if (depth + 1 > limits_.max_depth) {
+                    throw Refused{"The query nests things deeper than " +
+                                      std::to_string(limits_.max_depth) + " levels.",
+                                  f.location};
+                }
+                const std::string& tcls = target->first;
+                const auto* tnames = find_class(tcls);
+                const std::string b = alias();
+                value = "(SELECT " + thing(*tnames, b, f.selection, depth + 1) + " FROM " +
+                        table(tcls) + " " + b + " WHERE " + b + ".id = " + a + "." +
+                        naming::quote_identifier(target->second) + " AND NOT " + b + ".is_deleted)";
+            } else if (auto json = json_column(names, f.name)) {
+                value = a + "." + naming::quote_identifier(*json);
+            } else {
+                throw Refused{"Field \"" + f.name + "\" of \"" + names.type +
+                                  "\" cannot be queried yet: relationships are not served by "
+                                  "queries.",
+                              f.location};
+            }
+            pairs.emplace_back(f.response_key, std::move(value));
+        }
+        return object(pairs);
+    }
+
+    // The class and column of a reference's object field, or nullopt.
+    std::optional<std::pair<std::string, std::string>> reference(const ClassNames& names,
+                                                                 std::string_view field) const {
+        for (const auto& [aname, fname] : names.attribute_fields) {
+            if (fname != field)
+                continue;
+            const model::Attribute& a = m_.attributes.at(aname);
+            if (a.type == DataType::kReference && a.target)
+                return std::make_pair(*a.target, physical::column_name(aname));
+        }
+        return std::nullopt;
+    }
+
+    // The column of a json attribute's field, or nullopt.
+    std::optional<std::string> json_column(const ClassNames& names, std::string_view field) const {
+        for (const auto& [aname, fname] : names.attribute_fields) {
+            if (fname == field && m_.attributes.at(aname).type == DataType::kJson)
+                return physical::column_name(aname);
+        }
+        return std::nullopt;
+    }
+
+    const ClassNames* find_class(const std::string& cls) const {
+        for (const auto& [name, names] : s_.classes) {
+            if (name == cls)
+                return &names;
+        }
+        return nullptr;
+    }
+
+    // A value of a filter or cursor as the text of a parameter.
+    static std::string text_of(const Json& v) {
+        if (v.is_string())
+            return v.get<std::string>();
+        if (v.is_boolean())
+            return v.get<bool>() ? "true" : "false";
+        return v.dump();
+    }
+
+    // The WHERE condition of a filter object over row alias a.
+    std::string filter(const ClassNames& names, const std::string& a, const Json& f,
+                       const Location& where) {
+        if (!f.is_object())
+            return "TRUE";
+        std::vector<std::string> parts;
+        for (const auto& [key, value] : f.items()) {
+            if (value.is_null())
+                continue;
+            if (key == names.filter_and || key == names.filter_or) {
+                const bool all = key == names.filter_and;
+                std::vector<std::string> terms;
+                for (const Json& sub : value.is_array() ? value : Json::array({value}))
+                    terms.push_back(filter(names, a, sub, where));
+                parts.push_back(terms.empty() ? (all ? "TRUE" : "FALSE")
+                                              : "(" + join(terms, all ? " AND " : " OR ") + ")");
+            } else if (key == names.filter_not) {
+                parts.push_back("NOT COALESCE(" + filter(names, a, value, where) + ", false)");
+            } else {
+                auto c = column(names, key);
+                if (!c || !value.is_object())
+                    throw Refused{"Unknown filter field \"" + key + "\".", where};
+                const std::string col = a + "." + naming::quote_identifier(c->name);
+                for (const auto& [op, v] : value.items()) {
+                    if (v.is_null())
+                        continue;
+                    parts.push_back(condition(col, *c, op, v, where));
+                }
+            }
+        }
+        return parts.empty() ? "TRUE" : "(" + join(parts, " AND ") + ")";
+    }
+
+    // One operator of a field filter.
+    std::string condition(const std::string& col, const Column& c, const std::string& op,
+                          const Json& v, const Location& where) {
+        static const std::pair<const char*, const char*> kComparisons[] = {
+            {"eq", " = "},   {"neq", " <> "}, {"lt", " < "},
+            {"lte", " <= "}, {"gt", " > "},   {"gte", " >= "}};
+        for (const auto& [name, sql] : kComparisons) {
+            if (op == name)
+                return col + sql + param(text_of(v), c.sql_type);
+        }
+        if (op == "in") {
+            const Json list = v.is_array() ? v : Json::array({v});
+            if (list.size() > limits_.max_in_list) {
+                throw Refused{"An \"in\" filter lists more than " +
+                                  std::to_string(limits_.max_in_list) + " values.",
+                              where};
+            }
+            Json texts = Json::array();
+            for (const Json& e : list)
+                texts.push_back(e.is_null() ? Json() : Json(text_of(e)));
+            return col + " IN (SELECT e::" + std::string(c.sql_type) +
+                   " FROM pg_catalog.jsonb_array_elements_text(" + param(texts.dump(), "jsonb") +
+                   ") e)";
+        }
+        if (op == "is") {
+            if (v == "NULL")
+                return col + " IS NULL";
+            if (v == "NOT_NULL")
+                return col + " IS NOT NULL";
+        } else if (c.sql_type == "text") {
+            if (op == "like")
+                return col + " LIKE " + param(text_of(v), "text");
+            if (op == "ilike")
+                return col + " ILIKE " + param(text_of(v), "text");
+            if (op == "startsWith")
+                return "pg_catalog.starts_with(" + col + ", " + param(text_of(v), "text") + ")";
+        }
+        throw Refused{"Unknown filter operator \"" + op + "\".", where};
+    }
+
+    static std::string join(const std::vector<std::string>& parts, const char* sep) {
+        std::string out;
+        for (std::size_t i = 0; i < parts.size(); ++i) {
+            if (i > 0)
+                out += sep;
+            out += parts[i];
+        }
+        return out;
+    }
+
+    // The sort keys of a collection: the orderBy entries, then id.
+    std::vector<SortKey> sort_keys(const ClassNames& names, const PlannedField& f) {
+        std::vector<SortKey> keys;
+        auto it = f.arguments.find("orderBy");
+        if (it != f.arguments.end() && !it->is_null()) {
+            const Json list = it->is_array() ? *it : Json::array({*it});
+            for (const Json& entry : list) {
+                const Json* chosen = nullptr;
+                std::string field;
+                int given = 0;
+                if (!entry.is_object())
+                    throw Refused{"Each orderBy entry must give exactly one field.", f.location};
+                for (const auto& [k, v] : entry.items()) {
+                    if (v.is_null())
+                        continue;
+                    ++given;
+                    chosen = &v;
+                    field = k;
+                }
+                if (given != 1) {
+                    throw Refused{"Each orderBy entry must give exactly one field.", f.location};
+                }
+                auto c = column(names, field);
+                static const char* kDirections[] = {"AscNullsFirst", "AscNullsLast",
+                                                    "DescNullsFirst", "DescNullsLast"};
+                int d = -1;
+                for (int i = 0; i < 4; ++i) {
+                    if (*chosen == kDirections[i])
+                        d = i;
+                }
+                if (!c || d < 0)
+                    throw Refused{"Unknown orderBy field \"" + field + "\".", f.location};
+                keys.push_back({*c, static_cast<Direction>(d), field + ":" + kDirections[d]});
+            }
+        }
+        keys.push_back({Column{"id", "uuid", false, true}, Direction::kAscNullsLast, "id"});
+        return keys;
+    }
+
+    // The condition that a row (alias a) comes after the position values in the order of
+    // keys (each key's direction, reversed when backwards). values[i] is null for a null.
+    std::string after(const std::vector<SortKey>& keys, const std::vector<std::string>& params,
+                      const std::vector<bool>& nulls, const std::string& a, bool backwards) {
+        std::vector<std::string> branches;
+        for (std::size_t i = 0; i < keys.size(); ++i) {
+            std::vector<std::string> terms;
+            for (std::size_t j = 0; j < i; ++j) {
+                const std::string col = a + "." + naming::quote_identifier(keys[j].column.name);
+                terms.push_back(nulls[j] ? col + " IS NULL" : col + " = " + params[j]);
+            }
+            const std::string col = a + "." + naming::quote_identifier(keys[i].column.name);
+            const Direction d = backwards ? reversed(keys[i].direction) : keys[i].direction;
+            const bool asc = d == Direction::kAscNullsFirst || d == Direction::kAscNullsLast;
+            const bool nulls_first =
+                d == Direction::kAscNullsFirst || d == Direction::kDescNullsFirst;
+            std::string step;
+            if (nulls[i]) {
+                if (!nulls_first)
+                    continue;  // nothing follows a null when nulls come last
+                step = col + " IS NOT NULL";
+            } else {
+                step = col + (asc ? " > " : " < ") + params[i];
+                if (!nulls_first && !keys[i].column.not_null)
+                    step = "(" + step + " OR " + col + " IS NULL)";
+            }
+            terms.push_back(step);
+            branches.push_back("(" + join(terms, " AND ") + ")");
+        }
+        return branches.empty() ? "FALSE" : "(" + join(branches, " OR ") + ")";
+    }
+
+    // A decoded cursor argument: one parameter per key, and which keys are null.
+    struct Position {
+        std::vector<std::string> params;
+        std::vector<bool> nulls;
+    };
+
+    std::optional<Position> position(const PlannedField& f, const char* arg,
+                                     const std::vector<SortKey>& keys,
+                                     const std::string& signature) {
+        auto it = f.arguments.find(arg);
+        if (it == f.arguments.end() || it->is_null())
+            return std::nullopt;
+        const std::string bad = std::string("Invalid cursor in argument \"") + arg +
+                                "\": it is not a cursor of this collection and orderBy.";
+        if (!it->is_string())
+            throw Refused{bad, f.location};
+        auto decoded = decode_cursor(it->get<std::string>());
+        if (!decoded || decoded->size() != keys.size() + 1 || (*decoded)[0] != signature)
+            throw Refused{bad, f.location};
+        Position p;
+        for (std::size_t i = 0; i < keys.size(); ++i) {
+            const Json& v = (*decoded)[i + 1];
+            if (!v.is_null() && !v.is_string())
+                throw Refused{bad, f.location};
+            if (i + 1 == keys.size() && !(v.is_string() && is_uuid(v.get<std::string>())))
+                throw Refused{bad, f.location};
+            p.nulls.push_back(v.is_null());
+            p.params.push_back(v.is_null() ? std::string()
+                                           : param(v.get<std::string>(), keys[i].column.sql_type));
+        }
+        return p;
+    }
+
+    // A page size argument, checked.
+    std::optional<int> page_size(const PlannedField& f, const char* arg) {
+        auto it = f.arguments.find(arg);
+        if (it == f.arguments.end() || it->is_null())
+            return std::nullopt;
+        if (!it->is_number_integer())
+            throw Refused{std::string("Argument \"") + arg + "\" must be an integer.", f.location};
+        const auto n = it->get<std::int64_t>();
+        if (n < 0)
+            throw Refused{std::string("Argument \"") + arg + "\" must not be negative.",
+                          f.location};
+        if (n > limits_.max_page_size) {
+            throw Refused{std::string("Argument \"") + arg + "\" must be at most " +
+                              std::to_string(limits_.max_page_size) + ".",
+                          f.location};
+        }
+        return static_cast<int>(n);
+    }
+
+    // The cursor of the row in alias p.
+    std::string cursor_sql(const std::vector<SortKey>& keys, const std::string& signature_param,
+                           const std::string& p) {
+        std::string array = "pg_catalog.jsonb_build_array(" + signature_param;
+        for (const SortKey& k : keys) {
+            array += ", pg_catalog.to_jsonb(" + p + "." + naming::quote_identifier(k.column.name) +
+                     ") #>> '{}'";
+        }
+        array += ")";
+        return "pg_catalog.translate(pg_catalog.encode(pg_catalog.convert_to(" + array +
+               "::text, 'UTF8'), 'base64'), pg_catalog.chr(10), '')";
+    }
+
+    // A collection root field: a connection object.
+    std::string collection(const std::string& cls, const ClassNames& names, const PlannedField& f) {
+        const auto first = page_size(f, "first");
+        const auto last = page_size(f, "last");
+        if (first && last) {
+            throw Refused{"Arguments \"first\" and \"last\" cannot be given together.", f.location};
+        }
+        const bool backwards = last.has_value();
+        const int n = first ? *first : last ? *last : limits_.default_page_size;
+        const std::vector<SortKey> keys = sort_keys(names, f);
+        std::string signature = names.type;
+        for (const SortKey& k : keys)
+            signature += "|" + k.label;
+        const Json no_filter;
+        auto fit = f.arguments.find("filter");
+        const Json& filter_arg = fit == f.arguments.end() ? no_filter : *fit;
+        const auto after_pos = position(f, "after", keys, signature);
+        const auto before_pos = position(f, "before", keys, signature);
+
+        // Rows of the class that pass the filter, as alias a.
+        auto passing = [&](const std::string& a) {
+            return table(cls) + " " + a + " WHERE NOT " + a + ".is_deleted AND " +
+                   filter(names, a, filter_arg, f.location);
+        };
+        const std::string rn = naming::quote_identifier("udm__rn");
+        std::string order;
+        for (const SortKey& k : keys) {
+            if (!order.empty())
+                order += ", ";
+            order += "a." + naming::quote_identifier(k.column.name) +
+                     order_sql(backwards ? reversed(k.direction) : k.direction);
+        }
+        const std::string limit = param(std::to_string(n), "bigint");
+        std::string page = "SELECT a.*, pg_catalog.row_number() OVER (ORDER BY " + order + ") AS " +
+                           rn + " FROM " + passing("a");
+        if (after_pos)
+            page += " AND " + after(keys, after_pos->params, after_pos->nulls, "a", false);
+        if (before_pos)
+            page += " AND " + after(keys, before_pos->params, before_pos->nulls, "a", true);
+        page += " ORDER BY " + order + " LIMIT " + limit + " + 1";
+
+        std::string signature_param;
+        auto sig = [&]() -> const std::string& {
+            if (signature_param.empty())
+                signature_param = param(signature, "text");
+            return signature_param;
+        };
+        // Whether a thing that passes the filter lies outside the cursor pos (before it for
+        // after, after it for before).
+        auto beyond = [&](const Position& pos, bool is_after) {
+            const std::string b = alias();
+            return "EXISTS (SELECT 1 FROM " + passing(b) + " AND NOT COALESCE(" +
+                   after(keys, pos.params, pos.nulls, b, !is_after) + ", false))";
+        };
+        const std::string more = "EXISTS (SELECT 1 FROM page p WHERE p." + rn + " > " + limit + ")";
+        // In the response's order: rows numbered backwards when walking backwards.
+        const char* shown = backwards ? " DESC" : " ASC";
+        const char* unshown = backwards ? " ASC" : " DESC";
+
+        std::vector<std::pair<std::string, std::string>> pairs;
+        bool uses_page = false;
+        for (const PlannedField& c : f.selection) {
+            std::string value;
+            if (c.name == "__typename") {
+                value = lit(names.connection_type);
+            } else if (c.name == "totalCount") {
+                value = "(SELECT pg_catalog.count(*) FROM " + passing(alias()) + ")::integer";
+            } else if (c.name == "edges") {
+                uses_page = true;
+                std::vector<std::pair<std::string, std::string>> edge;
+                for (const PlannedField& e : c.selection) {
+                    if (e.name == "__typename")
+                        edge.emplace_back(e.response_key, lit(names.edge_type));
+                    else if (e.name == "cursor")
+                        edge.emplace_back(e.response_key, cursor_sql(keys, sig(), "p"));
+                    else
+                        edge.emplace_back(e.response_key, thing(names, "p", e.selection, 1));
+                }
+                value = "COALESCE((SELECT pg_catalog.jsonb_agg(" + object(edge) + " ORDER BY p." +
+                        rn + shown + ") FROM page p WHERE p." + rn + " <= " + limit +
+                        "), '[]'::jsonb)";
+            } else if (c.name == "pageInfo") {
+                uses_page = true;
+                std::vector<std::pair<std::string, std::string>> info;
+                for (const PlannedField& i : c.selection) {
+                    std::string v;
+                    if (i.name == "__typename") {
+                        v = lit("PageInfo");
+                    } else if (i.name == "hasNextPage" || i.name == "hasPreviousPage") {
+                        // The side the page was read towards has more when the page
+                        // overflowed; the other side when a thing lies beyond the cursor.
+                        const bool next = i.name == "hasNextPage";
+                        const auto& pos = next ? before_pos : after_pos;
+                        std::string beyond_cursor = pos ? beyond(*pos, !next) : "FALSE";
+                        v = next != backwards ? "(" + more + " OR " + beyond_cursor + ")"
+                                              : beyond_cursor;
+                    } else {
+                        const bool start = i.name == "startCursor";
+                        v = "(SELECT " + cursor_sql(keys, sig(), "p") + " FROM page p WHERE p." +
+                            rn + " <= " + limit + " ORDER BY p." + rn + (start ? shown : unshown) +
+                            " LIMIT 1)";
+                    }
+                    info.emplace_back(i.response_key, std::move(v));
+                }
+                value = object(info);
+            }
+            pairs.emplace_back(c.response_key, std::move(value));
+        }
+        std::string sql;
+        if (uses_page)
+            sql = "WITH page AS (" + page + ") ";
+        return sql + "SELECT " + object(pairs);
+    }
+
+    const Schema& s_;
+    const model::Model& m_;
+    std::string schema_;
+    const CompileLimits& limits_;
+    std::vector<std::optional<std::string>> params_;
+    int aliases_ = 0;
+};
+
+constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+}  // namespace
+
+bool reads_things(const Schema& schema, const PlannedField& root) {
+    return schema.class_of_query_field(root.name) != nullptr;
+}
+
+CompileResult compile_query(const Schema& schema, const model::Model& m,
+                            std::string_view tenant_schema, const PlannedField& root,
+                            const CompileLimits& limits) {
+    CompileResult r;
+    if (!reads_things(schema, root)) {
+        r.error = Error{"Field \"" + root.name + "\" does not read things.",
+                        {root.location},
+                        {root.response_key}};
+        r.code = "INTERNAL";
+        return r;
+    }
+    try {
+        Compiler c(schema, m, tenant_schema, limits);
+        r.query = c.root(root);
+    } catch (const Refused& refused) {
+        r.error = Error{refused.message, {refused.location}, {root.response_key}};
+        r.code = "BAD_USER_INPUT";
+    }
+    return r;
+}
+
+std::string encode_cursor(const nlohmann::json& array) {
+    const std::string in = array.dump();
+    std::string out;
+    std::size_t i = 0;
+    for (; i + 2 < in.size(); i += 3) {
+        const unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
+                           (static_cast<unsigned char>(in[i + 1]) << 8) |
+                           static_cast<unsigned char>(in[i + 2]);
+        out += kBase64[v >> 18];
+        out += kBase64[(v >> 12) & 63];
+        out += kBase64[(v >> 6) & 63];
+        out += kBase64[v & 63];
+    }
+    if (i < in.size()) {
+        unsigned v = static_cast<unsigned char>(in[i]) << 16;
+        if (i + 1 < in.size())
+            v |= static_cast<unsigned char>(in[i + 1]) << 8;
+        out += kBase64[v >> 18];
+        out += kBase64[(v >> 12) & 63];
+        out += i + 1 < in.size() ? kBase64[(v >> 6) & 63] : '=';
+        out += '=';
+    }
+    return out;
+}
+
+std::optional<nlohmann::json> decode_cursor(std::string_view text) {
+    // Cursors are short: a long one is not ours.
+    if (text.empty() || text.size() % 4 != 0 || text.size() > 16384)
+        return std::nullopt;
+    std::string bytes;
+    for (std::size_t i = 0; i < text.size(); i += 4) {
+        unsigned v = 0;
+        int pad = 0;
+        for (std::size_t j = 0; j < 4; ++j) {
+            const char c = text[i + j];
+            int d = -1;
+            if (c == '=' && i + 4 == text.size() && j >= 2) {
+                ++pad;
+                d = 0;
+            } else if (pad == 0) {
+                for (int k = 0; k < 64; ++k) {
+                    if (kBase64[k] == c)
+                        d = k;
+                }
+            }
+            if (d < 0)
+                return std::nullopt;
+            v = (v << 6) | static_cast<unsigned>(d);
+        }
+        bytes += static_cast<char>(v >> 16);
+        if (pad < 2)
+            bytes += static_cast<char>((v >> 8) & 255);
+        if (pad < 1)
+            bytes += static_cast<char>(v & 255);
+    }
+    Json j = Json::parse(bytes, nullptr, false);
+    if (j.is_discarded() || !j.is_array() || j.empty() || !j[0].is_string())
+        return std::nullopt;
+    return j;
+}
+
+}  // namespace udm::graphql

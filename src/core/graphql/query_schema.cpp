@@ -1,0 +1,251 @@
+// Query fields and their types for every class: what udm.graphql() serves.
+#include "query_schema.hpp"
+
+#include <utility>
+
+namespace udm::graphql {
+
+namespace {
+
+using model::DataType;
+
+// The named type name.
+TypeRef named(std::string name) {
+    return TypeRef::named(std::move(name));
+}
+// t, non-null.
+TypeRef required(TypeRef t) {
+    return TypeRef::non_null(std::move(t));
+}
+
+// A field with a description.
+Field field(std::string name, TypeRef type, std::string description) {
+    Field f;
+    f.name = std::move(name);
+    f.type = std::move(type);
+    f.description = std::move(description);
+    return f;
+}
+
+// An input value (argument or input field).
+InputValue input(std::string name, TypeRef type, std::optional<std::string> description = {}) {
+    return {std::move(name), std::move(description), std::move(type), std::nullopt};
+}
+
+// The filter type of values of a scalar; ordered ones (all but Boolean) compare, text
+// also matches patterns.
+Type scalar_filter(const char* scalar, bool ordered, bool text) {
+    Type t;
+    t.kind = TypeKind::kInputObject;
+    t.name = std::string(scalar) + "Filter";
+    t.description = std::string("Conditions on a ") + scalar +
+                    " field; a thing passes when it meets all of the given ones.";
+    auto value = named(scalar);
+    t.input_fields.push_back(input("eq", value, "Equal to."));
+    t.input_fields.push_back(input("neq", value, "Not equal to (a null value does not pass)."));
+    if (ordered) {
+        t.input_fields.push_back(input("lt", value, "Less than."));
+        t.input_fields.push_back(input("lte", value, "Less than or equal to."));
+        t.input_fields.push_back(input("gt", value, "Greater than."));
+        t.input_fields.push_back(input("gte", value, "Greater than or equal to."));
+    }
+    t.input_fields.push_back(
+        input("in", TypeRef::list(required(value)), "Equal to one of these (at most 1000)."));
+    t.input_fields.push_back(input("is", named("FilterIs"), "Null, or not null."));
+    if (text) {
+        t.input_fields.push_back(
+            input("like", value, "Matches an SQL LIKE pattern (% any text, _ one character)."));
+        t.input_fields.push_back(input("ilike", value, "Like like, ignoring case."));
+        t.input_fields.push_back(input("startsWith", value, "Starts with this text."));
+    }
+    return t;
+}
+
+// The scalar of values of a data type in filters and cursors; nullptr when the type cannot
+// be filtered or ordered on (json).
+const char* filter_scalar(DataType type) {
+    switch (type) {
+        case DataType::kText:
+            return "String";
+        case DataType::kNumber:
+            return "Float";
+        case DataType::kInteger:
+            return "BigInt";
+        case DataType::kBoolean:
+            return "Boolean";
+        case DataType::kDate:
+            return "Date";
+        case DataType::kTimestamp:
+            return "DateTime";
+        case DataType::kReference:
+            return "ID";
+        case DataType::kJson:
+            break;
+    }
+    return nullptr;
+}
+
+// The system columns as filter and order fields: GraphQL name and scalar.
+constexpr std::pair<const char*, const char*> kSystemFields[] = {{"id", "ID"},
+                                                                 {"createdAt", "DateTime"},
+                                                                 {"updatedAt", "DateTime"},
+                                                                 {"createdBy", "String"},
+                                                                 {"rowVersion", "BigInt"}};
+
+}  // namespace
+
+std::vector<Type> query_fixed_types() {
+    std::vector<Type> out;
+    Type cursor;
+    cursor.kind = TypeKind::kScalar;
+    cursor.name = "Cursor";
+    cursor.description =
+        "An opaque position in a collection, valid for the same collection and orderBy.";
+    out.push_back(std::move(cursor));
+    Type page;
+    page.kind = TypeKind::kObject;
+    page.name = "PageInfo";
+    page.description = "Where a page of a collection is (Relay's PageInfo).";
+    page.fields = {
+        field("hasNextPage", required(named("Boolean")), "Whether things follow the page."),
+        field("hasPreviousPage", required(named("Boolean")), "Whether things precede the page."),
+        field("startCursor", named("Cursor"), "The cursor of the page's first thing."),
+        field("endCursor", named("Cursor"), "The cursor of the page's last thing.")};
+    out.push_back(std::move(page));
+    Type direction;
+    direction.kind = TypeKind::kEnum;
+    direction.name = "OrderByDirection";
+    direction.description = "How to order by a field, and where null values go.";
+    direction.values = {{"AscNullsFirst", std::string("Ascending, null values first.")},
+                        {"AscNullsLast", std::string("Ascending, null values last.")},
+                        {"DescNullsFirst", std::string("Descending, null values first.")},
+                        {"DescNullsLast", std::string("Descending, null values last.")}};
+    out.push_back(std::move(direction));
+    Type is;
+    is.kind = TypeKind::kEnum;
+    is.name = "FilterIs";
+    is.description = "Whether a value is null.";
+    is.values = {{"NULL", std::string("The value is null.")},
+                 {"NOT_NULL", std::string("The value is not null.")}};
+    out.push_back(std::move(is));
+    out.push_back(scalar_filter("ID", true, false));
+    out.push_back(scalar_filter("String", true, true));
+    out.push_back(scalar_filter("Float", true, false));
+    out.push_back(scalar_filter("BigInt", true, false));
+    out.push_back(scalar_filter("Boolean", false, false));
+    out.push_back(scalar_filter("Date", true, false));
+    out.push_back(scalar_filter("DateTime", true, false));
+    return out;
+}
+
+void add_query_types(const model::Model& m, Schema& s, NameAllocator& type_names) {
+    // Query's fields: the fixed ones, then every class's single field, then every class's
+    // collection field, so a class named like another's collection keeps its plain name.
+    Type* query = nullptr;
+    for (Type& t : s.types) {
+        if (t.name == kQueryType)
+            query = &t;
+    }
+    NameAllocator query_fields(query->fields.size() + 2 * s.classes.size());
+    for (const Field& f : query->fields)
+        query_fields.reserve(f.name);
+    for (auto& [cname, names] : s.classes)
+        names.query_field = query_fields.claim(camel_case(cname));
+    for (auto& [cname, names] : s.classes)
+        names.collection_field = query_fields.claim(camel_case(cname) + "Collection");
+    for (auto& [cname, names] : s.classes) {
+        const std::string plain = pascal_case(cname);
+        names.connection_type = type_names.claim(plain + "Connection");
+        names.edge_type = type_names.claim(plain + "Edge");
+        names.filter_type = type_names.claim(plain + "Filter");
+        names.order_by_type = type_names.claim(plain + "OrderBy");
+    }
+
+    std::vector<Type> added;
+    added.reserve(4 * s.classes.size());
+    for (auto& [cname, names] : s.classes) {
+        const model::ThingClass& cls = m.classes.at(cname);
+        Field one =
+            field(names.query_field, named(names.type), "The " + cname + " with this id, or null.");
+        one.arguments = {input("id", required(named("ID")))};
+        query->fields.push_back(std::move(one));
+        Field many = field(names.collection_field, required(named(names.connection_type)),
+                           "A page of the " + cname + " things.");
+        many.arguments = {
+            input("filter", named(names.filter_type), std::string("Only things that pass.")),
+            input("orderBy", TypeRef::list(required(named(names.order_by_type))),
+                  std::string("The order, by one field per entry; id breaks ties.")),
+            input("first", named("Int"),
+                  std::string("At most this many things from the start (default 100, at most "
+                              "1000).")),
+            input("after", named("Cursor"), std::string("Only things after this cursor.")),
+            input("last", named("Int"),
+                  std::string("At most this many things from the end (at most 1000).")),
+            input("before", named("Cursor"), std::string("Only things before this cursor."))};
+        query->fields.push_back(std::move(many));
+
+        Type conn;
+        conn.kind = TypeKind::kObject;
+        conn.name = names.connection_type;
+        conn.description = "A page of " + cname + " things.";
+        conn.fields = {field("edges", required(TypeRef::list(required(named(names.edge_type)))),
+                             "The things of the page, in order."),
+                       field("pageInfo", required(named("PageInfo")), "Where the page is."),
+                       field("totalCount", required(named("Int")),
+                             "How many things pass the filter, on all pages.")};
+        added.push_back(std::move(conn));
+        Type edge;
+        edge.kind = TypeKind::kObject;
+        edge.name = names.edge_type;
+        edge.description = "A " + cname + " thing in a page.";
+        edge.fields = {field("cursor", required(named("Cursor")), "Its position."),
+                       field("node", required(named(names.type)), "The thing.")};
+        added.push_back(std::move(edge));
+
+        // Filter and order fields have the object type's field names.
+        Type filter;
+        filter.kind = TypeKind::kInputObject;
+        filter.name = names.filter_type;
+        filter.description = "Conditions on " + cname + " things; all given ones must hold.";
+        Type order;
+        order.kind = TypeKind::kInputObject;
+        order.name = names.order_by_type;
+        order.description = "One " + cname + " field to order by (give exactly one).";
+        NameAllocator filter_fields(8 + 2 * cls.assignments.size());
+        auto add = [&](const std::string& name, const char* scalar) {
+            filter_fields.reserve(name);
+            filter.input_fields.push_back(input(name, named(std::string(scalar) + "Filter")));
+            order.input_fields.push_back(input(name, named("OrderByDirection")));
+        };
+        for (const auto& [name, scalar] : kSystemFields)
+            add(name, scalar);
+        for (const auto& [aname, fname] : names.attribute_fields) {
+            const model::Attribute& a = m.attributes.at(aname);
+            if (a.type == DataType::kReference) {
+                for (const auto& [ref, id_field] : names.reference_id_fields) {
+                    if (ref == aname)
+                        add(id_field, "ID");
+                }
+            } else if (const char* scalar = filter_scalar(a.type)) {
+                add(fname, scalar);
+            }
+        }
+        names.filter_and = filter_fields.claim("and");
+        names.filter_or = filter_fields.claim("or");
+        names.filter_not = filter_fields.claim("not");
+        filter.input_fields.push_back(input(names.filter_and,
+                                            TypeRef::list(required(named(names.filter_type))),
+                                            std::string("All of these hold.")));
+        filter.input_fields.push_back(input(names.filter_or,
+                                            TypeRef::list(required(named(names.filter_type))),
+                                            std::string("At least one of these holds.")));
+        filter.input_fields.push_back(
+            input(names.filter_not, named(names.filter_type), std::string("This does not hold.")));
+        added.push_back(std::move(filter));
+        added.push_back(std::move(order));
+    }
+    for (Type& t : added)
+        s.types.push_back(std::move(t));
+}
+
+}  // namespace udm::graphql

@@ -1,0 +1,24 @@
+// The query side of a tenant's schema: Query.<class> and Query.<class>Collection, with
+// the connection, edge, filter and order types they take and return (docs/graphql.md,
+// "Queries").
+#pragma once
+
+#include <vector>
+
+#include "names.hpp"
+#include "udm/core/graphql/schema.hpp"
+#include "udm/core/model.hpp"
+
+namespace udm::graphql {
+
+// The types queries share, whatever the model, in printing order: Cursor, PageInfo,
+// OrderByDirection, FilterIs and one filter type per scalar (StringFilter, ...).
+std::vector<Type> query_fixed_types();
+
+// Gives every class of s (whose class types build_schema has made, in s.classes) its
+// Query fields and its Connection, Edge, Filter and OrderBy types, appended to s.types.
+// Type names are claimed from type_names after every class type claimed its own, so no
+// class type is renamed by them.
+void add_query_types(const model::Model& m, Schema& s, NameAllocator& type_names);
+
+}  // namespace udm::graphql
