@@ -107,9 +107,9 @@ std::vector<model::Json> count_losses(Spi& spi, const planner::Plan& plan) {
     return out;
 }
 
-// Refuses a change that would destroy data, naming every loss with its count. Each table
-// counted is locked first, as the change's DDL would lock it, and the relationships table
-// against writes: what was counted is what the change destroys.
+// Refuses a change that would destroy data, naming every loss with its count. What is
+// counted is first locked against writes (readers go on) until the change commits: what
+// was counted is what the change destroys.
 void refuse_losses(Spi& spi, const naming::TenantNames& names, const planner::Plan& plan,
                    const DataLoss& loss) {
     std::vector<std::string> lost;
