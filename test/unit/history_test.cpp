@@ -307,6 +307,30 @@ TEST(RecordedDiff, AnAttributeChangeAltersEveryClassItIsAssignedTo) {
     EXPECT_EQ(d["attribute changed price"]["classes"], Json::parse(R"(["product"])"));
 }
 
+// Past a few attribute entries the assignments are looked up in an index built once: the
+// same classes as one by one.
+TEST(RecordedDiff, ManyAttributeEntriesGiveTheSameClasses) {
+    auto d = recorded([](Json& m) {
+        m["attributes"]["title"] = m["attributes"]["name"];
+        m["attributes"]["title"]["renamed_from"] = "name";
+        m["attributes"].erase("name");
+        for (const char* c : {"product", "author"}) {
+            m["classes"][c]["attributes"].erase("name");
+            m["classes"][c]["attributes"]["title"] = Json::object();
+        }
+        m["attributes"]["stock"]["type"] = "number";
+        for (int i = 0; i < 20; ++i) {
+            const std::string a = "extra_" + std::to_string(i);
+            m["attributes"][a] = {{"type", "text"}};
+            m["classes"]["product"]["attributes"][a] = Json::object();
+        }
+    });
+    ASSERT_TRUE(d.count("attribute renamed title")) << Json(d).dump();
+    EXPECT_EQ(d["attribute renamed title"]["classes"], Json::parse(R"(["author", "product"])"));
+    EXPECT_EQ(d["attribute retyped stock"]["classes"], Json::parse(R"(["product"])"));
+    EXPECT_EQ(d["attribute added extra_7 text"]["classes"], Json::parse(R"(["product"])"));
+}
+
 TEST(RecordedDiff, AssignmentsRelationshipsAndReferences) {
     auto d = recorded([](Json& m) {
         m["classes"]["product"]["attributes"]["price"] = {{"rules", {{"min", 1}}}};

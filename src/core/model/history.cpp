@@ -166,7 +166,10 @@ class AlteredClasses {
   public:
     AlteredClasses(const model::Json& diff, const model::Model& before, const model::Model& after)
         : before_(before), after_(after) {
+        std::size_t attribute_entries = 0;
         for (const model::Json& e : diff) {
+            if (e.is_object() && e.value("kind", "") == "attribute")
+                ++attribute_entries;
             if (!e.is_object() || e.value("change", "") != "renamed")
                 continue;
             const std::string from = e.value("from", ""), to = e.value("to", "");
@@ -178,6 +181,9 @@ class AlteredClasses {
                 attribute_new_[from] = to;
             }
         }
+        // A few attributes are looked up class by class; many (a whole model applied) in an
+        // index of every assignment, built once.
+        use_index_ = attribute_entries > kDirectLookups;
     }
 
     // The classes one entry of the diff alters.
@@ -223,6 +229,10 @@ class AlteredClasses {
     const model::Model& after_;
     std::map<std::string, std::string> class_renames_;  // both ways
     std::map<std::string, std::string> attribute_old_, attribute_new_;
+    // Up to this many attribute entries, a change costs what it changes, not what the
+    // model holds: no index of every assignment of a 1,000-class model for one attribute.
+    static constexpr std::size_t kDirectLookups = 16;
+    bool use_index_ = false;
     bool indexed_ = false;
     std::map<std::string, std::set<std::string>> assigned_before_, assigned_after_;
 
@@ -246,6 +256,18 @@ class AlteredClasses {
 
     // The classes attribute (named as after the change) is assigned to, before or after.
     void add_assigned(std::set<std::string>& out, const std::string& attribute) {
+        if (!use_index_) {
+            const std::string old = old_name(attribute);
+            for (const auto& [cname, c] : after_.classes) {
+                if (c.assignments.count(attribute))
+                    add_class(out, cname);
+            }
+            for (const auto& [cname, c] : before_.classes) {
+                if (!old.empty() && c.assignments.count(old))
+                    add_class(out, cname);
+            }
+            return;
+        }
         if (!indexed_) {
             for (const auto& [cname, c] : before_.classes) {
                 for (const auto& [aname, a] : c.assignments)
