@@ -33,6 +33,8 @@ seed '{"min_length": 2, "max_length": 40, "not_blank": true, "pattern": "^[A-Z]{
 seed '{"format": "email", "enum": ["a@b.co", "c@d.io"], "message": "Use your work address", "unique": true}'
 seed '{"min": 0, "max": 100, "exclusive_min": -1, "exclusive_max": 101, "multiple_of": 0.01, "enum": [1, 2.5]}'
 seed '{"min": "2000-01-01", "max": "today+30d", "custom": "app.check_date", "indexed": true}'
+seed '{"custom": "pg_toast_temp5.check", "min": "2000-020-1"}'
+seed '{"custom": "pg_catalog.lower", "max_length": 3}'
 seed '{"min": "2024-02-29T12:00:00.5+05:30", "max": "now+1y-6mo+1w-2d+3h-4min+5s"}'
 seed '{"format": "uri"}'
 seed '{"format": "ipv6", "max_length": 45}'
