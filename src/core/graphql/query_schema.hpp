@@ -21,4 +21,9 @@ std::vector<Type> query_fixed_types();
 // class type is renamed by them.
 void add_query_types(const model::Model& m, Schema& s, NameAllocator& type_names);
 
+// Gives s a Mutation type (when the model has classes) with every class's insert, update and
+// delete fields and the input and response types they take and return, appended to s.types
+// after the query types (mutation_schema.cpp; docs/graphql.md, "Mutations").
+void add_mutation_types(const model::Model& m, Schema& s, NameAllocator& type_names);
+
 }  // namespace udm::graphql
