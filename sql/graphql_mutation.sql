@@ -118,3 +118,52 @@ SELECT name FROM tenant_gqm.tc_company ORDER BY name;
 
 SELECT udm.drop_tenant('gqm_other');
 SELECT udm.drop_tenant('gqm', force => true);
+
+-- The caches of the backend: a repeated document is neither parsed nor validated nor
+-- planned again, also with other variable values; a model change starts afresh.
+SELECT udm.create_tenant('gqc');
+SELECT udm.apply('gqc', '{"attributes": {"name": {"type": "text"}}, "classes": {"item": {"attributes": {"name": {}}}}}') AS version;
+SELECT udm._graphql_cache() AS before \gset
+SELECT udm.graphql('gqc', 'mutation($n: String) { insertIntoItemCollection(objects: [{name: $n}]) { affectedCount } }', '{"n": "a"}');
+SELECT udm.graphql('gqc', 'mutation($n: String) { insertIntoItemCollection(objects: [{name: $n}]) { affectedCount } }', '{"n": "b"}');
+SELECT udm.graphql('gqc', 'query($n: String) { itemCollection(filter: {name: {eq: $n}}) { totalCount } }', '{"n": "a"}');
+SELECT udm.graphql('gqc', 'query($n: String) { itemCollection(filter: {name: {eq: $n}}) { totalCount } }', '{"n": "b"}');
+SELECT (udm._graphql_cache() ->> 'document_hits')::int - (:'before'::jsonb ->> 'document_hits')::int AS document_hits,
+       (udm._graphql_cache() ->> 'plan_hits')::int - (:'before'::jsonb ->> 'plan_hits')::int AS plan_hits,
+       (udm._graphql_cache() ->> 'schema_hits')::int - (:'before'::jsonb ->> 'schema_hits')::int AS schema_hits;
+-- A new attribute: the next request sees it (a new schema, the document checked anew).
+SELECT udm.create_attribute('gqc', 'size', 'integer');
+SELECT udm.assign_attribute('gqc', 'item', 'size');
+SELECT udm.graphql('gqc', 'mutation($n: String) { insertIntoItemCollection(objects: [{name: $n, size: "3"}]) { records { name size } } }', '{"n": "c"}');
+SELECT udm.graphql('gqc', 'query($n: String) { itemCollection(filter: {name: {eq: $n}}) { totalCount } }', '{"n": "c"}');
+-- A tenant dropped and created anew at the same version is not served from before.
+SELECT udm.drop_tenant('gqc', force => true);
+SELECT udm.create_tenant('gqc');
+SELECT udm.apply('gqc', '{"attributes": {"label": {"type": "text"}}, "classes": {"item": {"attributes": {"label": {}}}}}') AS version;
+SELECT udm.graphql('gqc', 'query($n: String) { itemCollection(filter: {name: {eq: $n}}) { totalCount } }', '{"n": "c"}') AS old_field;
+SELECT udm.graphql('gqc', '{ itemCollection { totalCount } }') AS new_tenant;
+SELECT udm.drop_tenant('gqc', force => true);
+
+-- udm.graphql nested in itself: a custom rule of a mutation's class calls udm.graphql and
+-- runs 300 different documents (more plans than the cache keeps) while the outer statement
+-- runs its plan; the outer plan is not freed under it.
+SELECT udm.create_tenant('gqn');
+CREATE SCHEMA gqn_rules;
+CREATE FUNCTION gqn_rules.busy(v text) RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE
+    i int;
+    r jsonb;
+BEGIN
+    FOR i IN 1..300 LOOP
+        r := udm.graphql('gqn', format('{ a%s: itemCollection { totalCount } }', i));
+    END LOOP;
+    RETURN r #>> '{data,a300,totalCount}' IS NOT NULL;
+END $$;
+GRANT USAGE ON SCHEMA gqn_rules TO tenant_gqn_role;
+SELECT udm.apply('gqn', '{"attributes": {"name": {"type": "text", "rules": {"custom": "gqn_rules.busy"}}},
+                          "classes": {"item": {"attributes": {"name": {}}}}}') AS version;
+SELECT udm.graphql('gqn', 'mutation { insertIntoItemCollection(objects: [{name: "a"}, {name: "b"}]) { affectedCount } }') AS nested;
+SELECT udm.graphql('gqn', 'mutation { insertIntoItemCollection(objects: [{name: "a"}, {name: "b"}]) { affectedCount } }') AS nested_again;
+SELECT (udm._graphql_cache() ->> 'plans')::int <= 256 AS plans_bounded;
+SELECT udm.drop_tenant('gqn', force => true);
+DROP SCHEMA gqn_rules CASCADE;

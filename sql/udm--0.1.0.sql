@@ -204,6 +204,12 @@ COMMENT ON FUNCTION udm._graphql_statements() IS
     'for tests: how many statements udm.graphql has run in this backend';
 REVOKE ALL ON FUNCTION udm._graphql_statements() FROM PUBLIC;
 
+CREATE FUNCTION udm._graphql_cache() RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'udm_graphql_cache' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION udm._graphql_cache() IS
+    'for tests: what udm.graphql''s caches of this backend hold and how often they were hit';
+REVOKE ALL ON FUNCTION udm._graphql_cache() FROM PUBLIC;
+
 CREATE FUNCTION udm.migrations(tenant text,
                                OUT version bigint, OUT previous_version bigint, OUT actor text,
                                OUT created_at timestamptz, OUT diff jsonb, OUT ddl text[])

@@ -15,6 +15,7 @@
 #include "udm/core/graphql/subscription.hpp"
 #include "udm/core/physical.hpp"
 #include "udm/pg/fmgr_values.hpp"
+#include "udm/pg/graphql_cache.hpp"
 #include "udm/pg/model_catalog.hpp"
 #include "udm/pg/module.hpp"
 #include "udm/pg/spi.hpp"
@@ -44,36 +45,54 @@ namespace {
 std::int64_t statements_run = 0;
 
 // What one statement gave: its one value as text (null for SQL NULL), or the error that
-// rolled back its subtransaction.
+// rolled back its subtransaction; the plan it made and kept when it had none.
 struct StatementOutcome {
     char* value;
     ErrorData* error;
     int64 matched;  // the second column of an update or delete; -1 without one
+    SPIPlanPtr new_plan;
 };
 
 // Runs sql with text parameters in a subtransaction of its own, as PL/pgSQL's exception
 // blocks do, so an error in it (a filter value that is no valid date) can become a
-// GraphQL field error while the transaction goes on. Plain C: no C++ object lives here.
+// GraphQL field error while the transaction goes on. Runs plan when given; else, when
+// make_plan, prepares and keeps a plan first (returned in new_plan, kept even when the
+// statement then fails: the plan is sound). Plain C: no C++ object lives here.
 StatementOutcome run_statement(const char* sql, int nargs, Oid* types, Datum* values,
-                               const char* nulls, bool read_only) {
-    StatementOutcome out{nullptr, nullptr, -1};
+                               const char* nulls, bool read_only, SPIPlanPtr plan, bool make_plan) {
+    char* volatile value = nullptr;
+    ErrorData* volatile error = nullptr;
+    volatile int64 matched = -1;
+    SPIPlanPtr volatile kept = nullptr;
     MemoryContext caller = CurrentMemoryContext;
     ResourceOwner owner = CurrentResourceOwner;
     BeginInternalSubTransaction(nullptr);
     MemoryContextSwitchTo(caller);
     PG_TRY();
     {
-        int rc = SPI_execute_with_args(sql, nargs, types, values, nulls, read_only, 0);
+        SPIPlanPtr run = plan;
+        if (run == nullptr && make_plan) {
+            run = SPI_prepare(sql, nargs, types);
+            if (run == nullptr)
+                elog(ERROR, "udm.graphql: SPI_prepare failed: %s",
+                     SPI_result_code_string(SPI_result));
+            if (SPI_keepplan(run) != 0)
+                elog(ERROR, "udm.graphql: SPI_keepplan failed");
+            kept = run;
+        }
+        int rc = run != nullptr
+                     ? SPI_execute_plan(run, values, nulls, read_only, 0)
+                     : SPI_execute_with_args(sql, nargs, types, values, nulls, read_only, 0);
         if (rc != SPI_OK_SELECT || SPI_processed != 1 || SPI_tuptable == nullptr)
             elog(ERROR, "udm.graphql: a compiled statement returned %d", rc);
-        char* value = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+        char* text = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
         if (SPI_tuptable->tupdesc->natts > 1) {
             bool isnull = false;
             Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
-            out.matched = isnull ? 0 : DatumGetInt64(d);
+            matched = isnull ? 0 : DatumGetInt64(d);
         }
         MemoryContextSwitchTo(caller);
-        out.value = value != nullptr ? pstrdup(value) : nullptr;
+        value = text != nullptr ? pstrdup(text) : nullptr;
         ReleaseCurrentSubTransaction();
         MemoryContextSwitchTo(caller);
         CurrentResourceOwner = owner;
@@ -81,14 +100,15 @@ StatementOutcome run_statement(const char* sql, int nargs, Oid* types, Datum* va
     PG_CATCH();
     {
         MemoryContextSwitchTo(caller);
-        out.error = CopyErrorData();
+        error = CopyErrorData();
         FlushErrorState();
         RollbackAndReleaseCurrentSubTransaction();
         MemoryContextSwitchTo(caller);
         CurrentResourceOwner = owner;
+        value = nullptr;
     }
     PG_END_TRY();
-    return out;
+    return StatementOutcome{value, error, matched, kept};
 }
 
 // A GraphQL error object with extensions.code.
@@ -106,11 +126,13 @@ OJson request_errors(const std::vector<gql::Error>& errors, const std::string& c
     return {{"errors", std::move(list)}};
 }
 
-// Runs a compiled statement in a subtransaction of its own (read_only for queries).
+// Runs a compiled statement in a subtransaction of its own (read_only for queries), with
+// the kept plan of its text.
 StatementOutcome execute_compiled(const gql::CompiledQuery& q, bool read_only) {
     const int nargs = static_cast<int>(q.params.size());
     ++statements_run;
-    return pg::guard([&] {
+    SPIPlanPtr plan = pg::graphql_plan(q.sql, nargs);
+    StatementOutcome out = pg::guard([&] {
         Oid* types = static_cast<Oid*>(palloc(sizeof(Oid) * (nargs + 1)));
         Datum* values = static_cast<Datum*>(palloc(sizeof(Datum) * (nargs + 1)));
         char* nulls = static_cast<char*>(palloc(nargs + 1));
@@ -119,8 +141,12 @@ StatementOutcome execute_compiled(const gql::CompiledQuery& q, bool read_only) {
             nulls[i] = q.params[i] ? ' ' : 'n';
             values[i] = q.params[i] ? CStringGetTextDatum(q.params[i]->c_str()) : (Datum)0;
         }
-        return run_statement(q.sql.c_str(), nargs, types, values, nulls, read_only);
+        return run_statement(q.sql.c_str(), nargs, types, values, nulls, read_only, plan,
+                             /*make_plan=*/true);
     });
+    if (out.new_plan != nullptr)
+        pg::keep_graphql_plan(q.sql, out.new_plan);
+    return out;
 }
 
 // The GraphQL error of a statement's error, for field f: extensions.code by SQLSTATE,
@@ -307,13 +333,23 @@ std::string respond_mutation(const udm::naming::TenantNames& names, const udm::m
 }
 
 // The response to a request, for the tenant whose model is m at version, as JSON text.
-std::string respond(const udm::naming::TenantNames& names, const udm::model::Model& m,
-                    std::int64_t version, const std::string& query, const nlohmann::json& variables,
+std::string respond(const udm::naming::TenantNames& names, const pg::KnownModel& known,
+                    const std::string& query, const nlohmann::json& variables,
                     const std::optional<std::string>& operation_name) {
-    const gql::Schema schema = gql::build_schema(m);
+    const udm::model::Model& m = *known.model;
+    const std::int64_t version = known.key.version;
+    // The schema and the checked document from the backend's caches.
+    const std::shared_ptr<const gql::Schema> cached =
+        pg::graphql_schema(names.tenant, known.key, m);
+    const gql::Schema& schema = *cached;
     gql::PrepareOptions options;
     options.introspection = pg::graphql_introspection;
-    gql::PrepareResult prepared = gql::prepare(schema, query, variables, operation_name, options);
+    gql::CheckResult checked =
+        pg::graphql_document(names.tenant, known.key, schema, query, options);
+    if (!checked.ok())
+        return request_errors(checked.errors, "GRAPHQL_VALIDATION_FAILED").dump();
+    gql::PrepareResult prepared =
+        gql::prepare_checked(schema, *checked.document, variables, operation_name);
     if (!prepared.ok())
         return request_errors(prepared.errors, "GRAPHQL_VALIDATION_FAILED").dump();
     const gql::PreparedOperation& op = *prepared.operation;
@@ -386,10 +422,11 @@ UDM_PG_FUNCTION(udm_graphql) {
     const std::string query = pg::text_arg(fcinfo, 1, "query");
     const nlohmann::json variables = pg::jsonb_arg(fcinfo, 2, nlohmann::json());
     const std::optional<std::string> operation_name = pg::optional_text_arg(fcinfo, 3);
+    const pg::GraphqlCall call;
     const std::string response = pg::with_spi(/*read_only=*/false, [&](pg::Spi& spi) {
         const pg::ModelKey key = pg::model_key(spi, names, false);
         const pg::KnownModel known = pg::model_at(spi, names, key);
-        return respond(names, *known.model, known.key.version, query, variables, operation_name);
+        return respond(names, known, query, variables, operation_name);
     });
     return pg::guard(
         [&] { return DirectFunctionCall1(jsonb_in, CStringGetDatum(response.c_str())); });
@@ -400,4 +437,17 @@ UDM_PG_FUNCTION(udm_graphql) {
 UDM_PG_FUNCTION(udm_graphql_statements) {
     (void)fcinfo;
     return Int64GetDatum(statements_run);
+}
+
+// udm._graphql_cache() returns jsonb: what udm.graphql's caches of this backend hold and how
+// often they were hit (tests check that a repeated document is not parsed or planned again).
+UDM_PG_FUNCTION(udm_graphql_cache) {
+    (void)fcinfo;
+    const pg::GraphqlCacheStats s = pg::graphql_cache_stats();
+    return pg::jsonb_datum({{"schemas", s.schemas},
+                            {"documents", s.documents},
+                            {"plans", s.plans},
+                            {"schema_hits", s.schema_hits},
+                            {"document_hits", s.document_hits},
+                            {"plan_hits", s.plan_hits}});
 }

@@ -422,19 +422,23 @@ PrepareResult prepare(const Schema& schema, std::string_view document, const Jso
     return prepare(schema, document, variables, operation_name, options);
 }
 
-PrepareResult prepare(const Schema& schema, std::string_view document, const Json& variables,
-                      const std::optional<std::string>& operation_name,
-                      const PrepareOptions& options) {
-    PrepareResult result;
+CheckResult check_document(const Schema& schema, std::string_view document,
+                           const PrepareOptions& options) {
+    CheckResult result;
     ParseResult parsed = parse(document, options.limits);
     if (!parsed.ok()) {
         result.errors.push_back(std::move(*parsed.error));
         return result;
     }
-    const Document& doc = parsed.document;
-    result.errors = validate(schema, doc, nullptr, options.introspection);
-    if (!result.errors.empty())
-        return result;
+    result.errors = validate(schema, parsed.document, nullptr, options.introspection);
+    if (result.errors.empty())
+        result.document = std::make_shared<const Document>(std::move(parsed.document));
+    return result;
+}
+
+PrepareResult prepare_checked(const Schema& schema, const Document& doc, const Json& variables,
+                              const std::optional<std::string>& operation_name) {
+    PrepareResult result;
     const OperationDefinition* op = select_operation(doc, operation_name, result.errors);
     if (op == nullptr)
         return result;
@@ -475,6 +479,18 @@ PrepareResult prepare(const Schema& schema, std::string_view document, const Jso
     }
     result.operation = std::move(prepared);
     return result;
+}
+
+PrepareResult prepare(const Schema& schema, std::string_view document, const Json& variables,
+                      const std::optional<std::string>& operation_name,
+                      const PrepareOptions& options) {
+    CheckResult checked = check_document(schema, document, options);
+    if (!checked.ok()) {
+        PrepareResult result;
+        result.errors = std::move(checked.errors);
+        return result;
+    }
+    return prepare_checked(schema, *checked.document, variables, operation_name);
 }
 
 }  // namespace udm::graphql

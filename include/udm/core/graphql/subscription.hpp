@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -83,6 +84,24 @@ PrepareResult prepare(const Schema& schema, std::string_view document,
                       const nlohmann::json& variables,
                       const std::optional<std::string>& operation_name,
                       const ParseLimits& limits = {});
+
+// A document parsed and validated against a schema, for prepare_checked(): what a cache of
+// documents keeps, so that a repeated document is neither parsed nor validated again.
+struct CheckResult {
+    std::shared_ptr<const Document> document;  // set when it parsed and validated
+    std::vector<Error> errors;
+    bool ok() const { return document != nullptr; }
+};
+
+// The first half of prepare(): parses document and validates it (graphql-js's rules).
+CheckResult check_document(const Schema& schema, std::string_view document,
+                           const PrepareOptions& options);
+
+// The second half of prepare(), for a document check_document() accepted against the same
+// schema and options: selects the operation, coerces the variables, plans the selection.
+PrepareResult prepare_checked(const Schema& schema, const Document& document,
+                              const nlohmann::json& variables,
+                              const std::optional<std::string>& operation_name);
 
 // The response of one execution, members in selection order: {"data": {...}}, with
 // "errors" when a value of the root
