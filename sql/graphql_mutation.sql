@@ -167,3 +167,33 @@ SELECT udm.graphql('gqn', 'mutation { insertIntoItemCollection(objects: [{name: 
 SELECT (udm._graphql_cache() ->> 'plans')::int <= 256 AS plans_bounded;
 SELECT udm.drop_tenant('gqn', force => true);
 DROP SCHEMA gqn_rules CASCADE;
+
+-- relate and unrelate: udm.relate's checks, its errors as GraphQL errors.
+SELECT udm.create_tenant('gqr');
+SELECT udm.apply('gqr', '{
+  "attributes": {"name": {"type": "text"}},
+  "classes": {"company": {"attributes": {"name": {}}}, "product": {"attributes": {"name": {}}}},
+  "relationship_types": {"supplies": {}},
+  "relationships": [{"from": "company", "to": "product", "type": "supplies", "cardinality": {"max_sources": 1}}]
+}') AS version;
+INSERT INTO tenant_gqr.tc_company (id, name) VALUES
+    ('c0000000-0000-0000-0000-000000000001', 'Acme'), ('c0000000-0000-0000-0000-000000000002', 'Bolt');
+INSERT INTO tenant_gqr.tc_product (id, name) VALUES ('00000000-0000-0000-0000-000000000001', 'anvil');
+SELECT label, udm.graphql('gqr', doc) AS response FROM (VALUES
+    ('relate',        'mutation { relate(type: "supplies", fromId: "c0000000-0000-0000-0000-000000000001", toId: "00000000-0000-0000-0000-000000000001") }'),
+    ('again',         'mutation { relate(type: "supplies", fromId: "c0000000-0000-0000-0000-000000000001", toId: "00000000-0000-0000-0000-000000000001") }'),
+    ('cardinality',   'mutation { relate(type: "supplies", fromId: "c0000000-0000-0000-0000-000000000002", toId: "00000000-0000-0000-0000-000000000001") }'),
+    ('other way',     'mutation { relate(type: "supplies", fromId: "00000000-0000-0000-0000-000000000001", toId: "c0000000-0000-0000-0000-000000000002") }'),
+    ('missing thing', 'mutation { relate(type: "supplies", fromId: "c0000000-0000-0000-0000-0000000000ff", toId: "00000000-0000-0000-0000-000000000001") }'),
+    ('unknown type',  'mutation { relate(type: "owns", fromId: "c0000000-0000-0000-0000-000000000001", toId: "00000000-0000-0000-0000-000000000001") }'),
+    ('bad id',        'mutation { relate(type: "supplies", fromId: "x", toId: "00000000-0000-0000-0000-000000000001") }'),
+    ('unrelate',      'mutation { unrelate(type: "supplies", fromId: "c0000000-0000-0000-0000-000000000001", toId: "00000000-0000-0000-0000-000000000001") }'),
+    ('unrelate none', 'mutation { unrelate(type: "supplies", fromId: "c0000000-0000-0000-0000-000000000001", toId: "00000000-0000-0000-0000-000000000001") }')
+) AS t(label, doc);
+-- With the other fields of the mutation, in one transaction: the failing relate undoes the
+-- insert before it.
+SELECT udm.graphql('gqr', $$mutation {
+  insertIntoProductCollection(objects: [{name: "bolt"}]) { affectedCount }
+  relate(type: "supplies", fromId: "c0000000-0000-0000-0000-0000000000ff", toId: "00000000-0000-0000-0000-000000000001") }$$) AS undone;
+SELECT count(*) AS products FROM tenant_gqr.tc_product;
+SELECT udm.drop_tenant('gqr', force => true);

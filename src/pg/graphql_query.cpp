@@ -154,7 +154,8 @@ StatementOutcome execute_compiled(const gql::CompiledQuery& q, bool read_only) {
 // violations, never a value) extensions.violations. Errors a client cannot act on
 // (cancels, timeouts, lack of memory, serialization failures) fail the whole request:
 // they are rethrown.
-OJson statement_error(ErrorData* error, const gql::PlannedField& f, bool writes) {
+OJson statement_error(ErrorData* error, const gql::PlannedField& f, bool writes,
+                      bool relates = false) {
     const int code = error->sqlerrcode;
     char state[6];
     for (int i = 0; i < 5; ++i)
@@ -168,7 +169,17 @@ OJson statement_error(ErrorData* error, const gql::PlannedField& f, bool writes)
     }
     std::string gql_code;
     std::string message;
-    if (code == ERRCODE_CHECK_VIOLATION && violations.is_array()) {
+    if (relates && (ERRCODE_TO_CATEGORY(code) == ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION ||
+                    code == ERRCODE_UNDEFINED_OBJECT)) {
+        // udm.relate's own errors, in model terms: a pair of classes not allowed, a thing
+        // missing or deleted, an unknown relationship type, the cardinality reached.
+        const bool cardinality = error->detail != nullptr &&
+                                 std::string_view(error->detail).rfind("The cardinality", 0) == 0;
+        gql_code = cardinality                             ? "CARDINALITY_EXCEEDED"
+                   : code == ERRCODE_FOREIGN_KEY_VIOLATION ? "REFERENCE_NOT_FOUND"
+                                                           : "BAD_USER_INPUT";
+        message = error->message;
+    } else if (code == ERRCODE_CHECK_VIOLATION && violations.is_array()) {
         gql_code = "VALIDATION_FAILED";
         message = error->message;
     } else if (code == ERRCODE_UNIQUE_VIOLATION) {
@@ -308,7 +319,8 @@ std::string respond_mutation(const udm::naming::TenantNames& names, const udm::m
         }
         StatementOutcome out = execute_compiled(*c.query, /*read_only=*/false);
         if (out.error != nullptr) {
-            failure = statement_error(out.error, f, true);
+            failure = statement_error(out.error, f, true,
+                                      f.name == gql::kRelateField || f.name == gql::kUnrelateField);
             break;
         }
         if (c.query->at_most && out.matched > *c.query->at_most) {

@@ -780,8 +780,21 @@ constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 
 }  // namespace
 
+namespace {
+
+// Whether root is the relate or unrelate field of the schema's Mutation type.
+bool relates_things(const Schema& schema, const PlannedField& root) {
+    if (root.parent_type != kMutationType ||
+        (root.name != kRelateField && root.name != kUnrelateField))
+        return false;
+    const Type* mutation = schema.find_type(kMutationType);
+    return mutation != nullptr && mutation->field(root.name) != nullptr;
+}
+
+}  // namespace
+
 bool writes_things(const Schema& schema, const PlannedField& root) {
-    return schema.class_of_mutation_field(root.name) != nullptr;
+    return schema.class_of_mutation_field(root.name) != nullptr || relates_things(schema, root);
 }
 
 CompileResult compile_mutation(const Schema& schema, const model::Model& m,
@@ -793,6 +806,26 @@ CompileResult compile_mutation(const Schema& schema, const model::Model& m,
                         {root.location},
                         {root.response_key}};
         r.code = "INTERNAL";
+        return r;
+    }
+    if (relates_things(schema, root)) {
+        // udm.relate(tenant, type, from, to) does the checking and locking: one statement.
+        const std::string_view prefix = "tenant_";
+        const auto arg = [&](const char* name) -> std::optional<std::string> {
+            auto it = root.arguments.find(name);
+            if (it == root.arguments.end() || !it->is_string())
+                return std::nullopt;
+            return it->get<std::string>();
+        };
+        CompiledQuery q;
+        const std::string_view tenant = tenant_schema.substr(0, prefix.size()) == prefix
+                                            ? tenant_schema.substr(prefix.size())
+                                            : tenant_schema;
+        q.params = {std::string(tenant), arg("type"), arg("fromId"), arg("toId")};
+        q.sql = std::string("SELECT pg_catalog.to_jsonb(udm.") +
+                (root.name == kRelateField ? "relate" : "unrelate") +
+                "($1::text, $2::text, $3::uuid, $4::uuid))";
+        r.query = std::move(q);
         return r;
     }
     try {

@@ -59,7 +59,12 @@ void add_mutation_types(const model::Model& m, Schema& s, NameAllocator& type_na
         return;  // an object type needs a field: no classes, no Mutation
     // Field names are free: Mutation holds nothing else. Each class claims its three in turn,
     // so a class named like another's field keeps the plain name of its own first.
-    NameAllocator mutation_fields(3 * s.classes.size());
+    NameAllocator mutation_fields(3 * s.classes.size() + 2);
+    const bool relates = !m.relationships.empty();
+    if (relates) {
+        mutation_fields.reserve(kRelateField);
+        mutation_fields.reserve(kUnrelateField);
+    }
     for (auto& [cname, names] : s.classes) {
         const std::string plain = pascal_case(cname);
         names.insert_field = mutation_fields.claim("insertInto" + plain + "Collection");
@@ -157,6 +162,24 @@ void add_mutation_types(const model::Model& m, Schema& s, NameAllocator& type_na
         added.push_back(std::move(ins));
         added.push_back(std::move(upd));
         added.push_back(std::move(response));
+    }
+    if (relates) {
+        // udm.relate and udm.unrelate, with their checks: the pair of classes allowed, the
+        // cardinality, both things live.
+        for (const bool relate : {true, false}) {
+            Field f = field(std::string(relate ? kRelateField : kUnrelateField),
+                            required(named("Boolean")),
+                            relate ? "Relates two things, if the relationship type is allowed "
+                                     "between their classes and within its cardinality; false "
+                                     "when they already were."
+                                   : "Removes a relationship between two things; false when "
+                                     "there was none.");
+            f.arguments = {input("type", required(named("String")),
+                                 std::string("The relationship type's name.")),
+                           input("fromId", required(named("ID")), std::string("The from thing.")),
+                           input("toId", required(named("ID")), std::string("The to thing."))};
+            mutation.fields.push_back(std::move(f));
+        }
     }
     s.types.push_back(std::move(mutation));
     for (Type& t : added)

@@ -165,6 +165,9 @@ std::string print_sdl(const Schema& schema);
 // The fixed names of the schema, for callers that build on it.
 inline constexpr std::string_view kQueryType = "Query";
 inline constexpr std::string_view kMutationType = "Mutation";
+// The Mutation fields of udm.relate and udm.unrelate (when the model allows a relationship).
+inline constexpr std::string_view kRelateField = "relate";
+inline constexpr std::string_view kUnrelateField = "unrelate";
 inline constexpr std::string_view kSubscriptionType = "Subscription";
 
 }  // namespace udm::graphql
