@@ -105,9 +105,10 @@ model::Model load_model(Spi& spi, const naming::TenantNames& names) {
 }
 
 ModelKey model_key(Spi& spi, const naming::TenantNames& names, bool lock) {
-    const std::vector<Row> rows =
-        spi.query(std::string("SELECT version, ") + kModelKeyWriter + " FROM " +
-                  naming::qualified(names.schema, "schema_state") + (lock ? " FOR UPDATE" : ""));
+    // Read on every call of udm.graphql and of every model function: planned once.
+    const std::vector<Row> rows = spi.query_kept(
+        std::string("SELECT version, ") + kModelKeyWriter + " FROM " +
+        naming::qualified(names.schema, "schema_state") + (lock ? " FOR UPDATE" : ""));
     if (rows.empty() || !rows[0][0] || !rows[0][1])
         throw Error(sqlstate::kInternalError,
                     "the schema state of tenant " + names.tenant + " is missing");

@@ -1,5 +1,6 @@
 // SPI from C++: text parameters in, text values out, every PostgreSQL call guarded.
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "udm/core/error.hpp"
@@ -61,8 +62,48 @@ std::uint64_t Spi::execute(const std::string& sql, const std::vector<Cell>& para
     return SPI_processed;
 }
 
+namespace {
+
+// The plans of query_kept, by text.
+constexpr std::size_t kMaxKeptPlans = 128;
+std::unordered_map<std::string, SPIPlanPtr> kept_plans;
+
+}  // namespace
+
+std::vector<Row> Spi::query_kept(const std::string& sql, const std::vector<Cell>& params) {
+    auto it = kept_plans.find(sql);
+    SPIPlanPtr plan = it == kept_plans.end() ? nullptr : it->second;
+    if (plan == nullptr) {
+        if (kept_plans.size() >= kMaxKeptPlans) {
+            for (auto& [text, kept] : kept_plans)
+                guard([&] { SPI_freeplan(kept); });
+            kept_plans.clear();
+        }
+        const int nargs = static_cast<int>(params.size());
+        plan = guard([&] {
+            const SpiArgs a = to_spi_args(params);
+            SPIPlanPtr const made = SPI_prepare(sql.c_str(), nargs, a.types);
+            if (made == nullptr || SPI_keepplan(made) != 0)
+                return static_cast<SPIPlanPtr>(nullptr);
+            return made;
+        });
+        if (plan == nullptr)
+            check_spi(SPI_result < 0 ? SPI_result : SPI_ERROR_ARGUMENT, "SPI_prepare");
+        kept_plans.emplace(sql, plan);
+    }
+    const int rc = guard([&] {
+        const SpiArgs a = to_spi_args(params);
+        return SPI_execute_plan(plan, a.values, a.nulls, read_only_, 0);
+    });
+    check_spi(rc, "SPI_execute_plan");
+    return rows_of(SPI_processed);
+}
+
 std::vector<Row> Spi::query(const std::string& sql, const std::vector<Cell>& params) {
-    const std::uint64_t count = execute(sql, params);
+    return rows_of(execute(sql, params));
+}
+
+std::vector<Row> Spi::rows_of(std::uint64_t count) {
     std::vector<Row> rows;
     if (SPI_tuptable == nullptr)
         return rows;

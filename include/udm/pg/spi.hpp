@@ -33,6 +33,11 @@ class Spi {
     std::uint64_t execute(const std::string& sql, const std::vector<Cell>& params = {});
     // Runs a query; returns every row, every column as text.
     std::vector<Row> query(const std::string& sql, const std::vector<Cell>& params = {});
+    // Like query, with a plan the backend keeps for this text (at most 128 texts), so a
+    // query run on every call (the model key of a tenant) is parsed and planned once.
+    // Only for statements that run no user code (no triggers, no functions of a tenant):
+    // a kept plan may be freed when the cache is full.
+    std::vector<Row> query_kept(const std::string& sql, const std::vector<Cell>& params = {});
     // Like query_value, but reads with a fresh snapshot even in a REPEATABLE READ or
     // SERIALIZABLE transaction, so that rows committed since the transaction's snapshot
     // count (what foreign-key checks do). For checks made after taking a lock.
@@ -46,6 +51,9 @@ class Spi {
     void finish();
 
   private:
+    // The rows of the last statement (count of them), every column as text.
+    std::vector<Row> rows_of(std::uint64_t count);
+
     bool read_only_;
     bool connected_ = false;
 };
