@@ -197,3 +197,29 @@ SELECT udm.graphql('gqr', $$mutation {
   relate(type: "supplies", fromId: "c0000000-0000-0000-0000-0000000000ff", toId: "00000000-0000-0000-0000-000000000001") }$$) AS undone;
 SELECT count(*) AS products FROM tenant_gqr.tc_product;
 SELECT udm.drop_tenant('gqr', force => true);
+
+-- An error udm.graphql does not turn into a GraphQL error (here a custom rule's own
+-- exception) is an SQL error of the call, with the mutation's subtransaction closed: a
+-- PL/pgSQL block catches it and the transaction goes on, clean.
+SELECT udm.create_tenant('gqx');
+CREATE SCHEMA gqx_rules;
+CREATE FUNCTION gqx_rules.boom(v text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    IF v = 'boom' THEN RAISE EXCEPTION 'boom from a custom rule'; END IF;
+    RETURN true;
+END $$;
+GRANT USAGE ON SCHEMA gqx_rules TO tenant_gqx_role;
+SELECT udm.apply('gqx', '{"attributes": {"name": {"type": "text", "rules": {"custom": "gqx_rules.boom"}}},
+                          "classes": {"item": {"attributes": {"name": {}}}}}') AS version;
+BEGIN;
+DO $$
+BEGIN
+    PERFORM udm.graphql('gqx', 'mutation { insertIntoItemCollection(objects: [{name: "fine"}, {name: "boom"}]) { affectedCount } }');
+EXCEPTION WHEN raise_exception THEN
+    RAISE NOTICE 'caught: %', SQLERRM;
+END $$;
+SELECT udm.graphql('gqx', 'mutation { insertIntoItemCollection(objects: [{name: "after"}]) { affectedCount } }') AS after_caught;
+COMMIT;
+SELECT name FROM tenant_gqx.tc_item;
+SELECT udm.drop_tenant('gqx', force => true);
+DROP SCHEMA gqx_rules CASCADE;

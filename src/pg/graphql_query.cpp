@@ -271,19 +271,14 @@ void end_mutation(MemoryContext caller, ResourceOwner owner, bool commit) {
     CurrentResourceOwner = owner;
 }
 
-// The response to a mutation: its root fields in order, in one subtransaction; the first
-// field that fails rolls back every field and nulls the data (the fields are non-null).
-std::string respond_mutation(const udm::naming::TenantNames& names, const udm::model::Model& m,
-                             const gql::Schema& schema, const gql::PreparedOperation& op) {
-    MemoryContext caller = CurrentMemoryContext;
-    ResourceOwner owner = CurrentResourceOwner;
-    pg::guard([&] { begin_mutation(caller); });
+// The root fields of a mutation in order, until one fails: the values appended to data, the
+// error of the failing field in failure.
+void run_mutation_fields(const udm::naming::TenantNames& names, const udm::model::Model& m,
+                         const gql::Schema& schema, const gql::PreparedOperation& op,
+                         std::string& data, std::optional<OJson>& failure) {
     TenantRules rules(names);
     const std::int64_t now =
         pg::guard([] { return static_cast<std::int64_t>(GetCurrentTransactionStartTimestamp()); });
-    std::string data;
-    std::optional<OJson> failure;
-    // An exception leaves the subtransaction to the abort of the transaction it fails.
     for (const gql::PlannedField& f : op.root_fields) {
         data += data.empty() ? "{" : ", ";
         data += nlohmann::json(f.response_key).dump() + ": ";
@@ -333,6 +328,26 @@ std::string respond_mutation(const udm::naming::TenantNames& names, const udm::m
             break;
         }
         data += out.value == nullptr ? "null" : out.value;
+    }
+}
+
+// The response to a mutation: its root fields in order, in one subtransaction; the first
+// field that fails rolls back every field and nulls the data (the fields are non-null).
+std::string respond_mutation(const udm::naming::TenantNames& names, const udm::model::Model& m,
+                             const gql::Schema& schema, const gql::PreparedOperation& op) {
+    MemoryContext caller = CurrentMemoryContext;
+    ResourceOwner owner = CurrentResourceOwner;
+    pg::guard([&] { begin_mutation(caller); });
+    std::string data;
+    std::optional<OJson> failure;
+    try {
+        run_mutation_fields(names, m, schema, op, data, failure);
+    } catch (...) {
+        // The subtransaction is closed before the error goes on: a PL/pgSQL block that
+        // catches the error rolls back its own subtransaction, which must then be the
+        // current one.
+        pg::guard([&] { end_mutation(caller, owner, false); });
+        throw;
     }
     pg::guard([&] { end_mutation(caller, owner, !failure.has_value()); });
     if (failure) {
