@@ -223,3 +223,44 @@ COMMIT;
 SELECT name FROM tenant_gqx.tc_item;
 SELECT udm.drop_tenant('gqx', force => true);
 DROP SCHEMA gqx_rules CASCADE;
+
+-- Concurrent writers: an update waits for the lock of the thing another transaction is
+-- changing, then judges its filter on the committed row. With rowVersion in the filter
+-- (optimistic locking) the loser changes nothing and says so; without, it applies on top.
+SELECT udm.create_tenant('gqy');
+SELECT udm.apply('gqy', '{"attributes": {"name": {"type": "text"}, "stock": {"type": "integer"}},
+                          "classes": {"item": {"attributes": {"name": {}, "stock": {}}}}}') AS version;
+SELECT udm.graphql('gqy', 'mutation { insertIntoItemCollection(objects: [{name: "one", stock: "1"}]) { affectedCount } }') AS inserted;
+CREATE EXTENSION IF NOT EXISTS dblink;
+SELECT format('dbname=%s host=%s port=%s', current_database(),
+              split_part(current_setting('unix_socket_directories'), ',', 1), current_setting('port')) AS conn \gset
+SELECT dblink_connect('other', :'conn');
+SELECT * FROM dblink('other', 'SELECT pg_backend_pid()') AS t(pid int) \gset other_
+CREATE FUNCTION pg_temp.wait_for_other(other integer) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    FOR i IN 1..600 LOOP
+        IF EXISTS (SELECT 1 FROM pg_locks WHERE pid = other AND locktype = 'transactionid' AND NOT granted) THEN
+            RETURN true;
+        END IF;
+        PERFORM pg_sleep(0.05);
+    END LOOP;
+    RETURN false;
+END
+$$;
+BEGIN;
+SELECT udm.graphql('gqy', 'mutation { updateItemCollection(set: {stock: "2"}, filter: {name: {eq: "one"}, rowVersion: {eq: "1"}}) { affectedCount } }') AS first_writer;
+SELECT dblink_send_query('other', $$SELECT udm.graphql('gqy', 'mutation { updateItemCollection(set: {stock: "3"}, filter: {name: {eq: "one"}, rowVersion: {eq: "1"}}) { affectedCount } }')$$);
+SELECT pg_temp.wait_for_other(:other_pid) AS other_waits;
+COMMIT;
+SELECT * FROM dblink_get_result('other') AS t(second_writer jsonb);
+SELECT * FROM dblink_get_result('other') AS t(result text);
+BEGIN;
+SELECT udm.graphql('gqy', 'mutation { updateItemCollection(set: {stock: "4"}, filter: {name: {eq: "one"}}) { affectedCount } }') AS first_writer;
+SELECT dblink_send_query('other', $$SELECT udm.graphql('gqy', 'mutation { updateItemCollection(set: {stock: "5"}, filter: {name: {eq: "one"}}) { records { stock rowVersion } } }')$$);
+SELECT pg_temp.wait_for_other(:other_pid) AS other_waits;
+COMMIT;
+SELECT * FROM dblink_get_result('other') AS t(second_writer jsonb);
+SELECT * FROM dblink_get_result('other') AS t(result text);
+SELECT dblink_disconnect('other');
+SELECT name, stock, row_version FROM tenant_gqy.tc_item;
+SELECT udm.drop_tenant('gqy', force => true);
