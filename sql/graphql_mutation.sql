@@ -264,3 +264,23 @@ SELECT * FROM dblink_get_result('other') AS t(result text);
 SELECT dblink_disconnect('other');
 SELECT name, stock, row_version FROM tenant_gqy.tc_item;
 SELECT udm.drop_tenant('gqy', force => true);
+
+-- The bounds are settings of the deployment (superusers): depth and page size.
+SELECT udm.create_tenant('gqz');
+SELECT udm.apply('gqz', '{"attributes": {"name": {"type": "text"}, "maker": {"type": "reference", "target": "company"}},
+                          "classes": {"company": {"attributes": {"name": {}}}, "product": {"attributes": {"name": {}, "maker": {}}}}}') AS version;
+SET udm.graphql_max_depth = 1;
+SET udm.graphql_max_page_size = 2;
+SELECT label, udm.graphql('gqz', doc) AS response FROM (VALUES
+    ('depth',    '{ productCollection { edges { node { maker { name } } } } }'),
+    ('first',    '{ productCollection(first: 3) { totalCount } }'),
+    ('atMost',   'mutation { deleteFromProductCollection(atMost: 3) { affectedCount } }'),
+    ('objects',  'mutation { insertIntoCompanyCollection(objects: [{name: "a"}, {name: "b"}, {name: "c"}]) { affectedCount } }'),
+    ('within',   '{ productCollection(first: 2) { totalCount } }')
+) AS t(label, doc);
+RESET udm.graphql_max_depth;
+RESET udm.graphql_max_page_size;
+SET ROLE tenant_gqz_role;
+SELECT test_error('SET udm.graphql_max_depth = 20') AS tenant_role_sets_depth;
+RESET ROLE;
+SELECT udm.drop_tenant('gqz', force => true);

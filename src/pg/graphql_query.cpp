@@ -2,6 +2,7 @@
 // things, answered inside PostgreSQL. The core prepares the document against the tenant's
 // schema and compiles each root field to one SQL statement; this file runs them through SPI
 // with the caller's privileges and shapes the response (docs/graphql.md, "Queries").
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -109,6 +110,15 @@ StatementOutcome run_statement(const char* sql, int nargs, Oid* types, Datum* va
     }
     PG_END_TRY();
     return StatementOutcome{value, error, matched, kept};
+}
+
+// The bounds of compiled statements, from the settings.
+gql::CompileLimits limits() {
+    gql::CompileLimits l;
+    l.max_depth = pg::graphql_max_depth;
+    l.max_page_size = pg::graphql_max_page_size;
+    l.default_page_size = std::min(l.default_page_size, l.max_page_size);
+    return l;
 }
 
 // A GraphQL error object with extensions.code.
@@ -286,7 +296,7 @@ void run_mutation_fields(const udm::naming::TenantNames& names, const udm::model
             data += nlohmann::json(std::string(gql::kMutationType)).dump();  // __typename
             continue;
         }
-        gql::CompileResult c = gql::compile_mutation(schema, m, names.schema, f);
+        gql::CompileResult c = gql::compile_mutation(schema, m, names.schema, f, limits());
         if (!c.ok()) {
             failure = error_json(*c.error, c.code);
             break;
@@ -419,7 +429,7 @@ std::string respond(const udm::naming::TenantNames& names, const pg::KnownModel&
             data += plain_data[f.response_key].dump();
             continue;
         }
-        gql::CompileResult c = gql::compile_query(schema, m, names.schema, f);
+        gql::CompileResult c = gql::compile_query(schema, m, names.schema, f, limits());
         bool failed = false;
         if (!c.ok()) {
             errors.push_back(error_json(*c.error, c.code));

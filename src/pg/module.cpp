@@ -21,6 +21,8 @@ namespace udm::pg {
 int ddl_lock_timeout_ms = 5000;
 bool rules_not_valid = false;
 bool graphql_introspection = true;
+int graphql_max_depth = 5;
+int graphql_max_page_size = 1000;
 
 }  // namespace udm::pg
 
@@ -57,6 +59,15 @@ extern "C" void _PG_init(void) {
         "Off: introspection fields are refused as graphql-js's NoSchemaIntrospectionCustomRule "
         "refuses them; __typename still works.",
         &udm::pg::graphql_introspection, true, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable(
+        "udm.graphql_max_depth", "Levels of things a GraphQL request of udm.graphql may nest.",
+        "A root thing is level 1, its reference level 2; a deeper request is refused.",
+        &udm::pg::graphql_max_depth, 5, 1, 20, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("udm.graphql_max_page_size",
+                            "The most things one collection page (first/last) or one mutation "
+                            "(objects, atMost) of udm.graphql may take.",
+                            nullptr, &udm::pg::graphql_max_page_size, 1000, 1, 10000, PGC_SUSET,
+                            0, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("udm");
     udm::pg::register_validation_cache();
     udm::pg::register_event_signals();

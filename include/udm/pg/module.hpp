@@ -16,5 +16,9 @@ extern bool rules_not_valid;
 // udm.graphql_introspection: whether GraphQL requests served in the database may query
 // __schema and __type (udm::graphql::PrepareOptions::introspection).
 extern bool graphql_introspection;
+// udm.graphql_max_depth and udm.graphql_max_page_size: the bounds of udm.graphql's
+// compiled statements (superusers set them, per deployment, database or role).
+extern int graphql_max_depth;
+extern int graphql_max_page_size;
 
 }  // namespace udm::pg
