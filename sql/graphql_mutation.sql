@@ -280,6 +280,14 @@ SELECT label, udm.graphql('gqz', doc) AS response FROM (VALUES
 ) AS t(label, doc);
 RESET udm.graphql_max_depth;
 RESET udm.graphql_max_page_size;
+-- Things a request may read or write, estimated before any SQL runs: pages times what each
+-- of their things nests, summed over the root fields (many aliases of a big page).
+SET udm.graphql_max_things = 50;
+SELECT udm._graphql_statements() AS before \gset
+SELECT udm.graphql('gqz', '{ a: productCollection(first: 20) { edges { node { maker { name } } } } b: productCollection(first: 11) { edges { node { name } } } }') AS too_many_things;
+SELECT udm.graphql('gqz', '{ a: productCollection(first: 20) { edges { node { maker { name } } } } b: productCollection(first: 10) { edges { node { name } } } }') AS within;
+SELECT udm._graphql_statements() - :before AS statements;
+RESET udm.graphql_max_things;
 SET ROLE tenant_gqz_role;
 SELECT test_error('SET udm.graphql_max_depth = 20') AS tenant_role_sets_depth;
 RESET ROLE;

@@ -390,6 +390,22 @@ std::string respond(const udm::naming::TenantNames& names, const pg::KnownModel&
     if (!prepared.ok())
         return request_errors(prepared.errors, "GRAPHQL_VALIDATION_FAILED").dump();
     const gql::PreparedOperation& op = *prepared.operation;
+    // Bounded before any SQL runs: many aliases of a big page would each be answered.
+    std::uint64_t things = 0;
+    for (const gql::PlannedField& f : op.root_fields)
+        things = std::min<std::uint64_t>(UINT64_MAX / 2,
+                                         things + gql::estimate_things(schema, f, limits()));
+    if (things > static_cast<std::uint64_t>(pg::graphql_max_things)) {
+        return request_errors(
+                   {{"The request may read or write up to " + std::to_string(things) +
+                         " things, more than the " + std::to_string(pg::graphql_max_things) +
+                         " allowed (udm.graphql_max_things): ask for smaller pages or "
+                         "fewer fields.",
+                     {},
+                     {}}},
+                   "BAD_USER_INPUT")
+            .dump();
+    }
     if (op.type == gql::OperationType::kMutation)
         return respond_mutation(names, m, schema, op);
     if (op.type == gql::OperationType::kSubscription) {

@@ -23,6 +23,7 @@ bool rules_not_valid = false;
 bool graphql_introspection = true;
 int graphql_max_depth = 5;
 int graphql_max_page_size = 1000;
+int graphql_max_things = 20000;
 
 }  // namespace udm::pg
 
@@ -66,8 +67,14 @@ extern "C" void _PG_init(void) {
     DefineCustomIntVariable("udm.graphql_max_page_size",
                             "The most things one collection page (first/last) or one mutation "
                             "(objects, atMost) of udm.graphql may take.",
-                            nullptr, &udm::pg::graphql_max_page_size, 1000, 1, 10000, PGC_SUSET,
-                            0, nullptr, nullptr, nullptr);
+                            nullptr, &udm::pg::graphql_max_page_size, 1000, 1, 10000, PGC_SUSET, 0,
+                            nullptr, nullptr, nullptr);
+    DefineCustomIntVariable(
+        "udm.graphql_max_things",
+        "The most things one udm.graphql request may read or write, estimated before it runs.",
+        "Each collection counts its page size times what each of its things nests; a request "
+        "estimated above this is refused before any SQL runs.",
+        &udm::pg::graphql_max_things, 20000, 1, 10000000, PGC_SUSET, 0, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("udm");
     udm::pg::register_validation_cache();
     udm::pg::register_event_signals();

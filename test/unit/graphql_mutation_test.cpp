@@ -202,5 +202,28 @@ TEST(GraphqlMutationInputs, RulesAreJudgedWithInputPaths) {
     EXPECT_EQ(judged("mutation { deleteFromProductCollection { affectedCount } }"), "");
 }
 
+// The estimate of things a root field reads or writes, made before SQL runs.
+TEST(GraphqlEstimate, PagesTimesWhatEachThingNests) {
+    auto things = [](const std::string& doc) { return estimate_things(shop(), root_of(doc)); };
+    EXPECT_EQ(things(R"({ product(id: "x") { name } })"), 1u);
+    EXPECT_EQ(things(R"({ product(id: "x") { name maker { name } } })"), 2u);
+    // The default page (100), what first or last asks for; totalCount and pageInfo read
+    // no thing into the response.
+    EXPECT_EQ(things("{ productCollection { totalCount } }"), 0u);
+    EXPECT_EQ(things("{ productCollection { edges { node { name } } } }"), 100u);
+    EXPECT_EQ(things("{ productCollection(first: 7) { edges { node { maker { name } } } } }"), 14u);
+    EXPECT_EQ(things("{ productCollection(last: 3) { edges { cursor node { id } } pageInfo { "
+                     "hasNextPage } } }"),
+              3u);
+    // Mutations: their objects or atMost, times what each record nests.
+    EXPECT_EQ(things(R"(mutation { insertIntoProductCollection(objects: [{name: "a"}, {name: "b"}])
+                         { records { maker { name } } } })"),
+              4u);
+    EXPECT_EQ(things("mutation { deleteFromProductCollection(atMost: 50) { records { id } } }"),
+              50u);
+    EXPECT_EQ(things("mutation { updateProductCollection(set: {price: 1}) { affectedCount } }"),
+              0u);
+}
+
 }  // namespace
 }  // namespace udm::graphql

@@ -20,5 +20,7 @@ extern bool graphql_introspection;
 // compiled statements (superusers set them, per deployment, database or role).
 extern int graphql_max_depth;
 extern int graphql_max_page_size;
+// udm.graphql_max_things: the most things one udm.graphql request may read or write.
+extern int graphql_max_things;
 
 }  // namespace udm::pg

@@ -4,6 +4,7 @@
 // row; collections are keyset-paginated on the orderBy columns and id.
 #include "udm/core/graphql/compile.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdint>
@@ -950,6 +951,62 @@ CompileResult compile_query(const Schema& schema, const model::Model& m,
         r.code = "BAD_USER_INPUT";
     }
     return r;
+}
+
+namespace {
+
+// The page size of a collection field (first/last, or the default), or 1 for a mutation's
+// records: its objects or atMost.
+std::uint64_t count_of(const PlannedField& f, const CompileLimits& limits) {
+    for (const char* arg : {"first", "last", "atMost"}) {
+        auto it = f.arguments.find(arg);
+        if (it != f.arguments.end() && it->is_number_integer())
+            return static_cast<std::uint64_t>(std::max<std::int64_t>(0, it->get<std::int64_t>()));
+    }
+    auto objects = f.arguments.find("objects");
+    if (objects != f.arguments.end())
+        return objects->is_array() ? objects->size() : 1;
+    return static_cast<std::uint64_t>(limits.default_page_size);
+}
+
+// Saturating arithmetic: an estimate past any bound stays past it.
+std::uint64_t add(std::uint64_t a, std::uint64_t b) {
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+std::uint64_t times(std::uint64_t a, std::uint64_t b) {
+    return b != 0 && a > UINT64_MAX / b ? UINT64_MAX : a * b;
+}
+
+// The things a field's value holds: a thing is 1 plus what it nests; a connection or a
+// mutation response its count times what one of its things costs.
+std::uint64_t things_of(const Schema& schema, const PlannedField& f, const CompileLimits& limits,
+                        std::uint64_t multiplier) {
+    const std::string& type = f.type.named_type();
+    if (schema.class_of_type(type)) {
+        std::uint64_t n = 1;
+        for (const PlannedField& c : f.selection)
+            n = add(n, things_of(schema, c, limits, 1));
+        return times(multiplier, n);
+    }
+    bool many = false;  // a connection or a mutation response: many things
+    for (const auto& [cls, names] : schema.classes) {
+        if (names.connection_type == type || names.mutation_response_type == type)
+            many = true;
+    }
+    const std::uint64_t each = many ? times(multiplier, count_of(f, limits)) : multiplier;
+    std::uint64_t n = 0;
+    for (const PlannedField& c : f.selection)
+        n = add(n, things_of(schema, c, limits, each));
+    return n;
+}
+
+}  // namespace
+
+std::uint64_t estimate_things(const Schema& schema, const PlannedField& root,
+                              const CompileLimits& limits) {
+    if (root.name == kRelateField || root.name == kUnrelateField)
+        return 2;
+    return things_of(schema, root, limits, 1);
 }
 
 std::string encode_cursor(const nlohmann::json& array) {

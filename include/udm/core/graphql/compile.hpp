@@ -91,6 +91,13 @@ std::vector<InputViolation> check_inputs(const Schema& schema, const model::Mode
                                          const PlannedField& root, const RulesOf& rules_of,
                                          std::int64_t now);
 
+// How many things a root field may read or write at most, estimated before any SQL runs:
+// a collection counts its page size (first/last, or the default) times what each of its
+// things costs, a single thing 1 plus its nested things, a mutation its objects or atMost.
+// The sum over a request's root fields is bounded by the caller (udm.graphql_max_things).
+std::uint64_t estimate_things(const Schema& schema, const PlannedField& root,
+                              const CompileLimits& limits = {});
+
 // Cursors: the opaque text of a position in a collection (base64 of a JSON array: the
 // collection's type and order, then the sort key values as text, id last).
 std::string encode_cursor(const nlohmann::json& array);
