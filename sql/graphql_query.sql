@@ -131,6 +131,69 @@ SELECT udm.graphql('gqq', 'query($c: Cursor) { productCollection(after: $c, orde
                    jsonb_build_object('c', udm.graphql('gqq', '{ productCollection(first: 1) { edges { cursor } } }')
                                            #>> '{data,productCollection,edges,0,cursor}')) AS foreign_order;
 
+-- Aggregates: over every thing that passes the filter (not only the page), as hand-written
+-- SQL computes them; BigInt sums and extremes as strings of digits, exact.
+SELECT jsonb_pretty(udm.graphql('gqq', $$
+  { productCollection(first: 1, filter: {name: {neq: "easel"}}) {
+      totalCount
+      edges { node { name } }
+      aggregate {
+        __typename count
+        sum { price stock } avg { price stock }
+        min { name price stock } max { name price stock __typename } } } }$$));
+SELECT count(*) AS count, sum(price) AS sum_price, sum(stock) AS sum_stock,
+       avg(price)::float8 AS avg_price, avg(stock)::float8 AS avg_stock, min(name) AS min_name,
+       max(name) AS max_name, min(price) AS min_price, max(stock) AS max_stock
+FROM tenant_gqq.tc_product WHERE NOT is_deleted AND name <> 'easel';
+-- Nothing passes: count 0, the rest null. A class of text only has min and max.
+SELECT udm.graphql('gqq', '{ productCollection(filter: {name: {eq: "none"}}) { aggregate { count sum { price } avg { stock } min { name } } } }') AS nothing;
+SELECT udm.graphql('gqq', '{ companyCollection { aggregate { count min { name } max { name } } } }') AS companies;
+SELECT udm.graphql('gqq', '{ companyCollection { aggregate { sum { name } } } }') #>> '{errors,0,message}' AS no_sum;
+
+-- References filter by their target's filter: an EXISTS over the target's table, never
+-- passing through a deleted target.
+SELECT jsonb_pretty(udm.graphql('gqq', $$
+  { a: productCollection(filter: {maker: {name: {eq: "Acme"}}}) { edges { node { name } } }
+    b: productCollection(filter: {maker: {}}) { edges { node { name } } }
+    c: productCollection(filter: {not: {maker: {name: {eq: "Acme"}}}}) { edges { node { name } } }
+    d: productCollection(filter: {or: [{maker: {name: {startsWith: "A"}}}, {price: {lt: 3}}]}) { totalCount } }$$))
+    AS reference_filters;
+-- a, b and c by hand.
+SELECT string_agg(p.name, ',' ORDER BY p.id) FILTER (WHERE m.id IS NOT NULL AND m.name = 'Acme') AS a,
+       string_agg(p.name, ',' ORDER BY p.id) FILTER (WHERE m.id IS NOT NULL) AS b,
+       string_agg(p.name, ',' ORDER BY p.id) FILTER (WHERE m.id IS NULL OR m.name <> 'Acme') AS c
+FROM tenant_gqq.tc_product p
+LEFT JOIN tenant_gqq.tc_company m ON m.id = p.maker AND NOT m.is_deleted
+WHERE NOT p.is_deleted;
+SELECT udm.graphql('gqq', '{ productCollection(filter: {maker: {nme: {eq: "Acme"}}}) { totalCount } }') AS unknown_filter_field;
+SELECT udm.graphql('gqq', 'query($f: ProductFilter) { productCollection(filter: $f) { totalCount } }',
+                   '{"f": {"maker": {"name": {"eq": "Acme"}}}}') AS reference_filter_variable;
+
+-- Reverse collections: the products whose maker is the company, paged, filtered, ordered
+-- and aggregated like a root collection, inside the company's statement.
+SELECT jsonb_pretty(udm.graphql('gqq', $$
+  { companyCollection {
+      edges { node { name
+        productCollectionByMaker(orderBy: [{price: DescNullsLast}], first: 1) {
+          totalCount aggregate { sum { price } }
+          edges { node { name maker { name } } }
+          pageInfo { hasNextPage hasPreviousPage } } } } } }$$));
+SELECT c.name, count(p.id) AS products, sum(p.price) AS sum_price
+FROM tenant_gqq.tc_company c
+LEFT JOIN tenant_gqq.tc_product p ON p.maker = c.id AND NOT p.is_deleted
+WHERE NOT c.is_deleted GROUP BY c.id, c.name ORDER BY c.id;
+-- Its cursors page on, forwards and backwards; a cursor of another order is refused.
+SELECT udm.graphql('gqq', 'query($c: Cursor) { company(id: "c0000000-0000-0000-0000-000000000001") { productCollectionByMaker(orderBy: [{price: DescNullsLast}], first: 1, after: $c) { edges { node { name } } pageInfo { hasNextPage hasPreviousPage } } } }',
+                   jsonb_build_object('c', udm.graphql('gqq', '{ company(id: "c0000000-0000-0000-0000-000000000001") { productCollectionByMaker(orderBy: [{price: DescNullsLast}], first: 1) { pageInfo { endCursor } } } }')
+                                           #>> '{data,company,productCollectionByMaker,pageInfo,endCursor}')) AS second_page;
+SELECT udm.graphql('gqq', 'query($c: Cursor) { company(id: "c0000000-0000-0000-0000-000000000001") { productCollectionByMaker(orderBy: [{price: DescNullsLast}], last: 1, before: $c) { edges { node { name } } pageInfo { hasNextPage hasPreviousPage } } } }',
+                   jsonb_build_object('c', udm.graphql('gqq', '{ company(id: "c0000000-0000-0000-0000-000000000001") { productCollectionByMaker(orderBy: [{price: DescNullsLast}]) { pageInfo { endCursor } } } }')
+                                           #>> '{data,company,productCollectionByMaker,pageInfo,endCursor}')) AS backwards;
+SELECT udm.graphql('gqq', 'query($c: Cursor) { company(id: "c0000000-0000-0000-0000-000000000001") { productCollectionByMaker(after: $c) { totalCount } } }',
+                   jsonb_build_object('c', udm.graphql('gqq', '{ company(id: "c0000000-0000-0000-0000-000000000001") { productCollectionByMaker(orderBy: [{price: DescNullsLast}], first: 1) { pageInfo { endCursor } } } }')
+                                           #>> '{data,company,productCollectionByMaker,pageInfo,endCursor}')) AS foreign_order;
+SELECT udm.graphql('gqq', '{ company(id: "c0000000-0000-0000-0000-000000000002") { productCollectionByMaker { totalCount } } }') AS deleted_company;
+
 -- Errors: GraphQL errors with a path, locations and extensions.code; never SQL text.
 SELECT udm.graphql('gqq', '{ productCollection(first: -1) { totalCount } }');
 SELECT udm.graphql('gqq', '{ productCollection(first: 10000000) { totalCount } }');
@@ -167,6 +230,11 @@ SELECT udm.apply('gqq', '{
 UPDATE tenant_gqq.tc_company SET parent = id WHERE NOT is_deleted;
 SELECT udm.graphql('gqq', '{ product(id: "00000000-0000-0000-0000-000000000001") { maker { parent { parent { parent { name } } } } } }') AS four_levels;
 SELECT udm.graphql('gqq', '{ product(id: "00000000-0000-0000-0000-000000000001") { maker { parent { parent { parent { parent { name } } } } } } }') AS six_levels;
+-- Reference filters and reverse collections count levels too.
+SELECT udm.graphql('gqq', '{ productCollection(filter: {maker: {parent: {parent: {parent: {name: {eq: "Acme"}}}}}}) { totalCount } }') AS filter_five_levels;
+SELECT udm.graphql('gqq', '{ productCollection(filter: {or: [{maker: {parent: {parent: {parent: {parent: {name: {eq: "Acme"}}}}}}}]}) { totalCount } }') AS filter_six_levels;
+SELECT udm.graphql('gqq', '{ company(id: "c0000000-0000-0000-0000-000000000001") { companyCollectionByParent { edges { node { name companyCollectionByParent { totalCount edges { node { productCollectionByMaker { edges { node { maker { name } } } } } } } } } } } }') AS reverse_five_levels;
+SELECT udm.graphql('gqq', '{ company(id: "c0000000-0000-0000-0000-000000000001") { companyCollectionByParent { edges { node { companyCollectionByParent { edges { node { productCollectionByMaker { edges { node { maker { parent { name } } } } } } } } } } } } }') AS reverse_six_levels;
 
 -- One root field is one statement, whatever it nests: udm._graphql_statements() counts the
 -- statements udm.graphql ran in this backend.
@@ -175,6 +243,15 @@ SELECT jsonb_array_length(udm.graphql('gqq', '{ productCollection { totalCount e
                           #> '{data,productCollection,edges}') AS things;
 SELECT udm._graphql_statements() - :before AS statements;
 SELECT udm.graphql('gqq', '{ a: productCollection { totalCount } b: product(id: "00000000-0000-0000-0000-000000000001") { name } v: schemaVersion }');
+SELECT udm._graphql_statements() - :before AS statements;
+-- Also with reverse collections, reference filters and aggregates in every row.
+SELECT udm._graphql_statements() AS before \gset
+SELECT jsonb_pretty(udm.graphql('gqq', $$
+  { companyCollection(filter: {parent: {name: {eq: "Acme"}}}) { edges { node { name
+      companyCollectionByParent { totalCount }
+      productCollectionByMaker(filter: {maker: {parent: {name: {startsWith: "A"}}}}) {
+        aggregate { count max { price } } edges { node { name } } } } } }
+    productCollection(filter: {maker: {parent: {name: {eq: "Acme"}}}}) { totalCount } }$$));
 SELECT udm._graphql_statements() - :before AS statements;
 
 -- Privileges: the tenant's role reads its things; another tenant's role gets 42501 before

@@ -140,7 +140,7 @@ TEST(GraphqlNames, FieldCollisionsAttributesFirstThenReferenceIdsThenRelationshi
     EXPECT_EQ(field_names(s, "Company"),
               (std::vector<std::string>{"id", "createdAt", "updatedAt", "createdBy", "rowVersion",
                                         "iD_2", "supplier", "supplierId_2", "supplierId",
-                                        "supplies", "supplies_2"}));
+                                        "supplies", "supplies_2", "companyCollectionBySupplier"}));
 }
 
 TEST(GraphqlNames, LongNamesStayWhole) {

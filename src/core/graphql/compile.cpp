@@ -207,6 +207,15 @@ class Compiler {
                 value = "(SELECT " + thing(*tnames, b, f.selection, depth + 1) + " FROM " +
                         table(tcls) + " " + b + " WHERE " + b + ".id = " + a + "." +
                         naming::quote_identifier(target->second) + " AND NOT " + b + ".is_deleted)";
+            } else if (const ReverseCollection* r = reverse(names, f.name)) {
+                if (depth + 1 > limits_.max_depth) {
+                    throw Refused{"The query nests things deeper than " +
+                                      std::to_string(limits_.max_depth) + " levels.",
+                                  f.location};
+                }
+                const Correlation correlation{physical::column_name(r->attribute), a};
+                value = collection(r->source_class, *find_class(r->source_class), f, &correlation,
+                                   depth + 1);
             } else if (auto json = json_column(names, f.name)) {
                 value = a + "." + naming::quote_identifier(*json);
             } else {
@@ -231,6 +240,15 @@ class Compiler {
                 return std::make_pair(*a.target, physical::column_name(aname));
         }
         return std::nullopt;
+    }
+
+    // The reverse collection called field of the class of names, or nullptr.
+    static const ReverseCollection* reverse(const ClassNames& names, std::string_view field) {
+        for (const ReverseCollection& r : names.reverse_collections) {
+            if (r.field == field)
+                return &r;
+        }
+        return nullptr;
     }
 
     // The column of a json attribute's field, or nullopt.
@@ -259,9 +277,10 @@ class Compiler {
         return v.dump();
     }
 
-    // The WHERE condition of a filter object over row alias a.
+    // The WHERE condition of a filter object over row alias a, whose things are at level
+    // depth (a reference's filter looks one level further).
     std::string filter(const ClassNames& names, const std::string& a, const Json& f,
-                       const Location& where) {
+                       const Location& where, int depth = 1) {
         if (!f.is_object())
             return "TRUE";
         std::vector<std::string> parts;
@@ -272,11 +291,26 @@ class Compiler {
                 const bool all = key == names.filter_and;
                 std::vector<std::string> terms;
                 for (const Json& sub : value.is_array() ? value : Json::array({value}))
-                    terms.push_back(filter(names, a, sub, where));
+                    terms.push_back(filter(names, a, sub, where, depth));
                 parts.push_back(terms.empty() ? (all ? "TRUE" : "FALSE")
                                               : "(" + join(terms, all ? " AND " : " OR ") + ")");
             } else if (key == names.filter_not) {
-                parts.push_back("NOT COALESCE(" + filter(names, a, value, where) + ", false)");
+                parts.push_back("NOT COALESCE(" + filter(names, a, value, where, depth) +
+                                ", false)");
+            } else if (auto target = reference(names, key); target && value.is_object()) {
+                // Things whose referenced thing exists, is not deleted and passes the
+                // target's filter.
+                if (depth + 1 > limits_.max_depth) {
+                    throw Refused{"The filter nests things deeper than " +
+                                      std::to_string(limits_.max_depth) + " levels.",
+                                  where};
+                }
+                const std::string b = alias();
+                parts.push_back(
+                    "EXISTS (SELECT 1 FROM " + table(target->first) + " " + b + " WHERE " + b +
+                    ".id = " + a + "." + naming::quote_identifier(target->second) + " AND NOT " +
+                    b + ".is_deleted AND " +
+                    filter(*find_class(target->first), b, value, where, depth + 1) + ")");
             } else {
                 auto c = column(names, key);
                 if (!c || !value.is_object())
@@ -478,8 +512,18 @@ class Compiler {
                "::text, 'UTF8'), 'base64'), pg_catalog.chr(10), '')";
     }
 
-    // A collection root field: a connection object.
-    std::string collection(const std::string& cls, const ClassNames& names, const PlannedField& f) {
+    // The rows of a collection nested in a thing (a reverse collection): those whose
+    // reference column is the id of the thing in row alias outer.
+    struct Correlation {
+        std::string column;
+        std::string outer;
+    };
+
+    // A collection field: a connection object. At the root (correlation nullptr) a whole
+    // statement; nested, a subquery over the rows correlation names, with aliases of its own
+    // and its things at level depth.
+    std::string collection(const std::string& cls, const ClassNames& names, const PlannedField& f,
+                           const Correlation* correlation = nullptr, int depth = 1) {
         const auto first = page_size(f, "first");
         const auto last = page_size(f, "last");
         if (first && last) {
@@ -496,27 +540,35 @@ class Compiler {
         const Json& filter_arg = fit == f.arguments.end() ? no_filter : *fit;
         const auto after_pos = position(f, "after", keys, signature);
         const auto before_pos = position(f, "before", keys, signature);
+        // The page's CTE, its rows and the rows it is read from.
+        const std::string page_cte = correlation ? alias() : "page";
+        const std::string p = correlation ? alias() : "p";
+        const std::string a = correlation ? alias() : "a";
 
-        // Rows of the class that pass the filter, as alias a.
-        auto passing = [&](const std::string& a) {
-            return table(cls) + " " + a + " WHERE NOT " + a + ".is_deleted AND " +
-                   filter(names, a, filter_arg, f.location);
+        // Rows of the class that pass the filter (and the correlation), as alias x.
+        auto passing = [&](const std::string& x) {
+            std::string rows = table(cls) + " " + x + " WHERE NOT " + x + ".is_deleted AND ";
+            if (correlation) {
+                rows += x + "." + naming::quote_identifier(correlation->column) + " = " +
+                        correlation->outer + ".id AND ";
+            }
+            return rows + filter(names, x, filter_arg, f.location, depth);
         };
         const std::string rn = naming::quote_identifier("udm__rn");
         std::string order;
         for (const SortKey& k : keys) {
             if (!order.empty())
                 order += ", ";
-            order += "a." + naming::quote_identifier(k.column.name) +
+            order += a + "." + naming::quote_identifier(k.column.name) +
                      order_sql(backwards ? reversed(k.direction) : k.direction);
         }
         const std::string limit = param(std::to_string(n), "bigint");
-        std::string page = "SELECT a.*, pg_catalog.row_number() OVER (ORDER BY " + order + ") AS " +
-                           rn + " FROM " + passing("a");
+        std::string page = "SELECT " + a + ".*, pg_catalog.row_number() OVER (ORDER BY " + order +
+                           ") AS " + rn + " FROM " + passing(a);
         if (after_pos)
-            page += " AND " + after(keys, after_pos->params, after_pos->nulls, "a", false);
+            page += " AND " + after(keys, after_pos->params, after_pos->nulls, a, false);
         if (before_pos)
-            page += " AND " + after(keys, before_pos->params, before_pos->nulls, "a", true);
+            page += " AND " + after(keys, before_pos->params, before_pos->nulls, a, true);
         page += " ORDER BY " + order + " LIMIT " + limit + " + 1";
 
         std::string signature_param;
@@ -532,7 +584,8 @@ class Compiler {
             return "EXISTS (SELECT 1 FROM " + passing(b) + " AND NOT COALESCE(" +
                    after(keys, pos.params, pos.nulls, b, !is_after) + ", false))";
         };
-        const std::string more = "EXISTS (SELECT 1 FROM page p WHERE p." + rn + " > " + limit + ")";
+        const std::string more = "EXISTS (SELECT 1 FROM " + page_cte + " " + p + " WHERE " + p +
+                                 "." + rn + " > " + limit + ")";
         // In the response's order: rows numbered backwards when walking backwards.
         const char* shown = backwards ? " DESC" : " ASC";
         const char* unshown = backwards ? " ASC" : " DESC";
@@ -545,6 +598,9 @@ class Compiler {
                 value = lit(names.connection_type);
             } else if (c.name == "totalCount") {
                 value = "(SELECT pg_catalog.count(*) FROM " + passing(alias()) + ")::integer";
+            } else if (c.name == "aggregate") {
+                const std::string x = alias();
+                value = "(SELECT " + aggregate(names, c, x) + " FROM " + passing(x) + ")";
             } else if (c.name == "edges") {
                 uses_page = true;
                 std::vector<std::pair<std::string, std::string>> edge;
@@ -552,13 +608,13 @@ class Compiler {
                     if (e.name == "__typename")
                         edge.emplace_back(e.response_key, lit(names.edge_type));
                     else if (e.name == "cursor")
-                        edge.emplace_back(e.response_key, cursor_sql(keys, sig(), "p"));
+                        edge.emplace_back(e.response_key, cursor_sql(keys, sig(), p));
                     else
-                        edge.emplace_back(e.response_key, thing(names, "p", e.selection, 1));
+                        edge.emplace_back(e.response_key, thing(names, p, e.selection, depth));
                 }
-                value = "COALESCE((SELECT pg_catalog.jsonb_agg(" + object(edge) + " ORDER BY p." +
-                        rn + shown + ") FROM page p WHERE p." + rn + " <= " + limit +
-                        "), '[]'::jsonb)";
+                value = "COALESCE((SELECT pg_catalog.jsonb_agg(" + object(edge) + " ORDER BY " + p +
+                        "." + rn + shown + ") FROM " + page_cte + " " + p + " WHERE " + p + "." +
+                        rn + " <= " + limit + "), '[]'::jsonb)";
             } else if (c.name == "pageInfo") {
                 uses_page = true;
                 std::vector<std::pair<std::string, std::string>> info;
@@ -576,9 +632,9 @@ class Compiler {
                                               : beyond_cursor;
                     } else {
                         const bool start = i.name == "startCursor";
-                        v = "(SELECT " + cursor_sql(keys, sig(), "p") + " FROM page p WHERE p." +
-                            rn + " <= " + limit + " ORDER BY p." + rn + (start ? shown : unshown) +
-                            " LIMIT 1)";
+                        v = "(SELECT " + cursor_sql(keys, sig(), p) + " FROM " + page_cte + " " +
+                            p + " WHERE " + p + "." + rn + " <= " + limit + " ORDER BY " + p + "." +
+                            rn + (start ? shown : unshown) + " LIMIT 1)";
                     }
                     info.emplace_back(i.response_key, std::move(v));
                 }
@@ -588,8 +644,55 @@ class Compiler {
         }
         std::string sql;
         if (uses_page)
-            sql = "WITH page AS (" + page + ") ";
-        return sql + "SELECT " + object(pairs);
+            sql = "WITH " + page_cte + " AS (" + page + ") ";
+        sql += "SELECT " + object(pairs);
+        return correlation ? "(" + sql + ")" : sql;
+    }
+
+    // The object of a connection's aggregate field c over the rows of alias x (the query
+    // groups them all): count, and the sum, avg, min and max of the fields asked.
+    std::string aggregate(const ClassNames& names, const PlannedField& c, const std::string& x) {
+        static const char* const kFunctions[] = {"sum", "avg", "min", "max"};
+        const std::string* const types[] = {&names.sum_type, &names.avg_type, &names.min_type,
+                                            &names.max_type};
+        std::vector<std::pair<std::string, std::string>> pairs;
+        for (const PlannedField& g : c.selection) {
+            std::string value;
+            if (g.name == "__typename") {
+                value = lit(names.aggregate_type);
+            } else if (g.name == "count") {
+                value = "pg_catalog.count(*)::integer";
+            } else {
+                int fn = -1;
+                for (int i = 0; i < 4; ++i) {
+                    if (g.name == kFunctions[i])
+                        fn = i;
+                }
+                if (fn < 0)
+                    throw Refused{"Unknown aggregate \"" + g.name + "\".", g.location};
+                std::vector<std::pair<std::string, std::string>> values;
+                for (const PlannedField& h : g.selection) {
+                    if (h.name == "__typename") {
+                        values.emplace_back(h.response_key, lit(*types[fn]));
+                        continue;
+                    }
+                    auto col = column(names, h.name);
+                    if (!col)
+                        throw Refused{"Unknown aggregate field \"" + h.name + "\".", h.location};
+                    std::string v = std::string("pg_catalog.") + kFunctions[fn] + "(" + x + "." +
+                                    naming::quote_identifier(col->name) + ")";
+                    // An average is a Float; a BigInt (sum, min, max) a string of digits.
+                    if (fn == 1)
+                        v += "::double precision";
+                    else if (col->bigint)
+                        v += "::text";
+                    values.emplace_back(h.response_key, std::move(v));
+                }
+                value = object(values);
+            }
+            pairs.emplace_back(g.response_key, std::move(value));
+        }
+        return object(pairs);
     }
 
     const Schema& s_;

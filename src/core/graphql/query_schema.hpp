@@ -3,6 +3,7 @@
 // "Queries").
 #pragma once
 
+#include <cstddef>
 #include <vector>
 
 #include "names.hpp"
@@ -20,5 +21,10 @@ std::vector<Type> query_fixed_types();
 // Type names are claimed from type_names after every class type claimed its own, so no
 // class type is renamed by them.
 void add_query_types(const model::Model& m, Schema& s, NameAllocator& type_names);
+
+// Adds the reverse collection fields (ClassNames::reverse_collections) to the class types,
+// which are s.types[first_class_type + i] for the i-th class of s.classes; after
+// add_query_types, which names their connection types.
+void add_reverse_collection_fields(Schema& s, std::size_t first_class_type);
 
 }  // namespace udm::graphql
