@@ -236,6 +236,45 @@ SELECT udm.graphql('gqq', '{ productCollection(filter: {or: [{maker: {parent: {p
 SELECT udm.graphql('gqq', '{ company(id: "c0000000-0000-0000-0000-000000000001") { companyCollectionByParent { edges { node { name companyCollectionByParent { totalCount edges { node { productCollectionByMaker { edges { node { maker { name } } } } } } } } } } } }') AS reverse_five_levels;
 SELECT udm.graphql('gqq', '{ company(id: "c0000000-0000-0000-0000-000000000001") { companyCollectionByParent { edges { node { companyCollectionByParent { edges { node { productCollectionByMaker { edges { node { maker { parent { name } } } } } } } } } } } } }') AS reverse_six_levels;
 
+-- Relationship fields: many things are a connection (filter, orderBy, pages, aggregates),
+-- at most one a nullable object; a bidirectional relationship counts written either way.
+SELECT udm.create_relationship_type('gqq', 'supplies', inverse_name => 'supplied_by') AS version;
+SELECT udm.create_relationship_type('gqq', 'partners') AS version;
+SELECT udm.create_relationship_type('gqq', 'favourite') AS version;
+SELECT udm.allow_relationship('gqq', 'company', 'product', 'supplies') AS version;
+SELECT udm.allow_relationship('gqq', 'company', 'company', 'partners', bidirectional => true) AS version;
+SELECT udm.allow_relationship('gqq', 'product', 'company', 'favourite', '{"max_targets": 1}') AS version;
+INSERT INTO tenant_gqq.tc_company (id, name) VALUES ('c0000000-0000-0000-0000-000000000003', 'Beta');
+SELECT udm.relate('gqq', t, f::uuid, o::uuid) FROM (VALUES
+    ('supplies', 'c0000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-000000000001'),
+    ('supplies', 'c0000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-000000000003'),
+    ('supplies', 'c0000000-0000-0000-0000-000000000003', '00000000-0000-0000-0000-000000000001'),
+    ('partners', 'c0000000-0000-0000-0000-000000000003', 'c0000000-0000-0000-0000-000000000001'),
+    ('favourite', '00000000-0000-0000-0000-000000000001', 'c0000000-0000-0000-0000-000000000003')
+) AS r(t, f, o);
+SELECT line FROM regexp_split_to_table(udm.graphql_sdl('gqq'), E'\n') AS line
+ WHERE line ~ '^  (supplies|suppliedBy|partners|favourite)\M';
+SELECT jsonb_pretty(udm.graphql('gqq', $$
+  { companyCollection(orderBy: [{name: AscNullsLast}]) { edges { node { name
+      supplies(orderBy: [{name: DescNullsLast}]) {
+        totalCount aggregate { sum { price } }
+        edges { node { name suppliedBy { edges { node { name } } } favourite { name } } } }
+      partners { edges { node { name } } } } } } }$$));
+-- The same by hand.
+SELECT c.name,
+       (SELECT string_agg(p.name, ',' ORDER BY p.name DESC) FROM tenant_gqq.relationships r
+          JOIN tenant_gqq.relationship_types t ON t.id = r.relationship_type_id AND t.name = 'supplies'
+          JOIN tenant_gqq.tc_product p ON p.id = r.to_id AND NOT p.is_deleted
+         WHERE r.from_id = c.id) AS supplies,
+       (SELECT string_agg(o.name, ',') FROM tenant_gqq.relationships r
+          JOIN tenant_gqq.relationship_types t ON t.id = r.relationship_type_id AND t.name = 'partners'
+          JOIN tenant_gqq.tc_company o ON o.id IN (r.from_id, r.to_id) AND o.id <> c.id AND NOT o.is_deleted
+         WHERE c.id IN (r.from_id, r.to_id)) AS partners
+FROM tenant_gqq.tc_company c WHERE NOT c.is_deleted ORDER BY c.name;
+SELECT udm.graphql('gqq', '{ product(id: "00000000-0000-0000-0000-000000000001") { suppliedBy(filter: {name: {eq: "Beta"}}) { edges { node { name } } } favourite { name partners { totalCount } } } }') AS filtered_relationship;
+SELECT udm.graphql('gqq', '{ company(id: "c0000000-0000-0000-0000-000000000001") { supplies(first: 1, orderBy: [{name: AscNullsLast}]) { edges { node { name } } pageInfo { hasNextPage endCursor } } } }')
+    #> '{data,company,supplies,edges}' AS first_page;
+
 -- One root field is one statement, whatever it nests: udm._graphql_statements() counts the
 -- statements udm.graphql ran in this backend.
 SELECT udm._graphql_statements() AS before \gset
@@ -251,7 +290,8 @@ SELECT jsonb_pretty(udm.graphql('gqq', $$
       companyCollectionByParent { totalCount }
       productCollectionByMaker(filter: {maker: {parent: {name: {startsWith: "A"}}}}) {
         aggregate { count max { price } } edges { node { name } } } } } }
-    productCollection(filter: {maker: {parent: {name: {eq: "Acme"}}}}) { totalCount } }$$));
+    productCollection(filter: {maker: {parent: {name: {eq: "Acme"}}}}) {
+      edges { node { name suppliedBy { totalCount edges { node { partners { totalCount } } } } favourite { name } } } } }$$));
 SELECT udm._graphql_statements() - :before AS statements;
 
 -- Privileges: the tenant's role reads its things; another tenant's role gets 42501 before
@@ -259,6 +299,7 @@ SELECT udm._graphql_statements() - :before AS statements;
 SELECT udm.create_tenant('gqq_other');
 SET ROLE tenant_gqq_role;
 SELECT udm.graphql('gqq', '{ productCollection(first: 1) { totalCount edges { node { name } } } }') AS own_tenant;
+SELECT udm.graphql('gqq', '{ product(id: "00000000-0000-0000-0000-000000000001") { suppliedBy { totalCount } favourite { name } } }') AS own_relationships;
 RESET ROLE;
 SET ROLE tenant_gqq_other_role;
 SELECT test_error($$SELECT udm.graphql('gqq', '{ productCollection { totalCount } }')$$) AS other_tenant_role;

@@ -483,6 +483,102 @@ TEST(GraphqlCompile, ReverseCollections) {
     EXPECT_EQ(refusal(root_of(five), four), "The query nests things deeper than 4 levels.");
 }
 
+// A model with relationships: one way with an inverse, both ways on one class, and one of
+// at most one target without an inverse.
+const model::Model& related_model() {
+    static const model::Model m = model::parse_model(json::parse(R"({
+      "attributes": {"name": {"type": "text"}},
+      "classes": {"company": {"attributes": {"name": {}}}, "product": {"attributes": {"name": {}}},
+                  "person": {"attributes": {"name": {}}}},
+      "relationship_types": {"supplies": {"inverse": "supplied_by"}, "knows": {}, "owns": {}},
+      "relationships": [
+        {"from": "company", "to": "product", "type": "supplies"},
+        {"from": "person", "to": "person", "type": "knows", "bidirectional": true},
+        {"from": "person", "to": "company", "type": "owns", "cardinality": {"max_targets": 1}}]
+    })"));
+    return m;
+}
+
+const Schema& related() {
+    static const Schema s = build_schema(related_model());
+    return s;
+}
+
+CompileResult compiled_related(const std::string& doc) {
+    PrepareResult p = prepare(related(), doc, json(), std::nullopt);
+    EXPECT_TRUE(p.ok()) << doc << (p.errors.empty() ? "" : p.errors[0].message);
+    if (!p.ok())
+        return {};
+    return compile_query(related(), related_model(), "tenant_acme", p.operation->root_field());
+}
+
+TEST(GraphqlQuerySchema, RelationshipFieldsAreConnections) {
+    const Schema& s = related();
+    const Field* supplies = s.find_type("Company")->field("supplies");
+    ASSERT_NE(supplies, nullptr);
+    EXPECT_EQ(supplies->type.to_string(), "ProductConnection!");
+    EXPECT_EQ(supplies->arguments.size(), 6u);
+    EXPECT_EQ(s.find_type("Product")->field("suppliedBy")->type.to_string(), "CompanyConnection!");
+    EXPECT_EQ(s.find_type("Person")->field("knows")->type.to_string(), "PersonConnection!");
+    // At most one target: a nullable object field, without arguments.
+    EXPECT_EQ(s.find_type("Person")->field("owns")->type.to_string(), "Company");
+    EXPECT_TRUE(s.find_type("Person")->field("owns")->arguments.empty());
+}
+
+TEST(GraphqlCompile, RelationshipFields) {
+    const std::string id = kId;
+    CompileResult r = compiled_related("{ company(id: \"" + id +
+                                       "\") { supplies(first: 1) { totalCount edges { node { "
+                                       "name suppliedBy { totalCount } } } } } }");
+    ASSERT_TRUE(r.ok()) << r.error->message;
+    const std::string& sql = r.query->sql;
+    // Outgoing: the things at the other end of the thing's relationships of the type (the
+    // type's name a parameter), in a collection correlated with the thing.
+    EXPECT_NE(sql.find("FROM \"tenant_acme\".\"tc_product\" t4 WHERE NOT t4.is_deleted AND t4.id "
+                       "IN (SELECT t5.to_id FROM \"tenant_acme\".\"relationships\" t5 WHERE "
+                       "t5.relationship_type_id = (SELECT t6.id FROM "
+                       "\"tenant_acme\".\"relationship_types\" t6 WHERE t6.name = $3::text) AND "
+                       "t5.from_id = t1.id) AND TRUE ORDER BY"),
+              std::string::npos)
+        << sql;
+    EXPECT_EQ(r.query->params[2], "supplies");
+    // Incoming, nested in the page: the other way round, correlated with the page's rows.
+    EXPECT_NE(sql.find("t15.id IN (SELECT t16.from_id FROM \"tenant_acme\".\"relationships\" t16 "
+                       "WHERE t16.relationship_type_id = (SELECT t17.id FROM "
+                       "\"tenant_acme\".\"relationship_types\" t17 WHERE t17.name = $7::text) "
+                       "AND t16.to_id = t3.id)"),
+              std::string::npos)
+        << sql;
+    EXPECT_EQ(sql.find(';'), std::string::npos);
+    r = compiled_related("{ person(id: \"" + id +
+                         "\") { owns { name } knows { edges { node { name } } } } }");
+    ASSERT_TRUE(r.ok()) << r.error->message;
+    // At most one target: the first by id.
+    EXPECT_NE(r.query->sql.find("'owns', (SELECT pg_catalog.jsonb_build_object('name', "
+                                "t2.\"name\") FROM \"tenant_acme\".\"tc_company\" t2 WHERE NOT "
+                                "t2.is_deleted AND t2.id IN (SELECT t3.to_id FROM "
+                                "\"tenant_acme\".\"relationships\" t3 WHERE"),
+              std::string::npos)
+        << r.query->sql;
+    EXPECT_NE(r.query->sql.find("AND t3.from_id = t1.id) ORDER BY t2.id LIMIT 1)"),
+              std::string::npos);
+    // Both ways: a relationship written either way round.
+    EXPECT_NE(r.query->sql.find("t7.id IN (SELECT CASE WHEN t8.from_id = t1.id THEN t8.to_id "
+                                "ELSE t8.from_id END FROM \"tenant_acme\".\"relationships\" t8 "
+                                "WHERE t8.relationship_type_id = (SELECT t9.id FROM "
+                                "\"tenant_acme\".\"relationship_types\" t9 WHERE t9.name = "
+                                "$4::text) AND (t8.from_id = t1.id OR t8.to_id = t1.id))"),
+              std::string::npos)
+        << r.query->sql;
+    // Each relationship is a level of things.
+    CompileResult deep = compiled_related(
+        "{ person(id: \"" + id +
+        "\") { knows { edges { node { knows { edges { node { knows { edges { node { owns { "
+        "supplies { totalCount } } } } } } } } } } } } }");
+    ASSERT_FALSE(deep.ok());
+    EXPECT_EQ(deep.error->message, "The query nests things deeper than 5 levels.");
+}
+
 TEST(GraphqlCompile, OnlyThingFields) {
     EXPECT_FALSE(reads_things(shop(), root_of("{ schemaVersion }")));
     EXPECT_TRUE(reads_things(shop(), root_of("{ x: companyCollection { totalCount } }")));

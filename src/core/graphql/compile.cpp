@@ -216,13 +216,30 @@ class Compiler {
                 const Correlation correlation{physical::column_name(r->attribute), a};
                 value = collection(r->source_class, *find_class(r->source_class), f, &correlation,
                                    depth + 1);
+            } else if (const RelationshipFieldNames* r = relationship(names, f.name)) {
+                if (depth + 1 > limits_.max_depth) {
+                    throw Refused{"The query nests things deeper than " +
+                                      std::to_string(limits_.max_depth) + " levels.",
+                                  f.location};
+                }
+                const ClassNames& tnames = *find_class(r->target_class);
+                if (r->single) {
+                    // At most one: the first by id should the cardinality ever be exceeded.
+                    const std::string b = alias();
+                    value = "(SELECT " + thing(tnames, b, f.selection, depth + 1) + " FROM " +
+                            table(r->target_class) + " " + b + " WHERE NOT " + b +
+                            ".is_deleted AND " + related(*r, a, b) + " ORDER BY " + b +
+                            ".id LIMIT 1)";
+                } else {
+                    const Correlation correlation{{}, a, r};
+                    value = collection(r->target_class, tnames, f, &correlation, depth + 1);
+                }
             } else if (auto json = json_column(names, f.name)) {
                 value = a + "." + naming::quote_identifier(*json);
             } else {
-                throw Refused{"Field \"" + f.name + "\" of \"" + names.type +
-                                  "\" cannot be queried yet: relationships are not served by "
-                                  "queries.",
-                              f.location};
+                throw Refused{
+                    "Field \"" + f.name + "\" of \"" + names.type + "\" cannot be queried.",
+                    f.location};
             }
             pairs.emplace_back(f.response_key, std::move(value));
         }
@@ -245,6 +262,16 @@ class Compiler {
     // The reverse collection called field of the class of names, or nullptr.
     static const ReverseCollection* reverse(const ClassNames& names, std::string_view field) {
         for (const ReverseCollection& r : names.reverse_collections) {
+            if (r.field == field)
+                return &r;
+        }
+        return nullptr;
+    }
+
+    // The relationship field called field of the class of names, or nullptr.
+    static const RelationshipFieldNames* relationship(const ClassNames& names,
+                                                      std::string_view field) {
+        for (const RelationshipFieldNames& r : names.relationships) {
             if (r.field == field)
                 return &r;
         }
@@ -512,12 +539,44 @@ class Compiler {
                "::text, 'UTF8'), 'base64'), pg_catalog.chr(10), '')";
     }
 
-    // The rows of a collection nested in a thing (a reverse collection): those whose
-    // reference column is the id of the thing in row alias outer.
+    // The rows of a collection nested in the thing in row alias outer: those whose reference
+    // column is its id (a reverse collection), or those related to it (a relationship).
     struct Correlation {
         std::string column;
         std::string outer;
+        const RelationshipFieldNames* relationship = nullptr;
     };
+
+    // The condition that row x belongs to the collection of correlation c.
+    std::string correlated(const Correlation& c, const std::string& x) {
+        if (c.relationship != nullptr)
+            return related(*c.relationship, c.outer, x);
+        return x + "." + naming::quote_identifier(c.column) + " = " + c.outer + ".id";
+    }
+
+    // The condition that the thing in row alias other is related to the thing in row alias
+    // me through relationship field r: its id is at the other end of one of me's
+    // relationships of r's type (either end when r goes both ways).
+    std::string related(const RelationshipFieldNames& r, const std::string& me,
+                        const std::string& other) {
+        const std::string rel = alias();
+        const std::string type = alias();
+        std::string end;
+        std::string mine;
+        if (r.both_ways) {
+            end = "CASE WHEN " + rel + ".from_id = " + me + ".id THEN " + rel + ".to_id ELSE " +
+                  rel + ".from_id END";
+            mine = "(" + rel + ".from_id = " + me + ".id OR " + rel + ".to_id = " + me + ".id)";
+        } else {
+            end = rel + (r.outgoing ? ".to_id" : ".from_id");
+            mine = rel + (r.outgoing ? ".from_id = " : ".to_id = ") + me + ".id";
+        }
+        return other + ".id IN (SELECT " + end + " FROM " +
+               naming::qualified(schema_, "relationships") + " " + rel + " WHERE " + rel +
+               ".relationship_type_id = (SELECT " + type + ".id FROM " +
+               naming::qualified(schema_, "relationship_types") + " " + type + " WHERE " + type +
+               ".name = " + param(r.type, "text") + ") AND " + mine + ")";
+    }
 
     // A collection field: a connection object. At the root (correlation nullptr) a whole
     // statement; nested, a subquery over the rows correlation names, with aliases of its own
@@ -549,8 +608,7 @@ class Compiler {
         auto passing = [&](const std::string& x) {
             std::string rows = table(cls) + " " + x + " WHERE NOT " + x + ".is_deleted AND ";
             if (correlation) {
-                rows += x + "." + naming::quote_identifier(correlation->column) + " = " +
-                        correlation->outer + ".id AND ";
+                rows += correlated(*correlation, x) + " AND ";
             }
             return rows + filter(names, x, filter_arg, f.location, depth);
         };

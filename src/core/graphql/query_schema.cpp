@@ -368,10 +368,23 @@ void add_query_types(const model::Model& m, Schema& s, NameAllocator& type_names
 
 namespace udm::graphql {
 
-void add_reverse_collection_fields(Schema& s, std::size_t first_class_type) {
+void add_connection_fields(Schema& s, std::size_t first_class_type) {
     for (std::size_t i = 0; i < s.classes.size(); ++i) {
         const auto& [cname, names] = s.classes[i];
         Type& t = s.types[first_class_type + i];
+        // A relationship field of many things is a connection, with the collection's
+        // arguments.
+        for (const RelationshipFieldNames& r : names.relationships) {
+            if (r.single)
+                continue;
+            const ClassNames* target = class_names(s, r.target_class);
+            for (Field& f : t.fields) {
+                if (f.name == r.field) {
+                    f.type = required(named(target->connection_type));
+                    f.arguments = collection_arguments(*target);
+                }
+            }
+        }
         for (const ReverseCollection& r : names.reverse_collections) {
             const ClassNames* source = class_names(s, r.source_class);
             Field f = field(r.field, required(named(source->connection_type)),

@@ -23,8 +23,9 @@ std::vector<Type> query_fixed_types();
 void add_query_types(const model::Model& m, Schema& s, NameAllocator& type_names);
 
 // Adds the reverse collection fields (ClassNames::reverse_collections) to the class types,
-// which are s.types[first_class_type + i] for the i-th class of s.classes; after
-// add_query_types, which names their connection types.
-void add_reverse_collection_fields(Schema& s, std::size_t first_class_type);
+// which are s.types[first_class_type + i] for the i-th class of s.classes, and makes their
+// relationship fields of many things connections; after add_query_types, which names the
+// connection types.
+void add_connection_fields(Schema& s, std::size_t first_class_type);
 
 }  // namespace udm::graphql

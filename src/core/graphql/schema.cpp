@@ -272,6 +272,9 @@ struct RelationshipField {
     std::string target_class;
     bool single = false;
     std::optional<std::string> description;
+    std::string type;  // the relationship type
+    bool outgoing = true;
+    bool both_ways = false;
 };
 
 // The relationship fields of each class: outgoing ones first, then incoming ones, each in
@@ -287,7 +290,7 @@ std::map<std::string, std::vector<RelationshipField>> relationship_fields(const 
         // one list field holds both directions.
         outgoing[r.from].push_back({camel_case(r.type), r.to,
                                     !self_symmetric && r.cardinality.max_targets == 1,
-                                    rt->second.description});
+                                    rt->second.description, r.type, true, r.bidirectional});
         std::optional<std::string> inverse;
         if (rt->second.inverse) {
             inverse = camel_case(*rt->second.inverse);
@@ -296,7 +299,8 @@ std::map<std::string, std::vector<RelationshipField>> relationship_fields(const 
         }
         if (inverse) {
             incoming[r.to].push_back({*inverse, r.from, r.cardinality.max_sources == 1,
-                                      "The things that relate to this one by \"" + r.type + "\"."});
+                                      "The things that relate to this one by \"" + r.type + "\".",
+                                      r.type, false, r.bidirectional});
         }
     }
     for (auto& [cls, fields] : incoming) {
@@ -361,7 +365,7 @@ using ClassTypeMap = std::vector<std::pair<std::string_view, ClassTypes>>;
 
 // The object type of a class; names.type is set, the field names are filled in.
 // Reverse collections (field names left empty) are claimed after everything else; their
-// fields are added by add_reverse_collection_fields once the connection types are named.
+// fields are added by add_connection_fields once the connection types are named.
 Type class_type(const model::ThingClass& cls, ClassNames& names, const ClassTypeMap& class_types,
                 const CommonTypes& common, const std::vector<RelationshipField>& relationships,
                 const std::vector<ReverseCollection>& reverse) {
@@ -420,8 +424,11 @@ Type class_type(const model::ThingClass& cls, ClassNames& names, const ClassType
         names.reference_id_fields.emplace_back(a.attribute->name, a.id_field);
     }
     std::vector<std::string> relationship_names;
-    for (const RelationshipField& r : relationships)
+    for (const RelationshipField& r : relationships) {
         relationship_names.push_back(fields.claim(r.plain));
+        names.relationships.push_back(
+            {relationship_names.back(), r.type, r.target_class, r.outgoing, r.both_ways, r.single});
+    }
     names.reverse_collections = reverse;
     for (ReverseCollection& r : names.reverse_collections)
         r.field =
@@ -629,7 +636,7 @@ Schema build_schema(const model::Model& m) {
         ++names;
     }
     add_query_types(m, s, type_names);
-    add_reverse_collection_fields(s, first_class_type);
+    add_connection_fields(s, first_class_type);
     for (Type& t : introspection_types())
         s.types.push_back(std::move(t));
     s.index_types();

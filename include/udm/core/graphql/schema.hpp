@@ -100,6 +100,17 @@ struct ReverseCollection {
     std::string field;         // productCollectionByMaker
 };
 
+// A relationship field of a class's type: the things related to the thing by relationship
+// type `type` (docs/graphql.md, "Relationships").
+struct RelationshipFieldNames {
+    std::string field;         // suppliedBy
+    std::string type;          // supplies
+    std::string target_class;  // company: the class of the related things
+    bool outgoing = true;      // the thing is the relationships' from (else their to)
+    bool both_ways = false;    // bidirectional: a relationship written either way round counts
+    bool single = false;       // a nullable object field, else a connection
+};
+
 // The GraphQL names given to one model class and its attributes.
 struct ClassNames {
     std::string type;             // PurchaseOrder
@@ -121,6 +132,8 @@ struct ClassNames {
     // The reverse collections of the class's type, in claiming order (source class, then
     // attribute).
     std::vector<ReverseCollection> reverse_collections;
+    // The relationship fields of the class's type, in claiming order.
+    std::vector<RelationshipFieldNames> relationships;
 };
 
 // A whole schema: types in printing order, directives, and the model-to-GraphQL names.
