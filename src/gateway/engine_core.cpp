@@ -80,13 +80,13 @@ class CoreSchema final : public TenantSchema {
         gql::PrepareResult prepared =
             gql::prepare(schema_, document, variables, operation_name, options_);
         if (prepared.ok()) {
-            // Things are read inside PostgreSQL, with the caller's privileges; the gateway
-            // does not serve them yet (#18: POST /graphql).
+            // Things are read and written inside PostgreSQL, with the caller's privileges;
+            // the gateway does not serve them over WebSocket yet (#18: POST /graphql).
             for (const gql::PlannedField& f : prepared.operation->root_fields) {
-                if (gql::reads_things(schema_, f)) {
+                if (gql::reads_things(schema_, f) || gql::writes_things(schema_, f)) {
                     return std::vector<GraphQLError>{
                         {"Field \"" + f.name +
-                             "\" is not served by udm-gateway yet: query things with "
+                             "\" is not served by udm-gateway yet: query and write things with "
                              "udm.graphql(tenant, query) in SQL.",
                          {{f.location.line, f.location.column}}}};
                 }

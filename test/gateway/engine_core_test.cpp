@@ -51,7 +51,7 @@ TEST(EngineCore, ErrorsComeBackWithLocations) {
     EXPECT_EQ((*errors)[0].locations, (std::vector<std::pair<int, int>>{{2, 3}}));
 }
 
-TEST(EngineCore, QueriesOfThingsAreRefusedUntilTheGatewayServesThem) {
+TEST(EngineCore, QueriesAndMutationsOfThingsAreRefusedOverWebSocket) {
     auto schema = core_engine_builder()(kShop, 7);
     PrepareResult r = schema->prepare("{ schemaVersion\n  productCollection { totalCount } }",
                                       json::object(), std::nullopt);
@@ -59,10 +59,18 @@ TEST(EngineCore, QueriesOfThingsAreRefusedUntilTheGatewayServesThem) {
     ASSERT_NE(errors, nullptr);
     ASSERT_EQ(errors->size(), 1u);
     EXPECT_EQ((*errors)[0].message,
-              "Field \"productCollection\" is not served by udm-gateway yet: query things with "
-              "udm.graphql(tenant, query) in SQL.");
+              "Field \"productCollection\" is not served by udm-gateway yet: query and write "
+              "things with udm.graphql(tenant, query) in SQL.");
     EXPECT_EQ((*errors)[0].locations, (std::vector<std::pair<int, int>>{{2, 3}}));
     EXPECT_NE(prepared(*schema, "{ schemaVersion sdl }"), nullptr);
+    r = schema->prepare("mutation { deleteFromProductCollection { affectedCount } }",
+                        json::object(), std::nullopt);
+    errors = std::get_if<std::vector<GraphQLError>>(&r);
+    ASSERT_NE(errors, nullptr);
+    ASSERT_EQ(errors->size(), 1u);
+    EXPECT_EQ((*errors)[0].message,
+              "Field \"deleteFromProductCollection\" is not served by udm-gateway yet: query and "
+              "write things with udm.graphql(tenant, query) in SQL.");
 }
 
 TEST(EngineCore, ThingChangedFiltersByClassAndOperationAndKeepsSelectionOrder) {

@@ -66,10 +66,11 @@ inline graphql::Schema graphql_types_schema() {
                                              "tags": {}}}}
     })")));
 
-    // build_schema makes the query types of #18 (Cursor, ProductFilter, Query.product, ...);
+    // build_schema makes the query and mutation types of #18 (Cursor, ProductFilter,
+    // Query.product, Mutation, ...);
     // this schema keeps its own hand-made variants of them, so it drops those first.
-    const std::vector<std::string> replaced = {"Cursor", "StringFilter", "FloatFilter",
-                                               "ProductFilter", "ProductOrderBy"};
+    const std::vector<std::string> replaced = {"Cursor",        "StringFilter",   "FloatFilter",
+                                               "ProductFilter", "ProductOrderBy", "Mutation"};
     s.types.erase(std::remove_if(s.types.begin(), s.types.end(),
                                  [&](const Type& t) {
                                      return std::find(replaced.begin(), replaced.end(), t.name) !=

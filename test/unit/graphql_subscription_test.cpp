@@ -82,11 +82,15 @@ TEST(GraphqlValidation, OperationsNamesAndSelection) {
               Lines{"There can be only one operation named \"Q\". @1:7 @1:23"});
     EXPECT_EQ(errors_of("{ sdl } query Q { sdl }"),
               Lines{"This anonymous operation must be the only defined operation. @1:1"});
-    // No Mutation type: validation cannot check the fields, the operation cannot run (as in
-    // graphql-js); the query of the same document still can.
+    // A model without classes has no Mutation type: validation cannot check the fields, the
+    // operation cannot run (as in graphql-js); the query of the same document still can.
+    const Schema no_classes = build_schema(model::Model{});
+    PrepareResult r = prepare(no_classes, "mutation { x }", json(), std::nullopt);
+    ASSERT_EQ(r.errors.size(), 1u);
+    EXPECT_EQ(r.errors[0].message, "Schema is not configured to execute mutation operation.");
+    EXPECT_TRUE(prepare(no_classes, "query Q { sdl } mutation M { x }", json(), "Q").ok());
     EXPECT_EQ(errors_of("mutation { x }"),
-              Lines{"Schema is not configured to execute mutation operation. @1:1"});
-    EXPECT_TRUE(prep("query Q { sdl } mutation M { x }", json(), "Q").ok());
+              Lines{"Cannot query field \"x\" on type \"Mutation\". @1:12"});
     EXPECT_EQ(errors_of("query A { sdl } query B { sdl }"),
               Lines{"Must provide operation name if query contains multiple operations."});
     EXPECT_EQ(errors_of("query A { sdl }", json(), "B"), Lines{"Unknown operation named \"B\"."});

@@ -5,6 +5,7 @@
 #include "udm/core/graphql/compile.hpp"
 
 #include <cctype>
+#include <cmath>
 #include <cstdint>
 #include <utility>
 
@@ -110,10 +111,185 @@ class Compiler {
         } else {
             sql = collection(cls, names, f);
         }
-        return {std::move(sql), std::move(params_)};
+        return {std::move(sql), std::move(params_), std::nullopt};
+    }
+
+    // A mutation root field: an INSERT, or an UPDATE of at most atMost things.
+    CompiledQuery mutation(const PlannedField& f) {
+        const auto* entry = s_.class_of_mutation_field(f.name);
+        const std::string& cls = entry->first;
+        const ClassNames& names = entry->second;
+        CompiledQuery q;
+        if (f.name == names.insert_field) {
+            q.sql = insert(cls, names, f);
+        } else {
+            const Json& at_most = f.arguments.at("atMost");
+            if (!at_most.is_number_integer() || at_most.get<std::int64_t>() < 0 ||
+                at_most.get<std::int64_t>() > limits_.max_page_size) {
+                throw Refused{"Argument \"atMost\" must be between 0 and " +
+                                  std::to_string(limits_.max_page_size) + ".",
+                              f.location};
+            }
+            q.at_most = at_most.get<std::int64_t>();
+            q.sql = update(cls, names, f, *q.at_most);
+        }
+        q.params = std::move(params_);
+        return q;
     }
 
   private:
+    // The attribute behind an input field of a class's insert or update input (a reference:
+    // its id field), or nullptr.
+    const model::Attribute* input_attribute(const ClassNames& names, std::string_view field) const {
+        for (const auto& [aname, fname] : names.reference_id_fields) {
+            if (fname == field)
+                return &m_.attributes.at(aname);
+        }
+        for (const auto& [aname, fname] : names.attribute_fields) {
+            if (fname == field && m_.attributes.at(aname).type != DataType::kReference)
+                return &m_.attributes.at(aname);
+        }
+        return nullptr;
+    }
+
+    // A value of an input field as the parameter of its column.
+    std::string value_param(const model::Attribute& a, const Json& v) {
+        if (v.is_null())
+            return param(std::nullopt, model::sql_type(a.type));
+        // A Float that is whole is written as the integer it is: 3, not 3.0 (numeric keeps
+        // the scale it is given).
+        if (v.is_number_float() && std::nearbyint(v.get<double>()) == v.get<double>() &&
+            std::fabs(v.get<double>()) < 9007199254740992.0)
+            return param(std::to_string(static_cast<std::int64_t>(v.get<double>())),
+                         model::sql_type(a.type));
+        return param(a.type == DataType::kJson ? v.dump() : text_of(v), model::sql_type(a.type));
+    }
+
+    // The response object of a mutation over the written rows in CTE w.
+    std::string response(const ClassNames& names, const PlannedField& f) {
+        std::vector<std::pair<std::string, std::string>> pairs;
+        for (const PlannedField& c : f.selection) {
+            std::string value;
+            if (c.name == "__typename") {
+                value = lit(names.mutation_response_type);
+            } else if (c.name == "affectedCount") {
+                value = "(SELECT pg_catalog.count(*) FROM w)::integer";
+            } else if (c.name == "records") {
+                value = "COALESCE((SELECT pg_catalog.jsonb_agg(" +
+                        thing(names, "p", c.selection, 1) +
+                        " ORDER BY p.udm__n) FROM w p), '[]'::jsonb)";
+            } else {
+                throw Refused{"Unknown field \"" + c.name + "\".", c.location};
+            }
+            pairs.emplace_back(c.response_key, std::move(value));
+        }
+        return object(pairs);
+    }
+
+    // insertInto<Class>Collection(objects): one multi-row INSERT; a field an object does
+    // not give is DEFAULT.
+    std::string insert(const std::string& cls, const ClassNames& names, const PlannedField& f) {
+        const Json& objects = f.arguments.at("objects");
+        const Json list = objects.is_array() ? objects : Json::array({objects});
+        if (list.size() > static_cast<std::size_t>(limits_.max_page_size)) {
+            throw Refused{"Argument \"objects\" lists more than " +
+                              std::to_string(limits_.max_page_size) + " things.",
+                          f.location};
+        }
+        if (list.empty()) {
+            return "WITH w AS (SELECT e.*, 0::bigint AS udm__n FROM " + table(cls) +
+                   " e WHERE FALSE) SELECT " + response(names, f);
+        }
+        // The columns any object gives, in the input type's order.
+        std::vector<std::pair<std::string, const model::Attribute*>> columns;
+        for (const auto& [aname, fname] : names.attribute_fields) {
+            const model::Attribute& a = m_.attributes.at(aname);
+            std::string field = fname;
+            if (a.type == DataType::kReference) {
+                for (const auto& [ref, id_field] : names.reference_id_fields) {
+                    if (ref == aname)
+                        field = id_field;
+                }
+            }
+            for (const Json& o : list) {
+                if (o.is_object() && o.contains(field)) {
+                    columns.emplace_back(field, &a);
+                    break;
+                }
+            }
+        }
+        std::string sql = "WITH written AS (INSERT INTO " + table(cls) + " AS t (";
+        if (columns.empty()) {
+            sql += "id) VALUES ";
+            for (std::size_t i = 0; i < list.size(); ++i)
+                sql += i == 0 ? "(DEFAULT)" : ", (DEFAULT)";
+        } else {
+            for (std::size_t i = 0; i < columns.size(); ++i) {
+                sql += (i == 0 ? "" : ", ") +
+                       naming::quote_identifier(physical::column_name(columns[i].second->name));
+            }
+            sql += ") VALUES ";
+            for (std::size_t r = 0; r < list.size(); ++r) {
+                sql += r == 0 ? "(" : ", (";
+                for (std::size_t i = 0; i < columns.size(); ++i) {
+                    if (i > 0)
+                        sql += ", ";
+                    auto it = list[r].is_object() ? list[r].find(columns[i].first) : list[r].end();
+                    sql += it == list[r].end() ? std::string("DEFAULT")
+                                               : value_param(*columns[i].second, *it);
+                }
+                sql += ")";
+            }
+        }
+        // In the order of objects: RETURNING gives the rows in the order of VALUES.
+        sql +=
+            " RETURNING t.*), w AS (SELECT r.*, pg_catalog.row_number() OVER () AS udm__n "
+            "FROM written r) SELECT " +
+            response(names, f);
+        return sql;
+    }
+
+    // update<Class>Collection(set, filter, atMost) and deleteFrom<Class>Collection(filter,
+    // atMost): the things passing the filter are locked, at most atMost + 1 of them, and
+    // written only when at most atMost are.
+    std::string update(const std::string& cls, const ClassNames& names, const PlannedField& f,
+                       std::int64_t at_most) {
+        std::string set;
+        if (f.name == names.update_field) {
+            const Json& values = f.arguments.at("set");
+            if (values.is_object()) {
+                for (const auto& [field, v] : values.items()) {
+                    const model::Attribute* a = input_attribute(names, field);
+                    if (a == nullptr)
+                        continue;  // "_" of a class without attributes
+                    set += (set.empty() ? "" : ", ") +
+                           naming::quote_identifier(physical::column_name(a->name)) + " = " +
+                           value_param(*a, v);
+                }
+            }
+            if (set.empty()) {
+                throw Refused{"Argument \"set\" must give at least one attribute.", f.location};
+            }
+        } else {
+            set = "is_deleted = true";
+        }
+        const Json no_filter;
+        auto fit = f.arguments.find("filter");
+        const Json& filter_arg = fit == f.arguments.end() ? no_filter : *fit;
+        const std::string limit = param(std::to_string(at_most), "bigint");
+        const std::string a = alias();
+        return "WITH target AS (SELECT " + a + ".id FROM " + table(cls) + " " + a + " WHERE NOT " +
+               a + ".is_deleted AND " + filter(names, a, filter_arg, f.location) + " ORDER BY " +
+               a + ".id LIMIT " + limit + " + 1 FOR UPDATE OF " + a + "), written AS (UPDATE " +
+               table(cls) + " AS t SET " + set +
+               " WHERE t.id IN (SELECT target.id FROM target) AND (SELECT pg_catalog.count(*) "
+               "FROM target) <= " +
+               limit +
+               " RETURNING t.*), w AS (SELECT r.*, pg_catalog.row_number() OVER (ORDER BY r.id) "
+               "AS udm__n FROM written r) SELECT " +
+               response(names, f) + ", (SELECT pg_catalog.count(*) FROM target)";
+    }
+
     // A fresh table alias.
     std::string alias() { return "t" + std::to_string(++aliases_); }
 
@@ -764,6 +940,120 @@ class Compiler {
 constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 }  // namespace
+
+bool writes_things(const Schema& schema, const PlannedField& root) {
+    return schema.class_of_mutation_field(root.name) != nullptr;
+}
+
+CompileResult compile_mutation(const Schema& schema, const model::Model& m,
+                               std::string_view tenant_schema, const PlannedField& root,
+                               const CompileLimits& limits) {
+    CompileResult r;
+    if (!writes_things(schema, root)) {
+        r.error = Error{"Field \"" + root.name + "\" does not write things.",
+                        {root.location},
+                        {root.response_key}};
+        r.code = "INTERNAL";
+        return r;
+    }
+    try {
+        Compiler c(schema, m, tenant_schema, limits);
+        r.query = c.mutation(root);
+    } catch (const Refused& refused) {
+        r.error = Error{refused.message, {refused.location}, {root.response_key}};
+        r.code = "BAD_USER_INPUT";
+    }
+    return r;
+}
+
+namespace {
+
+// An input object of a mutation (GraphQL field names) as the document of the rule engine
+// (attribute names, each value in the JSON type values_from_json reads).
+Json rules_document(const ClassNames& names, const model::Model& m, const Json& input) {
+    Json doc = Json::object();
+    if (!input.is_object())
+        return doc;
+    for (const auto& [aname, fname] : names.attribute_fields) {
+        const model::Attribute& a = m.attributes.at(aname);
+        std::string field = fname;
+        if (a.type == DataType::kReference) {
+            for (const auto& [ref, id_field] : names.reference_id_fields) {
+                if (ref == aname)
+                    field = id_field;
+            }
+        }
+        auto it = input.find(field);
+        if (it == input.end())
+            continue;
+        Json v = *it;
+        // BigInt: a string of digits, read as the integer it is when it is one.
+        if (a.type == DataType::kInteger && v.is_string()) {
+            const std::string& text = v.get_ref<const std::string&>();
+            Json n = Json::parse(text, nullptr, false);
+            if (!n.is_discarded() && n.is_number_integer() && n.dump() == text)
+                v = std::move(n);
+        }
+        doc[aname] = std::move(v);
+    }
+    return doc;
+}
+
+// The field of an attribute in the inputs of a class (a reference: its id field).
+std::string input_field(const ClassNames& names, const std::string& attribute) {
+    for (const auto& [ref, id_field] : names.reference_id_fields) {
+        if (ref == attribute)
+            return id_field;
+    }
+    for (const auto& [aname, fname] : names.attribute_fields) {
+        if (aname == attribute)
+            return fname;
+    }
+    return {};
+}
+
+}  // namespace
+
+std::vector<InputViolation> check_inputs(const Schema& schema, const model::Model& m,
+                                         const PlannedField& root, const RulesOf& rules_of,
+                                         std::int64_t now) {
+    std::vector<InputViolation> out;
+    const auto* entry = schema.class_of_mutation_field(root.name);
+    if (entry == nullptr || entry->second.delete_field == root.name)
+        return out;
+    const rules::CompiledClass* compiled = rules_of(entry->first);
+    if (compiled == nullptr || compiled->empty())
+        return out;
+    const ClassNames& names = entry->second;
+    const bool insert = root.name == names.insert_field;
+    auto judge = [&](const Json& input, const std::string& prefix) {
+        const Json doc = rules_document(names, m, input);
+        std::vector<rules::Violation> found;
+        std::vector<rules::Value> values = rules::values_from_json(*compiled, doc, found);
+        rules::evaluate(*compiled, values, now, found);
+        for (rules::Violation& v : found) {
+            if (!insert && (!doc.contains(v.attribute) || v.rule == "required_together" ||
+                            v.rule == "one_of_required" || v.rule == "compare"))
+                continue;
+            const std::string field = input_field(names, v.attribute);
+            out.push_back({field.empty() ? prefix : prefix + "." + field, std::move(v.attribute),
+                           std::move(v.rule), std::move(v.message)});
+        }
+    };
+    if (insert) {
+        auto it = root.arguments.find("objects");
+        if (it == root.arguments.end())
+            return out;
+        const Json list = it->is_array() ? *it : Json::array({*it});
+        for (std::size_t i = 0; i < list.size(); ++i)
+            judge(list[i], "objects[" + std::to_string(i) + "]");
+    } else {
+        auto it = root.arguments.find("set");
+        if (it != root.arguments.end())
+            judge(*it, "set");
+    }
+    return out;
+}
 
 bool reads_things(const Schema& schema, const PlannedField& root) {
     return schema.class_of_query_field(root.name) != nullptr;

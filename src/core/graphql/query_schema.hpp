@@ -27,5 +27,9 @@ void add_query_types(const model::Model& m, Schema& s, NameAllocator& type_names
 // relationship fields of many things connections; after add_query_types, which names the
 // connection types.
 void add_connection_fields(Schema& s, std::size_t first_class_type);
+// Gives s a Mutation type (when the model has classes) with every class's insert, update and
+// delete fields and the input and response types they take and return, appended to s.types
+// after the query types (mutation_schema.cpp; docs/graphql.md, "Mutations").
+void add_mutation_types(const model::Model& m, Schema& s, NameAllocator& type_names);
 
 }  // namespace udm::graphql

@@ -586,6 +586,18 @@ const std::pair<std::string, ClassNames>* Schema::class_of_query_field(
     return nullptr;
 }
 
+const std::pair<std::string, ClassNames>* Schema::class_of_mutation_field(
+    std::string_view field_name) const {
+    if (field_name.empty())
+        return nullptr;
+    for (const auto& c : classes) {
+        if (c.second.insert_field == field_name || c.second.update_field == field_name ||
+            c.second.delete_field == field_name)
+            return &c;
+    }
+    return nullptr;
+}
+
 Schema build_schema(const model::Model& m) {
     Schema s;
     s.directives = builtin_directives();
@@ -637,6 +649,7 @@ Schema build_schema(const model::Model& m) {
     }
     add_query_types(m, s, type_names);
     add_connection_fields(s, first_class_type);
+    add_mutation_types(m, s, type_names);
     for (Type& t : introspection_types())
         s.types.push_back(std::move(t));
     s.index_types();

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +15,7 @@
 #include "udm/core/graphql/schema.hpp"
 #include "udm/core/graphql/subscription.hpp"
 #include "udm/core/model.hpp"
+#include "udm/core/rules.hpp"
 
 namespace udm::graphql {
 
@@ -30,6 +33,10 @@ struct CompileLimits {
 struct CompiledQuery {
     std::string sql;
     std::vector<std::optional<std::string>> params;  // $1, $2, ...; nullopt is SQL null
+    // An update or delete: the row has a second column, how many things passed the filter
+    // (counted up to at_most + 1); more than at_most means nothing was written and the field
+    // fails with TOO_MANY_ROWS.
+    std::optional<std::int64_t> at_most;
 };
 
 // A compiled statement, or the error of the field (message, locations, path) with its
@@ -52,6 +59,37 @@ bool reads_things(const Schema& schema, const PlannedField& root);
 CompileResult compile_query(const Schema& schema, const model::Model& m,
                             std::string_view tenant_schema, const PlannedField& root,
                             const CompileLimits& limits = {});
+
+// Whether a root field of a mutation writes things (one of the schema's class mutation
+// fields); the others (__typename) are answered by execute().
+bool writes_things(const Schema& schema, const PlannedField& root);
+
+// Compiles a root field that writes_things() into one statement: an INSERT, or an UPDATE
+// of the things passing the filter (deleteFrom sets is_deleted), returning the field's value
+// as compile_query does. The values of objects and set travel as parameters cast to the
+// columns' types; the class's triggers check them. Does not throw (but bad_alloc).
+CompileResult compile_mutation(const Schema& schema, const model::Model& m,
+                               std::string_view tenant_schema, const PlannedField& root,
+                               const CompileLimits& limits = {});
+
+// A rule an input of a mutation breaks, found before any SQL runs.
+struct InputViolation {
+    std::string path;       // the input path: objects[3].price, set.price
+    std::string attribute;  // the model attribute
+    std::string rule;
+    std::string message;  // never the value
+};
+
+// The compiled rules of a class, or nullptr when the caller has none to check with.
+using RulesOf = std::function<const rules::CompiledClass*(const std::string& class_name)>;
+
+// The rules of the class that the inputs of a mutation root field break (custom functions
+// excepted: the trigger calls them), at time now (microseconds since 2000-01-01 UTC). For
+// an update only the rules of the attributes it sets are judged, the class-level rules
+// (which need the rest of the thing) are left to the trigger. Empty for other fields.
+std::vector<InputViolation> check_inputs(const Schema& schema, const model::Model& m,
+                                         const PlannedField& root, const RulesOf& rules_of,
+                                         std::int64_t now);
 
 // Cursors: the opaque text of a position in a collection (base64 of a JSON array: the
 // collection's type and order, then the sort key values as text, id last).

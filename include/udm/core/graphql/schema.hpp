@@ -134,6 +134,13 @@ struct ClassNames {
     std::vector<ReverseCollection> reverse_collections;
     // The relationship fields of the class's type, in claiming order.
     std::vector<RelationshipFieldNames> relationships;
+    // Mutations (docs/graphql.md, "Mutations"): the Mutation fields and the types of a class.
+    std::string insert_field;            // insertIntoPurchaseOrderCollection
+    std::string update_field;            // updatePurchaseOrderCollection
+    std::string delete_field;            // deleteFromPurchaseOrderCollection
+    std::string insert_input_type;       // PurchaseOrderInsertInput
+    std::string update_input_type;       // PurchaseOrderUpdateInput
+    std::string mutation_response_type;  // PurchaseOrderMutationResponse
 };
 
 // A whole schema: types in printing order, directives, and the model-to-GraphQL names.
@@ -153,6 +160,10 @@ struct Schema {
     // The directive called name (without "@"), or nullptr.
     const DirectiveDefinition* find_directive(std::string_view name) const;
 
+    // The class whose mutation field is field_name (insertInto..., update..., deleteFrom...),
+    // or nullptr.
+    const std::pair<std::string, ClassNames>* class_of_mutation_field(
+        std::string_view field_name) const;
     // The GraphQL object type of a model class, or nullopt for an unknown class.
     std::optional<std::string> class_type_name(std::string_view class_name) const;
     // The GraphQL field of an attribute assigned to a class (for a reference: the object

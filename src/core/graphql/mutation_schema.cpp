@@ -1,0 +1,166 @@
+// Mutation fields and their types for every class: what udm.graphql() writes with.
+#include <utility>
+
+#include "query_schema.hpp"
+
+namespace udm::graphql {
+
+namespace {
+
+using model::DataType;
+
+TypeRef named(std::string name) {
+    return TypeRef::named(std::move(name));
+}
+TypeRef required(TypeRef t) {
+    return TypeRef::non_null(std::move(t));
+}
+
+Field field(std::string name, TypeRef type, std::string description) {
+    Field f;
+    f.name = std::move(name);
+    f.type = std::move(type);
+    f.description = std::move(description);
+    return f;
+}
+
+InputValue input(std::string name, TypeRef type, std::optional<std::string> description = {},
+                 std::optional<Json> default_value = {}) {
+    return {std::move(name), std::move(description), std::move(type), std::move(default_value)};
+}
+
+// The scalar an attribute's value is written as (a reference: the id of its target).
+const char* input_scalar(DataType type) {
+    switch (type) {
+        case DataType::kText:
+            return "String";
+        case DataType::kNumber:
+            return "Float";
+        case DataType::kInteger:
+            return "BigInt";
+        case DataType::kBoolean:
+            return "Boolean";
+        case DataType::kDate:
+            return "Date";
+        case DataType::kTimestamp:
+            return "DateTime";
+        case DataType::kReference:
+            return "ID";
+        case DataType::kJson:
+            break;
+    }
+    return "JSON";
+}
+
+}  // namespace
+
+void add_mutation_types(const model::Model& m, Schema& s, NameAllocator& type_names) {
+    if (s.classes.empty())
+        return;  // an object type needs a field: no classes, no Mutation
+    // Field names are free: Mutation holds nothing else. Each class claims its three in turn,
+    // so a class named like another's field keeps the plain name of its own first.
+    NameAllocator mutation_fields(3 * s.classes.size());
+    for (auto& [cname, names] : s.classes) {
+        const std::string plain = pascal_case(cname);
+        names.insert_field = mutation_fields.claim("insertInto" + plain + "Collection");
+        names.update_field = mutation_fields.claim("update" + plain + "Collection");
+        names.delete_field = mutation_fields.claim("deleteFrom" + plain + "Collection");
+        names.insert_input_type = type_names.claim(plain + "InsertInput");
+        names.update_input_type = type_names.claim(plain + "UpdateInput");
+        names.mutation_response_type = type_names.claim(plain + "MutationResponse");
+    }
+
+    Type mutation;
+    mutation.kind = TypeKind::kObject;
+    mutation.name = std::string(kMutationType);
+    mutation.description =
+        "Writes to the tenant's things. The fields of one mutation run in order in one "
+        "transaction: an error in any of them undoes them all.";
+    std::vector<Type> added;
+    added.reserve(3 * s.classes.size());
+    for (auto& [cname, names] : s.classes) {
+        const model::ThingClass& cls = m.classes.at(cname);
+        Field insert = field(names.insert_field, required(named(names.mutation_response_type)),
+                             "Inserts " + cname +
+                                 " things, checked by the class's rules; returns them as "
+                                 "stored.");
+        insert.arguments = {input(
+            "objects", required(TypeRef::list(required(named(names.insert_input_type)))),
+            std::string("The things to insert (at most 1000); an attribute not given gets its "
+                        "default."))};
+        mutation.fields.push_back(std::move(insert));
+        const InputValue at_most =
+            input("atMost", required(named("Int")),
+                  std::string("At most this many things may pass the filter (at most 1000); "
+                              "when more do, nothing changes and the field fails with "
+                              "TOO_MANY_ROWS."),
+                  Json(1));
+        Field update = field(names.update_field, required(named(names.mutation_response_type)),
+                             "Sets attributes of the " + cname +
+                                 " things that pass the filter; returns them as stored.");
+        update.arguments = {
+            input("set", required(named(names.update_input_type)),
+                  std::string("The attributes to set; a field given as null clears it.")),
+            input("filter", named(names.filter_type),
+                  std::string("Only things that pass (all when not given).")),
+            at_most};
+        mutation.fields.push_back(std::move(update));
+        Field remove = field(names.delete_field, required(named(names.mutation_response_type)),
+                             "Soft-deletes the " + cname +
+                                 " things that pass the filter (they are no longer served; "
+                                 "udm.data_events records a soft_delete); returns them.");
+        remove.arguments = {input("filter", named(names.filter_type),
+                                  std::string("Only things that pass (all when not given).")),
+                            at_most};
+        mutation.fields.push_back(std::move(remove));
+
+        Type ins;
+        ins.kind = TypeKind::kInputObject;
+        ins.name = names.insert_input_type;
+        ins.description = "A new " + cname + " thing: its attributes by field name.";
+        Type upd;
+        upd.kind = TypeKind::kInputObject;
+        upd.name = names.update_input_type;
+        upd.description = "Attributes of " + cname + " things to set; the others keep their value.";
+        for (const auto& [aname, fname] : names.attribute_fields) {
+            const model::Attribute& a = m.attributes.at(aname);
+            std::string name = fname;
+            if (a.type == DataType::kReference) {
+                for (const auto& [ref, id_field] : names.reference_id_fields) {
+                    if (ref == aname)
+                        name = id_field;
+                }
+            }
+            const bool is_required = cls.assignments.at(aname).required;
+            const std::string what = a.type == DataType::kReference ? "The id of its " + fname + "."
+                                                                    : "Its " + aname + ".";
+            ins.input_fields.push_back(
+                input(name, named(input_scalar(a.type)), what + (is_required ? " Required." : "")));
+            upd.input_fields.push_back(input(name, named(input_scalar(a.type)), what));
+        }
+        Type response;
+        response.kind = TypeKind::kObject;
+        response.name = names.mutation_response_type;
+        response.description = "What a mutation of " + cname + " things did.";
+        response.fields = {
+            field("affectedCount", required(named("Int")), "How many things it wrote."),
+            field("records", required(TypeRef::list(required(named(names.type)))),
+                  "The things it wrote, as stored.")};
+        // A class without attributes has nothing to set: its update input would be an input
+        // object without fields, which GraphQL does not allow.
+        if (upd.input_fields.empty()) {
+            ins.input_fields.push_back(
+                input("_", named("Boolean"), std::string("Ignored: the class has no attributes.")));
+            upd.input_fields.push_back(
+                input("_", named("Boolean"), std::string("Ignored: the class has no attributes.")));
+        }
+        added.push_back(std::move(ins));
+        added.push_back(std::move(upd));
+        added.push_back(std::move(response));
+    }
+    s.types.push_back(std::move(mutation));
+    for (Type& t : added)
+        s.types.push_back(std::move(t));
+}
+
+}  // namespace udm::graphql
