@@ -4,9 +4,9 @@
 \set VERBOSITY default
 \set admin :USER
 
--- The class types of an SDL, one row each: the type and its fields (name: type), without
--- the columns every class has, descriptions and @constraint. Class types are the object
--- types with a rowVersion field.
+-- The class types of an SDL, one row each: the type and its fields (name: type, or
+-- name(...): type for a field with arguments), without the columns every class has,
+-- descriptions and @constraint. Class types are the object types with a rowVersion field.
 CREATE FUNCTION pg_temp.class_types(sdl text, OUT type text, OUT fields text) RETURNS SETOF record
 LANGUAGE sql AS $$
     WITH lines AS (
@@ -18,6 +18,11 @@ LANGUAGE sql AS $$
     ), fields AS (
         SELECT n, type, substring(line FROM '^  (\w+: [][!\w]+)') AS field
         FROM lines WHERE type IS NOT NULL AND line ~ '^  \w+: '
+        UNION ALL
+        SELECT l.n, l.type, substring(l.line FROM '^  (\w+)\($') || '(...): ' ||
+               (SELECT substring(e.line FROM '^  \): ([][!\w]+)') FROM lines e
+                 WHERE e.n > l.n AND e.line ~ '^  \): ' ORDER BY e.n LIMIT 1)
+        FROM lines l WHERE l.type IS NOT NULL AND l.line ~ '^  \w+\($'
     )
     SELECT type, coalesce(string_agg(field, ', ' ORDER BY n)
                           FILTER (WHERE field !~ '^(id|createdAt|updatedAt|createdBy|rowVersion): '), '')

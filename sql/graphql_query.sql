@@ -131,6 +131,69 @@ SELECT udm.graphql('gqq', 'query($c: Cursor) { productCollection(after: $c, orde
                    jsonb_build_object('c', udm.graphql('gqq', '{ productCollection(first: 1) { edges { cursor } } }')
                                            #>> '{data,productCollection,edges,0,cursor}')) AS foreign_order;
 
+-- Aggregates: over every thing that passes the filter (not only the page), as hand-written
+-- SQL computes them; BigInt sums and extremes as strings of digits, exact.
+SELECT jsonb_pretty(udm.graphql('gqq', $$
+  { productCollection(first: 1, filter: {name: {neq: "easel"}}) {
+      totalCount
+      edges { node { name } }
+      aggregate {
+        __typename count
+        sum { price stock } avg { price stock }
+        min { name price stock } max { name price stock __typename } } } }$$));
+SELECT count(*) AS count, sum(price) AS sum_price, sum(stock) AS sum_stock,
+       avg(price)::float8 AS avg_price, avg(stock)::float8 AS avg_stock, min(name) AS min_name,
+       max(name) AS max_name, min(price) AS min_price, max(stock) AS max_stock
+FROM tenant_gqq.tc_product WHERE NOT is_deleted AND name <> 'easel';
+-- Nothing passes: count 0, the rest null. A class of text only has min and max.
+SELECT udm.graphql('gqq', '{ productCollection(filter: {name: {eq: "none"}}) { aggregate { count sum { price } avg { stock } min { name } } } }') AS nothing;
+SELECT udm.graphql('gqq', '{ companyCollection { aggregate { count min { name } max { name } } } }') AS companies;
+SELECT udm.graphql('gqq', '{ companyCollection { aggregate { sum { name } } } }') #>> '{errors,0,message}' AS no_sum;
+
+-- References filter by their target's filter: an EXISTS over the target's table, never
+-- passing through a deleted target.
+SELECT jsonb_pretty(udm.graphql('gqq', $$
+  { a: productCollection(filter: {maker: {name: {eq: "Acme"}}}) { edges { node { name } } }
+    b: productCollection(filter: {maker: {}}) { edges { node { name } } }
+    c: productCollection(filter: {not: {maker: {name: {eq: "Acme"}}}}) { edges { node { name } } }
+    d: productCollection(filter: {or: [{maker: {name: {startsWith: "A"}}}, {price: {lt: 3}}]}) { totalCount } }$$))
+    AS reference_filters;
+-- a, b and c by hand.
+SELECT string_agg(p.name, ',' ORDER BY p.id) FILTER (WHERE m.id IS NOT NULL AND m.name = 'Acme') AS a,
+       string_agg(p.name, ',' ORDER BY p.id) FILTER (WHERE m.id IS NOT NULL) AS b,
+       string_agg(p.name, ',' ORDER BY p.id) FILTER (WHERE m.id IS NULL OR m.name <> 'Acme') AS c
+FROM tenant_gqq.tc_product p
+LEFT JOIN tenant_gqq.tc_company m ON m.id = p.maker AND NOT m.is_deleted
+WHERE NOT p.is_deleted;
+SELECT udm.graphql('gqq', '{ productCollection(filter: {maker: {nme: {eq: "Acme"}}}) { totalCount } }') AS unknown_filter_field;
+SELECT udm.graphql('gqq', 'query($f: ProductFilter) { productCollection(filter: $f) { totalCount } }',
+                   '{"f": {"maker": {"name": {"eq": "Acme"}}}}') AS reference_filter_variable;
+
+-- Reverse collections: the products whose maker is the company, paged, filtered, ordered
+-- and aggregated like a root collection, inside the company's statement.
+SELECT jsonb_pretty(udm.graphql('gqq', $$
+  { companyCollection {
+      edges { node { name
+        productCollectionByMaker(orderBy: [{price: DescNullsLast}], first: 1) {
+          totalCount aggregate { sum { price } }
+          edges { node { name maker { name } } }
+          pageInfo { hasNextPage hasPreviousPage } } } } } }$$));
+SELECT c.name, count(p.id) AS products, sum(p.price) AS sum_price
+FROM tenant_gqq.tc_company c
+LEFT JOIN tenant_gqq.tc_product p ON p.maker = c.id AND NOT p.is_deleted
+WHERE NOT c.is_deleted GROUP BY c.id, c.name ORDER BY c.id;
+-- Its cursors page on, forwards and backwards; a cursor of another order is refused.
+SELECT udm.graphql('gqq', 'query($c: Cursor) { company(id: "c0000000-0000-0000-0000-000000000001") { productCollectionByMaker(orderBy: [{price: DescNullsLast}], first: 1, after: $c) { edges { node { name } } pageInfo { hasNextPage hasPreviousPage } } } }',
+                   jsonb_build_object('c', udm.graphql('gqq', '{ company(id: "c0000000-0000-0000-0000-000000000001") { productCollectionByMaker(orderBy: [{price: DescNullsLast}], first: 1) { pageInfo { endCursor } } } }')
+                                           #>> '{data,company,productCollectionByMaker,pageInfo,endCursor}')) AS second_page;
+SELECT udm.graphql('gqq', 'query($c: Cursor) { company(id: "c0000000-0000-0000-0000-000000000001") { productCollectionByMaker(orderBy: [{price: DescNullsLast}], last: 1, before: $c) { edges { node { name } } pageInfo { hasNextPage hasPreviousPage } } } }',
+                   jsonb_build_object('c', udm.graphql('gqq', '{ company(id: "c0000000-0000-0000-0000-000000000001") { productCollectionByMaker(orderBy: [{price: DescNullsLast}]) { pageInfo { endCursor } } } }')
+                                           #>> '{data,company,productCollectionByMaker,pageInfo,endCursor}')) AS backwards;
+SELECT udm.graphql('gqq', 'query($c: Cursor) { company(id: "c0000000-0000-0000-0000-000000000001") { productCollectionByMaker(after: $c) { totalCount } } }',
+                   jsonb_build_object('c', udm.graphql('gqq', '{ company(id: "c0000000-0000-0000-0000-000000000001") { productCollectionByMaker(orderBy: [{price: DescNullsLast}], first: 1) { pageInfo { endCursor } } } }')
+                                           #>> '{data,company,productCollectionByMaker,pageInfo,endCursor}')) AS foreign_order;
+SELECT udm.graphql('gqq', '{ company(id: "c0000000-0000-0000-0000-000000000002") { productCollectionByMaker { totalCount } } }') AS deleted_company;
+
 -- Errors: GraphQL errors with a path, locations and extensions.code; never SQL text.
 SELECT udm.graphql('gqq', '{ productCollection(first: -1) { totalCount } }');
 SELECT udm.graphql('gqq', '{ productCollection(first: 10000000) { totalCount } }');
@@ -167,6 +230,50 @@ SELECT udm.apply('gqq', '{
 UPDATE tenant_gqq.tc_company SET parent = id WHERE NOT is_deleted;
 SELECT udm.graphql('gqq', '{ product(id: "00000000-0000-0000-0000-000000000001") { maker { parent { parent { parent { name } } } } } }') AS four_levels;
 SELECT udm.graphql('gqq', '{ product(id: "00000000-0000-0000-0000-000000000001") { maker { parent { parent { parent { parent { name } } } } } } }') AS six_levels;
+-- Reference filters and reverse collections count levels too.
+SELECT udm.graphql('gqq', '{ productCollection(filter: {maker: {parent: {parent: {parent: {name: {eq: "Acme"}}}}}}) { totalCount } }') AS filter_five_levels;
+SELECT udm.graphql('gqq', '{ productCollection(filter: {or: [{maker: {parent: {parent: {parent: {parent: {name: {eq: "Acme"}}}}}}}]}) { totalCount } }') AS filter_six_levels;
+SELECT udm.graphql('gqq', '{ company(id: "c0000000-0000-0000-0000-000000000001") { companyCollectionByParent { edges { node { name companyCollectionByParent { totalCount edges { node { productCollectionByMaker { edges { node { maker { name } } } } } } } } } } } }') AS reverse_five_levels;
+SELECT udm.graphql('gqq', '{ company(id: "c0000000-0000-0000-0000-000000000001") { companyCollectionByParent { edges { node { companyCollectionByParent { edges { node { productCollectionByMaker { edges { node { maker { parent { name } } } } } } } } } } } } }') AS reverse_six_levels;
+
+-- Relationship fields: many things are a connection (filter, orderBy, pages, aggregates),
+-- at most one a nullable object; a bidirectional relationship counts written either way.
+SELECT udm.create_relationship_type('gqq', 'supplies', inverse_name => 'supplied_by') AS version;
+SELECT udm.create_relationship_type('gqq', 'partners') AS version;
+SELECT udm.create_relationship_type('gqq', 'favourite') AS version;
+SELECT udm.allow_relationship('gqq', 'company', 'product', 'supplies') AS version;
+SELECT udm.allow_relationship('gqq', 'company', 'company', 'partners', bidirectional => true) AS version;
+SELECT udm.allow_relationship('gqq', 'product', 'company', 'favourite', '{"max_targets": 1}') AS version;
+INSERT INTO tenant_gqq.tc_company (id, name) VALUES ('c0000000-0000-0000-0000-000000000003', 'Beta');
+SELECT udm.relate('gqq', t, f::uuid, o::uuid) FROM (VALUES
+    ('supplies', 'c0000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-000000000001'),
+    ('supplies', 'c0000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-000000000003'),
+    ('supplies', 'c0000000-0000-0000-0000-000000000003', '00000000-0000-0000-0000-000000000001'),
+    ('partners', 'c0000000-0000-0000-0000-000000000003', 'c0000000-0000-0000-0000-000000000001'),
+    ('favourite', '00000000-0000-0000-0000-000000000001', 'c0000000-0000-0000-0000-000000000003')
+) AS r(t, f, o);
+SELECT line FROM regexp_split_to_table(udm.graphql_sdl('gqq'), E'\n') AS line
+ WHERE line ~ '^  (supplies|suppliedBy|partners|favourite)\M';
+SELECT jsonb_pretty(udm.graphql('gqq', $$
+  { companyCollection(orderBy: [{name: AscNullsLast}]) { edges { node { name
+      supplies(orderBy: [{name: DescNullsLast}]) {
+        totalCount aggregate { sum { price } }
+        edges { node { name suppliedBy { edges { node { name } } } favourite { name } } } }
+      partners { edges { node { name } } } } } } }$$));
+-- The same by hand.
+SELECT c.name,
+       (SELECT string_agg(p.name, ',' ORDER BY p.name DESC) FROM tenant_gqq.relationships r
+          JOIN tenant_gqq.relationship_types t ON t.id = r.relationship_type_id AND t.name = 'supplies'
+          JOIN tenant_gqq.tc_product p ON p.id = r.to_id AND NOT p.is_deleted
+         WHERE r.from_id = c.id) AS supplies,
+       (SELECT string_agg(o.name, ',') FROM tenant_gqq.relationships r
+          JOIN tenant_gqq.relationship_types t ON t.id = r.relationship_type_id AND t.name = 'partners'
+          JOIN tenant_gqq.tc_company o ON o.id IN (r.from_id, r.to_id) AND o.id <> c.id AND NOT o.is_deleted
+         WHERE c.id IN (r.from_id, r.to_id)) AS partners
+FROM tenant_gqq.tc_company c WHERE NOT c.is_deleted ORDER BY c.name;
+SELECT udm.graphql('gqq', '{ product(id: "00000000-0000-0000-0000-000000000001") { suppliedBy(filter: {name: {eq: "Beta"}}) { edges { node { name } } } favourite { name partners { totalCount } } } }') AS filtered_relationship;
+SELECT udm.graphql('gqq', '{ company(id: "c0000000-0000-0000-0000-000000000001") { supplies(first: 1, orderBy: [{name: AscNullsLast}]) { edges { node { name } } pageInfo { hasNextPage endCursor } } } }')
+    #> '{data,company,supplies,edges}' AS first_page;
 
 -- One root field is one statement, whatever it nests: udm._graphql_statements() counts the
 -- statements udm.graphql ran in this backend.
@@ -176,12 +283,23 @@ SELECT jsonb_array_length(udm.graphql('gqq', '{ productCollection { totalCount e
 SELECT udm._graphql_statements() - :before AS statements;
 SELECT udm.graphql('gqq', '{ a: productCollection { totalCount } b: product(id: "00000000-0000-0000-0000-000000000001") { name } v: schemaVersion }');
 SELECT udm._graphql_statements() - :before AS statements;
+-- Also with reverse collections, reference filters and aggregates in every row.
+SELECT udm._graphql_statements() AS before \gset
+SELECT jsonb_pretty(udm.graphql('gqq', $$
+  { companyCollection(filter: {parent: {name: {eq: "Acme"}}}) { edges { node { name
+      companyCollectionByParent { totalCount }
+      productCollectionByMaker(filter: {maker: {parent: {name: {startsWith: "A"}}}}) {
+        aggregate { count max { price } } edges { node { name } } } } } }
+    productCollection(filter: {maker: {parent: {name: {eq: "Acme"}}}}) {
+      edges { node { name suppliedBy { totalCount edges { node { partners { totalCount } } } } favourite { name } } } } }$$));
+SELECT udm._graphql_statements() - :before AS statements;
 
 -- Privileges: the tenant's role reads its things; another tenant's role gets 42501 before
 -- anything is read; so does a role without the tenant's privileges.
 SELECT udm.create_tenant('gqq_other');
 SET ROLE tenant_gqq_role;
 SELECT udm.graphql('gqq', '{ productCollection(first: 1) { totalCount edges { node { name } } } }') AS own_tenant;
+SELECT udm.graphql('gqq', '{ product(id: "00000000-0000-0000-0000-000000000001") { suppliedBy { totalCount } favourite { name } } }') AS own_relationships;
 RESET ROLE;
 SET ROLE tenant_gqq_other_role;
 SELECT test_error($$SELECT udm.graphql('gqq', '{ productCollection { totalCount } }')$$) AS other_tenant_role;

@@ -80,10 +80,11 @@ TEST(GraphqlQuerySchema, QueryFieldsAndTypes) {
     std::string fields;
     for (const InputValue& f : filter->input_fields)
         fields += f.name + ":" + f.type.to_string() + " ";
-    // json attributes cannot be filtered; a reference filters by its id field.
+    // json attributes cannot be filtered; a reference filters by its target's filter and by
+    // its id field.
     EXPECT_EQ(fields,
               "id:IDFilter createdAt:DateTimeFilter updatedAt:DateTimeFilter "
-              "createdBy:StringFilter rowVersion:BigIntFilter makerId:IDFilter "
+              "createdBy:StringFilter rowVersion:BigIntFilter maker:CompanyFilter makerId:IDFilter "
               "name:StringFilter price:FloatFilter stock:BigIntFilter and:[ProductFilter!] "
               "or:[ProductFilter!] not:ProductFilter ");
     EXPECT_NE(s.find_type("StringFilter")->input_field("startsWith"), nullptr);
@@ -311,6 +312,271 @@ TEST(GraphqlCompile, Filters) {
               "Unknown filter field \"tags\".");
     EXPECT_EQ(refusal(collection({{"filter", {{"price", {{"like", "x"}}}}}})),
               "Unknown filter operator \"like\".");
+}
+
+TEST(GraphqlQuerySchema, AggregateTypes) {
+    const Schema& s = shop();
+    EXPECT_EQ(s.find_type("ProductConnection")->field("aggregate")->type.to_string(),
+              "ProductAggregate!");
+    const Type* agg = s.find_type("ProductAggregate");
+    ASSERT_NE(agg, nullptr);
+    std::string fields;
+    for (const Field& f : agg->fields)
+        fields += f.name + ":" + f.type.to_string() + " ";
+    EXPECT_EQ(fields,
+              "count:Int! sum:ProductSumAggregate avg:ProductAvgAggregate "
+              "min:ProductMinAggregate max:ProductMaxAggregate ");
+    auto listed = [&](const char* type) {
+        std::string out;
+        for (const Field& f : s.find_type(type)->fields)
+            out += f.name + ":" + f.type.to_string() + " ";
+        return out;
+    };
+    // Sums of integers are BigInt, averages Float, min and max keep the scalar.
+    EXPECT_EQ(listed("ProductSumAggregate"), "price:Float stock:BigInt ");
+    EXPECT_EQ(listed("ProductAvgAggregate"), "price:Float stock:Float ");
+    EXPECT_EQ(listed("ProductMinAggregate"), "name:String price:Float stock:BigInt ");
+    // Company has text only: no sum or avg.
+    EXPECT_EQ(s.find_type("CompanySumAggregate"), nullptr);
+    EXPECT_EQ(s.find_type("CompanyAggregate")->field("sum"), nullptr);
+    EXPECT_NE(s.find_type("CompanyMaxAggregate"), nullptr);
+    // Aggregate names are claimed after the other query types: a class keeps its name.
+    const Schema c = build_schema(model::parse_model(json::parse(R"({
+      "attributes": {"n": {"type": "number"}},
+      "classes": {"product": {"attributes": {"n": {}}}, "product_aggregate": {},
+                  "product_sum": {"attributes": {"n": {}}}}
+    })")));
+    EXPECT_EQ(c.class_type_name("product_aggregate"), "ProductAggregate");
+    const auto& product = c.class_of_query_field("product")->second;
+    EXPECT_EQ(product.aggregate_type, "ProductAggregate_2");
+    EXPECT_EQ(product.sum_type, "ProductSumAggregate");
+    EXPECT_EQ(c.class_of_query_field("productSum")->second.aggregate_type, "ProductSumAggregate_2");
+    EXPECT_EQ(c.class_of_query_field("productAggregate")->second.sum_type, "");
+}
+
+TEST(GraphqlQuerySchema, ReferenceFiltersAndReverseCollections) {
+    const Schema& s = shop();
+    // The filter of a reference's target, beside the id filter; recursive across classes.
+    EXPECT_EQ(s.find_type("ProductFilter")->input_field("maker")->type.to_string(),
+              "CompanyFilter");
+    EXPECT_EQ(s.find_type("CompanyFilter")->input_field("maker")->type.to_string(),
+              "CompanyFilter");
+    EXPECT_EQ(s.find_type("ProductOrderBy")->input_field("maker"), nullptr);
+    // Company gets the collections of the things that refer to it, with the collection's
+    // arguments, after its other fields.
+    const Type* company = s.find_type("Company");
+    const Field* by_maker = company->field("productCollectionByMaker");
+    ASSERT_NE(by_maker, nullptr);
+    EXPECT_EQ(by_maker->type.to_string(), "ProductConnection!");
+    EXPECT_EQ(by_maker->arguments.size(), 6u);
+    EXPECT_EQ(by_maker->arguments[0].type.to_string(), "ProductFilter");
+    EXPECT_EQ(company->fields.back().name, "productCollectionByMaker");
+    EXPECT_NE(company->field("companyCollectionByMaker"), nullptr);
+    EXPECT_EQ(s.find_type("Product")->field("productCollectionByMaker"), nullptr);
+    // An attribute keeps its plain name; the reverse collection takes the next one.
+    const Schema c = build_schema(model::parse_model(json::parse(R"({
+      "attributes": {"maker": {"type": "reference", "target": "company"},
+                     "product_collection_by_maker": {"type": "text"}},
+      "classes": {"product": {"attributes": {"maker": {}}},
+                  "company": {"attributes": {"product_collection_by_maker": {}}}}
+    })")));
+    const auto& names = c.class_of_query_field("company")->second;
+    ASSERT_EQ(names.reverse_collections.size(), 1u);
+    EXPECT_EQ(names.reverse_collections[0].field, "productCollectionByMaker_2");
+    EXPECT_EQ(c.attribute_field_name("company", "product_collection_by_maker"),
+              "productCollectionByMaker");
+    EXPECT_NE(print_sdl(c).find("  productCollectionByMaker_2(\n"), std::string::npos);
+}
+
+TEST(GraphqlCompile, Aggregates) {
+    CompileResult r = compiled(root_of(
+        "{ productCollection(filter: {price: {gt: 1}}) { aggregate { count __typename "
+        "sum { price stock } avg { s: stock } min { name stock } max { __typename price } } } }"));
+    ASSERT_TRUE(r.ok()) << r.error->message;
+    EXPECT_EQ(r.query->sql,
+              "SELECT pg_catalog.jsonb_build_object('aggregate', (SELECT "
+              "pg_catalog.jsonb_build_object('count', pg_catalog.count(*)::integer, "
+              "'__typename', 'ProductAggregate', 'sum', pg_catalog.jsonb_build_object('price', "
+              "pg_catalog.sum(t1.\"price\"), 'stock', pg_catalog.sum(t1.\"stock\")::text), "
+              "'avg', pg_catalog.jsonb_build_object('s', "
+              "pg_catalog.avg(t1.\"stock\")::double precision), 'min', "
+              "pg_catalog.jsonb_build_object('name', pg_catalog.min(t1.\"name\"), 'stock', "
+              "pg_catalog.min(t1.\"stock\")::text), 'max', pg_catalog.jsonb_build_object("
+              "'__typename', 'ProductMaxAggregate', 'price', pg_catalog.max(t1.\"price\"))) "
+              "FROM \"tenant_acme\".\"tc_product\" t1 WHERE NOT t1.is_deleted AND "
+              "(t1.\"price\" > $3::numeric)))");
+    // The unused page's limit and filter come first.
+    EXPECT_EQ(r.query->params.size(), 3u);
+}
+
+TEST(GraphqlCompile, ReferenceFilters) {
+    CompileResult r =
+        compiled(root_of("{ productCollection(filter: {maker: {name: {eq: \"Acme\"}, maker: {}}, "
+                         "not: {maker: {name: {eq: \"x\"}}}}) { edges { cursor } } }"));
+    ASSERT_TRUE(r.ok()) << r.error->message;
+    const std::string& sql = r.query->sql;
+    EXPECT_NE(sql.find("FROM \"tenant_acme\".\"tc_product\" a WHERE NOT a.is_deleted AND "
+                       "(EXISTS (SELECT 1 FROM \"tenant_acme\".\"tc_company\" t1 WHERE t1.id = "
+                       "a.\"maker\" AND NOT t1.is_deleted AND (EXISTS (SELECT 1 FROM "
+                       "\"tenant_acme\".\"tc_company\" t2 WHERE t2.id = t1.\"maker\" AND NOT "
+                       "t2.is_deleted AND TRUE) AND t1.\"name\" = $2::text)) AND NOT "
+                       "COALESCE((EXISTS (SELECT 1 FROM \"tenant_acme\".\"tc_company\" t3 WHERE "
+                       "t3.id = a.\"maker\" AND NOT t3.is_deleted AND (t3.\"name\" = "
+                       "$3::text))), false)) ORDER BY"),
+              std::string::npos)
+        << sql;
+    EXPECT_EQ(r.query->params,
+              (std::vector<std::optional<std::string>>{"100", "Acme", "x", "Product|id"}));
+    // Each level of a reference filter is a level of things.
+    const std::string deep =
+        "{ productCollection(filter: {maker: {maker: {maker: {maker: {name: {eq: \"a\"}}}}}}) "
+        "{ totalCount } }";
+    EXPECT_EQ(refusal(root_of(deep)), "");
+    const std::string deeper =
+        "{ productCollection(filter: {maker: {maker: {maker: {maker: {maker: {}}}}}}) "
+        "{ totalCount } }";
+    EXPECT_EQ(refusal(root_of(deeper)), "The filter nests things deeper than 5 levels.");
+    CompileLimits more;
+    more.max_depth = 6;
+    EXPECT_EQ(refusal(root_of(deeper), more), "");
+    // Through a variable, a field the schema lacks is still refused.
+    EXPECT_EQ(refusal(collection({{"filter", {{"maker", {{"nme", {{"eq", "a"}}}}}}}})),
+              "Unknown filter field \"nme\".");
+}
+
+TEST(GraphqlCompile, ReverseCollections) {
+    CompileResult r = compiled(root_of(
+        "{ company(id: \"" + std::string(kId) +
+        "\") { name productCollectionByMaker(first: 2, filter: {price: {gt: 1}}, orderBy: "
+        "[{name: AscNullsLast}]) { totalCount aggregate { count } edges { cursor node { name "
+        "} } pageInfo { hasNextPage endCursor } } } }"));
+    ASSERT_TRUE(r.ok()) << r.error->message;
+    const std::string& sql = r.query->sql;
+    // A correlated subquery of the same statement, with aliases of its own.
+    EXPECT_NE(sql.find("'productCollectionByMaker', (WITH t2 AS (SELECT t4.*, "
+                       "pg_catalog.row_number() OVER (ORDER BY t4.\"name\" ASC NULLS LAST, "
+                       "t4.\"id\" ASC NULLS LAST) AS \"udm__rn\" FROM "
+                       "\"tenant_acme\".\"tc_product\" t4 WHERE NOT t4.is_deleted AND "
+                       "t4.\"maker\" = t1.id AND (t4.\"price\" > $3::numeric) ORDER BY"),
+              std::string::npos)
+        << sql;
+    EXPECT_NE(sql.find("(SELECT pg_catalog.count(*) FROM \"tenant_acme\".\"tc_product\" t5 "
+                       "WHERE NOT t5.is_deleted AND t5.\"maker\" = t1.id AND"),
+              std::string::npos)
+        << sql;
+    EXPECT_NE(sql.find("FROM t2 t3 WHERE t3.\"udm__rn\" <= $2::bigint"), std::string::npos) << sql;
+    EXPECT_EQ(sql.find(';'), std::string::npos);
+    // Nested in a page of a collection, correlated with its rows.
+    r = compiled(
+        root_of("{ companyCollection { edges { node { productCollectionByMaker { edges { node { "
+                "maker { name } } } } } } } }"));
+    ASSERT_TRUE(r.ok()) << r.error->message;
+    EXPECT_NE(r.query->sql.find("t3.\"maker\" = p.id"), std::string::npos) << r.query->sql;
+    // The things of a reverse collection are one level deeper.
+    const std::string five =
+        "{ company(id: \"" + std::string(kId) +
+        "\") { companyCollectionByMaker { edges { node { companyCollectionByMaker { edges { node { "
+        "productCollectionByMaker { edges { node { maker { id } } } } } } } } } } } }";
+    EXPECT_EQ(refusal(root_of(five)), "");
+    CompileLimits four;
+    four.max_depth = 4;
+    EXPECT_EQ(refusal(root_of(five), four), "The query nests things deeper than 4 levels.");
+}
+
+// A model with relationships: one way with an inverse, both ways on one class, and one of
+// at most one target without an inverse.
+const model::Model& related_model() {
+    static const model::Model m = model::parse_model(json::parse(R"({
+      "attributes": {"name": {"type": "text"}},
+      "classes": {"company": {"attributes": {"name": {}}}, "product": {"attributes": {"name": {}}},
+                  "person": {"attributes": {"name": {}}}},
+      "relationship_types": {"supplies": {"inverse": "supplied_by"}, "knows": {}, "owns": {}},
+      "relationships": [
+        {"from": "company", "to": "product", "type": "supplies"},
+        {"from": "person", "to": "person", "type": "knows", "bidirectional": true},
+        {"from": "person", "to": "company", "type": "owns", "cardinality": {"max_targets": 1}}]
+    })"));
+    return m;
+}
+
+const Schema& related() {
+    static const Schema s = build_schema(related_model());
+    return s;
+}
+
+CompileResult compiled_related(const std::string& doc) {
+    PrepareResult p = prepare(related(), doc, json(), std::nullopt);
+    EXPECT_TRUE(p.ok()) << doc << (p.errors.empty() ? "" : p.errors[0].message);
+    if (!p.ok())
+        return {};
+    return compile_query(related(), related_model(), "tenant_acme", p.operation->root_field());
+}
+
+TEST(GraphqlQuerySchema, RelationshipFieldsAreConnections) {
+    const Schema& s = related();
+    const Field* supplies = s.find_type("Company")->field("supplies");
+    ASSERT_NE(supplies, nullptr);
+    EXPECT_EQ(supplies->type.to_string(), "ProductConnection!");
+    EXPECT_EQ(supplies->arguments.size(), 6u);
+    EXPECT_EQ(s.find_type("Product")->field("suppliedBy")->type.to_string(), "CompanyConnection!");
+    EXPECT_EQ(s.find_type("Person")->field("knows")->type.to_string(), "PersonConnection!");
+    // At most one target: a nullable object field, without arguments.
+    EXPECT_EQ(s.find_type("Person")->field("owns")->type.to_string(), "Company");
+    EXPECT_TRUE(s.find_type("Person")->field("owns")->arguments.empty());
+}
+
+TEST(GraphqlCompile, RelationshipFields) {
+    const std::string id = kId;
+    CompileResult r = compiled_related("{ company(id: \"" + id +
+                                       "\") { supplies(first: 1) { totalCount edges { node { "
+                                       "name suppliedBy { totalCount } } } } } }");
+    ASSERT_TRUE(r.ok()) << r.error->message;
+    const std::string& sql = r.query->sql;
+    // Outgoing: the things at the other end of the thing's relationships of the type (the
+    // type's name a parameter), in a collection correlated with the thing.
+    EXPECT_NE(sql.find("FROM \"tenant_acme\".\"tc_product\" t4 WHERE NOT t4.is_deleted AND t4.id "
+                       "IN (SELECT t5.to_id FROM \"tenant_acme\".\"relationships\" t5 WHERE "
+                       "t5.relationship_type_id = (SELECT t6.id FROM "
+                       "\"tenant_acme\".\"relationship_types\" t6 WHERE t6.name = $3::text) AND "
+                       "t5.from_id = t1.id) AND TRUE ORDER BY"),
+              std::string::npos)
+        << sql;
+    EXPECT_EQ(r.query->params[2], "supplies");
+    // Incoming, nested in the page: the other way round, correlated with the page's rows.
+    EXPECT_NE(sql.find("t15.id IN (SELECT t16.from_id FROM \"tenant_acme\".\"relationships\" t16 "
+                       "WHERE t16.relationship_type_id = (SELECT t17.id FROM "
+                       "\"tenant_acme\".\"relationship_types\" t17 WHERE t17.name = $7::text) "
+                       "AND t16.to_id = t3.id)"),
+              std::string::npos)
+        << sql;
+    EXPECT_EQ(sql.find(';'), std::string::npos);
+    r = compiled_related("{ person(id: \"" + id +
+                         "\") { owns { name } knows { edges { node { name } } } } }");
+    ASSERT_TRUE(r.ok()) << r.error->message;
+    // At most one target: the first by id.
+    EXPECT_NE(r.query->sql.find("'owns', (SELECT pg_catalog.jsonb_build_object('name', "
+                                "t2.\"name\") FROM \"tenant_acme\".\"tc_company\" t2 WHERE NOT "
+                                "t2.is_deleted AND t2.id IN (SELECT t3.to_id FROM "
+                                "\"tenant_acme\".\"relationships\" t3 WHERE"),
+              std::string::npos)
+        << r.query->sql;
+    EXPECT_NE(r.query->sql.find("AND t3.from_id = t1.id) ORDER BY t2.id LIMIT 1)"),
+              std::string::npos);
+    // Both ways: a relationship written either way round.
+    EXPECT_NE(r.query->sql.find("t7.id IN (SELECT CASE WHEN t8.from_id = t1.id THEN t8.to_id "
+                                "ELSE t8.from_id END FROM \"tenant_acme\".\"relationships\" t8 "
+                                "WHERE t8.relationship_type_id = (SELECT t9.id FROM "
+                                "\"tenant_acme\".\"relationship_types\" t9 WHERE t9.name = "
+                                "$4::text) AND (t8.from_id = t1.id OR t8.to_id = t1.id))"),
+              std::string::npos)
+        << r.query->sql;
+    // Each relationship is a level of things.
+    CompileResult deep = compiled_related(
+        "{ person(id: \"" + id +
+        "\") { knows { edges { node { knows { edges { node { knows { edges { node { owns { "
+        "supplies { totalCount } } } } } } } } } } } } }");
+    ASSERT_FALSE(deep.ok());
+    EXPECT_EQ(deep.error->message, "The query nests things deeper than 5 levels.");
 }
 
 TEST(GraphqlCompile, OnlyThingFields) {

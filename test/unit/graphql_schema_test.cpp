@@ -135,12 +135,12 @@ TEST(GraphqlNames, FieldCollisionsAttributesFirstThenReferenceIdsThenRelationshi
     EXPECT_EQ(*s.reference_id_field_name("company", "supplier"), "supplierId_2");
     EXPECT_EQ(*s.attribute_field_name("company", "i_d"), "iD_2");  // "iD" collides with "id"
     EXPECT_EQ(*s.attribute_field_name("company", "supplies"), "supplies");
-    EXPECT_EQ(field_of(s, "Company", "supplies_2").type.to_string(), "[Product!]!");
+    EXPECT_EQ(field_of(s, "Company", "supplies_2").type.to_string(), "ProductConnection!");
     EXPECT_FALSE(s.reference_id_field_name("company", "supplier_id"));
     EXPECT_EQ(field_names(s, "Company"),
               (std::vector<std::string>{"id", "createdAt", "updatedAt", "createdBy", "rowVersion",
                                         "iD_2", "supplier", "supplierId_2", "supplierId",
-                                        "supplies", "supplies_2"}));
+                                        "supplies", "supplies_2", "companyCollectionBySupplier"}));
 }
 
 TEST(GraphqlNames, LongNamesStayWhole) {
@@ -280,19 +280,21 @@ TEST(GraphqlRelationships, SingleAndListByCardinalityWithInverseNames) {
         {"from": "person", "to": "person", "type": "related_to", "bidirectional": true, "cardinality": {"max_targets": 1, "max_sources": 1}}
       ]
     })");
-    EXPECT_EQ(field_of(s, "Company", "supplies").type.to_string(), "[Product!]!");
+    // Many things: a connection with the collection's arguments.
+    EXPECT_EQ(field_of(s, "Company", "supplies").type.to_string(), "ProductConnection!");
+    EXPECT_EQ(field_of(s, "Company", "supplies").arguments.size(), 6u);
     EXPECT_EQ(*field_of(s, "Company", "supplies").description, "Delivers goods to");
     EXPECT_EQ(field_of(s, "Product", "suppliedBy").type.to_string(), "Company");
     EXPECT_EQ(field_of(s, "Product", "ownedBy").type.to_string(), "Person");
-    EXPECT_EQ(field_of(s, "Person", "owns").type.to_string(), "[Product!]!");
+    EXPECT_EQ(field_of(s, "Person", "owns").type.to_string(), "ProductConnection!");
     // No inverse and not bidirectional: no field on the target.
-    EXPECT_EQ(field_of(s, "Person", "knows").type.to_string(), "[Company!]!");
+    EXPECT_EQ(field_of(s, "Person", "knows").type.to_string(), "CompanyConnection!");
     EXPECT_EQ(s.find_type("Company")->field("knows"), nullptr);
     // Bidirectional without an inverse: the type's name on both sides.
     EXPECT_EQ(field_of(s, "Product", "relatedTo").type.to_string(), "Company");
     EXPECT_EQ(field_of(s, "Company", "relatedTo").type.to_string(), "Product");
     // Bidirectional with itself: one list field holds both directions.
-    EXPECT_EQ(field_of(s, "Person", "relatedTo").type.to_string(), "[Person!]!");
+    EXPECT_EQ(field_of(s, "Person", "relatedTo").type.to_string(), "PersonConnection!");
     EXPECT_EQ(s.find_type("Person")->field("relatedTo_2"), nullptr);
 }
 

@@ -384,13 +384,39 @@ class Compiler {
                 value = "(SELECT " + thing(*tnames, b, f.selection, depth + 1) + " FROM " +
                         table(tcls) + " " + b + " WHERE " + b + ".id = " + a + "." +
                         naming::quote_identifier(target->second) + " AND NOT " + b + ".is_deleted)";
+            } else if (const ReverseCollection* r = reverse(names, f.name)) {
+                if (depth + 1 > limits_.max_depth) {
+                    throw Refused{"The query nests things deeper than " +
+                                      std::to_string(limits_.max_depth) + " levels.",
+                                  f.location};
+                }
+                const Correlation correlation{physical::column_name(r->attribute), a};
+                value = collection(r->source_class, *find_class(r->source_class), f, &correlation,
+                                   depth + 1);
+            } else if (const RelationshipFieldNames* r = relationship(names, f.name)) {
+                if (depth + 1 > limits_.max_depth) {
+                    throw Refused{"The query nests things deeper than " +
+                                      std::to_string(limits_.max_depth) + " levels.",
+                                  f.location};
+                }
+                const ClassNames& tnames = *find_class(r->target_class);
+                if (r->single) {
+                    // At most one: the first by id should the cardinality ever be exceeded.
+                    const std::string b = alias();
+                    value = "(SELECT " + thing(tnames, b, f.selection, depth + 1) + " FROM " +
+                            table(r->target_class) + " " + b + " WHERE NOT " + b +
+                            ".is_deleted AND " + related(*r, a, b) + " ORDER BY " + b +
+                            ".id LIMIT 1)";
+                } else {
+                    const Correlation correlation{{}, a, r};
+                    value = collection(r->target_class, tnames, f, &correlation, depth + 1);
+                }
             } else if (auto json = json_column(names, f.name)) {
                 value = a + "." + naming::quote_identifier(*json);
             } else {
-                throw Refused{"Field \"" + f.name + "\" of \"" + names.type +
-                                  "\" cannot be queried yet: relationships are not served by "
-                                  "queries.",
-                              f.location};
+                throw Refused{
+                    "Field \"" + f.name + "\" of \"" + names.type + "\" cannot be queried.",
+                    f.location};
             }
             pairs.emplace_back(f.response_key, std::move(value));
         }
@@ -408,6 +434,25 @@ class Compiler {
                 return std::make_pair(*a.target, physical::column_name(aname));
         }
         return std::nullopt;
+    }
+
+    // The reverse collection called field of the class of names, or nullptr.
+    static const ReverseCollection* reverse(const ClassNames& names, std::string_view field) {
+        for (const ReverseCollection& r : names.reverse_collections) {
+            if (r.field == field)
+                return &r;
+        }
+        return nullptr;
+    }
+
+    // The relationship field called field of the class of names, or nullptr.
+    static const RelationshipFieldNames* relationship(const ClassNames& names,
+                                                      std::string_view field) {
+        for (const RelationshipFieldNames& r : names.relationships) {
+            if (r.field == field)
+                return &r;
+        }
+        return nullptr;
     }
 
     // The column of a json attribute's field, or nullopt.
@@ -436,9 +481,10 @@ class Compiler {
         return v.dump();
     }
 
-    // The WHERE condition of a filter object over row alias a.
+    // The WHERE condition of a filter object over row alias a, whose things are at level
+    // depth (a reference's filter looks one level further).
     std::string filter(const ClassNames& names, const std::string& a, const Json& f,
-                       const Location& where) {
+                       const Location& where, int depth = 1) {
         if (!f.is_object())
             return "TRUE";
         std::vector<std::string> parts;
@@ -449,11 +495,26 @@ class Compiler {
                 const bool all = key == names.filter_and;
                 std::vector<std::string> terms;
                 for (const Json& sub : value.is_array() ? value : Json::array({value}))
-                    terms.push_back(filter(names, a, sub, where));
+                    terms.push_back(filter(names, a, sub, where, depth));
                 parts.push_back(terms.empty() ? (all ? "TRUE" : "FALSE")
                                               : "(" + join(terms, all ? " AND " : " OR ") + ")");
             } else if (key == names.filter_not) {
-                parts.push_back("NOT COALESCE(" + filter(names, a, value, where) + ", false)");
+                parts.push_back("NOT COALESCE(" + filter(names, a, value, where, depth) +
+                                ", false)");
+            } else if (auto target = reference(names, key); target && value.is_object()) {
+                // Things whose referenced thing exists, is not deleted and passes the
+                // target's filter.
+                if (depth + 1 > limits_.max_depth) {
+                    throw Refused{"The filter nests things deeper than " +
+                                      std::to_string(limits_.max_depth) + " levels.",
+                                  where};
+                }
+                const std::string b = alias();
+                parts.push_back(
+                    "EXISTS (SELECT 1 FROM " + table(target->first) + " " + b + " WHERE " + b +
+                    ".id = " + a + "." + naming::quote_identifier(target->second) + " AND NOT " +
+                    b + ".is_deleted AND " +
+                    filter(*find_class(target->first), b, value, where, depth + 1) + ")");
             } else {
                 auto c = column(names, key);
                 if (!c || !value.is_object())
@@ -655,8 +716,50 @@ class Compiler {
                "::text, 'UTF8'), 'base64'), pg_catalog.chr(10), '')";
     }
 
-    // A collection root field: a connection object.
-    std::string collection(const std::string& cls, const ClassNames& names, const PlannedField& f) {
+    // The rows of a collection nested in the thing in row alias outer: those whose reference
+    // column is its id (a reverse collection), or those related to it (a relationship).
+    struct Correlation {
+        std::string column;
+        std::string outer;
+        const RelationshipFieldNames* relationship = nullptr;
+    };
+
+    // The condition that row x belongs to the collection of correlation c.
+    std::string correlated(const Correlation& c, const std::string& x) {
+        if (c.relationship != nullptr)
+            return related(*c.relationship, c.outer, x);
+        return x + "." + naming::quote_identifier(c.column) + " = " + c.outer + ".id";
+    }
+
+    // The condition that the thing in row alias other is related to the thing in row alias
+    // me through relationship field r: its id is at the other end of one of me's
+    // relationships of r's type (either end when r goes both ways).
+    std::string related(const RelationshipFieldNames& r, const std::string& me,
+                        const std::string& other) {
+        const std::string rel = alias();
+        const std::string type = alias();
+        std::string end;
+        std::string mine;
+        if (r.both_ways) {
+            end = "CASE WHEN " + rel + ".from_id = " + me + ".id THEN " + rel + ".to_id ELSE " +
+                  rel + ".from_id END";
+            mine = "(" + rel + ".from_id = " + me + ".id OR " + rel + ".to_id = " + me + ".id)";
+        } else {
+            end = rel + (r.outgoing ? ".to_id" : ".from_id");
+            mine = rel + (r.outgoing ? ".from_id = " : ".to_id = ") + me + ".id";
+        }
+        return other + ".id IN (SELECT " + end + " FROM " +
+               naming::qualified(schema_, "relationships") + " " + rel + " WHERE " + rel +
+               ".relationship_type_id = (SELECT " + type + ".id FROM " +
+               naming::qualified(schema_, "relationship_types") + " " + type + " WHERE " + type +
+               ".name = " + param(r.type, "text") + ") AND " + mine + ")";
+    }
+
+    // A collection field: a connection object. At the root (correlation nullptr) a whole
+    // statement; nested, a subquery over the rows correlation names, with aliases of its own
+    // and its things at level depth.
+    std::string collection(const std::string& cls, const ClassNames& names, const PlannedField& f,
+                           const Correlation* correlation = nullptr, int depth = 1) {
         const auto first = page_size(f, "first");
         const auto last = page_size(f, "last");
         if (first && last) {
@@ -673,27 +776,34 @@ class Compiler {
         const Json& filter_arg = fit == f.arguments.end() ? no_filter : *fit;
         const auto after_pos = position(f, "after", keys, signature);
         const auto before_pos = position(f, "before", keys, signature);
+        // The page's CTE, its rows and the rows it is read from.
+        const std::string page_cte = correlation ? alias() : "page";
+        const std::string p = correlation ? alias() : "p";
+        const std::string a = correlation ? alias() : "a";
 
-        // Rows of the class that pass the filter, as alias a.
-        auto passing = [&](const std::string& a) {
-            return table(cls) + " " + a + " WHERE NOT " + a + ".is_deleted AND " +
-                   filter(names, a, filter_arg, f.location);
+        // Rows of the class that pass the filter (and the correlation), as alias x.
+        auto passing = [&](const std::string& x) {
+            std::string rows = table(cls) + " " + x + " WHERE NOT " + x + ".is_deleted AND ";
+            if (correlation) {
+                rows += correlated(*correlation, x) + " AND ";
+            }
+            return rows + filter(names, x, filter_arg, f.location, depth);
         };
         const std::string rn = naming::quote_identifier("udm__rn");
         std::string order;
         for (const SortKey& k : keys) {
             if (!order.empty())
                 order += ", ";
-            order += "a." + naming::quote_identifier(k.column.name) +
+            order += a + "." + naming::quote_identifier(k.column.name) +
                      order_sql(backwards ? reversed(k.direction) : k.direction);
         }
         const std::string limit = param(std::to_string(n), "bigint");
-        std::string page = "SELECT a.*, pg_catalog.row_number() OVER (ORDER BY " + order + ") AS " +
-                           rn + " FROM " + passing("a");
+        std::string page = "SELECT " + a + ".*, pg_catalog.row_number() OVER (ORDER BY " + order +
+                           ") AS " + rn + " FROM " + passing(a);
         if (after_pos)
-            page += " AND " + after(keys, after_pos->params, after_pos->nulls, "a", false);
+            page += " AND " + after(keys, after_pos->params, after_pos->nulls, a, false);
         if (before_pos)
-            page += " AND " + after(keys, before_pos->params, before_pos->nulls, "a", true);
+            page += " AND " + after(keys, before_pos->params, before_pos->nulls, a, true);
         page += " ORDER BY " + order + " LIMIT " + limit + " + 1";
 
         std::string signature_param;
@@ -709,7 +819,8 @@ class Compiler {
             return "EXISTS (SELECT 1 FROM " + passing(b) + " AND NOT COALESCE(" +
                    after(keys, pos.params, pos.nulls, b, !is_after) + ", false))";
         };
-        const std::string more = "EXISTS (SELECT 1 FROM page p WHERE p." + rn + " > " + limit + ")";
+        const std::string more = "EXISTS (SELECT 1 FROM " + page_cte + " " + p + " WHERE " + p +
+                                 "." + rn + " > " + limit + ")";
         // In the response's order: rows numbered backwards when walking backwards.
         const char* shown = backwards ? " DESC" : " ASC";
         const char* unshown = backwards ? " ASC" : " DESC";
@@ -722,6 +833,9 @@ class Compiler {
                 value = lit(names.connection_type);
             } else if (c.name == "totalCount") {
                 value = "(SELECT pg_catalog.count(*) FROM " + passing(alias()) + ")::integer";
+            } else if (c.name == "aggregate") {
+                const std::string x = alias();
+                value = "(SELECT " + aggregate(names, c, x) + " FROM " + passing(x) + ")";
             } else if (c.name == "edges") {
                 uses_page = true;
                 std::vector<std::pair<std::string, std::string>> edge;
@@ -729,13 +843,13 @@ class Compiler {
                     if (e.name == "__typename")
                         edge.emplace_back(e.response_key, lit(names.edge_type));
                     else if (e.name == "cursor")
-                        edge.emplace_back(e.response_key, cursor_sql(keys, sig(), "p"));
+                        edge.emplace_back(e.response_key, cursor_sql(keys, sig(), p));
                     else
-                        edge.emplace_back(e.response_key, thing(names, "p", e.selection, 1));
+                        edge.emplace_back(e.response_key, thing(names, p, e.selection, depth));
                 }
-                value = "COALESCE((SELECT pg_catalog.jsonb_agg(" + object(edge) + " ORDER BY p." +
-                        rn + shown + ") FROM page p WHERE p." + rn + " <= " + limit +
-                        "), '[]'::jsonb)";
+                value = "COALESCE((SELECT pg_catalog.jsonb_agg(" + object(edge) + " ORDER BY " + p +
+                        "." + rn + shown + ") FROM " + page_cte + " " + p + " WHERE " + p + "." +
+                        rn + " <= " + limit + "), '[]'::jsonb)";
             } else if (c.name == "pageInfo") {
                 uses_page = true;
                 std::vector<std::pair<std::string, std::string>> info;
@@ -753,9 +867,9 @@ class Compiler {
                                               : beyond_cursor;
                     } else {
                         const bool start = i.name == "startCursor";
-                        v = "(SELECT " + cursor_sql(keys, sig(), "p") + " FROM page p WHERE p." +
-                            rn + " <= " + limit + " ORDER BY p." + rn + (start ? shown : unshown) +
-                            " LIMIT 1)";
+                        v = "(SELECT " + cursor_sql(keys, sig(), p) + " FROM " + page_cte + " " +
+                            p + " WHERE " + p + "." + rn + " <= " + limit + " ORDER BY " + p + "." +
+                            rn + (start ? shown : unshown) + " LIMIT 1)";
                     }
                     info.emplace_back(i.response_key, std::move(v));
                 }
@@ -765,8 +879,55 @@ class Compiler {
         }
         std::string sql;
         if (uses_page)
-            sql = "WITH page AS (" + page + ") ";
-        return sql + "SELECT " + object(pairs);
+            sql = "WITH " + page_cte + " AS (" + page + ") ";
+        sql += "SELECT " + object(pairs);
+        return correlation ? "(" + sql + ")" : sql;
+    }
+
+    // The object of a connection's aggregate field c over the rows of alias x (the query
+    // groups them all): count, and the sum, avg, min and max of the fields asked.
+    std::string aggregate(const ClassNames& names, const PlannedField& c, const std::string& x) {
+        static const char* const kFunctions[] = {"sum", "avg", "min", "max"};
+        const std::string* const types[] = {&names.sum_type, &names.avg_type, &names.min_type,
+                                            &names.max_type};
+        std::vector<std::pair<std::string, std::string>> pairs;
+        for (const PlannedField& g : c.selection) {
+            std::string value;
+            if (g.name == "__typename") {
+                value = lit(names.aggregate_type);
+            } else if (g.name == "count") {
+                value = "pg_catalog.count(*)::integer";
+            } else {
+                int fn = -1;
+                for (int i = 0; i < 4; ++i) {
+                    if (g.name == kFunctions[i])
+                        fn = i;
+                }
+                if (fn < 0)
+                    throw Refused{"Unknown aggregate \"" + g.name + "\".", g.location};
+                std::vector<std::pair<std::string, std::string>> values;
+                for (const PlannedField& h : g.selection) {
+                    if (h.name == "__typename") {
+                        values.emplace_back(h.response_key, lit(*types[fn]));
+                        continue;
+                    }
+                    auto col = column(names, h.name);
+                    if (!col)
+                        throw Refused{"Unknown aggregate field \"" + h.name + "\".", h.location};
+                    std::string v = std::string("pg_catalog.") + kFunctions[fn] + "(" + x + "." +
+                                    naming::quote_identifier(col->name) + ")";
+                    // An average is a Float; a BigInt (sum, min, max) a string of digits.
+                    if (fn == 1)
+                        v += "::double precision";
+                    else if (col->bigint)
+                        v += "::text";
+                    values.emplace_back(h.response_key, std::move(v));
+                }
+                value = object(values);
+            }
+            pairs.emplace_back(g.response_key, std::move(value));
+        }
+        return object(pairs);
     }
 
     const Schema& s_;

@@ -1,6 +1,7 @@
 // Query fields and their types for every class: what udm.graphql() serves.
 #include "query_schema.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace udm::graphql {
@@ -92,6 +93,103 @@ constexpr std::pair<const char*, const char*> kSystemFields[] = {{"id", "ID"},
                                                                  {"createdBy", "String"},
                                                                  {"rowVersion", "BigInt"}};
 
+// The scalar of a data type's values in sum (sum = true) or min and max aggregates;
+// nullptr when it has none.
+const char* aggregate_scalar(DataType type, bool sum) {
+    switch (type) {
+        case DataType::kNumber:
+            return "Float";
+        case DataType::kInteger:
+            return "BigInt";
+        case DataType::kText:
+            return sum ? nullptr : "String";
+        case DataType::kDate:
+            return sum ? nullptr : "Date";
+        case DataType::kTimestamp:
+            return sum ? nullptr : "DateTime";
+        default:
+            break;
+    }
+    return nullptr;
+}
+
+// The names of model class cls, or nullptr.
+ClassNames* class_names(Schema& s, std::string_view cls) {
+    auto it = std::lower_bound(s.classes.begin(), s.classes.end(), cls,
+                               [](const auto& c, std::string_view n) { return c.first < n; });
+    return it != s.classes.end() && it->first == cls ? &it->second : nullptr;
+}
+
+// The arguments of a collection field of the class of names (on Query, and the reverse
+// collections).
+std::vector<InputValue> collection_arguments(const ClassNames& names) {
+    return {input("filter", named(names.filter_type), std::string("Only things that pass.")),
+            input("orderBy", TypeRef::list(required(named(names.order_by_type))),
+                  std::string("The order, by one field per entry; id breaks ties.")),
+            input("first", named("Int"),
+                  std::string("At most this many things from the start (default 100, at most "
+                              "1000).")),
+            input("after", named("Cursor"), std::string("Only things after this cursor.")),
+            input("last", named("Int"),
+                  std::string("At most this many things from the end (at most 1000).")),
+            input("before", named("Cursor"), std::string("Only things before this cursor."))};
+}
+
+// The aggregate types of a class (Aggregate, then those of sum, avg, min and max that it
+// has), appended to out.
+void add_aggregate_types(const model::Model& m, const std::string& cname, const ClassNames& names,
+                         std::vector<Type>& out) {
+    Type agg;
+    agg.kind = TypeKind::kObject;
+    agg.name = names.aggregate_type;
+    agg.description =
+        "Aggregates over the " + cname + " things that pass the filter, on all pages.";
+    agg.fields.push_back(
+        field("count", required(named("Int")), "How many things pass the filter."));
+    struct Part {
+        const std::string& type;
+        const char* field;
+        const char* description;
+        const char* what;  // of the type's description
+        bool sum;
+    };
+    const Part parts[] = {
+        {names.sum_type, "sum", "The sum of each number and integer field (null without values).",
+         "Sums", true},
+        {names.avg_type, "avg",
+         "The average of each number and integer field (null without values).", "Averages", true},
+        {names.min_type, "min",
+         "The smallest value of each number, integer, date, timestamp and text field.",
+         "Smallest values", false},
+        {names.max_type, "max",
+         "The largest value of each number, integer, date, timestamp and text field.",
+         "Largest values", false}};
+    std::vector<Type> parts_types;
+    for (const Part& part : parts) {
+        if (part.type.empty())
+            continue;
+        agg.fields.push_back(field(part.field, named(part.type), part.description));
+        Type t;
+        t.kind = TypeKind::kObject;
+        t.name = part.type;
+        t.description = std::string(part.what) + " of the fields of the " + cname +
+                        " things that pass the filter.";
+        for (const auto& [aname, fname] : names.attribute_fields) {
+            const char* scalar = aggregate_scalar(m.attributes.at(aname).type, part.sum);
+            if (scalar == nullptr)
+                continue;
+            Field& f = t.fields.emplace_back();
+            f.name = fname;
+            // An average is a Float whatever the values.
+            f.type = named(std::string(part.field) == "avg" ? "Float" : scalar);
+        }
+        parts_types.push_back(std::move(t));
+    }
+    out.push_back(std::move(agg));
+    for (Type& t : parts_types)
+        out.push_back(std::move(t));
+}
+
 }  // namespace
 
 std::vector<Type> query_fixed_types() {
@@ -160,6 +258,25 @@ void add_query_types(const model::Model& m, Schema& s, NameAllocator& type_names
         names.filter_type = type_names.claim(plain + "Filter");
         names.order_by_type = type_names.claim(plain + "OrderBy");
     }
+    // Claimed after the types above, so adding aggregates renamed none of them.
+    for (auto& [cname, names] : s.classes) {
+        const std::string plain = pascal_case(cname);
+        bool sums = false, orders = false;
+        for (const auto& [aname, fname] : names.attribute_fields) {
+            const DataType type = m.attributes.at(aname).type;
+            sums = sums || aggregate_scalar(type, true) != nullptr;
+            orders = orders || aggregate_scalar(type, false) != nullptr;
+        }
+        names.aggregate_type = type_names.claim(plain + "Aggregate");
+        if (sums) {
+            names.sum_type = type_names.claim(plain + "SumAggregate");
+            names.avg_type = type_names.claim(plain + "AvgAggregate");
+        }
+        if (orders) {
+            names.min_type = type_names.claim(plain + "MinAggregate");
+            names.max_type = type_names.claim(plain + "MaxAggregate");
+        }
+    }
 
     std::vector<Type> added;
     added.reserve(4 * s.classes.size());
@@ -171,17 +288,7 @@ void add_query_types(const model::Model& m, Schema& s, NameAllocator& type_names
         query->fields.push_back(std::move(one));
         Field many = field(names.collection_field, required(named(names.connection_type)),
                            "A page of the " + cname + " things.");
-        many.arguments = {
-            input("filter", named(names.filter_type), std::string("Only things that pass.")),
-            input("orderBy", TypeRef::list(required(named(names.order_by_type))),
-                  std::string("The order, by one field per entry; id breaks ties.")),
-            input("first", named("Int"),
-                  std::string("At most this many things from the start (default 100, at most "
-                              "1000).")),
-            input("after", named("Cursor"), std::string("Only things after this cursor.")),
-            input("last", named("Int"),
-                  std::string("At most this many things from the end (at most 1000).")),
-            input("before", named("Cursor"), std::string("Only things before this cursor."))};
+        many.arguments = collection_arguments(names);
         query->fields.push_back(std::move(many));
 
         Type conn;
@@ -192,7 +299,9 @@ void add_query_types(const model::Model& m, Schema& s, NameAllocator& type_names
                              "The things of the page, in order."),
                        field("pageInfo", required(named("PageInfo")), "Where the page is."),
                        field("totalCount", required(named("Int")),
-                             "How many things pass the filter, on all pages.")};
+                             "How many things pass the filter, on all pages."),
+                       field("aggregate", required(named(names.aggregate_type)),
+                             "Aggregates over the things that pass the filter, on all pages.")};
         added.push_back(std::move(conn));
         Type edge;
         edge.kind = TypeKind::kObject;
@@ -222,6 +331,12 @@ void add_query_types(const model::Model& m, Schema& s, NameAllocator& type_names
         for (const auto& [aname, fname] : names.attribute_fields) {
             const model::Attribute& a = m.attributes.at(aname);
             if (a.type == DataType::kReference) {
+                // The target's filter: things whose referenced thing passes it.
+                const ClassNames* target = a.target ? class_names(s, *a.target) : nullptr;
+                if (target != nullptr) {
+                    filter_fields.reserve(fname);
+                    filter.input_fields.push_back(input(fname, named(target->filter_type)));
+                }
                 for (const auto& [ref, id_field] : names.reference_id_fields) {
                     if (ref == aname)
                         add(id_field, "ID");
@@ -243,9 +358,42 @@ void add_query_types(const model::Model& m, Schema& s, NameAllocator& type_names
             input(names.filter_not, named(names.filter_type), std::string("This does not hold.")));
         added.push_back(std::move(filter));
         added.push_back(std::move(order));
+        add_aggregate_types(m, cname, names, added);
     }
     for (Type& t : added)
         s.types.push_back(std::move(t));
+}
+
+}  // namespace udm::graphql
+
+namespace udm::graphql {
+
+void add_connection_fields(Schema& s, std::size_t first_class_type) {
+    for (std::size_t i = 0; i < s.classes.size(); ++i) {
+        const auto& [cname, names] = s.classes[i];
+        Type& t = s.types[first_class_type + i];
+        // A relationship field of many things is a connection, with the collection's
+        // arguments.
+        for (const RelationshipFieldNames& r : names.relationships) {
+            if (r.single)
+                continue;
+            const ClassNames* target = class_names(s, r.target_class);
+            for (Field& f : t.fields) {
+                if (f.name == r.field) {
+                    f.type = required(named(target->connection_type));
+                    f.arguments = collection_arguments(*target);
+                }
+            }
+        }
+        for (const ReverseCollection& r : names.reverse_collections) {
+            const ClassNames* source = class_names(s, r.source_class);
+            Field f = field(r.field, required(named(source->connection_type)),
+                            "A page of the " + r.source_class + " things whose " + r.attribute +
+                                " is this thing.");
+            f.arguments = collection_arguments(*source);
+            t.fields.push_back(std::move(f));
+        }
+    }
 }
 
 }  // namespace udm::graphql

@@ -3,6 +3,7 @@
 // "Queries").
 #pragma once
 
+#include <cstddef>
 #include <vector>
 
 #include "names.hpp"
@@ -21,6 +22,11 @@ std::vector<Type> query_fixed_types();
 // class type is renamed by them.
 void add_query_types(const model::Model& m, Schema& s, NameAllocator& type_names);
 
+// Adds the reverse collection fields (ClassNames::reverse_collections) to the class types,
+// which are s.types[first_class_type + i] for the i-th class of s.classes, and makes their
+// relationship fields of many things connections; after add_query_types, which names the
+// connection types.
+void add_connection_fields(Schema& s, std::size_t first_class_type);
 // Gives s a Mutation type (when the model has classes) with every class's insert, update and
 // delete fields and the input and response types they take and return, appended to s.types
 // after the query types (mutation_schema.cpp; docs/graphql.md, "Mutations").

@@ -3,6 +3,7 @@
 #include "udm/core/graphql/schema.hpp"
 
 #include <algorithm>
+#include <map>
 #include <utility>
 
 #include "constraint.hpp"
@@ -271,6 +272,9 @@ struct RelationshipField {
     std::string target_class;
     bool single = false;
     std::optional<std::string> description;
+    std::string type;  // the relationship type
+    bool outgoing = true;
+    bool both_ways = false;
 };
 
 // The relationship fields of each class: outgoing ones first, then incoming ones, each in
@@ -286,7 +290,7 @@ std::map<std::string, std::vector<RelationshipField>> relationship_fields(const 
         // one list field holds both directions.
         outgoing[r.from].push_back({camel_case(r.type), r.to,
                                     !self_symmetric && r.cardinality.max_targets == 1,
-                                    rt->second.description});
+                                    rt->second.description, r.type, true, r.bidirectional});
         std::optional<std::string> inverse;
         if (rt->second.inverse) {
             inverse = camel_case(*rt->second.inverse);
@@ -295,7 +299,8 @@ std::map<std::string, std::vector<RelationshipField>> relationship_fields(const 
         }
         if (inverse) {
             incoming[r.to].push_back({*inverse, r.from, r.cardinality.max_sources == 1,
-                                      "The things that relate to this one by \"" + r.type + "\"."});
+                                      "The things that relate to this one by \"" + r.type + "\".",
+                                      r.type, false, r.bidirectional});
         }
     }
     for (auto& [cls, fields] : incoming) {
@@ -359,8 +364,11 @@ auto find_sorted(Pairs& pairs, std::string_view name) -> decltype(&pairs.front()
 using ClassTypeMap = std::vector<std::pair<std::string_view, ClassTypes>>;
 
 // The object type of a class; names.type is set, the field names are filled in.
+// Reverse collections (field names left empty) are claimed after everything else; their
+// fields are added by add_connection_fields once the connection types are named.
 Type class_type(const model::ThingClass& cls, ClassNames& names, const ClassTypeMap& class_types,
-                const CommonTypes& common, const std::vector<RelationshipField>& relationships) {
+                const CommonTypes& common, const std::vector<RelationshipField>& relationships,
+                const std::vector<ReverseCollection>& reverse) {
     Type t;
     t.kind = TypeKind::kObject;
     t.name = names.type;
@@ -416,8 +424,15 @@ Type class_type(const model::ThingClass& cls, ClassNames& names, const ClassType
         names.reference_id_fields.emplace_back(a.attribute->name, a.id_field);
     }
     std::vector<std::string> relationship_names;
-    for (const RelationshipField& r : relationships)
+    for (const RelationshipField& r : relationships) {
         relationship_names.push_back(fields.claim(r.plain));
+        names.relationships.push_back(
+            {relationship_names.back(), r.type, r.target_class, r.outgoing, r.both_ways, r.single});
+    }
+    names.reverse_collections = reverse;
+    for (ReverseCollection& r : names.reverse_collections)
+        r.field =
+            fields.claim(camel_case(r.source_class) + "CollectionBy" + pascal_case(r.attribute));
 
     for (Assigned& a : assigned) {
         const model::Attribute& attr = *a.attribute;
@@ -591,7 +606,7 @@ Schema build_schema(const model::Model& m) {
     for (Type& t : query_fixed_types())
         s.types.push_back(std::move(t));
     // Mutation is reserved too: a class must not take the name a mutation type will have.
-    NameAllocator type_names(s.types.size() + 5 * m.classes.size() + 1);
+    NameAllocator type_names(s.types.size() + 10 * m.classes.size() + 1);
     type_names.reserve("Mutation");
     for (const Type& t : s.types)
         type_names.reserve(t.name);
@@ -609,16 +624,31 @@ Schema build_schema(const model::Model& m) {
     }
     const auto relationships = relationship_fields(m);
     const std::vector<RelationshipField> none;
+    // The references to each class, in model-name order of source class, then attribute.
+    std::map<std::string, std::vector<ReverseCollection>> reverse;
+    for (const auto& [cname, cls] : m.classes) {
+        for (const auto& [aname, as] : cls.assignments) {
+            auto a = m.attributes.find(aname);
+            if (a != m.attributes.end() && a->second.type == DataType::kReference &&
+                a->second.target && m.classes.count(*a->second.target) != 0)
+                reverse[*a->second.target].push_back({cname, aname, {}});
+        }
+    }
+    const std::vector<ReverseCollection> no_reverse;
     const CommonTypes common(m);
-    s.types.reserve(s.types.size() + 5 * m.classes.size() + 8);
+    s.types.reserve(s.types.size() + 10 * m.classes.size() + 8);
+    const std::size_t first_class_type = s.types.size();
     auto names = s.classes.begin();  // in step with m.classes
     for (const auto& [cname, cls] : m.classes) {
         auto r = relationships.find(cname);
+        auto rev = reverse.find(cname);
         s.types.push_back(class_type(cls, names->second, class_types, common,
-                                     r == relationships.end() ? none : r->second));
+                                     r == relationships.end() ? none : r->second,
+                                     rev == reverse.end() ? no_reverse : rev->second));
         ++names;
     }
     add_query_types(m, s, type_names);
+    add_connection_fields(s, first_class_type);
     add_mutation_types(m, s, type_names);
     for (Type& t : introspection_types())
         s.types.push_back(std::move(t));

@@ -92,6 +92,25 @@ struct DirectiveDefinition {
 // rather than maps: a schema holds one per class, built in model-name order.
 using NameMap = std::vector<std::pair<std::string, std::string>>;
 
+// A reverse collection: a field of a class's type listing the things of source_class whose
+// reference attribute points at the thing (company.productCollectionByMaker).
+struct ReverseCollection {
+    std::string source_class;  // product
+    std::string attribute;     // maker
+    std::string field;         // productCollectionByMaker
+};
+
+// A relationship field of a class's type: the things related to the thing by relationship
+// type `type` (docs/graphql.md, "Relationships").
+struct RelationshipFieldNames {
+    std::string field;         // suppliedBy
+    std::string type;          // supplies
+    std::string target_class;  // company: the class of the related things
+    bool outgoing = true;      // the thing is the relationships' from (else their to)
+    bool both_ways = false;    // bidirectional: a relationship written either way round counts
+    bool single = false;       // a nullable object field, else a connection
+};
+
 // The GraphQL names given to one model class and its attributes.
 struct ClassNames {
     std::string type;             // PurchaseOrder
@@ -106,6 +125,15 @@ struct ClassNames {
     std::string order_by_type;     // PurchaseOrderOrderBy
     // The logical fields of the filter type: "and", "or", "not" unless an attribute took them.
     std::string filter_and, filter_or, filter_not;
+    // Connection.aggregate's type and its sum, avg, min and max types; each of the last four
+    // is "" when the class has no attribute it applies to.
+    std::string aggregate_type;  // PurchaseOrderAggregate
+    std::string sum_type, avg_type, min_type, max_type;
+    // The reverse collections of the class's type, in claiming order (source class, then
+    // attribute).
+    std::vector<ReverseCollection> reverse_collections;
+    // The relationship fields of the class's type, in claiming order.
+    std::vector<RelationshipFieldNames> relationships;
     // Mutations (docs/graphql.md, "Mutations"): the Mutation fields and the types of a class.
     std::string insert_field;            // insertIntoPurchaseOrderCollection
     std::string update_field;            // updatePurchaseOrderCollection
