@@ -231,7 +231,9 @@ SELECT udm.create_tenant('gqy');
 SELECT udm.apply('gqy', '{"attributes": {"name": {"type": "text"}, "stock": {"type": "integer"}},
                           "classes": {"item": {"attributes": {"name": {}, "stock": {}}}}}') AS version;
 SELECT udm.graphql('gqy', 'mutation { insertIntoItemCollection(objects: [{name: "one", stock: "1"}]) { affectedCount } }') AS inserted;
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS dblink;
+RESET client_min_messages;
 SELECT format('dbname=%s host=%s port=%s', current_database(),
               split_part(current_setting('unix_socket_directories'), ',', 1), current_setting('port')) AS conn \gset
 SELECT dblink_connect('other', :'conn');
