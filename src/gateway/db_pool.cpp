@@ -285,14 +285,11 @@ PGconn* DbPool::connect() {
 bool DbPool::still_usable(PGconn* connection) {
     if (PQstatus(connection) != CONNECTION_OK)
         return false;
-    // An idle connection has nothing to read unless the server closed it (a restart,
-    // pg_terminate_backend: a FATAL message, then the end of the stream) or sent a notice.
+    // An idle connection of the pool (it LISTENs on nothing) has nothing to read unless the
+    // server is closing it: a restart or pg_terminate_backend sends a FATAL error, then ends
+    // the stream. libpq would only notice at the next query, which would then fail.
     pollfd fd{PQsocket(connection), POLLIN, 0};
-    if (::poll(&fd, 1, 0) <= 0)
-        return true;
-    if (PQconsumeInput(connection) == 0)
-        return false;
-    return PQstatus(connection) == CONNECTION_OK;
+    return ::poll(&fd, 1, 0) == 0;
 }
 
 }  // namespace udm::gateway
