@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <exception>
+#include <optional>
 #include <utility>
 
 #include "connection_options.hpp"
@@ -190,22 +191,21 @@ void DbPool::work_loop(std::size_t slot) {
                 ++open_;
             }
         }
-        bool refused = connection == nullptr;
-        if (!refused) {
-            {
-                std::lock_guard<std::mutex> guard(mutex_);
-                if (stopping_) {
-                    refused = true;
-                } else {
-                    slots_[slot].socket = PQsocket(connection);
-                }
+        std::optional<PoolRefusal> refused;
+        {
+            std::lock_guard<std::mutex> guard(mutex_);
+            if (stopping_) {
+                refused = PoolRefusal::kStopping;  // also when connect() gave up for it
+            } else if (connection == nullptr) {
+                refused = PoolRefusal::kUnavailable;
+            } else {
+                slots_[slot].socket = PQsocket(connection);
             }
         }
         // Neither callback may end this thread: the request is answered either way.
         try {
             if (refused) {
-                entry.refused(connection == nullptr ? PoolRefusal::kUnavailable
-                                                    : PoolRefusal::kStopping);
+                entry.refused(*refused);
             } else {
                 entry.work(connection);
             }
