@@ -253,7 +253,15 @@ void HttpSession::run_graphql(const std::string& tenant, const std::string& acto
     services_.db_pool.submit(
         // On a worker thread: nothing of the session is touched there.
         [self, call, type, executor](PGconn* connection) {
-            auto result = std::make_shared<GraphqlCallResult>(run_graphql_call(connection, *call));
+            auto result = std::make_shared<GraphqlCallResult>();
+            // The request is answered whatever happens here (the pool only logs what escapes).
+            try {
+                *result = run_graphql_call(connection, *call);
+            } catch (const std::exception& e) {
+                result->ok = false;
+                result->sqlstate = dynamic_cast<const std::bad_alloc*>(&e) ? "53200" : "XX000";
+                result->message = e.what();
+            }
             if (!result->ok) {
                 log_warn("GraphQL request of \"" + call->tenant + "\" failed in the database: " +
                          (result->connection_lost ? std::string("connection lost")
