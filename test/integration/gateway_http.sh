@@ -134,6 +134,10 @@ if [[ -z $port || -z $pool_port ]]; then
     exit 1
 fi
 
+# Connections are opened when requests need them.
+check "no database connection before the first request" "udm_gateway_db_pool_connections 0" \
+    "$(curl -s "http://127.0.0.1:$pool_port/metrics" | grep '^udm_gateway_db_pool_connections ')"
+
 # ---- clients ---------------------------------------------------------------------------------
 set +e
 GATEWAY_URL=http://127.0.0.1:$port POOL_URL=http://127.0.0.1:$pool_port GATEWAY_SECRET=$secret \
@@ -146,12 +150,22 @@ node_failed=$(grep -c '^not ok ' "$work/node.out" || true)
 if [[ $node_status -ne 0 && $node_failed -eq 0 ]]; then node_failed=1; fi
 failed=$((failed + node_failed))
 
-# ---- SIGTERM while a request waits for the database ---------------------------------------------
 token=$(node -e '
 const { createHmac } = require("node:crypto");
 const b = (s) => Buffer.from(JSON.stringify(s)).toString("base64url");
 const input = `${b({ alg: "HS256", typ: "JWT" })}.${b({ tenant: process.argv[1], exp: Math.floor(Date.now() / 1000) + 300 })}`;
 console.log(`${input}.${createHmac("sha256", process.argv[2]).update(input).digest("base64url")}`);' "$tenant_a" "$secret")
+
+# ---- Expect: 100-continue (curl sends it for large bodies): the body follows "100 Continue" ---
+printf '{"query": "{ schemaVersion } # %s"}' "$(head -c 3000 /dev/zero | tr '\0' x)" >"$work/big.json"
+out=$(curl -sv -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" \
+    -H 'Content-Type: application/json' -H 'Expect: 100-continue' --data-binary @"$work/big.json" \
+    "http://127.0.0.1:$port/graphql/$tenant_a" 2>"$work/curl.err")
+check "Expect: 100-continue is answered" "100 Continue" \
+    "$(grep -o '100 Continue' "$work/curl.err" | head -n 1)"
+check "... and the request served" 200 "$out"
+
+# ---- SIGTERM while a request waits for the database ---------------------------------------------
 # A session holding a lock the request waits for, until its stdin closes.
 exec {lock_in}> >(psql -X -qAt -c "BEGIN" -c "LOCK TABLE tenant_$tenant_a.tc_product IN ACCESS EXCLUSIVE MODE" -f - >/dev/null)
 for _ in $(seq 1 100); do
