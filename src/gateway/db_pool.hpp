@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -68,7 +69,9 @@ class DbPool {
     // the threads.
     void stop();
 
+    // The counts of now, for /metrics and the shutdown's wait for running requests.
     PoolStats stats() const;
+    // What the pool was made with (max_connections at least 1).
     const Options& options() const { return options_; }
 
   private:
