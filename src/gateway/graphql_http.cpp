@@ -476,6 +476,16 @@ Response graphql_failure_response(const Request& request, GraphqlMediaType type,
         response.set(http::field::retry_after, "1");
         return response;
     }
+    if (klass == "40") {
+        // A serialization failure or a deadlock: the transaction was rolled back whole, and
+        // the same request may well succeed when sent again.
+        Response response = graphql_error_response(
+            request, type, http::status::service_unavailable,
+            "The transaction conflicted with another one and was rolled back; try again.",
+            "TRANSACTION_ROLLBACK", state);
+        response.set(http::field::retry_after, "1");
+        return response;
+    }
     if (state == "57014") {
         return graphql_error_response(
             request, type, http::status::gateway_timeout,

@@ -55,9 +55,11 @@ Response graphql_error_response(const Request& request, GraphqlMediaType type, h
                                 const std::string& message, const std::string& code,
                                 const std::string& sqlstate = "");
 
-// The response for a failed database call: 503 for a lost connection or lack of resources,
-// 504 for a statement canceled (57014, statement_timeout), 404 for a tenant dropped meanwhile
-// (42704), 500 otherwise. The message is the gateway's own, never PostgreSQL's.
+// The response for a failed database call: 503 with Retry-After for a lost connection, lack
+// of resources or a transaction rolled back (class 40: serialization failure, deadlock), 504
+// for a statement canceled (57014, statement_timeout), 400 for a value refused (class 22),
+// 404 for a tenant dropped meanwhile (42704), 500 otherwise. The message is the gateway's
+// own, never PostgreSQL's.
 Response graphql_failure_response(const Request& request, GraphqlMediaType type,
                                   const GraphqlCallResult& failure);
 

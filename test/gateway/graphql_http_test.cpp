@@ -249,6 +249,8 @@ TEST(GraphqlHttp, DatabaseFailuresMapToStatusesWithoutSql) {
     EXPECT_EQ(status_of("08006"), 503u);
     EXPECT_EQ(status_of("57P01"), 503u);
     EXPECT_EQ(status_of("53200"), 503u);
+    EXPECT_EQ(status_of("40001"), 503u);
+    EXPECT_EQ(status_of("40P01"), 503u);
     EXPECT_EQ(status_of("57014"), 504u);
     EXPECT_EQ(status_of("42704"), 404u);
     EXPECT_EQ(status_of("22P02"), 400u);

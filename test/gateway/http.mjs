@@ -338,5 +338,27 @@ await test('a PostgreSQL restart: requests are served again', async () => {
   assert(all.every((r) => r.status === 200), `then: ${all.map((r) => r.status).join(',')}`);
 });
 
+// Last: it adds a row the cases above count.
+await test("mutations over POST, in one transaction as the tenant's role with the token's sub; never over GET", async () => {
+  const count = () => psql(`SELECT count(*) FROM tenant_${A}.tc_product WHERE name LIKE 'widget%'`);
+  const mutation = 'mutation($n: String!) { insertIntoProductCollection(objects: [{name: $n, price: 1, stock: "2"}]) { affectedCount records { name createdBy } } }';
+  const viaGet = await get({ query: mutation, variables: JSON.stringify({ n: 'widget-get' }) });
+  assert(viaGet.status === 405 && count() === '0', `GET: ${viaGet.status}, rows ${count()}`);
+  const r = await post({ query: mutation, variables: { n: 'widget' } }, { auth: tokenOf(A, 'carol'), accept: 'application/graphql-response+json' });
+  assert(r.status === 200, `status ${r.status}: ${r.text}`);
+  const result = r.json.data.insertIntoProductCollection;
+  assert(result.affectedCount === 1 && result.records[0].createdBy === 'carol', r.text);
+  assert(count() === '1', `rows ${count()}`);
+  // A rule broken by the second field undoes the first: data null, 200 (it has data).
+  const two = await post({
+    query: 'mutation { a: insertIntoProductCollection(objects: [{name: "widget2", price: 1, stock: "1"}]) { affectedCount } b: insertIntoProductCollection(objects: [{name: "widget3", price: -1, stock: "1"}]) { affectedCount } }',
+  }, { accept: 'application/graphql-response+json' });
+  assert(two.status === 200 && two.json.data === null && two.json.errors[0].extensions.code === 'VALIDATION_FAILED', two.text);
+  assert(count() === '1', `rows after the failed mutation ${count()}`);
+  // Tenant B's token cannot write A.
+  const other = await post({ query: mutation, variables: { n: 'widget-b' } }, { auth: tokenOf(B) });
+  assert(other.status === 403 && count() === '1', `B's token: ${other.status}`);
+});
+
 console.log(`http.mjs: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);
