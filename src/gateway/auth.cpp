@@ -75,6 +75,9 @@ AuthDecision authenticate_token(std::string_view token, std::string_view secret,
         return decision;
     }
     decision.outcome = AuthOutcome::kAccepted;
+    auto subject = jwt.claims.find("sub");
+    if (subject != jwt.claims.end() && subject->is_string())
+        decision.subject = subject->get<std::string>();
     // The instant verify_hs256 starts refusing it; it checked that exp is a number.
     auto exp = jwt.claims.find("exp");
     if (exp != jwt.claims.end()) {

@@ -34,6 +34,8 @@ struct AuthDecision {
     std::optional<double> expires_at;
     // Whether there was a token at all (RFC 6750: a request without one gets no error code).
     bool token_given = false;
+    // Accepted: the token's sub claim when it is a string (who acts, udm.actor), else "".
+    std::string subject;
 };
 
 // The token of an Authorization value "Bearer <token>" (scheme case-insensitive); empty for

@@ -162,6 +162,39 @@ std::vector<Option> options() {
              c.slow_consumer_timeout = *d;
              return true;
          }},
+        {"--max-db-connections", "UDM_GATEWAY_MAX_DB_CONNECTIONS", "an integer from 1 to 1000",
+         [](Config& c, const std::string& v) {
+             auto n = parse_unsigned(v, 1, 1000);
+             if (!n)
+                 return false;
+             c.max_db_connections = *n;
+             return true;
+         }},
+        {"--db-queue-limit", "UDM_GATEWAY_DB_QUEUE_LIMIT", "an integer from 0 to 100000",
+         [](Config& c, const std::string& v) {
+             auto n = parse_unsigned(v, 0, 100000);
+             if (!n)
+                 return false;
+             c.db_queue_limit = *n;
+             return true;
+         }},
+        {"--db-queue-timeout", "UDM_GATEWAY_DB_QUEUE_TIMEOUT",
+         "a duration such as 5000, 5000ms or 5s (at most 10 minutes)",
+         [](Config& c, const std::string& v) {
+             auto d = parse_duration(v, 1, 600ULL * 1000);
+             if (!d)
+                 return false;
+             c.db_queue_timeout = *d;
+             return true;
+         }},
+        {"--max-request-bytes", "UDM_GATEWAY_MAX_REQUEST_BYTES", "an integer from 8192 to 67108864",
+         [](Config& c, const std::string& v) {
+             auto n = parse_unsigned(v, 8192, 64ULL << 20);
+             if (!n)
+                 return false;
+             c.max_request_bytes = *n;
+             return true;
+         }},
         {"--log-level", "UDM_GATEWAY_LOG_LEVEL", "one of debug, info, warn, error",
          [](Config& c, const std::string& v) {
              auto level = parse_log_level(v);
@@ -331,7 +364,8 @@ ConfigResult parse_config(const std::vector<std::string>& args, const ConfigSour
 std::string usage() {
     return R"(usage: udm-gateway [options]
 
-Serves udm's GraphQL SDL and GraphQL subscriptions (graphql-transport-ws) per tenant.
+Serves udm's GraphQL SDL, GraphQL queries over HTTP and GraphQL subscriptions
+(graphql-transport-ws) per tenant.
 
 Every option can also be set by the environment variable named after it; flags win.
 
@@ -363,6 +397,14 @@ Every option can also be set by the environment variable named after it; flags w
                                  a slow consumer (UDM_GATEWAY_MAX_QUEUED_BYTES; default 16777216)
   --max-subscriptions N          subscriptions per connection at most (default 100)
                                  (UDM_GATEWAY_MAX_SUBSCRIPTIONS)
+  --max-db-connections N         database connections of HTTP GraphQL requests at most
+                                 (UDM_GATEWAY_MAX_DB_CONNECTIONS; default 10)
+  --db-queue-limit N             HTTP GraphQL requests waiting for a connection at most; more
+                                 get 503 (UDM_GATEWAY_DB_QUEUE_LIMIT; default 1000)
+  --db-queue-timeout D           a request waiting longer for a connection gets 503
+                                 (UDM_GATEWAY_DB_QUEUE_TIMEOUT; default 5s)
+  --max-request-bytes N          largest body of a POST /graphql/<tenant>; larger gets 413
+                                 (UDM_GATEWAY_MAX_REQUEST_BYTES; default 1048576)
   --log-level L                  debug, info, warn or error (UDM_GATEWAY_LOG_LEVEL; default info)
   --poll-interval D              read the outbox this often without a notification
                                  (UDM_GATEWAY_POLL_INTERVAL; default 2s)

@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "graphql_call.hpp"
 #include "log.hpp"
 #include "ws_session.hpp"
 
@@ -25,6 +26,15 @@ constexpr std::uint32_t kMaxRequestHeader = 8192;
 constexpr std::chrono::seconds kLingerTimeout{2};
 constexpr std::size_t kLingerBytes = 1 << 20;
 
+// Whether a request whose header was read is a GraphQL request over POST, whose body may be
+// larger than other requests' bodies.
+bool is_graphql_post(const Request& request) {
+    if (request.method() != http::verb::post)
+        return false;
+    beast::string_view target = request.target();
+    return route_of(std::string_view(target.data(), target.size())).kind == Route::Kind::kGraphql;
+}
+
 // The wall-clock time in seconds since the epoch, as token claims count it.
 double now_seconds() {
     return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
@@ -43,9 +53,46 @@ void HttpSession::run() {
 
 void HttpSession::do_read() {
     parser_.emplace();
-    parser_->body_limit(kMaxRequestBody);
+    // The largest bound until the route is known (a Content-Length beyond it fails at once);
+    // on_header sets the route's.
+    parser_->body_limit(
+        std::max<std::uint64_t>(kMaxRequestBody, services_.config.max_request_bytes));
     parser_->header_limit(kMaxRequestHeader);
     stream_.expires_after(kRequestTimeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&HttpSession::on_header, shared_from_this()));
+}
+
+void HttpSession::on_header(beast::error_code ec, std::size_t bytes) {
+    if (ec) {
+        on_read(ec, bytes);
+        return;
+    }
+    const Request& header = parser_->get();
+    const std::uint64_t limit =
+        is_graphql_post(header) ? services_.config.max_request_bytes : kMaxRequestBody;
+    if (auto length = parser_->content_length(); length && *length > limit) {
+        on_read(http::error::body_limit, 0);
+        return;
+    }
+    parser_->body_limit(limit);
+    // curl asks before it sends a body of more than 1 KiB (RFC 9110 10.1.1).
+    auto expect = header.find(http::field::expect);
+    if (!parser_->is_done() && expect != header.end() &&
+        beast::iequals(expect->value(), "100-continue")) {
+        auto proceed = std::make_shared<http::response<http::empty_body>>(http::status::continue_,
+                                                                          header.version());
+        http::async_write(stream_, *proceed,
+                          [self = shared_from_this(), proceed](beast::error_code ec, std::size_t) {
+                              if (!ec)
+                                  self->read_body();
+                          });
+        return;
+    }
+    read_body();
+}
+
+void HttpSession::read_body() {
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
 }
@@ -101,6 +148,10 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
         send(json_response(request_, http::status::not_found, R"({"error":"not found"})"));
         return;
     }
+    if (route.kind == Route::Kind::kGraphql) {
+        serve_graphql(route.tenant);
+        return;
+    }
     if (request_.method() != http::verb::get && request_.method() != http::verb::head) {
         send(method_not_allowed(request_));
         return;
@@ -136,17 +187,131 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
             });
             return;
         }
-        case Route::Kind::kGraphql: {
-            Response response = json_response(
-                request_, http::status::upgrade_required,
-                R"j({"error":"GraphQL is served over WebSocket (graphql-transport-ws)"})j");
-            response.set(http::field::upgrade, "websocket");
-            send(std::move(response));
-            return;
-        }
+        case Route::Kind::kGraphql:
         case Route::Kind::kNotFound:
             break;
     }
+}
+
+void HttpSession::serve_graphql(const std::string& tenant) {
+    if (request_.method() != http::verb::get && request_.method() != http::verb::post) {
+        // read_graphql_request's 405, before the token: the method is wrong for anyone.
+        send_graphql(std::get<Response>(read_graphql_request(request_)));
+        return;
+    }
+    // As for the SDL: the token before anything else, so that without one a request learns
+    // nothing and costs the database nothing.
+    AuthDecision decision =
+        authenticate_request(request_, services_.config.jwt_secret, tenant, now_seconds(),
+                             std::chrono::duration<double>(services_.config.jwt_leeway).count());
+    if (decision.outcome != AuthOutcome::kAccepted) {
+        log_debug("GraphQL request for \"" + tenant + "\" refused: " + decision.reason);
+        send_graphql(auth_refused_response(request_, decision));
+        return;
+    }
+    auto read = read_graphql_request(request_);
+    if (auto* refused = std::get_if<Response>(&read)) {
+        send_graphql(std::move(*refused));
+        return;
+    }
+    GraphqlHttpRequest request = std::move(std::get<GraphqlHttpRequest>(read));
+    auto self = shared_from_this();
+    when_tenant_loaded(
+        services_, tenant, stream_.get_executor(),
+        [self, tenant, actor = std::move(decision.subject),
+         request = std::make_shared<GraphqlHttpRequest>(std::move(request))](LoadOutcome outcome) {
+            switch (outcome) {
+                case LoadOutcome::kReady:
+                    self->run_graphql(tenant, actor, std::move(*request));
+                    return;
+                case LoadOutcome::kUnknownTenant:
+                    self->send_graphql(graphql_error_response(self->request_, request->media_type,
+                                                              http::status::not_found,
+                                                              "Unknown tenant.", "UNKNOWN_TENANT"));
+                    return;
+                case LoadOutcome::kUnavailable: {
+                    Response response = graphql_error_response(
+                        self->request_, request->media_type, http::status::service_unavailable,
+                        "The database is unavailable; try again.", "DATABASE_UNAVAILABLE");
+                    response.set(http::field::retry_after, "1");
+                    self->send_graphql(std::move(response));
+                    return;
+                }
+            }
+        });
+}
+
+void HttpSession::run_graphql(const std::string& tenant, const std::string& actor,
+                              GraphqlHttpRequest request) {
+    const GraphqlMediaType type = request.media_type;
+    auto call = std::make_shared<GraphqlCall>(GraphqlCall{tenant, actor, std::move(request.query),
+                                                          std::move(request.variables),
+                                                          std::move(request.operation_name)});
+    auto self = shared_from_this();
+    auto executor = stream_.get_executor();
+    const auto retry_after = services_.config.db_queue_timeout;
+    services_.db_pool.submit(
+        // On a worker thread: nothing of the session is touched there.
+        [self, call, type, executor](PGconn* connection) {
+            auto result = std::make_shared<GraphqlCallResult>();
+            // The request is answered whatever happens here (the pool only logs what escapes).
+            try {
+                *result = run_graphql_call(connection, *call);
+            } catch (const std::exception& e) {
+                result->ok = false;
+                result->sqlstate = dynamic_cast<const std::bad_alloc*>(&e) ? "53200" : "XX000";
+                result->message = e.what();
+            }
+            if (!result->ok) {
+                log_warn("GraphQL request of \"" + call->tenant + "\" failed in the database: " +
+                         (result->connection_lost ? std::string("connection lost")
+                                                  : "SQLSTATE " + result->sqlstate) +
+                         ": " + loggable(result->message, 200));
+            }
+            net::post(executor, [self, result, type] {
+                if (result->ok) {
+                    self->send_graphql(
+                        graphql_result_response(self->request_, type, std::move(result->body)));
+                } else {
+                    self->send_graphql(graphql_failure_response(self->request_, type, *result));
+                }
+            });
+        },
+        [self, type, executor, retry_after](PoolRefusal refusal) {
+            net::post(executor, [self, type, retry_after, refusal] {
+                switch (refusal) {
+                    case PoolRefusal::kQueueFull:
+                        self->send_graphql(graphql_busy_response(
+                            self->request_, type,
+                            "Too many requests wait for the database; try again.", retry_after));
+                        return;
+                    case PoolRefusal::kTimedOut:
+                        self->send_graphql(graphql_busy_response(
+                            self->request_, type,
+                            "No database connection became free in time; try again.", retry_after));
+                        return;
+                    case PoolRefusal::kUnavailable:
+                        self->send_graphql(graphql_busy_response(
+                            self->request_, type, "The database is unavailable; try again.",
+                            std::chrono::seconds(1)));
+                        return;
+                    case PoolRefusal::kStopping:
+                        self->send_graphql(graphql_busy_response(self->request_, type,
+                                                                 "The gateway is shutting down.",
+                                                                 std::chrono::seconds(1)));
+                        return;
+                }
+            });
+        });
+}
+
+void HttpSession::send_graphql(Response response) {
+    const std::string& body = response.body();
+    // A GraphQL response has errors when it is not a success or when jsonb wrote them.
+    const bool with_errors =
+        response.result() != http::status::ok || body.find("\"errors\": [") != std::string::npos;
+    services_.metrics.graphql_http_answered(response.result_int(), with_errors);
+    send(std::move(response));
 }
 
 void HttpSession::with_tenant(const std::string& tenant, std::function<void()> then) {

@@ -11,6 +11,7 @@
 #include <boost/beast/http.hpp>
 
 #include "connection_socket.hpp"
+#include "graphql_http.hpp"
 #include "http_routes.hpp"
 #include "services.hpp"
 
@@ -31,12 +32,23 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     std::optional<http::request_parser<http::string_body>> parser_;
     Request request_;
 
-    // Reads the next request.
+    // Reads the next request: its header, then its body within the route's bound.
     void do_read();
+    // Sets the body bound of the request whose header was read, then reads the body.
+    void on_header(boost::beast::error_code ec, std::size_t bytes);
+    // Reads the body (after 100 Continue, when asked for).
+    void read_body();
     // Dispatches a request by route.
     void on_read(boost::beast::error_code ec, std::size_t bytes);
     // Runs then once the tenant's schema is loaded; answers 404 or 503 otherwise.
     void with_tenant(const std::string& tenant, std::function<void()> then);
+    // GET or POST /graphql/<tenant>: a GraphQL request run in the database.
+    void serve_graphql(const std::string& tenant);
+    // Runs request for tenant on a pooled connection as actor, then answers it.
+    void run_graphql(const std::string& tenant, const std::string& actor,
+                     GraphqlHttpRequest request);
+    // Writes the response of a GraphQL request, counting it in the metrics.
+    void send_graphql(Response response);
     // Hands the connection to a WebSocket session of tenant.
     void upgrade(const std::string& tenant, ConnectionSlots::Slot slot);
     // Writes a response (its headers only for HEAD), then reads the next request or closes.

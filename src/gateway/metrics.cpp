@@ -71,6 +71,18 @@ void Metrics::data_resynced() {
     ++data_resyncs_;
 }
 
+void Metrics::graphql_http_answered(unsigned status, bool with_errors) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++graphql_http_by_status_[status];
+    if (with_errors)
+        ++graphql_http_errors_;
+}
+
+void Metrics::set_pool_source(std::function<PoolGauges()> source) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    pool_source_ = std::move(source);
+}
+
 std::string format_metric_value(double value) {
     if (std::isnan(value))
         return "NaN";
@@ -124,6 +136,15 @@ std::string tenant_label(std::string_view tenant) {
 }  // namespace
 
 std::string Metrics::render() const {
+    std::function<PoolGauges()> source;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        source = pool_source_;
+    }
+    // Read before taking mutex_: the pool has a lock of its own.
+    std::optional<PoolGauges> pool;
+    if (source)
+        pool = source();
     std::lock_guard<std::mutex> lock(mutex_);
     std::string out;
     header(out, "udm_gateway_connections", "gauge", "Open WebSocket connections per tenant.");
@@ -161,6 +182,30 @@ std::string Metrics::render() const {
     header(out, "udm_gateway_data_resyncs_total", "counter",
            "Times a tenant's data feed fell behind the outbox retention and skipped to the end.");
     sample(out, "udm_gateway_data_resyncs_total", "", static_cast<double>(data_resyncs_));
+    header(out, "udm_gateway_graphql_http_requests_total", "counter",
+           "GraphQL requests over HTTP (GET and POST /graphql/<tenant>), per response status.");
+    for (const auto& [status, count] : graphql_http_by_status_) {
+        sample(out, "udm_gateway_graphql_http_requests_total",
+               "{status=\"" + std::to_string(status) + "\"}", static_cast<double>(count));
+    }
+    header(out, "udm_gateway_graphql_http_errors_total", "counter",
+           "GraphQL requests over HTTP whose response carries errors.");
+    sample(out, "udm_gateway_graphql_http_errors_total", "",
+           static_cast<double>(graphql_http_errors_));
+    if (pool) {
+        header(out, "udm_gateway_db_pool_connections", "gauge",
+               "Open database connections of HTTP GraphQL requests.");
+        sample(out, "udm_gateway_db_pool_connections", "", static_cast<double>(pool->open));
+        header(out, "udm_gateway_db_pool_in_use", "gauge",
+               "Database connections running an HTTP GraphQL request.");
+        sample(out, "udm_gateway_db_pool_in_use", "", static_cast<double>(pool->in_use));
+        header(out, "udm_gateway_db_pool_waiting", "gauge",
+               "HTTP GraphQL requests waiting for a database connection.");
+        sample(out, "udm_gateway_db_pool_waiting", "", static_cast<double>(pool->waiting));
+        header(out, "udm_gateway_db_pool_refused_total", "counter",
+               "HTTP GraphQL requests refused with 503: the queue was full or the wait too long.");
+        sample(out, "udm_gateway_db_pool_refused_total", "", static_cast<double>(pool->refused));
+    }
     header(out, "udm_gateway_delivery_latency_seconds", "histogram",
            "Time from the commit of a change to the delivery of its event message.");
     for (std::size_t i = 0; i < kLatencyBuckets.size(); ++i) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -38,6 +39,19 @@ class Metrics {
     // A tenant's data feed fell behind the outbox's retention and skipped to the end.
     void data_resynced();
 
+    // An HTTP GraphQL request answered with status; with_errors when its body has GraphQL
+    // errors (a refused request, a request error or a field error).
+    void graphql_http_answered(unsigned status, bool with_errors);
+    // Where render() reads the database pool's state: connections open, in use, requests
+    // waiting, requests refused (queue full or timed out) ever.
+    struct PoolGauges {
+        std::size_t open = 0;
+        std::size_t in_use = 0;
+        std::size_t waiting = 0;
+        std::uint64_t refused = 0;
+    };
+    void set_pool_source(std::function<PoolGauges()> source);
+
     // The exposition text of every metric.
     std::string render() const;
 
@@ -56,6 +70,9 @@ class Metrics {
     bool db_connected_ = false;
     std::uint64_t slow_consumers_ = 0;
     std::uint64_t data_resyncs_ = 0;
+    std::map<unsigned, std::uint64_t> graphql_http_by_status_;
+    std::uint64_t graphql_http_errors_ = 0;
+    std::function<PoolGauges()> pool_source_;
     std::array<std::uint64_t, kLatencyBuckets.size()> bucket_counts_{};
     std::uint64_t latency_count_ = 0;
     double latency_sum_ = 0;

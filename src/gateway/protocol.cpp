@@ -19,33 +19,6 @@ constexpr std::size_t kMaxCloseReasonBytes = 123;
 // '[' (200 KB) would overflow the stack; no valid message comes near this.
 constexpr int kMaxMessageDepth = 64;
 
-// Whether the JSON text nests arrays and objects at most max_depth deep (brackets inside
-// strings do not count). Malformed text is left to the parser.
-bool nesting_within(std::string_view text, int max_depth) {
-    int depth = 0;
-    bool in_string = false;
-    bool escaped = false;
-    for (char c : text) {
-        if (in_string) {
-            if (escaped) {
-                escaped = false;
-            } else if (c == '\\') {
-                escaped = true;
-            } else if (c == '"') {
-                in_string = false;
-            }
-        } else if (c == '"') {
-            in_string = true;
-        } else if (c == '[' || c == '{') {
-            if (++depth > max_depth)
-                return false;
-        } else if (c == ']' || c == '}') {
-            --depth;
-        }
-    }
-    return true;
-}
-
 // The empty object, for payloads that are absent or null.
 const json& empty_object() {
     static const json kEmpty = json::object();
@@ -147,6 +120,33 @@ std::size_t sdl_bytes_of(const json& root_value) {
 }
 
 }  // namespace
+
+// Whether the JSON text nests arrays and objects at most max_depth deep (brackets inside
+// strings do not count). Malformed text is left to the parser.
+bool json_nesting_within(std::string_view text, int max_depth) {
+    int depth = 0;
+    bool in_string = false;
+    bool escaped = false;
+    for (char c : text) {
+        if (in_string) {
+            if (escaped) {
+                escaped = false;
+            } else if (c == '\\') {
+                escaped = true;
+            } else if (c == '"') {
+                in_string = false;
+            }
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > max_depth)
+                return false;
+        } else if (c == ']' || c == '}') {
+            --depth;
+        }
+    }
+    return true;
+}
 
 std::string_view root_field_of(EventKind kind) {
     return kind == EventKind::kSchemaChanged ? "schemaChanged" : "thingChanged";
@@ -263,7 +263,7 @@ ProtocolEffects ProtocolHandler::close(int code, std::string reason) {
 ProtocolEffects ProtocolHandler::on_message(std::string_view text) {
     if (closing_)
         return {};
-    if (!nesting_within(text, kMaxMessageDepth)) {
+    if (!json_nesting_within(text, kMaxMessageDepth)) {
         return close(close_code::kBadRequest, "Invalid message received: nested more than " +
                                                   std::to_string(kMaxMessageDepth) +
                                                   " levels deep");

@@ -134,6 +134,11 @@ class ProtocolHandler {
 // (the checks of graphql-ws's validateMessage).
 std::optional<std::string> message_violation(const nlohmann::json& message);
 
+// Whether the JSON text nests arrays and objects at most max_depth deep (brackets inside
+// strings do not count). Malformed text is left to the parser. nlohmann::json parses any
+// depth, but copies and dump() recurse.
+bool json_nesting_within(std::string_view text, int max_depth);
+
 // The GraphQL errors as the payload of an error message.
 nlohmann::json errors_to_json(const std::vector<GraphQLError>& errors);
 

@@ -15,6 +15,8 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "change_feed.hpp"
+#include "connection_options.hpp"
+#include "db_pool.hpp"
 #include "db_listener.hpp"
 #include "hub.hpp"
 #include "listener.hpp"
@@ -34,18 +36,22 @@ namespace {
 constexpr std::chrono::seconds kShutdownGrace{3};
 constexpr std::chrono::milliseconds kShutdownCheck{50};
 
-// Stops the io_context once every WebSocket is gone or the grace period is over.
-void stop_when_drained(net::steady_timer& timer, net::io_context& ioc, Hub& hub,
+// Stops the io_context once every WebSocket is gone and no HTTP GraphQL request runs in the
+// database, or the grace period is over.
+void stop_when_drained(net::steady_timer& timer, net::io_context& ioc, Hub& hub, DbPool& pool,
                        std::chrono::steady_clock::time_point deadline) {
-    if (hub.size() == 0 || std::chrono::steady_clock::now() >= deadline) {
+    const std::size_t running = pool.stats().in_use;
+    if ((hub.size() == 0 && running == 0) || std::chrono::steady_clock::now() >= deadline) {
         if (hub.size() > 0)
             log_warn(std::to_string(hub.size()) + " connection(s) did not close in time");
+        if (running > 0)
+            log_warn(std::to_string(running) + " GraphQL request(s) did not finish in time");
         ioc.stop();
         return;
     }
     timer.expires_after(kShutdownCheck);
-    timer.async_wait([&timer, &ioc, &hub, deadline](boost::system::error_code) {
-        stop_when_drained(timer, ioc, hub, deadline);
+    timer.async_wait([&timer, &ioc, &hub, &pool, deadline](boost::system::error_code) {
+        stop_when_drained(timer, ioc, hub, pool, deadline);
     });
 }
 
@@ -76,7 +82,14 @@ int run_server(const Config& config, SchemaBuilder builder) {
     PendingConnections pending(pending_connections_limit(config));
     ChangeFeed feed(std::move(builder), schemas, hub, metrics, config.rebuild_interval);
     DbListener db(config.database_url, feed, metrics, config.poll_interval);
-    Services services{config, metrics, hub, schemas, db, slots, pending};
+    DbPool pool(DbPool::Options{with_connection_defaults(config.database_url),
+                                config.max_db_connections, config.db_queue_limit,
+                                config.db_queue_timeout});
+    metrics.set_pool_source([&pool] {
+        PoolStats stats = pool.stats();
+        return Metrics::PoolGauges{stats.open, stats.in_use, stats.waiting, stats.refused};
+    });
+    Services services{config, metrics, hub, schemas, db, slots, pending, pool};
 
     net::io_context ioc(static_cast<int>(config.threads));
     hub.fan_out_on(ioc, config.threads);
@@ -125,7 +138,10 @@ int run_server(const Config& config, SchemaBuilder builder) {
         listener->stop();
         sweep_timer.cancel();
         hub.shut_down_all();
-        stop_when_drained(drain_timer, ioc, hub, std::chrono::steady_clock::now() + kShutdownGrace);
+        // Waiting requests get 503; running ones may finish within the grace period.
+        pool.shut_down();
+        stop_when_drained(drain_timer, ioc, hub, pool,
+                          std::chrono::steady_clock::now() + kShutdownGrace);
     });
 
     std::vector<std::thread> threads;
@@ -134,6 +150,10 @@ int run_server(const Config& config, SchemaBuilder builder) {
     run_io(ioc);
     for (auto& thread : threads)
         thread.join();
+    // Before the io_context goes: a request still running fails now (its socket is shut
+    // down), and its answer is dropped with the io_context's handlers.
+    pool.stop();
+    metrics.set_pool_source(nullptr);
     db.stop();
     log_info("stopped");
     return 0;

@@ -9,6 +9,7 @@
 
 #include "config.hpp"
 #include "connection_slots.hpp"
+#include "db_pool.hpp"
 #include "hub.hpp"
 #include "metrics.hpp"
 #include "pending_connections.hpp"
@@ -26,6 +27,7 @@ struct Services {
     TenantLoader& loader;
     ConnectionSlots& slots;       // WebSocket connections, at most config.max_connections
     PendingConnections& pending;  // those not authenticated yet (pending_connections_limit)
+    DbPool& db_pool;              // connections of HTTP GraphQL requests
 };
 
 // Calls done with kReady at once if tenant is loaded; otherwise has the loader load it and

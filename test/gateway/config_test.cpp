@@ -187,5 +187,34 @@ TEST(Config, Help) {
     EXPECT_NE(usage().find("--jwt-secret-file"), std::string::npos);
 }
 
+TEST(Config, DatabasePoolAndRequestBodyBounds) {
+    auto env = sources({{"UDM_GATEWAY_JWT_SECRET", kSecret}});
+    auto defaults = parse_config({}, env);
+    ASSERT_TRUE(defaults.config) << defaults.error;
+    EXPECT_EQ(defaults.config->max_db_connections, 10u);
+    EXPECT_EQ(defaults.config->db_queue_limit, 1000u);
+    EXPECT_EQ(defaults.config->db_queue_timeout, std::chrono::milliseconds(5000));
+    EXPECT_EQ(defaults.config->max_request_bytes, 1048576u);
+    auto flags = parse_config({"--max-db-connections", "3", "--db-queue-limit=0",
+                               "--db-queue-timeout", "250ms", "--max-request-bytes", "65536"},
+                              env);
+    ASSERT_TRUE(flags.config) << flags.error;
+    EXPECT_EQ(flags.config->max_db_connections, 3u);
+    EXPECT_EQ(flags.config->db_queue_limit, 0u);
+    EXPECT_EQ(flags.config->db_queue_timeout, std::chrono::milliseconds(250));
+    EXPECT_EQ(flags.config->max_request_bytes, 65536u);
+    auto from_env = parse_config({}, sources({{"UDM_GATEWAY_JWT_SECRET", kSecret},
+                                              {"UDM_GATEWAY_MAX_DB_CONNECTIONS", "7"},
+                                              {"UDM_GATEWAY_DB_QUEUE_TIMEOUT", "2s"}}));
+    ASSERT_TRUE(from_env.config) << from_env.error;
+    EXPECT_EQ(from_env.config->max_db_connections, 7u);
+    EXPECT_EQ(from_env.config->db_queue_timeout, std::chrono::milliseconds(2000));
+    EXPECT_EQ(parse_config({"--max-db-connections", "0"}, env).error,
+              "invalid value \"0\" for --max-db-connections: expected an integer from 1 to 1000");
+    EXPECT_NE(parse_config({"--db-queue-timeout", "0"}, env).error, "");
+    EXPECT_NE(parse_config({"--max-request-bytes", "100"}, env).error, "");
+    EXPECT_NE(usage().find("--max-db-connections"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace udm::gateway

@@ -87,5 +87,24 @@ TEST(Metrics, NumberAndLabelFormatting) {
     EXPECT_EQ(escape_label_value("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
 }
 
+TEST(Metrics, GraphqlHttpRequestsAndThePool) {
+    Metrics metrics;
+    std::string none = metrics.render();
+    EXPECT_EQ(none.find("udm_gateway_db_pool_in_use"), std::string::npos);
+    metrics.graphql_http_answered(200, false);
+    metrics.graphql_http_answered(200, true);
+    metrics.graphql_http_answered(503, true);
+    metrics.set_pool_source([] { return Metrics::PoolGauges{3, 2, 5, 7}; });
+    std::string text = metrics.render();
+    for (const char* line :
+         {"udm_gateway_graphql_http_requests_total{status=\"200\"} 2\n",
+          "udm_gateway_graphql_http_requests_total{status=\"503\"} 1\n",
+          "udm_gateway_graphql_http_errors_total 2\n", "udm_gateway_db_pool_connections 3\n",
+          "udm_gateway_db_pool_in_use 2\n", "udm_gateway_db_pool_waiting 5\n",
+          "udm_gateway_db_pool_refused_total 7\n"}) {
+        EXPECT_NE(text.find(line), std::string::npos) << line;
+    }
+}
+
 }  // namespace
 }  // namespace udm::gateway
