@@ -276,6 +276,11 @@ void DbListener::serve_connection() {
         // More loads wait than one turn takes: come back at once.
         if (requests_.waiting())
             wake_at = ChangeFeed::Clock::now();
+        // A notification that arrived while this turn's queries ran is in libpq's queue, not
+        // on the socket: waiting for the socket would hold it until the next poll.
+        connection->get_notifs();
+        if (!notifications.empty())
+            wake_at = ChangeFeed::Clock::now();
         auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
             wake_at - ChangeFeed::Clock::now());
         // Round up so a deadline a fraction of a millisecond away does not spin.

@@ -11,10 +11,34 @@
 
 namespace pg = udm::pg;
 
+namespace {
+
+// The SDL this backend printed last, with the model it was printed from: printing a large
+// model's SDL takes far longer than copying it (1,000 classes: 8 MB). One entry: a
+// backend rarely serves the SDL of several tenants in turn.
+struct PrintedSdl {
+    std::string schema;
+    pg::ModelKey key;
+    std::string sdl;
+};
+PrintedSdl* printed = nullptr;  // created on first use
+
+}  // namespace
+
 // udm.graphql_sdl(tenant) returns text: the GraphQL SDL of the tenant's current model, the
 // model udm.model returns, printed as the gateway prints it.
 UDM_PG_FUNCTION(udm_graphql_sdl) {
     const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
-    const udm::model::Model m = pg::read_model(names);
-    return pg::text_datum(udm::graphql::print_sdl(udm::graphql::build_schema(m)));
+    const pg::KnownModel known = pg::with_spi(/*read_only=*/true, [&](pg::Spi& spi) {
+        return pg::model_at(spi, names, pg::model_key(spi, names, false));
+    });
+    if (printed == nullptr || printed->schema != names.schema || !(printed->key == known.key)) {
+        std::string sdl = udm::graphql::print_sdl(udm::graphql::build_schema(*known.model));
+        if (printed == nullptr)
+            printed = new PrintedSdl();
+        printed->schema = names.schema;
+        printed->key = known.key;
+        printed->sdl = std::move(sdl);
+    }
+    return pg::text_datum(printed->sdl);
 }

@@ -1,6 +1,8 @@
 // SPI from C++: text parameters in, text values out, every PostgreSQL call guarded.
+#include <cstddef>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "udm/core/error.hpp"
@@ -107,14 +109,36 @@ std::vector<Row> Spi::rows_of(std::uint64_t count) {
     std::vector<Row> rows;
     if (SPI_tuptable == nullptr)
         return rows;
-    const int ncols = SPI_tuptable->tupdesc->natts;
+    const TupleDesc desc = SPI_tuptable->tupdesc;
+    const int ncols = desc->natts;
+    // A text column's value is its text: read directly, without the output function and
+    // its copy (a whole tenant's model is tens of thousands of values).
+    std::vector<bool> is_text(ncols);
+    for (int c = 0; c < ncols; ++c)
+        is_text[c] = TupleDescAttr(desc, c)->atttypid == TEXTOID;
     rows.reserve(count);
     for (std::uint64_t r = 0; r < count; ++r) {
         Row row;
         row.reserve(ncols);
         for (int c = 1; c <= ncols; ++c) {
-            char* value = guard(
-                [&] { return SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, c); });
+            if (is_text[c - 1]) {
+                struct Text {
+                    const char* data;
+                    std::size_t size;
+                };
+                const Text value = guard([&] {
+                    bool isnull = false;
+                    const Datum d = SPI_getbinval(SPI_tuptable->vals[r], desc, c, &isnull);
+                    if (isnull)
+                        return Text{nullptr, 0};
+                    const text* t = DatumGetTextPP(d);
+                    return Text{VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t)};
+                });
+                row.push_back(value.data == nullptr ? Cell()
+                                                    : Cell(std::in_place, value.data, value.size));
+                continue;
+            }
+            char* value = guard([&] { return SPI_getvalue(SPI_tuptable->vals[r], desc, c); });
             row.push_back(value == nullptr ? Cell() : Cell(value));
         }
         rows.push_back(std::move(row));
