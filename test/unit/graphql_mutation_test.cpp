@@ -100,16 +100,14 @@ TEST(GraphqlMutationCompiler, InsertIsOneStatementWithValuesAsParameters) {
         {name: "a'); DROP TABLE x; --", price: 3, stock: "12", tags: {k: [1]}},
         {name: "bb", makerId: null}]) { affectedCount records { name } } })");
     ASSERT_TRUE(r.ok()) << r.error->message;
-    EXPECT_EQ(
-        r.query->sql,
-        "WITH written AS (INSERT INTO \"tenant_acme\".\"tc_product\" AS t (\"maker\", \"name\", "
-        "\"price\", \"stock\", \"tags\") VALUES (DEFAULT, $1::text, $2::numeric, "
-        "$3::bigint, $4::jsonb), ($5::uuid, $6::text, DEFAULT, DEFAULT, DEFAULT) "
-        "RETURNING t.*), w AS (SELECT r.*, pg_catalog.row_number() OVER () AS udm__n FROM "
-        "written r) SELECT pg_catalog.jsonb_build_object('affectedCount', (SELECT "
-        "pg_catalog.count(*) FROM w)::integer, 'records', COALESCE((SELECT "
-        "pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('name', p.\"name\") ORDER BY "
-        "p.udm__n) FROM w p), '[]'::jsonb))");
+    EXPECT_EQ(r.query->sql,
+              "WITH w AS (INSERT INTO \"tenant_acme\".\"tc_product\" AS t (\"maker\", \"name\", "
+              "\"price\", \"stock\", \"tags\") VALUES (DEFAULT, $1::text, $2::numeric, $3::bigint, "
+              "$4::jsonb), ($5::uuid, $6::text, DEFAULT, DEFAULT, DEFAULT) RETURNING t.*) SELECT "
+              "pg_catalog.jsonb_build_object('affectedCount', (SELECT pg_catalog.count(*) FROM "
+              "w)::integer, 'records', COALESCE((SELECT "
+              "pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('name', p.\"name\")) FROM w p), "
+              "'[]'::jsonb))");
     // A whole Float is written as an integer; the JSON value as its text.
     EXPECT_EQ(params_of(*r.query), "a'); DROP TABLE x; --|3|12|{\"k\":[1]}|NULL|bb");
     EXPECT_FALSE(r.query->at_most.has_value());
@@ -123,13 +121,11 @@ TEST(GraphqlMutationCompiler, UpdateAndDeleteLockAtMostPlusOne) {
     EXPECT_EQ(r.query->sql,
               "WITH target AS (SELECT t1.id FROM \"tenant_acme\".\"tc_product\" t1 WHERE NOT "
               "t1.is_deleted AND (t1.\"name\" = $4::text) ORDER BY t1.id LIMIT $3::bigint + 1 "
-              "FOR UPDATE OF t1), written AS (UPDATE \"tenant_acme\".\"tc_product\" AS t SET "
+              "FOR UPDATE OF t1), w AS (UPDATE \"tenant_acme\".\"tc_product\" AS t SET "
               "\"maker\" = $1::uuid, \"price\" = $2::numeric WHERE t.id IN (SELECT target.id FROM "
-              "target) AND (SELECT pg_catalog.count(*) FROM target) <= $3::bigint RETURNING t.*), "
-              "w AS "
-              "(SELECT r.*, pg_catalog.row_number() OVER (ORDER BY r.id) AS udm__n FROM written "
-              "r) SELECT pg_catalog.jsonb_build_object('affectedCount', (SELECT "
-              "pg_catalog.count(*) FROM w)::integer), (SELECT pg_catalog.count(*) FROM target)");
+              "target) AND (SELECT pg_catalog.count(*) FROM target) <= $3::bigint RETURNING t.*) "
+              "SELECT pg_catalog.jsonb_build_object('affectedCount', (SELECT pg_catalog.count(*) "
+              "FROM w)::integer), (SELECT pg_catalog.count(*) FROM target)");
     EXPECT_EQ(params_of(*r.query), "NULL|2.5|3|x");
     EXPECT_EQ(r.query->at_most, 3);
 

@@ -167,7 +167,8 @@ class Compiler {
     }
 
     // The response object of a mutation over the written rows in CTE w.
-    std::string response(const ClassNames& names, const PlannedField& f) {
+    // order: how records are ordered ("" for the order the CTE w holds them in).
+    std::string response(const ClassNames& names, const PlannedField& f, const char* order) {
         std::vector<std::pair<std::string, std::string>> pairs;
         for (const PlannedField& c : f.selection) {
             std::string value;
@@ -177,8 +178,7 @@ class Compiler {
                 value = "(SELECT pg_catalog.count(*) FROM w)::integer";
             } else if (c.name == "records") {
                 value = "COALESCE((SELECT pg_catalog.jsonb_agg(" +
-                        thing(names, "p", c.selection, 1) +
-                        " ORDER BY p.udm__n) FROM w p), '[]'::jsonb)";
+                        thing(names, "p", c.selection, 1) + order + ") FROM w p), '[]'::jsonb)";
             } else {
                 throw Refused{"Unknown field \"" + c.name + "\".", c.location};
             }
@@ -198,8 +198,8 @@ class Compiler {
                           f.location};
         }
         if (list.empty()) {
-            return "WITH w AS (SELECT e.*, 0::bigint AS udm__n FROM " + table(cls) +
-                   " e WHERE FALSE) SELECT " + response(names, f);
+            return "WITH w AS (SELECT e.* FROM " + table(cls) + " e WHERE FALSE) SELECT " +
+                   response(names, f, "");
         }
         // The columns any object gives, in the input type's order.
         std::vector<std::pair<std::string, const model::Attribute*>> columns;
@@ -219,7 +219,7 @@ class Compiler {
                 }
             }
         }
-        std::string sql = "WITH written AS (INSERT INTO " + table(cls) + " AS t (";
+        std::string sql = "WITH w AS (INSERT INTO " + table(cls) + " AS t (";
         if (columns.empty()) {
             sql += "id) VALUES ";
             for (std::size_t i = 0; i < list.size(); ++i)
@@ -242,11 +242,9 @@ class Compiler {
                 sql += ")";
             }
         }
-        // In the order of objects: RETURNING gives the rows in the order of VALUES.
-        sql +=
-            " RETURNING t.*), w AS (SELECT r.*, pg_catalog.row_number() OVER () AS udm__n "
-            "FROM written r) SELECT " +
-            response(names, f);
+        // In the order of objects: RETURNING gives the rows in the order of VALUES, and a
+        // CTE is read in the order it was written; no sort.
+        sql += " RETURNING t.*) SELECT " + response(names, f, "");
         return sql;
     }
 
@@ -281,14 +279,12 @@ class Compiler {
         const std::string a = alias();
         return "WITH target AS (SELECT " + a + ".id FROM " + table(cls) + " " + a + " WHERE NOT " +
                a + ".is_deleted AND " + filter(names, a, filter_arg, f.location) + " ORDER BY " +
-               a + ".id LIMIT " + limit + " + 1 FOR UPDATE OF " + a + "), written AS (UPDATE " +
+               a + ".id LIMIT " + limit + " + 1 FOR UPDATE OF " + a + "), w AS (UPDATE " +
                table(cls) + " AS t SET " + set +
                " WHERE t.id IN (SELECT target.id FROM target) AND (SELECT pg_catalog.count(*) "
                "FROM target) <= " +
-               limit +
-               " RETURNING t.*), w AS (SELECT r.*, pg_catalog.row_number() OVER (ORDER BY r.id) "
-               "AS udm__n FROM written r) SELECT " +
-               response(names, f) + ", (SELECT pg_catalog.count(*) FROM target)";
+               limit + " RETURNING t.*) SELECT " + response(names, f, " ORDER BY p.id") +
+               ", (SELECT pg_catalog.count(*) FROM target)";
     }
 
     // A fresh table alias.
