@@ -289,8 +289,23 @@ SELECT udm._graphql_statements() AS before \gset
 SELECT udm.graphql('gqz', '{ a: productCollection(first: 20) { edges { node { maker { name } } } } b: productCollection(first: 11) { edges { node { name } } } }') AS too_many_things;
 SELECT udm.graphql('gqz', '{ a: productCollection(first: 20) { edges { node { maker { name } } } } b: productCollection(first: 10) { edges { node { name } } } }') AS within;
 SELECT udm._graphql_statements() - :before AS statements;
+-- What a mutation writes counts whatever it selects; a count reads every thing.
+SELECT udm.graphql('gqz', 'mutation { a: deleteFromProductCollection(atMost: 30) { affectedCount } b: deleteFromProductCollection(atMost: 30) { affectedCount } }') AS writes_count;
+SELECT udm.graphql('gqz', '{ productCollection { totalCount } }') AS counts_count;
 RESET udm.graphql_max_things;
 SET ROLE tenant_gqz_role;
 SELECT test_error('SET udm.graphql_max_depth = 20') AS tenant_role_sets_depth;
 RESET ROLE;
 SELECT udm.drop_tenant('gqz', force => true);
+
+-- One subtransaction per mutation, whatever its fields: writing four fields assigns one
+-- transaction id beyond the transaction's own (a subtransaction per field would assign
+-- four, and 64 of them overflow every snapshot's cache of subtransactions).
+SELECT udm.create_tenant('gqs');
+SELECT udm.apply('gqs', '{"attributes": {"name": {"type": "text"}}, "classes": {"item": {"attributes": {"name": {}}}}}') AS version;
+BEGIN;
+SELECT pg_current_xact_id()::text::bigint AS xid_before \gset
+SELECT udm.graphql('gqs', 'mutation { a: insertIntoItemCollection(objects: [{name: "a"}]) { affectedCount } b: insertIntoItemCollection(objects: [{name: "b"}]) { affectedCount } c: updateItemCollection(set: {name: "c"}, filter: {name: {eq: "a"}}) { affectedCount } d: deleteFromItemCollection(filter: {name: {eq: "b"}}) { affectedCount } }') AS four_fields;
+COMMIT;
+SELECT pg_current_xact_id()::text::bigint - :xid_before - 1 AS subtransaction_ids;
+SELECT udm.drop_tenant('gqs', force => true);

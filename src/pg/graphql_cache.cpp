@@ -14,8 +14,14 @@ namespace {
 
 // Bounds: a backend serves few tenants at a time; documents and plans are many but small.
 constexpr std::size_t kMaxSchemas = 16;
+// Schemas are weighed by their classes and assignments (a schema of 1,000 classes of 20
+// attributes is tens of MB): at most about two of those.
+constexpr std::size_t kMaxSchemaWeight = 50000;
 constexpr std::size_t kMaxDocuments = 512;
-constexpr std::size_t kMaxDocumentBytes = 4 << 20;  // of document texts
+// A parsed document holds about 16 bytes per byte of its text (a field node per name):
+// counted so, 32 MB at most.
+constexpr std::size_t kDocumentBytesPerChar = 16;
+constexpr std::size_t kMaxDocumentBytes = 32 << 20;
 constexpr std::size_t kMaxCachedDocument = 64 << 10;
 constexpr std::size_t kMaxPlans = 256;
 constexpr std::size_t kMaxPlannedText = 64 << 10;  // a longer statement is planned each time
@@ -24,7 +30,13 @@ using SchemaKey = std::tuple<std::string, std::int64_t, std::string>;  // tenant
 using DocumentKey = std::tuple<std::string, std::int64_t, std::string, bool, std::string>;
 
 // The least recently used schemas go first.
-std::list<std::pair<SchemaKey, std::shared_ptr<const graphql::Schema>>> schemas;
+struct CachedSchema {
+    SchemaKey key;
+    std::shared_ptr<const graphql::Schema> schema;
+    std::size_t weight;
+};
+std::list<CachedSchema> schemas;
+std::size_t schema_weight = 0;
 std::map<DocumentKey, std::shared_ptr<const graphql::Document>> documents;
 std::size_t document_bytes = 0;
 std::unordered_map<std::string, SPIPlanPtr> plans;
@@ -37,27 +49,41 @@ std::shared_ptr<const graphql::Schema> graphql_schema(const std::string& tenant,
                                                       const ModelKey& key, const model::Model& m) {
     SchemaKey k{tenant, key.version, key.writer};
     for (auto it = schemas.begin(); it != schemas.end(); ++it) {
-        if (it->first == k) {
+        if (it->key == k) {
             ++stats.schema_hits;
             schemas.splice(schemas.begin(), schemas, it);
-            return schemas.front().second;
+            return schemas.front().schema;
         }
     }
     auto schema = std::make_shared<const graphql::Schema>(graphql::build_schema(m));
+    std::size_t weight = m.classes.size();
+    for (const auto& [name, cls] : m.classes)
+        weight += cls.assignments.size();
     // Another model of the tenant is out of date: its documents go with it.
-    schemas.remove_if([&](const auto& e) { return std::get<0>(e.first) == tenant; });
+    for (auto it = schemas.begin(); it != schemas.end();) {
+        if (std::get<0>(it->key) == tenant) {
+            schema_weight -= it->weight;
+            it = schemas.erase(it);
+        } else {
+            ++it;
+        }
+    }
     for (auto it = documents.begin(); it != documents.end();) {
         if (std::get<0>(it->first) == tenant &&
             (std::get<1>(it->first) != key.version || std::get<2>(it->first) != key.writer)) {
-            document_bytes -= std::get<4>(it->first).size();
+            document_bytes -= std::get<4>(it->first).size() * kDocumentBytesPerChar;
             it = documents.erase(it);
         } else {
             ++it;
         }
     }
-    if (schemas.size() >= kMaxSchemas)
+    while (!schemas.empty() &&
+           (schemas.size() >= kMaxSchemas || schema_weight + weight > kMaxSchemaWeight)) {
+        schema_weight -= schemas.back().weight;
         schemas.pop_back();
-    schemas.emplace_front(std::move(k), schema);
+    }
+    schemas.push_front({std::move(k), schema, weight});
+    schema_weight += weight;
     return schema;
 }
 
@@ -80,12 +106,13 @@ graphql::CheckResult graphql_document(const std::string& tenant, const ModelKey&
     if (!checked.ok() || !cacheable)
         return checked;
     // Bounded in entries and bytes: a client sending ever new documents empties the cache.
-    if (documents.size() >= kMaxDocuments || document_bytes + text.size() > kMaxDocumentBytes) {
+    const std::size_t bytes = text.size() * kDocumentBytesPerChar;
+    if (documents.size() >= kMaxDocuments || document_bytes + bytes > kMaxDocumentBytes) {
         documents.clear();
         document_bytes = 0;
     }
-    documents.emplace(std::move(k), checked.document);
-    document_bytes += text.size();
+    if (documents.emplace(std::move(k), checked.document).second)
+        document_bytes += bytes;
     return checked;
 }
 
@@ -109,7 +136,9 @@ void keep_graphql_plan(const std::string& sql, SPIPlanPtr plan) {
             guard([&] { SPI_freeplan(kept); });
         plans.clear();
     }
-    plans.emplace(sql, plan);
+    // A call nested in the one that made this plan may have kept the same text meanwhile.
+    if (!plans.emplace(sql, plan).second)
+        guard([&] { SPI_freeplan(plan); });
 }
 
 GraphqlCall::GraphqlCall() {

@@ -54,21 +54,25 @@ struct StatementOutcome {
     SPIPlanPtr new_plan;
 };
 
-// Runs sql with text parameters in a subtransaction of its own, as PL/pgSQL's exception
-// blocks do, so an error in it (a filter value that is no valid date) can become a
-// GraphQL field error while the transaction goes on. Runs plan when given; else, when
-// make_plan, prepares and keeps a plan first (returned in new_plan, kept even when the
-// statement then fails: the plan is sound). Plain C: no C++ object lives here.
+// Runs sql with text parameters in a subtransaction of its own (own_subtransaction), as
+// PL/pgSQL's exception blocks do, so an error in it (a filter value that is no valid date)
+// can become a GraphQL field error while the transaction goes on. Without one, the caller
+// is in a subtransaction of its own and rolls it back after an error, before any other SQL. Runs
+// plan when given; else, when make_plan, prepares and keeps a plan first (returned in new_plan,
+// kept even when the statement then fails: the plan is sound). Plain C: no C++ object lives here.
 StatementOutcome run_statement(const char* sql, int nargs, Oid* types, Datum* values,
-                               const char* nulls, bool read_only, SPIPlanPtr plan, bool make_plan) {
+                               const char* nulls, bool read_only, SPIPlanPtr plan, bool make_plan,
+                               bool own_subtransaction) {
     char* volatile value = nullptr;
     ErrorData* volatile error = nullptr;
     volatile int64 matched = -1;
     SPIPlanPtr volatile kept = nullptr;
     MemoryContext caller = CurrentMemoryContext;
     ResourceOwner owner = CurrentResourceOwner;
-    BeginInternalSubTransaction(nullptr);
-    MemoryContextSwitchTo(caller);
+    if (own_subtransaction) {
+        BeginInternalSubTransaction(nullptr);
+        MemoryContextSwitchTo(caller);
+    }
     PG_TRY();
     {
         SPIPlanPtr run = plan;
@@ -94,18 +98,24 @@ StatementOutcome run_statement(const char* sql, int nargs, Oid* types, Datum* va
         }
         MemoryContextSwitchTo(caller);
         value = text != nullptr ? pstrdup(text) : nullptr;
-        ReleaseCurrentSubTransaction();
-        MemoryContextSwitchTo(caller);
-        CurrentResourceOwner = owner;
+        if (own_subtransaction) {
+            ReleaseCurrentSubTransaction();
+            MemoryContextSwitchTo(caller);
+            CurrentResourceOwner = owner;
+        }
     }
     PG_CATCH();
     {
         MemoryContextSwitchTo(caller);
         error = CopyErrorData();
         FlushErrorState();
-        RollbackAndReleaseCurrentSubTransaction();
-        MemoryContextSwitchTo(caller);
-        CurrentResourceOwner = owner;
+        // Without a subtransaction of its own the caller rolls back the enclosing one
+        // before any further SQL (as PL/pgSQL does after an error in an exception block).
+        if (own_subtransaction) {
+            RollbackAndReleaseCurrentSubTransaction();
+            MemoryContextSwitchTo(caller);
+            CurrentResourceOwner = owner;
+        }
         value = nullptr;
     }
     PG_END_TRY();
@@ -138,7 +148,8 @@ OJson request_errors(const std::vector<gql::Error>& errors, const std::string& c
 
 // Runs a compiled statement in a subtransaction of its own (read_only for queries), with
 // the kept plan of its text.
-StatementOutcome execute_compiled(const gql::CompiledQuery& q, bool read_only) {
+StatementOutcome execute_compiled(const gql::CompiledQuery& q, bool read_only,
+                                  bool own_subtransaction = true) {
     const int nargs = static_cast<int>(q.params.size());
     ++statements_run;
     SPIPlanPtr plan = pg::graphql_plan(q.sql, nargs);
@@ -152,7 +163,7 @@ StatementOutcome execute_compiled(const gql::CompiledQuery& q, bool read_only) {
             values[i] = q.params[i] ? CStringGetTextDatum(q.params[i]->c_str()) : (Datum)0;
         }
         return run_statement(q.sql.c_str(), nargs, types, values, nulls, read_only, plan,
-                             /*make_plan=*/true);
+                             /*make_plan=*/true, own_subtransaction);
     });
     if (out.new_plan != nullptr)
         pg::keep_graphql_plan(q.sql, out.new_plan);
@@ -183,6 +194,18 @@ OJson statement_error(ErrorData* error, const gql::PlannedField& f, bool writes,
                     code == ERRCODE_UNDEFINED_OBJECT)) {
         // udm.relate's own errors, in model terms: a pair of classes not allowed, a thing
         // missing or deleted, an unknown relationship type, the cardinality reached.
+        // A unique violation here is relationships' own constraint, met by a concurrent
+        // relate of the same pair: its message names the table.
+        if (code == ERRCODE_UNIQUE_VIOLATION) {
+            gql::Error e{
+                "The things were related by another transaction at the same time; "
+                "retry.",
+                {f.location},
+                {f.response_key}};
+            OJson j = error_json(e, "BAD_USER_INPUT");
+            j["extensions"]["sqlstate"] = "23505";
+            return j;
+        }
         const bool cardinality = error->detail != nullptr &&
                                  std::string_view(error->detail).rfind("The cardinality", 0) == 0;
         gql_code = cardinality                             ? "CARDINALITY_EXCEEDED"
@@ -322,7 +345,10 @@ void run_mutation_fields(const udm::naming::TenantNames& names, const udm::model
             failure = std::move(j);
             break;
         }
-        StatementOutcome out = execute_compiled(*c.query, /*read_only=*/false);
+        // In the mutation's subtransaction, without one of its own: an error rolls that one
+        // back, with every field (one subtransaction, one XID per call, however many fields).
+        StatementOutcome out =
+            execute_compiled(*c.query, /*read_only=*/false, /*own_subtransaction=*/false);
         if (out.error != nullptr) {
             failure = statement_error(out.error, f, true,
                                       f.name == gql::kRelateField || f.name == gql::kUnrelateField);

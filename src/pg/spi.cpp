@@ -85,8 +85,12 @@ std::vector<Row> Spi::query_kept(const std::string& sql, const std::vector<Cell>
         plan = guard([&] {
             const SpiArgs a = to_spi_args(params);
             SPIPlanPtr const made = SPI_prepare(sql.c_str(), nargs, a.types);
-            if (made == nullptr || SPI_keepplan(made) != 0)
+            if (made == nullptr)
                 return static_cast<SPIPlanPtr>(nullptr);
+            if (SPI_keepplan(made) != 0) {
+                SPI_freeplan(made);
+                return static_cast<SPIPlanPtr>(nullptr);
+            }
             return made;
         });
         if (plan == nullptr)

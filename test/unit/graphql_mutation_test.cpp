@@ -203,22 +203,25 @@ TEST(GraphqlEstimate, PagesTimesWhatEachThingNests) {
     auto things = [](const std::string& doc) { return estimate_things(shop(), root_of(doc)); };
     EXPECT_EQ(things(R"({ product(id: "x") { name } })"), 1u);
     EXPECT_EQ(things(R"({ product(id: "x") { name maker { name } } })"), 2u);
-    // The default page (100), what first or last asks for; totalCount and pageInfo read
-    // no thing into the response.
-    EXPECT_EQ(things("{ productCollection { totalCount } }"), 0u);
+    // The default page (100), what first or last asks for; pageInfo reads no thing.
+    // totalCount reads every thing that passes: a page of the largest size.
+    EXPECT_EQ(things("{ productCollection { totalCount } }"), 1000u);
     EXPECT_EQ(things("{ productCollection { edges { node { name } } } }"), 100u);
     EXPECT_EQ(things("{ productCollection(first: 7) { edges { node { maker { name } } } } }"), 14u);
     EXPECT_EQ(things("{ productCollection(last: 3) { edges { cursor node { id } } pageInfo { "
                      "hasNextPage } } }"),
               3u);
-    // Mutations: their objects or atMost, times what each record nests.
+    // Mutations: their objects or atMost written, plus what each record read nests.
     EXPECT_EQ(things(R"(mutation { insertIntoProductCollection(objects: [{name: "a"}, {name: "b"}])
                          { records { maker { name } } } })"),
-              4u);
+              6u);
     EXPECT_EQ(things("mutation { deleteFromProductCollection(atMost: 50) { records { id } } }"),
-              50u);
+              100u);
+    // What a mutation writes counts even when it selects no record.
     EXPECT_EQ(things("mutation { updateProductCollection(set: {price: 1}) { affectedCount } }"),
-              0u);
+              1u);
+    EXPECT_EQ(things("mutation { deleteFromProductCollection(atMost: 900) { affectedCount } }"),
+              900u);
 }
 
 }  // namespace

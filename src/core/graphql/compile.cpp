@@ -1145,15 +1145,23 @@ std::uint64_t things_of(const Schema& schema, const PlannedField& f, const Compi
             n = add(n, things_of(schema, c, limits, 1));
         return times(multiplier, n);
     }
-    bool many = false;  // a connection or a mutation response: many things
+    bool connection = false, written = false;  // many things read, or written
     for (const auto& [cls, names] : schema.classes) {
-        if (names.connection_type == type || names.mutation_response_type == type)
-            many = true;
+        connection = connection || names.connection_type == type;
+        written = written || names.mutation_response_type == type;
     }
+    const bool many = connection || written;
     const std::uint64_t each = many ? times(multiplier, count_of(f, limits)) : multiplier;
-    std::uint64_t n = 0;
-    for (const PlannedField& c : f.selection)
-        n = add(n, things_of(schema, c, limits, each));
+    // The things a mutation writes count whatever it selects of them.
+    std::uint64_t n = written ? each : 0;
+    for (const PlannedField& c : f.selection) {
+        // A count or an aggregate reads every thing that passes the filter: charged as a
+        // page of the largest size, per collection.
+        if (connection && (c.name == "totalCount" || c.name == "aggregate"))
+            n = add(n, times(multiplier, static_cast<std::uint64_t>(limits.max_page_size)));
+        else
+            n = add(n, things_of(schema, c, limits, each));
+    }
     return n;
 }
 
