@@ -99,7 +99,7 @@ TEST_F(WsOperationsTest, ACompleteWhileRunningDropsTheAnswer) {
     EXPECT_TRUE(handler.on_database_answer("q", answer).frames.empty());
 }
 
-TEST_F(WsOperationsTest, RunningIdsAreTakenAndRunningOperationsAreBounded) {
+TEST_F(WsOperationsTest, AnIdIsTakenWhileItsOperationRuns) {
     ASSERT_TRUE(subscribe("a", {{"query", kProducts}}).database);
     EXPECT_EQ(subscribe("a", {{"query", kProducts}}).close->code,
               close_code::kSubscriberAlreadyExists);
