@@ -19,8 +19,9 @@ namespace gql = udm::graphql;
 
 class CoreOperation final : public PreparedOperation {
   public:
-    explicit CoreOperation(gql::PreparedOperation operation)
+    CoreOperation(gql::PreparedOperation operation, bool in_database)
         : operation_(std::move(operation)),
+          in_database_(in_database),
           // A query whose fields @skip removed all has no root field; it answers {"data": {}}.
           root_field_(operation_.root_fields.empty() ? std::string()
                                                      : operation_.root_field().name) {}
@@ -30,6 +31,8 @@ class CoreOperation final : public PreparedOperation {
     bool is_subscription() const override {
         return operation_.type == gql::OperationType::kSubscription;
     }
+
+    bool runs_in_database() const override { return in_database_; }
 
     bool matches(const nlohmann::json& event) const override {
         if (root_field_ == "schemaChanged")
@@ -49,6 +52,7 @@ class CoreOperation final : public PreparedOperation {
 
   private:
     gql::PreparedOperation operation_;
+    bool in_database_;
     std::string root_field_;
 };
 
@@ -80,21 +84,17 @@ class CoreSchema final : public TenantSchema {
         gql::PrepareResult prepared =
             gql::prepare(schema_, document, variables, operation_name, options_);
         if (prepared.ok()) {
-            // Things are read and written inside PostgreSQL, with the caller's privileges;
-            // the gateway does not serve them over WebSocket yet (#18: POST /graphql).
+            // Things are read and written inside PostgreSQL by udm.graphql, with the client's
+            // privileges: the gateway validated the operation and hands it over whole.
+            bool in_database = false;
             for (const gql::PlannedField& f : prepared.operation->root_fields) {
-                if (gql::reads_things(schema_, f) || gql::writes_things(schema_, f)) {
-                    return std::vector<GraphQLError>{
-                        {"Field \"" + f.name +
-                             "\" is not served by udm-gateway yet: query and write things with "
-                             "udm.graphql(tenant, query) in SQL.",
-                         {{f.location.line, f.location.column}}}};
-                }
+                if (gql::reads_things(schema_, f) || gql::writes_things(schema_, f))
+                    in_database = true;
             }
             // An introspection answer can be megabytes (a large schema): not kept.
             const bool introspects = prepared.operation->introspects();
             std::shared_ptr<const PreparedOperation> operation =
-                std::make_shared<const CoreOperation>(std::move(*prepared.operation));
+                std::make_shared<const CoreOperation>(std::move(*prepared.operation), in_database);
             if (!cacheable || introspects)
                 return operation;
             std::lock_guard<std::mutex> lock(mutex_);

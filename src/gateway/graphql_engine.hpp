@@ -34,6 +34,9 @@ class PreparedOperation {
     virtual std::string root_field() const = 0;
     // True for a subscription, false for a query (answered once).
     virtual bool is_subscription() const = 0;
+    // True for a query or mutation that reads or writes things: udm.graphql runs it in the
+    // database, with the client's role, instead of execute().
+    virtual bool runs_in_database() const { return false; }
     // Whether an event (the root value of root_field) passes the operation's arguments.
     virtual bool matches(const nlohmann::json& event) const = 0;
     // The ExecutionResult ({"data": ..., "errors": [...]}) for one root value, its members

@@ -160,19 +160,18 @@ struct Parameters {
 // valid into out, or returns the response refusing it.
 std::optional<Response> check_parameters(const Request& request, GraphqlMediaType type,
                                          const GraphqlHttpLimits& limits, Parameters& params,
-                                         GraphqlHttpRequest& out) {
-    if (!params.query)
-        return bad_request(request, type, "The request has no query.");
+                                         PersistedQueries* persisted, GraphqlHttpRequest& out) {
     // PostgreSQL's text cannot hold NUL.
     for (const auto* text : {&params.query, &params.operation_name, &params.variables}) {
         if (*text && (*text)->find('\0') != std::string::npos)
             return bad_request(request, type, "The request holds a NUL character.");
     }
-    if (params.query->size() > limits.max_query_bytes) {
+    if (params.query && params.query->size() > limits.max_query_bytes) {
         return bad_request(request, type,
                            "The query is too long: " + std::to_string(params.query->size()) +
                                " bytes, at most " + std::to_string(limits.max_query_bytes) + ".");
     }
+    json extensions;
     for (auto [name, text] :
          {std::pair{"variables", &params.variables}, std::pair{"extensions", &params.extensions}}) {
         if (!*text)
@@ -190,9 +189,27 @@ std::optional<Response> check_parameters(const Request& request, GraphqlMediaTyp
         } else if (!value.is_object()) {
             return bad_request(request, type,
                                std::string("The ") + name + " must be a JSON object.");
+        } else if (text == &params.extensions) {
+            extensions = std::move(value);
         }
     }
-    out.query = std::move(*params.query);
+    if (persisted == nullptr) {
+        if (!params.query)
+            return bad_request(request, type, "The request has no query.");
+        out.query = std::move(*params.query);
+    } else {
+        PersistedQueryOutcome resolved = persisted->resolve(&extensions, std::move(params.query));
+        if (auto* refusal = std::get_if<PersistedQueryRefusal>(&resolved)) {
+            // Apollo clients send the query again on this error; like Apollo Server, it is a
+            // 200 so that they read it as a GraphQL error rather than a failed request.
+            if (refusal->kind == PersistedQueryRefusal::Kind::kNotFound) {
+                return graphql_error_response(request, type, http::status::ok, refusal->message,
+                                              refusal->code);
+            }
+            return bad_request(request, type, refusal->message);
+        }
+        out.query = std::move(std::get<std::string>(resolved));
+    }
     out.variables = std::move(params.variables);
     out.operation_name = std::move(params.operation_name);
     return std::nullopt;
@@ -384,7 +401,8 @@ std::optional<std::string> url_decode(std::string_view text) {
 }
 
 std::variant<GraphqlHttpRequest, Response> read_graphql_request(const Request& request,
-                                                                const GraphqlHttpLimits& limits) {
+                                                                const GraphqlHttpLimits& limits,
+                                                                PersistedQueries* persisted) {
     const bool get = request.method() == http::verb::get;
     if (!get && request.method() != http::verb::post) {
         Response response = graphql_error_response(request, GraphqlMediaType::kJson,
@@ -418,7 +436,8 @@ std::variant<GraphqlHttpRequest, Response> read_graphql_request(const Request& r
     }
     if (auto* why = std::get_if<std::string>(&params))
         return bad_request(request, *type, *why);
-    if (auto refused = check_parameters(request, *type, limits, std::get<Parameters>(params), out))
+    if (auto refused =
+            check_parameters(request, *type, limits, std::get<Parameters>(params), persisted, out))
         return std::move(*refused);
     // GET must not change anything (RFC 9110 9.2.1): a mutation is refused before it runs.
     if (get && operation_type_of(out.query, out.operation_name) ==
@@ -464,47 +483,45 @@ Response graphql_error_response(const Request& request, GraphqlMediaType type, h
     return typed_response(request, type, status, body.dump() + "\n");
 }
 
-Response graphql_failure_response(const Request& request, GraphqlMediaType type,
-                                  const GraphqlCallResult& failure) {
+GraphqlFailure describe_graphql_failure(const GraphqlCallResult& failure) {
     const std::string& state = failure.sqlstate;
     const std::string klass = state.substr(0, 2);
     if (failure.connection_lost || klass == "08" || klass == "53" || state == "57P01" ||
         state == "57P02" || state == "57P03") {
-        Response response = graphql_error_response(request, type, http::status::service_unavailable,
-                                                   "The database is unavailable; try again.",
-                                                   "DATABASE_UNAVAILABLE", state);
-        response.set(http::field::retry_after, "1");
-        return response;
+        return {http::status::service_unavailable, "The database is unavailable; try again.",
+                "DATABASE_UNAVAILABLE", state, true};
     }
     if (klass == "40") {
         // A serialization failure or a deadlock: the transaction was rolled back whole, and
         // the same request may well succeed when sent again.
-        Response response = graphql_error_response(
-            request, type, http::status::service_unavailable,
-            "The transaction conflicted with another one and was rolled back; try again.",
-            "TRANSACTION_ROLLBACK", state);
-        response.set(http::field::retry_after, "1");
-        return response;
+        return {http::status::service_unavailable,
+                "The transaction conflicted with another one and was rolled back; try again.",
+                "TRANSACTION_ROLLBACK", state, true};
     }
     if (state == "57014") {
-        return graphql_error_response(
-            request, type, http::status::gateway_timeout,
-            "The request was canceled by the database: it ran longer than statement_timeout.",
-            "TIMEOUT", state);
+        return {http::status::gateway_timeout,
+                "The request was canceled by the database: it ran longer than statement_timeout.",
+                "TIMEOUT", state, false};
     }
     if (klass == "22") {
         // A value PostgreSQL refuses in the request itself (variables jsonb cannot hold).
-        return graphql_error_response(request, type, http::status::bad_request,
-                                      "The request holds a value the database refuses.",
-                                      "BAD_USER_INPUT", state);
+        return {http::status::bad_request, "The request holds a value the database refuses.",
+                "BAD_USER_INPUT", state, false};
     }
-    if (state == "42704") {
-        return graphql_error_response(request, type, http::status::not_found, "Unknown tenant.",
-                                      "UNKNOWN_TENANT", state);
-    }
-    return graphql_error_response(request, type, http::status::internal_server_error,
-                                  "The request failed in the database.", "INTERNAL_SERVER_ERROR",
-                                  state);
+    if (state == "42704")
+        return {http::status::not_found, "Unknown tenant.", "UNKNOWN_TENANT", state, false};
+    return {http::status::internal_server_error, "The request failed in the database.",
+            "INTERNAL_SERVER_ERROR", state, false};
+}
+
+Response graphql_failure_response(const Request& request, GraphqlMediaType type,
+                                  const GraphqlCallResult& failure) {
+    GraphqlFailure described = describe_graphql_failure(failure);
+    Response response = graphql_error_response(request, type, described.status, described.message,
+                                               described.code, described.sqlstate);
+    if (described.retry)
+        response.set(http::field::retry_after, "1");
+    return response;
 }
 
 Response graphql_busy_response(const Request& request, GraphqlMediaType type,

@@ -11,6 +11,7 @@
 
 #include "graphql_call.hpp"
 #include "http_routes.hpp"
+#include "persisted_queries.hpp"
 
 namespace udm::gateway {
 
@@ -41,9 +42,13 @@ struct GraphqlHttpRequest {
 // The request of a GET or POST to /graphql/<tenant> (not a WebSocket upgrade), or the
 // response refusing it: 405 for another method or a mutation over GET, 406, 415 for a POST
 // that is not application/json, 400 for a body or parameters that are not a GraphQL
-// request. The token is checked before (authenticate_request).
+// request. The token is checked before (authenticate_request). With persisted, the
+// persistedQuery extension (automatic persisted queries) is served from and into it: a hash
+// it does not hold is a 200 with PERSISTED_QUERY_NOT_FOUND, a hash that is not the query's
+// a 400.
 std::variant<GraphqlHttpRequest, Response> read_graphql_request(
-    const Request& request, const GraphqlHttpLimits& limits = {});
+    const Request& request, const GraphqlHttpLimits& limits = {},
+    PersistedQueries* persisted = nullptr);
 
 // The response for udm.graphql's answer body (a GraphQL response in JSON): 200, or with
 // application/graphql-response+json 400 when it has no "data" (the request failed
@@ -54,6 +59,19 @@ Response graphql_result_response(const Request& request, GraphqlMediaType type, 
 Response graphql_error_response(const Request& request, GraphqlMediaType type, http::status status,
                                 const std::string& message, const std::string& code,
                                 const std::string& sqlstate = "");
+
+// How a failed database call is reported: the HTTP status, the gateway's message, the
+// GraphQL error code, the SQLSTATE (may be empty), and whether to send Retry-After: 1.
+struct GraphqlFailure {
+    http::status status;
+    std::string message;
+    std::string code;
+    std::string sqlstate;
+    bool retry = false;
+};
+
+// The report of a failed database call (see graphql_failure_response).
+GraphqlFailure describe_graphql_failure(const GraphqlCallResult& failure);
 
 // The response for a failed database call: 503 with Retry-After for a lost connection, lack
 // of resources or a transaction rolled back (class 40: serialization failure, deadlock), 504

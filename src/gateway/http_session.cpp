@@ -209,7 +209,7 @@ void HttpSession::serve_graphql(const std::string& tenant) {
         send_graphql(auth_refused_response(request_, decision));
         return;
     }
-    auto read = read_graphql_request(request_);
+    auto read = read_graphql_request(request_, {}, &services_.persisted_queries);
     if (auto* refused = std::get_if<Response>(&read)) {
         send_graphql(std::move(*refused));
         return;

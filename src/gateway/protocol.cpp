@@ -185,7 +185,11 @@ std::optional<std::string> message_violation(const json& message) {
                    type_name(payload);
         }
         const json& query = member(payload, "query");
-        if (!query.is_string()) {
+        // With automatic persisted queries a client may send the hash alone.
+        const json& extensions = member(payload, "extensions");
+        const bool persisted =
+            extensions.is_object() && !member(extensions, "persistedQuery").is_null();
+        if (!query.is_string() && !(persisted && query.is_null())) {
             return "\"subscribe\" message payload expects the 'query' property to be a string, "
                    "but got " +
                    type_name(query);
@@ -290,9 +294,12 @@ ProtocolEffects ProtocolHandler::on_message(std::string_view text) {
         return on_subscribe(message);
     if (type == "complete") {
         ProtocolEffects effects;
-        if (subscriptions_.erase(message["id"].get<std::string>()) > 0) {
+        const std::string& id = message["id"].get_ref<const std::string&>();
+        if (subscriptions_.erase(id) > 0) {
             effects.subscriptions_delta = -1;
         }
+        // A query or mutation still running: its answer is dropped when it comes.
+        running_.erase(id);
         return effects;
     }
     // connection_ack, next and error travel from server to client only.
@@ -330,7 +337,7 @@ ProtocolEffects ProtocolHandler::on_subscribe(const json& message) {
         return close(close_code::kBadRequest,
                      "Subscription id longer than " + std::to_string(kMaxIdBytes) + " bytes");
     }
-    if (subscriptions_.count(id) > 0) {
+    if (subscriptions_.count(id) > 0 || running_.count(id) > 0) {
         return close(close_code::kSubscriberAlreadyExists,
                      "Subscriber for " + id + " already exists");
     }
@@ -348,9 +355,29 @@ ProtocolEffects ProtocolHandler::on_subscribe(const json& message) {
         effects.frames.push_back(frame("error", &id, &errors));
         return effects;
     }
+    // The query text, or the one stored under the persistedQuery extension's hash.
+    const json& query_member = member(payload, "query");
+    const json& extensions = member(payload, "extensions");
+    std::optional<std::string> query;
+    if (query_member.is_string())
+        query = query_member.get<std::string>();
+    if (context_.persisted_queries != nullptr && extensions.is_object() &&
+        !member(extensions, "persistedQuery").is_null()) {
+        if (query && query->empty())
+            query.reset();  // the hash alone
+        PersistedQueryOutcome resolved =
+            context_.persisted_queries->resolve(&extensions, std::move(query));
+        if (auto* refusal = std::get_if<PersistedQueryRefusal>(&resolved)) {
+            json errors = json::array(
+                {json{{"message", refusal->message}, {"extensions", {{"code", refusal->code}}}}});
+            effects.frames.push_back(frame("error", &id, &errors));
+            return effects;
+        }
+        query = std::move(std::get<std::string>(resolved));
+    }
     PrepareResult prepared;
     try {
-        prepared = schema->prepare(payload["query"].get_ref<const std::string&>(),
+        prepared = schema->prepare(query.value_or(std::string()),
                                    variables.is_object() ? variables : empty_object(), name);
     } catch (const std::exception& e) {
         log_error(std::string("GraphQL engine failed to prepare an operation: ") + e.what());
@@ -364,6 +391,27 @@ ProtocolEffects ProtocolHandler::on_subscribe(const json& message) {
         return effects;
     }
     auto operation = std::get<std::shared_ptr<const PreparedOperation>>(prepared);
+    if (operation->runs_in_database()) {
+        // Validated here, run by udm.graphql on a pooled connection (WsSession): the answer
+        // comes back through on_database_answer.
+        if (running_.size() >= context_.max_database_operations) {
+            json errors =
+                json::array({json{{"message",
+                                   "Too many queries and mutations running on this connection (at "
+                                   "most " +
+                                       std::to_string(context_.max_database_operations) + ")"}}});
+            effects.frames.push_back(frame("error", &id, &errors));
+            return effects;
+        }
+        running_.insert(id);
+        effects.database = DatabaseOperation{
+            id, std::move(*query),
+            variables.is_object() ? std::optional<std::string>(variables.dump(
+                                        -1, ' ', false, json::error_handler_t::replace))
+                                  : std::nullopt,
+            std::move(name)};
+        return effects;
+    }
     // Priced before it runs: `{ a0: sdl a1: sdl ... }` would copy the SDL once per alias.
     const std::size_t budget = response_budget(context_.max_response_bytes, schema->sdl().size());
     const std::size_t estimate = operation->estimated_response_bytes(schema->sdl().size());
@@ -453,9 +501,37 @@ ProtocolEffects ProtocolHandler::on_event(EventKind kind, const json& root_value
     return effects;
 }
 
+ProtocolEffects ProtocolHandler::on_database_answer(const std::string& id,
+                                                    const DatabaseAnswer& answer) {
+    ProtocolEffects effects;
+    if (closing_ || running_.erase(id) == 0)
+        return effects;
+    std::string next;
+    if (!answer.ok) {
+        nlohmann::ordered_json extensions{{"code", answer.code}};
+        if (!answer.sqlstate.empty())
+            extensions["sqlstate"] = answer.sqlstate;
+        nlohmann::ordered_json result{
+            {"errors", nlohmann::ordered_json::array(
+                           {{{"message", answer.message}, {"extensions", extensions}}})}};
+        next = frame("next", &id, &result);
+    } else if (answer.body.size() > context_.max_response_bytes) {
+        // udm.graphql bounds what it reads; this bounds what one frame carries.
+        nlohmann::ordered_json refused =
+            error_result(too_large_message(answer.body.size(), context_.max_response_bytes));
+        next = frame("next", &id, &refused);
+    } else {
+        next = next_frame(next_frame_prefix(id), answer.body);
+    }
+    effects.frames.push_back(std::move(next));
+    effects.frames.push_back(frame<json>("complete", &id, nullptr));
+    return effects;
+}
+
 int ProtocolHandler::drop_subscriptions() {
     int count = static_cast<int>(subscriptions_.size());
     subscriptions_.clear();
+    running_.clear();
     return count;
 }
 

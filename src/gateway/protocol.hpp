@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +18,7 @@
 
 #include "auth.hpp"
 #include "graphql_engine.hpp"
+#include "persisted_queries.hpp"
 
 namespace udm::gateway {
 
@@ -49,6 +51,23 @@ struct CloseDecision {
     std::string reason;
 };
 
+// A query or mutation of things for udm.graphql to run with the connection's role and actor.
+struct DatabaseOperation {
+    std::string id;
+    std::string query;
+    std::optional<std::string> variables;  // the JSON text of an object
+    std::optional<std::string> operation_name;
+};
+
+// What came of a DatabaseOperation: udm.graphql's response, or a failure as a GraphQL error.
+struct DatabaseAnswer {
+    bool ok = false;
+    std::string body;      // ok: the response (JSON text of an ExecutionResult)
+    std::string message;   // not ok: the gateway's message (never PostgreSQL's)
+    std::string code;      // not ok: extensions.code
+    std::string sqlstate;  // not ok: extensions.sqlstate, when there is one
+};
+
 // What handling one input asks the socket to do, in this order: send the frames, then close.
 struct ProtocolEffects {
     std::vector<std::string> frames;
@@ -56,6 +75,8 @@ struct ProtocolEffects {
     int subscriptions_delta = 0;  // subscriptions started minus ended
     int events_sent = 0;          // next frames carrying events (for the metrics)
     bool acknowledged = false;    // connection_ack was just sent
+    // A query or mutation to run in the database; its answer goes to on_database_answer().
+    std::optional<DatabaseOperation> database;
 };
 
 // One graphql-transport-ws connection of one tenant.
@@ -75,7 +96,14 @@ class ProtocolHandler {
         // Largest response (an ExecutionResult) built for a client, unless the SDL is larger:
         // see response_budget().
         std::size_t max_response_bytes = kDefaultMaxResponseBytes;
+        // Automatic persisted queries (the persistedQuery extension); null: not served.
+        PersistedQueries* persisted_queries = nullptr;
+        // Most queries and mutations of one connection running in the database at a time; a
+        // subscribe beyond is an error message.
+        std::size_t max_database_operations = kDefaultMaxDatabaseOperations;
     };
+
+    static constexpr std::size_t kDefaultMaxDatabaseOperations = 16;
 
     static constexpr std::size_t kDefaultMaxResponseBytes = 8u << 20;
 
@@ -98,8 +126,14 @@ class ProtocolHandler {
     // Streams the event seq to the subscriptions of its root field that started before it
     // and that it matches. Subscriptions sharing an operation render it once (render()).
     ProtocolEffects on_event(EventKind kind, const nlohmann::json& root_value, std::uint64_t seq);
-    // Forgets every subscription (the socket closed); returns how many there were.
+    // The frames answering the database operation id (next, complete), or none when the
+    // client completed it meanwhile or the connection is closing.
+    ProtocolEffects on_database_answer(const std::string& id, const DatabaseAnswer& answer);
+    // Forgets every subscription and running operation (the socket closed); returns how many
+    // subscriptions there were.
     int drop_subscriptions();
+    // Queries and mutations running in the database.
+    std::size_t database_operation_count() const { return running_.size(); }
 
     // Active subscriptions.
     std::size_t subscription_count() const { return subscriptions_.size(); }
@@ -121,6 +155,8 @@ class ProtocolHandler {
         std::uint64_t from_seq = 0;
     };
     std::map<std::string, Subscription> subscriptions_;
+    // Ids of the operations running in the database, until answered or completed.
+    std::set<std::string> running_;
 
     // Decides to close with code and reason.
     ProtocolEffects close(int code, std::string reason);

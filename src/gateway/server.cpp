@@ -89,7 +89,8 @@ int run_server(const Config& config, SchemaBuilder builder) {
         PoolStats stats = pool.stats();
         return Metrics::PoolGauges{stats.open, stats.in_use, stats.waiting, stats.refused};
     });
-    Services services{config, metrics, hub, schemas, db, slots, pending, pool};
+    PersistedQueries persisted_queries;
+    Services services{config, metrics, hub, schemas, db, slots, pending, pool, persisted_queries};
 
     net::io_context ioc(static_cast<int>(config.threads));
     hub.fan_out_on(ioc, config.threads);

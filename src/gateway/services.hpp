@@ -13,6 +13,7 @@
 #include "hub.hpp"
 #include "metrics.hpp"
 #include "pending_connections.hpp"
+#include "persisted_queries.hpp"
 #include "schema_cache.hpp"
 #include "tenant_loader.hpp"
 
@@ -25,9 +26,10 @@ struct Services {
     Hub& hub;
     SchemaCache& schemas;
     TenantLoader& loader;
-    ConnectionSlots& slots;       // WebSocket connections, at most config.max_connections
-    PendingConnections& pending;  // those not authenticated yet (pending_connections_limit)
-    DbPool& db_pool;              // connections of HTTP GraphQL requests
+    ConnectionSlots& slots;               // WebSocket connections, at most config.max_connections
+    PendingConnections& pending;          // those not authenticated yet (pending_connections_limit)
+    DbPool& db_pool;                      // connections of GraphQL requests (HTTP and WebSocket)
+    PersistedQueries& persisted_queries;  // automatic persisted queries, of every tenant
 };
 
 // Calls done with kReady at once if tenant is loaded; otherwise has the loader load it and

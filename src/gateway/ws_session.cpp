@@ -7,6 +7,8 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
+#include "graphql_call.hpp"
+#include "graphql_http.hpp"
 #include "log.hpp"
 
 namespace udm::gateway {
@@ -46,14 +48,17 @@ WsSession::WsSession(ConnectionSocket&& socket, Services& services, std::string 
               AuthDecision decision =
                   authenticate(payload, services_.config.jwt_secret, tenant_, now_seconds(),
                                std::chrono::duration<double>(services_.config.jwt_leeway).count());
-              if (decision.outcome == AuthOutcome::kAccepted)
+              if (decision.outcome == AuthOutcome::kAccepted) {
                   token_expires_at_ = decision.expires_at;
+                  actor_ = decision.subject;
+              }
               return decision;
           },
           [&schemas = services.schemas, tenant = tenant_] { return schemas.get(tenant); },
           // Subscriptions begin only after the handshake, when the membership is set.
           [this] { return membership_.window->subscribe(membership_.reader); },
-          services.config.max_subscriptions, services.config.max_response_bytes}),
+          services.config.max_subscriptions, services.config.max_response_bytes,
+          &services.persisted_queries}),
       init_timer_(ws_.get_executor()),
       expiry_timer_(ws_.get_executor()),
       close_timer_(ws_.get_executor()) {}
@@ -235,6 +240,73 @@ void WsSession::apply(ProtocolEffects effects, std::optional<double> committed_a
     }
     if (effects.close)
         begin_close(*effects.close);
+    if (effects.database)
+        run_in_database(std::move(*effects.database));
+}
+
+void WsSession::run_in_database(DatabaseOperation operation) {
+    auto call = std::make_shared<GraphqlCall>(
+        GraphqlCall{tenant_, actor_, std::move(operation.query), std::move(operation.variables),
+                    std::move(operation.operation_name)});
+    auto id = std::make_shared<const std::string>(std::move(operation.id));
+    auto self = shared_from_this();
+    auto executor = ws_.get_executor();
+    // Back on the strand: dropped when the client completed the operation or left.
+    auto answer_on_strand = [self, id, executor](std::shared_ptr<DatabaseAnswer> answer) {
+        net::post(executor, [self, id, answer] {
+            if (self->finished_)
+                return;
+            self->apply(self->protocol_.on_database_answer(*id, *answer), std::nullopt);
+        });
+    };
+    services_.db_pool.submit(
+        // On a worker thread: nothing of the session is touched there.
+        [call, answer_on_strand](PGconn* connection) {
+            GraphqlCallResult result;
+            // The client is answered whatever happens here (the pool only logs what escapes).
+            try {
+                result = run_graphql_call(connection, *call);
+            } catch (const std::exception& e) {
+                result.ok = false;
+                result.sqlstate = dynamic_cast<const std::bad_alloc*>(&e) ? "53200" : "XX000";
+                result.message = e.what();
+            }
+            auto answer = std::make_shared<DatabaseAnswer>();
+            if (result.ok) {
+                answer->ok = true;
+                answer->body = std::move(result.body);
+            } else {
+                log_warn("GraphQL operation of \"" + call->tenant +
+                         "\" over WebSocket failed in the database: " +
+                         (result.connection_lost ? std::string("connection lost")
+                                                 : "SQLSTATE " + result.sqlstate) +
+                         ": " + loggable(result.message, 200));
+                GraphqlFailure failure = describe_graphql_failure(result);
+                answer->message = std::move(failure.message);
+                answer->code = std::move(failure.code);
+                answer->sqlstate = std::move(failure.sqlstate);
+            }
+            answer_on_strand(std::move(answer));
+        },
+        [answer_on_strand](PoolRefusal refusal) {
+            auto answer = std::make_shared<DatabaseAnswer>();
+            answer->code = "SERVICE_UNAVAILABLE";
+            switch (refusal) {
+                case PoolRefusal::kQueueFull:
+                    answer->message = "Too many requests wait for the database; try again.";
+                    break;
+                case PoolRefusal::kTimedOut:
+                    answer->message = "No database connection became free in time; try again.";
+                    break;
+                case PoolRefusal::kUnavailable:
+                    answer->message = "The database is unavailable; try again.";
+                    break;
+                case PoolRefusal::kStopping:
+                    answer->message = "The gateway is shutting down.";
+                    break;
+            }
+            answer_on_strand(std::move(answer));
+        });
 }
 
 void WsSession::wake() {

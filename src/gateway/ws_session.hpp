@@ -68,6 +68,7 @@ class WsSession : public Subscriber,
     boost::asio::steady_timer expiry_timer_;  // the token's exp (and leeway)
     boost::asio::steady_timer close_timer_;
     std::optional<double> token_expires_at_;  // of the accepted token, seconds since the epoch
+    std::string actor_;  // the accepted token's sub (udm.actor of queries and mutations)
     boost::beast::flat_buffer buffer_;
     std::deque<Outgoing> queue_;
     std::size_t queued_bytes_ = 0;  // of the frames in queue_
@@ -96,6 +97,9 @@ class WsSession : public Subscriber,
     void on_read(boost::beast::error_code ec, std::size_t bytes);
     // Carries out what the protocol decided.
     void apply(ProtocolEffects effects, std::optional<double> committed_at);
+    // Runs a query or mutation on the database pool, as the tenant's role and the actor; the
+    // answer comes back on the strand.
+    void run_in_database(DatabaseOperation operation);
     // Takes events from the window and queues their frames, when nothing waits to be
     // written (on the strand).
     void pull();

@@ -51,26 +51,24 @@ TEST(EngineCore, ErrorsComeBackWithLocations) {
     EXPECT_EQ((*errors)[0].locations, (std::vector<std::pair<int, int>>{{2, 3}}));
 }
 
-TEST(EngineCore, QueriesAndMutationsOfThingsAreRefusedOverWebSocket) {
+TEST(EngineCore, QueriesAndMutationsOfThingsRunInTheDatabase) {
     auto schema = core_engine_builder()(kShop, 7);
-    PrepareResult r = schema->prepare("{ schemaVersion\n  productCollection { totalCount } }",
-                                      json::object(), std::nullopt);
-    auto* errors = std::get_if<std::vector<GraphQLError>>(&r);
-    ASSERT_NE(errors, nullptr);
-    ASSERT_EQ(errors->size(), 1u);
-    EXPECT_EQ((*errors)[0].message,
-              "Field \"productCollection\" is not served by udm-gateway yet: query and write "
-              "things with udm.graphql(tenant, query) in SQL.");
-    EXPECT_EQ((*errors)[0].locations, (std::vector<std::pair<int, int>>{{2, 3}}));
-    EXPECT_NE(prepared(*schema, "{ schemaVersion sdl }"), nullptr);
-    r = schema->prepare("mutation { deleteFromProductCollection { affectedCount } }",
-                        json::object(), std::nullopt);
-    errors = std::get_if<std::vector<GraphQLError>>(&r);
-    ASSERT_NE(errors, nullptr);
-    ASSERT_EQ(errors->size(), 1u);
-    EXPECT_EQ((*errors)[0].message,
-              "Field \"deleteFromProductCollection\" is not served by udm-gateway yet: query and "
-              "write things with udm.graphql(tenant, query) in SQL.");
+    auto query = prepared(*schema, "{ schemaVersion\n  productCollection { totalCount } }");
+    ASSERT_NE(query, nullptr);
+    EXPECT_TRUE(query->runs_in_database());
+    EXPECT_FALSE(query->is_subscription());
+    auto mutation = prepared(*schema, "mutation { deleteFromProductCollection { affectedCount } }");
+    ASSERT_NE(mutation, nullptr);
+    EXPECT_TRUE(mutation->runs_in_database());
+    // Plain fields and subscriptions stay in the gateway.
+    EXPECT_FALSE(prepared(*schema, "{ schemaVersion sdl }")->runs_in_database());
+    EXPECT_FALSE(prepared(*schema, "{ __schema { queryType { name } } }")->runs_in_database());
+    EXPECT_FALSE(
+        prepared(*schema, "subscription { schemaChanged { version } }")->runs_in_database());
+    // Still validated in the gateway first.
+    PrepareResult r =
+        schema->prepare("{ productCollection { nope } }", json::object(), std::nullopt);
+    ASSERT_NE(std::get_if<std::vector<GraphQLError>>(&r), nullptr);
 }
 
 TEST(EngineCore, ThingChangedFiltersByClassAndOperationAndKeepsSelectionOrder) {

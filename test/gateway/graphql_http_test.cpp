@@ -86,6 +86,46 @@ unsigned refusal(const Request& request) {
     return 0;
 }
 
+TEST(GraphqlHttp, PersistedQueriesMissRegisterHitAndMismatch) {
+    PersistedQueries store;
+    const std::string query = "mutation { m }";
+    const std::string hash = sha256_hex(query);
+    const std::string ext = R"({"persistedQuery":{"version":1,"sha256Hash":")" + hash + R"("}})";
+    auto read = [&store](const Request& request) {
+        return read_graphql_request(request, {}, &store);
+    };
+    // Hash alone, not stored: a GraphQL error Apollo clients recognise, with 200.
+    auto miss = read(post(R"({"extensions":)" + ext + "}"));
+    ASSERT_TRUE(std::holds_alternative<Response>(miss));
+    EXPECT_EQ(std::get<Response>(miss).result_int(), 200u);
+    auto body = nlohmann::json::parse(std::get<Response>(miss).body());
+    EXPECT_EQ(body["errors"][0]["message"], "PersistedQueryNotFound");
+    EXPECT_EQ(body["errors"][0]["extensions"]["code"], "PERSISTED_QUERY_NOT_FOUND");
+    // With the query: checked, kept and run; then the hash alone runs it.
+    auto registered = read(post(R"({"query":")" + query + R"(","extensions":)" + ext + "}"));
+    ASSERT_TRUE(std::holds_alternative<GraphqlHttpRequest>(registered));
+    EXPECT_EQ(std::get<GraphqlHttpRequest>(registered).query, query);
+    auto hit = read(post(R"({"extensions":)" + ext + "}"));
+    ASSERT_TRUE(std::holds_alternative<GraphqlHttpRequest>(hit));
+    EXPECT_EQ(std::get<GraphqlHttpRequest>(hit).query, query);
+    // A stored mutation is still refused over GET.
+    auto over_get = read(get("extensions=" + ext));
+    ASSERT_TRUE(std::holds_alternative<Response>(over_get));
+    EXPECT_EQ(std::get<Response>(over_get).result_int(), 405u);
+    // A hash that is not the query's, and another version: 400.
+    auto mismatch = read(post(R"({"query":"{ x }","extensions":)" + ext + "}"));
+    ASSERT_TRUE(std::holds_alternative<Response>(mismatch));
+    EXPECT_EQ(std::get<Response>(mismatch).result_int(), 400u);
+    EXPECT_NE(std::get<Response>(mismatch).body().find("provided sha does not match query"),
+              std::string::npos);
+    auto version = read(
+        post(R"({"extensions":{"persistedQuery":{"version":2,"sha256Hash":")" + hash + R"("}}})"));
+    ASSERT_TRUE(std::holds_alternative<Response>(version));
+    EXPECT_EQ(std::get<Response>(version).result_int(), 400u);
+    // Without a store the extension is ignored, and the query is required.
+    EXPECT_EQ(refusal(post(R"({"extensions":)" + ext + "}")), 400u);
+}
+
 TEST(GraphqlHttp, PostBodiesAreRead) {
     auto read = read_graphql_request(post(
         R"({"query": "query Q($n: BigInt) { x }", "variables": {"n": 12345678901234567890123},)"

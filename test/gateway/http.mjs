@@ -9,7 +9,7 @@
 // (a shell command restarting PostgreSQL; that case is skipped without it), PG* for psql.
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { execFileSync, execSync, spawn } from 'node:child_process';
 
 const base = process.env.GATEWAY_URL;
@@ -358,6 +358,123 @@ await test("mutations over POST, in one transaction as the tenant's role with th
   // Tenant B's token cannot write A.
   const other = await post({ query: mutation, variables: { n: 'widget-b' } }, { auth: tokenOf(B) });
   assert(other.status === 403 && count() === '1', `B's token: ${other.status}`);
+});
+
+// A graphql-ws client (unmodified) of tenant at url with the token of sub.
+function wsClient(sub, { url = base, tenant = A } = {}) {
+  return createClient({
+    url: `${url.replace(/^http/, 'ws')}/graphql/${tenant}`,
+    webSocketImpl: WebSocket,
+    connectionParams: { token: tokenOf(tenant, sub) },
+    retryAttempts: 0,
+  });
+}
+// Runs payload through client.subscribe: resolves {values, error} once it completes or fails.
+function wsRun(client, payload) {
+  return new Promise((resolve) => {
+    const values = [];
+    client.subscribe(payload, {
+      next: (v) => values.push(v),
+      error: (error) => resolve({ values, error }),
+      complete: () => resolve({ values }),
+    });
+  });
+}
+
+await test("queries and mutations over the WebSocket, as the tenant's role with the token's sub", async () => {
+  const dave = wsClient('dave');
+  const boss = wsClient('boss');
+  const count = () => psql(`SELECT count(*) FROM tenant_${A}.tc_product WHERE name LIKE 'ws-%'`);
+  try {
+    const q = await wsRun(dave, { query: '{ productCollection(filter: {name: {eq: "anvil"}}) { totalCount edges { node { name maker { name } } } } }' });
+    assert(!q.error && q.values.length === 1, JSON.stringify(q));
+    const c = q.values[0].data.productCollection;
+    assert(c.totalCount === 1 && c.edges[0].node.maker.name === 'Acme', JSON.stringify(q.values));
+    // Row-level security sees udm.actor: "hidden" is the boss's alone.
+    const hidden = { query: '{ productCollection(filter: {name: {eq: "hidden"}}) { totalCount } schemaVersion }' };
+    const [d, b] = await Promise.all([wsRun(dave, hidden), wsRun(boss, hidden)]);
+    assert(d.values[0].data.productCollection.totalCount === 0, `dave: ${JSON.stringify(d)}`);
+    assert(b.values[0].data.productCollection.totalCount === 1, `boss: ${JSON.stringify(b)}`);
+    const mutation = 'mutation($n: String!, $p: Float) { insertIntoProductCollection(objects: [{name: $n, price: $p, stock: "1"}]) { affectedCount records { name createdBy } } }';
+    const m = await wsRun(dave, { query: mutation, variables: { n: 'ws-widget', p: 1 } });
+    assert(!m.error && m.values.length === 1, JSON.stringify(m));
+    const inserted = m.values[0].data.insertIntoProductCollection;
+    assert(inserted.affectedCount === 1 && inserted.records[0].createdBy === 'dave', JSON.stringify(m.values));
+    assert(count() === '1', `rows ${count()}`);
+    // A rule broken: next with the GraphQL error (data null), nothing written.
+    const bad = await wsRun(dave, { query: mutation, variables: { n: 'ws-bad', p: -1 } });
+    assert(!bad.error && bad.values.length === 1 && bad.values[0].data === null, JSON.stringify(bad));
+    assert(bad.values[0].errors[0].extensions.code === 'VALIDATION_FAILED', JSON.stringify(bad.values));
+    assert(count() === '1', `rows after the failed mutation ${count()}`);
+    // Validation errors are still the gateway's: an error message.
+    const invalid = await wsRun(dave, { query: '{ productCollection { nope } }' });
+    assert(Array.isArray(invalid.error) && /nope/.test(invalid.error[0].message), JSON.stringify(invalid));
+  } finally {
+    await Promise.all([dave.dispose(), boss.dispose()]);
+  }
+});
+
+await test('a full pool over the WebSocket: next with a SERVICE_UNAVAILABLE error', async () => {
+  const client = wsClient('dave', { url: poolBase });
+  const query = { query: '{ productCollection { totalCount } }' };
+  const unlock = await lockTable(`tenant_${A}.tc_product`);
+  let holder;
+  let queued;
+  try {
+    assert(!(await wsRun(client, { query: '{ schemaVersion }' })).error, 'connected');
+    holder = wsRun(client, query); // takes the only connection and waits for the lock
+    await sleep(300);
+    queued = wsRun(client, query); // waits in the queue (limit 1)
+    await sleep(100);
+    const full = await wsRun(client, query);
+    assert(!full.error && full.values.length === 1, JSON.stringify(full));
+    assert(full.values[0].errors[0].extensions.code === 'SERVICE_UNAVAILABLE', JSON.stringify(full.values));
+  } finally {
+    await unlock();
+  }
+  const first = await holder;
+  assert(first.values[0].data.productCollection.totalCount >= 4, JSON.stringify(first));
+  const second = await queued; // served, or timed out in the queue
+  assert(second.values[0].data || second.values[0].errors[0].extensions.code === 'SERVICE_UNAVAILABLE', JSON.stringify(second));
+  await client.dispose();
+});
+
+await test('automatic persisted queries: a miss, then registered and hit over GET, POST and WebSocket', async () => {
+  const sha = (q) => createHash('sha256').update(q).digest('hex');
+  const ext = (q, version = 1) => ({ persistedQuery: { version, sha256Hash: sha(q) } });
+  const q1 = '{ productCollection(filter: {name: {eq: "anvil"}}) { totalCount } }';
+  const q2 = '{ p2: productCollection(filter: {name: {eq: "bolt"}}) { totalCount } }';
+  for (const [label, miss] of [['POST', await post({ extensions: ext(q1) })],
+    ['GET', await get({ extensions: JSON.stringify(ext(q1)) })]]) {
+    assert(miss.status === 200 && miss.json.errors[0].message === 'PersistedQueryNotFound', `${label} miss: ${miss.status} ${miss.text}`);
+    assert(miss.json.errors[0].extensions.code === 'PERSISTED_QUERY_NOT_FOUND', miss.text);
+  }
+  // Registered over GET, hit over POST; registered over POST, hit over GET.
+  const reg1 = await get({ query: q1, extensions: JSON.stringify(ext(q1)) });
+  assert(reg1.status === 200 && reg1.json.data.productCollection.totalCount === 1, reg1.text);
+  const hit1 = await post({ extensions: ext(q1) });
+  assert(hit1.status === 200 && hit1.json.data.productCollection.totalCount === 1, hit1.text);
+  const reg2 = await post({ query: q2, extensions: ext(q2) });
+  assert(reg2.status === 200 && reg2.json.data.p2.totalCount === 1, reg2.text);
+  const hit2 = await get({ extensions: JSON.stringify(ext(q2)) });
+  assert(hit2.status === 200 && hit2.json.data.p2.totalCount === 1, hit2.text);
+  // Shared across tenants (the hash is of the text), and the tenant still decides.
+  const other = await post({ extensions: ext(q1) }, { tenant: B });
+  assert(other.status === 200 && other.json.data.productCollection.totalCount === 0, other.text);
+  const mismatch = await post({ query: q2, extensions: ext(q1) });
+  assert(mismatch.status === 400 && mismatch.json.errors[0].message === 'provided sha does not match query', mismatch.text);
+  const version = await post({ query: q1, extensions: ext(q1, 2) });
+  assert(version.status === 400, version.text);
+  // Over the WebSocket: the hash alone (an empty query) runs the stored query.
+  const client = wsClient('dave');
+  try {
+    const hit = await wsRun(client, { query: '', extensions: ext(q1) });
+    assert(!hit.error && hit.values[0].data.productCollection.totalCount === 1, JSON.stringify(hit));
+    const miss = await wsRun(client, { query: '', extensions: ext('{ schemaVersion }') });
+    assert(miss.error && miss.error[0].extensions.code === 'PERSISTED_QUERY_NOT_FOUND', JSON.stringify(miss));
+  } finally {
+    await client.dispose();
+  }
 });
 
 console.log(`http.mjs: ${passed} passed, ${failed} failed`);
