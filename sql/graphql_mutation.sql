@@ -289,7 +289,7 @@ SELECT udm._graphql_statements() AS before \gset
 SELECT udm.graphql('gqz', '{ a: productCollection(first: 20) { edges { node { maker { name } } } } b: productCollection(first: 11) { edges { node { name } } } }') AS too_many_things;
 SELECT udm.graphql('gqz', '{ a: productCollection(first: 20) { edges { node { maker { name } } } } b: productCollection(first: 10) { edges { node { name } } } }') AS within;
 SELECT udm._graphql_statements() - :before AS statements;
--- What a mutation writes counts whatever it selects; a count reads every thing.
+-- What a mutation writes counts whatever it selects; a count is a page (100 by default).
 SELECT udm.graphql('gqz', 'mutation { a: deleteFromProductCollection(atMost: 30) { affectedCount } b: deleteFromProductCollection(atMost: 30) { affectedCount } }') AS writes_count;
 SELECT udm.graphql('gqz', '{ productCollection { totalCount } }') AS counts_count;
 RESET udm.graphql_max_things;

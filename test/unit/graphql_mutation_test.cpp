@@ -204,8 +204,9 @@ TEST(GraphqlEstimate, PagesTimesWhatEachThingNests) {
     EXPECT_EQ(things(R"({ product(id: "x") { name } })"), 1u);
     EXPECT_EQ(things(R"({ product(id: "x") { name maker { name } } })"), 2u);
     // The default page (100), what first or last asks for; pageInfo reads no thing.
-    // totalCount reads every thing that passes: a page of the largest size.
-    EXPECT_EQ(things("{ productCollection { totalCount } }"), 1000u);
+    // totalCount and aggregate read what passes: a page each.
+    EXPECT_EQ(things("{ productCollection { totalCount } }"), 100u);
+    EXPECT_EQ(things("{ productCollection(first: 5) { totalCount aggregate { count } } }"), 10u);
     EXPECT_EQ(things("{ productCollection { edges { node { name } } } }"), 100u);
     EXPECT_EQ(things("{ productCollection(first: 7) { edges { node { maker { name } } } } }"), 14u);
     EXPECT_EQ(things("{ productCollection(last: 3) { edges { cursor node { id } } pageInfo { "

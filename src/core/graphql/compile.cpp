@@ -1155,10 +1155,10 @@ std::uint64_t things_of(const Schema& schema, const PlannedField& f, const Compi
     // The things a mutation writes count whatever it selects of them.
     std::uint64_t n = written ? each : 0;
     for (const PlannedField& c : f.selection) {
-        // A count or an aggregate reads every thing that passes the filter: charged as a
-        // page of the largest size, per collection.
+        // A count or an aggregate reads the things that pass the filter without returning
+        // them: charged as a page of the collection, so aliases of counts are bounded too.
         if (connection && (c.name == "totalCount" || c.name == "aggregate"))
-            n = add(n, times(multiplier, static_cast<std::uint64_t>(limits.max_page_size)));
+            n = add(n, each);
         else
             n = add(n, things_of(schema, c, limits, each));
     }

@@ -93,8 +93,8 @@ std::vector<InputViolation> check_inputs(const Schema& schema, const model::Mode
 
 // How many things a root field may read or write at most, estimated before any SQL runs:
 // a collection counts its page size (first/last, or the default) times what each of its
-// things costs, and a page of the largest size for totalCount or aggregate (they read all
-// that pass); a single thing 1 plus its nested things; a mutation its objects or atMost,
+// things costs, and one page more for totalCount or aggregate (they read what passes);
+// a single thing 1 plus its nested things; a mutation its objects or atMost,
 // whatever it selects, plus what its records nest.
 // The sum over a request's root fields is bounded by the caller (udm.graphql_max_things).
 std::uint64_t estimate_things(const Schema& schema, const PlannedField& root,
