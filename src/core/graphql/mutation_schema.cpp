@@ -9,25 +9,10 @@ namespace {
 
 using model::DataType;
 
-TypeRef named(std::string name) {
-    return TypeRef::named(std::move(name));
-}
-TypeRef required(TypeRef t) {
-    return TypeRef::non_null(std::move(t));
-}
-
-Field field(std::string name, TypeRef type, std::string description) {
-    Field f;
-    f.name = std::move(name);
-    f.type = std::move(type);
-    f.description = std::move(description);
-    return f;
-}
-
-InputValue input(std::string name, TypeRef type, std::optional<std::string> description = {},
-                 std::optional<Json> default_value = {}) {
-    return {std::move(name), std::move(description), std::move(type), std::move(default_value)};
-}
+using parts::field;
+using parts::input;
+using parts::named;
+using parts::required;
 
 // The scalar an attribute's value is written as (a reference: the id of its target).
 const char* input_scalar(DataType type) {

@@ -10,28 +10,10 @@ namespace {
 
 using model::DataType;
 
-// The named type name.
-TypeRef named(std::string name) {
-    return TypeRef::named(std::move(name));
-}
-// t, non-null.
-TypeRef required(TypeRef t) {
-    return TypeRef::non_null(std::move(t));
-}
-
-// A field with a description.
-Field field(std::string name, TypeRef type, std::string description) {
-    Field f;
-    f.name = std::move(name);
-    f.type = std::move(type);
-    f.description = std::move(description);
-    return f;
-}
-
-// An input value (argument or input field).
-InputValue input(std::string name, TypeRef type, std::optional<std::string> description = {}) {
-    return {std::move(name), std::move(description), std::move(type), std::nullopt};
-}
+using parts::field;
+using parts::input;
+using parts::named;
+using parts::required;
 
 // The filter type of values of a scalar; ordered ones (all but Boolean) compare, text
 // also matches patterns.

@@ -4,6 +4,9 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "names.hpp"
@@ -11,6 +14,33 @@
 #include "udm/core/model.hpp"
 
 namespace udm::graphql {
+
+// Small builders of type-system parts, shared by query_schema.cpp and mutation_schema.cpp.
+namespace parts {
+
+// The named type name.
+inline TypeRef named(std::string name) {
+    return TypeRef::named(std::move(name));
+}
+// t, non-null.
+inline TypeRef required(TypeRef t) {
+    return TypeRef::non_null(std::move(t));
+}
+// A field with a description.
+inline Field field(std::string name, TypeRef type, std::string description) {
+    Field f;
+    f.name = std::move(name);
+    f.type = std::move(type);
+    f.description = std::move(description);
+    return f;
+}
+// An input value (argument or input field).
+inline InputValue input(std::string name, TypeRef type, std::optional<std::string> description = {},
+                        std::optional<Json> default_value = {}) {
+    return {std::move(name), std::move(description), std::move(type), std::move(default_value)};
+}
+
+}  // namespace parts
 
 // The types queries share, whatever the model, in printing order: Cursor, PageInfo,
 // OrderByDirection, FilterIs and one filter type per scalar (StringFilter, ...).
