@@ -238,17 +238,7 @@ SELECT format('dbname=%s host=%s port=%s', current_database(),
               split_part(current_setting('unix_socket_directories'), ',', 1), current_setting('port')) AS conn \gset
 SELECT dblink_connect('other', :'conn');
 SELECT * FROM dblink('other', 'SELECT pg_backend_pid()') AS t(pid int) \gset other_
-CREATE FUNCTION pg_temp.wait_for_other(other integer) RETURNS boolean LANGUAGE plpgsql AS $$
-BEGIN
-    FOR i IN 1..600 LOOP
-        IF EXISTS (SELECT 1 FROM pg_locks WHERE pid = other AND locktype = 'transactionid' AND NOT granted) THEN
-            RETURN true;
-        END IF;
-        PERFORM pg_sleep(0.05);
-    END LOOP;
-    RETURN false;
-END
-$$;
+\i sql/include/wait_for_other.sql
 BEGIN;
 SELECT udm.graphql('gqy', 'mutation { updateItemCollection(set: {stock: "2"}, filter: {name: {eq: "one"}, rowVersion: {eq: "1"}}) { affectedCount } }') AS first_writer;
 SELECT dblink_send_query('other', $$SELECT udm.graphql('gqy', 'mutation { updateItemCollection(set: {stock: "3"}, filter: {name: {eq: "one"}, rowVersion: {eq: "1"}}) { affectedCount } }')$$);

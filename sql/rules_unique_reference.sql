@@ -167,17 +167,7 @@ SELECT dblink_connect('other', :'conn');
 -- the statement that loads it is classified (rules_probe_edges tests that).
 SELECT dblink_exec('other', 'LOAD ''udm''');
 SELECT pid AS other_pid FROM dblink('other', 'SELECT pg_backend_pid()') AS t(pid integer) \gset
-CREATE FUNCTION pg_temp.wait_for_other(other integer) RETURNS boolean LANGUAGE plpgsql AS $$
-BEGIN
-    FOR i IN 1..600 LOOP
-        IF EXISTS (SELECT 1 FROM pg_locks WHERE pid = other AND locktype = 'transactionid' AND NOT granted) THEN
-            RETURN true;
-        END IF;
-        PERFORM pg_sleep(0.05);
-    END LOOP;
-    RETURN false;
-END
-$$;
+\i sql/include/wait_for_other.sql
 BEGIN;
 INSERT INTO tenant_uq.tc_author (name, email) VALUES ('Dee', 'dee@example.com');
 SELECT dblink_send_query('other', $$INSERT INTO tenant_uq.tc_author (name, email) VALUES ('Dee', 'dee@example.com')$$);
