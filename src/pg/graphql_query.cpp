@@ -15,6 +15,7 @@
 #include "udm/core/graphql/schema.hpp"
 #include "udm/core/graphql/subscription.hpp"
 #include "udm/core/physical.hpp"
+#include "udm/core/relate.hpp"
 #include "udm/pg/fmgr_values.hpp"
 #include "udm/pg/graphql_cache.hpp"
 #include "udm/pg/model_catalog.hpp"
@@ -206,8 +207,9 @@ OJson statement_error(ErrorData* error, const gql::PlannedField& f, bool writes,
             j["extensions"]["sqlstate"] = "23505";
             return j;
         }
-        const bool cardinality = error->detail != nullptr &&
-                                 std::string_view(error->detail).rfind("The cardinality", 0) == 0;
+        const bool cardinality =
+            error->detail != nullptr &&
+            std::string_view(error->detail).rfind(udm::relate::kCardinalityDetail, 0) == 0;
         gql_code = cardinality                             ? "CARDINALITY_EXCEEDED"
                    : code == ERRCODE_FOREIGN_KEY_VIOLATION ? "REFERENCE_NOT_FOUND"
                                                            : "BAD_USER_INPUT";

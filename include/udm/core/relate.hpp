@@ -44,6 +44,10 @@ struct Thing {
     ClassRef cls;
 };
 
+// How the DETAIL of the 23514 error for a reached cardinality begins (udm.relate's other
+// 23514, a relationship not allowed, has none): udm.graphql maps it to CARDINALITY_EXCEEDED.
+inline constexpr std::string_view kCardinalityDetail = "The cardinality of relationship ";
+
 // One end of a relationship as the caller names it.
 enum class End { kFrom, kTo };
 

@@ -193,8 +193,8 @@ void check_limit(const std::string& type, const Decision& d, const LimitCheck& c
                     std::to_string(check.max) + " \"" + type + "\" " +
                     (targets ? "target" : "source") + (check.max == 1 ? "" : "s") +
                     ", the most allowed",
-                "The cardinality of relationship \"" + type + "\" from class \"" + d.from.cls.name +
-                    "\" to class \"" + d.to.cls.name + "\" allows no more.");
+                std::string(kCardinalityDetail) + "\"" + type + "\" from class \"" +
+                    d.from.cls.name + "\" to class \"" + d.to.cls.name + "\" allows no more.");
 }
 
 Statement insert(const naming::TenantNames& tenant, const std::string& type_id, const Decision& d) {
