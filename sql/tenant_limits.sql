@@ -106,6 +106,17 @@ SELECT current_setting('statement_timeout') = '200ms' AS lim_app_has_timeout;
 \c - :admin
 ALTER ROLE tenant_lim_role NOLOGIN;
 
+-- max_rows_per_page holds inside udm.graphql, whoever calls it: it bounds first, last,
+-- objects and atMost, and the default page shrinks to it; a change applies at once.
+INSERT INTO tenant_lim.tc_note (title) SELECT 'note ' || i FROM generate_series(1, 5) i;
+SELECT udm.set_tenant_limits('lim', '{"max_rows_per_page": 3}') ->> 'max_rows_per_page' AS max_rows_per_page;
+SELECT udm.graphql('lim', '{ noteCollection(first: 4) { totalCount } }') #>> '{errors,0,message}' AS first_4;
+SELECT jsonb_array_length(udm.graphql('lim', '{ noteCollection { edges { node { title } } } }') #> '{data,noteCollection,edges}') AS default_page;
+SELECT jsonb_array_length(udm.graphql('lim', '{ noteCollection(first: 3) { edges { node { title } } } }') #> '{data,noteCollection,edges}') AS first_3;
+SELECT udm.graphql('lim', 'mutation { deleteFromNoteCollection(atMost: 4) { affectedCount } }') #>> '{errors,0,message}' AS at_most_4;
+SELECT udm.set_tenant_limits('lim', '{"max_rows_per_page": null}') ->> 'max_rows_per_page' AS back_to_default;
+SELECT jsonb_array_length(udm.graphql('lim', '{ noteCollection { edges { node { title } } } }') #> '{data,noteCollection,edges}') AS default_page;
+
 -- Dropped with the tenant: its role and the role's settings go.
 SELECT udm.drop_tenant('lim', force => true);
 SELECT count(*) AS settings_left FROM pg_db_role_setting s

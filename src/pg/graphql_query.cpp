@@ -15,6 +15,7 @@
 #include "udm/core/graphql/schema.hpp"
 #include "udm/core/graphql/subscription.hpp"
 #include "udm/core/physical.hpp"
+#include "udm/core/tenant_limits.hpp"
 #include "udm/pg/fmgr_values.hpp"
 #include "udm/pg/graphql_cache.hpp"
 #include "udm/pg/model_catalog.hpp"
@@ -122,11 +123,16 @@ StatementOutcome run_statement(const char* sql, int nargs, Oid* types, Datum* va
     return StatementOutcome{value, error, matched, kept};
 }
 
-// The bounds of compiled statements, from the settings.
+// The max_rows_per_page of the tenant whose request udm.graphql is answering (0: none).
+int tenant_max_page_size = 0;
+
+// The bounds of compiled statements, from the settings and the tenant's limits.
 gql::CompileLimits limits() {
     gql::CompileLimits l;
     l.max_depth = pg::graphql_max_depth;
     l.max_page_size = pg::graphql_max_page_size;
+    if (tenant_max_page_size > 0)
+        l.max_page_size = std::min(l.max_page_size, tenant_max_page_size);
     l.default_page_size = std::min(l.default_page_size, l.max_page_size);
     return l;
 }
@@ -491,6 +497,32 @@ std::string respond(const udm::naming::TenantNames& names, const pg::KnownModel&
     return out + "}";
 }
 
+// The tenant's max_rows_per_page (docs/limits.md), read with the caller's privileges as the
+// model key is: the limit holds inside the database, whoever calls udm.graphql.
+int read_max_page_size(pg::Spi& spi, const udm::naming::TenantNames& names) {
+    const std::vector<pg::Row> rows = spi.query_kept(
+        "SELECT limits::text FROM " + udm::naming::qualified(names.schema, "schema_state"));
+    nlohmann::json stored = nlohmann::json::object();
+    if (!rows.empty() && rows[0][0])
+        stored = nlohmann::json::parse(*rows[0][0], nullptr, false);
+    return static_cast<int>(udm::limits::effective(stored).at("max_rows_per_page").get<int64_t>());
+}
+
+// Sets the tenant's page limit for one call, and what it was again after it (a custom rule
+// function may call udm.graphql for another tenant while a call runs).
+class ScopedPageLimit {
+  public:
+    explicit ScopedPageLimit(int limit) noexcept : saved_(tenant_max_page_size) {
+        tenant_max_page_size = limit;
+    }
+    ~ScopedPageLimit() { tenant_max_page_size = saved_; }
+    ScopedPageLimit(const ScopedPageLimit&) = delete;
+    ScopedPageLimit& operator=(const ScopedPageLimit&) = delete;
+
+  private:
+    int saved_;
+};
+
 }  // namespace
 
 // udm.graphql(tenant, query, variables, operation_name) returns jsonb: the GraphQL response
@@ -505,6 +537,7 @@ UDM_PG_FUNCTION(udm_graphql) {
     const std::string response = pg::with_spi(/*read_only=*/false, [&](pg::Spi& spi) {
         const pg::ModelKey key = pg::model_key(spi, names, false);
         const pg::KnownModel known = pg::model_at(spi, names, key);
+        const ScopedPageLimit page_limit(read_max_page_size(spi, names));
         return respond(names, known, query, variables, operation_name);
     });
     return pg::guard(
