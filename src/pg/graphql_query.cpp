@@ -497,15 +497,13 @@ std::string respond(const udm::naming::TenantNames& names, const pg::KnownModel&
     return out + "}";
 }
 
-// The tenant's max_rows_per_page (docs/limits.md), read with the caller's privileges as the
-// model key is: the limit holds inside the database, whoever calls udm.graphql.
-int read_max_page_size(pg::Spi& spi, const udm::naming::TenantNames& names) {
-    const std::vector<pg::Row> rows = spi.query_kept(
-        "SELECT limits::text FROM " + udm::naming::qualified(names.schema, "schema_state"));
-    nlohmann::json stored = nlohmann::json::object();
-    if (!rows.empty() && rows[0][0])
-        stored = nlohmann::json::parse(*rows[0][0], nullptr, false);
-    return static_cast<int>(udm::limits::effective(stored).at("max_rows_per_page").get<int64_t>());
+// The tenant's max_rows_per_page (docs/limits.md) from its stored limits, read with the
+// caller's privileges along with the model key: the bound holds inside the database,
+// whoever calls udm.graphql.
+int max_page_size_of(const std::string& stored_limits) {
+    const nlohmann::json stored = nlohmann::json::parse(stored_limits, nullptr, false);
+    return static_cast<int>(
+        udm::limits::effective(stored).at("max_rows_per_page").get<std::int64_t>());
 }
 
 // Sets the tenant's page limit for one call, and what it was again after it (a custom rule
@@ -535,9 +533,10 @@ UDM_PG_FUNCTION(udm_graphql) {
     const std::optional<std::string> operation_name = pg::optional_text_arg(fcinfo, 3);
     const pg::GraphqlCall call;
     const std::string response = pg::with_spi(/*read_only=*/false, [&](pg::Spi& spi) {
-        const pg::ModelKey key = pg::model_key(spi, names, false);
+        std::string stored_limits;
+        const pg::ModelKey key = pg::model_key(spi, names, false, &stored_limits);
         const pg::KnownModel known = pg::model_at(spi, names, key);
-        const ScopedPageLimit page_limit(read_max_page_size(spi, names));
+        const ScopedPageLimit page_limit(max_page_size_of(stored_limits));
         return respond(names, known, query, variables, operation_name);
     });
     return pg::guard(

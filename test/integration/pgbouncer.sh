@@ -54,7 +54,12 @@ work=$(mktemp -d /tmp/udm-pgbouncer.XXXXXX)
 chmod 700 "$work"
 mkdir "$work/sock"
 [[ $(id -u) -eq 0 ]] && chown -R postgres "$work"
-: >"$work/userlist.txt"
+# Clients authenticate as a user of a random name (trust: a name PgBouncer's auth_file lists,
+# which only this run knows, passed in the environment, not on a command line); every
+# database line names the role PgBouncer logs in to PostgreSQL as.
+client_user=udm_client_$RANDOM$RANDOM
+printf '"%s" ""\n' "$client_user" >"$work/userlist.txt"
+chmod 600 "$work/userlist.txt"
 [[ $(id -u) -eq 0 ]] && chown postgres "$work/userlist.txt"
 
 admin_psql() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" "$@"; }
@@ -83,7 +88,7 @@ superuser=$(admin_psql -c "SELECT current_user")
 
 write_config() {
     PGDATABASE=$db "$repo/scripts/pgbouncer_config" --server-host "$PGHOST" --server-port "${PGPORT:-5432}" \
-        --listen-port "$port" --socket-dir "$work/sock" --auth-type any \
+        --listen-port "$port" --socket-dir "$work/sock" --auth-type trust \
         --auth-file "$work/userlist.txt" --max-client-conn 200 \
         --pidfile "$work/pgbouncer.pid" --logfile "$work/pgbouncer.log" \
         --database "admin = host=$PGHOST port=${PGPORT:-5432} dbname=$db user=$superuser pool_size=2" \
@@ -93,13 +98,13 @@ write_config() {
     mv "$work/pgbouncer.ini.new" "$work/pgbouncer.ini"
 }
 
-# Through PgBouncer: psql to one of its databases (the user name is PgBouncer's to ignore:
-# auth_type any, every database logs in as the user its line names).
+# Through PgBouncer: psql to one of its databases as the run's client user (each database
+# logs in to PostgreSQL as the role its line names).
 bq() { # bq <pgbouncer database> <psql args...>
     local target=$1
     shift
     # PgBouncer refuses the startup parameter "options" that PGOPTIONS would send.
-    env -u PGOPTIONS psql -X -q -At -v ON_ERROR_STOP=1 "host=127.0.0.1 port=$port dbname=$target user=client" "$@"
+    env -u PGOPTIONS PGUSER="$client_user" psql -X -q -At -v ON_ERROR_STOP=1 "host=127.0.0.1 port=$port dbname=$target" "$@"
 }
 # The SQLSTATE of the error a statement through PgBouncer raises.
 bq_error() { # bq_error <pgbouncer database> <sql>
@@ -113,6 +118,8 @@ as_pg "$pgbouncer" -d "$work/pgbouncer.ini" >/dev/null
 for _ in $(seq 100); do bq admin -c "SELECT 1" >/dev/null 2>&1 && break; sleep 0.1; done
 check "PgBouncer serves" "1" "$(bq admin -c 'SELECT 1')"
 check "PgBouncer listens on loopback only" "listen_addr = 127.0.0.1" "$(grep '^listen_addr' "$work/pgbouncer.ini")"
+check "PgBouncer refuses other client names" "refused" \
+    "$(env -u PGOPTIONS PGUSER=intruder psql -X -At "host=127.0.0.1 port=$port dbname=admin" -c "SELECT 1" >/dev/null 2>&1 && echo served || echo refused)"
 
 # 2. Provisioning and model changes through the operator's pool. Both tenants get the
 #    same classes (so the same versions and GraphQL documents) but different rules.
@@ -169,7 +176,7 @@ check "the role's CONNECTION LIMIT is max_connections" "2" \
     "$(admin_psql -c "SELECT rolconnlimit FROM pg_roles WHERE rolname = 'tenant_pa_role'")"
 
 # 5. CRUD through the tenant's own pool: inserts judged by rules, updates, soft deletes.
-check "insert" "INSERT 0 1" "$(env -u PGOPTIONS psql -X -v ON_ERROR_STOP=1 "host=127.0.0.1 port=$port dbname=tenant_pa user=client" \
+check "insert" "INSERT 0 1" "$(env -u PGOPTIONS PGUSER="$client_user" psql -X -v ON_ERROR_STOP=1 "host=127.0.0.1 port=$port dbname=tenant_pa" \
     -c "INSERT INTO tenant_pa.tc_product (name, price) VALUES ('anvil', 10)" 2>&1)"
 check "insert breaking a rule" "23514" "$(bq_error tenant_pa "INSERT INTO tenant_pa.tc_product (name, price) VALUES ('x', -1)")"
 bq tenant_pa -c "UPDATE tenant_pa.tc_product SET price = 12 WHERE name = 'anvil'"
