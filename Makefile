@@ -8,7 +8,7 @@ DATA = $(wildcard sql/udm--*.sql)
 PGFILEDESC = "udm - Universal Data Model"
 
 # pg_regress tests, in order: sql/<name>.sql against expected/<name>.out.
-REGRESS = setup error_barrier tenant_names tenant_lifecycle catalog_constraints \
+REGRESS = setup error_barrier tenant_names tenant_lifecycle tenant_limits catalog_constraints \
           tenant_isolation tenant_dump_restore class_lifecycle class_bad_input \
           relationships model_apply data_loss model_verify_replay model_cache class_security \
           rules rules_unique_reference rules_probe_edges events graphql graphql_query graphql_mutation graphql_corpus security

@@ -7,6 +7,8 @@ INSERT INTO tenant_dumped.attributes (name, data_type) VALUES ('title', 'text');
 INSERT INTO tenant_dumped.attribute_assignments (thing_class_id, attribute_id, is_required)
 SELECT c.id, a.id, true FROM tenant_dumped.thing_classes c, tenant_dumped.attributes a;
 INSERT INTO tenant_dumped.relationship_types (name, inverse_name) VALUES ('contains', 'contained_in');
+-- The tenant's limits are kept in its schema: they go with the dump.
+SELECT udm.set_tenant_limits('dumped', '{"max_connections": 7, "work_mem": 2048}') ->> 'max_connections' AS max_connections;
 
 \set source_db :DBNAME
 \setenv UDM_SOURCE_DB :DBNAME
@@ -19,6 +21,8 @@ CREATE EXTENSION udm;
 -- The restored schema is a tenant here.
 SELECT name, schema_name, owner_role, app_role, schema_version FROM udm.tenants;
 SELECT udm.tenant_schema('dumped');
+SELECT udm.tenant_limits('dumped') ->> 'max_connections' AS restored_max_connections,
+       udm.tenant_limits('dumped') ->> 'work_mem' AS restored_work_mem;
 SELECT c.name AS class, a.name AS attribute, aa.is_required
 FROM tenant_dumped.attribute_assignments aa
 JOIN tenant_dumped.thing_classes c ON c.id = aa.thing_class_id

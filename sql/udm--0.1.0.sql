@@ -43,13 +43,40 @@ REVOKE ALL ON FUNCTION udm.tenant_list() FROM PUBLIC;
 
 CREATE FUNCTION udm.tenant_state(tenants text[],
         OUT tenant text, OUT identity text, OUT schema_version bigint,
-        OUT data_events_pruned_through numeric)
+        OUT data_events_pruned_through numeric, OUT limits_version bigint)
     RETURNS SETOF record
     AS 'MODULE_PATHNAME', 'udm_tenant_state'
     LANGUAGE C STRICT STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION udm.tenant_state(text[]) IS
-    'for each named tenant that exists: an identity that changes when it is created again, its schema version and how far its data events were pruned (for consumers of events such as udm-gateway)';
+    'for each named tenant that exists: an identity that changes when it is created again, its schema version, how far its data events were pruned and how often its limits changed (for consumers of events such as udm-gateway)';
+
+-- Per-tenant limits (docs/limits.md). Setting them is the platform operator's: EXECUTE is
+-- revoked from PUBLIC (a superuser grants it), and a tenant's own roles are refused even
+-- when granted it. Reading them is the tenant's and the operator's.
+CREATE FUNCTION udm.set_tenant_limits(tenant text, limits jsonb) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'udm_set_tenant_limits'
+    LANGUAGE C VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.set_tenant_limits(text, jsonb) IS
+    'merges limits into the tenant''s (null restores a default), applies statement_timeout, work_mem and max_connections to its role, signals the change; returns every limit';
+REVOKE ALL ON FUNCTION udm.set_tenant_limits(text, jsonb) FROM PUBLIC;
+
+CREATE FUNCTION udm.tenant_limits(tenant text) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'udm_tenant_limits'
+    LANGUAGE C STRICT STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.tenant_limits(text) IS
+    'every limit of the tenant with its value (its own or the default)';
+
+CREATE FUNCTION udm.tenant_limit_definitions(
+        OUT name text, OUT default_value bigint, OUT min_value bigint, OUT max_value bigint,
+        OUT unit text, OUT description text)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'udm_tenant_limit_definitions'
+    LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION udm.tenant_limit_definitions() IS
+    'every per-tenant limit: its default and allowed range';
 
 CREATE VIEW udm.tenants AS
     SELECT name, schema_name, owner_role, app_role, created_at, schema_version

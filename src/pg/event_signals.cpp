@@ -32,14 +32,16 @@ struct Signal {
     Channel channel;
     char tenant[NAMEDATALEN];
     std::int64_t version;
-    int level;  // nesting level of the (sub)transaction that queued it
+    std::int64_t limits_version;  // 0 unless the tenant's limits changed
+    int level;                    // nesting level of the (sub)transaction that queued it
 };
 
 // Created on first use; emptied at the end of every transaction.
 std::vector<Signal>* signals = nullptr;
 
-// Queues a signal, or raises the version of one the same (sub)transaction queued.
-void queue(Channel channel, const std::string& tenant, std::int64_t version) {
+// Queues a signal, or raises the versions of one the same (sub)transaction queued.
+void queue(Channel channel, const std::string& tenant, std::int64_t version,
+           std::int64_t limits_version) {
     if (tenant.empty() || tenant.size() >= NAMEDATALEN) {
         throw Error(sqlstate::kInternalError, "invalid tenant name for a change signal");
     }
@@ -56,6 +58,7 @@ void queue(Channel channel, const std::string& tenant, std::int64_t version) {
             return;
         if (s.level == level) {
             s.version = std::max(s.version, version);
+            s.limits_version = std::max(s.limits_version, limits_version);
             return;
         }
     }
@@ -63,6 +66,7 @@ void queue(Channel channel, const std::string& tenant, std::int64_t version) {
     s.channel = channel;
     std::memcpy(s.tenant, tenant.c_str(), tenant.size() + 1);
     s.version = version;
+    s.limits_version = limits_version;
     s.level = level;
     signals->push_back(s);
 }
@@ -77,6 +81,7 @@ void send_signals() {
     for (std::size_t i = 0; i < n; ++i) {
         bool seen = false;
         std::int64_t version = queued[i].version;
+        std::int64_t limits_version = queued[i].limits_version;
         for (std::size_t j = 0; j < n; ++j) {
             if (queued[j].channel != queued[i].channel ||
                 std::strcmp(queued[j].tenant, queued[i].tenant) != 0)
@@ -84,12 +89,19 @@ void send_signals() {
             if (j < i)
                 seen = true;
             version = std::max(version, queued[j].version);
+            limits_version = std::max(limits_version, queued[j].limits_version);
         }
         if (seen)
             continue;
         // Tenant names are [a-z0-9_]: nothing in them needs escaping in JSON.
-        char payload[NAMEDATALEN + 64];
-        if (queued[i].channel == Channel::kSchema) {
+        char payload[NAMEDATALEN + 96];
+        if (queued[i].channel == Channel::kSchema && limits_version > 0) {
+            snprintf(payload, sizeof payload,
+                     "{\"tenant\": \"%s\", \"version\": %lld, \"limits_version\": %lld}",
+                     queued[i].tenant, static_cast<long long>(version),
+                     static_cast<long long>(limits_version));
+            Async_Notify(kSchemaChannel, payload);
+        } else if (queued[i].channel == Channel::kSchema) {
             snprintf(payload, sizeof payload, "{\"tenant\": \"%s\", \"version\": %lld}",
                      queued[i].tenant, static_cast<long long>(version));
             Async_Notify(kSchemaChannel, payload);
@@ -134,11 +146,16 @@ void on_subtransaction_event(SubXactEvent event, SubTransactionId, SubTransactio
 }  // namespace
 
 void signal_schema_change(const std::string& tenant, std::int64_t version) {
-    queue(Channel::kSchema, tenant, version);
+    queue(Channel::kSchema, tenant, version, 0);
+}
+
+void signal_limits_change(const std::string& tenant, std::int64_t version,
+                          std::int64_t limits_version) {
+    queue(Channel::kSchema, tenant, version, limits_version);
 }
 
 void signal_data_change(const std::string& tenant) {
-    queue(Channel::kData, tenant, 0);
+    queue(Channel::kData, tenant, 0, 0);
 }
 
 void register_event_signals() {

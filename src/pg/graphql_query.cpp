@@ -16,6 +16,7 @@
 #include "udm/core/graphql/subscription.hpp"
 #include "udm/core/physical.hpp"
 #include "udm/core/relate.hpp"
+#include "udm/core/tenant_limits.hpp"
 #include "udm/pg/fmgr_values.hpp"
 #include "udm/pg/graphql_cache.hpp"
 #include "udm/pg/model_catalog.hpp"
@@ -123,11 +124,16 @@ StatementOutcome run_statement(const char* sql, int nargs, Oid* types, Datum* va
     return StatementOutcome{value, error, matched, kept};
 }
 
-// The bounds of compiled statements, from the settings.
+// The max_rows_per_page of the tenant whose request udm.graphql is answering (0: none).
+int tenant_max_page_size = 0;
+
+// The bounds of compiled statements, from the settings and the tenant's limits.
 gql::CompileLimits limits() {
     gql::CompileLimits l;
     l.max_depth = pg::graphql_max_depth;
     l.max_page_size = pg::graphql_max_page_size;
+    if (tenant_max_page_size > 0)
+        l.max_page_size = std::min(l.max_page_size, tenant_max_page_size);
     l.default_page_size = std::min(l.default_page_size, l.max_page_size);
     return l;
 }
@@ -493,6 +499,30 @@ std::string respond(const udm::naming::TenantNames& names, const pg::KnownModel&
     return out + "}";
 }
 
+// The tenant's max_rows_per_page (docs/limits.md) from its stored limits, read with the
+// caller's privileges along with the model key: the bound holds inside the database,
+// whoever calls udm.graphql.
+int max_page_size_of(const std::string& stored_limits) {
+    const nlohmann::json stored = nlohmann::json::parse(stored_limits, nullptr, false);
+    return static_cast<int>(
+        udm::limits::effective(stored).at("max_rows_per_page").get<std::int64_t>());
+}
+
+// Sets the tenant's page limit for one call, and what it was again after it (a custom rule
+// function may call udm.graphql for another tenant while a call runs).
+class ScopedPageLimit {
+  public:
+    explicit ScopedPageLimit(int limit) noexcept : saved_(tenant_max_page_size) {
+        tenant_max_page_size = limit;
+    }
+    ~ScopedPageLimit() { tenant_max_page_size = saved_; }
+    ScopedPageLimit(const ScopedPageLimit&) = delete;
+    ScopedPageLimit& operator=(const ScopedPageLimit&) = delete;
+
+  private:
+    int saved_;
+};
+
 }  // namespace
 
 // udm.graphql(tenant, query, variables, operation_name) returns jsonb: the GraphQL response
@@ -505,8 +535,10 @@ UDM_PG_FUNCTION(udm_graphql) {
     const std::optional<std::string> operation_name = pg::optional_text_arg(fcinfo, 3);
     const pg::GraphqlCall call;
     const std::string response = pg::with_spi(/*read_only=*/false, [&](pg::Spi& spi) {
-        const pg::ModelKey key = pg::model_key(spi, names, false);
+        std::string stored_limits;
+        const pg::ModelKey key = pg::model_key(spi, names, false, &stored_limits);
         const pg::KnownModel known = pg::model_at(spi, names, key);
+        const ScopedPageLimit page_limit(max_page_size_of(stored_limits));
         return respond(names, known, query, variables, operation_name);
     });
     return pg::guard(

@@ -220,14 +220,17 @@ model::Model load_model(Spi& spi, const naming::TenantNames& names) {
                            names);
 }
 
-ModelKey model_key(Spi& spi, const naming::TenantNames& names, bool lock) {
-    // Read on every call of udm.graphql and of every model function: planned once.
+ModelKey model_key(Spi& spi, const naming::TenantNames& names, bool lock, std::string* limits) {
+    // Read on every call of udm.graphql and of every model function: planned once. The
+    // tenant's limits come along (udm.graphql's page bound) for a column, not a query.
     const std::vector<Row> rows = spi.query_kept(
-        std::string("SELECT version, ") + kModelKeyWriter + " FROM " +
+        std::string("SELECT version, ") + kModelKeyWriter + ", limits::text FROM " +
         naming::qualified(names.schema, "schema_state") + (lock ? " FOR UPDATE" : ""));
-    if (rows.empty() || !rows[0][0] || !rows[0][1])
+    if (rows.empty() || rows[0].size() < 3 || !rows[0][0] || !rows[0][1])
         throw Error(sqlstate::kInternalError,
                     "the schema state of tenant " + names.tenant + " is missing");
+    if (limits != nullptr)
+        *limits = rows[0][2].value_or("{}");
     return {std::stoll(*rows[0][0]), *rows[0][1]};
 }
 

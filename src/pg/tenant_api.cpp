@@ -187,8 +187,8 @@ UDM_PG_FUNCTION(udm_tenant_list) {
 }
 
 // udm.tenant_state(tenants text[]) returns setof (tenant, identity, schema_version,
-// data_events_pruned_through): for each named tenant that exists and that the caller may
-// use, what a consumer of its events follows. identity changes when a tenant is dropped
+// data_events_pruned_through, limits_version): for each named tenant that exists and that the
+// caller may use, what a consumer of its events follows. identity changes when a tenant is dropped
 // and created again. Other names (no tenant, not a valid name, a tenant the caller may not
 // use) are left out, so one tenant a consumer lost access to does not stop the others.
 UDM_PG_FUNCTION(udm_tenant_state) {
@@ -208,12 +208,13 @@ UDM_PG_FUNCTION(udm_tenant_state) {
             if (!pg::authorized(names))
                 continue;
             const Oid state = pg::guard([&] { return get_relname_relid("schema_state", nsp); });
-            std::vector<pg::Row> st =
-                spi.query("SELECT version::text, data_events_pruned_through::text FROM " +
-                          naming::qualified(names.schema, "schema_state"));
+            std::vector<pg::Row> st = spi.query(
+                "SELECT version::text, data_events_pruned_through::text,"
+                " limits_version::text FROM " +
+                naming::qualified(names.schema, "schema_state"));
             if (st.empty())
                 continue;
-            found.push_back({tenant, std::to_string(state), st[0][0], st[0][1]});
+            found.push_back({tenant, std::to_string(state), st[0][0], st[0][1], st[0][2]});
         }
         return found;
     });

@@ -19,6 +19,13 @@ inline constexpr const char* kDataChannel = "udm_data";
 // {"tenant": "<tenant>", "version": <highest version queued>}.
 void signal_schema_change(const std::string& tenant, std::int64_t version);
 
+// Signals on udm_schema at commit that the tenant's limits changed (limits_version, at
+// schema version version); payload {"tenant": "<tenant>", "version": <highest version>,
+// "limits_version": <highest limits version queued>}, one signal with a model change of
+// the same transaction.
+void signal_limits_change(const std::string& tenant, std::int64_t version,
+                          std::int64_t limits_version);
+
 // Signals on udm_data at commit that the tenant has new data events; payload
 // {"tenant": "<tenant>"}.
 void signal_data_change(const std::string& tenant);

@@ -40,8 +40,10 @@ struct KnownModel {
 model::Model load_model(Spi& spi, const naming::TenantNames& names);
 
 // The key of the tenant's catalog as spi's next query sees it; with lock, the
-// schema_state row is locked FOR UPDATE first (the model lock of a change).
-ModelKey model_key(Spi& spi, const naming::TenantNames& names, bool lock);
+// schema_state row is locked FOR UPDATE first (the model lock of a change). limits, when
+// given, receives the tenant's stored limits (jsonb as text) from the same row.
+ModelKey model_key(Spi& spi, const naming::TenantNames& names, bool lock,
+                   std::string* limits = nullptr);
 
 // The tenant's model as of key: from this backend's cache, or else read from the catalog
 // (with spi's snapshot; the result then carries the key that snapshot saw).

@@ -11,6 +11,8 @@
 
 #include <string_view>
 
+#include "udm/core/tenant_limits.hpp"
+
 namespace udm::catalog {
 
 namespace {
@@ -171,12 +173,16 @@ constexpr std::string_view kCatalogDdl[] = {
     version bigint NOT NULL DEFAULT 0,
     catalog_version integer NOT NULL,
     data_events_pruned_through numeric NOT NULL DEFAULT 0,
+    limits jsonb NOT NULL DEFAULT '{}',
+    limits_version bigint NOT NULL DEFAULT 0,
     created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
     updated_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
     CONSTRAINT schema_state_pkey PRIMARY KEY (singleton),
     CONSTRAINT schema_state_one_row CHECK (singleton),
     CONSTRAINT valid_schema_version CHECK (version >= 0),
-    CONSTRAINT valid_catalog_version CHECK (catalog_version > 0)
+    CONSTRAINT valid_catalog_version CHECK (catalog_version > 0),
+    CONSTRAINT valid_limits_json CHECK (pg_catalog.jsonb_typeof(limits) = 'object'),
+    CONSTRAINT valid_limits_version CHECK (limits_version >= 0)
 ))",
 
     // One row per model change: the history behind udm.migrations and udm.schema_at. The
@@ -302,6 +308,9 @@ std::vector<Statement> provision_tenant(const naming::TenantNames& names) {
 
     admin("CREATE ROLE " + owner + " NOLOGIN");
     admin("CREATE ROLE " + app + " NOLOGIN");
+    // What PostgreSQL enforces of the default limits, for sessions logged in as the role.
+    for (std::string& sql : limits::role_statements(names, limits::effective(nullptr)))
+        admin(std::move(sql));
     admin("COMMENT ON ROLE " + owner + " IS " +
           quote_literal("udm: owns the schema of tenant " + names.tenant));
     admin("COMMENT ON ROLE " + app + " IS " +
