@@ -36,6 +36,53 @@ TEST(EngineCore, BuildsTheSdlOfAModelDocument) {
     EXPECT_NE(schema->sdl().find("@constraint(maxLength: 200)"), std::string::npos);
 }
 
+TEST(EngineCore, ASubscriptionSelectingTheThingRendersTheThingReadForIt) {
+    auto schema = core_engine_builder()(kShop, 1);
+    const std::string doc =
+        "subscription($o: [Operation!]) { productChanged(operations: $o) { id thing { name } } }";
+    auto op = prepared(*schema, doc, json{{"o", {"INSERT"}}});
+    ASSERT_TRUE(op);
+    EXPECT_TRUE(op->is_subscription());
+    EXPECT_FALSE(op->runs_in_database());
+    auto selection = op->thing_selection();
+    ASSERT_TRUE(selection);
+    EXPECT_EQ(selection->class_name, "product");
+    EXPECT_EQ(selection->query, doc);
+    EXPECT_EQ(selection->variables, R"({"o":["INSERT"]})");
+    // Equal requests, one selection; other variables, another.
+    EXPECT_EQ(prepared(*schema, doc, json{{"o", {"INSERT"}}})->thing_selection()->key,
+              selection->key);
+    EXPECT_NE(prepared(*schema, doc, json{{"o", {"UPDATE"}}})->thing_selection()->key,
+              selection->key);
+    // Id-only subscriptions read nothing.
+    EXPECT_FALSE(prepared(*schema, "subscription { productChanged { id } }")->thing_selection());
+    EXPECT_FALSE(prepared(*schema, "subscription { thingChanged(class: \"product\") { id } }")
+                     ->thing_selection());
+
+    json event = {{"position", "1"},
+                  {"operation", "INSERT"},
+                  {"class", "product"},
+                  {"id", "x"},
+                  {"changedAttributes", json::array()},
+                  {"time", "t"}};
+    EXPECT_TRUE(op->matches(event));
+    event["class"] = "company";
+    EXPECT_FALSE(op->matches(event));
+    event["class"] = "product";
+    event[kThingsMember] = {{selection->key, {{"name", "anvil"}}}, {"other", {{"name", "no"}}}};
+    EXPECT_EQ(op->execute(event).dump(),
+              R"({"data":{"productChanged":{"id":"x","thing":{"name":"anvil"}}}})");
+    event[kThingsMember] = {{selection->key, nullptr}};
+    EXPECT_EQ(op->execute(event).dump(), R"({"data":{"productChanged":{"id":"x","thing":null}}})");
+    event.erase(kThingsMember);
+    event[kThingErrorsMember] = {
+        {selection->key, {{"message", "Permission denied."}, {"code", "FORBIDDEN"}}}};
+    EXPECT_EQ(op->execute(event).dump(),
+              R"({"data":{"productChanged":{"id":"x","thing":null}},"errors":[{"message":)"
+              R"("Permission denied.","locations":[{"line":1,"column":79}],"path":)"
+              R"(["productChanged","thing"],"extensions":{"code":"FORBIDDEN"}}]})");
+}
+
 TEST(EngineCore, ABadModelDocumentThrows) {
     EXPECT_THROW(core_engine_builder()(json::parse(R"({"classes": {"Bad Name": {}}})"), 1),
                  std::exception);
