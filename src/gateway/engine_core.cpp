@@ -31,6 +31,10 @@ class CoreOperation final : public PreparedOperation {
 
     std::optional<ThingSelection> thing_selection() const override { return things_; }
 
+    bool receives_thing_events() const override {
+        return root_field_ == "thingChanged" || !operation_.event_class.empty();
+    }
+
     std::string root_field() const override { return root_field_; }
 
     bool is_subscription() const override {

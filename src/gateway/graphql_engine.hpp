@@ -34,6 +34,9 @@ class PreparedOperation {
     virtual ~PreparedOperation() = default;
     // The one root field selected, e.g. "thingChanged", "schemaChanged", "schemaVersion".
     virtual std::string root_field() const = 0;
+    // Whether it is a subscription to thing events: thingChanged, or a class's
+    // <class>Changed (its root field then names the class, not the event kind).
+    virtual bool receives_thing_events() const { return root_field() == "thingChanged"; }
     // True for a subscription, false for a query (answered once).
     virtual bool is_subscription() const = 0;
     // True for a query or mutation that reads or writes things: udm.graphql runs it in the

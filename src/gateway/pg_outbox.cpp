@@ -221,8 +221,11 @@ json PgOutbox::read_things(const std::string& tenant, const std::string& query,
         return things;
     } catch (const pqxx::broken_connection&) {
         throw;
+    } catch (const pqxx::insufficient_privilege& e) {
+        // libpqxx 6 leaves the SQLSTATE of the error classes it has types for empty.
+        throw ThingReadError("42501", e.what());
     } catch (const pqxx::sql_error& e) {
-        throw ThingReadError(e.sqlstate(), e.what());
+        throw ThingReadError(e.sqlstate().empty() ? "XX000" : e.sqlstate(), e.what());
     }
 }
 

@@ -497,7 +497,10 @@ ProtocolEffects ProtocolHandler::on_event(EventKind kind, const json& root_value
         const auto& operation = subscription.operation;
         std::shared_ptr<const std::string> payload;
         try {
-            if (operation->root_field() != field || !operation->matches(root_value))
+            const bool receives = kind == EventKind::kThingChanged
+                                      ? operation->receives_thing_events()
+                                      : operation->root_field() == field;
+            if (!receives || !operation->matches(root_value))
                 continue;
             payload = operation->render(seq, root_value);
         } catch (const std::exception& e) {

@@ -79,7 +79,7 @@ TEST(EngineCore, ASubscriptionSelectingTheThingRendersTheThingReadForIt) {
         {selection->key, {{"message", "Permission denied."}, {"code", "FORBIDDEN"}}}};
     EXPECT_EQ(op->execute(event).dump(),
               R"({"data":{"productChanged":{"id":"x","thing":null}},"errors":[{"message":)"
-              R"("Permission denied.","locations":[{"line":1,"column":79}],"path":)"
+              R"("Permission denied.","locations":[{"line":1,"column":70}],"path":)"
               R"(["productChanged","thing"],"extensions":{"code":"FORBIDDEN"}}]})");
 }
 
@@ -277,7 +277,11 @@ TEST(EngineCore, AnOperationSelectingTheSdlUnderManyAliasesIsRefusedBeforeItRuns
 }
 
 TEST(EngineCore, AnEventResponseOverTheBudgetIsAnErrorNotAHugeFrame) {
-    BoundedConnection c(core_engine_builder()(kShop, 3), 65536);
+    // A budget the three copies of the current SDL fit in, and the event's SDL does not.
+    auto schema = core_engine_builder()(kShop, 3);
+    const std::size_t budget = 3 * schema->sdl().size() + 4096;
+    ASSERT_LT(budget, 200000u);
+    BoundedConnection c(schema, budget);
     ProtocolEffects started =
         c.subscribe("s", "subscription { schemaChanged { a: sdl b: sdl c: sdl } }");
     ASSERT_EQ(started.subscriptions_delta, 1);
@@ -303,6 +307,35 @@ TEST(EngineCore, AnEventResponseOverTheBudgetIsAnErrorNotAHugeFrame) {
     ProtocolEffects small = c.handler.on_event(EventKind::kSchemaChanged, root, 2);
     ASSERT_EQ(small.frames.size(), 1u);
     EXPECT_GT(small.frames[0].size(), 60000u);
+}
+
+}  // namespace
+}  // namespace udm::gateway
+
+namespace udm::gateway {
+namespace {
+
+TEST(EngineCore, ClassEventSubscriptionsGetThingEventsThroughTheProtocol) {
+    BoundedConnection c(core_engine_builder()(kShop, 3), 1 << 20);
+    ASSERT_EQ(c.subscribe("t", "subscription { productChanged { id thing { name } } }")
+                  .subscriptions_delta,
+              1);
+    ASSERT_EQ(c.subscribe("i", "subscription { companyChanged { id } }").subscriptions_delta, 1);
+    auto op = std::get<std::shared_ptr<const PreparedOperation>>(c.schema->prepare(
+        "subscription { productChanged { id thing { name } } }", json::object(), std::nullopt));
+    json root = {{"position", "1"}, {"operation", "INSERT"}, {"class", "product"},
+                 {"id", "x"},       {"changedAttributes", json::array()}, {"time", "t"}};
+    root[kThingsMember] = {{op->thing_selection()->key, {{"name", "anvil"}}}};
+    ProtocolEffects event = c.handler.on_event(EventKind::kThingChanged, root, 1);
+    ASSERT_EQ(event.frames.size(), 1u);  // the company subscription does not match
+    EXPECT_EQ(event.frames[0], R"({"id":"t","type":"next","payload":{"data":{"productChanged":)"
+                               R"({"id":"x","thing":{"name":"anvil"}}}}})");
+    // Schema events do not reach them.
+    EXPECT_TRUE(c.handler
+                    .on_event(EventKind::kSchemaChanged,
+                              json{{"version", 4}, {"class", "product"}, {"changes", json::array()}},
+                              2)
+                    .frames.empty());
 }
 
 }  // namespace
