@@ -323,19 +323,23 @@ TEST(EngineCore, ClassEventSubscriptionsGetThingEventsThroughTheProtocol) {
     ASSERT_EQ(c.subscribe("i", "subscription { companyChanged { id } }").subscriptions_delta, 1);
     auto op = std::get<std::shared_ptr<const PreparedOperation>>(c.schema->prepare(
         "subscription { productChanged { id thing { name } } }", json::object(), std::nullopt));
-    json root = {{"position", "1"}, {"operation", "INSERT"}, {"class", "product"},
-                 {"id", "x"},       {"changedAttributes", json::array()}, {"time", "t"}};
+    json root = {{"position", "1"},
+                 {"operation", "INSERT"},
+                 {"class", "product"},
+                 {"id", "x"},
+                 {"changedAttributes", json::array()},
+                 {"time", "t"}};
     root[kThingsMember] = {{op->thing_selection()->key, {{"name", "anvil"}}}};
     ProtocolEffects event = c.handler.on_event(EventKind::kThingChanged, root, 1);
     ASSERT_EQ(event.frames.size(), 1u);  // the company subscription does not match
     EXPECT_EQ(event.frames[0], R"({"id":"t","type":"next","payload":{"data":{"productChanged":)"
                                R"({"id":"x","thing":{"name":"anvil"}}}}})");
     // Schema events do not reach them.
-    EXPECT_TRUE(c.handler
-                    .on_event(EventKind::kSchemaChanged,
-                              json{{"version", 4}, {"class", "product"}, {"changes", json::array()}},
-                              2)
-                    .frames.empty());
+    EXPECT_TRUE(
+        c.handler
+            .on_event(EventKind::kSchemaChanged,
+                      json{{"version", 4}, {"class", "product"}, {"changes", json::array()}}, 2)
+            .frames.empty());
 }
 
 }  // namespace
