@@ -33,6 +33,7 @@
 #include <atomic>
 #include <chrono>
 #include <cerrno>
+#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -95,6 +96,13 @@ struct Options {
     int gateway_pid = 0;
     double connect_timeout_s = 120;
     double drain_timeout_s = 60;
+    // Live things: each subscriber selects the thing of its events, `<class>Changed { id
+    // operation thing { name price maker { name } } }`, instead of thingChanged's id.
+    bool things = false;
+    // The writer inserts name, price and maker (the first thing of --maker-class) with
+    // each id, as a --things run needs, so that runs with and without the thing differ in
+    // nothing else.
+    std::string maker_class;
 };
 
 // Nanoseconds on the steady clock, the one clock every time here is taken with.
@@ -116,7 +124,10 @@ void print_usage(std::ostream& out) {
            "  --connect-timeout S    for all N to be subscribed (120)\n"
            "  --drain-timeout S      for the last deliveries after the last commit (60)\n"
            "  --gateway-pid PID      also report the gateway's CPU time per delivery\n"
-           "  --database-url URL     libpq connection of the writer and the baseline (PG*)\n";
+           "  --database-url URL     libpq connection of the writer and the baseline (PG*)\n"
+           "  --maker-class C        insert name, price and maker (the first C) with each id\n"
+           "  --things yes|no        subscribe to <class>Changed { id operation thing { name\n"
+           "                         price maker { name } } } (needs --maker-class; no)\n";
 }
 
 // Parses argv into options, or prints why not and returns nullopt.
@@ -177,6 +188,11 @@ std::optional<Options> parse_options(int argc, char** argv) {
             ok = number(flag, value, 1, 3600, o.connect_timeout_s);
         } else if (flag == "--drain-timeout") {
             ok = number(flag, value, 1, 3600, o.drain_timeout_s);
+        } else if (flag == "--maker-class") {
+            o.maker_class = value;
+        } else if (flag == "--things") {
+            ok = std::string(value) == "yes" || std::string(value) == "no";
+            o.things = std::string(value) == "yes";
         } else {
             std::cerr << "udm_gateway_load: unknown option " << flag << "\n";
             ok = false;
@@ -188,7 +204,26 @@ std::optional<Options> parse_options(int argc, char** argv) {
         std::cerr << "udm_gateway_load: --port, --tenant, --class and --secret-file are needed\n";
         return std::nullopt;
     }
+    if (o.things && o.maker_class.empty()) {
+        std::cerr << "udm_gateway_load: --things yes needs --maker-class\n";
+        return std::nullopt;
+    }
     return o;
+}
+
+// purchase_order -> purchaseOrder, as udm names a class's fields (docs/graphql.md).
+std::string camel_case(const std::string& model_name) {
+    std::string out;
+    bool upper = false;
+    for (char c : model_name) {
+        if (c == '_') {
+            upper = !out.empty();
+            continue;
+        }
+        out += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
+        upper = false;
+    }
+    return out;
 }
 
 // The secret of the gateway's --jwt-secret-file, trailing CR/LF stripped as the gateway does.
@@ -941,6 +976,16 @@ int run(const Options& options) {
     shared.init_frame = json{{"type", "connection_init"}, {"payload", {{"token", token}}}}.dump();
     std::string query = "subscription { thingChanged(class: " + json(options.class_name).dump() +
                         ") { id operation } }";
+    if (options.things) {
+        // Every event's thing is the same but for its id: the frames keep one suffix.
+        const std::string field = camel_case(options.class_name) + "Changed";
+        query =
+            "subscription { " + field + " { id operation thing { name price maker { name } } } }";
+        shared.next_prefix =
+            R"({"id":"1","type":"next","payload":{"data":{")" + field + R"(":{"id":")";
+        shared.next_suffix =
+            R"(","operation":"INSERT","thing":{"name":"item","price":1.5,"maker":{"name":"Acme"}}}}}})";
+    }
     shared.subscribe_frame =
         json{{"id", "1"}, {"type", "subscribe"}, {"payload", {{"query", query}}}}.dump();
     std::random_device random;
@@ -960,7 +1005,17 @@ int run(const Options& options) {
                     .c_str();
         commit_timestamps =
             std::string(txn.exec("SHOW track_commit_timestamp")[0][0].c_str()) == "on";
-        writer->prepare("insert_thing", "INSERT INTO " + table + " (id) VALUES ($1::uuid)");
+        if (options.maker_class.empty()) {
+            writer->prepare("insert_thing", "INSERT INTO " + table + " (id) VALUES ($1::uuid)");
+        } else {
+            const std::string makers = txn.exec_params("SELECT udm.class_table($1, $2)::text",
+                                                       options.tenant, options.maker_class)[0][0]
+                                           .c_str();
+            writer->prepare("insert_thing", "INSERT INTO " + table +
+                                                " (id, name, price, maker) SELECT $1::uuid, "
+                                                "'item', 1.5, (SELECT id FROM " +
+                                                makers + " ORDER BY id LIMIT 1)");
+        }
     } catch (const std::exception& e) {
         std::cerr << "udm_gateway_load: writer: " << e.what() << "\n";
         return kExitSetup;

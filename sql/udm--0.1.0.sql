@@ -225,6 +225,17 @@ CREATE FUNCTION udm.graphql(tenant text, query text, variables jsonb DEFAULT NUL
 COMMENT ON FUNCTION udm.graphql(text, text, jsonb, text) IS
     'a GraphQL query over the tenant''s things, answered as a GraphQL response (docs/graphql.md)';
 
+-- udm.graphql_things(tenant, query, variables, operation_name, ids): the things of ids as the
+-- `thing` field of a <class>Changed subscription document selects them, as {"<id>": {...}}
+-- for each one that is there and not soft deleted: what udm-gateway reads once per batch of
+-- events and selection. SECURITY INVOKER like udm.graphql: the caller's privileges decide.
+CREATE FUNCTION udm.graphql_things(tenant text, query text, variables jsonb,
+                                   operation_name text, ids uuid[])
+    RETURNS jsonb AS 'MODULE_PATHNAME', 'udm_graphql_things'
+    LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY INVOKER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION udm.graphql_things(text, text, jsonb, text, uuid[]) IS
+    'the things of ids as a <class>Changed subscription selects them (docs/graphql.md)';
+
 CREATE FUNCTION udm._graphql_statements() RETURNS bigint
     AS 'MODULE_PATHNAME', 'udm_graphql_statements' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION udm._graphql_statements() IS

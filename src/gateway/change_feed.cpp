@@ -72,12 +72,14 @@ json schema_changed_root(const std::vector<SchemaEvent>& events, const std::stri
 }
 
 ChangeFeed::ChangeFeed(SchemaBuilder builder, SchemaCache& schemas, EventSink& sink,
-                       Metrics& metrics, Clock::duration rebuild_interval)
+                       Metrics& metrics, Clock::duration rebuild_interval,
+                       const ThingSelections* things)
     : builder_(std::move(builder)),
       schemas_(schemas),
       sink_(sink),
       metrics_(metrics),
-      rebuild_interval_(rebuild_interval) {}
+      rebuild_interval_(rebuild_interval),
+      things_(things) {}
 
 LoadOutcome ChangeFeed::load(const std::string& tenant, Outbox& outbox, Clock::time_point) {
     if (follows(tenant))
@@ -296,11 +298,12 @@ void ChangeFeed::catch_up_data(const std::string& tenant, TenantState& state, Ou
                 state.data_position = std::move(resume);
                 continue;
             }
-            for (const auto& event : events) {
+            std::vector<json> roots = roots_of(tenant, state, events, outbox);
+            for (std::size_t i = 0; i < events.size(); ++i) {
                 sink_.publish(tenant, EventKind::kThingChanged,
-                              std::make_shared<const json>(thing_changed_root(event)),
-                              event.committed_at);
-                state.data_position = event.position;
+                              std::make_shared<const json>(std::move(roots[i])),
+                              events[i].committed_at);
+                state.data_position = events[i].position;
             }
             if (static_cast<int>(events.size()) < max)
                 break;
@@ -313,6 +316,67 @@ void ChangeFeed::catch_up_data(const std::string& tenant, TenantState& state, Ou
             log_error("cannot read the data events of tenant " + tenant + ": " + e.what());
         state.data_error = e.what();
     }
+}
+
+std::vector<json> ChangeFeed::roots_of(const std::string& tenant, TenantState& state,
+                                       const std::vector<DataEvent>& events, Outbox& outbox) {
+    std::vector<json> roots;
+    roots.reserve(events.size());
+    for (const auto& event : events)
+        roots.push_back(thing_changed_root(event));
+    if (things_ == nullptr || events.empty())
+        return roots;
+    // Tenants without thing selections pay one lookup per batch.
+    const std::vector<ThingSelection> selections = things_->of(tenant);
+    if (selections.empty())
+        return roots;
+    // The ids of each class in the batch, each once, in order.
+    std::map<std::string, std::vector<std::string>> ids;
+    for (const auto& event : events) {
+        auto& list = ids[event.class_name];
+        if (std::find(list.begin(), list.end(), event.thing_id) == list.end())
+            list.push_back(event.thing_id);
+    }
+    for (const ThingSelection& selection : selections) {
+        auto cls = ids.find(selection.class_name);
+        if (cls == ids.end())
+            continue;
+        json things;
+        json failure;
+        try {
+            things = outbox.read_things(tenant, selection.query, selection.variables,
+                                        selection.operation_name, cls->second);
+            metrics_.things_read(false);
+        } catch (const ThingReadError& e) {
+            metrics_.things_read(true);
+            // Clients get the gateway's words; PostgreSQL's message goes to the log, once.
+            const bool forbidden = e.sqlstate() == "42501";
+            failure = {{"message", forbidden ? "Permission denied: the tenant's role may not "
+                                               "read these things."
+                                             : "The thing could not be read."},
+                       {"code", forbidden ? "FORBIDDEN" : "INTERNAL"}};
+            const std::string logged = e.sqlstate() + ": " + e.what();
+            if (state.things_error != logged) {
+                log_error("cannot read the things of tenant " + tenant + " for a " +
+                          selection.class_name + " subscription (SQLSTATE " + e.sqlstate() +
+                          "): " + e.what());
+            }
+            state.things_error = logged;
+        }
+        if (failure.is_null())
+            state.things_error.clear();
+        for (std::size_t i = 0; i < events.size(); ++i) {
+            if (events[i].class_name != selection.class_name)
+                continue;
+            if (!failure.is_null()) {
+                roots[i][kThingErrorsMember][selection.key] = failure;
+                continue;
+            }
+            auto found = things.find(events[i].thing_id);
+            roots[i][kThingsMember][selection.key] = found != things.end() ? *found : json();
+        }
+    }
+    return roots;
 }
 
 void ChangeFeed::rebuild_due(Outbox& outbox, Clock::time_point now) {

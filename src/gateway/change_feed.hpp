@@ -18,6 +18,7 @@
 #include "rebuild_throttle.hpp"
 #include "schema_cache.hpp"
 #include "tenant_loader.hpp"
+#include "thing_selections.hpp"
 
 namespace udm::gateway {
 
@@ -39,8 +40,10 @@ class ChangeFeed {
     // most once per kSignalSpacing, however many come (the others wait for that read).
     static constexpr std::chrono::milliseconds kSignalSpacing{10};
 
+    // things: the thing-selecting subscriptions, whose things each batch of data events
+    // is read for (null: none are).
     ChangeFeed(SchemaBuilder builder, SchemaCache& schemas, EventSink& sink, Metrics& metrics,
-               Clock::duration rebuild_interval);
+               Clock::duration rebuild_interval, const ThingSelections* things = nullptr);
 
     // Starts following tenant (its schema built and cached, its data feed at the newest
     // event); kReady at once when it is followed already. Nothing is kept when any part of
@@ -79,6 +82,7 @@ class ChangeFeed {
         std::string schema_error;
         std::string data_error;
         std::string rebuild_error;  // the last failed rebuild logged: version and reason
+        std::string things_error;   // the last failed thing read logged
         // Set while the sink has no room: data events wait in the outbox until then.
         std::optional<Clock::time_point> room_retry_at;
         // The re-reads after the last udm_data signal: the next one is due at signalled_at +
@@ -102,6 +106,7 @@ class ChangeFeed {
     EventSink& sink_;
     Metrics& metrics_;
     Clock::duration rebuild_interval_;
+    const ThingSelections* things_;
     std::map<std::string, TenantState> tenants_;
     std::string identity_error_;  // the last failed identity check logged
     LogThrottle bad_schema_signal_log_;
@@ -129,6 +134,12 @@ class ChangeFeed {
     // room for them.
     void catch_up_data(const std::string& tenant, TenantState& state, Outbox& outbox,
                        Clock::time_point now);
+    // The root values of a batch of data events of tenant: thing_changed_root() of each, with
+    // the things read for the thing selections of the tenant whose class the batch has (one
+    // udm.graphql_things per selection; a failed read gives each of its events an error
+    // instead). A lost connection throws.
+    std::vector<nlohmann::json> roots_of(const std::string& tenant, TenantState& state,
+                                         const std::vector<DataEvent>& events, Outbox& outbox);
     // Builds the schema at the newest version read and publishes one schemaChanged event
     // covering every pending change; on failure the changes stay pending and are retried
     // after the rebuild interval.

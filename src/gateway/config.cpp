@@ -153,6 +153,14 @@ std::vector<Option> options() {
              c.max_subscriptions = *n;
              return true;
          }},
+        {"--max-thing-selections", "UDM_GATEWAY_MAX_THING_SELECTIONS", "an integer from 1 to 10000",
+         [](Config& c, const std::string& v) {
+             auto n = parse_unsigned(v, 1, 10000);
+             if (!n)
+                 return false;
+             c.max_thing_selections = *n;
+             return true;
+         }},
         {"--slow-consumer-timeout", "UDM_GATEWAY_SLOW_CONSUMER_TIMEOUT",
          "a duration such as 5000, 5000ms or 5s (at most 1 hour)",
          [](Config& c, const std::string& v) {
@@ -397,6 +405,8 @@ Every option can also be set by the environment variable named after it; flags w
                                  a slow consumer (UDM_GATEWAY_MAX_QUEUED_BYTES; default 16777216)
   --max-subscriptions N          subscriptions per connection at most (default 100)
                                  (UDM_GATEWAY_MAX_SUBSCRIPTIONS)
+  --max-thing-selections N       distinct subscriptions selecting their events' thing, per
+                                 tenant (UDM_GATEWAY_MAX_THING_SELECTIONS; default 100)
   --max-db-connections N         database connections of HTTP GraphQL requests at most
                                  (UDM_GATEWAY_MAX_DB_CONNECTIONS; default 10)
   --db-queue-limit N             HTTP GraphQL requests waiting for a connection at most; more

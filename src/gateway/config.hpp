@@ -32,6 +32,8 @@ struct Config {
     // max_connections (pending_connections_limit()). The oldest is evicted for a new one.
     std::size_t max_pending_connections = 0;
     std::size_t max_subscriptions = 100;  // per connection
+    // Distinct subscriptions selecting their events' thing, per tenant.
+    std::size_t max_thing_selections = 100;
     // Largest response built for a client (unless the SDL alone is larger, see
     // ProtocolHandler::response_budget), and bytes of answers queued per connection.
     std::size_t max_response_bytes = 8u << 20;

@@ -6,6 +6,7 @@
 #include <tuple>
 #include <utility>
 
+#include "persisted_queries.hpp"
 #include "udm/core/graphql/compile.hpp"
 #include "udm/core/graphql/schema.hpp"
 #include "udm/core/graphql/subscription.hpp"
@@ -19,12 +20,20 @@ namespace gql = udm::graphql;
 
 class CoreOperation final : public PreparedOperation {
   public:
-    CoreOperation(gql::PreparedOperation operation, bool in_database)
+    CoreOperation(gql::PreparedOperation operation, bool in_database,
+                  std::optional<ThingSelection> things = std::nullopt)
         : operation_(std::move(operation)),
           in_database_(in_database),
           // A query whose fields @skip removed all has no root field; it answers {"data": {}}.
           root_field_(operation_.root_fields.empty() ? std::string()
-                                                     : operation_.root_field().name) {}
+                                                     : operation_.root_field().name),
+          things_(std::move(things)) {}
+
+    std::optional<ThingSelection> thing_selection() const override { return things_; }
+
+    bool receives_thing_events() const override {
+        return root_field_ == "thingChanged" || !operation_.event_class.empty();
+    }
 
     std::string root_field() const override { return root_field_; }
 
@@ -37,13 +46,34 @@ class CoreOperation final : public PreparedOperation {
     bool matches(const nlohmann::json& event) const override {
         if (root_field_ == "schemaChanged")
             return gql::schema_change_matches(operation_, event);
-        if (root_field_ == "thingChanged")
+        if (root_field_ == "thingChanged" || !operation_.event_class.empty())
             return gql::thing_event_matches(operation_, event);
         return false;
     }
 
     nlohmann::ordered_json execute(const nlohmann::json& root_value) const override {
-        return gql::execute(operation_, root_value);
+        if (!things_)
+            return gql::execute(operation_, root_value);
+        // The thing the change feed read for this selection, or why there is none.
+        static const nlohmann::json kNull;
+        const nlohmann::json* thing = &kNull;
+        std::optional<std::string> error;
+        std::string code = "INTERNAL";
+        auto read = root_value.find(kThingsMember);
+        auto failed = root_value.find(kThingErrorsMember);
+        if (read != root_value.end() && read->contains(things_->key)) {
+            thing = &(*read)[things_->key];
+        } else if (failed != root_value.end() && failed->contains(things_->key)) {
+            const nlohmann::json& e = (*failed)[things_->key];
+            error = e.value("message", std::string("The thing could not be read."));
+            code = e.value("code", code);
+        } else {
+            // Subscribed while the event's batch was being read.
+            error =
+                "The thing was not read for this event (the subscription started while "
+                "its batch was read).";
+        }
+        return gql::execute_thing_event(operation_, root_value, *thing, error, code);
     }
 
     std::size_t estimated_response_bytes(std::size_t sdl_bytes) const override {
@@ -54,6 +84,7 @@ class CoreOperation final : public PreparedOperation {
     gql::PreparedOperation operation_;
     bool in_database_;
     std::string root_field_;
+    std::optional<ThingSelection> things_;
 };
 
 class CoreSchema final : public TenantSchema {
@@ -93,8 +124,19 @@ class CoreSchema final : public TenantSchema {
             }
             // An introspection answer can be megabytes (a large schema): not kept.
             const bool introspects = prepared.operation->introspects();
+            // A subscription selecting its events' thing: the change feed reads the things of
+            // each batch once per equal request (document, operation name, variables).
+            std::optional<ThingSelection> things;
+            if (gql::event_thing_field(*prepared.operation) != nullptr) {
+                const std::string& vars = std::get<1>(key);
+                things = ThingSelection{
+                    sha256_hex(std::string(document) + '\0' + vars + '\0' +
+                               (operation_name ? "1" + *operation_name : std::string("0"))),
+                    prepared.operation->event_class, std::string(document), vars, operation_name};
+            }
             std::shared_ptr<const PreparedOperation> operation =
-                std::make_shared<const CoreOperation>(std::move(*prepared.operation), in_database);
+                std::make_shared<const CoreOperation>(std::move(*prepared.operation), in_database,
+                                                      std::move(things));
             if (!cacheable || introspects)
                 return operation;
             std::lock_guard<std::mutex> lock(mutex_);

@@ -18,6 +18,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "thing_selections.hpp"
+
 namespace udm::gateway {
 
 // A GraphQL error as sent to clients: a message and its 1-based (line, column) locations.
@@ -32,6 +34,9 @@ class PreparedOperation {
     virtual ~PreparedOperation() = default;
     // The one root field selected, e.g. "thingChanged", "schemaChanged", "schemaVersion".
     virtual std::string root_field() const = 0;
+    // Whether it is a subscription to thing events: thingChanged, or a class's
+    // <class>Changed (its root field then names the class, not the event kind).
+    virtual bool receives_thing_events() const { return root_field() == "thingChanged"; }
     // True for a subscription, false for a query (answered once).
     virtual bool is_subscription() const = 0;
     // True for a query or mutation that reads or writes things: udm.graphql runs it in the
@@ -42,6 +47,11 @@ class PreparedOperation {
     // The ExecutionResult ({"data": ..., "errors": [...]}) for one root value, its members
     // in the order the selection set asks for them.
     virtual nlohmann::ordered_json execute(const nlohmann::json& root_value) const = 0;
+    // For a subscription that selects the thing of its events (<class>Changed { thing }):
+    // what the change feed reads for it with udm.graphql_things. nullopt for any other.
+    // execute() then takes the thing from the root value's kThingsMember (by key) or the
+    // error from its kThingErrorsMember.
+    virtual std::optional<ThingSelection> thing_selection() const { return std::nullopt; }
     // An estimate of execute()'s response in bytes, made without executing it, when an `sdl`
     // value is sdl_bytes long (udm::graphql::estimate_response_bytes). 0: no estimate.
     virtual std::size_t estimated_response_bytes(std::size_t sdl_bytes) const {
@@ -66,6 +76,12 @@ class PreparedOperation {
     mutable std::mutex render_mutex_;
     mutable std::array<Rendered, kRenderedSlots> rendered_;
 };
+
+// The members of a thingChanged root value that hold the things read for its event: an
+// object from ThingSelection::key to the thing (null when it is not there), and one from key
+// to {"message", "code"} when the read failed.
+inline constexpr const char* kThingsMember = "__things";
+inline constexpr const char* kThingErrorsMember = "__thing_errors";
 
 // Either a prepared operation or the GraphQL errors that stopped it.
 using PrepareResult =

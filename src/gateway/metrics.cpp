@@ -71,6 +71,13 @@ void Metrics::data_resynced() {
     ++data_resyncs_;
 }
 
+void Metrics::things_read(bool failed) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++thing_reads_;
+    if (failed)
+        ++thing_read_failures_;
+}
+
 void Metrics::graphql_http_answered(unsigned status, bool with_errors) {
     std::lock_guard<std::mutex> lock(mutex_);
     ++graphql_http_by_status_[status];
@@ -182,6 +189,14 @@ std::string Metrics::render() const {
     header(out, "udm_gateway_data_resyncs_total", "counter",
            "Times a tenant's data feed fell behind the outbox retention and skipped to the end.");
     sample(out, "udm_gateway_data_resyncs_total", "", static_cast<double>(data_resyncs_));
+    header(out, "udm_gateway_thing_reads_total", "counter",
+           "Reads of the things of a batch of data events for one thing selection "
+           "(udm.graphql_things): one per batch and distinct selection, not per subscriber.");
+    sample(out, "udm_gateway_thing_reads_total", "", static_cast<double>(thing_reads_));
+    header(out, "udm_gateway_thing_read_failures_total", "counter",
+           "Thing reads that failed; their events were delivered with thing: null and an error.");
+    sample(out, "udm_gateway_thing_read_failures_total", "",
+           static_cast<double>(thing_read_failures_));
     header(out, "udm_gateway_graphql_http_requests_total", "counter",
            "GraphQL requests over HTTP (GET and POST /graphql/<tenant>), per response status.");
     for (const auto& [status, count] : graphql_http_by_status_) {

@@ -38,6 +38,9 @@ class Metrics {
     void slow_consumer_closed();
     // A tenant's data feed fell behind the outbox's retention and skipped to the end.
     void data_resynced();
+    // The things of a batch of events were read for one thing selection (udm.graphql_things);
+    // failed when the read failed.
+    void things_read(bool failed);
 
     // An HTTP GraphQL request answered with status; with_errors when its body has GraphQL
     // errors (a refused request, a request error or a field error).
@@ -70,6 +73,8 @@ class Metrics {
     bool db_connected_ = false;
     std::uint64_t slow_consumers_ = 0;
     std::uint64_t data_resyncs_ = 0;
+    std::uint64_t thing_reads_ = 0;
+    std::uint64_t thing_read_failures_ = 0;
     std::map<unsigned, std::uint64_t> graphql_http_by_status_;
     std::uint64_t graphql_http_errors_ = 0;
     std::function<PoolGauges()> pool_source_;

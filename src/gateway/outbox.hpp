@@ -7,6 +7,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -61,6 +62,18 @@ class UnknownTenant : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// A read of things failed in the database (udm.graphql_things): its SQLSTATE and message (the
+// message is for the log only, never for clients).
+class ThingReadError : public std::runtime_error {
+  public:
+    ThingReadError(std::string sqlstate, const std::string& message)
+        : std::runtime_error(message), sqlstate_(std::move(sqlstate)) {}
+    const std::string& sqlstate() const { return sqlstate_; }
+
+  private:
+    std::string sqlstate_;
+};
+
 // Reads udm's outbox. Implementations throw BehindRetention, UnknownTenant and
 // OutboxQueryError as above; any other exception means the connection is gone.
 class Outbox {
@@ -85,6 +98,16 @@ class Outbox {
     // tenants that do not exist are missing from the result.
     virtual std::map<std::string, std::string> tenant_identities(
         const std::vector<std::string>& tenants) = 0;
+    // The things of ids (of one class) as the thing field of a subscription document
+    // selects them, read as the tenant's role: an object from id to thing holding those that
+    // are there and not soft deleted (udm.graphql_things). Throws ThingReadError.
+    virtual nlohmann::json read_things(const std::string& tenant, const std::string& query,
+                                       const std::string& variables,
+                                       const std::optional<std::string>& operation_name,
+                                       const std::vector<std::string>& ids) {
+        (void)tenant, (void)query, (void)variables, (void)operation_name, (void)ids;
+        throw ThingReadError("0A000", "this outbox reads no things");
+    }
 };
 
 }  // namespace udm::gateway

@@ -2,6 +2,8 @@
 // udm.tenant_state: udm's SQL API only, never its tables.
 #include "pg_outbox.hpp"
 
+#include "udm/core/naming.hpp"
+
 namespace udm::gateway {
 
 namespace {
@@ -189,6 +191,42 @@ std::map<std::string, std::string> PgOutbox::tenant_identities(
             }
             return out;
         });
+}
+
+json PgOutbox::read_things(const std::string& tenant, const std::string& query,
+                           const std::string& variables,
+                           const std::optional<std::string>& operation_name,
+                           const std::vector<std::string>& ids) {
+    // The role's name by udm's rule, quoted (tenant names were checked when loaded).
+    const std::string role =
+        udm::naming::quote_identifier(udm::naming::tenant_names(tenant).app_role);
+    try {
+        pqxx::work txn(connection_);
+        // udm.graphql_things is SECURITY INVOKER: the tenant role's grants and row-level
+        // security decide what is read. LOCAL: the commit gives the connection its role back.
+        txn.exec("SET LOCAL ROLE " + role);
+        const std::string array = text_array(ids);
+        pqxx::result r =
+            operation_name
+                ? txn.exec_params(
+                      "SELECT udm.graphql_things($1, $2, $3::jsonb, $4, $5::uuid[])::text", tenant,
+                      query, variables, *operation_name, array)
+                : txn.exec_params(
+                      "SELECT udm.graphql_things($1, $2, $3::jsonb, NULL, $4::uuid[])::text",
+                      tenant, query, variables, array);
+        txn.commit();
+        json things = r.size() == 1 ? parse_json(r[0][0]) : json();
+        if (!things.is_object())
+            throw ThingReadError("XX000", "udm.graphql_things returned no object");
+        return things;
+    } catch (const pqxx::broken_connection&) {
+        throw;
+    } catch (const pqxx::insufficient_privilege& e) {
+        // libpqxx 6 leaves the SQLSTATE of the error classes it has types for empty.
+        throw ThingReadError("42501", e.what());
+    } catch (const pqxx::sql_error& e) {
+        throw ThingReadError(e.sqlstate().empty() ? "XX000" : e.sqlstate(), e.what());
+    }
 }
 
 }  // namespace udm::gateway

@@ -24,6 +24,10 @@ class PgOutbox : public Outbox {
     std::string data_pruned_through(const std::string& tenant) override;
     std::map<std::string, std::string> tenant_identities(
         const std::vector<std::string>& tenants) override;
+    nlohmann::json read_things(const std::string& tenant, const std::string& query,
+                               const std::string& variables,
+                               const std::optional<std::string>& operation_name,
+                               const std::vector<std::string>& ids) override;
 
   private:
     pqxx::connection& connection_;

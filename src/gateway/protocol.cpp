@@ -432,8 +432,28 @@ ProtocolEffects ProtocolHandler::on_subscribe(const json& message) {
             effects.frames.push_back(frame("error", &id, &errors));
             return effects;
         }
+        // The things of its events are read once per batch for all equal subscriptions of
+        // the tenant; the distinct ones are bounded (each costs a read per batch).
+        ThingSelections::Hold things;
+        if (context_.hold_things) {
+            if (std::optional<ThingSelection> selection = operation->thing_selection()) {
+                things = context_.hold_things(*selection);
+                if (!things) {
+                    json errors = json::array(
+                        {json{{"message",
+                               "Too many different subscriptions selecting things for this "
+                               "tenant (at most " +
+                                   std::to_string(context_.max_thing_selections) +
+                                   "): subscribe with a document, operation and variables "
+                                   "already in use, or leave out the thing field"}}});
+                    effects.frames.push_back(frame("error", &id, &errors));
+                    return effects;
+                }
+            }
+        }
         std::uint64_t from = context_.start_subscription ? context_.start_subscription() : 0;
-        subscriptions_.emplace(id, Subscription{std::move(operation), next_frame_prefix(id), from});
+        subscriptions_.emplace(
+            id, Subscription{std::move(operation), next_frame_prefix(id), from, std::move(things)});
         effects.subscriptions_delta = 1;
         return effects;
     }
@@ -477,7 +497,10 @@ ProtocolEffects ProtocolHandler::on_event(EventKind kind, const json& root_value
         const auto& operation = subscription.operation;
         std::shared_ptr<const std::string> payload;
         try {
-            if (operation->root_field() != field || !operation->matches(root_value))
+            const bool receives = kind == EventKind::kThingChanged
+                                      ? operation->receives_thing_events()
+                                      : operation->root_field() == field;
+            if (!receives || !operation->matches(root_value))
                 continue;
             payload = operation->render(seq, root_value);
         } catch (const std::exception& e) {

@@ -19,6 +19,7 @@
 #include "auth.hpp"
 #include "graphql_engine.hpp"
 #include "persisted_queries.hpp"
+#include "thing_selections.hpp"
 
 namespace udm::gateway {
 
@@ -101,6 +102,12 @@ class ProtocolHandler {
         // Most queries and mutations of one connection running in the database at a time; a
         // subscribe beyond is an error message.
         std::size_t max_database_operations = kDefaultMaxDatabaseOperations;
+        // Holds the thing selection of a subscription selecting its events' thing for the
+        // tenant (ThingSelections::hold); null refuses it (the tenant's bound is reached).
+        // Unset: such subscriptions hold nothing.
+        std::function<ThingSelections::Hold(const ThingSelection&)> hold_things = nullptr;
+        // The bound hold_things keeps to, for the refusal's message.
+        std::size_t max_thing_selections = 0;
     };
 
     static constexpr std::size_t kDefaultMaxDatabaseOperations = 16;
@@ -153,6 +160,7 @@ class ProtocolHandler {
         std::shared_ptr<const PreparedOperation> operation;
         std::string next_prefix;
         std::uint64_t from_seq = 0;
+        ThingSelections::Hold things;  // the hold on its thing selection, if it has one
     };
     std::map<std::string, Subscription> subscriptions_;
     // Ids of the operations running in the database, until answered or completed.

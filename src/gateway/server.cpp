@@ -80,7 +80,9 @@ int run_server(const Config& config, SchemaBuilder builder) {
     Hub hub(config.queue_limit);
     ConnectionSlots slots(config.max_connections);
     PendingConnections pending(pending_connections_limit(config));
-    ChangeFeed feed(std::move(builder), schemas, hub, metrics, config.rebuild_interval);
+    ThingSelections thing_selections(config.max_thing_selections);
+    ChangeFeed feed(std::move(builder), schemas, hub, metrics, config.rebuild_interval,
+                    &thing_selections);
     DbListener db(config.database_url, feed, metrics, config.poll_interval);
     DbPool pool(DbPool::Options{with_connection_defaults(config.database_url),
                                 config.max_db_connections, config.db_queue_limit,
@@ -90,7 +92,8 @@ int run_server(const Config& config, SchemaBuilder builder) {
         return Metrics::PoolGauges{stats.open, stats.in_use, stats.waiting, stats.refused};
     });
     PersistedQueries persisted_queries;
-    Services services{config, metrics, hub, schemas, db, slots, pending, pool, persisted_queries};
+    Services services{config, metrics, hub,  schemas,           db,
+                      slots,  pending, pool, persisted_queries, thing_selections};
 
     net::io_context ioc(static_cast<int>(config.threads));
     hub.fan_out_on(ioc, config.threads);

@@ -58,7 +58,11 @@ WsSession::WsSession(ConnectionSocket&& socket, Services& services, std::string 
           // Subscriptions begin only after the handshake, when the membership is set.
           [this] { return membership_.window->subscribe(membership_.reader); },
           services.config.max_subscriptions, services.config.max_response_bytes,
-          &services.persisted_queries}),
+          &services.persisted_queries, ProtocolHandler::kDefaultMaxDatabaseOperations,
+          [&selections = services.thing_selections, tenant = tenant_](const ThingSelection& s) {
+              return selections.hold(tenant, s);
+          },
+          services.config.max_thing_selections}),
       init_timer_(ws_.get_executor()),
       expiry_timer_(ws_.get_executor()),
       close_timer_(ws_.get_executor()) {}

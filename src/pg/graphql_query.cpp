@@ -30,7 +30,9 @@ extern "C" {
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/fmgrprotos.h"
@@ -523,7 +525,95 @@ class ScopedPageLimit {
     int saved_;
 };
 
+// The things of ids for the thing field of a <class>Changed subscription document, as the
+// JSON text of an object from id to thing (udm.graphql_things). ids is the text of a uuid[]
+// literal holding count ids.
+std::string read_things(const udm::naming::TenantNames& names, const pg::KnownModel& known,
+                        const std::string& query, const nlohmann::json& variables,
+                        const std::optional<std::string>& operation_name, std::string ids,
+                        std::size_t count) {
+    const udm::model::Model& m = *known.model;
+    const std::shared_ptr<const gql::Schema> cached =
+        pg::graphql_schema(names.tenant, known.key, m);
+    const gql::Schema& schema = *cached;
+    gql::PrepareOptions options;
+    options.introspection = pg::graphql_introspection;
+    gql::CheckResult checked =
+        pg::graphql_document(names.tenant, known.key, schema, query, options);
+    std::vector<gql::Error> errors = checked.errors;
+    std::optional<gql::PreparedOperation> op;
+    if (checked.ok()) {
+        gql::PrepareResult prepared =
+            gql::prepare_checked(schema, *checked.document, variables, operation_name);
+        errors = prepared.errors;
+        op = std::move(prepared.operation);
+    }
+    if (!op) {
+        throw udm::Error(udm::sqlstate::kInvalidParameterValue,
+                         "the GraphQL document does not validate against the tenant's schema",
+                         errors.empty() ? std::string() : errors.front().message);
+    }
+    const gql::PlannedField* thing = gql::event_thing_field(*op);
+    if (thing == nullptr) {
+        throw udm::Error(udm::sqlstate::kInvalidParameterValue,
+                         "the GraphQL operation is not a subscription selecting a thing",
+                         "udm.graphql_things reads the thing field of a <class>Changed "
+                         "subscription, such as productChanged { thing { name } }.");
+    }
+    // Bounded before any SQL runs, as udm.graphql is: each id a thing with what it nests.
+    const std::uint64_t each = gql::estimate_things(schema, *thing, limits());
+    const std::uint64_t things =
+        count != 0 && each > UINT64_MAX / count ? UINT64_MAX : each * count;
+    if (things > static_cast<std::uint64_t>(pg::graphql_max_things)) {
+        throw udm::Error(udm::sqlstate::kProgramLimitExceeded,
+                         "reading " + std::to_string(count) + " things may read up to " +
+                             std::to_string(things) +
+                             " things, more than udm.graphql_max_things (" +
+                             std::to_string(pg::graphql_max_things) + ")",
+                         "Read fewer ids at a time, or select less of each thing.");
+    }
+    gql::CompileResult c = gql::compile_thing_reads(schema, m, names.schema, *op, limits());
+    if (!c.ok()) {
+        throw udm::Error(udm::sqlstate::kInvalidParameterValue,
+                         "the thing selection of the GraphQL document cannot be read",
+                         c.error->message);
+    }
+    c.query->params[0] = std::move(ids);
+    StatementOutcome out = execute_compiled(*c.query, /*read_only=*/true);
+    if (out.error != nullptr)
+        throw pg::PgError(out.error);  // its own SQLSTATE: 42501 for a table the role may not read
+    return out.value == nullptr ? "{}" : out.value;
+}
+
 }  // namespace
+
+// udm.graphql_things(tenant, query, variables, operation_name, ids uuid[]) returns jsonb: the
+// things of ids as the thing field of a <class>Changed subscription selects them, read with
+// the caller's privileges ({"<id>": {...}} for each one there and not soft deleted).
+UDM_PG_FUNCTION(udm_graphql_things) {
+    const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
+    const std::string query = pg::text_arg(fcinfo, 1, "query");
+    const nlohmann::json variables = pg::jsonb_arg(fcinfo, 2, nlohmann::json());
+    const std::optional<std::string> operation_name = pg::optional_text_arg(fcinfo, 3);
+    if (PG_ARGISNULL(4))
+        return pg::jsonb_datum(nlohmann::json::object());
+    std::size_t count = 0;
+    std::string ids = pg::guard([&] {
+        ArrayType* array = PG_GETARG_ARRAYTYPE_P(4);
+        count = static_cast<std::size_t>(ArrayGetNItems(ARR_NDIM(array), ARR_DIMS(array)));
+        return std::string(OidOutputFunctionCall(F_ARRAY_OUT, PG_GETARG_DATUM(4)));
+    });
+    const pg::GraphqlCall call;
+    const std::string response = pg::with_spi(/*read_only=*/false, [&](pg::Spi& spi) {
+        std::string stored_limits;
+        const pg::ModelKey key = pg::model_key(spi, names, false, &stored_limits);
+        const pg::KnownModel known = pg::model_at(spi, names, key);
+        const ScopedPageLimit page_limit(max_page_size_of(stored_limits));
+        return read_things(names, known, query, variables, operation_name, std::move(ids), count);
+    });
+    return pg::guard(
+        [&] { return DirectFunctionCall1(jsonb_in, CStringGetDatum(response.c_str())); });
+}
 
 // udm.graphql(tenant, query, variables, operation_name) returns jsonb: the GraphQL response
 // of a query over the tenant's things, read with the caller's privileges.

@@ -636,3 +636,108 @@ TEST(RebuildThrottle, LeadingAndTrailingEdges) {
 
 }  // namespace
 }  // namespace udm::gateway
+
+namespace udm::gateway {
+namespace {
+
+// An outbox that also reads things: each call recorded, the things of ids "idN" named "tN"
+// (odd N: deleted, so left out), or a failure with forbidden's SQLSTATE.
+class ThingOutbox : public MemoryOutbox {
+  public:
+    std::vector<std::pair<std::string, std::vector<std::string>>> reads;  // query, ids
+    bool forbidden = false;
+    json read_things(const std::string&, const std::string& query, const std::string&,
+                     const std::optional<std::string>&,
+                     const std::vector<std::string>& ids) override {
+        reads.emplace_back(query, ids);
+        if (forbidden)
+            throw ThingReadError("42501", "permission denied for table tc_widget");
+        json out = json::object();
+        for (const auto& id : ids) {
+            const int n = std::stoi(id.substr(2));
+            if (n % 2 == 0)
+                out[id] = {{"name", "t" + std::to_string(n)}};
+        }
+        return out;
+    }
+};
+
+class ThingFeedTest : public ::testing::Test {
+  protected:
+    ThingOutbox outbox;
+    Recorder recorder;
+    Metrics metrics;
+    SchemaCache schemas;
+    ThingSelections selections{2};
+    ChangeFeed feed{testing::fake_schema_builder(), schemas, recorder, metrics, 250ms, &selections};
+    Clock::time_point t0 = Clock::now();
+
+    static ThingSelection selection(const std::string& key, const std::string& cls) {
+        return ThingSelection{key, cls, "doc " + key, "{}", std::nullopt};
+    }
+};
+
+TEST_F(ThingFeedTest, OneReadPerBatchAndSelectionWhateverTheSubscribers) {
+    feed.load("acme", outbox, t0);
+    // Three subscriptions of one selection, one of another class, one of a class not in the
+    // batch.
+    auto a1 = selections.hold("acme", selection("a", "widget"));
+    auto a2 = selections.hold("acme", selection("a", "widget"));
+    auto b = selections.hold("acme", selection("b", "gadget"));
+    ASSERT_TRUE(a1 && a2 && b);
+    EXPECT_EQ(selections.count("acme"), 2u);
+    // The bound: a third distinct selection is refused, an equal one is not.
+    EXPECT_FALSE(selections.hold("acme", selection("c", "widget")));
+    EXPECT_TRUE(selections.hold("acme", selection("a", "widget")));
+    outbox.add_data(3, "widget");
+    outbox.add_data(1, "other");
+    outbox.data.push_back(outbox.data[1]);  // the same thing twice in a batch
+    outbox.data.back().position = "5";
+    feed.catch_up_all(outbox, t0);
+    ASSERT_EQ(outbox.reads.size(), 1u);
+    EXPECT_EQ(outbox.reads[0].first, "doc a");
+    EXPECT_EQ(outbox.reads[0].second, (std::vector<std::string>{"id1", "id2", "id3"}));
+    ASSERT_EQ(recorder.events.size(), 5u);
+    EXPECT_EQ(recorder.events[0].second[kThingsMember], json::parse(R"({"a": null})"));
+    EXPECT_EQ(recorder.events[1].second[kThingsMember], json::parse(R"({"a": {"name": "t2"}})"));
+    EXPECT_FALSE(recorder.events[3].second.contains(kThingsMember));  // class other
+    EXPECT_EQ(recorder.events[4].second[kThingsMember], json::parse(R"({"a": {"name": "t2"}})"));
+    EXPECT_NE(metrics.render().find("udm_gateway_thing_reads_total 1\n"), std::string::npos);
+    // Released: nothing is read any more.
+    a1.reset();
+    a2.reset();
+    b.reset();
+    EXPECT_EQ(selections.count("acme"), 0u);
+    outbox.add_data(2, "widget");
+    feed.catch_up_all(outbox, t0);
+    EXPECT_EQ(outbox.reads.size(), 1u);
+    EXPECT_EQ(recorder.events.size(), 7u);
+}
+
+TEST_F(ThingFeedTest, AFailedReadDeliversTheEventsWithAnError) {
+    feed.load("acme", outbox, t0);
+    auto a = selections.hold("acme", selection("a", "widget"));
+    outbox.forbidden = true;
+    outbox.add_data(2, "widget");
+    ::testing::internal::CaptureStderr();
+    feed.catch_up_all(outbox, t0);
+    outbox.add_data(1, "widget");
+    feed.catch_up_all(outbox, t0);
+    const std::string log = ::testing::internal::GetCapturedStderr();
+    ASSERT_EQ(recorder.events.size(), 3u);
+    for (const auto& [kind, root] : recorder.events) {
+        EXPECT_FALSE(root.contains(kThingsMember));
+        EXPECT_EQ(
+            root[kThingErrorsMember]["a"],
+            json::parse(
+                R"({"message": "Permission denied: the tenant's role may not read these things.",
+                                  "code": "FORBIDDEN"})"));
+    }
+    // PostgreSQL's message goes to the log once, not to clients.
+    EXPECT_EQ(count_lines(log, "permission denied for table tc_widget"), 1) << log;
+    EXPECT_NE(metrics.render().find("udm_gateway_thing_read_failures_total 2\n"),
+              std::string::npos);
+}
+
+}  // namespace
+}  // namespace udm::gateway

@@ -36,6 +36,53 @@ TEST(EngineCore, BuildsTheSdlOfAModelDocument) {
     EXPECT_NE(schema->sdl().find("@constraint(maxLength: 200)"), std::string::npos);
 }
 
+TEST(EngineCore, ASubscriptionSelectingTheThingRendersTheThingReadForIt) {
+    auto schema = core_engine_builder()(kShop, 1);
+    const std::string doc =
+        "subscription($o: [Operation!]) { productChanged(operations: $o) { id thing { name } } }";
+    auto op = prepared(*schema, doc, json{{"o", {"INSERT"}}});
+    ASSERT_TRUE(op);
+    EXPECT_TRUE(op->is_subscription());
+    EXPECT_FALSE(op->runs_in_database());
+    auto selection = op->thing_selection();
+    ASSERT_TRUE(selection);
+    EXPECT_EQ(selection->class_name, "product");
+    EXPECT_EQ(selection->query, doc);
+    EXPECT_EQ(selection->variables, R"({"o":["INSERT"]})");
+    // Equal requests, one selection; other variables, another.
+    EXPECT_EQ(prepared(*schema, doc, json{{"o", {"INSERT"}}})->thing_selection()->key,
+              selection->key);
+    EXPECT_NE(prepared(*schema, doc, json{{"o", {"UPDATE"}}})->thing_selection()->key,
+              selection->key);
+    // Id-only subscriptions read nothing.
+    EXPECT_FALSE(prepared(*schema, "subscription { productChanged { id } }")->thing_selection());
+    EXPECT_FALSE(prepared(*schema, "subscription { thingChanged(class: \"product\") { id } }")
+                     ->thing_selection());
+
+    json event = {{"position", "1"},
+                  {"operation", "INSERT"},
+                  {"class", "product"},
+                  {"id", "x"},
+                  {"changedAttributes", json::array()},
+                  {"time", "t"}};
+    EXPECT_TRUE(op->matches(event));
+    event["class"] = "company";
+    EXPECT_FALSE(op->matches(event));
+    event["class"] = "product";
+    event[kThingsMember] = {{selection->key, {{"name", "anvil"}}}, {"other", {{"name", "no"}}}};
+    EXPECT_EQ(op->execute(event).dump(),
+              R"({"data":{"productChanged":{"id":"x","thing":{"name":"anvil"}}}})");
+    event[kThingsMember] = {{selection->key, nullptr}};
+    EXPECT_EQ(op->execute(event).dump(), R"({"data":{"productChanged":{"id":"x","thing":null}}})");
+    event.erase(kThingsMember);
+    event[kThingErrorsMember] = {
+        {selection->key, {{"message", "Permission denied."}, {"code", "FORBIDDEN"}}}};
+    EXPECT_EQ(op->execute(event).dump(),
+              R"({"data":{"productChanged":{"id":"x","thing":null}},"errors":[{"message":)"
+              R"("Permission denied.","locations":[{"line":1,"column":70}],"path":)"
+              R"(["productChanged","thing"],"extensions":{"code":"FORBIDDEN"}}]})");
+}
+
 TEST(EngineCore, ABadModelDocumentThrows) {
     EXPECT_THROW(core_engine_builder()(json::parse(R"({"classes": {"Bad Name": {}}})"), 1),
                  std::exception);
@@ -230,7 +277,11 @@ TEST(EngineCore, AnOperationSelectingTheSdlUnderManyAliasesIsRefusedBeforeItRuns
 }
 
 TEST(EngineCore, AnEventResponseOverTheBudgetIsAnErrorNotAHugeFrame) {
-    BoundedConnection c(core_engine_builder()(kShop, 3), 65536);
+    // A budget the three copies of the current SDL fit in, and the event's SDL does not.
+    auto schema = core_engine_builder()(kShop, 3);
+    const std::size_t budget = 3 * schema->sdl().size() + 4096;
+    ASSERT_LT(budget, 200000u);
+    BoundedConnection c(schema, budget);
     ProtocolEffects started =
         c.subscribe("s", "subscription { schemaChanged { a: sdl b: sdl c: sdl } }");
     ASSERT_EQ(started.subscriptions_delta, 1);
@@ -256,6 +307,39 @@ TEST(EngineCore, AnEventResponseOverTheBudgetIsAnErrorNotAHugeFrame) {
     ProtocolEffects small = c.handler.on_event(EventKind::kSchemaChanged, root, 2);
     ASSERT_EQ(small.frames.size(), 1u);
     EXPECT_GT(small.frames[0].size(), 60000u);
+}
+
+}  // namespace
+}  // namespace udm::gateway
+
+namespace udm::gateway {
+namespace {
+
+TEST(EngineCore, ClassEventSubscriptionsGetThingEventsThroughTheProtocol) {
+    BoundedConnection c(core_engine_builder()(kShop, 3), 1 << 20);
+    ASSERT_EQ(c.subscribe("t", "subscription { productChanged { id thing { name } } }")
+                  .subscriptions_delta,
+              1);
+    ASSERT_EQ(c.subscribe("i", "subscription { companyChanged { id } }").subscriptions_delta, 1);
+    auto op = std::get<std::shared_ptr<const PreparedOperation>>(c.schema->prepare(
+        "subscription { productChanged { id thing { name } } }", json::object(), std::nullopt));
+    json root = {{"position", "1"},
+                 {"operation", "INSERT"},
+                 {"class", "product"},
+                 {"id", "x"},
+                 {"changedAttributes", json::array()},
+                 {"time", "t"}};
+    root[kThingsMember] = {{op->thing_selection()->key, {{"name", "anvil"}}}};
+    ProtocolEffects event = c.handler.on_event(EventKind::kThingChanged, root, 1);
+    ASSERT_EQ(event.frames.size(), 1u);  // the company subscription does not match
+    EXPECT_EQ(event.frames[0], R"({"id":"t","type":"next","payload":{"data":{"productChanged":)"
+                               R"({"id":"x","thing":{"name":"anvil"}}}}})");
+    // Schema events do not reach them.
+    EXPECT_TRUE(
+        c.handler
+            .on_event(EventKind::kSchemaChanged,
+                      json{{"version", 4}, {"class", "product"}, {"changes", json::array()}}, 2)
+            .frames.empty());
 }
 
 }  // namespace

@@ -115,6 +115,19 @@ class Compiler {
         return {std::move(sql), std::move(params_), std::nullopt};
     }
 
+    // The things of a batch of events, by id: the thing field of a <class>Changed
+    // subscription, over the ids in $1.
+    CompiledQuery thing_reads(const std::string& cls, const ClassNames& names,
+                              const PlannedField& thing) {
+        const std::string ids = param(std::nullopt, "uuid[]");
+        const std::string a = alias();
+        std::string sql = "SELECT COALESCE(pg_catalog.jsonb_object_agg(" + a + ".id::text, " +
+                          this->thing(names, a, thing.selection, 1) + "), '{}'::jsonb) FROM " +
+                          table(cls) + " " + a + " WHERE " + a + ".id = ANY(" + ids + ") AND NOT " +
+                          a + ".is_deleted";
+        return {std::move(sql), std::move(params_), std::nullopt};
+    }
+
     // A mutation root field: an INSERT, or an UPDATE of at most atMost things.
     CompiledQuery mutation(const PlannedField& f) {
         const auto* entry = s_.class_of_mutation_field(f.name);
@@ -1105,6 +1118,30 @@ CompileResult compile_query(const Schema& schema, const model::Model& m,
         r.query = c.root(root);
     } catch (const Refused& refused) {
         r.error = Error{refused.message, {refused.location}, {root.response_key}};
+        r.code = "BAD_USER_INPUT";
+    }
+    return r;
+}
+
+CompileResult compile_thing_reads(const Schema& schema, const model::Model& m,
+                                  std::string_view tenant_schema, const PreparedOperation& op,
+                                  const CompileLimits& limits) {
+    CompileResult r;
+    const PlannedField* thing = event_thing_field(op);
+    const auto* entry =
+        op.root_fields.empty() ? nullptr : schema.class_of_changed_field(op.root_field().name);
+    if (thing == nullptr || entry == nullptr) {
+        r.error = Error{"The operation is no subscription selecting a thing.", {}, {}};
+        r.code = "BAD_USER_INPUT";
+        return r;
+    }
+    try {
+        Compiler c(schema, m, tenant_schema, limits);
+        r.query = c.thing_reads(entry->first, entry->second, *thing);
+    } catch (const Refused& refused) {
+        r.error = Error{refused.message,
+                        {refused.location},
+                        {op.root_field().response_key, thing->response_key}};
         r.code = "BAD_USER_INPUT";
     }
     return r;

@@ -302,14 +302,24 @@ bool schema_change_matches(const PreparedOperation& op, const Json& event) {
 }
 
 bool thing_event_matches(const PreparedOperation& op, const Json& event) {
-    if (op.root_fields.empty() || op.root_field().name != "thingChanged" || !event.is_object())
+    if (op.root_fields.empty() || !event.is_object())
+        return false;
+    const bool class_field = !op.event_class.empty();
+    if (!class_field && op.root_field().name != "thingChanged")
         return false;
     // Looked up in place, not copied: this runs for every event and subscription.
     const Json& args = op.root_field().arguments;
-    const auto wanted = args.find("class");
     const auto cls = event.find("class");
-    if (wanted == args.end() || cls == event.end() || *cls != *wanted)
+    if (cls == event.end() || !cls->is_string())
         return false;
+    if (class_field) {
+        if (cls->get_ref<const std::string&>() != op.event_class)
+            return false;
+    } else {
+        const auto wanted = args.find("class");
+        if (wanted == args.end() || *cls != *wanted)
+            return false;
+    }
     const Json* operations = filter(op, "operations");
     if (operations == nullptr)
         return true;
@@ -321,6 +331,40 @@ bool thing_event_matches(const PreparedOperation& op, const Json& event) {
             return true;
     }
     return false;
+}
+
+const PlannedField* event_thing_field(const PreparedOperation& op) {
+    if (op.type != OperationType::kSubscription || op.root_fields.empty() || op.event_class.empty())
+        return nullptr;
+    for (const PlannedField& f : op.root_field().selection) {
+        if (f.name == kEventThingField)
+            return &f;
+    }
+    return nullptr;
+}
+
+Out execute_thing_event(const PreparedOperation& op, const Json& event, const Json& thing,
+                        const std::optional<std::string>& read_error,
+                        const std::string& error_code) {
+    const PlannedField* f = event_thing_field(op);
+    if (f == nullptr)
+        return execute(op, event);
+    Json root = event;
+    root[std::string(kEventThingField)] = read_error ? Json() : thing;
+    Out response = execute(op, root);
+    if (read_error) {
+        Error e{*read_error, {f->location}, {op.root_field().response_key, f->response_key}};
+        Out j = e.to_json();
+        j["extensions"] = {{"code", error_code}};
+        // The thing is nullable: the error sits beside the data, first of the errors.
+        Out errors = Out::array();
+        errors.push_back(std::move(j));
+        if (response.contains("errors"))
+            for (auto& other : response["errors"])
+                errors.push_back(std::move(other));
+        response["errors"] = std::move(errors);
+    }
+    return response;
 }
 
 }  // namespace udm::graphql

@@ -249,7 +249,9 @@ class Planner {
                                {location(name)},
                                {}});
         };
-        if (f.name == "thingChanged") {
+        if (s_.class_of_changed_field(f.name) != nullptr) {
+            not_empty("operations", "operation");
+        } else if (f.name == "thingChanged") {
             not_empty("operations", "operation");
             auto cls = f.arguments.find("class");
             if (cls != f.arguments.end() && cls->is_string() &&
@@ -476,6 +478,29 @@ PrepareResult prepare_checked(const Schema& schema, const Document& doc, const J
         result.errors.push_back(
             {"Subscription must select one top level field.", {op->location}, {}});
         return result;
+    }
+    if (op->type == OperationType::kSubscription) {
+        const PlannedField& f = prepared.root_field();
+        if (const auto* entry = schema.class_of_changed_field(f.name)) {
+            prepared.event_class = entry->first;
+            // The gateway reads one thing per event and selection: its response key is the
+            // one it fills.
+            const PlannedField* first = nullptr;
+            for (const PlannedField& c : f.selection) {
+                if (c.name != kEventThingField)
+                    continue;
+                if (first != nullptr) {
+                    result.errors.push_back(
+                        {"Field \"" + std::string(kEventThingField) + "\" of \"" + f.name +
+                             "\" may be selected under one response key only (\"" +
+                             first->response_key + "\" and \"" + c.response_key + "\").",
+                         {c.location},
+                         {}});
+                    return result;
+                }
+                first = &c;
+            }
+        }
     }
     result.operation = std::move(prepared);
     return result;

@@ -10,6 +10,7 @@
 #include "introspection.hpp"
 #include "names.hpp"
 #include "query_schema.hpp"
+#include "subscription_schema.hpp"
 
 namespace udm::graphql {
 
@@ -650,6 +651,7 @@ Schema build_schema(const model::Model& m) {
     add_query_types(m, s, type_names);
     add_connection_fields(s, first_class_type);
     add_mutation_types(m, s, type_names);
+    add_subscription_types(s, type_names);
     for (Type& t : introspection_types())
         s.types.push_back(std::move(t));
     s.index_types();

@@ -60,6 +60,16 @@ CompileResult compile_query(const Schema& schema, const model::Model& m,
                             std::string_view tenant_schema, const PlannedField& root,
                             const CompileLimits& limits = {});
 
+// Compiles the thing field of a <class>Changed subscription (event_thing_field) into one
+// statement reading the things of a batch of events: $1 is the ids, a uuid[] given as the
+// text of an array literal, which the caller sets (params[0] is left null here); the row's
+// jsonb is an object from each id that is there and not soft deleted to the thing, shaped
+// by the thing field's selection like a node of the class's collection. Does not throw (but
+// bad_alloc).
+CompileResult compile_thing_reads(const Schema& schema, const model::Model& m,
+                                  std::string_view tenant_schema, const PreparedOperation& op,
+                                  const CompileLimits& limits = {});
+
 // Whether a root field of a mutation writes things (one of the schema's class mutation
 // fields); the others (__typename) are answered by execute().
 bool writes_things(const Schema& schema, const PlannedField& root);

@@ -141,6 +141,9 @@ struct ClassNames {
     std::string insert_input_type;       // PurchaseOrderInsertInput
     std::string update_input_type;       // PurchaseOrderUpdateInput
     std::string mutation_response_type;  // PurchaseOrderMutationResponse
+    // Subscriptions (docs/graphql.md, "Live things"): the class's event field and its type.
+    std::string changed_field;  // purchaseOrderChanged
+    std::string event_type;     // PurchaseOrderEvent
 };
 
 // A whole schema: types in printing order, directives, and the model-to-GraphQL names.
@@ -179,6 +182,10 @@ struct Schema {
     // nullptr.
     const std::pair<std::string, ClassNames>* class_of_query_field(
         std::string_view field_name) const;
+    // The model class and names whose Subscription field <class>Changed is field_name, or
+    // nullptr (subscription_schema.cpp).
+    const std::pair<std::string, ClassNames>* class_of_changed_field(
+        std::string_view field_name) const;
 };
 
 // The schema of a model whose references resolve (model::check_references); names that
@@ -197,5 +204,7 @@ inline constexpr std::string_view kMutationType = "Mutation";
 inline constexpr std::string_view kRelateField = "relate";
 inline constexpr std::string_view kUnrelateField = "unrelate";
 inline constexpr std::string_view kSubscriptionType = "Subscription";
+// The field of a class's event type (<class>Changed) holding the thing itself.
+inline constexpr std::string_view kEventThingField = "thing";
 
 }  // namespace udm::graphql

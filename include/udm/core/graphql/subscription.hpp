@@ -45,6 +45,8 @@ struct PreparedOperation {
     // thingChanged); for a query or a mutation, any fields of its root type, __typename,
     // and for a query __schema and __type (resolved already).
     std::vector<PlannedField> root_fields;
+    // For a <class>Changed subscription, the model class whose events it gets; else empty.
+    std::string event_class;
 
     // Whether a root field is __schema or __type, whose value prepare() resolved.
     bool introspects() const;
@@ -129,8 +131,21 @@ std::size_t estimate_response_bytes(const PreparedOperation& operation, std::siz
 // when any entry of its "changes" names one of the listed classes (or attributes).
 bool schema_change_matches(const PreparedOperation& operation, const nlohmann::json& event);
 
-// Whether a thing event passes a thingChanged subscription: its "class" is the class
-// argument and, when operations is given, its "operation" is one of them.
+// Whether a thing event passes a thingChanged or <class>Changed subscription: its "class"
+// is the class argument (the field's class) and, when operations is given, its "operation"
+// is one of them.
 bool thing_event_matches(const PreparedOperation& operation, const nlohmann::json& event);
+
+// The thing field of a <class>Changed subscription (the one `thing` of its selection), or
+// nullptr when it selects none or is another operation.
+const PlannedField* event_thing_field(const PreparedOperation& operation);
+
+// execute() of a <class>Changed subscription for one event whose thing (the value of its
+// thing field, null for none) was read apart from the event: when read_error is given, the
+// thing is null with that error at its path (extensions.code: error_code).
+nlohmann::ordered_json execute_thing_event(const PreparedOperation& operation,
+                                           const nlohmann::json& event, const nlohmann::json& thing,
+                                           const std::optional<std::string>& read_error,
+                                           const std::string& error_code);
 
 }  // namespace udm::graphql
