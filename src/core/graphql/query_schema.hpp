@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -39,6 +41,29 @@ inline InputValue input(std::string name, TypeRef type, std::optional<std::strin
                         std::optional<Json> default_value = {}) {
     return {std::move(name), std::move(description), std::move(type), std::move(default_value)};
 }
+
+// The type references of a schema being built, made once per type name and then shared:
+// copying a TypeRef shares its nodes, where making one allocates. A large schema refers to
+// each of its types from many fields and arguments (1,000 classes: hundreds of thousands).
+class TypeRefs {
+  public:
+    // T.
+    const TypeRef& named(std::string_view name) { return entry(name).named; }
+    // T!.
+    const TypeRef& required(std::string_view name);
+    // [T!].
+    const TypeRef& list(std::string_view name);
+    // [T!]!.
+    const TypeRef& required_list(std::string_view name);
+
+  private:
+    struct Entry {
+        TypeRef named, required, list, required_list;  // made on first use
+    };
+    Entry& entry(std::string_view name);
+    // Keyed by the name in the entry's named reference (which never moves).
+    std::unordered_map<std::string_view, Entry> entries_;
+};
 
 }  // namespace parts
 

@@ -30,6 +30,26 @@ bool prints_as_one_line(std::string_view d) {
     return true;
 }
 
+// Whether graphql-js prints description as a block string of three lines, """, the
+// description and """: a line of printable ASCII longer than 70 characters, without """,
+// that does not start with a space or end with a space, a quote or a backslash (the
+// descriptions of a large schema's connection arguments and mutations).
+bool prints_as_long_line(std::string_view d) {
+    if (d.size() <= 70 || d.front() == ' ' || d.back() == ' ' || d.back() == '"' ||
+        d.back() == '\\')
+        return false;
+    int quotes = 0;  // consecutive
+    for (char ch : d) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c < 0x20 || c > 0x7e)
+            return false;
+        quotes = c == '"' ? quotes + 1 : 0;
+        if (quotes == 3)
+            return false;
+    }
+    return true;
+}
+
 // A description before a definition at indentation; a blank line before every described
 // item but the first of a block (graphql-js printDescription).
 void print_description(std::string& out, const std::optional<std::string>& description,
@@ -42,6 +62,12 @@ void print_description(std::string& out, const std::optional<std::string>& descr
     const std::string& d = *description;
     if (prints_as_one_line(d)) {
         out.append("\"\"\"").append(d).append("\"\"\"\n");
+        return;
+    }
+    if (prints_as_long_line(d)) {
+        // print_block_string's three lines, each but the first indented.
+        out.append("\"\"\"\n").append(indentation).append(d).append("\n");
+        out.append(indentation).append("\"\"\"\n");
         return;
     }
     const std::string literal =
