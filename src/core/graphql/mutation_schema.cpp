@@ -72,12 +72,14 @@ void add_mutation_types(const model::Model& m, Schema& s, NameAllocator& type_na
     mutation.fields.reserve(3 * s.classes.size() + 2);
     for (auto& [cname, names] : s.classes) {
         const model::ThingClass& cls = m.classes.at(cname);
-        Field insert = field(names.insert_field, refs.required(names.mutation_response_type),
+        const TypeRef response_ref = required(named(names.mutation_response_type));
+        const TypeRef filter_ref = named(names.filter_type);
+        Field insert = field(names.insert_field, response_ref,
                              "Inserts " + cname +
                                  " things, checked by the class's rules; returns them as "
                                  "stored.");
         insert.arguments.push_back(input(
-            "objects", refs.required_list(names.insert_input_type),
+            "objects", required(TypeRef::list(required(named(names.insert_input_type)))),
             std::string("The things to insert (at most 1000); an attribute not given gets its "
                         "default.")));
         mutation.fields.push_back(std::move(insert));
@@ -87,26 +89,24 @@ void add_mutation_types(const model::Model& m, Schema& s, NameAllocator& type_na
                               "when more do, nothing changes and the field fails with "
                               "TOO_MANY_ROWS."),
                   Json(1));
-        Field update = field(names.update_field, refs.required(names.mutation_response_type),
+        Field update = field(names.update_field, response_ref,
                              "Sets attributes of the " + cname +
                                  " things that pass the filter; returns them as stored.");
         update.arguments.reserve(3);
         update.arguments.push_back(
-            input("set", refs.required(names.update_input_type),
+            input("set", required(named(names.update_input_type)),
                   std::string("The attributes to set; a field given as null clears it.")));
-        update.arguments.push_back(
-            input("filter", refs.named(names.filter_type),
-                  std::string("Only things that pass (all when not given).")));
+        update.arguments.push_back(input(
+            "filter", filter_ref, std::string("Only things that pass (all when not given).")));
         update.arguments.push_back(at_most);
         mutation.fields.push_back(std::move(update));
-        Field remove = field(names.delete_field, refs.required(names.mutation_response_type),
+        Field remove = field(names.delete_field, response_ref,
                              "Soft-deletes the " + cname +
                                  " things that pass the filter (they are no longer served; "
                                  "udm.data_events records a soft_delete); returns them.");
         remove.arguments.reserve(2);
-        remove.arguments.push_back(
-            input("filter", refs.named(names.filter_type),
-                  std::string("Only things that pass (all when not given).")));
+        remove.arguments.push_back(input(
+            "filter", filter_ref, std::string("Only things that pass (all when not given).")));
         remove.arguments.push_back(at_most);
         mutation.fields.push_back(std::move(remove));
 
@@ -149,8 +149,9 @@ void add_mutation_types(const model::Model& m, Schema& s, NameAllocator& type_na
         response.fields.reserve(2);
         response.fields.push_back(
             field("affectedCount", refs.required("Int"), "How many things it wrote."));
-        response.fields.push_back(
-            field("records", refs.required_list(names.type), "The things it wrote, as stored."));
+        response.fields.push_back(field("records",
+                                        required(TypeRef::list(required(named(names.type)))),
+                                        "The things it wrote, as stored."));
         // A class without attributes has nothing to set: its update input would be an input
         // object without fields, which GraphQL does not allow.
         if (upd.input_fields.empty()) {

@@ -108,8 +108,8 @@ std::vector<InputValue> collection_arguments(const ClassNames& names, parts::Typ
     std::vector<InputValue> args;
     args.reserve(6);
     args.push_back(
-        input("filter", refs.named(names.filter_type), std::string("Only things that pass.")));
-    args.push_back(input("orderBy", refs.list(names.order_by_type),
+        input("filter", named(names.filter_type), std::string("Only things that pass.")));
+    args.push_back(input("orderBy", TypeRef::list(required(named(names.order_by_type))),
                          std::string("The order, by one field per entry; id breaks ties.")));
     args.push_back(input("first", refs.named("Int"),
                          std::string("At most this many things from the start (default 100, at "
@@ -156,7 +156,7 @@ void add_aggregate_types(const model::Model& m, const std::string& cname, const 
     for (const Part& part : parts) {
         if (part.type.empty())
             continue;
-        agg.fields.push_back(field(part.field, refs.named(part.type), part.description));
+        agg.fields.push_back(field(part.field, named(part.type), part.description));
         Type t;
         t.kind = TypeKind::kObject;
         t.name = part.type;
@@ -310,11 +310,11 @@ void add_query_types(const model::Model& m, Schema& s, NameAllocator& type_names
     query->fields.reserve(query->fields.size() + 2 * s.classes.size());
     for (auto& [cname, names] : s.classes) {
         const model::ThingClass& cls = m.classes.at(cname);
-        Field one = field(names.query_field, refs.named(names.type),
-                          "The " + cname + " with this id, or null.");
+        Field one =
+            field(names.query_field, named(names.type), "The " + cname + " with this id, or null.");
         one.arguments.push_back(input("id", refs.required("ID")));
         query->fields.push_back(std::move(one));
-        Field many = field(names.collection_field, refs.required(names.connection_type),
+        Field many = field(names.collection_field, required(named(names.connection_type)),
                            "A page of the " + cname + " things.");
         many.arguments = collection_arguments(names, refs);
         query->fields.push_back(std::move(many));
@@ -324,13 +324,14 @@ void add_query_types(const model::Model& m, Schema& s, NameAllocator& type_names
         conn.name = names.connection_type;
         conn.description = "A page of " + cname + " things.";
         conn.fields.reserve(4);
-        conn.fields.push_back(field("edges", refs.required_list(names.edge_type),
+        conn.fields.push_back(field("edges",
+                                    required(TypeRef::list(required(named(names.edge_type)))),
                                     "The things of the page, in order."));
         conn.fields.push_back(field("pageInfo", refs.required("PageInfo"), "Where the page is."));
         conn.fields.push_back(field("totalCount", refs.required("Int"),
                                     "How many things pass the filter, on all pages."));
         conn.fields.push_back(
-            field("aggregate", refs.required(names.aggregate_type),
+            field("aggregate", required(named(names.aggregate_type)),
                   "Aggregates over the things that pass the filter, on all pages."));
         added.push_back(std::move(conn));
         Type edge;
@@ -339,7 +340,7 @@ void add_query_types(const model::Model& m, Schema& s, NameAllocator& type_names
         edge.description = "A " + cname + " thing in a page.";
         edge.fields.reserve(2);
         edge.fields.push_back(field("cursor", refs.required("Cursor"), "Its position."));
-        edge.fields.push_back(field("node", refs.required(names.type), "The thing."));
+        edge.fields.push_back(field("node", required(named(names.type)), "The thing."));
         added.push_back(std::move(edge));
 
         // Filter and order fields have the object type's field names.
@@ -372,7 +373,7 @@ void add_query_types(const model::Model& m, Schema& s, NameAllocator& type_names
                 const ClassNames* target = a.target ? class_names(s, *a.target) : nullptr;
                 if (target != nullptr) {
                     filter_fields.reserve(fname);
-                    filter.input_fields.push_back(input(fname, refs.named(target->filter_type)));
+                    filter.input_fields.push_back(input(fname, named(target->filter_type)));
                 }
                 for (const auto& [ref, id_field] : names.reference_id_fields) {
                     if (ref == aname)
@@ -382,15 +383,17 @@ void add_query_types(const model::Model& m, Schema& s, NameAllocator& type_names
                 add(fname, scalar);
             }
         }
+        const TypeRef filter_ref = named(names.filter_type);
+        const TypeRef filter_list = TypeRef::list(required(filter_ref));
         names.filter_and = filter_fields.claim("and");
         names.filter_or = filter_fields.claim("or");
         names.filter_not = filter_fields.claim("not");
-        filter.input_fields.push_back(input(names.filter_and, refs.list(names.filter_type),
-                                            std::string("All of these hold.")));
-        filter.input_fields.push_back(input(names.filter_or, refs.list(names.filter_type),
-                                            std::string("At least one of these holds.")));
-        filter.input_fields.push_back(input(names.filter_not, refs.named(names.filter_type),
-                                            std::string("This does not hold.")));
+        filter.input_fields.push_back(
+            input(names.filter_and, filter_list, std::string("All of these hold.")));
+        filter.input_fields.push_back(
+            input(names.filter_or, filter_list, std::string("At least one of these holds.")));
+        filter.input_fields.push_back(
+            input(names.filter_not, filter_ref, std::string("This does not hold.")));
         added.push_back(std::move(filter));
         added.push_back(std::move(order));
         add_aggregate_types(m, cname, names, refs, added);
@@ -416,14 +419,14 @@ void add_connection_fields(Schema& s, std::size_t first_class_type) {
             const ClassNames* target = class_names(s, r.target_class);
             for (Field& f : t.fields) {
                 if (f.name == r.field) {
-                    f.type = refs.required(target->connection_type);
+                    f.type = required(named(target->connection_type));
                     f.arguments = collection_arguments(*target, refs);
                 }
             }
         }
         for (const ReverseCollection& r : names.reverse_collections) {
             const ClassNames* source = class_names(s, r.source_class);
-            Field f = field(r.field, refs.required(source->connection_type),
+            Field f = field(r.field, required(named(source->connection_type)),
                             "A page of the " + r.source_class + " things whose " + r.attribute +
                                 " is this thing.");
             f.arguments = collection_arguments(*source, refs);
