@@ -184,36 +184,21 @@ void add_aggregate_types(const model::Model& m, const std::string& cname, const 
 
 namespace parts {
 
-TypeRefs::Entry& TypeRefs::entry(std::string_view name) {
-    auto it = entries_.find(name);
-    if (it != entries_.end())
-        return it->second;
-    TypeRef ref = TypeRef::named(std::string(name));
-    const std::string_view key = ref.named_type();
-    Entry& e = entries_[key];
-    e.named = std::move(ref);
-    return e;
+TypeRefs::Entry& TypeRefs::entry(const char* name, bool filter) {
+    for (Entry& e : entries_) {
+        if (e.name == name && e.filter == filter)
+            return e;
+    }
+    entries_.push_back(
+        {name, filter, TypeRef::named(filter ? std::string(name) + "Filter" : name), {}});
+    return entries_.back();
 }
 
-const TypeRef& TypeRefs::required(std::string_view name) {
-    Entry& e = entry(name);
+const TypeRef& TypeRefs::required(const char* name) {
+    Entry& e = entry(name, false);
     if (!e.required.is_non_null())
         e.required = TypeRef::non_null(e.named);
     return e.required;
-}
-
-const TypeRef& TypeRefs::list(std::string_view name) {
-    Entry& e = entry(name);
-    if (!e.list.is_list())
-        e.list = TypeRef::list(required(name));
-    return e.list;
-}
-
-const TypeRef& TypeRefs::required_list(std::string_view name) {
-    Entry& e = entry(name);
-    if (!e.required_list.is_non_null())
-        e.required_list = TypeRef::non_null(list(name));
-    return e.required_list;
 }
 
 }  // namespace parts
@@ -305,6 +290,7 @@ void add_query_types(const model::Model& m, Schema& s, NameAllocator& type_names
     }
 
     parts::TypeRefs refs;
+    const TypeRef order_direction = refs.named("OrderByDirection");
     std::vector<Type> added;
     added.reserve(10 * s.classes.size());
     query->fields.reserve(query->fields.size() + 2 * s.classes.size());
@@ -357,12 +343,10 @@ void add_query_types(const model::Model& m, Schema& s, NameAllocator& type_names
                                     names.reference_id_fields.size());
         order.input_fields.reserve(5 + names.attribute_fields.size() +
                                    names.reference_id_fields.size());
-        std::string filter_scalar_type;
         auto add = [&](const std::string& name, const char* scalar) {
             filter_fields.reserve(name);
-            filter_scalar_type.assign(scalar).append("Filter");
-            filter.input_fields.push_back(input(name, refs.named(filter_scalar_type)));
-            order.input_fields.push_back(input(name, refs.named("OrderByDirection")));
+            filter.input_fields.push_back(input(name, refs.filter(scalar)));
+            order.input_fields.push_back(input(name, order_direction));
         };
         for (const auto& [name, scalar] : kSystemFields)
             add(name, scalar);

@@ -6,8 +6,6 @@
 #include <cstddef>
 #include <optional>
 #include <string>
-#include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -43,28 +41,28 @@ inline InputValue input(std::string name, TypeRef type, std::optional<std::strin
 }
 
 // References to the fixed types of a schema being built (Int, ID, StringFilter, ...), made
-// once per type name and then shared: copying a TypeRef shares its nodes, where making one
+// once per type and then shared: copying a TypeRef shares its nodes, where making one
 // allocates. Every class refers to them from many fields and arguments (1,000 classes:
 // about 150,000 times). A class's own types are referred to a few times each: those
 // references are made where they are needed.
 class TypeRefs {
   public:
-    // T.
-    const TypeRef& named(std::string_view name) { return entry(name).named; }
+    // T; name is a string literal (or one of the scalar names the builders return), looked
+    // up by its address among the few names used.
+    const TypeRef& named(const char* name) { return entry(name, false).named; }
     // T!.
-    const TypeRef& required(std::string_view name);
-    // [T!].
-    const TypeRef& list(std::string_view name);
-    // [T!]!.
-    const TypeRef& required_list(std::string_view name);
+    const TypeRef& required(const char* name);
+    // The filter type of a scalar: StringFilter for "String".
+    const TypeRef& filter(const char* scalar) { return entry(scalar, true).named; }
 
   private:
     struct Entry {
-        TypeRef named, required, list, required_list;  // made on first use
+        const char* name;
+        bool filter;
+        TypeRef named, required;  // required is made on first use
     };
-    Entry& entry(std::string_view name);
-    // Keyed by the name in the entry's named reference (which never moves).
-    std::unordered_map<std::string_view, Entry> entries_;
+    Entry& entry(const char* name, bool filter);
+    std::vector<Entry> entries_;  // a few dozen at most
 };
 
 }  // namespace parts
