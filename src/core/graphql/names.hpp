@@ -31,6 +31,7 @@ class NameAllocator {
     struct Span {
         std::size_t begin, size;
     };
+
     // Takes name when no name that differs from it only in case is taken; false when one is.
     bool take(std::string_view name);
     // The lower-cased name at s.

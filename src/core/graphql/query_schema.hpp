@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <deque>
 #include <optional>
 #include <string>
 #include <utility>
@@ -43,7 +44,7 @@ inline InputValue input(std::string name, TypeRef type, std::optional<std::strin
 // References to the fixed types of a schema being built (Int, ID, StringFilter, ...), made
 // once per type and then shared: copying a TypeRef shares its nodes, where making one
 // allocates. Every class refers to them from many fields and arguments (1,000 classes:
-// about 150,000 times). A class's own types are referred to a few times each: those
+// tens of thousands of times). A class's own types are referred to a few times each: those
 // references are made where they are needed.
 class TypeRefs {
   public:
@@ -62,7 +63,8 @@ class TypeRefs {
         TypeRef named, required;  // required is made on first use
     };
     Entry& entry(const char* name, bool filter);
-    std::vector<Entry> entries_;  // a few dozen at most
+    // A few dozen at most; a deque, so that the references handed out stay valid.
+    std::deque<Entry> entries_;
 };
 
 }  // namespace parts

@@ -13,7 +13,7 @@ namespace {
 
 // Whether d has a control character other than tab (with ascii_only, any byte outside
 // printable ASCII but space), or """. Branch-free over the bytes, so that the compiler
-// vectorizes it: an 8 MB SDL has millions of description bytes.
+// vectorizes it: a 10 MB SDL has millions of description bytes.
 bool has_special(std::string_view d, bool ascii_only) {
     unsigned bad = 0;
     for (char ch : d) {
