@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,11 +36,15 @@ class NameAllocator {
     bool take(std::string_view name);
     // The lower-cased name at s.
     std::string_view taken(Span s) const;
+    // Doubles the hash table and places every taken name again.
+    void grow();
 
-    // The taken names, lower-cased, one after the other, and where each is, sorted by name:
-    // two allocations per scope, and no string is moved when a name is inserted.
+    // The taken names, lower-cased, one after the other, and where each is; an open
+    // addressing hash table of their indexes (+ 1; 0 is a free slot), at most half full:
+    // a few allocations per scope, none per name (a schema claims tens of thousands).
     std::string chars_;
     std::vector<Span> taken_;
+    std::vector<std::uint32_t> slots_;
 };
 
 }  // namespace udm::graphql

@@ -104,30 +104,36 @@ ClassNames* class_names(Schema& s, std::string_view cls) {
 
 // The arguments of a collection field of the class of names (on Query, and the reverse
 // collections).
-std::vector<InputValue> collection_arguments(const ClassNames& names) {
-    return {input("filter", named(names.filter_type), std::string("Only things that pass.")),
-            input("orderBy", TypeRef::list(required(named(names.order_by_type))),
-                  std::string("The order, by one field per entry; id breaks ties.")),
-            input("first", named("Int"),
-                  std::string("At most this many things from the start (default 100, at most "
-                              "1000).")),
-            input("after", named("Cursor"), std::string("Only things after this cursor.")),
-            input("last", named("Int"),
-                  std::string("At most this many things from the end (at most 1000).")),
-            input("before", named("Cursor"), std::string("Only things before this cursor."))};
+std::vector<InputValue> collection_arguments(const ClassNames& names, parts::TypeRefs& refs) {
+    std::vector<InputValue> args;
+    args.reserve(6);
+    args.push_back(
+        input("filter", named(names.filter_type), std::string("Only things that pass.")));
+    args.push_back(input("orderBy", TypeRef::list(required(named(names.order_by_type))),
+                         std::string("The order, by one field per entry; id breaks ties.")));
+    args.push_back(input("first", refs.named("Int"),
+                         std::string("At most this many things from the start (default 100, at "
+                                     "most 1000).")));
+    args.push_back(
+        input("after", refs.named("Cursor"), std::string("Only things after this cursor.")));
+    args.push_back(input("last", refs.named("Int"),
+                         std::string("At most this many things from the end (at most 1000).")));
+    args.push_back(
+        input("before", refs.named("Cursor"), std::string("Only things before this cursor.")));
+    return args;
 }
 
 // The aggregate types of a class (Aggregate, then those of sum, avg, min and max that it
 // has), appended to out.
 void add_aggregate_types(const model::Model& m, const std::string& cname, const ClassNames& names,
-                         std::vector<Type>& out) {
+                         parts::TypeRefs& refs, std::vector<Type>& out) {
     Type agg;
     agg.kind = TypeKind::kObject;
     agg.name = names.aggregate_type;
     agg.description =
         "Aggregates over the " + cname + " things that pass the filter, on all pages.";
-    agg.fields.push_back(
-        field("count", required(named("Int")), "How many things pass the filter."));
+    agg.fields.reserve(5);
+    agg.fields.push_back(field("count", refs.required("Int"), "How many things pass the filter."));
     struct Part {
         const std::string& type;
         const char* field;
@@ -156,14 +162,16 @@ void add_aggregate_types(const model::Model& m, const std::string& cname, const 
         t.name = part.type;
         t.description = std::string(part.what) + " of the fields of the " + cname +
                         " things that pass the filter.";
+        // An average is a Float whatever the values.
+        const bool avg = std::string_view(part.field) == "avg";
+        t.fields.reserve(names.attribute_fields.size());
         for (const auto& [aname, fname] : names.attribute_fields) {
             const char* scalar = aggregate_scalar(m.attributes.at(aname).type, part.sum);
             if (scalar == nullptr)
                 continue;
             Field& f = t.fields.emplace_back();
             f.name = fname;
-            // An average is a Float whatever the values.
-            f.type = named(std::string(part.field) == "avg" ? "Float" : scalar);
+            f.type = refs.named(avg ? "Float" : scalar);
         }
         parts_types.push_back(std::move(t));
     }
@@ -173,6 +181,27 @@ void add_aggregate_types(const model::Model& m, const std::string& cname, const 
 }
 
 }  // namespace
+
+namespace parts {
+
+TypeRefs::Entry& TypeRefs::entry(const char* name, bool filter) {
+    for (Entry& e : entries_) {
+        if (e.name == name && e.filter == filter)
+            return e;
+    }
+    entries_.push_back(
+        {name, filter, TypeRef::named(filter ? std::string(name) + "Filter" : name), {}});
+    return entries_.back();
+}
+
+const TypeRef& TypeRefs::required(const char* name) {
+    Entry& e = entry(name, false);
+    if (!e.required.is_non_null())
+        e.required = TypeRef::non_null(e.named);
+    return e.required;
+}
+
+}  // namespace parts
 
 std::vector<Type> query_fixed_types() {
     std::vector<Type> out;
@@ -260,37 +289,44 @@ void add_query_types(const model::Model& m, Schema& s, NameAllocator& type_names
         }
     }
 
+    parts::TypeRefs refs;
+    const TypeRef order_direction = refs.named("OrderByDirection");
     std::vector<Type> added;
-    added.reserve(4 * s.classes.size());
+    added.reserve(10 * s.classes.size());
+    query->fields.reserve(query->fields.size() + 2 * s.classes.size());
     for (auto& [cname, names] : s.classes) {
         const model::ThingClass& cls = m.classes.at(cname);
         Field one =
             field(names.query_field, named(names.type), "The " + cname + " with this id, or null.");
-        one.arguments = {input("id", required(named("ID")))};
+        one.arguments.push_back(input("id", refs.required("ID")));
         query->fields.push_back(std::move(one));
         Field many = field(names.collection_field, required(named(names.connection_type)),
                            "A page of the " + cname + " things.");
-        many.arguments = collection_arguments(names);
+        many.arguments = collection_arguments(names, refs);
         query->fields.push_back(std::move(many));
 
         Type conn;
         conn.kind = TypeKind::kObject;
         conn.name = names.connection_type;
         conn.description = "A page of " + cname + " things.";
-        conn.fields = {field("edges", required(TypeRef::list(required(named(names.edge_type)))),
-                             "The things of the page, in order."),
-                       field("pageInfo", required(named("PageInfo")), "Where the page is."),
-                       field("totalCount", required(named("Int")),
-                             "How many things pass the filter, on all pages."),
-                       field("aggregate", required(named(names.aggregate_type)),
-                             "Aggregates over the things that pass the filter, on all pages.")};
+        conn.fields.reserve(4);
+        conn.fields.push_back(field("edges",
+                                    required(TypeRef::list(required(named(names.edge_type)))),
+                                    "The things of the page, in order."));
+        conn.fields.push_back(field("pageInfo", refs.required("PageInfo"), "Where the page is."));
+        conn.fields.push_back(field("totalCount", refs.required("Int"),
+                                    "How many things pass the filter, on all pages."));
+        conn.fields.push_back(
+            field("aggregate", required(named(names.aggregate_type)),
+                  "Aggregates over the things that pass the filter, on all pages."));
         added.push_back(std::move(conn));
         Type edge;
         edge.kind = TypeKind::kObject;
         edge.name = names.edge_type;
         edge.description = "A " + cname + " thing in a page.";
-        edge.fields = {field("cursor", required(named("Cursor")), "Its position."),
-                       field("node", required(named(names.type)), "The thing.")};
+        edge.fields.reserve(2);
+        edge.fields.push_back(field("cursor", refs.required("Cursor"), "Its position."));
+        edge.fields.push_back(field("node", required(named(names.type)), "The thing."));
         added.push_back(std::move(edge));
 
         // Filter and order fields have the object type's field names.
@@ -303,10 +339,14 @@ void add_query_types(const model::Model& m, Schema& s, NameAllocator& type_names
         order.name = names.order_by_type;
         order.description = "One " + cname + " field to order by (give exactly one).";
         NameAllocator filter_fields(8 + 2 * cls.assignments.size());
+        filter.input_fields.reserve(8 + names.attribute_fields.size() +
+                                    names.reference_id_fields.size());
+        order.input_fields.reserve(5 + names.attribute_fields.size() +
+                                   names.reference_id_fields.size());
         auto add = [&](const std::string& name, const char* scalar) {
             filter_fields.reserve(name);
-            filter.input_fields.push_back(input(name, named(std::string(scalar) + "Filter")));
-            order.input_fields.push_back(input(name, named("OrderByDirection")));
+            filter.input_fields.push_back(input(name, refs.filter(scalar)));
+            order.input_fields.push_back(input(name, order_direction));
         };
         for (const auto& [name, scalar] : kSystemFields)
             add(name, scalar);
@@ -327,20 +367,20 @@ void add_query_types(const model::Model& m, Schema& s, NameAllocator& type_names
                 add(fname, scalar);
             }
         }
+        const TypeRef filter_ref = named(names.filter_type);
+        const TypeRef filter_list = TypeRef::list(required(filter_ref));
         names.filter_and = filter_fields.claim("and");
         names.filter_or = filter_fields.claim("or");
         names.filter_not = filter_fields.claim("not");
-        filter.input_fields.push_back(input(names.filter_and,
-                                            TypeRef::list(required(named(names.filter_type))),
-                                            std::string("All of these hold.")));
-        filter.input_fields.push_back(input(names.filter_or,
-                                            TypeRef::list(required(named(names.filter_type))),
-                                            std::string("At least one of these holds.")));
         filter.input_fields.push_back(
-            input(names.filter_not, named(names.filter_type), std::string("This does not hold.")));
+            input(names.filter_and, filter_list, std::string("All of these hold.")));
+        filter.input_fields.push_back(
+            input(names.filter_or, filter_list, std::string("At least one of these holds.")));
+        filter.input_fields.push_back(
+            input(names.filter_not, filter_ref, std::string("This does not hold.")));
         added.push_back(std::move(filter));
         added.push_back(std::move(order));
-        add_aggregate_types(m, cname, names, added);
+        add_aggregate_types(m, cname, names, refs, added);
     }
     for (Type& t : added)
         s.types.push_back(std::move(t));
@@ -351,6 +391,7 @@ void add_query_types(const model::Model& m, Schema& s, NameAllocator& type_names
 namespace udm::graphql {
 
 void add_connection_fields(Schema& s, std::size_t first_class_type) {
+    parts::TypeRefs refs;
     for (std::size_t i = 0; i < s.classes.size(); ++i) {
         const auto& [cname, names] = s.classes[i];
         Type& t = s.types[first_class_type + i];
@@ -363,7 +404,7 @@ void add_connection_fields(Schema& s, std::size_t first_class_type) {
             for (Field& f : t.fields) {
                 if (f.name == r.field) {
                     f.type = required(named(target->connection_type));
-                    f.arguments = collection_arguments(*target);
+                    f.arguments = collection_arguments(*target, refs);
                 }
             }
         }
@@ -372,7 +413,7 @@ void add_connection_fields(Schema& s, std::size_t first_class_type) {
             Field f = field(r.field, required(named(source->connection_type)),
                             "A page of the " + r.source_class + " things whose " + r.attribute +
                                 " is this thing.");
-            f.arguments = collection_arguments(*source);
+            f.arguments = collection_arguments(*source, refs);
             t.fields.push_back(std::move(f));
         }
     }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <deque>
 #include <optional>
 #include <string>
 #include <utility>
@@ -39,6 +40,32 @@ inline InputValue input(std::string name, TypeRef type, std::optional<std::strin
                         std::optional<Json> default_value = {}) {
     return {std::move(name), std::move(description), std::move(type), std::move(default_value)};
 }
+
+// References to the fixed types of a schema being built (Int, ID, StringFilter, ...), made
+// once per type and then shared: copying a TypeRef shares its nodes, where making one
+// allocates. Every class refers to them from many fields and arguments (1,000 classes:
+// tens of thousands of times). A class's own types are referred to a few times each: those
+// references are made where they are needed.
+class TypeRefs {
+  public:
+    // T; name is a string literal (or one of the scalar names the builders return), looked
+    // up by its address among the few names used.
+    const TypeRef& named(const char* name) { return entry(name, false).named; }
+    // T!.
+    const TypeRef& required(const char* name);
+    // The filter type of a scalar: StringFilter for "String".
+    const TypeRef& filter(const char* scalar) { return entry(scalar, true).named; }
+
+  private:
+    struct Entry {
+        const char* name;
+        bool filter;
+        TypeRef named, required;  // required is made on first use
+    };
+    Entry& entry(const char* name, bool filter);
+    // A few dozen at most; a deque, so that the references handed out stay valid.
+    std::deque<Entry> entries_;
+};
 
 }  // namespace parts
 

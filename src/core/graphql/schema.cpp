@@ -529,11 +529,16 @@ bool Schema::add_type(Type type) {
 }
 
 void Schema::index_types() {
-    types_by_name.resize(types.size());
+    // Sorted with the names beside the indexes: a large schema has 13,000 types, and
+    // comparing through the indexes costs a cache miss per name.
+    std::vector<std::pair<std::string_view, std::size_t>> names;
+    names.reserve(types.size());
     for (std::size_t i = 0; i < types.size(); ++i)
-        types_by_name[i] = i;
-    std::sort(types_by_name.begin(), types_by_name.end(),
-              [this](std::size_t a, std::size_t b) { return types[a].name < types[b].name; });
+        names.emplace_back(types[i].name, i);
+    std::sort(names.begin(), names.end());
+    types_by_name.resize(types.size());
+    for (std::size_t i = 0; i < names.size(); ++i)
+        types_by_name[i] = names[i].second;
 }
 
 const Type* Schema::find_type(std::string_view name) const {
