@@ -2,7 +2,9 @@
 #include "change_feed.hpp"
 
 #include <algorithm>
+#include <cstddef>
 #include <exception>
+#include <unordered_set>
 #include <utility>
 
 #include "log.hpp"
@@ -318,6 +320,24 @@ void ChangeFeed::catch_up_data(const std::string& tenant, TenantState& state, Ou
     }
 }
 
+json ChangeFeed::read_things(Outbox& outbox, const std::string& tenant,
+                             const ThingSelection& selection, const std::vector<std::string>& ids) {
+    try {
+        return outbox.read_things(tenant, selection.query, selection.variables,
+                                  selection.operation_name, ids);
+    } catch (const ThingReadError& e) {
+        // 54000: the ids times what each thing nests is more than udm.graphql_max_things
+        // allows in one statement (a batch of a thousand events, each thing with a page of a
+        // nested collection). Halves are read one after the other, down to one thing each.
+        if (e.sqlstate() != "54000" || ids.size() < 2)
+            throw;
+    }
+    const auto middle = ids.begin() + static_cast<std::ptrdiff_t>(ids.size() / 2);
+    json things = read_things(outbox, tenant, selection, {ids.begin(), middle});
+    things.update(read_things(outbox, tenant, selection, {middle, ids.end()}));
+    return things;
+}
+
 std::vector<json> ChangeFeed::roots_of(const std::string& tenant, TenantState& state,
                                        const std::vector<DataEvent>& events, Outbox& outbox) {
     std::vector<json> roots;
@@ -332,10 +352,10 @@ std::vector<json> ChangeFeed::roots_of(const std::string& tenant, TenantState& s
         return roots;
     // The ids of each class in the batch, each once, in order.
     std::map<std::string, std::vector<std::string>> ids;
+    std::unordered_set<std::string> seen;
     for (const auto& event : events) {
-        auto& list = ids[event.class_name];
-        if (std::find(list.begin(), list.end(), event.thing_id) == list.end())
-            list.push_back(event.thing_id);
+        if (seen.insert(event.class_name + '/' + event.thing_id).second)
+            ids[event.class_name].push_back(event.thing_id);
     }
     for (const ThingSelection& selection : selections) {
         auto cls = ids.find(selection.class_name);
@@ -344,8 +364,7 @@ std::vector<json> ChangeFeed::roots_of(const std::string& tenant, TenantState& s
         json things;
         json failure;
         try {
-            things = outbox.read_things(tenant, selection.query, selection.variables,
-                                        selection.operation_name, cls->second);
+            things = read_things(outbox, tenant, selection, cls->second);
             metrics_.things_read(false);
         } catch (const ThingReadError& e) {
             metrics_.things_read(true);

@@ -140,6 +140,12 @@ class ChangeFeed {
     // instead). A lost connection throws.
     std::vector<nlohmann::json> roots_of(const std::string& tenant, TenantState& state,
                                          const std::vector<DataEvent>& events, Outbox& outbox);
+    // The things of ids for selection: one udm.graphql_things, or, when that is over
+    // udm.graphql_max_things (54000), its two halves, each read the same way. Throws
+    // ThingReadError as Outbox::read_things does.
+    static nlohmann::json read_things(Outbox& outbox, const std::string& tenant,
+                                      const ThingSelection& selection,
+                                      const std::vector<std::string>& ids);
     // Builds the schema at the newest version read and publishes one schemaChanged event
     // covering every pending change; on failure the changes stay pending and are retried
     // after the rebuild interval.

@@ -646,12 +646,16 @@ class ThingOutbox : public MemoryOutbox {
   public:
     std::vector<std::pair<std::string, std::vector<std::string>>> reads;  // query, ids
     bool forbidden = false;
+    // More ids than this in one read are over udm.graphql_max_things.
+    std::size_t most = SIZE_MAX;
     json read_things(const std::string&, const std::string& query, const std::string&,
                      const std::optional<std::string>&,
                      const std::vector<std::string>& ids) override {
         reads.emplace_back(query, ids);
         if (forbidden)
             throw ThingReadError("42501", "permission denied for table tc_widget");
+        if (ids.size() > most)
+            throw ThingReadError("54000", "reading 3 things may read up to 300 things");
         json out = json::object();
         for (const auto& id : ids) {
             const int n = std::stoi(id.substr(2));
@@ -712,6 +716,37 @@ TEST_F(ThingFeedTest, OneReadPerBatchAndSelectionWhateverTheSubscribers) {
     feed.catch_up_all(outbox, t0);
     EXPECT_EQ(outbox.reads.size(), 1u);
     EXPECT_EQ(recorder.events.size(), 7u);
+}
+
+TEST_F(ThingFeedTest, ABatchOverTheThingBoundIsReadInHalves) {
+    feed.load("acme", outbox, t0);
+    auto a = selections.hold("acme", selection("a", "widget"));
+    outbox.most = 2;
+    outbox.add_data(5, "widget");
+    feed.catch_up_all(outbox, t0);
+    using Ids = std::vector<std::string>;
+    ASSERT_EQ(outbox.reads.size(), 5u);
+    EXPECT_EQ(outbox.reads[0].second, (Ids{"id1", "id2", "id3", "id4", "id5"}));
+    EXPECT_EQ(outbox.reads[1].second, (Ids{"id1", "id2"}));
+    EXPECT_EQ(outbox.reads[2].second, (Ids{"id3", "id4", "id5"}));
+    EXPECT_EQ(outbox.reads[3].second, (Ids{"id3"}));
+    EXPECT_EQ(outbox.reads[4].second, (Ids{"id4", "id5"}));
+    ASSERT_EQ(recorder.events.size(), 5u);
+    EXPECT_EQ(recorder.events[1].second[kThingsMember], json::parse(R"({"a": {"name": "t2"}})"));
+    EXPECT_EQ(recorder.events[3].second[kThingsMember], json::parse(R"({"a": {"name": "t4"}})"));
+    EXPECT_EQ(recorder.events[4].second[kThingsMember], json::parse(R"({"a": null})"));
+    EXPECT_NE(metrics.render().find("udm_gateway_thing_reads_total 1\n"), std::string::npos);
+
+    // One thing over the bound: its event gets an error, not a loop.
+    outbox.most = 0;
+    outbox.reads.clear();
+    outbox.add_data(1, "widget");
+    ::testing::internal::CaptureStderr();
+    feed.catch_up_all(outbox, t0);
+    ::testing::internal::GetCapturedStderr();
+    EXPECT_EQ(outbox.reads.size(), 1u);
+    ASSERT_EQ(recorder.events.size(), 6u);
+    EXPECT_EQ(recorder.events[5].second[kThingErrorsMember]["a"]["code"], "INTERNAL");
 }
 
 TEST_F(ThingFeedTest, AFailedReadDeliversTheEventsWithAnError) {
