@@ -349,7 +349,13 @@ Out execute_thing_event(const PreparedOperation& op, const Json& event, const Js
     const PlannedField* f = event_thing_field(op);
     if (f == nullptr)
         return execute(op, event);
-    Json root = event;
+    // The event's own members only: not what the gateway attached for every selection of
+    // the tenant ("__things", "__thing_errors"), which would be copied for each subscriber.
+    Json root = Json::object();
+    for (auto it = event.begin(); it != event.end(); ++it) {
+        if (it.key().rfind("__", 0) != 0)
+            root.emplace(it.key(), it.value());
+    }
     root[std::string(kEventThingField)] = read_error ? Json() : thing;
     Out response = execute(op, root);
     if (read_error) {

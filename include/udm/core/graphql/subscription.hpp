@@ -142,7 +142,9 @@ const PlannedField* event_thing_field(const PreparedOperation& operation);
 
 // execute() of a <class>Changed subscription for one event whose thing (the value of its
 // thing field, null for none) was read apart from the event: when read_error is given, the
-// thing is null with that error at its path (extensions.code: error_code).
+// thing is null with that error at its path (extensions.code: error_code). Members of event
+// whose names begin with "__" (what the gateway attached for other subscribers) are not
+// part of the root value.
 nlohmann::ordered_json execute_thing_event(const PreparedOperation& operation,
                                            const nlohmann::json& event, const nlohmann::json& thing,
                                            const std::optional<std::string>& read_error,
