@@ -101,6 +101,10 @@ class ProtocolHandler {
         // Most queries and mutations of one connection running in the database at a time; a
         // subscribe beyond is an error message.
         std::size_t max_database_operations = kDefaultMaxDatabaseOperations;
+        // A subscription of the tenant is to start: nullopt when it may (it is then counted
+        // until the subscription ends: subscriptions_delta, drop_subscriptions()), else the
+        // message refusing it (the tenant's max_subscriptions). Unset: no tenant-wide bound.
+        std::function<std::optional<std::string>()> reserve_subscription = nullptr;
     };
 
     static constexpr std::size_t kDefaultMaxDatabaseOperations = 16;
