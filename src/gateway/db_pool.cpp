@@ -78,9 +78,11 @@ void DbPool::submit(const std::string& tenant, std::size_t tenant_max_connection
     PoolRefusal refusal;
     if (stopping_) {
         refusal = PoolRefusal::kStopping;
-    } else if (Entry entry{std::move(work), std::move(refused)}; queues_.push(
-                   tenant, tenant_max_connections, options_.queue_limit, idle_workers_,
-                   std::move(entry), std::chrono::steady_clock::now() + options_.queue_timeout)) {
+    } else if (Entry entry{std::move(work), std::move(refused)};
+               // Connections running nothing take their requests at once: only the rest wait.
+               queues_.push(tenant, tenant_max_connections, options_.queue_limit,
+                            options_.max_connections - queues_.running(), std::move(entry),
+                            std::chrono::steady_clock::now() + options_.queue_timeout)) {
         const bool runnable = queues_.runnable();
         lock.unlock();
         if (runnable)

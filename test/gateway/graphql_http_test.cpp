@@ -435,6 +435,11 @@ TEST(DbPool, ATenantAtItsMaximumWaitsInItsOwnQueueAndAnotherRuns) {
     for (int i = 0; i < 200 && pool.stats().in_use < 2; ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     auto counts = pool.tenant_counts();
+    SCOPED_TRACE("a " + std::to_string(counts["a"].running) + "/" +
+                 std::to_string(counts["a"].waiting) + ", b " +
+                 std::to_string(counts["b"].running) + "/" + std::to_string(counts["b"].waiting) +
+                 ", refusals " + std::to_string(refusals.got.size()) + ", in use " +
+                 std::to_string(pool.stats().in_use));
     EXPECT_EQ(counts["a"].running, 1u);
     EXPECT_EQ(counts["a"].waiting, 1u);
     EXPECT_EQ(counts["b"].running, 1u);
