@@ -199,10 +199,8 @@ std::vector<std::string> TenantLimitsRegistry::tenants() const {
     std::lock_guard<std::mutex> lock(mutex_);
     std::vector<std::string> out;
     out.reserve(entries_.size());
-    for (const auto& [tenant, entry] : entries_) {
-        if (entry.version)
-            out.push_back(tenant);
-    }
+    for (const auto& [tenant, entry] : entries_)
+        out.push_back(tenant);
     return out;
 }
 
@@ -237,6 +235,7 @@ void TenantLimitsFollower::read(const std::string& tenant, std::int64_t version,
     }
     const std::optional<std::int64_t> held = registry_.version(tenant);
     registry_.apply(tenant, *limits, version);
+    error_.clear();
     if (held)
         log_info("limits of tenant " + tenant + " changed (limits_version " +
                  std::to_string(version) + ")");
@@ -303,7 +302,6 @@ void TenantLimitsFollower::refresh(const std::vector<std::string>& tenants, bool
         failed(e.what());
         return;
     }
-    error_.clear();
     for (const std::string& tenant : tenants) {
         auto found = versions.find(tenant);
         if (found == versions.end()) {
@@ -311,7 +309,8 @@ void TenantLimitsFollower::refresh(const std::vector<std::string>& tenants, bool
                 registry_.forget(tenant);
             continue;
         }
-        // Not "newer": a tenant dropped and created again starts counting anew.
+        // Not "newer": a tenant dropped and created again starts counting anew. A tenant
+        // whose limits could not be read (no version held) is read again.
         if (registry_.version(tenant) != found->second)
             read(tenant, found->second, source);
     }

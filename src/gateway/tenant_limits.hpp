@@ -107,7 +107,7 @@ class TenantLimitsRegistry {
     std::optional<std::int64_t> version(const std::string& tenant) const;
     // Forgets tenant (dropped); sessions holding its gate keep it.
     void forget(const std::string& tenant);
-    // The tenants whose limits were read.
+    // The tenants held (their limits read, or defaults until they are).
     std::vector<std::string> tenants() const;
     // The clock of the buckets.
     Clock::time_point now() const { return clock_(); }

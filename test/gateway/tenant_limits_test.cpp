@@ -214,6 +214,13 @@ TEST(TenantLimitsFollower, AFailingQueryLeavesTheDefaults) {
     follower.load("acme", source);
     EXPECT_FALSE(registry.version("acme"));
     EXPECT_EQ(registry.gate("acme")->limits(), default_tenant_limits());
+    // The next poll that succeeds reads them.
+    source.fail = false;
+    source.versions["acme"] = 3;
+    source.limits["acme"] = R"({"requests_per_second": 7})";
+    follower.refresh_all(source);
+    EXPECT_EQ(registry.version("acme"), 3);
+    EXPECT_EQ(registry.gate("acme")->limits().requests_per_second, 7);
 }
 
 // Whether text has this exact line.
