@@ -184,19 +184,16 @@ void DbPool::work_loop(std::size_t slot) {
     auto has_work = [this] { return stopping_ || queues_.runnable(); };
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
-        ++idle_workers_;
         if (connection == nullptr) {
             work_ready_.wait(lock, has_work);
         } else if (!work_ready_.wait_until(lock, last_used + options_.idle_timeout, has_work)) {
             // Unused for the idle timeout: a quiet gateway holds no database sessions. It is
             // opened again by the next request this worker takes.
-            --idle_workers_;
             lock.unlock();
             close_connection();
             lock.lock();
             continue;
         }
-        --idle_workers_;
         if (stopping_)
             break;
         auto taken = queues_.take();

@@ -100,7 +100,6 @@ class DbPool {
     std::condition_variable queue_changed_;  // the deadline thread waits for the queue
     TenantQueues<Entry> queues_;
     std::vector<Slot> slots_;
-    std::size_t idle_workers_ = 0;
     std::size_t open_ = 0;
     std::uint64_t refused_ = 0;
     bool stopping_ = false;

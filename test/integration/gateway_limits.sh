@@ -122,6 +122,44 @@ check "the change of limits was read from its signal or poll" yes \
 check "idle database connections are kept open below the idle timeout" yes \
     "$(curl -s "http://127.0.0.1:$port/metrics" | grep -Eq '^udm_gateway_db_pool_connections [12]$' && echo yes || echo no)"
 
+# ---- idle connections are closed after --db-idle-timeout ------------------------------------
+idle_log=$work/idle.log
+"$build/udm-gateway" --listen 127.0.0.1 --port 0 --jwt-secret-file "$work/secret" \
+    --db-idle-timeout 300ms --log-level info >/dev/null 2>"$idle_log" &
+pids+=("$!")
+idle_port=
+for _ in $(seq 1 100); do
+    idle_port=$(sed -nE 's|.*listening on http://127\.0\.0\.1:([0-9]+).*|\1|p' "$idle_log" | head -n 1)
+    [[ -n $idle_port ]] && break
+    sleep 0.05
+done
+token=$(node -e '
+const { createHmac } = require("node:crypto");
+const b = (s) => Buffer.from(JSON.stringify(s)).toString("base64url");
+const input = `${b({ alg: "HS256", typ: "JWT" })}.${b({ tenant: process.argv[1], exp: Math.floor(Date.now() / 1000) + 300 })}`;
+console.log(`${input}.${createHmac("sha256", process.argv[2]).update(input).digest("base64url")}`);' "$tenant_b" "$secret")
+pool_connections() {
+    curl -s "http://127.0.0.1:$idle_port/metrics" | sed -n 's/^udm_gateway_db_pool_connections //p'
+}
+status=
+for _ in $(seq 1 50); do
+    status=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+        -d '{"query":"{ productCollection { totalCount } }"}' "http://127.0.0.1:$idle_port/graphql/$tenant_b")
+    [[ $status == 200 ]] && break
+    sleep 0.1
+done
+check "a request with --db-idle-timeout 300ms" 200 "$status"
+closed=
+for _ in $(seq 1 50); do
+    closed=$(pool_connections)
+    [[ $closed == 0 ]] && break
+    sleep 0.1
+done
+check "... its connection is closed once idle" 0 "$closed"
+check "... and opened again by the next request" 200 \
+    "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+        -d '{"query":"{ productCollection { totalCount } }"}' "http://127.0.0.1:$idle_port/graphql/$tenant_b")"
+
 if ((failed > 0)); then
     echo "---- gateway log (tail)"
     tail -n 40 "$log"
