@@ -195,6 +195,23 @@ std::vector<Option> options() {
              c.db_queue_timeout = *d;
              return true;
          }},
+        {"--db-idle-timeout", "UDM_GATEWAY_DB_IDLE_TIMEOUT",
+         "a duration such as 60000, 60000ms or 60s (at least 100ms, at most 1 hour)",
+         [](Config& c, const std::string& v) {
+             auto d = parse_duration(v, 100);
+             if (!d)
+                 return false;
+             c.db_idle_timeout = *d;
+             return true;
+         }},
+        {"--metrics-max-tenants", "UDM_GATEWAY_METRICS_MAX_TENANTS", "an integer from 0 to 100000",
+         [](Config& c, const std::string& v) {
+             auto n = parse_unsigned(v, 0, 100000);
+             if (!n)
+                 return false;
+             c.metrics_max_tenants = *n;
+             return true;
+         }},
         {"--max-request-bytes", "UDM_GATEWAY_MAX_REQUEST_BYTES", "an integer from 8192 to 67108864",
          [](Config& c, const std::string& v) {
              auto n = parse_unsigned(v, 8192, 64ULL << 20);
@@ -407,12 +424,18 @@ Every option can also be set by the environment variable named after it; flags w
                                  (UDM_GATEWAY_MAX_SUBSCRIPTIONS)
   --max-thing-selections N       distinct subscriptions selecting their events' thing, per
                                  tenant (UDM_GATEWAY_MAX_THING_SELECTIONS; default 100)
-  --max-db-connections N         database connections of HTTP GraphQL requests at most
+  --max-db-connections N         database connections of GraphQL requests at most, shared by
+                                 the tenants, each held to its max_connections
                                  (UDM_GATEWAY_MAX_DB_CONNECTIONS; default 10)
-  --db-queue-limit N             HTTP GraphQL requests waiting for a connection at most; more
-                                 get 503 (UDM_GATEWAY_DB_QUEUE_LIMIT; default 1000)
+  --db-queue-limit N             GraphQL requests of one tenant waiting for a connection at
+                                 most; more get 503 (UDM_GATEWAY_DB_QUEUE_LIMIT; default 1000)
   --db-queue-timeout D           a request waiting longer for a connection gets 503
                                  (UDM_GATEWAY_DB_QUEUE_TIMEOUT; default 5s)
+  --db-idle-timeout D            close a database connection unused this long
+                                 (UDM_GATEWAY_DB_IDLE_TIMEOUT; default 60s)
+  --metrics-max-tenants N        tenants with label sets of their own in /metrics; the others
+                                 are summed as tenant="_other"
+                                 (UDM_GATEWAY_METRICS_MAX_TENANTS; default 1000)
   --max-request-bytes N          largest body of a POST /graphql/<tenant>; larger gets 413
                                  (UDM_GATEWAY_MAX_REQUEST_BYTES; default 1048576)
   --log-level L                  debug, info, warn or error (UDM_GATEWAY_LOG_LEVEL; default info)

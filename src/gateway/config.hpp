@@ -42,11 +42,16 @@ struct Config {
     std::chrono::milliseconds poll_interval{2000};
     std::chrono::milliseconds rebuild_interval{250};
     unsigned threads = 2;
-    // The pool of database connections of HTTP GraphQL requests: connections at most,
-    // requests waiting for one at most, and how long one waits before it gets 503.
+    // The pool of database connections of GraphQL requests: connections at most (shared by
+    // the tenants, each held to its max_connections), requests of one tenant waiting for one
+    // at most, how long one waits before it gets 503, and how long a connection stays open
+    // unused.
     std::size_t max_db_connections = 10;
     std::size_t db_queue_limit = 1000;
     std::chrono::milliseconds db_queue_timeout{5000};
+    std::chrono::milliseconds db_idle_timeout{60000};
+    // Tenants with label sets of their own in /metrics; the others are summed as "_other".
+    std::size_t metrics_max_tenants = 1000;
     // Largest body of a POST /graphql/<tenant> (other requests: 8 KiB).
     std::size_t max_request_bytes = 1u << 20;
     // Whether clients may query __schema and __type (off: refused, as graphql-js's

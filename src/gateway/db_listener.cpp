@@ -21,6 +21,7 @@
 #include "connection_options.hpp"
 #include "log.hpp"
 #include "pg_outbox.hpp"
+#include "pg_tenant_limits.hpp"
 
 namespace udm::gateway {
 
@@ -49,10 +50,11 @@ class Collector : public pqxx::notification_receiver {
 }  // namespace
 
 DbListener::DbListener(std::string connection_string, ChangeFeed& feed, Metrics& metrics,
-                       std::chrono::milliseconds poll_interval)
+                       std::chrono::milliseconds poll_interval, TenantLimitsFollower* limits)
     : connection_string_(with_connection_defaults(connection_string)),
       feed_(feed),
       metrics_(metrics),
+      limits_(limits),
       poll_interval_(poll_interval) {
     if (::pipe2(wake_pipe_, O_NONBLOCK | O_CLOEXEC) != 0) {
         throw std::system_error(errno, std::generic_category(), "pipe2");
@@ -237,6 +239,7 @@ void DbListener::serve_connection() {
     Collector schema_channel(*connection, "udm_schema", notifications);
     Collector data_channel(*connection, "udm_data", notifications);
     PgOutbox outbox(*connection);
+    PgLimitsSource limits_source(*connection);
 
     connected_ = true;
     metrics_.set_db_connected(true);
@@ -248,21 +251,29 @@ void DbListener::serve_connection() {
     auto now = ChangeFeed::Clock::now();
     // Whatever was committed while disconnected is read now, from the last positions.
     feed_.catch_up_all(outbox, now);
+    if (limits_)
+        limits_->refresh_all(limits_source);
     auto next_poll = now + poll_interval_;
 
     while (!stopping_) {
-        serve_requests(outbox);
+        serve_requests(outbox, limits_source);
 
         connection->get_notifs();
         for (const auto& [channel, payload] : std::exchange(notifications, {})) {
             if (log_enabled(LogLevel::kDebug))
                 log_debug("notification on " + channel + ": " + loggable(payload));
             feed_.on_notification(channel, payload, outbox, ChangeFeed::Clock::now());
+            if (limits_)
+                limits_->on_notification(channel, payload);
         }
+        if (limits_)
+            limits_->refresh_signalled(limits_source);
 
         now = ChangeFeed::Clock::now();
         if (now >= next_poll) {
             feed_.catch_up_all(outbox, now);
+            if (limits_)
+                limits_->refresh_all(limits_source);
             next_poll = now + poll_interval_;
         }
         feed_.read_due(outbox, now);
@@ -288,11 +299,17 @@ void DbListener::serve_connection() {
     }
 }
 
-void DbListener::serve_requests(Outbox& outbox) {
+void DbListener::serve_requests(Outbox& outbox, LimitsSource& limits_source) {
     for (const std::string& tenant : requests_.take(kLoadsPerTurn)) {
         LoadOutcome outcome = LoadOutcome::kUnavailable;
         try {
+            // The limits before the schema: a request finding the schema finds its limits.
+            const bool loading = !feed_.follows(tenant);
+            if (limits_ && loading)
+                limits_->load(tenant, limits_source);
             outcome = feed_.load(tenant, outbox, ChangeFeed::Clock::now());
+            if (limits_ && loading && outcome != LoadOutcome::kReady)
+                limits_->load_failed(tenant);
         } catch (...) {
             // The connection is gone: every request waiting, this one, the others taken with
             // it and those queued since, is answered before reconnecting.

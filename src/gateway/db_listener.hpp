@@ -17,6 +17,7 @@
 #include "change_feed.hpp"
 #include "load_requests.hpp"
 #include "metrics.hpp"
+#include "tenant_limits.hpp"
 #include "tenant_loader.hpp"
 
 namespace udm::gateway {
@@ -32,8 +33,10 @@ class DbListener : public TenantLoader {
     // Tenant loads served between two looks at the notifications.
     static constexpr std::size_t kLoadsPerTurn = 32;
 
+    // limits, when given, is kept current beside the feed: read at each load, on signals of
+    // a changed limits_version, and at every poll and reconnect.
     DbListener(std::string connection_string, ChangeFeed& feed, Metrics& metrics,
-               std::chrono::milliseconds poll_interval);
+               std::chrono::milliseconds poll_interval, TenantLimitsFollower* limits = nullptr);
     ~DbListener() override;
     DbListener(const DbListener&) = delete;
     DbListener& operator=(const DbListener&) = delete;
@@ -66,6 +69,7 @@ class DbListener : public TenantLoader {
     std::string connection_string_;  // with the defaults of connection_options.hpp
     ChangeFeed& feed_;
     Metrics& metrics_;
+    TenantLimitsFollower* limits_;
     std::chrono::milliseconds poll_interval_;
     std::thread thread_;
     std::shared_ptr<Handoff> handoff_ = std::make_shared<Handoff>();
@@ -85,7 +89,7 @@ class DbListener : public TenantLoader {
     // Serves one connection until it breaks or the listener stops.
     void serve_connection();
     // Loads the tenants asked for, at most kLoadsPerTurn of them.
-    void serve_requests(Outbox& outbox);
+    void serve_requests(Outbox& outbox, LimitsSource& limits_source);
     // Wakes the thread.
     void wake();
     // Sleeps for duration unless woken; returns early when stopping.

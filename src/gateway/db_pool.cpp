@@ -72,33 +72,39 @@ DbPool::~DbPool() {
     stop();
 }
 
-void DbPool::submit(Work work, Refused refused) {
+void DbPool::submit(const std::string& tenant, std::size_t tenant_max_connections, Work work,
+                    Refused refused) {
     std::unique_lock<std::mutex> lock(mutex_);
     PoolRefusal refusal;
     if (stopping_) {
         refusal = PoolRefusal::kStopping;
-    } else if (queue_.size() >= idle_workers_ + options_.queue_limit) {
-        // Idle workers take their entries at once: only the rest wait.
-        refusal = PoolRefusal::kQueueFull;
-        ++refused_;
-    } else {
-        queue_.push_back(Entry{std::move(work), std::move(refused),
-                               std::chrono::steady_clock::now() + options_.queue_timeout});
+    } else if (Entry entry{std::move(work), std::move(refused)};
+               // Connections running nothing take their requests at once: only the rest wait.
+               queues_.push(tenant, tenant_max_connections, options_.queue_limit,
+                            options_.max_connections - queues_.running(), std::move(entry),
+                            std::chrono::steady_clock::now() + options_.queue_timeout)) {
+        const bool runnable = queues_.runnable();
         lock.unlock();
-        work_ready_.notify_one();
+        if (runnable)
+            work_ready_.notify_one();
         queue_changed_.notify_one();
         return;
+    } else {
+        // The tenant's queue is full; push() left the entry as it was.
+        refused = std::move(entry.refused);
+        refusal = PoolRefusal::kQueueFull;
+        ++refused_;
     }
     lock.unlock();
     refused(refusal);
 }
 
 void DbPool::shut_down() {
-    std::deque<Entry> waiting;
+    std::vector<Entry> waiting;
     {
         std::lock_guard<std::mutex> lock(mutex_);
         stopping_ = true;
-        waiting.swap(queue_);
+        waiting = queues_.drain();
     }
     work_ready_.notify_all();
     queue_changed_.notify_all();
@@ -130,30 +136,35 @@ PoolStats DbPool::stats() const {
     std::lock_guard<std::mutex> lock(mutex_);
     PoolStats stats;
     stats.open = open_;
-    stats.in_use = in_use_;
-    stats.waiting = queue_.size() > idle_workers_ ? queue_.size() - idle_workers_ : 0;
+    stats.in_use = queues_.running();
+    stats.waiting = queues_.waiting();
     stats.refused = refused_;
     return stats;
+}
+
+std::map<std::string, TenantQueueCounts> DbPool::tenant_counts() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return queues_.counts();
 }
 
 void DbPool::deadline_loop() {
     std::unique_lock<std::mutex> lock(mutex_);
     while (!stopping_) {
-        if (queue_.empty()) {
+        const auto deadline = queues_.next_deadline();
+        if (!deadline) {
             queue_changed_.wait(lock);
             continue;
         }
-        // One timeout for all: the front of the FIFO has the earliest deadline.
-        const auto deadline = queue_.front().deadline;
-        if (std::chrono::steady_clock::now() < deadline) {
-            queue_changed_.wait_until(lock, deadline);
+        if (std::chrono::steady_clock::now() < *deadline) {
+            queue_changed_.wait_until(lock, *deadline);
             continue;
         }
-        Entry expired = std::move(queue_.front());
-        queue_.pop_front();
-        ++refused_;
+        std::vector<Entry> expired = queues_.expire(std::chrono::steady_clock::now());
+        refused_ += expired.size();
         lock.unlock();
-        expired.refused(PoolRefusal::kTimedOut);
+        for (Entry& entry : expired)
+            entry.refused(PoolRefusal::kTimedOut);
+        expired.clear();
         lock.lock();
     }
 }
@@ -169,18 +180,28 @@ void DbPool::work_loop(std::size_t slot) {
         PQfinish(connection);
         connection = nullptr;
     };
+    auto last_used = std::chrono::steady_clock::now();
+    auto has_work = [this] { return stopping_ || queues_.runnable(); };
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
-        ++idle_workers_;
-        work_ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-        --idle_workers_;
+        if (connection == nullptr) {
+            work_ready_.wait(lock, has_work);
+        } else if (!work_ready_.wait_until(lock, last_used + options_.idle_timeout, has_work)) {
+            // Unused for the idle timeout: a quiet gateway holds no database sessions. It is
+            // opened again by the next request this worker takes.
+            lock.unlock();
+            close_connection();
+            lock.lock();
+            continue;
+        }
         if (stopping_)
             break;
-        Entry entry = std::move(queue_.front());
-        queue_.pop_front();
-        ++in_use_;
+        auto taken = queues_.take();
+        if (!taken)
+            continue;  // another worker took it first
         lock.unlock();
         queue_changed_.notify_one();
+        Entry entry = std::move(taken->payload);
 
         if (connection != nullptr && !still_usable(connection))
             close_connection();
@@ -219,9 +240,10 @@ void DbPool::work_loop(std::size_t slot) {
                                       PQtransactionStatus(connection) != PQTRANS_IDLE)) {
             close_connection();
         }
+        last_used = std::chrono::steady_clock::now();
         lock.lock();
         slots_[slot].socket = -1;
-        --in_use_;
+        queues_.finished(taken->tenant);
     }
     lock.unlock();
     if (connection != nullptr)

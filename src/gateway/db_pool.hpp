@@ -1,14 +1,15 @@
 // A bounded pool of libpq connections with worker threads that run requests on them, so
-// that Asio threads never wait for the database. One instance serves the gateway's HTTP
-// GraphQL requests; it is self-contained so that a pool per tenant can be made later.
+// that Asio threads never wait for the database. One instance serves the gateway's GraphQL
+// requests of every tenant: each tenant waits in a queue of its own and runs at most its
+// max_connections requests at once (TenantQueues), all under the pool's own bound.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -16,6 +17,8 @@
 #include <vector>
 
 #include <libpq-fe.h>
+
+#include "tenant_queues.hpp"
 
 namespace udm::gateway {
 
@@ -36,9 +39,11 @@ struct PoolStats {
 };
 
 // At most max_connections connections, each opened by the worker thread that uses it when a
-// request first needs it and kept open; a broken one is closed and replaced on the next
-// request. Requests that find all of them busy wait in a FIFO queue of at most queue_limit,
-// each at most queue_timeout.
+// request first needs it and kept open until it is unused for idle_timeout; a broken one is
+// closed and replaced on the next request. A request waits in its tenant's FIFO queue (at
+// most queue_limit of the tenant's wait, each at most queue_timeout) until a connection is
+// free and its tenant runs fewer than the tenant's own maximum; free connections go to the
+// waiting tenants in turn, so one tenant's queue never holds another's requests back.
 class DbPool {
   public:
     struct Options {
@@ -47,6 +52,7 @@ class DbPool {
         std::size_t max_connections = 10;
         std::size_t queue_limit = 1000;
         std::chrono::milliseconds queue_timeout{5000};
+        std::chrono::milliseconds idle_timeout{60000};
     };
     // Runs on a worker thread with an open connection, outside any transaction; must leave it
     // outside one (the pool closes a connection left broken or in a transaction).
@@ -59,9 +65,11 @@ class DbPool {
     DbPool(const DbPool&) = delete;
     DbPool& operator=(const DbPool&) = delete;
 
-    // Queues a request: exactly one of work and refused is called, once. Never blocks on
-    // the database; refused may run before submit returns (queue full, stopping).
-    void submit(Work work, Refused refused);
+    // Queues a request of tenant, which may run at most tenant_max_connections requests at
+    // once: exactly one of work and refused is called, once. Never blocks on the database;
+    // refused may run before submit returns (queue full, stopping).
+    void submit(const std::string& tenant, std::size_t tenant_max_connections, Work work,
+                Refused refused);
 
     // Refuses waiting and new requests (kStopping); running ones go on. Does not wait.
     void shut_down();
@@ -71,6 +79,8 @@ class DbPool {
 
     // The counts of now, for /metrics and the shutdown's wait for running requests.
     PoolStats stats() const;
+    // The requests running and waiting of each tenant that has some.
+    std::map<std::string, TenantQueueCounts> tenant_counts() const;
     // What the pool was made with (max_connections at least 1).
     const Options& options() const { return options_; }
 
@@ -78,7 +88,6 @@ class DbPool {
     struct Entry {
         Work work;
         Refused refused;
-        std::chrono::steady_clock::time_point deadline;
     };
     // What stop() needs of a worker's connection: its socket while a request runs on it.
     struct Slot {
@@ -89,10 +98,8 @@ class DbPool {
     mutable std::mutex mutex_;
     std::condition_variable work_ready_;     // workers wait for entries
     std::condition_variable queue_changed_;  // the deadline thread waits for the queue
-    std::deque<Entry> queue_;
+    TenantQueues<Entry> queues_;
     std::vector<Slot> slots_;
-    std::size_t idle_workers_ = 0;
-    std::size_t in_use_ = 0;
     std::size_t open_ = 0;
     std::uint64_t refused_ = 0;
     bool stopping_ = false;

@@ -2,6 +2,8 @@
 #include "graphql_call.hpp"
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "udm/core/naming.hpp"
 
@@ -62,11 +64,27 @@ GraphqlCallResult run_graphql_call(PGconn* connection, const GraphqlCall& call) 
         return failure;
     }
     {
-        const char* values[1] = {call.actor.c_str()};
-        Result result(
-            PQexecParams(connection, "SELECT pg_catalog.set_config('udm.actor', $1, true)", 1,
-                         nullptr, values, nullptr, nullptr, 0),
-            &PQclear);
+        // The tenant's limits, local to the transaction like the role: PostgreSQL applies the
+        // role's own settings at login only, and the gateway logs in as itself. One round
+        // trip for the three settings.
+        std::string sql = "SELECT pg_catalog.set_config('udm.actor', $1, true)";
+        std::vector<std::string> texts{call.actor};
+        if (call.statement_timeout_ms > 0) {
+            texts.push_back(std::to_string(call.statement_timeout_ms));
+            sql += ", pg_catalog.set_config('statement_timeout', $" + std::to_string(texts.size()) +
+                   ", true)";
+        }
+        if (call.work_mem_kb > 0) {
+            texts.push_back(std::to_string(call.work_mem_kb));
+            sql +=
+                ", pg_catalog.set_config('work_mem', $" + std::to_string(texts.size()) + ", true)";
+        }
+        std::vector<const char*> values;
+        for (const std::string& text : texts)
+            values.push_back(text.c_str());
+        Result result(PQexecParams(connection, sql.c_str(), static_cast<int>(values.size()),
+                                   nullptr, values.data(), nullptr, nullptr, 0),
+                      &PQclear);
         if (PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
             failure = failure_of(connection, result.get());
             roll_back(connection);

@@ -2,6 +2,7 @@
 // statements, their parameters, and what came of them. libpq only; no Asio.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -16,6 +17,10 @@ struct GraphqlCall {
     std::string query;
     std::optional<std::string> variables;  // the JSON text of an object
     std::optional<std::string> operation_name;
+    // The tenant's statement_timeout (ms) and work_mem (kB) for the transaction; 0: the
+    // connection's own.
+    std::int64_t statement_timeout_ms = 0;
+    std::int64_t work_mem_kb = 0;
 };
 
 // The response text udm.graphql returned, or why there is none.
@@ -28,7 +33,8 @@ struct GraphqlCallResult {
 };
 
 // Runs call on connection (idle, outside a transaction): BEGIN; SET LOCAL ROLE of the
-// tenant's application role; udm.actor; udm.graphql with parameters; COMMIT. Leaves the
+// tenant's application role; udm.actor, statement_timeout and work_mem, local to the
+// transaction; udm.graphql with parameters; COMMIT. Leaves the
 // connection idle (ROLLBACK after an error) or broken.
 GraphqlCallResult run_graphql_call(PGconn* connection, const GraphqlCall& call);
 

@@ -534,3 +534,23 @@ Response graphql_busy_response(const Request& request, GraphqlMediaType type,
 }
 
 }  // namespace udm::gateway
+
+namespace udm::gateway {
+
+std::string rate_limited_message(std::int64_t requests_per_second) {
+    return "Too many requests: this tenant may send " + std::to_string(requests_per_second) +
+           " per second; try again later.";
+}
+
+Response graphql_rate_limited_response(const Request& request, GraphqlMediaType type,
+                                       std::int64_t requests_per_second,
+                                       std::chrono::milliseconds retry_after) {
+    Response response =
+        graphql_error_response(request, type, http::status::too_many_requests,
+                               rate_limited_message(requests_per_second), "RATE_LIMITED");
+    const auto seconds = std::max<long long>(1, (retry_after.count() + 999) / 1000);
+    response.set(http::field::retry_after, std::to_string(seconds));
+    return response;
+}
+
+}  // namespace udm::gateway

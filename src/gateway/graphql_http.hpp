@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -84,6 +85,15 @@ Response graphql_failure_response(const Request& request, GraphqlMediaType type,
 // 503 with Retry-After (seconds, at least 1) when the pool could not take a request.
 Response graphql_busy_response(const Request& request, GraphqlMediaType type,
                                const std::string& message, std::chrono::milliseconds retry_after);
+
+// 429 with Retry-After (seconds, at least 1) for a request over its tenant's
+// requests_per_second (RATE_LIMITED).
+Response graphql_rate_limited_response(const Request& request, GraphqlMediaType type,
+                                       std::int64_t requests_per_second,
+                                       std::chrono::milliseconds retry_after);
+
+// The message of a request refused over its tenant's requests_per_second.
+std::string rate_limited_message(std::int64_t requests_per_second);
 
 // Whether a GraphQL response text has a "data" member.
 bool graphql_response_has_data(std::string_view body);

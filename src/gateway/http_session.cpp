@@ -209,6 +209,8 @@ void HttpSession::serve_graphql(const std::string& tenant) {
         send_graphql(auth_refused_response(request_, decision));
         return;
     }
+    graphql_tenant_ = tenant;
+    graphql_started_ = std::chrono::steady_clock::now();
     auto read = read_graphql_request(request_, {}, &services_.persisted_queries);
     if (auto* refused = std::get_if<Response>(&read)) {
         send_graphql(std::move(*refused));
@@ -244,13 +246,23 @@ void HttpSession::serve_graphql(const std::string& tenant) {
 void HttpSession::run_graphql(const std::string& tenant, const std::string& actor,
                               GraphqlHttpRequest request) {
     const GraphqlMediaType type = request.media_type;
-    auto call = std::make_shared<GraphqlCall>(GraphqlCall{tenant, actor, std::move(request.query),
-                                                          std::move(request.variables),
-                                                          std::move(request.operation_name)});
+    // The tenant's limits: its rate first (a request over it costs the pool nothing), then
+    // its pool, statement_timeout and work_mem.
+    std::shared_ptr<TenantGate> gate = services_.limits.gate(tenant);
+    if (auto wait = gate->admit_request(services_.limits.now())) {
+        send_graphql(graphql_rate_limited_response(request_, type,
+                                                   gate->limits().requests_per_second, *wait));
+        return;
+    }
+    const TenantLimits limits = gate->limits();
+    auto call = std::make_shared<GraphqlCall>(GraphqlCall{
+        tenant, actor, std::move(request.query), std::move(request.variables),
+        std::move(request.operation_name), limits.statement_timeout_ms, limits.work_mem_kb});
     auto self = shared_from_this();
     auto executor = stream_.get_executor();
     const auto retry_after = services_.config.db_queue_timeout;
     services_.db_pool.submit(
+        tenant, static_cast<std::size_t>(limits.max_connections),
         // On a worker thread: nothing of the session is touched there.
         [self, call, type, executor](PGconn* connection) {
             auto result = std::make_shared<GraphqlCallResult>();
@@ -311,6 +323,13 @@ void HttpSession::send_graphql(Response response) {
     const bool with_errors =
         response.result() != http::status::ok || body.find("\"errors\": [") != std::string::npos;
     services_.metrics.graphql_http_answered(response.result_int(), with_errors);
+    if (graphql_tenant_) {
+        services_.metrics.tenant_request_answered(
+            *graphql_tenant_, response.result_int(), with_errors,
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - graphql_started_)
+                .count());
+        graphql_tenant_.reset();
+    }
     send(std::move(response));
 }
 

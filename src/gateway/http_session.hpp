@@ -1,6 +1,7 @@
 // One HTTP connection: health, metrics and SDL requests, and WebSocket upgrades.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -31,6 +32,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     Services& services_;
     std::optional<http::request_parser<http::string_body>> parser_;
     Request request_;
+    // The authenticated GraphQL request being served: its tenant, and when it was accepted
+    // (for the per-tenant metrics).
+    std::optional<std::string> graphql_tenant_;
+    std::chrono::steady_clock::time_point graphql_started_{};
 
     // Reads the next request: its header, then its body within the route's bound.
     void do_read();

@@ -90,6 +90,49 @@ void Metrics::set_pool_source(std::function<PoolGauges()> source) {
     pool_source_ = std::move(source);
 }
 
+void Metrics::set_tenant_pool_source(
+    std::function<std::map<std::string, TenantQueueCounts>()> source) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    tenant_pool_source_ = std::move(source);
+}
+
+void Metrics::set_max_tenant_series(std::size_t count) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    max_tenant_series_ = count;
+}
+
+std::string_view Metrics::series_of(std::string_view tenant) const {
+    auto found = tenant_requests_.find(tenant);
+    if (found != tenant_requests_.end())
+        return found->first;
+    // Counted without kOtherTenants' own entry.
+    std::size_t own = tenant_requests_.size() - tenant_requests_.count(kOtherTenants);
+    return own < max_tenant_series_ ? tenant : kOtherTenants;
+}
+
+void Metrics::tenant_request_answered(std::string_view tenant, unsigned status, bool with_errors,
+                                      double seconds) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::string_view series = series_of(tenant);
+    auto found = tenant_requests_.find(series);
+    if (found == tenant_requests_.end())
+        found = tenant_requests_.emplace(std::string(series), TenantRequests{}).first;
+    TenantRequests& values = found->second;
+    ++values.requests;
+    if (with_errors)
+        ++values.errors;
+    if (status == 429)
+        ++values.rate_limited;
+    if (status == 503)
+        ++values.unavailable;
+    seconds = std::max(0.0, seconds);
+    for (std::size_t i = 0; i < kRequestBuckets.size(); ++i) {
+        if (seconds <= kRequestBuckets[i])
+            ++values.buckets[i];
+    }
+    values.seconds += seconds;
+}
+
 std::string format_metric_value(double value) {
     if (std::isnan(value))
         return "NaN";
@@ -142,16 +185,93 @@ std::string tenant_label(std::string_view tenant) {
 
 }  // namespace
 
+void Metrics::render_tenant_requests(std::string& out,
+                                     const std::map<std::string, TenantQueueCounts>& pools) const {
+    // The pool's gauges under the same label sets as the counters: a tenant without a label
+    // set of its own is summed under kOtherTenants.
+    std::map<std::string, TenantQueueCounts, std::less<>> gauges;
+    for (const auto& [tenant, values] : tenant_requests_)
+        gauges[tenant];
+    for (const auto& [tenant, counts] : pools) {
+        auto found = tenant_requests_.find(tenant);
+        TenantQueueCounts& sum =
+            gauges[found != tenant_requests_.end() ? tenant : std::string(kOtherTenants)];
+        sum.running += counts.running;
+        sum.waiting += counts.waiting;
+    }
+    header(out, "udm_gateway_tenant_db_in_use", "gauge",
+           "Database connections running a GraphQL request of the tenant.");
+    for (const auto& [tenant, counts] : gauges) {
+        sample(out, "udm_gateway_tenant_db_in_use", tenant_label(tenant),
+               static_cast<double>(counts.running));
+    }
+    header(out, "udm_gateway_tenant_db_waiting", "gauge",
+           "GraphQL requests of the tenant waiting for a database connection.");
+    for (const auto& [tenant, counts] : gauges) {
+        sample(out, "udm_gateway_tenant_db_waiting", tenant_label(tenant),
+               static_cast<double>(counts.waiting));
+    }
+    struct Counter {
+        const char* name;
+        const char* help;
+        std::uint64_t TenantRequests::*field;
+    };
+    for (const Counter& counter : {
+             Counter{"udm_gateway_tenant_requests_total",
+                     "GraphQL requests of the tenant (HTTP, and queries and mutations over "
+                     "WebSocket) answered after authentication.",
+                     &TenantRequests::requests},
+             Counter{"udm_gateway_tenant_errors_total",
+                     "GraphQL requests of the tenant whose answer carries errors.",
+                     &TenantRequests::errors},
+             Counter{"udm_gateway_tenant_rate_limited_total",
+                     "GraphQL requests of the tenant refused over its requests_per_second (429).",
+                     &TenantRequests::rate_limited},
+             Counter{"udm_gateway_tenant_unavailable_total",
+                     "GraphQL requests of the tenant answered 503: its queue full, no connection "
+                     "in time, the database unavailable.",
+                     &TenantRequests::unavailable},
+         }) {
+        header(out, counter.name, "counter", counter.help);
+        for (const auto& [tenant, values] : tenant_requests_) {
+            sample(out, counter.name, tenant_label(tenant),
+                   static_cast<double>(values.*(counter.field)));
+        }
+    }
+    header(out, "udm_gateway_tenant_request_duration_seconds", "histogram",
+           "Time from a GraphQL request's arrival at its tenant to its answer.");
+    for (const auto& [tenant, values] : tenant_requests_) {
+        const std::string escaped = escape_label_value(tenant);
+        for (std::size_t i = 0; i < kRequestBuckets.size(); ++i) {
+            sample(out, "udm_gateway_tenant_request_duration_seconds_bucket",
+                   "{tenant=\"" + escaped + "\",le=\"" + format_metric_value(kRequestBuckets[i]) +
+                       "\"}",
+                   static_cast<double>(values.buckets[i]));
+        }
+        sample(out, "udm_gateway_tenant_request_duration_seconds_bucket",
+               "{tenant=\"" + escaped + "\",le=\"+Inf\"}", static_cast<double>(values.requests));
+        sample(out, "udm_gateway_tenant_request_duration_seconds_sum", tenant_label(tenant),
+               values.seconds);
+        sample(out, "udm_gateway_tenant_request_duration_seconds_count", tenant_label(tenant),
+               static_cast<double>(values.requests));
+    }
+}
+
 std::string Metrics::render() const {
     std::function<PoolGauges()> source;
+    std::function<std::map<std::string, TenantQueueCounts>()> tenant_source;
     {
         std::lock_guard<std::mutex> lock(mutex_);
         source = pool_source_;
+        tenant_source = tenant_pool_source_;
     }
     // Read before taking mutex_: the pool has a lock of its own.
     std::optional<PoolGauges> pool;
     if (source)
         pool = source();
+    std::map<std::string, TenantQueueCounts> tenant_pools;
+    if (tenant_source)
+        tenant_pools = tenant_source();
     std::lock_guard<std::mutex> lock(mutex_);
     std::string out;
     header(out, "udm_gateway_connections", "gauge", "Open WebSocket connections per tenant.");
@@ -221,6 +341,7 @@ std::string Metrics::render() const {
                "HTTP GraphQL requests refused with 503: the queue was full or the wait too long.");
         sample(out, "udm_gateway_db_pool_refused_total", "", static_cast<double>(pool->refused));
     }
+    render_tenant_requests(out, tenant_pools);
     header(out, "udm_gateway_delivery_latency_seconds", "histogram",
            "Time from the commit of a change to the delivery of its event message.");
     for (std::size_t i = 0; i < kLatencyBuckets.size(); ++i) {

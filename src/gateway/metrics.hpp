@@ -9,6 +9,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "tenant_queues.hpp"
 
 namespace udm::gateway {
 
@@ -55,6 +58,21 @@ class Metrics {
     };
     void set_pool_source(std::function<PoolGauges()> source);
 
+    // The label value of the tenants beyond max_tenant_series (tenant names start with a
+    // letter, so no tenant has it).
+    static constexpr std::string_view kOtherTenants = "_other";
+    // How many tenants get label sets of their own in the per-tenant request metrics: the
+    // first ones answered; the requests of any later one are summed under kOtherTenants.
+    void set_max_tenant_series(std::size_t count);
+    // A GraphQL request of tenant that passed authentication (over HTTP, or a query or
+    // mutation over WebSocket) was answered: its HTTP status (429 over its rate, 503 no
+    // connection in time or the queue full; over WebSocket the status HTTP would have had),
+    // whether it carried errors, and the seconds from its arrival at the tenant to its answer.
+    void tenant_request_answered(std::string_view tenant, unsigned status, bool with_errors,
+                                 double seconds);
+    // Where render() reads each tenant's requests running on and waiting for a connection.
+    void set_tenant_pool_source(std::function<std::map<std::string, TenantQueueCounts>()> source);
+
     // The exposition text of every metric.
     std::string render() const;
 
@@ -64,6 +82,18 @@ class Metrics {
         std::int64_t subscriptions = 0;
         std::uint64_t delivered = 0;
     };
+    // The GraphQL requests of one tenant (or of kOtherTenants).
+    struct TenantRequests {
+        std::uint64_t requests = 0;
+        std::uint64_t errors = 0;
+        std::uint64_t rate_limited = 0;  // 429
+        std::uint64_t unavailable = 0;   // 503
+        std::array<std::uint64_t, 15> buckets{};
+        double seconds = 0;
+    };
+    // Upper bounds (seconds) of the request-duration histogram buckets.
+    static constexpr std::array<double, 15> kRequestBuckets = {
+        0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60};
 
     mutable std::mutex mutex_;
     std::map<std::string, TenantValues, std::less<>> tenants_;
@@ -78,12 +108,21 @@ class Metrics {
     std::map<unsigned, std::uint64_t> graphql_http_by_status_;
     std::uint64_t graphql_http_errors_ = 0;
     std::function<PoolGauges()> pool_source_;
+    std::function<std::map<std::string, TenantQueueCounts>()> tenant_pool_source_;
+    std::size_t max_tenant_series_ = 1000;
+    std::map<std::string, TenantRequests, std::less<>> tenant_requests_;
     std::array<std::uint64_t, kLatencyBuckets.size()> bucket_counts_{};
     std::uint64_t latency_count_ = 0;
     double latency_sum_ = 0;
 
     // The values of tenant, created at zero. Caller holds mutex_.
     TenantValues& tenant_values(std::string_view tenant);
+    // Appends the per-tenant request metrics, with pools the pool's counts. Caller holds
+    // mutex_.
+    void render_tenant_requests(std::string& out,
+                                const std::map<std::string, TenantQueueCounts>& pools) const;
+    // The label value tenant's requests are counted under. Caller holds mutex_.
+    std::string_view series_of(std::string_view tenant) const;
 };
 
 // A float as Prometheus reads it: shortest round-trip form, "+Inf", "-Inf" or "NaN".

@@ -451,6 +451,16 @@ ProtocolEffects ProtocolHandler::on_subscribe(const json& message) {
                 }
             }
         }
+        // Last: a refusal above releases nothing it did not hold.
+        if (context_.reserve_subscription) {
+            if (std::optional<std::string> refused = context_.reserve_subscription()) {
+                json errors =
+                    json::array({json{{"message", std::move(*refused)},
+                                      {"extensions", {{"code", "TOO_MANY_SUBSCRIPTIONS"}}}}});
+                effects.frames.push_back(frame("error", &id, &errors));
+                return effects;
+            }
+        }
         std::uint64_t from = context_.start_subscription ? context_.start_subscription() : 0;
         subscriptions_.emplace(
             id, Subscription{std::move(operation), next_frame_prefix(id), from, std::move(things)});

@@ -108,6 +108,10 @@ class ProtocolHandler {
         std::function<ThingSelections::Hold(const ThingSelection&)> hold_things = nullptr;
         // The bound hold_things keeps to, for the refusal's message.
         std::size_t max_thing_selections = 0;
+        // A subscription of the tenant is to start: nullopt when it may (it is then counted
+        // until the subscription ends: subscriptions_delta, drop_subscriptions()), else the
+        // message refusing it (the tenant's max_subscriptions). Unset: no tenant-wide bound.
+        std::function<std::optional<std::string>()> reserve_subscription = nullptr;
     };
 
     static constexpr std::size_t kDefaultMaxDatabaseOperations = 16;

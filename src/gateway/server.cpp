@@ -24,6 +24,7 @@
 #include "metrics.hpp"
 #include "schema_cache.hpp"
 #include "services.hpp"
+#include "tenant_limits.hpp"
 #include "fd_limit.hpp"
 
 namespace udm::gateway {
@@ -83,17 +84,22 @@ int run_server(const Config& config, SchemaBuilder builder) {
     ThingSelections thing_selections(config.max_thing_selections);
     ChangeFeed feed(std::move(builder), schemas, hub, metrics, config.rebuild_interval,
                     &thing_selections);
-    DbListener db(config.database_url, feed, metrics, config.poll_interval);
+    TenantLimitsRegistry limits;
+    TenantLimitsFollower limits_follower(limits);
+    DbListener db(config.database_url, feed, metrics, config.poll_interval, &limits_follower);
     DbPool pool(DbPool::Options{with_connection_defaults(config.database_url),
                                 config.max_db_connections, config.db_queue_limit,
-                                config.db_queue_timeout});
+                                config.db_queue_timeout, config.db_idle_timeout});
     metrics.set_pool_source([&pool] {
         PoolStats stats = pool.stats();
         return Metrics::PoolGauges{stats.open, stats.in_use, stats.waiting, stats.refused};
     });
+    metrics.set_tenant_pool_source([&pool] { return pool.tenant_counts(); });
+    metrics.set_max_tenant_series(config.metrics_max_tenants);
     PersistedQueries persisted_queries;
     Services services{config, metrics, hub,  schemas,           db,
-                      slots,  pending, pool, persisted_queries, thing_selections};
+                      slots,  pending, pool, persisted_queries, thing_selections,
+                      limits};
 
     net::io_context ioc(static_cast<int>(config.threads));
     hub.fan_out_on(ioc, config.threads);
@@ -158,6 +164,7 @@ int run_server(const Config& config, SchemaBuilder builder) {
     // down), and its answer is dropped with the io_context's handlers.
     pool.stop();
     metrics.set_pool_source(nullptr);
+    metrics.set_tenant_pool_source(nullptr);
     db.stop();
     log_info("stopped");
     return 0;

@@ -15,6 +15,7 @@
 #include "pending_connections.hpp"
 #include "persisted_queries.hpp"
 #include "schema_cache.hpp"
+#include "tenant_limits.hpp"
 #include "tenant_loader.hpp"
 #include "thing_selections.hpp"
 
@@ -32,6 +33,7 @@ struct Services {
     DbPool& db_pool;                      // connections of GraphQL requests (HTTP and WebSocket)
     PersistedQueries& persisted_queries;  // automatic persisted queries, of every tenant
     ThingSelections& thing_selections;    // the thing-selecting subscriptions of each tenant
+    TenantLimitsRegistry& limits;         // each loaded tenant's limits, bucket, subscriptions
 };
 
 // Calls done with kReady at once if tenant is loaded; otherwise has the loader load it and

@@ -62,7 +62,14 @@ WsSession::WsSession(ConnectionSocket&& socket, Services& services, std::string 
           [&selections = services.thing_selections, tenant = tenant_](const ThingSelection& s) {
               return selections.hold(tenant, s);
           },
-          services.config.max_thing_selections}),
+          services.config.max_thing_selections,
+          // The tenant's max_subscriptions, over all its connections.
+          [this]() -> std::optional<std::string> {
+              if (!gate_ || gate_->reserve_subscription())
+                  return std::nullopt;
+              return "Too many subscriptions for this tenant (at most " +
+                     std::to_string(gate_->limits().max_subscriptions) + ")";
+          }}),
       init_timer_(ws_.get_executor()),
       expiry_timer_(ws_.get_executor()),
       close_timer_(ws_.get_executor()) {}
@@ -227,6 +234,7 @@ void WsSession::on_tenant_loaded(LoadOutcome outcome, ProtocolEffects acknowledg
 }
 
 void WsSession::enter() {
+    gate_ = services_.limits.gate(tenant_);
     membership_ = services_.hub.join(tenant_, shared_from_this());
     admission_ = Admission::kAdmitted;
     services_.metrics.add_awaiting_init(-1);
@@ -238,6 +246,8 @@ void WsSession::apply(ProtocolEffects effects, std::optional<double> committed_a
         close_when_token_expires(*token_expires_at_);
     if (effects.subscriptions_delta != 0) {
         services_.metrics.add_subscriptions(tenant_, effects.subscriptions_delta);
+        if (effects.subscriptions_delta < 0 && gate_)
+            gate_->release_subscriptions(static_cast<std::size_t>(-effects.subscriptions_delta));
     }
     for (auto& text : effects.frames) {
         enqueue(Outgoing{std::move(text), committed_at.has_value(), committed_at.value_or(0)});
@@ -249,21 +259,47 @@ void WsSession::apply(ProtocolEffects effects, std::optional<double> committed_a
 }
 
 void WsSession::run_in_database(DatabaseOperation operation) {
-    auto call = std::make_shared<GraphqlCall>(
-        GraphqlCall{tenant_, actor_, std::move(operation.query), std::move(operation.variables),
-                    std::move(operation.operation_name)});
     auto id = std::make_shared<const std::string>(std::move(operation.id));
     auto self = shared_from_this();
     auto executor = ws_.get_executor();
+    const auto started = std::chrono::steady_clock::now();
     // Back on the strand: dropped when the client completed the operation or left.
-    auto answer_on_strand = [self, id, executor](std::shared_ptr<DatabaseAnswer> answer) {
-        net::post(executor, [self, id, answer] {
+    auto answer_on_strand = [self, id, executor, started](std::shared_ptr<DatabaseAnswer> answer) {
+        net::post(executor, [self, id, answer, started] {
+            // Counted as HTTP would have answered it.
+            unsigned status = 200;
+            if (answer->code == "RATE_LIMITED")
+                status = 429;
+            else if (answer->code == "SERVICE_UNAVAILABLE" ||
+                     answer->code == "DATABASE_UNAVAILABLE" ||
+                     answer->code == "TRANSACTION_ROLLBACK")
+                status = 503;
+            else if (!answer->ok)
+                status = 500;
+            self->services_.metrics.tenant_request_answered(
+                self->tenant_, status,
+                !answer->ok || answer->body.find("\"errors\": [") != std::string::npos,
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
             if (self->finished_)
                 return;
             self->apply(self->protocol_.on_database_answer(*id, *answer), std::nullopt);
         });
     };
+    // The tenant's rate: over it, the operation is answered with an error at once.
+    std::shared_ptr<TenantGate> gate = gate_ ? gate_ : services_.limits.gate(tenant_);
+    if (gate->admit_request(services_.limits.now())) {
+        auto answer = std::make_shared<DatabaseAnswer>();
+        answer->code = "RATE_LIMITED";
+        answer->message = rate_limited_message(gate->limits().requests_per_second);
+        answer_on_strand(std::move(answer));
+        return;
+    }
+    const TenantLimits limits = gate->limits();
+    auto call = std::make_shared<GraphqlCall>(GraphqlCall{
+        tenant_, actor_, std::move(operation.query), std::move(operation.variables),
+        std::move(operation.operation_name), limits.statement_timeout_ms, limits.work_mem_kb});
     services_.db_pool.submit(
+        tenant_, static_cast<std::size_t>(limits.max_connections),
         // On a worker thread: nothing of the session is touched there.
         [call, answer_on_strand](PGconn* connection) {
             GraphqlCallResult result;
@@ -477,8 +513,11 @@ void WsSession::finish() {
     drop_unwritten();
     pending_.release();
     int dropped = protocol_.drop_subscriptions();
-    if (dropped > 0)
+    if (dropped > 0) {
         services_.metrics.add_subscriptions(tenant_, -dropped);
+        if (gate_)
+            gate_->release_subscriptions(static_cast<std::size_t>(dropped));
+    }
     if (admission_ == Admission::kAwaitingInit)
         services_.metrics.add_awaiting_init(-1);
     if (admission_ == Admission::kAdmitted)

@@ -69,6 +69,8 @@ class WsSession : public Subscriber,
     boost::asio::steady_timer close_timer_;
     std::optional<double> token_expires_at_;  // of the accepted token, seconds since the epoch
     std::string actor_;  // the accepted token's sub (udm.actor of queries and mutations)
+    // The tenant's limits, rate and subscription count; set when the connection is admitted.
+    std::shared_ptr<TenantGate> gate_;
     boost::beast::flat_buffer buffer_;
     std::deque<Outgoing> queue_;
     std::size_t queued_bytes_ = 0;  // of the frames in queue_

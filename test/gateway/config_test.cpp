@@ -187,6 +187,20 @@ TEST(Config, Help) {
     EXPECT_NE(usage().find("--jwt-secret-file"), std::string::npos);
 }
 
+TEST(Config, IdleTimeoutAndTenantSeries) {
+    auto env = sources({{"UDM_GATEWAY_JWT_SECRET", kSecret}});
+    auto defaults = parse_config({}, env);
+    ASSERT_TRUE(defaults.config) << defaults.error;
+    EXPECT_EQ(defaults.config->db_idle_timeout, std::chrono::milliseconds(60000));
+    EXPECT_EQ(defaults.config->metrics_max_tenants, 1000u);
+    auto flags = parse_config({"--db-idle-timeout", "2s", "--metrics-max-tenants", "0"}, env);
+    ASSERT_TRUE(flags.config) << flags.error;
+    EXPECT_EQ(flags.config->db_idle_timeout, std::chrono::milliseconds(2000));
+    EXPECT_EQ(flags.config->metrics_max_tenants, 0u);
+    EXPECT_NE(parse_config({"--db-idle-timeout", "50ms"}, env).error, "");
+    EXPECT_NE(parse_config({"--metrics-max-tenants", "100001"}, env).error, "");
+}
+
 TEST(Config, DatabasePoolAndRequestBodyBounds) {
     auto env = sources({{"UDM_GATEWAY_JWT_SECRET", kSecret}});
     auto defaults = parse_config({}, env);

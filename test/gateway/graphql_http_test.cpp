@@ -362,7 +362,8 @@ TEST(DbPool, QueueFullTimedOutAndStoppedWithoutWaitingForTheDatabase) {
     Refusals refusals;
     std::atomic<int> ran{0};
     auto submit = [&] {
-        pool.submit([&](PGconn*) { ++ran; }, [&](PoolRefusal r) { refusals.add(r); });
+        pool.submit(
+            "acme", 10, [&](PGconn*) { ++ran; }, [&](PoolRefusal r) { refusals.add(r); });
     };
     submit();  // the worker connects to a server that never answers
     for (int i = 0; i < 100 && pool.stats().in_use == 0; ++i)
@@ -404,10 +405,48 @@ TEST(DbPool, AnUnreachableDatabaseIsUnavailable) {
     DbPool pool(options);
     Refusals refusals;
     // A port nobody listens on: connection refused at once.
-    pool.submit([](PGconn*) {}, [&](PoolRefusal r) { refusals.add(r); });
+    pool.submit(
+        "acme", 10, [](PGconn*) {}, [&](PoolRefusal r) { refusals.add(r); });
     ASSERT_TRUE(refusals.wait_for(1, std::chrono::seconds(5)));
     EXPECT_EQ(refusals.got[0], PoolRefusal::kUnavailable);
     EXPECT_EQ(pool.stats().open, 0u);
+}
+
+TEST(DbPool, ATenantAtItsMaximumWaitsInItsOwnQueueAndAnotherRuns) {
+    SilentServer server;
+    DbPool::Options options;
+    options.conninfo = "host=127.0.0.1 port=" + std::to_string(server.port()) +
+                       " connect_timeout=30 dbname=x user=x";
+    options.max_connections = 2;
+    options.queue_limit = 1;
+    options.queue_timeout = std::chrono::seconds(30);
+    DbPool pool(options);
+    Refusals refusals;
+    auto submit = [&](const std::string& tenant, std::size_t max) {
+        pool.submit(
+            tenant, max, [](PGconn*) {}, [&](PoolRefusal r) { refusals.add(r); });
+    };
+    submit("a", 1);  // A's one connection: connecting to a server that never answers
+    submit("a", 1);  // waits although a connection of the pool is free
+    submit("a", 1);  // A's queue (1) is full
+    ASSERT_TRUE(refusals.wait_for(1, std::chrono::seconds(5)));
+    EXPECT_EQ(refusals.got[0], PoolRefusal::kQueueFull);
+    submit("b", 1);  // B takes the free connection at once
+    for (int i = 0; i < 200 && pool.stats().in_use < 2; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    auto counts = pool.tenant_counts();
+    SCOPED_TRACE("a " + std::to_string(counts["a"].running) + "/" +
+                 std::to_string(counts["a"].waiting) + ", b " +
+                 std::to_string(counts["b"].running) + "/" + std::to_string(counts["b"].waiting) +
+                 ", refusals " + std::to_string(refusals.got.size()) + ", in use " +
+                 std::to_string(pool.stats().in_use));
+    EXPECT_EQ(counts["a"].running, 1u);
+    EXPECT_EQ(counts["a"].waiting, 1u);
+    EXPECT_EQ(counts["b"].running, 1u);
+    EXPECT_EQ(counts["b"].waiting, 0u);
+    pool.stop();
+    ASSERT_TRUE(refusals.wait_for(4, std::chrono::seconds(5)));
+    EXPECT_TRUE(pool.tenant_counts().empty());
 }
 
 }  // namespace

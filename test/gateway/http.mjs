@@ -3,8 +3,8 @@
 // "skip - ..." line per case.
 //
 // Environment: GATEWAY_URL (a gateway started with --max-request-bytes 65536), POOL_URL (a
-// gateway with --max-db-connections 1 --db-queue-limit 1 --db-queue-timeout 1s and
-// PGOPTIONS statement_timeout=3s), GATEWAY_SECRET, TENANT_A and TENANT_B (udm tenants with
+// gateway with --max-db-connections 1 --db-queue-limit 1 --db-queue-timeout 1s; TENANT_A's
+// statement_timeout is 3 s), GATEWAY_SECRET, TENANT_A and TENANT_B (udm tenants with
 // the shop model and the rows test/integration/gateway_http.sh inserts), GATEWAY_PG_RESTART
 // (a shell command restarting PostgreSQL; that case is skipped without it), PG* for psql.
 import { createClient } from 'graphql-ws';

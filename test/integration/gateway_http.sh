@@ -87,6 +87,8 @@ INSERT INTO tenant_$tenant_b.tc_product (name) VALUES ('b-only');
 -- "hidden" is seen by the actor "boss" alone.
 CREATE POLICY seen ON tenant_$tenant_a.tc_product AS RESTRICTIVE TO tenant_${tenant_a}_role
   USING (name <> 'hidden' OR current_setting('udm.actor', true) = 'boss');
+-- The gateway sets the tenant's statement_timeout in each transaction: 3 s for the pool case.
+SELECT udm.set_tenant_limits('$tenant_a', '{"statement_timeout": 3000}');
 SQL
 restart=
 if [[ -n ${UDM_CLUSTER_DIR:-} && -f $UDM_CLUSTER_DIR/data/PG_VERSION ]]; then
@@ -121,7 +123,8 @@ start_gateway() {
 }
 start_gateway "$work/gateway.log" "$PGOPTIONS" --max-request-bytes 65536
 port=$started_port
-# The pool gateway's connections time statements out after 3 s.
+# Tenant A's statements time out after 3 s (its statement_timeout, set above, replaces the
+# connection's in each transaction; the connection's 3 s stays for anything else).
 start_gateway "$work/pool.log" "$PGOPTIONS -c statement_timeout=3s" \
     --max-db-connections 1 --db-queue-limit 1 --db-queue-timeout 1s
 pool_port=$started_port
