@@ -117,6 +117,18 @@ SELECT udm.graphql('lim', 'mutation { deleteFromNoteCollection(atMost: 4) { affe
 SELECT udm.set_tenant_limits('lim', '{"max_rows_per_page": null}') ->> 'max_rows_per_page' AS back_to_default;
 SELECT jsonb_array_length(udm.graphql('lim', '{ noteCollection { edges { node { title } } } }') #> '{data,noteCollection,edges}') AS default_page;
 
+-- A bad stored limit (a row restored from a newer udm, a hand UPDATE) does not break the
+-- tenant's GraphQL: udm.graphql reads only max_rows_per_page, clamped to its range (with a
+-- WARNING), or its default; set_tenant_limits still refuses what is stored.
+UPDATE tenant_lim.schema_state SET limits = '{"cpu": 2, "work_mem": "lots", "max_rows_per_page": 2}';
+SELECT jsonb_array_length(udm.graphql('lim', '{ noteCollection { edges { node { title } } } }') #> '{data,noteCollection,edges}') AS other_keys_bad;
+UPDATE tenant_lim.schema_state SET limits = '{"max_rows_per_page": 0}';
+SELECT jsonb_array_length(udm.graphql('lim', '{ noteCollection { edges { node { title } } } }') #> '{data,noteCollection,edges}') AS clamped_to_1;
+UPDATE tenant_lim.schema_state SET limits = '{"max_rows_per_page": "many"}';
+SELECT jsonb_array_length(udm.graphql('lim', '{ noteCollection { edges { node { title } } } }') #> '{data,noteCollection,edges}') AS default_page;
+SELECT test_error($$SELECT udm.set_tenant_limits('lim', '{}')$$) AS set_still_checks;
+UPDATE tenant_lim.schema_state SET limits = '{}';
+
 -- Dropped with the tenant: its role and the role's settings go.
 SELECT udm.drop_tenant('lim', force => true);
 SELECT count(*) AS settings_left FROM pg_db_role_setting s
