@@ -81,6 +81,14 @@ SELECT test_error($$SET ROLE lim_app; SELECT udm.set_tenant_limits('lim', '{"max
        test_error($$SET ROLE tenant_lim_role; SELECT udm.set_tenant_limits('lim', '{"max_connections": 100}')$$) AS as_tenant_role;
 RESET ROLE;
 REVOKE EXECUTE ON FUNCTION udm.set_tenant_limits(text, jsonb) FROM lim_app;
+-- Nor another tenant's: with EXECUTE granted to PUBLIC (a mistake), a role with the
+-- privileges of any tenant's role is refused for every tenant, its own or not.
+GRANT EXECUTE ON FUNCTION udm.set_tenant_limits(text, jsonb) TO PUBLIC;  -- a mistake
+SELECT test_error($$SET ROLE lim_other_app; SELECT udm.set_tenant_limits('lim', '{"max_connections": 1}')$$) AS other_tenant,
+       test_error($$SET ROLE lim_app; SELECT udm.set_tenant_limits('lim_other', '{"max_connections": 1}')$$) AS from_lim,
+       test_error($$SET ROLE tenant_lim_other_role; SELECT udm.set_tenant_limits('lim', '{"max_connections": 1}')$$) AS as_tenant_role;
+RESET ROLE;
+REVOKE EXECUTE ON FUNCTION udm.set_tenant_limits(text, jsonb) FROM PUBLIC;
 SELECT udm.tenant_limits('lim') ->> 'max_connections' AS set_by_the_operator;
 -- The tenant's role reads its limits, not what is stored of other tenants.
 SELECT test_error($$SET ROLE lim_app; SELECT limits FROM tenant_lim.schema_state$$) AS reads_own_row,
