@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # udm through PgBouncer in transaction pooling mode: a configuration written by
-# scripts/pgbouncer_config (one pool per tenant, sized by its max_connections), then
+# scripts/pgbouncer_config (one pool per tenant, sized by its max_connections, open to
+# that tenant's role only), then
 # provisioning, model changes, inserts judged by rules, updates, soft deletes and
 # udm.graphql queries and mutations through it; two tenants interleaved over one server
 # connection (the per-backend caches must tell them apart), udm.actor per transaction, and
