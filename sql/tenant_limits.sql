@@ -81,6 +81,14 @@ SELECT test_error($$SET ROLE lim_app; SELECT udm.set_tenant_limits('lim', '{"max
        test_error($$SET ROLE tenant_lim_role; SELECT udm.set_tenant_limits('lim', '{"max_connections": 100}')$$) AS as_tenant_role;
 RESET ROLE;
 REVOKE EXECUTE ON FUNCTION udm.set_tenant_limits(text, jsonb) FROM lim_app;
+-- Nor another tenant's: with EXECUTE granted to PUBLIC (a mistake), a role with the
+-- privileges of any tenant's role is refused for every tenant, its own or not.
+GRANT EXECUTE ON FUNCTION udm.set_tenant_limits(text, jsonb) TO PUBLIC;  -- a mistake
+SELECT test_error($$SET ROLE lim_other_app; SELECT udm.set_tenant_limits('lim', '{"max_connections": 1}')$$) AS other_tenant,
+       test_error($$SET ROLE lim_app; SELECT udm.set_tenant_limits('lim_other', '{"max_connections": 1}')$$) AS from_lim,
+       test_error($$SET ROLE tenant_lim_other_role; SELECT udm.set_tenant_limits('lim', '{"max_connections": 1}')$$) AS as_tenant_role;
+RESET ROLE;
+REVOKE EXECUTE ON FUNCTION udm.set_tenant_limits(text, jsonb) FROM PUBLIC;
 SELECT udm.tenant_limits('lim') ->> 'max_connections' AS set_by_the_operator;
 -- The tenant's role reads its limits, not what is stored of other tenants.
 SELECT test_error($$SET ROLE lim_app; SELECT limits FROM tenant_lim.schema_state$$) AS reads_own_row,
@@ -116,6 +124,18 @@ SELECT jsonb_array_length(udm.graphql('lim', '{ noteCollection(first: 3) { edges
 SELECT udm.graphql('lim', 'mutation { deleteFromNoteCollection(atMost: 4) { affectedCount } }') #>> '{errors,0,message}' AS at_most_4;
 SELECT udm.set_tenant_limits('lim', '{"max_rows_per_page": null}') ->> 'max_rows_per_page' AS back_to_default;
 SELECT jsonb_array_length(udm.graphql('lim', '{ noteCollection { edges { node { title } } } }') #> '{data,noteCollection,edges}') AS default_page;
+
+-- A bad stored limit (a row restored from a newer udm, a hand UPDATE) does not break the
+-- tenant's GraphQL: udm.graphql reads only max_rows_per_page, clamped to its range (with a
+-- WARNING), or its default; set_tenant_limits still refuses what is stored.
+UPDATE tenant_lim.schema_state SET limits = '{"cpu": 2, "work_mem": "lots", "max_rows_per_page": 2}';
+SELECT jsonb_array_length(udm.graphql('lim', '{ noteCollection { edges { node { title } } } }') #> '{data,noteCollection,edges}') AS other_keys_bad;
+UPDATE tenant_lim.schema_state SET limits = '{"max_rows_per_page": 0}';
+SELECT jsonb_array_length(udm.graphql('lim', '{ noteCollection { edges { node { title } } } }') #> '{data,noteCollection,edges}') AS clamped_to_1;
+UPDATE tenant_lim.schema_state SET limits = '{"max_rows_per_page": "many"}';
+SELECT jsonb_array_length(udm.graphql('lim', '{ noteCollection { edges { node { title } } } }') #> '{data,noteCollection,edges}') AS default_page;
+SELECT test_error($$SELECT udm.set_tenant_limits('lim', '{}')$$) AS set_still_checks;
+UPDATE tenant_lim.schema_state SET limits = '{}';
 
 -- Dropped with the tenant: its role and the role's settings go.
 SELECT udm.drop_tenant('lim', force => true);

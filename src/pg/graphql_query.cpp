@@ -505,9 +505,25 @@ std::string respond(const udm::naming::TenantNames& names, const pg::KnownModel&
 // caller's privileges along with the model key: the bound holds inside the database,
 // whoever calls udm.graphql.
 int max_page_size_of(const std::string& stored_limits) {
-    const nlohmann::json stored = nlohmann::json::parse(stored_limits, nullptr, false);
-    return static_cast<int>(
-        udm::limits::effective(stored).at("max_rows_per_page").get<std::int64_t>());
+    // Only this limit, and never an error: one bad stored limit (a row restored from a newer
+    // udm, a hand UPDATE) must not break every GraphQL call of the tenant; set_tenant_limits
+    // still checks them all.
+    const nlohmann::json stored = stored_limits.empty()
+                                      ? nlohmann::json()
+                                      : nlohmann::json::parse(stored_limits, nullptr, false);
+    bool malformed = false;
+    const std::int64_t rows = udm::limits::lenient_value(
+        stored.is_discarded() ? nlohmann::json::array() : stored, "max_rows_per_page", &malformed);
+    if (malformed) {
+        pg::guard([&] {
+            ereport(WARNING,
+                    (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                     errmsg("stored tenant limit \"max_rows_per_page\" is not valid; using %d",
+                            static_cast<int>(rows)),
+                     errhint("Set it again with udm.set_tenant_limits.")));
+        });
+    }
+    return static_cast<int>(rows);
 }
 
 // Sets the tenant's page limit for one call, and what it was again after it (a custom rule

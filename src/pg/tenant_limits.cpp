@@ -40,20 +40,30 @@ bool may_set_limits(udm::pg::Spi& spi) {
     return ok && *ok == "t";
 }
 
-// A tenant's own roles never change its limits, whatever was granted: a tenant that could
-// would raise them. Superusers may.
-void refuse_own_tenant(const TenantNames& names) {
-    const bool own = pg::guard([&] {
-        const Oid caller = GetOuterUserId();
-        const Oid app = get_role_oid(names.app_role.c_str(), true);
-        return !superuser_arg(caller) && OidIsValid(app) && has_privs_of_role(caller, app);
-    });
-    if (own) {
+// No tenant's roles change limits, whatever was granted: a tenant that could would raise its
+// own, or lower another's. Refused is any caller (not a superuser) with the privileges of
+// any role named as a tenant's application or owner role (udm's naming rule, so tenants of
+// other databases of the cluster too), not only of the tenant named: a grant of EXECUTE to
+// PUBLIC or to a tenant's login role hands no tenant any limits.
+void refuse_tenant_roles(pg::Spi& spi, const TenantNames& names) {
+    const Oid caller = pg::guard([] { return GetOuterUserId(); });
+    if (pg::guard([&] { return superuser_arg(caller); }))
+        return;
+    const pg::Cell tenant_role = spi.query_value(
+        "SELECT r.rolname::pg_catalog.text FROM pg_catalog.pg_roles r"
+        " WHERE r.rolname OPERATOR(pg_catalog.~) '^tenant_[a-z][a-z0-9_]*_(role|owner)$'"
+        " AND pg_catalog.pg_has_role($1::oid, r.oid, 'USAGE')"
+        " ORDER BY r.rolname OPERATOR(pg_catalog.<>) $2, r.rolname LIMIT 1",
+        {std::to_string(caller), names.app_role});
+    if (tenant_role) {
+        const bool own = *tenant_role == names.app_role;
         throw udm::Error(
             udm::sqlstate::kInsufficientPrivilege,
             "permission denied to change the limits of tenant \"" + names.tenant + "\"",
-            "A role with the privileges of " + names.app_role +
-                " cannot change its own tenant's limits.",
+            own ? "A role with the privileges of " + names.app_role +
+                      " cannot change its own tenant's limits."
+                : "A role with the privileges of a tenant's role (" + *tenant_role +
+                      ") cannot change any tenant's limits.",
             "The platform's operator sets them.");
     }
 }
@@ -77,9 +87,9 @@ json stored_limits(pg::Spi& spi, const TenantNames& names, bool for_update) {
 UDM_PG_FUNCTION(udm_set_tenant_limits) {
     const TenantNames names = udm::naming::tenant_names(pg::text_arg(fcinfo, 0, "tenant name"));
     pg::require_tenant(names);
-    refuse_own_tenant(names);
-    const json change = pg::required_jsonb_arg(fcinfo, 1, "limits");
     const json now = pg::with_spi(false, [&](pg::Spi& spi) {
+        refuse_tenant_roles(spi, names);
+        const json change = pg::required_jsonb_arg(fcinfo, 1, "limits");
         const json before = stored_limits(spi, names, true);
         const json stored = udm::limits::merge(before, change);
         const json effective = udm::limits::effective(stored);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # udm through PgBouncer in transaction pooling mode: a configuration written by
-# scripts/pgbouncer_config (one pool per tenant, sized by its max_connections), then
+# scripts/pgbouncer_config (one pool per tenant, sized by its max_connections, open to
+# that tenant's role only), then
 # provisioning, model changes, inserts judged by rules, updates, soft deletes and
 # udm.graphql queries and mutations through it; two tenants interleaved over one server
 # connection (the per-backend caches must tell them apart), udm.actor per transaction, and
@@ -40,27 +41,26 @@ as_pg() {
     fi
 }
 
-# A free port of the range set aside for this test.
+# A free port of the range set aside for this test (UDM_PGBOUNCER_PORTS: another range, so
+# that runs side by side do not meet).
 port=
-for p in 16531 16532 16533 16534 16535 16536 16537 16538 16539; do
+for p in ${UDM_PGBOUNCER_PORTS:-16531 16532 16533 16534 16535 16536 16537 16538 16539}; do
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
         port=$p
         break
     fi
 done
-[[ -n $port ]] || { echo "not ok - no free port in 16531-16539"; echo "pgbouncer: 0 passed, 1 failed"; exit 1; }
+[[ -n $port ]] || { echo "not ok - no free port for PgBouncer"; echo "pgbouncer: 0 passed, 1 failed"; exit 1; }
 
 work=$(mktemp -d /tmp/udm-pgbouncer.XXXXXX)
 chmod 700 "$work"
 mkdir "$work/sock"
 [[ $(id -u) -eq 0 ]] && chown -R postgres "$work"
-# Clients authenticate as a user of a random name (trust: a name PgBouncer's auth_file lists,
-# which only this run knows, passed in the environment, not on a command line); every
-# database line names the role PgBouncer logs in to PostgreSQL as.
-client_user=udm_client_$RANDOM$RANDOM
-printf '"%s" ""\n' "$client_user" >"$work/userlist.txt"
-chmod 600 "$work/userlist.txt"
-[[ $(id -u) -eq 0 ]] && chown postgres "$work/userlist.txt"
+# Clients log in to PgBouncer as the role PgBouncer then logs in to PostgreSQL as: a tenant's
+# client as tenant_<t>_role, the operator as the superuser (trust here: a name the
+# auth_file lists and the HBA file admits to that database; in production a password).
+# stray_user is listed in the auth_file but admitted to no database.
+stray_user=udm_client_$RANDOM$RANDOM
 
 admin_psql() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" "$@"; }
 stop_pgbouncer() {
@@ -76,50 +76,63 @@ cleanup() {
     stop_pgbouncer
     psql -X -q -d "$db" -c "SELECT udm.drop_tenant(name, force => true) FROM udm.tenants WHERE name IN ('pa', 'pb')" >/dev/null 2>&1 || true
     psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
-    psql -X -q -d postgres -c "DROP ROLE IF EXISTS udm_pool" >/dev/null 2>&1 || true
     rm -rf "$work"
 }
 trap cleanup EXIT
 
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
-psql -X -q -d postgres -c "DROP ROLE IF EXISTS udm_pool" -c "CREATE ROLE udm_pool LOGIN"
 admin_psql -c "CREATE EXTENSION udm"
 superuser=$(admin_psql -c "SELECT current_user")
+for u in "$superuser" "$stray_user" tenant_pa_role tenant_pb_role; do printf '"%s" ""\n' "$u"; done >"$work/userlist.txt"
+chmod 600 "$work/userlist.txt"
+[[ $(id -u) -eq 0 ]] && chown postgres "$work/userlist.txt"
 
 write_config() {
     PGDATABASE=$db "$repo/scripts/pgbouncer_config" --server-host "$PGHOST" --server-port "${PGPORT:-5432}" \
-        --listen-port "$port" --socket-dir "$work/sock" --auth-type trust \
-        --auth-file "$work/userlist.txt" --max-client-conn 200 \
+        --listen-port "$port" --socket-dir "$work/sock" --auth-method trust \
+        --auth-file "$work/userlist.txt" --auth-hba-file "$work/pgbouncer_hba.conf" --max-client-conn 200 \
         --pidfile "$work/pgbouncer.pid" --logfile "$work/pgbouncer.log" \
-        --database "admin = host=$PGHOST port=${PGPORT:-5432} dbname=$db user=$superuser pool_size=2" \
-        --database "shared = host=$PGHOST port=${PGPORT:-5432} dbname=$db user=udm_pool pool_size=1" \
-        >"$work/pgbouncer.ini.new"
-    [[ $(id -u) -eq 0 ]] && chown postgres "$work/pgbouncer.ini.new"
-    mv "$work/pgbouncer.ini.new" "$work/pgbouncer.ini"
+        --operator "$superuser" --operator-pool-size 1 --output "$work/pgbouncer.ini"
+    [[ $(id -u) -eq 0 ]] && chown postgres "$work/pgbouncer.ini" "$work/pgbouncer_hba.conf"
+    return 0
 }
 
-# Through PgBouncer: psql to one of its databases as the run's client user (each database
-# logs in to PostgreSQL as the role its line names).
+# Through PgBouncer: psql to one of its databases as a given client role.
+bq_as() { # bq_as <role> <pgbouncer database> <psql args...>
+    local user=$1 target=$2
+    shift 2
+    # PgBouncer refuses the startup parameter "options" that PGOPTIONS would send.
+    env -u PGOPTIONS PGUSER="$user" psql -X -q -At -v ON_ERROR_STOP=1 "host=127.0.0.1 port=$port dbname=$target" "$@"
+}
+# As the role a database is for: tenant_<t> as tenant_<t>_role, operator as the superuser.
 bq() { # bq <pgbouncer database> <psql args...>
     local target=$1
     shift
-    # PgBouncer refuses the startup parameter "options" that PGOPTIONS would send.
-    env -u PGOPTIONS PGUSER="$client_user" psql -X -q -At -v ON_ERROR_STOP=1 "host=127.0.0.1 port=$port dbname=$target" "$@"
+    if [[ $target == tenant_* ]]; then
+        bq_as "${target}_role" "$target" "$@"
+    else
+        bq_as "$superuser" "$target" "$@"
+    fi
+}
+# Whether a client role is served on a PgBouncer database.
+served() { # served <role> <pgbouncer database>
+    bq_as "$1" "$2" -c "SELECT 1" >/dev/null 2>&1 && echo served || echo refused
 }
 # The SQLSTATE of the error a statement through PgBouncer raises.
 bq_error() { # bq_error <pgbouncer database> <sql>
     bq "$1" -v VERBOSITY=sqlstate -c "\\set VERBOSITY sqlstate" -c "$2" 2>&1 >/dev/null | sed -n 's/^.*ERROR:  //p' | head -n 1
 }
 
-# 1. PgBouncer with no tenant yet: the operator's and the shared pool only.
+# 1. PgBouncer with no tenant yet: the operator's pool only.
 write_config
 check "no tenant pool before tenants exist" "0" "$(grep -c '^tenant_' "$work/pgbouncer.ini" || true)"
 as_pg "$pgbouncer" -d "$work/pgbouncer.ini" >/dev/null
-for _ in $(seq 100); do bq admin -c "SELECT 1" >/dev/null 2>&1 && break; sleep 0.1; done
-check "PgBouncer serves" "1" "$(bq admin -c 'SELECT 1')"
+for _ in $(seq 100); do bq operator -c "SELECT 1" >/dev/null 2>&1 && break; sleep 0.1; done
+check "PgBouncer serves" "1" "$(bq operator -c 'SELECT 1')"
 check "PgBouncer listens on loopback only" "listen_addr = 127.0.0.1" "$(grep '^listen_addr' "$work/pgbouncer.ini")"
-check "PgBouncer refuses other client names" "refused" \
-    "$(env -u PGOPTIONS PGUSER=intruder psql -X -At "host=127.0.0.1 port=$port dbname=admin" -c "SELECT 1" >/dev/null 2>&1 && echo served || echo refused)"
+check "PgBouncer refuses other client names" "refused" "$(served intruder operator)"
+check "PgBouncer refuses a listed name the HBA file admits nowhere" "refused" "$(served "$stray_user" operator)"
+check "the HBA file admits loopback only" "" "$(grep -vE '^#|^host [a-z_]+ [A-Za-z0-9_]+ (127\.0\.0\.1/32|::1/128) trust$' "$work/pgbouncer_hba.conf" || true)"
 
 # 2. Provisioning and model changes through the operator's pool. Both tenants get the
 #    same classes (so the same versions and GraphQL documents) but different rules.
@@ -128,23 +141,56 @@ model() { # model <max price>
              "classes": {"product": {"attributes": {"name": {"required": true}, "price": {}}}}}' "$1"
 }
 check "tenants created through PgBouncer" "tenant_pa tenant_pb" \
-    "$(bq admin -c "SELECT udm.create_tenant('pa')" -c "SELECT udm.create_tenant('pb')" | tr '\n' ' ' | sed 's/ $//')"
+    "$(bq operator -c "SELECT udm.create_tenant('pa')" -c "SELECT udm.create_tenant('pb')" | tr '\n' ' ' | sed 's/ $//')"
 check "models applied through PgBouncer" "1 1" \
-    "$(bq admin -c "SELECT udm.apply('pa', '$(model 1000)')" -c "SELECT udm.apply('pb', '$(model 100)')" | tr '\n' ' ' | sed 's/ $//')"
-bq admin -c "SELECT udm.set_tenant_limits('pa', '{\"max_connections\": 2, \"statement_timeout\": 300}')" \
+    "$(bq operator -c "SELECT udm.apply('pa', '$(model 1000)')" -c "SELECT udm.apply('pb', '$(model 100)')" | tr '\n' ' ' | sed 's/ $//')"
+bq operator -c "SELECT udm.set_tenant_limits('pa', '{\"max_connections\": 2, \"statement_timeout\": 300}')" \
     -c "SELECT udm.set_tenant_limits('pb', '{\"max_connections\": 3, \"work_mem\": 2048}')" >/dev/null
-# The operator lets PgBouncer log in as the tenants' roles (in production with a
-# password, docs/limits.md); the shared pool's role may act as either tenant.
-bq admin -c "ALTER ROLE tenant_pa_role LOGIN" -c "ALTER ROLE tenant_pb_role LOGIN" \
-    -c "GRANT tenant_pa_role, tenant_pb_role TO udm_pool" >/dev/null
+# The operator lets the tenants' roles log in (in production with a password,
+# docs/limits.md): a tenant's clients log in to PgBouncer, and PgBouncer to PostgreSQL, as it.
+bq operator -c "ALTER ROLE tenant_pa_role LOGIN" -c "ALTER ROLE tenant_pb_role LOGIN" >/dev/null
 
 # 3. The tenants' pools, written anew and reloaded without a restart.
 write_config
 check "one pool per tenant, sized by max_connections" \
-    "tenant_pa ... user=tenant_pa_role pool_size=2 max_db_connections=2|tenant_pb ... user=tenant_pb_role pool_size=3 max_db_connections=3" \
-    "$(sed -nE 's/^(tenant_[a-z]+) = .* (user=.*)$/\1 ... \2/p' "$work/pgbouncer.ini" | paste -sd '|')"
+    "tenant_pa ... pool_size=2 max_db_connections=2|tenant_pb ... pool_size=3 max_db_connections=3" \
+    "$(sed -nE 's/^(tenant_[a-z]+) = .* (pool_size=.*)$/\1 ... \2/p' "$work/pgbouncer.ini" | paste -sd '|')"
+check "no pool forces a user" "" "$(grep -E '^[a-z_]+ = .*user=' "$work/pgbouncer.ini" || true)"
+# One tenant's bad stored limits (a hand UPDATE, a row of a newer udm) cost that tenant its
+# pool size (the default, with a warning), not everyone's configuration.
+cp "$work/pgbouncer.ini" "$work/good.ini"
+admin_psql -c "UPDATE tenant_pb.schema_state SET limits = '{\"max_connections\": \"many\", \"cpu\": 1}'"
+write_config 2>"$work/config.err"
+check "a tenant with bad stored limits gets the default pool" \
+    "tenant_pa ... pool_size=2 max_db_connections=2|tenant_pb ... pool_size=10 max_db_connections=10" \
+    "$(sed -nE 's/^(tenant_[a-z]+) = .* (pool_size=.*)$/\1 ... \2/p' "$work/pgbouncer.ini" | paste -sd '|')"
+check "and a warning naming it" "1" "$(grep -c 'limits of tenant pb cannot be read' "$work/config.err" || true)"
+admin_psql -c "UPDATE tenant_pb.schema_state SET limits = '{\"max_connections\": 3, \"work_mem\": 2048}'"
+# A run that fails leaves the files in place as they were, never empty or cut short.
+write_config
+cp "$work/pgbouncer.ini" "$work/good.ini"
+cp "$work/pgbouncer_hba.conf" "$work/good_hba.conf"
+# (a psql that fails once the tenants are read: the run stops half way)
+mkdir "$work/bin"
+printf '#!/bin/sh\ncase "$*" in *ON_ERROR_STOP=0*) echo "psql: connection lost" >&2; exit 2 ;; esac\nexec %q "$@"\n' \
+    "$(command -v psql)" >"$work/bin/psql"
+chmod 755 "$work/bin/psql"
+check "a failed run fails" "failed" "$(PATH=$work/bin:$PATH PGDATABASE=$db "$repo/scripts/pgbouncer_config" \
+    --auth-hba-file "$work/pgbouncer_hba.conf" --output "$work/pgbouncer.ini" >/dev/null 2>&1 && echo wrote || echo failed)"
+check "and leaves the configuration as it was" "same" \
+    "$(cmp -s "$work/good.ini" "$work/pgbouncer.ini" && cmp -s "$work/good_hba.conf" "$work/pgbouncer_hba.conf" && echo same || echo changed)"
+check "and no temporary file behind" "" "$(find "$work" -maxdepth 1 -name '.pgbouncer*' -printf '%f ')"
 as_pg kill -HUP "$(cat "$work/pgbouncer.pid")"
 for _ in $(seq 100); do bq tenant_pa -c "SELECT 1" >/dev/null 2>&1 && break; sleep 0.1; done
+
+# Each pool is its own tenant's: a client of tenant pa is refused on pb's pool and on the
+# operator's, and the other way round.
+check "pa's client on its own pool" "served" "$(served tenant_pa_role tenant_pa)"
+check "pa's client refused on pb's pool" "refused" "$(served tenant_pa_role tenant_pb)"
+check "pa's client refused on the operator's pool" "refused" "$(served tenant_pa_role operator)"
+check "pb's client refused on pa's pool" "refused" "$(served tenant_pb_role tenant_pa)"
+check "the operator refused on a tenant's pool" "refused" "$(served "$superuser" tenant_pa)"
+check "a listed client admitted nowhere is refused on a tenant's pool" "refused" "$(served "$stray_user" tenant_pa)"
 
 # 4. What PostgreSQL enforces: the tenant's pool logs in as its role and has its settings.
 check "tenant pool runs as the tenant's role with its settings" "tenant_pa_role|300ms|4MB" \
@@ -176,7 +222,7 @@ check "the role's CONNECTION LIMIT is max_connections" "2" \
     "$(admin_psql -c "SELECT rolconnlimit FROM pg_roles WHERE rolname = 'tenant_pa_role'")"
 
 # 5. CRUD through the tenant's own pool: inserts judged by rules, updates, soft deletes.
-check "insert" "INSERT 0 1" "$(env -u PGOPTIONS PGUSER="$client_user" psql -X -v ON_ERROR_STOP=1 "host=127.0.0.1 port=$port dbname=tenant_pa" \
+check "insert" "INSERT 0 1" "$(env -u PGOPTIONS PGUSER=tenant_pa_role psql -X -v ON_ERROR_STOP=1 "host=127.0.0.1 port=$port dbname=tenant_pa" \
     -c "INSERT INTO tenant_pa.tc_product (name, price) VALUES ('anvil', 10)" 2>&1)"
 check "insert breaking a rule" "23514" "$(bq_error tenant_pa "INSERT INTO tenant_pa.tc_product (name, price) VALUES ('x', -1)")"
 bq tenant_pa -c "UPDATE tenant_pa.tc_product SET price = 12 WHERE name = 'anvil'"
@@ -196,17 +242,17 @@ check "graphql delete is a soft delete" "1|chisel|t" \
     "$(bq tenant_pa -F '|' -c "SELECT udm.graphql('pa', 'mutation { deleteFromProductCollection(filter: {name: {eq: \"chisel\"}}) { affectedCount } }') #>> '{data,deleteFromProductCollection,affectedCount}'" \
         -c "SELECT name, is_deleted FROM tenant_pa.tc_product WHERE name = 'chisel'" | paste -sd '|')"
 
-# 6. Two tenants interleaved over the one server connection of the shared pool, as the
-#    gateway runs them: SET LOCAL ROLE and SET LOCAL udm.actor in each transaction. Each
-#    psql below is a new client; the server connection is the same.
-as_tenant() { # as_tenant <tenant> <actor or ""> <sql...>: one transaction on the shared pool
+# 6. Two tenants interleaved over the one server connection of the operator's pool, as the
+#    gateway runs them on its own connections: SET LOCAL ROLE and SET LOCAL udm.actor in
+#    each transaction. Each psql below is a new client; the server connection is the same.
+as_tenant() { # as_tenant <tenant> <actor or ""> <sql...>: one transaction on the operator's pool
     local t=$1 actor=$2
     shift 2
     local args=(-c "BEGIN" -c "SET LOCAL ROLE tenant_${t}_role")
     [[ -n $actor ]] && args+=(-c "SET LOCAL udm.actor = '$actor'")
     for sql in "$@"; do args+=(-c "$sql"); done
     args+=(-c "COMMIT")
-    bq shared "${args[@]}"
+    bq operator "${args[@]}"
 }
 pids=()
 for i in 1 2 3; do
@@ -218,9 +264,9 @@ check "one server connection served both tenants" "1" "$(printf '%s\n' "${pids[@
 check "rules of each tenant on the shared connection (pa allows 500)" "" \
     "$(as_tenant pa "" "INSERT INTO tenant_pa.tc_product (name, price) VALUES ('pa_big', 500)" 2>&1)"
 check "rules of each tenant on the shared connection (pb refuses 500)" "23514" \
-    "$(bq_error shared "BEGIN; SET LOCAL ROLE tenant_pb_role; INSERT INTO tenant_pb.tc_product (name, price) VALUES ('pb_big', 500); COMMIT")"
+    "$(bq_error operator "BEGIN; SET LOCAL ROLE tenant_pb_role; INSERT INTO tenant_pb.tc_product (name, price) VALUES ('pb_big', 500); COMMIT")"
 check "udm.actor per transaction, not per connection" \
-    "pa_big|udm_pool pa_item_1|user_pa_1 pa_item_2|user_pa_2 pa_item_3|user_pa_3" \
+    "pa_big|$superuser pa_item_1|user_pa_1 pa_item_2|user_pa_2 pa_item_3|user_pa_3" \
     "$(admin_psql -F '|' -c "SELECT name, created_by FROM tenant_pa.tc_product WHERE name LIKE 'pa\\_%' ORDER BY name" | paste -sd ' ')"
 check "actor of the other tenant" "pb_item_1|user_pb_1 pb_item_2|user_pb_2 pb_item_3|user_pb_3" \
     "$(admin_psql -F '|' -c "SELECT name, created_by FROM tenant_pb.tc_product ORDER BY name" | paste -sd ' ')"
@@ -239,12 +285,21 @@ check "new attribute in pb's GraphQL" '["red"]' \
     "$(as_tenant pb "" "SELECT udm.graphql('pb', 'mutation { updateProductCollection(set: {color: \"red\"}, filter: {name: {eq: \"pb_item_1\"}}) { records { color } } }') #> '{data,updateProductCollection,records}' -> 0 -> 'color' IS NOT NULL" >/dev/null; as_tenant pb "" "SELECT jsonb_path_query_array(udm.graphql('pb', '{ productCollection(filter: {name: {eq: \"pb_item_1\"}}) { edges { node { color } } } }'), '\$.data.productCollection.edges[*].node.color')")"
 check "not in pa's GraphQL on the same connection" "t" \
     "$(as_tenant pa "" "SELECT udm.graphql('pa', '{ productCollection { edges { node { color } } } }') ? 'errors'")"
-check "model versions" "1 2" "$(bq admin -c "SELECT schema_version FROM udm.tenants ORDER BY name" | paste -sd ' ')"
+check "model versions" "1 2" "$(bq operator -c "SELECT schema_version FROM udm.tenants ORDER BY name" | paste -sd ' ')"
 # A change of limits through PgBouncer is a transaction like any other: recorded, no new
 # model version.
-bq admin -c "SELECT udm.set_tenant_limits('pb', '{\"max_subscriptions\": 5}')" >/dev/null
+bq operator -c "SELECT udm.set_tenant_limits('pb', '{\"max_subscriptions\": 5}')" >/dev/null
 check "limits version after a change through PgBouncer" "2|2" \
-    "$(bq admin -F '|' -c "SELECT schema_version, limits_version FROM udm.tenant_state(ARRAY['pb'])")"
+    "$(bq operator -F '|' -c "SELECT schema_version, limits_version FROM udm.tenant_state(ARRAY['pb'])")"
+
+# 7. A session-level SET (never to be used through a pooler: it stays on the server
+#    connection for the pool's next client) stays in its own tenant's pool: every pool
+#    serves one role, so it never reaches another tenant's clients nor the operator's.
+bq tenant_pa -c "SET udm.actor = 'leaked_from_pa'" -c "SET statement_timeout = 0"
+check "a session-level SET of pa does not reach pb" "|30s" \
+    "$(bq tenant_pb -F '|' -c "SELECT coalesce(current_setting('udm.actor', true), ''), current_setting('statement_timeout')")"
+check "nor the operator's pool" "" \
+    "$(bq operator -c "SELECT coalesce(current_setting('udm.actor', true), '')")"
 
 stop_pgbouncer
 echo "pgbouncer: $passes passed, $fails failed"

@@ -109,6 +109,37 @@ TEST(TenantLimits, BadStoredLimitsAreReportedNotUsed) {
     EXPECT_STREQ(error_of([] { effective(json::array()); }).sqlstate(), "22023");
 }
 
+TEST(TenantLimits, LenientValueNeverThrowsAndClamps) {
+    bool bad = true;
+    EXPECT_EQ(lenient_value(json::object(), "max_rows_per_page", &bad), 1000);
+    EXPECT_FALSE(bad);
+    EXPECT_EQ(lenient_value(json(nullptr), "max_rows_per_page", &bad), 1000);
+    EXPECT_FALSE(bad);
+    // Another key bad or unknown: this one is still read.
+    EXPECT_EQ(lenient_value({{"max_rows_per_page", 50}, {"nope", 1}, {"work_mem", 1}},
+                            "max_rows_per_page", &bad),
+              50);
+    EXPECT_FALSE(bad);
+    EXPECT_EQ(lenient_value({{"max_rows_per_page", 0}}, "max_rows_per_page", &bad), 1);
+    EXPECT_TRUE(bad);
+    EXPECT_EQ(lenient_value({{"max_rows_per_page", 99999999}}, "max_rows_per_page", &bad), 10000);
+    EXPECT_TRUE(bad);
+    EXPECT_EQ(
+        lenient_value({{"max_rows_per_page", 18446744073709551615ull}}, "max_rows_per_page", &bad),
+        10000);
+    EXPECT_TRUE(bad);
+    EXPECT_EQ(lenient_value({{"max_rows_per_page", -5}}, "max_rows_per_page", &bad), 1);
+    EXPECT_TRUE(bad);
+    EXPECT_EQ(lenient_value({{"max_rows_per_page", 1e300}}, "max_rows_per_page", &bad), 10000);
+    EXPECT_TRUE(bad);
+    EXPECT_EQ(lenient_value({{"max_rows_per_page", 20.0}}, "max_rows_per_page", &bad), 20);
+    EXPECT_FALSE(bad);
+    EXPECT_EQ(lenient_value({{"max_rows_per_page", "20"}}, "max_rows_per_page", &bad), 1000);
+    EXPECT_TRUE(bad);
+    EXPECT_EQ(lenient_value(json::array(), "max_rows_per_page", &bad), 1000);
+    EXPECT_TRUE(bad);
+}
+
 TEST(TenantLimits, RoleStatementsQuoteTheRoleAndCarryTheValues) {
     const auto sts =
         role_statements(naming::tenant_names("acme"),

@@ -34,6 +34,14 @@ nlohmann::json merge(const nlohmann::json& stored, const nlohmann::json& change)
 // checked as a change is (22023): a bad row written around udm is reported, not used.
 nlohmann::json effective(const nlohmann::json& stored);
 
+// One limit's value for a read path, which must not fail because of one bad stored limit
+// (a row restored from a newer udm, a hand UPDATE): the stored value clamped to the
+// limit's range, or its default when the stored limits or the value are not usable.
+// Never throws; *malformed (when given) says whether the stored value was not used as is.
+// Unknown keys are ignored here; set_tenant_limits still refuses them (effective()).
+std::int64_t lenient_value(const nlohmann::json& stored, const char* key,
+                           bool* malformed = nullptr) noexcept;
+
 // The statements that make PostgreSQL apply the limits it can to sessions logged in as the
 // tenant's application role: its CONNECTION LIMIT (max_connections) and its settings
 // statement_timeout and work_mem. Identifiers quoted; values are whole numbers checked by

@@ -136,6 +136,52 @@ json effective(const json& stored) {
     return out;
 }
 
+std::int64_t lenient_value(const json& stored, const char* key, bool* malformed) noexcept {
+    const Definition* d = find(key);
+    if (malformed != nullptr)
+        *malformed = false;
+    if (d == nullptr)
+        return 0;
+    auto fallback = [&](std::int64_t v) {
+        if (malformed != nullptr)
+            *malformed = true;
+        return v;
+    };
+    if (stored.is_null())
+        return d->def;
+    if (!stored.is_object())
+        return fallback(d->def);
+    const auto it = stored.find(key);
+    if (it == stored.end() || it->is_null())
+        return d->def;
+    if (it->is_number_unsigned()) {
+        const std::uint64_t v = it->get<std::uint64_t>();
+        if (v > static_cast<std::uint64_t>(d->max))
+            return fallback(d->max);
+        return it->get<std::int64_t>() < d->min ? fallback(d->min) : it->get<std::int64_t>();
+    }
+    if (it->is_number_integer()) {
+        const std::int64_t v = it->get<std::int64_t>();
+        if (v < d->min)
+            return fallback(d->min);
+        if (v > d->max)
+            return fallback(d->max);
+        return v;
+    }
+    if (it->is_number_float()) {
+        const double v = it->get<double>();
+        if (!(v == v))  // NaN
+            return fallback(d->def);
+        if (v <= static_cast<double>(d->min))
+            return v == static_cast<double>(d->min) ? d->min : fallback(d->min);
+        if (v >= static_cast<double>(d->max))
+            return v == static_cast<double>(d->max) ? d->max : fallback(d->max);
+        const auto n = static_cast<std::int64_t>(v);
+        return static_cast<double>(n) == v ? n : fallback(n);
+    }
+    return fallback(d->def);
+}
+
 std::vector<std::string> role_statements(const naming::TenantNames& names,
                                          const json& effective_limits) {
     const std::string role = naming::quote_identifier(names.app_role);
