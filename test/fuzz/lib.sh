@@ -30,13 +30,18 @@ fuzz_fail() {
 }
 
 # Check the settings and build the fuzzer (exit status 2 for bad settings, 1 for a failed
-# build); sets fuzzer to its path.
+# build); sets fuzzer to its path. UDM_FUZZ_PREBUILT=1: the caller built it already (both
+# fuzzers at once, so that they can run side by side without configuring build-fuzz/ twice).
 fuzz_build() {
     if ! [[ $fuzz_seconds =~ ^[0-9]+$ ]] || ((fuzz_seconds < 1)); then
         fuzz_fail 2 "UDM_FUZZ_SECONDS must be a positive number of seconds, not \"$fuzz_seconds\""
     fi
     if ! command -v "$fuzz_cxx" >/dev/null 2>&1; then
         fuzz_fail 2 "$fuzz_cxx not found (apt-get install clang-14 libclang-rt-14-dev, or run scripts/setup)"
+    fi
+    if [[ ${UDM_FUZZ_PREBUILT:-} == 1 && -x $fuzz_build_dir/$fuzz_target ]]; then
+        fuzzer="$fuzz_build_dir/$fuzz_target"
+        return 0
     fi
     mkdir -p "$fuzz_build_dir"
     local log="$fuzz_build_dir/${fuzz_target}_build.log"
