@@ -27,17 +27,6 @@ GraphqlCallResult failure_of(PGconn* connection, const PGresult* result) {
     return out;
 }
 
-// Runs a statement without parameters; true when it succeeded.
-bool exec(PGconn* connection, const std::string& sql, GraphqlCallResult& failure) {
-    Result result(PQexec(connection, sql.c_str()), &PQclear);
-    if (PQresultStatus(result.get()) == PGRES_COMMAND_OK ||
-        PQresultStatus(result.get()) == PGRES_TUPLES_OK) {
-        return true;
-    }
-    failure = failure_of(connection, result.get());
-    return false;
-}
-
 // Ends a failed transaction so that the connection can serve the next request.
 void roll_back(PGconn* connection) {
     if (PQstatus(connection) != CONNECTION_OK)
@@ -47,70 +36,133 @@ void roll_back(PGconn* connection) {
     Result result(PQexec(connection, "ROLLBACK"), &PQclear);
 }
 
+// One statement of the pipeline: its text and its parameters' texts (nullptr: NULL).
+struct Statement {
+    std::string sql;
+    std::vector<const char*> values;
+};
+
 }  // namespace
 
 GraphqlCallResult run_graphql_call(PGconn* connection, const GraphqlCall& call) {
-    GraphqlCallResult failure;
     // The role's name by udm's rule, quoted: the tenant name was checked by the route, and
     // tenant_names checks it again.
     const std::string role =
         udm::naming::quote_identifier(udm::naming::tenant_names(call.tenant).app_role);
-    if (!exec(connection, "BEGIN", failure))
-        return failure;
+    const std::string timeout = std::to_string(call.statement_timeout_ms);
+    const std::string work_mem = std::to_string(call.work_mem_kb);
+
+    std::vector<Statement> statements;
+    statements.push_back({"BEGIN", {}});
     // udm.graphql is SECURITY INVOKER: the tenant role's grants and row-level security
     // decide what is read. LOCAL: COMMIT or ROLLBACK gives the connection its role back.
-    if (!exec(connection, "SET LOCAL ROLE " + role, failure)) {
-        roll_back(connection);
-        return failure;
-    }
+    statements.push_back({"SET LOCAL ROLE " + role, {}});
     {
         // The tenant's limits, local to the transaction like the role: PostgreSQL applies the
-        // role's own settings at login only, and the gateway logs in as itself. One round
-        // trip for the three settings.
-        std::string sql = "SELECT pg_catalog.set_config('udm.actor', $1, true)";
-        std::vector<std::string> texts{call.actor};
+        // role's own settings at login only, and the gateway logs in as itself.
+        Statement settings{"SELECT pg_catalog.set_config('udm.actor', $1, true)",
+                           {call.actor.c_str()}};
         if (call.statement_timeout_ms > 0) {
-            texts.push_back(std::to_string(call.statement_timeout_ms));
-            sql += ", pg_catalog.set_config('statement_timeout', $" + std::to_string(texts.size()) +
-                   ", true)";
+            settings.values.push_back(timeout.c_str());
+            settings.sql += ", pg_catalog.set_config('statement_timeout', $" +
+                            std::to_string(settings.values.size()) + ", true)";
         }
         if (call.work_mem_kb > 0) {
-            texts.push_back(std::to_string(call.work_mem_kb));
-            sql +=
-                ", pg_catalog.set_config('work_mem', $" + std::to_string(texts.size()) + ", true)";
+            settings.values.push_back(work_mem.c_str());
+            settings.sql += ", pg_catalog.set_config('work_mem', $" +
+                            std::to_string(settings.values.size()) + ", true)";
         }
-        std::vector<const char*> values;
-        for (const std::string& text : texts)
-            values.push_back(text.c_str());
-        Result result(PQexecParams(connection, sql.c_str(), static_cast<int>(values.size()),
-                                   nullptr, values.data(), nullptr, nullptr, 0),
-                      &PQclear);
-        if (PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
-            failure = failure_of(connection, result.get());
-            roll_back(connection);
-            return failure;
+        statements.push_back(std::move(settings));
+    }
+    const std::size_t graphql = statements.size();
+    statements.push_back({"SELECT udm.graphql($1, $2, $3::jsonb, $4)",
+                          {call.tenant.c_str(), call.query.c_str(),
+                           call.variables ? call.variables->c_str() : nullptr,
+                           call.operation_name ? call.operation_name->c_str() : nullptr}});
+    statements.push_back({"COMMIT", {}});
+
+    // All of them in one pipeline (libpq's pipeline mode): one round trip instead of one
+    // per statement, which on a small machine is most of the cost of a short request. The
+    // server runs them in order and skips the rest after an error, up to the sync; the
+    // transaction is then in error and rolled back below.
+    GraphqlCallResult failure;
+    bool failed = false;
+    auto fail = [&](const PGresult* result) {
+        if (!failed)
+            failure = failure_of(connection, result);
+        failed = true;
+    };
+    if (PQenterPipelineMode(connection) != 1) {
+        fail(nullptr);
+        return failure;
+    }
+    bool sent = true;
+    for (const Statement& statement : statements) {
+        if (PQsendQueryParams(connection, statement.sql.c_str(),
+                              static_cast<int>(statement.values.size()), nullptr,
+                              statement.values.data(), nullptr, nullptr, 0) != 1) {
+            sent = false;
+            break;
         }
+    }
+    if (!sent || PQpipelineSync(connection) != 1) {
+        // Nothing was flushed, or the connection is gone: it cannot serve another request.
+        fail(nullptr);
+        failure.connection_lost = true;
+        failure.sqlstate.clear();
+        return failure;
     }
     GraphqlCallResult out;
-    {
-        const char* values[4] = {call.tenant.c_str(), call.query.c_str(),
-                                 call.variables ? call.variables->c_str() : nullptr,
-                                 call.operation_name ? call.operation_name->c_str() : nullptr};
-        Result result(PQexecParams(connection, "SELECT udm.graphql($1, $2, $3::jsonb, $4)", 4,
-                                   nullptr, values, nullptr, nullptr, 0),
-                      &PQclear);
-        if (PQresultStatus(result.get()) != PGRES_TUPLES_OK || PQntuples(result.get()) != 1 ||
-            PQgetisnull(result.get(), 0, 0)) {
-            failure = failure_of(connection, result.get());
-            if (failure.sqlstate.empty() && !failure.connection_lost)
-                failure.sqlstate = "XX000";  // a row that is not there; cannot happen
-            roll_back(connection);
-            return failure;
+    // Each statement's results end with a null; the pipeline's end is its sync result.
+    for (std::size_t i = 0; i < statements.size(); ++i) {
+        for (;;) {
+            Result result(PQgetResult(connection), &PQclear);
+            if (!result) {
+                if (PQstatus(connection) != CONNECTION_OK)
+                    fail(nullptr);
+                break;
+            }
+            const ExecStatusType status = PQresultStatus(result.get());
+            if (status == PGRES_PIPELINE_ABORTED)
+                continue;  // skipped after an earlier error, which failure holds
+            if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+                fail(result.get());
+                continue;
+            }
+            if (i == graphql) {
+                if (PQntuples(result.get()) != 1 || PQgetisnull(result.get(), 0, 0)) {
+                    // A row that is not there; cannot happen.
+                    fail(result.get());
+                    if (failure.sqlstate.empty())
+                        failure.sqlstate = "XX000";
+                    continue;
+                }
+                out.body.assign(PQgetvalue(result.get(), 0, 0),
+                                static_cast<std::size_t>(PQgetlength(result.get(), 0, 0)));
+            }
         }
-        out.body.assign(PQgetvalue(result.get(), 0, 0),
-                        static_cast<std::size_t>(PQgetlength(result.get(), 0, 0)));
+        if (PQstatus(connection) != CONNECTION_OK)
+            break;
     }
-    if (!exec(connection, "COMMIT", failure)) {
+    if (PQstatus(connection) == CONNECTION_OK) {
+        Result sync(PQgetResult(connection), &PQclear);
+        if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC)
+            fail(sync.get());
+    }
+    if (PQstatus(connection) != CONNECTION_OK) {
+        fail(nullptr);
+        failure.connection_lost = true;
+        failure.sqlstate.clear();
+        return failure;
+    }
+    if (PQexitPipelineMode(connection) != 1) {
+        // Results left unread: the connection's state is unknown; the pool drops it.
+        fail(nullptr);
+        failure.connection_lost = true;
+        failure.sqlstate.clear();
+        return failure;
+    }
+    if (failed) {
         roll_back(connection);
         return failure;
     }
