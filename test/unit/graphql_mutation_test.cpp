@@ -120,13 +120,13 @@ TEST(GraphqlMutationCompiler, UpdateAndDeleteLockAtMostPlusOne) {
     ASSERT_TRUE(r.ok()) << r.error->message;
     EXPECT_EQ(r.query->sql,
               "WITH target AS (SELECT t1.id FROM \"tenant_acme\".\"tc_product\" t1 WHERE NOT "
-              "t1.is_deleted AND (t1.\"name\" = $4::text) ORDER BY t1.id LIMIT $3::bigint + 1 "
+              "t1.is_deleted AND (t1.\"name\" = $3::text) ORDER BY t1.id LIMIT 3 + 1 "
               "FOR UPDATE OF t1), w AS (UPDATE \"tenant_acme\".\"tc_product\" AS t SET "
               "\"maker\" = $1::uuid, \"price\" = $2::numeric WHERE t.id IN (SELECT target.id FROM "
-              "target) AND (SELECT pg_catalog.count(*) FROM target) <= $3::bigint RETURNING t.*) "
+              "target) AND (SELECT pg_catalog.count(*) FROM target) <= 3 RETURNING t.*) "
               "SELECT pg_catalog.jsonb_build_object('affectedCount', (SELECT pg_catalog.count(*) "
               "FROM w)::integer), (SELECT pg_catalog.count(*) FROM target)");
-    EXPECT_EQ(params_of(*r.query), "NULL|2.5|3|x");
+    EXPECT_EQ(params_of(*r.query), "NULL|2.5|x");
     EXPECT_EQ(r.query->at_most, 3);
 
     r = compiled("mutation { deleteFromProductCollection { records { id } } }");

@@ -288,7 +288,7 @@ class Compiler {
         const Json no_filter;
         auto fit = f.arguments.find("filter");
         const Json& filter_arg = fit == f.arguments.end() ? no_filter : *fit;
-        const std::string limit = param(std::to_string(at_most), "bigint");
+        const std::string limit = page_limit(at_most);
         const std::string a = alias();
         return "WITH target AS (SELECT " + a + ".id FROM " + table(cls) + " " + a + " WHERE NOT " +
                a + ".is_deleted AND " + filter(names, a, filter_arg, f.location) + " ORDER BY " +
@@ -693,6 +693,14 @@ class Compiler {
         return p;
     }
 
+    // A checked page size (a LIMIT) as SQL: the one kind of value written into the text as a
+    // literal, a number in [0, max_page_size] formatted here, never a user's text. With a
+    // parameter PostgreSQL plans the generic plan of a page for an unknown LIMIT (as for a
+    // tenth of the table: a sort of the whole class) and so plans every call anew; with the
+    // number the kept plan serves every call. Plans are cached by the SQL's text, so each page
+    // size in use has its own.
+    static std::string page_limit(std::int64_t n) { return std::to_string(n); }
+
     // A page size argument, checked.
     std::optional<int> page_size(const PlannedField& f, const char* arg) {
         auto it = f.arguments.find(arg);
@@ -806,7 +814,7 @@ class Compiler {
             order += a + "." + naming::quote_identifier(k.column.name) +
                      order_sql(backwards ? reversed(k.direction) : k.direction);
         }
-        const std::string limit = param(std::to_string(n), "bigint");
+        const std::string limit = page_limit(n);
         std::string page = "SELECT " + a + ".*, pg_catalog.row_number() OVER (ORDER BY " + order +
                            ") AS " + rn + " FROM " + passing(a);
         if (after_pos)
