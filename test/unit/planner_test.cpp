@@ -1072,8 +1072,9 @@ TEST_F(PlannerTest, WhatAStepDestroysIsCountedUnderTheCurrentNames) {
                                                        current.classes.at("product").id}));
     // Renames and additions destroy nothing.
     for (const Step& s : p.steps) {
-        if (&s != column && &s != rel)
+        if (&s != column && &s != rel) {
             EXPECT_TRUE(s.losses.empty()) << s.action << " " << s.object;
+        }
     }
 }
 
@@ -1106,8 +1107,9 @@ TEST_F(PlannerTest, DroppingAClassLosesItsThingsAndRetypingToDateItsTimesOfDay) 
     Model as_date = applied(doc);
     Plan back = plan(as_date, base);
     for (const Step& s : back.steps) {
-        if (s.action == "change attribute type")
+        if (s.action == "change attribute type") {
             EXPECT_TRUE(s.losses.empty());
+        }
     }
 }
 

@@ -45,7 +45,7 @@ bool all_of_type(const Json& v, bool (Json::*is)() const noexcept) {
 
 DirectiveDefinition constraint_definition() {
     auto arg = [](const char* name, TypeRef type, const char* description) {
-        return InputValue{name, std::string(description), std::move(type)};
+        return InputValue{name, std::string(description), std::move(type), std::nullopt};
     };
     const TypeRef kInt = TypeRef::named("Int"), kFloat = TypeRef::named("Float"),
                   kString = TypeRef::named("String"), kBoolean = TypeRef::named("Boolean");

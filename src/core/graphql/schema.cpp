@@ -163,11 +163,11 @@ std::vector<Type> fixed_types() {
               "\"purchase_order\"; a class yet to be created may be named): the class itself, "
               "its assignments, the attributes assigned to it, its relationships, references "
               "to it. At least one."),
-         TypeRef::list(required(named("String")))},
+         TypeRef::list(required(named("String"))), std::nullopt},
         {"attributes",
          text("Only changes of one of these attributes (model names; an attribute yet to be "
               "created may be named). At least one."),
-         TypeRef::list(required(named("String")))}};
+         TypeRef::list(required(named("String"))), std::nullopt}};
     Field thing_changed =
         field("thingChanged", required(named("ThingEvent")),
               "Every insert, update, soft delete, restore and delete of a thing of one class "
@@ -176,9 +176,9 @@ std::vector<Type> fixed_types() {
         {"class",
          text("The class, by its model name (e.g. \"purchase_order\"); one of the schema's "
               "classes."),
-         required(named("String"))},
+         required(named("String")), std::nullopt},
         {"operations", text("Only these operations (at least one); all when absent."),
-         TypeRef::list(required(named("Operation")))}};
+         TypeRef::list(required(named("Operation"))), std::nullopt}};
     t.push_back(object("Subscription", "Events of the tenant's model and things.",
                        {std::move(schema_changed), std::move(thing_changed)}));
     Type operation;
