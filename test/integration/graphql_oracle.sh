@@ -4,7 +4,7 @@
 #   1. npm ci in test/gateway (graphql-js, pinned by package-lock.json);
 #   2. builds build/udm_graphql_corpus if needed and writes the corpus with it: the SDL of
 #      generated models (awkward and colliding names, every data type, references,
-#      relationships, nasty descriptions, rules, an empty model, 1,000 classes) and
+#      relationships, nasty descriptions, rules, an empty model, 200 classes) and
 #      requests (test/gateway/documents.json and mutations of each) with what udm's
 #      prepare() and execute() made of them;
 #   3. sdl_check.mjs: graphql-js buildSchema accepts every SDL and reads exactly the
