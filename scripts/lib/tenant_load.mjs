@@ -186,6 +186,8 @@ async function runGroup(group) {
 }
 
 await Promise.all(config.groups.map(runGroup));
+// Every request counted was sent within the run's seconds: rates are over those, not over
+// the time the last answers took to come (a flood's queue drains after the end).
 const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
 const cpu = process.cpuUsage(cpuStart);
 loopDelay.disable();
@@ -194,7 +196,7 @@ for (const { group, thinkMs, offered, dropped } of groupRates) {
   const done = Object.values(stats[group.name] ?? {}).reduce((n, s) => n + s.lat.length, 0);
   console.log(
     `group name=${group.name} clients=${group.clients} think_ms=${thinkMs} rate=${group.rate ?? 0}` +
-      ` offered_rps=${offered} achieved_rps=${(done / elapsed).toFixed(1)} not_sent=${dropped}`,
+      ` offered_rps=${offered} achieved_rps=${(done / config.seconds).toFixed(1)} not_sent=${dropped}`,
   );
 }
 for (const [group, ops] of Object.entries(stats)) {
@@ -203,12 +205,13 @@ for (const [group, ops] of Object.entries(stats)) {
     const lat = s.lat.sort((a, b) => a - b);
     const pct = (p) => (lat.length ? lat[Math.min(lat.length - 1, Math.ceil((p / 100) * lat.length) - 1)] : 0);
     console.log(
-      `result group=${group} op=${op} requests=${lat.length} rps=${(lat.length / elapsed).toFixed(1)}` +
+      `result group=${group} op=${op} requests=${lat.length} rps=${(lat.length / config.seconds).toFixed(1)}` +
         ` p50_ms=${f(pct(50))} p99_ms=${f(pct(99))} p999_ms=${f(pct(99.9))} max_ms=${f(pct(100))}` +
         ` ok=${s.ok} s429=${s.s429} s503=${s.s503} s504=${s.s504} other=${s.other}`,
     );
   };
-  for (const [op, s] of Object.entries(ops)) {
+  const order = Object.keys(operations);
+  for (const [op, s] of Object.entries(ops).sort(([a], [b]) => order.indexOf(a) - order.indexOf(b))) {
     line(op, s);
     if (s.first) console.log(`first_other group=${group} op=${op} ${s.first}`);
     for (const x of s.lat) all.lat.push(x);
