@@ -107,3 +107,9 @@ create_database() {
   timeout 120 "$PSQL" -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $db" >/dev/null ||
     die "could not create database $db"
 }
+
+# The CPU time (user + system, seconds) process $1 has used so far; 0 if it is gone.
+proc_cpu_s() {
+  [[ -n ${1:-} && -r /proc/$1/stat ]] || { echo 0; return 0; }
+  awk -v hz="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / hz}' "/proc/$1/stat"
+}
