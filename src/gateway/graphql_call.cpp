@@ -79,12 +79,13 @@ GraphqlCallResult run_graphql_call(PGconn* connection, const GraphqlCall& call) 
                           {call.tenant.c_str(), call.query.c_str(),
                            call.variables ? call.variables->c_str() : nullptr,
                            call.operation_name ? call.operation_name->c_str() : nullptr}});
-    statements.push_back({"COMMIT", {}});
 
     // All of them in one pipeline (libpq's pipeline mode): one round trip instead of one
     // per statement, which on a small machine is most of the cost of a short request. The
     // server runs them in order and skips the rest after an error, up to the sync; the
-    // transaction is then in error and rolled back below.
+    // transaction is then in error and rolled back below. COMMIT is not in it: it is sent
+    // once the answer is in hand, so that a connection lost before then (the gateway
+    // stopping, the network) leaves nothing committed and the request can be retried.
     GraphqlCallResult failure;
     bool failed = false;
     auto fail = [&](const PGresult* result) {
@@ -106,7 +107,10 @@ GraphqlCallResult run_graphql_call(PGconn* connection, const GraphqlCall& call) 
         }
     }
     if (!sent || PQpipelineSync(connection) != 1) {
-        // Nothing was flushed, or the connection is gone: it cannot serve another request.
+        // Nothing was flushed, or the connection is gone: it cannot serve another request
+        // (the pool closes a connection with commands still queued).
+        if (PQstatus(connection) == CONNECTION_OK)
+            PQexitPipelineMode(connection);
         fail(nullptr);
         failure.connection_lost = true;
         failure.sqlstate.clear();
@@ -123,8 +127,12 @@ GraphqlCallResult run_graphql_call(PGconn* connection, const GraphqlCall& call) 
                 break;
             }
             const ExecStatusType status = PQresultStatus(result.get());
-            if (status == PGRES_PIPELINE_ABORTED)
-                continue;  // skipped after an earlier error, which failure holds
+            if (status == PGRES_PIPELINE_ABORTED) {
+                // Skipped after an earlier error, which failure holds (an abort without one
+                // cannot happen, but must not pass for success).
+                fail(result.get());
+                continue;
+            }
             if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
                 fail(result.get());
                 continue;
@@ -163,6 +171,12 @@ GraphqlCallResult run_graphql_call(PGconn* connection, const GraphqlCall& call) 
         return failure;
     }
     if (failed) {
+        roll_back(connection);
+        return failure;
+    }
+    Result commit(PQexec(connection, "COMMIT"), &PQclear);
+    if (PQresultStatus(commit.get()) != PGRES_COMMAND_OK) {
+        failure = failure_of(connection, commit.get());
         roll_back(connection);
         return failure;
     }

@@ -34,8 +34,8 @@ struct GraphqlCallResult {
 
 // Runs call on connection (idle, outside a transaction): BEGIN; SET LOCAL ROLE of the
 // tenant's application role; udm.actor, statement_timeout and work_mem, local to the
-// transaction; udm.graphql with parameters; COMMIT. Leaves the
-// connection idle (ROLLBACK after an error) or broken.
+// transaction; udm.graphql with parameters (these four in one libpq pipeline); then, with
+// the answer read, COMMIT. Leaves the connection idle (ROLLBACK after an error) or broken.
 GraphqlCallResult run_graphql_call(PGconn* connection, const GraphqlCall& call);
 
 }  // namespace udm::gateway

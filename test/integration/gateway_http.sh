@@ -169,17 +169,28 @@ check "Expect: 100-continue is answered" "100 Continue" \
 check "... and the request served" 200 "$out"
 
 # ---- SIGTERM while a request waits for the database ---------------------------------------------
+# Tenant A's statements may now run past the shutdown grace (3 s), so that the mutation below
+# is still under way when the gateway shuts its database connections down.
+changes() { grep -c "limits of tenant $tenant_a changed" "$work/pool.log" || true; }
+before=$(changes)
+psql -X -qAt -c "SELECT udm.set_tenant_limits('$tenant_a', '{\"statement_timeout\": 60000}')" >/dev/null
+for _ in $(seq 1 100); do
+    (($(changes) > before)) && break
+    sleep 0.05
+done
 # A session holding a lock the request waits for, until its stdin closes.
 exec {lock_in}> >(psql -X -qAt -c "BEGIN" -c "LOCK TABLE tenant_$tenant_a.tc_product IN ACCESS EXCLUSIVE MODE" -f - >/dev/null)
 for _ in $(seq 1 100); do
     [[ $(psql -X -qAt -c "SELECT count(*) FROM pg_locks WHERE relation = 'tenant_$tenant_a.tc_product'::regclass AND granted AND mode = 'AccessExclusiveLock'") == 1 ]] && break
     sleep 0.05
 done
-request() { # request <output file>: a query waiting for the lock, its status in the file
+count_query='{"query":"{ productCollection { totalCount } }"}'
+request() { # request <output file> [<body>]: a request waiting for the lock, its status in the file
     curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
-        -d '{"query":"{ productCollection { totalCount } }"}' "http://127.0.0.1:$pool_port/graphql/$tenant_a" >"$1" || true
+        -d "${2:-$count_query}" "http://127.0.0.1:$pool_port/graphql/$tenant_a" >"$1" || true
 }
-request "$work/running" &
+# The running one a mutation: the gateway stops with it under way, so it must not commit.
+request "$work/running" '{"query":"mutation { insertIntoProductCollection(objects: [{name: \"sigterm-insert\", price: 1, stock: \"2\"}]) { affectedCount } }"}' &
 curl_running=$!
 sleep 0.3
 request "$work/queued" &
@@ -196,6 +207,14 @@ check "... within the shutdown grace" yes "$( ((SECONDS - started <= 6)) && echo
 wait "$curl_running" "$curl_queued" || true
 check "... the queued request gets 503" 503 "$(cat "$work/queued")"
 exec {lock_in}>&-
+# The mutation's backend goes on once the lock is gone, then finds its client gone: its
+# transaction is rolled back, never committed (its COMMIT was not sent).
+for _ in $(seq 1 200); do
+    [[ $(psql -X -qAt -c "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%udm.graphql(%' AND pid <> pg_backend_pid()") == 0 ]] && break
+    sleep 0.05
+done
+check "... the mutation under way is not committed" 0 \
+    "$(psql -X -qAt -c "SELECT count(*) FROM tenant_$tenant_a.tc_product WHERE name = 'sigterm-insert'")"
 
 if ((failed > 0)); then
     echo "---- gateway log (tail)"
