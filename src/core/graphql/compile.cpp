@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdint>
+#include <stdexcept>
 #include <utility>
 
 #include "udm/core/naming.hpp"
@@ -699,7 +700,11 @@ class Compiler {
     // tenth of the table: a sort of the whole class) and so plans every call anew; with the
     // number the kept plan serves every call. Plans are cached by the SQL's text, so each page
     // size in use has its own.
-    static std::string page_limit(std::int64_t n) { return std::to_string(n); }
+    std::string page_limit(std::int64_t n) const {
+        if (n < 0 || n > limits_.max_page_size)
+            throw std::logic_error("a page size outside the bounds reached the SQL text");
+        return std::to_string(n);
+    }
 
     // A page size argument, checked.
     std::optional<int> page_size(const PlannedField& f, const char* arg) {
