@@ -89,6 +89,8 @@ CREATE POLICY seen ON tenant_$tenant_a.tc_product AS RESTRICTIVE TO tenant_${ten
   USING (name <> 'hidden' OR current_setting('udm.actor', true) = 'boss');
 -- The gateway sets the tenant's statement_timeout in each transaction: 3 s for the pool case.
 SELECT udm.set_tenant_limits('$tenant_a', '{"statement_timeout": 3000}');
+-- The restart under load sends B's requests as fast as they are answered.
+SELECT udm.set_tenant_limits('$tenant_b', '{"requests_per_second": 100000}');
 SQL
 restart=
 if [[ -n ${UDM_CLUSTER_DIR:-} && -f $UDM_CLUSTER_DIR/data/PG_VERSION ]]; then
