@@ -1179,6 +1179,10 @@ test('--max-connections 100: 100 connections without connection_init leave room 
     const text = await (await fetch(`${gw.url}/metrics`)).text();
     const waiting = metricValue(text, 'udm_gateway_connections_awaiting_init');
     assert(waiting <= 25, `${waiting} connections await their init (at most 25)`);
+    // Those closed for newer ones are counted.
+    const opened = outcomes.filter((o) => o === 'opened').length;
+    const evicted = metricValue(text, 'udm_gateway_connections_evicted_total{kind="websocket"}');
+    assert(evicted >= opened - 25, `${evicted} evictions counted, ${opened} opened`);
     // Ten real clients, all at once: every one is admitted and answered.
     const versions = await Promise.all(Array.from({ length: 10 }, () => stillAnswers(gw)));
     assert(versions.length === 10 && versions.every((v) => typeof v === 'number'), versions.join(','));
