@@ -328,6 +328,11 @@ await test('a PostgreSQL restart under load: 200 or a retryable 503, all or none
   const retryable = new Set(['DATABASE_UNAVAILABLE', 'SERVICE_UNAVAILABLE', 'TRANSACTION_ROLLBACK']);
   const outcomes = []; // {id, ok, how}
   const problems = [];
+  const codes = {}; // retryable failures by code (sqlstate when there is one)
+  const count = (e) => {
+    const key = `${e?.extensions?.code}${e?.extensions?.sqlstate ? `/${e.extensions.sqlstate}` : ''}`;
+    codes[key] = (codes[key] || 0) + 1;
+  };
   let restarted = false;
   const servedAfter = new Set(); // clients served after the restart returned
   let stop = false;
@@ -358,6 +363,7 @@ await test('a PostgreSQL restart under load: 200 or a retryable 503, all or none
         continue;
       }
       if (mutating) outcomes.push({ id, ok: false });
+      count(r.json?.errors?.[0]);
       if (r.status !== 503 || !retryable.has(code) || !/^[1-9][0-9]*$/.test(r.headers.get('retry-after') || '')) {
         problems.push(`${id}: ${r.status} retry-after ${r.headers.get('retry-after')} ${r.text.slice(0, 200)}`);
       }
@@ -386,6 +392,7 @@ await test('a PostgreSQL restart under load: 200 or a retryable 503, all or none
         }
         outcomes.push({ id, ok: false });
         const code = v?.errors?.[0]?.extensions?.code;
+        count(v?.errors?.[0]);
         if (r.error || !retryable.has(code)) problems.push(`${id}: ${JSON.stringify(r).slice(0, 200)}`);
         await sleep(100);
       }
@@ -398,16 +405,34 @@ await test('a PostgreSQL restart under load: 200 or a retryable 503, all or none
     ...Array.from({ length: 4 }, (_, c) => wsLoad(c)),
   ];
   await sleep(500);
+  // A request surely in flight when the server goes: it waits for a lock a session holds (the
+  // restart ends that session too; A's statement_timeout of 3 s is longer than this takes).
+  const locker = spawn('psql', ['-X', '-qAt'], { stdio: ['pipe', 'ignore', 'ignore'] });
+  locker.stdin.on('error', () => {});
+  const lockerGone = new Promise((resolve) => locker.on('exit', resolve));
+  locker.stdin.write(`BEGIN; LOCK TABLE tenant_${A}.tc_company IN ACCESS EXCLUSIVE MODE;\n`);
+  const lockedQuery = `SELECT count(*) FROM pg_locks WHERE relation = 'tenant_${A}.tc_company'::regclass AND mode = 'AccessExclusiveLock' AND granted`;
+  for (let i = 0; i < 100 && psql(lockedQuery) !== '1'; i++) await sleep(20);
+  const held = post({ query: '{ companyCollection { totalCount } }' }).catch((e) => ({ status: 0, text: `${e.message}` }));
+  const waitingQuery = `SELECT count(*) FROM pg_stat_activity WHERE application_name = 'udm-gateway http' AND wait_event_type = 'Lock'`;
+  for (let i = 0; i < 100 && psql(waitingQuery) === '0'; i++) await sleep(20);
   await new Promise((resolve, reject) => {
     const child = spawn('sh', ['-c', pgRestart], { stdio: 'ignore' });
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`restart exited ${code}`))));
   });
   restarted = true;
+  const inFlight = await Promise.race([held, sleep(20000).then(() => ({ status: 'hang', text: '' }))]);
+  // psql notices that its session is gone only when it reads more: end its input.
+  locker.stdin.end();
+  await Promise.race([lockerGone, sleep(10000).then(() => locker.kill())]);
   // Until every client was served again (at most 20 s).
   const end = Date.now() + 20000;
   while (servedAfter.size < clients.length && Date.now() < end) await sleep(100);
   stop = true;
   await Promise.all(clients);
+  assert(inFlight.status === 503 && inFlight.headers.get('retry-after') === '1' &&
+    inFlight.json.errors[0].extensions.code === 'DATABASE_UNAVAILABLE',
+    `the request in flight: ${inFlight.status} ${inFlight.text}`);
   assert(problems.length === 0, `${problems.length} bad answers: ${problems.slice(0, 5).join('; ')}`);
   assert(servedAfter.size === clients.length, `served after the restart: ${[...servedAfter].join(',')}`);
   const failedCount = outcomes.filter((o) => !o.ok).length;
@@ -425,7 +450,7 @@ await test('a PostgreSQL restart under load: 200 or a retryable 503, all or none
   // pool has connections.
   const all = await Promise.all(Array.from({ length: 20 }, () => post(q)));
   assert(all.every((r) => r.status === 200), `then: ${all.map((r) => r.status).join(',')}`);
-  console.log(`# restart under load: ${outcomes.length} mutations, ${failedCount} failed retryably, ${rows.size} written`);
+  console.log(`# restart under load: ${outcomes.length} mutations, ${failedCount} failed retryably, ${rows.size} written; failures ${JSON.stringify(codes)}`);
 });
 
 // Last: it adds a row the cases above count.
