@@ -93,6 +93,15 @@ std::vector<Option> options() {
              c.init_timeout = *d;
              return true;
          }},
+        {"--request-timeout", "UDM_GATEWAY_REQUEST_TIMEOUT",
+         "a duration such as 30000, 30000ms or 30s (at most 1 hour)",
+         [](Config& c, const std::string& v) {
+             auto d = parse_duration(v);
+             if (!d)
+                 return false;
+             c.request_timeout = *d;
+             return true;
+         }},
         {"--jwt-leeway", "UDM_GATEWAY_JWT_LEEWAY",
          "a duration such as 30s, 500ms or 0 (at most 10 minutes)",
          [](Config& c, const std::string& v) {
@@ -125,6 +134,15 @@ std::vector<Option> options() {
              if (!n)
                  return false;
              c.max_pending_connections = *n;
+             return true;
+         }},
+        {"--max-idle-http-connections", "UDM_GATEWAY_MAX_IDLE_HTTP_CONNECTIONS",
+         "an integer from 1 to 1000000",
+         [](Config& c, const std::string& v) {
+             auto n = parse_unsigned(v, 1, 1000000);
+             if (!n)
+                 return false;
+             c.max_idle_http_connections = *n;
              return true;
          }},
         {"--max-response-bytes", "UDM_GATEWAY_MAX_RESPONSE_BYTES",
@@ -406,6 +424,9 @@ Every option can also be set by the environment variable named after it; flags w
                                  (UDM_GATEWAY_JWT_LEEWAY; default 30s)
   --connection-init-timeout D    wait for connection_init at most D (default 3s)
                                  (UDM_GATEWAY_CONNECTION_INIT_TIMEOUT)
+  --request-timeout D            an HTTP request's header and body must arrive within D of
+                                 the connection or the previous answer, else the connection
+                                 is closed (UDM_GATEWAY_REQUEST_TIMEOUT; default 30s)
   --queue-limit N                events kept per tenant for its slowest subscriber, and
                                  messages queued per connection (UDM_GATEWAY_QUEUE_LIMIT;
                                  default 10000); further events wait in the outbox
@@ -416,6 +437,9 @@ Every option can also be set by the environment variable named after it; flags w
   --max-pending-connections N    connections waiting for their connection_init at most; the
                                  oldest is closed for a new one (default: a quarter of
                                  --max-connections, 16 to 1024) (UDM_GATEWAY_MAX_PENDING_CONNECTIONS)
+  --max-idle-http-connections N  HTTP connections without a request being served (waiting
+                                 for one or reading one) at most; the oldest is closed for a
+                                 new one (UDM_GATEWAY_MAX_IDLE_HTTP_CONNECTIONS; default 1024)
   --max-response-bytes N         largest response built for a client, unless the SDL alone is
                                  larger (UDM_GATEWAY_MAX_RESPONSE_BYTES; default 8388608)
   --max-queued-bytes N           bytes of answers queued per connection before it is closed as

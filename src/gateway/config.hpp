@@ -22,6 +22,9 @@ struct Config {
     // Allowed disagreement of the token issuer's clock and ours on exp and nbf.
     std::chrono::milliseconds jwt_leeway{30000};
     std::chrono::milliseconds init_timeout{3000};
+    // An HTTP request's header and body must arrive within this of the connection or of the
+    // previous answer; else the connection is closed.
+    std::chrono::milliseconds request_timeout{30000};
     // Events kept per tenant until its slowest subscriber took them (further ones wait in
     // the outbox), and messages queued per connection.
     std::size_t queue_limit = 10000;
@@ -31,6 +34,9 @@ struct Config {
     // Connections not authenticated yet (no accepted connection_init); 0: derived from
     // max_connections (pending_connections_limit()). The oldest is evicted for a new one.
     std::size_t max_pending_connections = 0;
+    // HTTP connections without a request being served (waiting for one, reading one, or
+    // lingering after the last answer). The oldest is evicted for a new one.
+    std::size_t max_idle_http_connections = 1024;
     std::size_t max_subscriptions = 100;  // per connection
     // Distinct subscriptions selecting their events' thing, per tenant.
     std::size_t max_thing_selections = 100;

@@ -253,7 +253,7 @@ void DbPool::work_loop(std::size_t slot) {
 PGconn* DbPool::connect() {
     PGconn* connection = PQconnectStart(options_.conninfo.c_str());
     if (connection == nullptr) {
-        log_warn("cannot connect to the database: out of memory");
+        warn_connect_failure("cannot connect to the database: out of memory");
         return nullptr;
     }
     const auto deadline =
@@ -276,7 +276,7 @@ PGconn* DbPool::connect() {
                 }
             }
             if (std::chrono::steady_clock::now() >= deadline) {
-                log_warn("cannot connect to the database: timed out");
+                warn_connect_failure("cannot connect to the database: timed out");
                 PQfinish(connection);
                 return nullptr;
             }
@@ -287,14 +287,16 @@ PGconn* DbPool::connect() {
         status = PQconnectPoll(connection);
     }
     if (PQstatus(connection) != CONNECTION_OK) {
-        log_warn("cannot connect to the database: " + first_line(PQerrorMessage(connection)));
+        warn_connect_failure("cannot connect to the database: " +
+                             first_line(PQerrorMessage(connection)));
         PQfinish(connection);
         return nullptr;
     }
     PGresult* setup = PQexec(connection, kSetup.c_str());
     const bool ok = PQresultStatus(setup) == PGRES_TUPLES_OK;
     if (!ok) {
-        log_warn("cannot set up a database connection: " + first_line(PQresultErrorMessage(setup)));
+        warn_connect_failure("cannot set up a database connection: " +
+                             first_line(PQresultErrorMessage(setup)));
     }
     PQclear(setup);
     if (!ok) {
@@ -302,6 +304,18 @@ PGconn* DbPool::connect() {
         return nullptr;
     }
     return connection;
+}
+
+void DbPool::warn_connect_failure(const std::string& message) {
+    std::size_t suppressed = 0;
+    {
+        std::lock_guard<std::mutex> lock(connect_log_mutex_);
+        if (!connect_log_.allow(LogThrottle::Clock::now(), suppressed))
+            return;
+    }
+    log_warn(message + (suppressed > 0 ? " (" + std::to_string(suppressed) +
+                                             " more failed attempts since the last warning)"
+                                       : std::string()));
 }
 
 bool DbPool::still_usable(PGconn* connection) {

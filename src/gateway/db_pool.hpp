@@ -18,6 +18,7 @@
 
 #include <libpq-fe.h>
 
+#include "log.hpp"
 #include "tenant_queues.hpp"
 
 namespace udm::gateway {
@@ -105,6 +106,9 @@ class DbPool {
     bool stopping_ = false;
     std::vector<std::thread> workers_;
     std::thread deadlines_;
+    // Failed connection attempts: while the database is down every request makes one.
+    std::mutex connect_log_mutex_;
+    LogThrottle connect_log_;
 
     // One worker: takes entries and runs them on its connection.
     void work_loop(std::size_t slot);
@@ -113,6 +117,9 @@ class DbPool {
     // A connection, opened without blocking stop() for longer than a poll interval; null when
     // it cannot be opened (the reason logged).
     PGconn* connect();
+    // Warns that a connection could not be opened, at most once a second with the number of
+    // warnings left out (while the database is down, every request tries and fails).
+    void warn_connect_failure(const std::string& message);
     // Whether an idle connection is still usable (no EOF or error waiting on its socket).
     static bool still_usable(PGconn* connection);
 };

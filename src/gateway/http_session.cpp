@@ -16,7 +16,8 @@ namespace net = boost::asio;
 
 namespace {
 
-constexpr std::chrono::seconds kRequestTimeout{30};
+// Writing an answer: a client that does not read it is closed after this.
+constexpr std::chrono::seconds kWriteTimeout{30};
 constexpr std::uint64_t kMaxRequestBody = 8192;
 // Request line and header fields; a request with more gets 431.
 constexpr std::uint32_t kMaxRequestHeader = 8192;
@@ -44,21 +45,55 @@ double now_seconds() {
 }  // namespace
 
 HttpSession::HttpSession(ConnectionSocket&& socket, Services& services)
-    : stream_(std::move(socket)), services_(services) {}
+    : stream_(std::move(socket)), services_(services) {
+    services_.metrics.add_http_connections(1);
+}
+
+HttpSession::~HttpSession() {
+    services_.metrics.add_http_connections(-1);
+}
 
 void HttpSession::run() {
     net::dispatch(stream_.get_executor(),
                   beast::bind_front_handler(&HttpSession::do_read, shared_from_this()));
 }
 
+void HttpSession::become_idle() {
+    if (idle_)
+        return;
+    std::shared_ptr<PendingConnection> evicted;
+    idle_ = services_.idle_http.enter(weak_from_this(), evicted);
+    if (evicted)
+        evicted->evict();
+}
+
+void HttpSession::evict() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+        // A request came since it was chosen: it is served.
+        if (!self->idle_)
+            return;
+        self->services_.metrics.connection_evicted(Metrics::ConnectionKind::kHttp);
+        log_debug(
+            "closing an idle HTTP connection: " + std::to_string(self->services_.idle_http.max()) +
+            " newer ones wait for a request (--max-idle-http-connections)");
+        // At once: the place is for a client that sends its request. The pending read ends
+        // with operation_aborted and the session goes.
+        self->stream_.close();
+    });
+}
+
 void HttpSession::do_read() {
+    // Until a whole request is read, the connection may be closed for a newer one: a client
+    // that opens connections and sends nothing (or a few bytes a second) holds at most
+    // --max-idle-http-connections of them.
+    become_idle();
     parser_.emplace();
     // The largest bound until the route is known (a Content-Length beyond it fails at once);
     // on_header sets the route's.
     parser_->body_limit(
         std::max<std::uint64_t>(kMaxRequestBody, services_.config.max_request_bytes));
     parser_->header_limit(kMaxRequestHeader);
-    stream_.expires_after(kRequestTimeout);
+    stream_.expires_after(services_.config.request_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
                             beast::bind_front_handler(&HttpSession::on_header, shared_from_this()));
 }
@@ -104,17 +139,23 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
     }
     if (ec == http::error::header_limit || ec == http::error::body_limit) {
         log_debug("http request refused: " + ec.message());
-        send(request_too_large_response(ec == http::error::header_limit
-                                            ? http::status::request_header_fields_too_large
-                                            : http::status::payload_too_large));
+        const http::status status = ec == http::error::header_limit
+                                        ? http::status::request_header_fields_too_large
+                                        : http::status::payload_too_large;
+        services_.metrics.request_too_large(static_cast<unsigned>(status));
+        send(request_too_large_response(status));
         return;
     }
     if (ec) {
-        if (ec != beast::error::timeout && ec != net::error::operation_aborted) {
+        if (ec == beast::error::timeout) {
+            services_.metrics.connection_timed_out(Metrics::ConnectionKind::kHttp);
+        } else if (ec != net::error::operation_aborted) {
             log_debug("http read failed: " + ec.message());
         }
         return;
     }
+    // A whole request: it is served, and the connection is no longer evicted for newer ones.
+    idle_.release();
     request_ = parser_->release();
     beast::string_view target_view = request_.target();
     Route route = route_of(std::string_view(target_view.data(), target_view.size()));
@@ -134,6 +175,7 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
         // with connection_init, and before it an unknown tenant must look like any other.
         std::optional<ConnectionSlots::Slot> slot = services_.slots.try_acquire();
         if (!slot) {
+            services_.metrics.connection_refused();
             log_warn("refusing a WebSocket connection: " +
                      std::to_string(services_.config.max_connections) +
                      " connections (--max-connections) are open");
@@ -361,7 +403,18 @@ void HttpSession::upgrade(const std::string& tenant, ConnectionSlots::Slot slot)
 
 void HttpSession::send(Response response) {
     strip_body_for_head(request_, response);
+    // How long a kept-alive connection may wait for its next request: clients that read it
+    // (undici, Node's fetch) stop reusing the connection before the gateway closes it, rather
+    // than race the close with a request.
+    if (response.keep_alive()) {
+        const auto seconds =
+            std::chrono::duration_cast<std::chrono::seconds>(services_.config.request_timeout);
+        if (seconds.count() > 0)
+            response.set(http::field::keep_alive, "timeout=" + std::to_string(seconds.count()));
+    }
     auto shared = std::make_shared<Response>(std::move(response));
+    // Its own deadline: the read's may have passed while the request ran in the database.
+    stream_.expires_after(kWriteTimeout);
     http::async_write(stream_, *shared,
                       [self = shared_from_this(), shared](beast::error_code ec, std::size_t) {
                           if (ec)
@@ -379,6 +432,8 @@ void HttpSession::do_close() {
     stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
     if (ec)
         return;
+    // Lingering serves no request: the connection may go for a newer one.
+    become_idle();
     stream_.expires_after(kLingerTimeout);
     linger(0);
 }

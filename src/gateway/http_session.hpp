@@ -18,13 +18,20 @@
 
 namespace udm::gateway {
 
-// Reads requests one at a time and answers them; hands upgrades to a WsSession.
-class HttpSession : public std::enable_shared_from_this<HttpSession> {
+// Reads requests one at a time and answers them; hands upgrades to a WsSession. While it
+// has no request to serve (it waits for one, reads one, or lingers after its last answer) it
+// is among services.idle_http, and closed when too many newer ones are.
+class HttpSession : public std::enable_shared_from_this<HttpSession>, public PendingConnection {
   public:
     HttpSession(ConnectionSocket&& socket, Services& services);
+    ~HttpSession() override;
+    HttpSession(const HttpSession&) = delete;
+    HttpSession& operator=(const HttpSession&) = delete;
 
     // Starts reading requests.
     void run();
+    // Closes the connection if it still has no request to serve (from any thread).
+    void evict() override;
 
   private:
     boost::beast::basic_stream<boost::asio::ip::tcp, ConnectionStrand> stream_;
@@ -36,6 +43,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     // (for the per-tenant metrics).
     std::optional<std::string> graphql_tenant_;
     std::chrono::steady_clock::time_point graphql_started_{};
+    // Held while the session has no request to serve.
+    PendingConnections::Ticket idle_;
+
+    // Enters services.idle_http unless in it already, closing the oldest there if too many.
+    void become_idle();
 
     // Reads the next request: its header, then its body within the route's bound.
     void do_read();

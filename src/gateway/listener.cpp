@@ -16,6 +16,13 @@ namespace udm::gateway {
 
 namespace net = boost::asio;
 
+namespace {
+
+// After a connection was closed to free a descriptor: long enough for its strand to close it.
+constexpr std::chrono::milliseconds kEvictedRetryDelay{5};
+
+}  // namespace
+
 AcceptBackoff::Step AcceptBackoff::failed(Clock::time_point now) {
     delay_ = failing_ ? std::min(delay_ * 2, kMaxDelay) : kFirstDelay;
     failing_ = true;
@@ -78,10 +85,28 @@ void Listener::on_accept(boost::system::error_code ec, ConnectionSocket socket) 
     if (ec == net::error::operation_aborted || !acceptor_.is_open())
         return;
     if (ec) {
+        services_.metrics.accept_failed();
         AcceptBackoff::Step step = backoff_.failed(AcceptBackoff::Clock::now());
+        // Out of descriptors: the oldest connection that has not sent a whole request (or,
+        // failing one, not authenticated its WebSocket) gives its descriptor up, so that a
+        // flood of connections that send nothing cannot keep real clients out. Then a short
+        // pause for it to close.
+        auto delay = step.delay;
+        if (ec == net::error::no_descriptors || ec == boost::system::errc::too_many_files_open ||
+            ec == boost::system::errc::too_many_files_open_in_system) {
+            std::shared_ptr<PendingConnection> victim = services_.idle_http.take_oldest();
+            if (!victim)
+                victim = services_.pending.take_oldest();
+            if (victim) {
+                victim->evict();
+                delay = kEvictedRetryDelay;
+            }
+        }
         if (step.warn) {
             std::string message = "accept failed: " + ec.message() + "; retrying in " +
-                                  std::to_string(step.delay.count()) + " ms";
+                                  std::to_string(delay.count()) + " ms";
+            if (delay == kEvictedRetryDelay)
+                message += " after closing the oldest connection without a request";
             if (step.suppressed > 0) {
                 message += " (" + std::to_string(step.suppressed) +
                            " more failures since the last warning)";
@@ -90,7 +115,7 @@ void Listener::on_accept(boost::system::error_code ec, ConnectionSocket socket) 
         }
         // Not at once: the same error would come back at once (EMFILE with the connection
         // still in the backlog) and the loop would spin.
-        retry_timer_.expires_after(step.delay);
+        retry_timer_.expires_after(delay);
         retry_timer_.async_wait([self = shared_from_this()](boost::system::error_code wait_ec) {
             if (wait_ec || !self->acceptor_.is_open())
                 return;

@@ -71,6 +71,36 @@ void Metrics::data_resynced() {
     ++data_resyncs_;
 }
 
+void Metrics::add_http_connections(int delta) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    http_connections_ += delta;
+}
+
+void Metrics::connection_evicted(ConnectionKind kind) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++evicted_[static_cast<std::size_t>(kind)];
+}
+
+void Metrics::connection_timed_out(ConnectionKind kind) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++timed_out_[static_cast<std::size_t>(kind)];
+}
+
+void Metrics::connection_refused() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++refused_connections_;
+}
+
+void Metrics::accept_failed() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++accept_failures_;
+}
+
+void Metrics::request_too_large(unsigned status) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++too_large_by_status_[status];
+}
+
 void Metrics::things_read(bool failed) {
     std::lock_guard<std::mutex> lock(mutex_);
     ++thing_reads_;
@@ -282,6 +312,39 @@ std::string Metrics::render() const {
     header(out, "udm_gateway_connections_awaiting_init", "gauge",
            "Open WebSocket connections whose connection_init is not accepted yet.");
     sample(out, "udm_gateway_connections_awaiting_init", "", static_cast<double>(awaiting_init_));
+    header(out, "udm_gateway_http_connections", "gauge",
+           "Open HTTP connections (not upgraded to a WebSocket).");
+    sample(out, "udm_gateway_http_connections", "", static_cast<double>(http_connections_));
+    static constexpr std::array<const char*, 2> kKinds = {"{kind=\"http\"}",
+                                                          "{kind=\"websocket\"}"};
+    header(out, "udm_gateway_connections_evicted_total", "counter",
+           "Connections closed for newer ones while they waited for a request (HTTP) or "
+           "connection_init (WebSocket): more than --max-idle-http-connections (HTTP) or "
+           "--max-pending-connections (WebSocket) waited.");
+    for (std::size_t i = 0; i < kKinds.size(); ++i)
+        sample(out, "udm_gateway_connections_evicted_total", kKinds[i],
+               static_cast<double>(evicted_[i]));
+    header(out, "udm_gateway_connections_timed_out_total", "counter",
+           "Connections closed because their request (HTTP, --request-timeout) or "
+           "connection_init (WebSocket, --connection-init-timeout) did not come in time.");
+    for (std::size_t i = 0; i < kKinds.size(); ++i)
+        sample(out, "udm_gateway_connections_timed_out_total", kKinds[i],
+               static_cast<double>(timed_out_[i]));
+    header(out, "udm_gateway_connections_refused_total", "counter",
+           "WebSocket upgrades refused with 503 at --max-connections.");
+    sample(out, "udm_gateway_connections_refused_total", "",
+           static_cast<double>(refused_connections_));
+    header(out, "udm_gateway_accept_failures_total", "counter",
+           "Failed accepts (such as EMFILE: out of file descriptors), retried after a pause.");
+    sample(out, "udm_gateway_accept_failures_total", "", static_cast<double>(accept_failures_));
+    header(out, "udm_gateway_http_requests_too_large_total", "counter",
+           "HTTP requests refused for their size: 413 (body), 431 (request line and headers).");
+    for (unsigned status : {413u, 431u}) {
+        auto it = too_large_by_status_.find(status);
+        sample(out, "udm_gateway_http_requests_too_large_total",
+               "{status=\"" + std::to_string(status) + "\"}",
+               static_cast<double>(it == too_large_by_status_.end() ? 0 : it->second));
+    }
     header(out, "udm_gateway_subscriptions", "gauge", "Active subscriptions per tenant.");
     for (const auto& [tenant, values] : tenants_) {
         sample(out, "udm_gateway_subscriptions", tenant_label(tenant),

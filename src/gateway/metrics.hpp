@@ -41,6 +41,23 @@ class Metrics {
     void slow_consumer_closed();
     // A tenant's data feed fell behind the outbox's retention and skipped to the end.
     void data_resynced();
+    // Client connections: an HTTP connection opened (+1) or closed or upgraded (-1).
+    void add_http_connections(int delta);
+    // Which kind of client connection a count is of.
+    enum class ConnectionKind { kHttp, kWebSocket };
+    // A connection was closed without an answer because it waited (for a request, or for
+    // connection_init) while --max-idle-http-connections (--max-pending-connections) newer
+    // ones did.
+    void connection_evicted(ConnectionKind kind);
+    // A connection was closed because its request (HTTP) or connection_init (WebSocket) did
+    // not come in time.
+    void connection_timed_out(ConnectionKind kind);
+    // A WebSocket upgrade was refused with 503 at --max-connections.
+    void connection_refused();
+    // An accept failed (out of file descriptors, say); the listener retries after a pause.
+    void accept_failed();
+    // An HTTP request was refused for its size: 413 (body) or 431 (request line and headers).
+    void request_too_large(unsigned status);
     // The things of a batch of events were read for one thing selection (udm.graphql_things);
     // failed when the read failed.
     void things_read(bool failed);
@@ -105,6 +122,12 @@ class Metrics {
     std::uint64_t data_resyncs_ = 0;
     std::uint64_t thing_reads_ = 0;
     std::uint64_t thing_read_failures_ = 0;
+    std::int64_t http_connections_ = 0;
+    std::array<std::uint64_t, 2> evicted_{};    // by ConnectionKind
+    std::array<std::uint64_t, 2> timed_out_{};  // by ConnectionKind
+    std::uint64_t refused_connections_ = 0;
+    std::uint64_t accept_failures_ = 0;
+    std::map<unsigned, std::uint64_t> too_large_by_status_;
     std::map<unsigned, std::uint64_t> graphql_http_by_status_;
     std::uint64_t graphql_http_errors_ = 0;
     std::function<PoolGauges()> pool_source_;

@@ -43,6 +43,9 @@ class PendingConnections {
         Ticket& operator=(const Ticket&) = delete;
         ~Ticket() { release(); }
 
+        // Whether this ticket was entered and not released (an evicted connection's ticket
+        // stays held until released).
+        explicit operator bool() const noexcept { return owner_ != nullptr; }
         // Leaves the pending connections (the connection authenticated or ended); once.
         void release() noexcept {
             if (owner_ != nullptr)
@@ -79,6 +82,23 @@ class PendingConnections {
         order_.emplace_back(id, std::move(connection));
         index_.emplace(id, std::prev(order_.end()));
         return Ticket(this, id);
+    }
+
+    // Takes the oldest pending connection out to free its place (and its file descriptor)
+    // and returns it, null when none is pending: the caller calls its evict() (outside this
+    // object's lock).
+    std::shared_ptr<PendingConnection> take_oldest() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        while (!order_.empty()) {
+            std::weak_ptr<PendingConnection> oldest = std::move(order_.front().second);
+            index_.erase(order_.front().first);
+            order_.pop_front();
+            if (auto connection = oldest.lock()) {
+                ++evictions_;
+                return connection;
+            }
+        }
+        return nullptr;
     }
 
     // Connections pending now.

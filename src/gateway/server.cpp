@@ -81,6 +81,7 @@ int run_server(const Config& config, SchemaBuilder builder) {
     Hub hub(config.queue_limit);
     ConnectionSlots slots(config.max_connections);
     PendingConnections pending(pending_connections_limit(config));
+    PendingConnections idle_http(config.max_idle_http_connections);
     ThingSelections thing_selections(config.max_thing_selections);
     ChangeFeed feed(std::move(builder), schemas, hub, metrics, config.rebuild_interval,
                     &thing_selections);
@@ -97,8 +98,17 @@ int run_server(const Config& config, SchemaBuilder builder) {
     metrics.set_tenant_pool_source([&pool] { return pool.tenant_counts(); });
     metrics.set_max_tenant_series(config.metrics_max_tenants);
     PersistedQueries persisted_queries;
-    Services services{config, metrics, hub,  schemas,           db,
-                      slots,  pending, pool, persisted_queries, thing_selections,
+    Services services{config,
+                      metrics,
+                      hub,
+                      schemas,
+                      db,
+                      slots,
+                      pending,
+                      idle_http,
+                      pool,
+                      persisted_queries,
+                      thing_selections,
                       limits};
 
     net::io_context ioc(static_cast<int>(config.threads));

@@ -28,9 +28,10 @@ struct Services {
     Hub& hub;
     SchemaCache& schemas;
     TenantLoader& loader;
-    ConnectionSlots& slots;               // WebSocket connections, at most config.max_connections
-    PendingConnections& pending;          // those not authenticated yet (pending_connections_limit)
-    DbPool& db_pool;                      // connections of GraphQL requests (HTTP and WebSocket)
+    ConnectionSlots& slots;         // WebSocket connections, at most config.max_connections
+    PendingConnections& pending;    // those not authenticated yet (pending_connections_limit)
+    PendingConnections& idle_http;  // HTTP connections without a request being served (bounded)
+    DbPool& db_pool;                // connections of GraphQL requests (HTTP and WebSocket)
     PersistedQueries& persisted_queries;  // automatic persisted queries, of every tenant
     ThingSelections& thing_selections;    // the thing-selecting subscriptions of each tenant
     TenantLimitsRegistry& limits;         // each loaded tenant's limits, bucket, subscriptions

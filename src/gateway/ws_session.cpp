@@ -137,6 +137,7 @@ void WsSession::evict() {
         // Chosen just before its connection_init was accepted: it stays.
         if (self->finished_ || self->protocol_.acknowledged())
             return;
+        self->services_.metrics.connection_evicted(Metrics::ConnectionKind::kWebSocket);
         log_debug("closing a connection awaiting connection_init: " +
                   std::to_string(self->services_.pending.max()) +
                   " newer ones wait (--max-pending-connections)");
@@ -161,8 +162,10 @@ void WsSession::on_accept(beast::error_code ec) {
     } else {
         init_timer_.expires_after(services_.config.init_timeout);
         init_timer_.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
-            if (!wait_ec)
-                self->apply(self->protocol_.on_init_timeout(), std::nullopt);
+            if (wait_ec)
+                return;
+            self->services_.metrics.connection_timed_out(Metrics::ConnectionKind::kWebSocket);
+            self->apply(self->protocol_.on_init_timeout(), std::nullopt);
         });
     }
     do_read();

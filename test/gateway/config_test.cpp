@@ -37,6 +37,7 @@ TEST(Config, DefaultsWithASecretFromTheEnvironment) {
     EXPECT_EQ(result.config->database_url, "");
     EXPECT_EQ(result.config->jwt_secret, kSecret);
     EXPECT_EQ(result.config->init_timeout, std::chrono::milliseconds(3000));
+    EXPECT_EQ(result.config->request_timeout, std::chrono::milliseconds(30000));
     EXPECT_EQ(result.config->jwt_leeway, std::chrono::milliseconds(30000));
 }
 
@@ -127,6 +128,18 @@ TEST(Config, BoundsOfResponsesQueuesAndPendingConnections) {
             << args[0];
     }
     EXPECT_NE(usage().find("--max-pending-connections"), std::string::npos);
+
+    // HTTP connections waiting for a request: a bound of their own, whatever
+    // --max-connections (a burst of clients opening connections at once is not cut short).
+    EXPECT_EQ(c.max_idle_http_connections, 1024u);
+    auto idle = parse_config({"--max-connections", "5", "--max-idle-http-connections", "64"},
+                             sources({{"UDM_GATEWAY_JWT_SECRET", kSecret}}));
+    ASSERT_TRUE(idle.config) << idle.error;
+    EXPECT_EQ(idle.config->max_idle_http_connections, 64u);
+    EXPECT_NE(parse_config({"--max-idle-http-connections", "0"},
+                           sources({{"UDM_GATEWAY_JWT_SECRET", kSecret}}))
+                  .error,
+              "");
 }
 
 TEST(Config, EnvironmentIsUsedWithoutFlags) {
@@ -163,6 +176,11 @@ TEST(Config, ClearErrors) {
               "option --port needs a value (an integer from 0 to 65535)");
     EXPECT_NE(parse_config({"--connection-init-timeout", "0"}, env).error, "");
     EXPECT_NE(parse_config({"--connection-init-timeout", "-1s"}, env).error, "");
+    EXPECT_NE(parse_config({"--request-timeout", "0"}, env).error, "");
+    EXPECT_NE(parse_config({"--request-timeout", "3601s"}, env).error, "");
+    auto timeout = parse_config({"--request-timeout", "1500ms"}, env);
+    ASSERT_TRUE(timeout.config) << timeout.error;
+    EXPECT_EQ(timeout.config->request_timeout, std::chrono::milliseconds(1500));
     EXPECT_NE(parse_config({"--queue-limit", "0"}, env).error, "");
     EXPECT_NE(parse_config({"--log-level", "loud"}, env).error, "");
     EXPECT_EQ(

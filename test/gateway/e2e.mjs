@@ -791,7 +791,7 @@ async function statusOf(url) {
     return 0;
   }
 }
-test('out of file descriptors (ulimit -n 64, 100 connections): few warnings, serves again after', async () => {
+test('out of file descriptors (ulimit -n 64, 100 connections that send nothing): few warnings, serves meanwhile and after', async () => {
   // A second gateway, the same binary as the one under test, with a tiny descriptor limit.
   const exe = readlinkSync(`/proc/${gatewayPid}/exe`);
   const child = spawn('bash', ['-c', 'ulimit -n 64 && exec "$0" --listen 127.0.0.1 --port 0', exe], {
@@ -816,6 +816,12 @@ test('out of file descriptors (ulimit -n 64, 100 connections): few warnings, ser
     const seconds = (Date.now() - start) / 1000;
     // At most one line a second (the spinning loop wrote hundreds of thousands).
     assert(warnings <= Math.ceil(seconds) + 1, `${warnings} accept warnings in ${seconds} s`);
+    // The oldest of them give their descriptors up for newer connections: a client is served
+    // while they are still open.
+    await waitFor(async () => (await statusOf(url)) === 200, 15000, 'healthz while the connections are open');
+    const metrics = await (await fetch(url.replace('/healthz', '/metrics'))).text();
+    assert(/^udm_gateway_connections_evicted_total\{kind="http"\} [1-9]/m.test(metrics), 'no connection was closed for a newer one');
+    assert(/^udm_gateway_accept_failures_total [1-9]/m.test(metrics), 'no failed accept counted');
     for (const socket of sockets.splice(0)) socket.destroy();
     await waitFor(async () => (await statusOf(url)) === 200, 15000, 'healthz after the connections closed');
   } finally {
@@ -1173,6 +1179,10 @@ test('--max-connections 100: 100 connections without connection_init leave room 
     const text = await (await fetch(`${gw.url}/metrics`)).text();
     const waiting = metricValue(text, 'udm_gateway_connections_awaiting_init');
     assert(waiting <= 25, `${waiting} connections await their init (at most 25)`);
+    // Those closed for newer ones are counted.
+    const opened = outcomes.filter((o) => o === 'opened').length;
+    const evicted = metricValue(text, 'udm_gateway_connections_evicted_total{kind="websocket"}');
+    assert(evicted >= opened - 25, `${evicted} evictions counted, ${opened} opened`);
     // Ten real clients, all at once: every one is admitted and answered.
     const versions = await Promise.all(Array.from({ length: 10 }, () => stillAnswers(gw)));
     assert(versions.length === 10 && versions.every((v) => typeof v === 'number'), versions.join(','));

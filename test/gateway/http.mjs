@@ -80,7 +80,7 @@ async function test(name, fn) {
     console.log(`ok - ${name}`);
     passed++;
   } catch (e) {
-    console.log(`not ok - ${name}: ${e.message}`);
+    console.log(`not ok - ${name}: ${e.message}${e.cause ? ` (${e.cause.message ?? e.cause})` : ""}`);
     failed++;
   }
 }
@@ -317,25 +317,140 @@ await test('pool exhaustion: 503 with Retry-After, a statement timeout is 504, t
   assert(after.status === 200 && after.json.data.productCollection.totalCount === 4, `after: ${after.text}`);
 });
 
-await test('a PostgreSQL restart: requests are served again', async () => {
+await test('a PostgreSQL restart under load: 200 or a retryable 503, all or none of each mutation, served again', async () => {
   if (!pgRestart) return 'skip';
   const q = { query: '{ productCollection { totalCount } }' };
   assert((await post(q)).status === 200, 'before');
-  execSync(pgRestart, { stdio: 'ignore' });
-  const statuses = [];
-  const end = Date.now() + 15000;
-  let status = 0;
-  while (Date.now() < end) {
-    status = (await post(q)).status;
-    statuses.push(status);
-    if (status === 200) break;
-    await sleep(100);
+  // Each mutation inserts three companies of B, named <id>-1..3, over two root fields in one
+  // transaction: a request half written would leave one or two of them.
+  const mutation = 'mutation($a: String!, $b: String!, $c: String!) { one: insertIntoCompanyCollection(objects: [{name: $a}, {name: $b}]) { affectedCount } two: insertIntoCompanyCollection(objects: [{name: $c}]) { affectedCount } }';
+  const vars = (id) => ({ a: `${id}-1`, b: `${id}-2`, c: `${id}-3` });
+  const retryable = new Set(['DATABASE_UNAVAILABLE', 'SERVICE_UNAVAILABLE', 'TRANSACTION_ROLLBACK']);
+  const outcomes = []; // {id, ok, how}
+  const problems = [];
+  const codes = {}; // retryable failures by code (sqlstate when there is one)
+  const count = (e) => {
+    const key = `${e?.extensions?.code}${e?.extensions?.sqlstate ? `/${e.extensions.sqlstate}` : ''}`;
+    codes[key] = (codes[key] || 0) + 1;
+  };
+  let restarted = false;
+  const servedAfter = new Set(); // clients served after the restart returned
+  let stop = false;
+  // One HTTP client: a mutation and a query in turn until stopped.
+  async function httpClient(c) {
+    for (let s = 0; !stop; ++s) {
+      const id = `load${c}x${s}`;
+      const mutating = s % 2 === 0;
+      let r;
+      try {
+        const resp = await fetch(`${base}/graphql/${B}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${tokenOf(B)}` },
+          body: JSON.stringify(mutating ? { query: mutation, variables: vars(id) } : q),
+          signal: AbortSignal.timeout(20000),
+        });
+        r = await answer(resp);
+      } catch (e) {
+        problems.push(`${id}: no answer (${e.name})`);
+        if (mutating) outcomes.push({ id, ok: false });
+        continue;
+      }
+      const code = r.json?.errors?.[0]?.extensions?.code;
+      if (r.status === 200 && r.json?.data && !r.json.errors) {
+        if (mutating) outcomes.push({ id, ok: true });
+        if (restarted) servedAfter.add(`http${c}`);
+        await sleep(10);
+        continue;
+      }
+      if (mutating) outcomes.push({ id, ok: false });
+      count(r.json?.errors?.[0]);
+      if (r.status !== 503 || !retryable.has(code) || !/^[1-9][0-9]*$/.test(r.headers.get('retry-after') || '')) {
+        problems.push(`${id}: ${r.status} retry-after ${r.headers.get('retry-after')} ${r.text.slice(0, 200)}`);
+      }
+      await sleep(100);
+    }
   }
-  assert(status === 200, `after the restart: ${statuses.join(',')}`);
-  assert(statuses.every((s) => s === 200 || s === 503), `statuses ${statuses.join(',')}`);
-  // Every pooled connection was replaced, not only the first.
-  const all = await Promise.all(Array.from({ length: 8 }, () => post(q)));
+  // One WebSocket client: mutations only.
+  async function wsLoad(c) {
+    const client = wsClient('loader', { tenant: B });
+    try {
+      for (let s = 0; !stop; ++s) {
+        const id = `ws${c}x${s}`;
+        const run = wsRun(client, { query: mutation, variables: vars(id) });
+        const r = await Promise.race([run, sleep(20000).then(() => 'hang')]);
+        if (r === 'hang') {
+          problems.push(`${id}: no answer over the WebSocket`);
+          outcomes.push({ id, ok: false });
+          break;
+        }
+        const v = r.values[0];
+        if (!r.error && v?.data && !v.errors) {
+          outcomes.push({ id, ok: true });
+          if (restarted) servedAfter.add(`ws${c}`);
+          await sleep(10);
+          continue;
+        }
+        outcomes.push({ id, ok: false });
+        const code = v?.errors?.[0]?.extensions?.code;
+        count(v?.errors?.[0]);
+        if (r.error || !retryable.has(code)) problems.push(`${id}: ${JSON.stringify(r).slice(0, 200)}`);
+        await sleep(100);
+      }
+    } finally {
+      await client.dispose();
+    }
+  }
+  const clients = [
+    ...Array.from({ length: 20 }, (_, c) => httpClient(c)),
+    ...Array.from({ length: 4 }, (_, c) => wsLoad(c)),
+  ];
+  await sleep(500);
+  // A request surely in flight when the server goes: it waits for a lock a session holds (the
+  // restart ends that session too; A's statement_timeout of 3 s is longer than this takes).
+  const locker = spawn('psql', ['-X', '-qAt'], { stdio: ['pipe', 'ignore', 'ignore'] });
+  locker.stdin.on('error', () => {});
+  const lockerGone = new Promise((resolve) => locker.on('exit', resolve));
+  locker.stdin.write(`BEGIN; LOCK TABLE tenant_${A}.tc_company IN ACCESS EXCLUSIVE MODE;\n`);
+  const lockedQuery = `SELECT count(*) FROM pg_locks WHERE relation = 'tenant_${A}.tc_company'::regclass AND mode = 'AccessExclusiveLock' AND granted`;
+  for (let i = 0; i < 100 && psql(lockedQuery) !== '1'; i++) await sleep(20);
+  const held = post({ query: '{ companyCollection { totalCount } }' }).catch((e) => ({ status: 0, text: `${e.message}` }));
+  const waitingQuery = `SELECT count(*) FROM pg_stat_activity WHERE application_name = 'udm-gateway http' AND wait_event_type = 'Lock'`;
+  for (let i = 0; i < 100 && psql(waitingQuery) === '0'; i++) await sleep(20);
+  await new Promise((resolve, reject) => {
+    const child = spawn('sh', ['-c', pgRestart], { stdio: 'ignore' });
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`restart exited ${code}`))));
+  });
+  restarted = true;
+  const inFlight = await Promise.race([held, sleep(20000).then(() => ({ status: 'hang', text: '' }))]);
+  // psql notices that its session is gone only when it reads more: end its input.
+  locker.stdin.end();
+  await Promise.race([lockerGone, sleep(10000).then(() => locker.kill())]);
+  // Until every client was served again (at most 20 s).
+  const end = Date.now() + 20000;
+  while (servedAfter.size < clients.length && Date.now() < end) await sleep(100);
+  stop = true;
+  await Promise.all(clients);
+  assert(inFlight.status === 503 && inFlight.headers.get('retry-after') === '1' &&
+    inFlight.json.errors[0].extensions.code === 'DATABASE_UNAVAILABLE',
+    `the request in flight: ${inFlight.status} ${inFlight.text}`);
+  assert(problems.length === 0, `${problems.length} bad answers: ${problems.slice(0, 5).join('; ')}`);
+  assert(servedAfter.size === clients.length, `served after the restart: ${[...servedAfter].join(',')}`);
+  const failedCount = outcomes.filter((o) => !o.ok).length;
+  assert(failedCount > 0, 'no request failed: the restart did not happen under load');
+  // In the database: every request all or nothing, every 200 all.
+  const rows = new Map(psql(`SELECT split_part(name, '-', 1), count(*) FROM tenant_${B}.tc_company WHERE name ~ '^(load|ws)[0-9]+x[0-9]+-[123]$' GROUP BY 1`)
+    .split('\n').filter(Boolean).map((l) => l.split('|')).map(([id, n]) => [id, Number(n)]));
+  const half = [...rows].filter(([, n]) => n !== 3);
+  assert(half.length === 0, `half written: ${JSON.stringify(half.slice(0, 5))}`);
+  const lost = outcomes.filter((o) => o.ok && rows.get(o.id) !== 3);
+  assert(lost.length === 0, `answered 200 but not written: ${lost.map((o) => o.id).slice(0, 5).join(',')}`);
+  const unknown = [...rows.keys()].filter((id) => !outcomes.some((o) => o.id === id));
+  assert(unknown.length === 0, `rows of requests never sent: ${unknown.slice(0, 5).join(',')}`);
+  // Every pooled connection was replaced, not only the first: more requests at once than the
+  // pool has connections.
+  const all = await Promise.all(Array.from({ length: 20 }, () => post(q)));
   assert(all.every((r) => r.status === 200), `then: ${all.map((r) => r.status).join(',')}`);
+  console.log(`# restart under load: ${outcomes.length} mutations, ${failedCount} failed retryably, ${rows.size} written; failures ${JSON.stringify(codes)}`);
 });
 
 // Last: it adds a row the cases above count.

@@ -46,6 +46,41 @@ TEST(Metrics, ConnectionsAwaitingInitAreUnlabelled) {
     EXPECT_TRUE(has_line(text, "udm_gateway_connections{tenant=\"acme\"} 1"));
 }
 
+TEST(Metrics, ConnectionFaultsAreCountedByKind) {
+    Metrics m;
+    std::string text = m.render();
+    // Every series is there from the start, so that a rate over it needs no first event.
+    EXPECT_TRUE(has_line(text, "udm_gateway_http_connections 0"));
+    EXPECT_TRUE(has_line(text, "udm_gateway_connections_evicted_total{kind=\"http\"} 0"));
+    EXPECT_TRUE(has_line(text, "udm_gateway_connections_timed_out_total{kind=\"websocket\"} 0"));
+    EXPECT_TRUE(has_line(text, "udm_gateway_http_requests_too_large_total{status=\"431\"} 0"));
+    m.add_http_connections(1);
+    m.add_http_connections(1);
+    m.add_http_connections(-1);
+    m.connection_evicted(Metrics::ConnectionKind::kHttp);
+    m.connection_evicted(Metrics::ConnectionKind::kHttp);
+    m.connection_evicted(Metrics::ConnectionKind::kWebSocket);
+    m.connection_timed_out(Metrics::ConnectionKind::kHttp);
+    m.connection_timed_out(Metrics::ConnectionKind::kWebSocket);
+    m.connection_refused();
+    m.accept_failed();
+    m.request_too_large(413);
+    m.request_too_large(431);
+    m.request_too_large(431);
+    text = m.render();
+    EXPECT_TRUE(has_line(text, "# TYPE udm_gateway_http_connections gauge"));
+    EXPECT_TRUE(has_line(text, "udm_gateway_http_connections 1"));
+    EXPECT_TRUE(has_line(text, "# TYPE udm_gateway_connections_evicted_total counter"));
+    EXPECT_TRUE(has_line(text, "udm_gateway_connections_evicted_total{kind=\"http\"} 2"));
+    EXPECT_TRUE(has_line(text, "udm_gateway_connections_evicted_total{kind=\"websocket\"} 1"));
+    EXPECT_TRUE(has_line(text, "udm_gateway_connections_timed_out_total{kind=\"http\"} 1"));
+    EXPECT_TRUE(has_line(text, "udm_gateway_connections_timed_out_total{kind=\"websocket\"} 1"));
+    EXPECT_TRUE(has_line(text, "udm_gateway_connections_refused_total 1"));
+    EXPECT_TRUE(has_line(text, "udm_gateway_accept_failures_total 1"));
+    EXPECT_TRUE(has_line(text, "udm_gateway_http_requests_too_large_total{status=\"413\"} 1"));
+    EXPECT_TRUE(has_line(text, "udm_gateway_http_requests_too_large_total{status=\"431\"} 2"));
+}
+
 TEST(Metrics, LatencyHistogramIsCumulative) {
     Metrics m;
     m.event_delivered("t", 0.003);

@@ -1,4 +1,5 @@
-// The connections awaiting their connection_init: bounded, the oldest evicted for a new one.
+// The connections awaiting their connection_init (or, in another instance, HTTP connections
+// waiting for a request): bounded, the oldest evicted for a new one.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -23,6 +24,7 @@ TEST(PendingConnections, TheOldestIsEvictedForANewOne) {
     std::shared_ptr<PendingConnection> evicted;
     PendingConnections::Ticket ta = pending.enter(a, evicted);
     EXPECT_FALSE(evicted);
+    EXPECT_TRUE(ta);
     PendingConnections::Ticket tb = pending.enter(b, evicted);
     EXPECT_FALSE(evicted);
     EXPECT_EQ(pending.size(), 2u);
@@ -30,8 +32,11 @@ TEST(PendingConnections, TheOldestIsEvictedForANewOne) {
     EXPECT_EQ(evicted, a);
     EXPECT_EQ(pending.size(), 2u);
     EXPECT_EQ(pending.evictions(), 1u);
-    // The evicted connection's ticket gives back nothing: its place is c's now.
+    // The evicted connection's ticket is held until released (an HTTP session evicted while
+    // a request came tells so by it), and gives back nothing: its place is c's now.
+    EXPECT_TRUE(ta);
     ta.release();
+    EXPECT_FALSE(ta);
     EXPECT_EQ(pending.size(), 2u);
     // An authenticated connection leaves; the next newcomer evicts nobody.
     tb.release();
@@ -64,6 +69,27 @@ TEST(PendingConnections, AFloodHoldsNoMoreThanTheBound) {
     EXPECT_FALSE(evicted);
     tickets.clear();
     EXPECT_EQ(pending.size(), 1u);
+}
+
+TEST(PendingConnections, TheOldestLiveOneCanBeTakenOut) {
+    // What the listener does when it is out of file descriptors.
+    PendingConnections pending(4);
+    EXPECT_EQ(pending.take_oldest(), nullptr);
+    auto gone = std::make_shared<Fake>();
+    auto a = std::make_shared<Fake>();
+    auto b = std::make_shared<Fake>();
+    std::shared_ptr<PendingConnection> evicted;
+    PendingConnections::Ticket tg = pending.enter(gone, evicted);
+    PendingConnections::Ticket ta = pending.enter(a, evicted);
+    PendingConnections::Ticket tb = pending.enter(b, evicted);
+    gone.reset();  // destroyed without releasing: skipped
+    EXPECT_EQ(pending.take_oldest(), a);
+    EXPECT_EQ(pending.size(), 1u);
+    EXPECT_EQ(pending.evictions(), 1u);
+    ta.release();  // gives back nothing
+    EXPECT_EQ(pending.size(), 1u);
+    EXPECT_EQ(pending.take_oldest(), b);
+    EXPECT_EQ(pending.take_oldest(), nullptr);
 }
 
 }  // namespace

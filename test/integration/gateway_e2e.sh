@@ -158,6 +158,8 @@ check "--max-connections 5: 40 parallel upgrades, 5 open" "opened: 5, refused 50
 sleep 0.5  # the closed ones give their slots back
 U="ws://127.0.0.1:$limited_port/graphql/$tenant" N=8 node "$repo/test/gateway/max_connections.mjs" >"$work/limited.out" 2>&1 || true
 check "--max-connections 5: the slots come back when connections close" "opened: 5, refused 503: 3" "$(cat "$work/limited.out")"
+check "--max-connections 5: the refused upgrades are counted" "udm_gateway_connections_refused_total 38" \
+    "$(curl -s "http://127.0.0.1:$limited_port/metrics" | grep '^udm_gateway_connections_refused_total ')"
 kill -TERM "$limited_pid" 2>/dev/null || true
 wait "$limited_pid" 2>/dev/null || true
 

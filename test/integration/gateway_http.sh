@@ -3,7 +3,8 @@
 # against the PostgreSQL in PGHOST/PGPORT (scripts/test runs this with a throwaway cluster
 # that has the udm extension installed): two gateways on 127.0.0.1 and ephemeral ports, one
 # with a pool of one connection, the client test/gateway/http.mjs (Node's fetch, graphql-ws),
-# then SIGTERM while a request waits for the database.
+# bad input and faults over plain TCP (test/gateway/faults.mjs), then SIGTERM while a request
+# waits for the database.
 #
 # With UDM_CLUSTER_DIR (set by scripts/lib/cluster.sh for throwaway clusters) the case that
 # restarts PostgreSQL runs too; without it it is skipped.
@@ -89,6 +90,8 @@ CREATE POLICY seen ON tenant_$tenant_a.tc_product AS RESTRICTIVE TO tenant_${ten
   USING (name <> 'hidden' OR current_setting('udm.actor', true) = 'boss');
 -- The gateway sets the tenant's statement_timeout in each transaction: 3 s for the pool case.
 SELECT udm.set_tenant_limits('$tenant_a', '{"statement_timeout": 3000}');
+-- The restart under load sends B's requests as fast as they are answered.
+SELECT udm.set_tenant_limits('$tenant_b', '{"requests_per_second": 100000}');
 SQL
 restart=
 if [[ -n ${UDM_CLUSTER_DIR:-} && -f $UDM_CLUSTER_DIR/data/PG_VERSION ]]; then
@@ -121,8 +124,12 @@ start_gateway() {
         sleep 0.05
     done
 }
-start_gateway "$work/gateway.log" "$PGOPTIONS" --max-request-bytes 65536
+# test/gateway/faults.mjs floods it with connections that send nothing: 64 may wait for a
+# request, each at most 3 s.
+start_gateway "$work/gateway.log" "$PGOPTIONS" --max-request-bytes 65536 \
+    --max-idle-http-connections 64 --request-timeout 3s
 port=$started_port
+main_pid=$started_pid
 # Tenant A's statements time out after 3 s (its statement_timeout, set above, replaces the
 # connection's in each transaction; the connection's 3 s stays for anything else).
 start_gateway "$work/pool.log" "$PGOPTIONS -c statement_timeout=3s" \
@@ -152,6 +159,28 @@ passed=$((passed + $(grep -c '^ok ' "$work/node.out" || true)))
 node_failed=$(grep -c '^not ok ' "$work/node.out" || true)
 if [[ $node_status -ne 0 && $node_failed -eq 0 ]]; then node_failed=1; fi
 failed=$((failed + node_failed))
+
+# While PostgreSQL restarted under load every request tried to connect: the failures are
+# logged at most once a second, not once per request.
+if [[ -n $restart ]]; then
+    connect_warnings=$(grep -c 'cannot connect to the database\|cannot set up a database connection' "$work/gateway.log" || true)
+    check "a restart under load logs few connection failures" yes \
+        "$( ((connect_warnings <= 20)) && echo yes || echo "no: $connect_warnings lines")"
+fi
+
+# ---- bad input and faults over plain TCP -----------------------------------------------------
+set +e
+GATEWAY_URL=http://127.0.0.1:$port GATEWAY_PID=$main_pid GATEWAY_SECRET=$secret \
+    TENANT_A=$tenant_a TENANT_B=$tenant_b REQUEST_TIMEOUT_MS=3000 MAX_PENDING=64 \
+    node "$repo/test/gateway/faults.mjs" | tee "$work/faults.out"
+node_status=${PIPESTATUS[0]}
+set -e
+passed=$((passed + $(grep -c '^ok ' "$work/faults.out" || true)))
+node_failed=$(grep -c '^not ok ' "$work/faults.out" || true)
+if [[ $node_status -ne 0 && $node_failed -eq 0 ]]; then node_failed=1; fi
+failed=$((failed + node_failed))
+check "the gateway is still running after the faults" yes \
+    "$(kill -0 "$main_pid" 2>/dev/null && echo yes || echo no)"
 
 token=$(node -e '
 const { createHmac } = require("node:crypto");
