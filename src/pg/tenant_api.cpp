@@ -194,6 +194,41 @@ void put_tenant_row(Tuplestorestate* store, TupleDesc result_desc, Oid state_oid
     relation_close(rel, AccessShareLock);  // releases the lock now
 }
 
+// Reads the one row of the table state_oid (a tenant's schema_state), locked only meanwhile
+// as put_tenant_row does: the text of each of the ncolumns columns into out (palloc'd, null
+// for a null or missing column). False when the table is gone or empty.
+bool read_state_text(Oid state_oid, const char* const* columns, int ncolumns, char** out) {
+    Relation rel = try_relation_open(state_oid, AccessShareLock);
+    if (rel == nullptr)
+        return false;
+    if (rel->rd_rel->relkind != RELKIND_RELATION) {
+        relation_close(rel, AccessShareLock);
+        return false;
+    }
+    TupleDesc desc = RelationGetDescr(rel);
+    TupleTableSlot* slot = table_slot_create(rel, nullptr);
+    TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, nullptr);
+    const bool found = table_scan_getnextslot(scan, ForwardScanDirection, slot);
+    for (int i = 0; found && i < ncolumns; ++i) {
+        out[i] = nullptr;
+        const int att = SPI_fnumber(desc, columns[i]);
+        if (att <= 0)
+            continue;
+        bool isnull = false;
+        const Datum value = slot_getattr(slot, att, &isnull);
+        if (isnull)
+            continue;
+        Oid output = InvalidOid;
+        bool varlena = false;
+        getTypeOutputInfo(TupleDescAttr(desc, att - 1)->atttypid, &output, &varlena);
+        out[i] = OidOutputFunctionCall(output, value);
+    }
+    table_endscan(scan);
+    ExecDropSingleTupleTableSlot(slot);
+    relation_close(rel, AccessShareLock);  // releases the lock now
+    return found;
+}
+
 }  // namespace
 
 // udm.tenant_list() returns setof (name, schema_name, owner_role, app_role, created_at,
@@ -234,7 +269,7 @@ UDM_PG_FUNCTION(udm_tenant_state) {
     using namespace udm;
     constexpr std::size_t kMaxTenants = 10000;
     const std::vector<std::string> wanted = pg::text_array_arg(fcinfo, 0, "tenants", kMaxTenants);
-    const std::vector<pg::Row> rows = pg::with_spi(true, [&](Spi& spi) {
+    const std::vector<pg::Row> rows = pg::with_spi(true, [&](Spi&) {
         std::set<std::string> seen;
         std::vector<pg::Row> found;
         for (const std::string& tenant : wanted) {
@@ -247,13 +282,17 @@ UDM_PG_FUNCTION(udm_tenant_state) {
             if (!pg::authorized(names))
                 continue;
             const Oid state = pg::guard([&] { return get_relname_relid("schema_state", nsp); });
-            std::vector<pg::Row> st = spi.query(
-                "SELECT version::text, data_events_pruned_through::text,"
-                " limits_version::text FROM " +
-                naming::qualified(names.schema, "schema_state"));
-            if (st.empty())
+            // Read without a lock kept to the end of the transaction: a consumer asks for
+            // every tenant it follows at once (udm-gateway, every poll).
+            static const char* const kColumns[] = {"version", "data_events_pruned_through",
+                                                   "limits_version"};
+            char* text[3] = {nullptr, nullptr, nullptr};
+            if (!OidIsValid(state) ||
+                !pg::guard([&] { return read_state_text(state, kColumns, 3, text); }))
                 continue;
-            found.push_back({tenant, std::to_string(state), st[0][0], st[0][1], st[0][2]});
+            auto cell = [](const char* t) { return t ? pg::Cell(t) : pg::Cell(); };
+            found.push_back(
+                {tenant, std::to_string(state), cell(text[0]), cell(text[1]), cell(text[2])});
         }
         return found;
     });
