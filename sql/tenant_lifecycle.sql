@@ -6,6 +6,14 @@ SELECT udm.create_tenant('globex');
 SELECT name, schema_name, owner_role, app_role, schema_version,
        created_at <= now() AS created_at_set
 FROM udm.tenants ORDER BY name;
+-- Listing reads one tenant at a time and keeps no lock on any schema_state: a lock per
+-- tenant until the end of the transaction would overflow the lock table at some thousands
+-- of tenants (out of shared memory).
+BEGIN;
+SELECT count(*) AS listed FROM udm.tenants;
+SELECT count(*) AS schema_state_locks FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+WHERE l.pid = pg_backend_pid() AND c.relname IN ('schema_state', 'schema_state_pkey');
+COMMIT;
 SELECT udm.tenant_schema('acme');
 
 -- What a tenant is made of.

@@ -16,12 +16,20 @@
 #include "udm/pg/tenant_access.hpp"
 
 extern "C" {
+#include "access/relation.h"
+#include "access/tableam.h"
+#include "catalog/pg_class.h"
 #include "commands/extension.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
+#include "executor/tuptable.h"
 #include "funcapi.h"
 #include "utils/acl.h"
+#include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/tuplestore.h"
 }
 
@@ -144,44 +152,110 @@ UDM_PG_FUNCTION(udm_tenant_schema) {
     return pg::text_datum(names.schema);
 }
 
+namespace {
+
+// Appends to the result the row of the tenant whose schema_state table is state_oid: its
+// name, version and creation time with schema, owner (owner_name, may be null) and roles.
+// The table is locked only while its one row is read, so that listing every tenant takes
+// one lock at a time, not a lock per tenant until the end of the transaction (10,000
+// tenants would need more than a default lock table holds). A table dropped meanwhile is
+// left out. Only udm.tenant_list's caller, the extension owner, reads it (as before, when
+// one UNION ALL read them all, row-level security does not apply to it).
+void put_tenant_row(Tuplestorestate* store, TupleDesc result_desc, Oid state_oid,
+                    const char* schema, const char* owner_name) {
+    Relation rel = try_relation_open(state_oid, AccessShareLock);
+    if (rel == nullptr)
+        return;
+    TupleDesc desc = RelationGetDescr(rel);
+    const int name_att = SPI_fnumber(desc, "tenant_name");
+    const int created_att = SPI_fnumber(desc, "created_at");
+    const int version_att = SPI_fnumber(desc, "version");
+    if (rel->rd_rel->relkind != RELKIND_RELATION || name_att <= 0 || created_att <= 0 ||
+        version_att <= 0) {
+        relation_close(rel, AccessShareLock);
+        return;
+    }
+    TupleTableSlot* slot = table_slot_create(rel, nullptr);
+    TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, nullptr);
+    if (table_scan_getnextslot(scan, ForwardScanDirection, slot)) {
+        Datum values[6];
+        bool nulls[6] = {false, false, false, false, false, false};
+        values[0] = slot_getattr(slot, name_att, &nulls[0]);
+        values[1] = CStringGetTextDatum(schema);
+        values[2] = owner_name != nullptr ? CStringGetTextDatum(owner_name) : (Datum)0;
+        nulls[2] = owner_name == nullptr;
+        values[3] = PointerGetDatum(cstring_to_text(psprintf("%s_role", schema)));
+        values[4] = slot_getattr(slot, created_att, &nulls[4]);
+        values[5] = slot_getattr(slot, version_att, &nulls[5]);
+        tuplestore_putvalues(store, result_desc, values, nulls);
+    }
+    table_endscan(scan);
+    ExecDropSingleTupleTableSlot(slot);
+    relation_close(rel, AccessShareLock);  // releases the lock now
+}
+
+// Reads the one row of the table state_oid (a tenant's schema_state), locked only meanwhile
+// as put_tenant_row does: the text of each of the ncolumns columns into out (palloc'd, null
+// for a null or missing column). False when the table is gone or empty.
+bool read_state_text(Oid state_oid, const char* const* columns, int ncolumns, char** out) {
+    Relation rel = try_relation_open(state_oid, AccessShareLock);
+    if (rel == nullptr)
+        return false;
+    if (rel->rd_rel->relkind != RELKIND_RELATION) {
+        relation_close(rel, AccessShareLock);
+        return false;
+    }
+    TupleDesc desc = RelationGetDescr(rel);
+    TupleTableSlot* slot = table_slot_create(rel, nullptr);
+    TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, nullptr);
+    const bool found = table_scan_getnextslot(scan, ForwardScanDirection, slot);
+    for (int i = 0; found && i < ncolumns; ++i) {
+        out[i] = nullptr;
+        const int att = SPI_fnumber(desc, columns[i]);
+        if (att <= 0)
+            continue;
+        bool isnull = false;
+        const Datum value = slot_getattr(slot, att, &isnull);
+        if (isnull)
+            continue;
+        Oid output = InvalidOid;
+        bool varlena = false;
+        getTypeOutputInfo(TupleDescAttr(desc, att - 1)->atttypid, &output, &varlena);
+        out[i] = OidOutputFunctionCall(output, value);
+    }
+    table_endscan(scan);
+    ExecDropSingleTupleTableSlot(slot);
+    relation_close(rel, AccessShareLock);  // releases the lock now
+    return found;
+}
+
+}  // namespace
+
 // udm.tenant_list() returns setof (name, schema_name, owner_role, app_role, created_at,
-// schema_version): every tenant of this database, read from each tenant's schema_state.
+// schema_version): every tenant of this database, read from each tenant's schema_state, in
+// the order of the schemas' names.
 UDM_PG_FUNCTION(udm_tenant_list) {
     using namespace udm;
     pg::guard([&] { InitMaterializedSRF(fcinfo, 0); });
     pg::with_spi(true, [&](Spi& spi) {
-        std::vector<pg::Row> schemas = spi.query(
-            "SELECT n.nspname FROM pg_catalog.pg_namespace n"
+        const std::vector<pg::Row> schemas = spi.query(
+            "SELECT n.nspname::pg_catalog.text, c.oid::pg_catalog.text,"
+            " pg_catalog.pg_get_userbyid(n.nspowner)::pg_catalog.text"
+            " FROM pg_catalog.pg_namespace n"
             " JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid"
             "  AND c.relname = 'schema_state' AND c.relkind = 'r'"
-            " WHERE n.nspname LIKE 'tenant\\_%' ORDER BY n.nspname");
-        std::string sql;
+            " WHERE n.nspname LIKE 'tenant\\_%' ORDER BY n.nspname::pg_catalog.text");
+        ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
         for (const pg::Row& row : schemas) {
-            if (!row[0] || !naming::tenant_of_schema(*row[0]))
+            if (!row[0] || !row[1] || !naming::tenant_of_schema(*row[0]))
                 continue;
-            if (!sql.empty())
-                sql += " UNION ALL ";
-            // tableoid leads back to the schema without putting its name in a literal.
-            sql +=
-                "SELECT st.tenant_name, n.nspname::text, "
-                "pg_catalog.pg_get_userbyid(n.nspowner)::text,"
-                " (n.nspname || '_role')::text, st.created_at, st.version"
-                " FROM " +
-                naming::qualified(*row[0], "schema_state") +
-                " st"
-                " JOIN pg_catalog.pg_class c ON c.oid = st.tableoid"
-                " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace";
+            const Oid state_oid = static_cast<Oid>(std::stoul(*row[1]));
+            const char* schema = row[0]->c_str();
+            const char* owner = row[2] ? row[2]->c_str() : nullptr;
+            pg::guard([&] {
+                put_tenant_row(rsinfo->setResult, rsinfo->setDesc, state_oid, schema, owner);
+            });
         }
-        if (sql.empty())
-            return;
-        // Copied into the result while the rows are still the SPI connection's.
-        const std::uint64_t count = spi.execute(sql + " ORDER BY 1");
-        pg::guard([&] {
-            ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
-            for (std::uint64_t i = 0; i < count; ++i) {
-                tuplestore_puttuple(rsinfo->setResult, SPI_tuptable->vals[i]);
-            }
-        });
     });
     return (Datum)0;
 }
@@ -195,7 +269,7 @@ UDM_PG_FUNCTION(udm_tenant_state) {
     using namespace udm;
     constexpr std::size_t kMaxTenants = 10000;
     const std::vector<std::string> wanted = pg::text_array_arg(fcinfo, 0, "tenants", kMaxTenants);
-    const std::vector<pg::Row> rows = pg::with_spi(true, [&](Spi& spi) {
+    const std::vector<pg::Row> rows = pg::with_spi(true, [&](Spi&) {
         std::set<std::string> seen;
         std::vector<pg::Row> found;
         for (const std::string& tenant : wanted) {
@@ -208,13 +282,17 @@ UDM_PG_FUNCTION(udm_tenant_state) {
             if (!pg::authorized(names))
                 continue;
             const Oid state = pg::guard([&] { return get_relname_relid("schema_state", nsp); });
-            std::vector<pg::Row> st = spi.query(
-                "SELECT version::text, data_events_pruned_through::text,"
-                " limits_version::text FROM " +
-                naming::qualified(names.schema, "schema_state"));
-            if (st.empty())
+            // Read without a lock kept to the end of the transaction: a consumer asks for
+            // every tenant it follows at once (udm-gateway, every poll).
+            static const char* const kColumns[] = {"version", "data_events_pruned_through",
+                                                   "limits_version"};
+            char* text[3] = {nullptr, nullptr, nullptr};
+            if (!OidIsValid(state) ||
+                !pg::guard([&] { return read_state_text(state, kColumns, 3, text); }))
                 continue;
-            found.push_back({tenant, std::to_string(state), st[0][0], st[0][1], st[0][2]});
+            auto cell = [](const char* t) { return t ? pg::Cell(t) : pg::Cell(); };
+            found.push_back(
+                {tenant, std::to_string(state), cell(text[0]), cell(text[1]), cell(text[2])});
         }
         return found;
     });
