@@ -206,7 +206,18 @@ ALTER TABLE tenant_fake.tc_x DISABLE TRIGGER e;
 INSERT INTO tenant_fake.tc_x DEFAULT VALUES;
 SELECT test_error($$DELETE FROM tenant_fake.tc_x$$) AS delete_error;
 SELECT count(*) AS written FROM tenant_fake.data_events;
+-- Nor is such a schema listed as a tenant: not with a schema_state of other column types
+-- (whose values the listing must not take for text and numbers), not with the right ones.
+DROP TABLE tenant_fake.schema_state;
+CREATE TABLE tenant_fake.schema_state (tenant_name bigint, created_at timestamptz, version bigint);
+INSERT INTO tenant_fake.schema_state VALUES (1094795585, now(), 0);
+CREATE SCHEMA tenant_fake_typed AUTHORIZATION ev_intruder;
+CREATE TABLE tenant_fake_typed.schema_state (tenant_name text, created_at timestamptz, version bigint);
+INSERT INTO tenant_fake_typed.schema_state VALUES ('fake_typed', now(), 1);
+SELECT count(*) AS fakes_listed FROM udm.tenants WHERE schema_name LIKE 'tenant\_fake%';
+SELECT count(*) AS fake_states FROM udm.tenant_state(ARRAY['fake', 'fake_typed']);
 DROP SCHEMA tenant_fake CASCADE;
+DROP SCHEMA tenant_fake_typed CASCADE;
 DROP ROLE ev_intruder;
 
 -- udm.tenant_state: what a consumer of events follows, for the tenants that exist.

@@ -19,6 +19,7 @@ extern "C" {
 #include "access/relation.h"
 #include "access/tableam.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
@@ -170,8 +171,12 @@ void put_tenant_row(Tuplestorestate* store, TupleDesc result_desc, Oid state_oid
     const int name_att = SPI_fnumber(desc, "tenant_name");
     const int created_att = SPI_fnumber(desc, "created_at");
     const int version_att = SPI_fnumber(desc, "version");
-    if (rel->rd_rel->relkind != RELKIND_RELATION || name_att <= 0 || created_att <= 0 ||
-        version_att <= 0) {
+    // The result's columns take the values as they are: each must have the type udm gave it.
+    auto typed = [desc](int att, Oid type) {
+        return att > 0 && TupleDescAttr(desc, att - 1)->atttypid == type;
+    };
+    if (rel->rd_rel->relkind != RELKIND_RELATION || !typed(name_att, TEXTOID) ||
+        !typed(created_att, TIMESTAMPTZOID) || !typed(version_att, INT8OID)) {
         relation_close(rel, AccessShareLock);
         return;
     }
@@ -181,6 +186,10 @@ void put_tenant_row(Tuplestorestate* store, TupleDesc result_desc, Oid state_oid
         Datum values[6];
         bool nulls[6] = {false, false, false, false, false, false};
         values[0] = slot_getattr(slot, name_att, &nulls[0]);
+        // Its own copy: a value kept out of line would point into a TOAST table whose lock
+        // is released below.
+        if (!nulls[0])
+            values[0] = PointerGetDatum(PG_DETOAST_DATUM_COPY(values[0]));
         values[1] = CStringGetTextDatum(schema);
         values[2] = owner_name != nullptr ? CStringGetTextDatum(owner_name) : (Datum)0;
         nulls[2] = owner_name == nullptr;
@@ -240,14 +249,20 @@ UDM_PG_FUNCTION(udm_tenant_list) {
     pg::with_spi(true, [&](Spi& spi) {
         const std::vector<pg::Row> schemas = spi.query(
             "SELECT n.nspname::pg_catalog.text, c.oid::pg_catalog.text,"
-            " pg_catalog.pg_get_userbyid(n.nspowner)::pg_catalog.text"
+            " pg_catalog.pg_get_userbyid(n.nspowner)::pg_catalog.text, n.oid::pg_catalog.text"
             " FROM pg_catalog.pg_namespace n"
             " JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid"
             "  AND c.relname = 'schema_state' AND c.relkind = 'r'"
             " WHERE n.nspname LIKE 'tenant\\_%' ORDER BY n.nspname::pg_catalog.text");
         ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
         for (const pg::Row& row : schemas) {
-            if (!row[0] || !row[1] || !naming::tenant_of_schema(*row[0]))
+            if (!row[0] || !row[1] || !row[3])
+                continue;
+            const auto tenant = naming::tenant_of_schema(*row[0]);
+            // A schema of that name is not a tenant unless udm made it (owned by the
+            // tenant's owner role, as everywhere else): anyone with CREATE may make one.
+            if (!tenant || pg::tenant_namespace(naming::tenant_names(*tenant)) !=
+                               static_cast<Oid>(std::stoul(*row[3])))
                 continue;
             const Oid state_oid = static_cast<Oid>(std::stoul(*row[1]));
             const char* schema = row[0]->c_str();
