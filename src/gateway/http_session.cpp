@@ -143,6 +143,8 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
                                         ? http::status::request_header_fields_too_large
                                         : http::status::payload_too_large;
         services_.metrics.request_too_large(static_cast<unsigned>(status));
+        // Answered now: not evicted for a newer connection in the middle of the answer.
+        idle_.release();
         send(request_too_large_response(status));
         return;
     }
@@ -432,8 +434,9 @@ void HttpSession::do_close() {
     stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
     if (ec)
         return;
-    // Lingering serves no request: the connection may go for a newer one.
-    become_idle();
+    // Not counted among the idle connections while it lingers: evicting it would reset the
+    // socket and could lose the answer the linger is there to deliver. It is bounded by the
+    // linger's own time and bytes.
     stream_.expires_after(kLingerTimeout);
     linger(0);
 }

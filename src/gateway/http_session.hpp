@@ -19,8 +19,8 @@
 namespace udm::gateway {
 
 // Reads requests one at a time and answers them; hands upgrades to a WsSession. While it
-// has no request to serve (it waits for one, reads one, or lingers after its last answer) it
-// is among services.idle_http, and closed when too many newer ones are.
+// has no request to serve (it waits for one or reads one; not while it lingers after a
+// closing answer) it is among services.idle_http, and closed when too many newer ones are.
 class HttpSession : public std::enable_shared_from_this<HttpSession>, public PendingConnection {
   public:
     HttpSession(ConnectionSocket&& socket, Services& services);

@@ -164,8 +164,11 @@ void WsSession::on_accept(beast::error_code ec) {
         init_timer_.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
             if (wait_ec)
                 return;
-            self->services_.metrics.connection_timed_out(Metrics::ConnectionKind::kWebSocket);
-            self->apply(self->protocol_.on_init_timeout(), std::nullopt);
+            ProtocolEffects effects = self->protocol_.on_init_timeout();
+            // Counted only when it closes the connection (an init may have come first).
+            if (effects.close)
+                self->services_.metrics.connection_timed_out(Metrics::ConnectionKind::kWebSocket);
+            self->apply(std::move(effects), std::nullopt);
         });
     }
     do_read();
