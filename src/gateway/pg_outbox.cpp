@@ -1,6 +1,7 @@
 // Reading udm.model, udm.schema_at, udm.schema_events, udm.data_events, udm.data_head and
 // udm.tenant_state: udm's SQL API only, never its tables.
 #include "pg_outbox.hpp"
+#include "pg_text_array.hpp"
 
 #include "udm/core/naming.hpp"
 
@@ -20,23 +21,6 @@ constexpr const char* kUndefinedObject = "42704";
 constexpr const char* kTenantState =
     "SELECT tenant, identity, schema_version, data_events_pruned_through::text"
     " FROM udm.tenant_state($1::text[])";
-
-// The text[] literal of tenant names.
-std::string text_array(const std::vector<std::string>& items) {
-    std::string out = "{";
-    for (const auto& item : items) {
-        if (out.size() > 1)
-            out += ',';
-        out += '"';
-        for (char c : item) {
-            if (c == '"' || c == '\\')
-                out += '\\';
-            out += c;
-        }
-        out += '"';
-    }
-    return out + "}";
-}
 
 // Runs body in a transaction of type Txn, turning SQL errors into the outbox's exceptions.
 template <typename Txn, typename Body>

@@ -1,5 +1,6 @@
 // Reading tenants' limits: udm's SQL API only, each call in its own short transaction.
 #include "pg_tenant_limits.hpp"
+#include "pg_text_array.hpp"
 
 namespace udm::gateway {
 
@@ -7,23 +8,6 @@ namespace {
 
 // SQLSTATE of udm's functions for a tenant that does not exist.
 constexpr const char* kUndefinedObject = "42704";
-
-// The text[] literal of tenant names.
-std::string text_array(const std::vector<std::string>& items) {
-    std::string out = "{";
-    for (const auto& item : items) {
-        if (out.size() > 1)
-            out += ',';
-        out += '"';
-        for (char c : item) {
-            if (c == '"' || c == '\\')
-                out += '\\';
-            out += c;
-        }
-        out += '"';
-    }
-    return out + "}";
-}
 
 }  // namespace
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "metrics.hpp"
+#include "pg_text_array.hpp"
 #include "tenant_limits.hpp"
 
 namespace udm::gateway {
@@ -264,3 +265,12 @@ TEST(TenantMetrics, CountsPerTenantWithABoundedNumberOfLabelSets) {
 
 }  // namespace
 }  // namespace udm::gateway
+
+// The text[] literal both udm.tenant_state readers send: every element quoted, quotes and
+// backslashes escaped, so no name can end an element or add one.
+TEST(TextArray, QuotesAndEscapesEveryElement) {
+    EXPECT_EQ(udm::gateway::text_array({}), "{}");
+    EXPECT_EQ(udm::gateway::text_array({"acme", "b"}), R"({"acme","b"})");
+    EXPECT_EQ(udm::gateway::text_array({R"(a"},{"x)", R"(b\)", "NULL"}),
+              R"({"a\"},{\"x","b\\","NULL"})");
+}
