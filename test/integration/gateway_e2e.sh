@@ -13,58 +13,15 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
 build=${UDM_BUILD_DIR:-$repo/build}
 db=udm_gateway_e2e
 tenant=e2e
-passed=0
-failed=0
-work=$(mktemp -d)
-gateway_pid=
+gw_tenants=("$tenant" "${tenant}_other")
+gw_label="gateway e2e"
+# shellcheck source=test/integration/lib_gateway.sh
+source "$repo/test/integration/lib_gateway.sh"
 
 say() { echo "gateway e2e: $*"; }
-check() { # check <label> <expected> <actual>
-    if [[ $2 == "$3" ]]; then
-        echo "ok - $1"
-        passed=$((passed + 1))
-    else
-        echo "not ok - $1: expected [$2], got [$3]"
-        failed=$((failed + 1))
-    fi
-}
-# Drops the test database and the tenant roles (cluster-wide, so they outlive the database).
-drop_database() {
-    psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db"
-    local t
-    for t in "$tenant" "${tenant}_other"; do
-        psql -X -q -d postgres -c "DROP ROLE IF EXISTS tenant_${t}_owner" -c "DROP ROLE IF EXISTS tenant_${t}_role"
-    done
-}
-finish() {
-    if [[ -n $gateway_pid ]] && kill -0 "$gateway_pid" 2>/dev/null; then
-        kill -TERM "$gateway_pid" 2>/dev/null || true
-        wait "$gateway_pid" 2>/dev/null || true
-    fi
-    drop_database >/dev/null 2>&1 || true
-    rm -rf -- "$work"
-}
-trap finish EXIT
-summary() {
-    echo "gateway e2e: $passed passed, $failed failed"
-    ((failed == 0))
-}
-
-# ---- build and clients ---------------------------------------------------------------------
-# scripts/test has built everything and installed the clients (UDM_PREBUILT=1).
-if [[ ${UDM_PREBUILT:-} != 1 && ! -x $build/udm-gateway ]]; then
-    cmake -S "$repo" -B "$build" >/dev/null
-    cmake --build "$build" -j2 --target udm-gateway >/dev/null
-fi
-if [[ ${UDM_PREBUILT:-} != 1 && ! -d $repo/test/gateway/node_modules/graphql-ws ]]; then
-    (cd "$repo/test/gateway" && npm ci --no-audit --no-fund --loglevel=error) >/dev/null
-fi
 
 # ---- database --------------------------------------------------------------------------------
-export PGOPTIONS="-c client_min_messages=warning"
-drop_database
-psql -X -q -d postgres -c "CREATE DATABASE $db"
-export PGDATABASE=$db
+create_database
 psql -X -q -v ON_ERROR_STOP=1 -c "CREATE EXTENSION udm" -c "SELECT udm.create_tenant('$tenant')" \
     -c "SELECT udm.create_tenant('${tenant}_other')" >/dev/null
 # Restarting PostgreSQL (fast shutdown, then start) when this script knows the cluster.

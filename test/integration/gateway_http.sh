@@ -16,59 +16,13 @@ build=${UDM_BUILD_DIR:-$repo/build}
 db=udm_gateway_http
 tenant_a=httpa
 tenant_b=httpb
-passed=0
-failed=0
-work=$(mktemp -d)
-pids=()
-
-check() { # check <label> <expected> <actual>
-    if [[ $2 == "$3" ]]; then
-        echo "ok - $1"
-        passed=$((passed + 1))
-    else
-        echo "not ok - $1: expected [$2], got [$3]"
-        failed=$((failed + 1))
-    fi
-}
-# Drops the test database and the tenant roles (cluster-wide, so they outlive the database).
-drop_database() {
-    psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db"
-    local t
-    for t in "$tenant_a" "$tenant_b"; do
-        psql -X -q -d postgres -c "DROP ROLE IF EXISTS tenant_${t}_owner" -c "DROP ROLE IF EXISTS tenant_${t}_role"
-    done
-}
-finish() {
-    local pid
-    for pid in "${pids[@]}"; do
-        if kill -0 "$pid" 2>/dev/null; then
-            kill -TERM "$pid" 2>/dev/null || true
-            wait "$pid" 2>/dev/null || true
-        fi
-    done
-    drop_database >/dev/null 2>&1 || true
-    rm -rf -- "$work"
-}
-trap finish EXIT
-summary() {
-    echo "gateway http: $passed passed, $failed failed"
-    ((failed == 0))
-}
-
-# ---- build and clients ---------------------------------------------------------------------
-if [[ ${UDM_PREBUILT:-} != 1 && ! -x $build/udm-gateway ]]; then
-    cmake -S "$repo" -B "$build" >/dev/null
-    cmake --build "$build" -j2 --target udm-gateway >/dev/null
-fi
-if [[ ${UDM_PREBUILT:-} != 1 && ! -d $repo/test/gateway/node_modules/graphql-ws ]]; then
-    (cd "$repo/test/gateway" && npm ci --no-audit --no-fund --loglevel=error) >/dev/null
-fi
+gw_tenants=("$tenant_a" "$tenant_b")
+gw_label="gateway http"
+# shellcheck source=test/integration/lib_gateway.sh
+source "$repo/test/integration/lib_gateway.sh"
 
 # ---- database --------------------------------------------------------------------------------
-export PGOPTIONS="-c client_min_messages=warning"
-drop_database
-psql -X -q -d postgres -c "CREATE DATABASE $db"
-export PGDATABASE=$db
+create_database
 psql -X -q -v ON_ERROR_STOP=1 >/dev/null <<SQL
 CREATE EXTENSION udm;
 SELECT udm.create_tenant('$tenant_a');

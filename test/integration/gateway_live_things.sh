@@ -11,38 +11,12 @@ build=${UDM_BUILD_DIR:-$repo/build}
 db=udm_gateway_live
 tenant=live
 max_selections=3
-work=$(mktemp -d)
-gateway_pid=
+gw_tenants=("$tenant" "${tenant}_other")
+gw_label="gateway live things"
+# shellcheck source=test/integration/lib_gateway.sh
+source "$repo/test/integration/lib_gateway.sh"
 
-drop_database() {
-    psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db"
-    local t
-    for t in "$tenant" "${tenant}_other"; do
-        psql -X -q -d postgres -c "DROP ROLE IF EXISTS tenant_${t}_owner" -c "DROP ROLE IF EXISTS tenant_${t}_role"
-    done
-}
-finish() {
-    if [[ -n $gateway_pid ]] && kill -0 "$gateway_pid" 2>/dev/null; then
-        kill -TERM "$gateway_pid" 2>/dev/null || true
-        wait "$gateway_pid" 2>/dev/null || true
-    fi
-    drop_database >/dev/null 2>&1 || true
-    rm -rf -- "$work"
-}
-trap finish EXIT
-
-if [[ ${UDM_PREBUILT:-} != 1 && ! -x $build/udm-gateway ]]; then
-    cmake -S "$repo" -B "$build" >/dev/null
-    cmake --build "$build" -j2 --target udm-gateway >/dev/null
-fi
-if [[ ${UDM_PREBUILT:-} != 1 && ! -d $repo/test/gateway/node_modules/graphql-ws ]]; then
-    (cd "$repo/test/gateway" && npm ci --no-audit --no-fund --loglevel=error) >/dev/null
-fi
-
-export PGOPTIONS="-c client_min_messages=warning"
-drop_database
-psql -X -q -d postgres -c "CREATE DATABASE $db"
-export PGDATABASE=$db
+create_database
 model='{"attributes": {"name": {"type": "text"}, "price": {"type": "number"},
                        "maker": {"type": "reference", "target": "company"}},
         "classes": {"company": {"attributes": {"name": {}}},
@@ -82,5 +56,4 @@ if ((failed > 0)); then
     echo "---- gateway log (tail)"
     tail -n 40 "$log"
 fi
-echo "gateway live things: $passed passed, $failed failed"
-((failed == 0))
+summary
