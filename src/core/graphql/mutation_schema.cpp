@@ -2,6 +2,7 @@
 #include <utility>
 
 #include "query_schema.hpp"
+#include "schema_names.hpp"
 
 namespace udm::graphql {
 
@@ -14,52 +15,12 @@ using parts::input;
 using parts::named;
 using parts::required;
 
-// The scalar an attribute's value is written as (a reference: the id of its target).
-const char* input_scalar(DataType type) {
-    switch (type) {
-        case DataType::kText:
-            return "String";
-        case DataType::kNumber:
-            return "Float";
-        case DataType::kInteger:
-            return "BigInt";
-        case DataType::kBoolean:
-            return "Boolean";
-        case DataType::kDate:
-            return "Date";
-        case DataType::kTimestamp:
-            return "DateTime";
-        case DataType::kReference:
-            return "ID";
-        case DataType::kJson:
-            break;
-    }
-    return "JSON";
-}
-
 }  // namespace
 
-void add_mutation_types(const model::Model& m, Schema& s, NameAllocator& type_names) {
+void add_mutation_types(const model::Model& m, Schema& s) {
     if (s.classes.empty())
         return;  // an object type needs a field: no classes, no Mutation
-    // Field names are free: Mutation holds nothing else. Each class claims its three in turn,
-    // so a class named like another's field keeps the plain name of its own first.
-    NameAllocator mutation_fields(3 * s.classes.size() + 2);
     const bool relates = !m.relationships.empty();
-    if (relates) {
-        mutation_fields.reserve(kRelateField);
-        mutation_fields.reserve(kUnrelateField);
-    }
-    for (auto& [cname, names] : s.classes) {
-        const std::string plain = pascal_case(cname);
-        names.insert_field = mutation_fields.claim("insertInto" + plain + "Collection");
-        names.update_field = mutation_fields.claim("update" + plain + "Collection");
-        names.delete_field = mutation_fields.claim("deleteFrom" + plain + "Collection");
-        names.insert_input_type = type_names.claim(plain + "InsertInput");
-        names.update_input_type = type_names.claim(plain + "UpdateInput");
-        names.mutation_response_type = type_names.claim(plain + "MutationResponse");
-    }
-
     Type mutation;
     mutation.kind = TypeKind::kObject;
     mutation.name = std::string(kMutationType);

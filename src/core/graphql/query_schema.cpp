@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "schema_names.hpp"
+
 namespace udm::graphql {
 
 namespace {
@@ -42,57 +44,6 @@ Type scalar_filter(const char* scalar, bool ordered, bool text) {
         t.input_fields.push_back(input("startsWith", value, "Starts with this text."));
     }
     return t;
-}
-
-// The scalar of values of a data type in filters and cursors; nullptr when the type cannot
-// be filtered or ordered on (json).
-const char* filter_scalar(DataType type) {
-    switch (type) {
-        case DataType::kText:
-            return "String";
-        case DataType::kNumber:
-            return "Float";
-        case DataType::kInteger:
-            return "BigInt";
-        case DataType::kBoolean:
-            return "Boolean";
-        case DataType::kDate:
-            return "Date";
-        case DataType::kTimestamp:
-            return "DateTime";
-        case DataType::kReference:
-            return "ID";
-        case DataType::kJson:
-            break;
-    }
-    return nullptr;
-}
-
-// The system columns as filter and order fields: GraphQL name and scalar.
-constexpr std::pair<const char*, const char*> kSystemFields[] = {{"id", "ID"},
-                                                                 {"createdAt", "DateTime"},
-                                                                 {"updatedAt", "DateTime"},
-                                                                 {"createdBy", "String"},
-                                                                 {"rowVersion", "BigInt"}};
-
-// The scalar of a data type's values in sum (sum = true) or min and max aggregates;
-// nullptr when it has none.
-const char* aggregate_scalar(DataType type, bool sum) {
-    switch (type) {
-        case DataType::kNumber:
-            return "Float";
-        case DataType::kInteger:
-            return "BigInt";
-        case DataType::kText:
-            return sum ? nullptr : "String";
-        case DataType::kDate:
-            return sum ? nullptr : "Date";
-        case DataType::kTimestamp:
-            return sum ? nullptr : "DateTime";
-        default:
-            break;
-    }
-    return nullptr;
 }
 
 // The names of model class cls, or nullptr.
@@ -247,55 +198,18 @@ std::vector<Type> query_fixed_types() {
     return out;
 }
 
-void add_query_types(const model::Model& m, Schema& s, NameAllocator& type_names) {
-    // Query's fields: the fixed ones, then every class's single field, then every class's
-    // collection field, so a class named like another's collection keeps its plain name.
+void add_query_types(const model::Model& m, Schema& s) {
     Type* query = nullptr;
     for (Type& t : s.types) {
         if (t.name == kQueryType)
             query = &t;
     }
-    NameAllocator query_fields(query->fields.size() + 2 * s.classes.size());
-    for (const Field& f : query->fields)
-        query_fields.reserve(f.name);
-    for (auto& [cname, names] : s.classes)
-        names.query_field = query_fields.claim(camel_case(cname));
-    for (auto& [cname, names] : s.classes)
-        names.collection_field = query_fields.claim(camel_case(cname) + "Collection");
-    for (auto& [cname, names] : s.classes) {
-        const std::string plain = pascal_case(cname);
-        names.connection_type = type_names.claim(plain + "Connection");
-        names.edge_type = type_names.claim(plain + "Edge");
-        names.filter_type = type_names.claim(plain + "Filter");
-        names.order_by_type = type_names.claim(plain + "OrderBy");
-    }
-    // Claimed after the types above, so adding aggregates renamed none of them.
-    for (auto& [cname, names] : s.classes) {
-        const std::string plain = pascal_case(cname);
-        bool sums = false, orders = false;
-        for (const auto& [aname, fname] : names.attribute_fields) {
-            const DataType type = m.attributes.at(aname).type;
-            sums = sums || aggregate_scalar(type, true) != nullptr;
-            orders = orders || aggregate_scalar(type, false) != nullptr;
-        }
-        names.aggregate_type = type_names.claim(plain + "Aggregate");
-        if (sums) {
-            names.sum_type = type_names.claim(plain + "SumAggregate");
-            names.avg_type = type_names.claim(plain + "AvgAggregate");
-        }
-        if (orders) {
-            names.min_type = type_names.claim(plain + "MinAggregate");
-            names.max_type = type_names.claim(plain + "MaxAggregate");
-        }
-    }
-
     parts::TypeRefs refs;
     const TypeRef order_direction = refs.named("OrderByDirection");
     std::vector<Type> added;
     added.reserve(10 * s.classes.size());
     query->fields.reserve(query->fields.size() + 2 * s.classes.size());
     for (auto& [cname, names] : s.classes) {
-        const model::ThingClass& cls = m.classes.at(cname);
         Field one =
             field(names.query_field, named(names.type), "The " + cname + " with this id, or null.");
         one.arguments.push_back(input("id", refs.required("ID")));
@@ -338,13 +252,11 @@ void add_query_types(const model::Model& m, Schema& s, NameAllocator& type_names
         order.kind = TypeKind::kInputObject;
         order.name = names.order_by_type;
         order.description = "One " + cname + " field to order by (give exactly one).";
-        NameAllocator filter_fields(8 + 2 * cls.assignments.size());
         filter.input_fields.reserve(8 + names.attribute_fields.size() +
                                     names.reference_id_fields.size());
         order.input_fields.reserve(5 + names.attribute_fields.size() +
                                    names.reference_id_fields.size());
         auto add = [&](const std::string& name, const char* scalar) {
-            filter_fields.reserve(name);
             filter.input_fields.push_back(input(name, refs.filter(scalar)));
             order.input_fields.push_back(input(name, order_direction));
         };
@@ -355,10 +267,8 @@ void add_query_types(const model::Model& m, Schema& s, NameAllocator& type_names
             if (a.type == DataType::kReference) {
                 // The target's filter: things whose referenced thing passes it.
                 const ClassNames* target = a.target ? class_names(s, *a.target) : nullptr;
-                if (target != nullptr) {
-                    filter_fields.reserve(fname);
+                if (target != nullptr)
                     filter.input_fields.push_back(input(fname, named(target->filter_type)));
-                }
                 for (const auto& [ref, id_field] : names.reference_id_fields) {
                     if (ref == aname)
                         add(id_field, "ID");
@@ -369,9 +279,6 @@ void add_query_types(const model::Model& m, Schema& s, NameAllocator& type_names
         }
         const TypeRef filter_ref = named(names.filter_type);
         const TypeRef filter_list = TypeRef::list(required(filter_ref));
-        names.filter_and = filter_fields.claim("and");
-        names.filter_or = filter_fields.claim("or");
-        names.filter_not = filter_fields.claim("not");
         filter.input_fields.push_back(
             input(names.filter_and, filter_list, std::string("All of these hold.")));
         filter.input_fields.push_back(

@@ -73,11 +73,10 @@ class TypeRefs {
 // OrderByDirection, FilterIs and one filter type per scalar (StringFilter, ...).
 std::vector<Type> query_fixed_types();
 
-// Gives every class of s (whose class types build_schema has made, in s.classes) its
-// Query fields and its Connection, Edge, Filter and OrderBy types, appended to s.types.
-// Type names are claimed from type_names after every class type claimed its own, so no
-// class type is renamed by them.
-void add_query_types(const model::Model& m, Schema& s, NameAllocator& type_names);
+// Gives every class of s (whose class types build_schema has made, in s.classes, named by
+// name_classes) its Query fields and its Connection, Edge, Filter, OrderBy and aggregate
+// types, appended to s.types.
+void add_query_types(const model::Model& m, Schema& s);
 
 // Adds the reverse collection fields (ClassNames::reverse_collections) to the class types,
 // which are s.types[first_class_type + i] for the i-th class of s.classes, and makes their
@@ -87,6 +86,6 @@ void add_connection_fields(Schema& s, std::size_t first_class_type);
 // Gives s a Mutation type (when the model has classes) with every class's insert, update and
 // delete fields and the input and response types they take and return, appended to s.types
 // after the query types (mutation_schema.cpp; docs/graphql.md, "Mutations").
-void add_mutation_types(const model::Model& m, Schema& s, NameAllocator& type_names);
+void add_mutation_types(const model::Model& m, Schema& s);
 
 }  // namespace udm::graphql

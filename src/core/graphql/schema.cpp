@@ -10,6 +10,7 @@
 #include "introspection.hpp"
 #include "names.hpp"
 #include "query_schema.hpp"
+#include "schema_names.hpp"
 #include "subscription_schema.hpp"
 
 namespace udm::graphql {
@@ -111,6 +112,8 @@ std::vector<DirectiveDefinition> builtin_directives() {
                   {}, {"INPUT_OBJECT"}),
     };
 }
+
+}  // namespace
 
 // The types of the schema that do not depend on the model, in printing order.
 std::vector<Type> fixed_types() {
@@ -245,105 +248,33 @@ std::vector<Type> fixed_types() {
     return t;
 }
 
-// The GraphQL type of an attribute value that is not a reference.
-TypeRef value_type(DataType type) {
-    switch (type) {
-        case DataType::kText:
-            return named("String");
-        case DataType::kNumber:
-            return named("Float");
-        case DataType::kInteger:
-            return named("BigInt");
-        case DataType::kBoolean:
-            return named("Boolean");
-        case DataType::kDate:
-            return named("Date");
-        case DataType::kTimestamp:
-            return named("DateTime");
-        case DataType::kJson:
-        case DataType::kReference:
-            break;
-    }
-    return named("JSON");
+std::vector<Field> class_system_fields() {
+    return {field("id", required(named("ID")), "The thing's id (a UUID)."),
+            field("createdAt", required(named("DateTime")), "When the thing was created."),
+            field("updatedAt", required(named("DateTime")), "When the thing was last changed."),
+            field("createdBy", required(named("String")), "Who created the thing."),
+            field("rowVersion", required(named("BigInt")),
+                  "Incremented by every update: compare it to detect concurrent changes.")};
 }
 
-// A relationship field before it gets its final name.
-struct RelationshipField {
-    std::string plain;
-    std::string target_class;
-    bool single = false;
-    std::optional<std::string> description;
-    std::string type;  // the relationship type
-    bool outgoing = true;
-    bool both_ways = false;
-};
+namespace {
 
-// The relationship fields of each class: outgoing ones first, then incoming ones, each in
-// relationship key order, which is the order they claim names in.
-std::map<std::string, std::vector<RelationshipField>> relationship_fields(const model::Model& m) {
-    std::map<std::string, std::vector<RelationshipField>> outgoing, incoming;
-    for (const auto& [key, r] : m.relationships) {
-        auto rt = m.relationship_types.find(r.type);
-        if (!m.classes.count(r.from) || !m.classes.count(r.to) || rt == m.relationship_types.end())
-            continue;
-        const bool self_symmetric = r.bidirectional && r.from == r.to;
-        // A symmetric relationship of a class with itself relates things either way round:
-        // one list field holds both directions.
-        outgoing[r.from].push_back({camel_case(r.type), r.to,
-                                    !self_symmetric && r.cardinality.max_targets == 1,
-                                    rt->second.description, r.type, true, r.bidirectional});
-        std::optional<std::string> inverse;
-        if (rt->second.inverse) {
-            inverse = camel_case(*rt->second.inverse);
-        } else if (r.bidirectional && !self_symmetric) {
-            inverse = camel_case(r.type);
-        }
-        if (inverse) {
-            incoming[r.to].push_back({*inverse, r.from, r.cardinality.max_sources == 1,
-                                      "The things that relate to this one by \"" + r.type + "\".",
-                                      r.type, false, r.bidirectional});
-        }
-    }
-    for (auto& [cls, fields] : incoming) {
-        auto& out = outgoing[cls];
-        out.insert(out.end(), fields.begin(), fields.end());
-    }
-    return outgoing;
-}
-
-// What every class has in common: the system fields, shared type references (copying
-// one shares it), and the plain field names of the attributes, computed once.
+// What every class has in common: the system fields, and shared type references (copying
+// one shares it).
 struct CommonTypes {
-    struct AttributeNames {
-        const model::Attribute* attribute;
-        std::string field;     // unitPrice
-        std::string id_field;  // supplierId
-    };
-    std::vector<AttributeNames> attributes;  // in name order
     std::vector<Field> system_fields;
     TypeRef value[8];           // by DataType
     TypeRef required_value[8];  // by DataType
     TypeRef id = named("ID");
     TypeRef required_id = required(named("ID"));
 
-    explicit CommonTypes(const model::Model& m) {
-        attributes.reserve(m.attributes.size());
-        for (const auto& [name, a] : m.attributes) {
-            std::string field = camel_case(name);
-            attributes.push_back({&a, field, field + "Id"});
-        }
-        system_fields = {
-            field("id", required(named("ID")), "The thing's id (a UUID)."),
-            field("createdAt", required(named("DateTime")), "When the thing was created."),
-            field("updatedAt", required(named("DateTime")), "When the thing was last changed."),
-            field("createdBy", required(named("String")), "Who created the thing."),
-            field("rowVersion", required(named("BigInt")),
-                  "Incremented by every update: compare it to detect concurrent changes.")};
+    CommonTypes() {
+        system_fields = class_system_fields();
         for (DataType t :
              {DataType::kText, DataType::kNumber, DataType::kInteger, DataType::kBoolean,
               DataType::kDate, DataType::kTimestamp, DataType::kJson}) {
-            value[static_cast<int>(t)] = value_type(t);
-            required_value[static_cast<int>(t)] = required(value_type(t));
+            value[static_cast<int>(t)] = named(value_type_name(t));
+            required_value[static_cast<int>(t)] = required(named(value_type_name(t)));
         }
     }
 };
@@ -364,84 +295,31 @@ auto find_sorted(Pairs& pairs, std::string_view name) -> decltype(&pairs.front()
 // The types referring to each class, by model class name (sorted).
 using ClassTypeMap = std::vector<std::pair<std::string_view, ClassTypes>>;
 
-// The object type of a class; names.type is set, the field names are filled in.
-// Reverse collections (field names left empty) are claimed after everything else; their
-// fields are added by add_connection_fields once the connection types are named.
-Type class_type(const model::ThingClass& cls, ClassNames& names, const ClassTypeMap& class_types,
-                const CommonTypes& common, const std::vector<RelationshipField>& relationships,
-                const std::vector<ReverseCollection>& reverse) {
+// The object type of a class, with the field names of names (name_classes). Relationship
+// fields of many things are lists here and reverse collections are left out: both are
+// added by add_connection_fields once the connection types exist.
+Type class_type(const model::Model& m, const model::ThingClass& cls, const ClassNames& names,
+                const ClassTypeMap& class_types, const CommonTypes& common) {
     Type t;
     t.kind = TypeKind::kObject;
     t.name = names.type;
     if (cls.description && !cls.description->empty())
         t.description = cls.description;
-    t.fields.reserve(common.system_fields.size() + 2 * cls.assignments.size() +
-                     relationships.size());
+    t.fields.reserve(common.system_fields.size() + names.attribute_fields.size() +
+                     names.reference_id_fields.size() + names.relationships.size() +
+                     names.reverse_collections.size());
     t.fields = common.system_fields;
-    NameAllocator fields(t.fields.capacity());
-    for (const Field& f : t.fields)
-        fields.reserve(f.name);
-
-    // Claims in a fixed order: attributes, then the id fields of references, then
-    // relationships, each in model-name order.
-    struct Assigned {
-        const model::Attribute* attribute;
-        const model::Assignment* assignment;
-        const ClassTypes* target;  // references
-        std::string field;
-        std::string id_field;  // references
-        const std::string* plain_id_field;
-    };
-    std::vector<Assigned> assigned;
-    assigned.reserve(cls.assignments.size());
-    names.attribute_fields.reserve(cls.assignments.size());
-    std::size_t references = 0;
-    // Assignments and attributes are both in name order: one walk pairs them.
-    auto attr = common.attributes.begin();
-    for (const auto& [aname, as] : cls.assignments) {
-        while (attr != common.attributes.end() && attr->attribute->name < aname)
-            ++attr;
-        if (attr == common.attributes.end() || attr->attribute->name != aname)
-            continue;
-        const ClassTypes* target = nullptr;
-        if (attr->attribute->type == DataType::kReference) {
-            const auto* entry = attr->attribute->target
-                                    ? find_sorted(class_types, *attr->attribute->target)
-                                    : nullptr;
-            if (entry == nullptr)
-                continue;
-            target = &entry->second;
-            ++references;
-        }
-        std::string name = fields.claim(attr->field);
-        names.attribute_fields.emplace_back(aname, name);
-        assigned.push_back({attr->attribute, &as, target, std::move(name), {}, &attr->id_field});
-    }
-    names.reference_id_fields.reserve(references);
-    for (Assigned& a : assigned) {
-        if (a.target == nullptr)
-            continue;
-        a.id_field = fields.claim(*a.plain_id_field);
-        names.reference_id_fields.emplace_back(a.attribute->name, a.id_field);
-    }
-    std::vector<std::string> relationship_names;
-    for (const RelationshipField& r : relationships) {
-        relationship_names.push_back(fields.claim(r.plain));
-        names.relationships.push_back(
-            {relationship_names.back(), r.type, r.target_class, r.outgoing, r.both_ways, r.single});
-    }
-    names.reverse_collections = reverse;
-    for (ReverseCollection& r : names.reverse_collections)
-        r.field =
-            fields.claim(camel_case(r.source_class) + "CollectionBy" + pascal_case(r.attribute));
-
-    for (Assigned& a : assigned) {
-        const model::Attribute& attr = *a.attribute;
-        const model::Assignment& as = *a.assignment;
+    auto id_field = names.reference_id_fields.begin();
+    for (const auto& [aname, fname] : names.attribute_fields) {
+        const model::Attribute& attr = m.attributes.at(aname);
+        const model::Assignment& as = cls.assignments.at(aname);
+        const ClassTypes* target = attr.type == DataType::kReference
+                                       ? &find_sorted(class_types, *attr.target)->second
+                                       : nullptr;
         Field& f = t.fields.emplace_back();
-        f.name = std::move(a.field);
-        if (a.target != nullptr) {
-            f.type = as.required ? a.target->required_single : a.target->single;
+        f.name = fname;
+        if (target != nullptr) {
+            f.type = as.required ? target->required_single : target->single;
         } else {
             const int type = static_cast<int>(attr.type);
             f.type = as.required ? common.required_value[type] : common.value[type];
@@ -452,20 +330,19 @@ Type class_type(const model::ThingClass& cls, ClassNames& names, const ClassType
                 constraint_directive(attr.type, cls.rules, attr.rules, as.rules, as.required)) {
             f.directives.push_back(std::move(*d));
         }
-        if (a.target == nullptr)
+        if (target == nullptr)
             continue;
-        std::string id_description = "The id of " + f.name + ".";
+        std::string id_description = "The id of " + fname + ".";
         Field& id = t.fields.emplace_back();  // f is not used from here on
-        id.name = std::move(a.id_field);
+        id.name = (id_field++)->second;
         id.type = as.required ? common.required_id : common.id;
         id.description = std::move(id_description);
     }
-    for (std::size_t i = 0; i < relationships.size(); ++i) {
-        const RelationshipField& r = relationships[i];
-        // relationship_fields keeps only relationships between classes of the model.
+    for (const RelationshipFieldNames& r : names.relationships) {
+        // name_classes keeps only relationships between classes of the model.
         const ClassTypes& target = find_sorted(class_types, r.target_class)->second;
         Field& f = t.fields.emplace_back();
-        f.name = std::move(relationship_names[i]);
+        f.name = r.field;
         f.type = r.single ? target.single : target.list;
         if (r.description && !r.description->empty())
             f.description = r.description;
@@ -611,52 +488,23 @@ Schema build_schema(const model::Model& m) {
     s.types = fixed_types();
     for (Type& t : query_fixed_types())
         s.types.push_back(std::move(t));
-    // Mutation is reserved too: a class must not take the name a mutation type will have.
-    NameAllocator type_names(s.types.size() + 10 * m.classes.size() + 1);
-    type_names.reserve("Mutation");
-    for (const Type& t : s.types)
-        type_names.reserve(t.name);
+    s.classes = name_classes(m, s.types);
     // Both in model-name order, as m.classes.
     ClassTypeMap class_types;
-    class_types.reserve(m.classes.size());
-    s.classes.reserve(m.classes.size());
-    for (const auto& [cname, cls] : m.classes) {
-        std::string type = type_names.claim(pascal_case(cname));
-        TypeRef single = TypeRef::named(type);
+    class_types.reserve(s.classes.size());
+    for (const auto& [cname, names] : s.classes) {
+        TypeRef single = TypeRef::named(names.type);
         class_types.emplace_back(cname, ClassTypes{single, required(single), list_of(single)});
-        ClassNames names;
-        names.type = std::move(type);
-        s.classes.emplace_back(cname, std::move(names));
     }
-    const auto relationships = relationship_fields(m);
-    const std::vector<RelationshipField> none;
-    // The references to each class, in model-name order of source class, then attribute.
-    std::map<std::string, std::vector<ReverseCollection>> reverse;
-    for (const auto& [cname, cls] : m.classes) {
-        for (const auto& [aname, as] : cls.assignments) {
-            auto a = m.attributes.find(aname);
-            if (a != m.attributes.end() && a->second.type == DataType::kReference &&
-                a->second.target && m.classes.count(*a->second.target) != 0)
-                reverse[*a->second.target].push_back({cname, aname, {}});
-        }
-    }
-    const std::vector<ReverseCollection> no_reverse;
-    const CommonTypes common(m);
+    const CommonTypes common;
     s.types.reserve(s.types.size() + 10 * m.classes.size() + 8);
     const std::size_t first_class_type = s.types.size();
-    auto names = s.classes.begin();  // in step with m.classes
-    for (const auto& [cname, cls] : m.classes) {
-        auto r = relationships.find(cname);
-        auto rev = reverse.find(cname);
-        s.types.push_back(class_type(cls, names->second, class_types, common,
-                                     r == relationships.end() ? none : r->second,
-                                     rev == reverse.end() ? no_reverse : rev->second));
-        ++names;
-    }
-    add_query_types(m, s, type_names);
+    for (const auto& [cname, names] : s.classes)
+        s.types.push_back(class_type(m, m.classes.at(cname), names, class_types, common));
+    add_query_types(m, s);
     add_connection_fields(s, first_class_type);
-    add_mutation_types(m, s, type_names);
-    add_subscription_types(s, type_names);
+    add_mutation_types(m, s);
+    add_subscription_types(s);
     for (Type& t : introspection_types())
         s.types.push_back(std::move(t));
     s.index_types();

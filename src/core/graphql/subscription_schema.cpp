@@ -27,7 +27,7 @@ Type* type_named(Schema& s, std::string_view name) {
 
 }  // namespace
 
-void add_subscription_types(Schema& s, NameAllocator& type_names) {
+void add_subscription_types(Schema& s) {
     Type* subscription = type_named(s, kSubscriptionType);
     const Type* thing_event = type_named(s, "ThingEvent");
     if (subscription == nullptr || thing_event == nullptr || s.classes.empty())
@@ -37,16 +37,11 @@ void add_subscription_types(Schema& s, NameAllocator& type_names) {
     const Field* thing_changed = subscription->field("thingChanged");
     const InputValue* operations =
         thing_changed != nullptr ? thing_changed->argument("operations") : nullptr;
-    NameAllocator fields(s.classes.size() + subscription->fields.size());
-    for (const Field& f : subscription->fields)
-        fields.reserve(f.name);
     std::vector<Field> added_fields;
     std::vector<Type> added_types;
     added_fields.reserve(s.classes.size());
     added_types.reserve(s.classes.size());
-    for (auto& [cname, names] : s.classes) {
-        names.changed_field = fields.claim(camel_case(cname) + "Changed");
-        names.event_type = type_names.claim(pascal_case(cname) + "Event");
+    for (const auto& [cname, names] : s.classes) {
         Field f = field(names.changed_field, required(named(names.event_type)),
                         "Every insert, update, soft delete, restore and delete of a " + cname +
                             " thing from now on; the event's thing field holds the thing.");

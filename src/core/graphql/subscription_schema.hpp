@@ -3,15 +3,13 @@
 // (docs/graphql.md, "Live things").
 #pragma once
 
-#include "names.hpp"
 #include "udm/core/graphql/schema.hpp"
 
 namespace udm::graphql {
 
 // Gives every class of s a Subscription field <class>Changed(operations) and its event
 // type <Class>Event (the fields of ThingEvent plus `thing: <Class>`), appended to s.types
-// after the types already there; names claimed from type_names and from the Subscription
-// type's fields (schemaChanged and thingChanged keep theirs).
-void add_subscription_types(Schema& s, NameAllocator& type_names);
+// after the types already there, with the names name_classes gave them.
+void add_subscription_types(Schema& s);
 
 }  // namespace udm::graphql

@@ -109,6 +109,7 @@ struct RelationshipFieldNames {
     bool outgoing = true;      // the thing is the relationships' from (else their to)
     bool both_ways = false;    // bidirectional: a relationship written either way round counts
     bool single = false;       // a nullable object field, else a connection
+    std::optional<std::string> description;
 };
 
 // The GraphQL names given to one model class and its attributes.
@@ -196,6 +197,7 @@ Schema build_schema(const model::Model& model);
 // The schema as SDL that graphql-js buildSchema accepts, formatted as graphql-js
 // printSchema formats it (plus applied @constraint directives), ending with a newline.
 std::string print_sdl(const Schema& schema);
+
 
 // The fixed names of the schema, for callers that build on it.
 inline constexpr std::string_view kQueryType = "Query";
