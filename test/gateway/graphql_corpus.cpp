@@ -424,6 +424,21 @@ json run_request(const gql::Schema& schema, const json& request) {
     return result;
 }
 
+// Whether print_model_sdl printed what print_sdl did; else says where they part.
+bool same_sdl(const std::string& what, const std::string& sdl, const std::string& model_sdl) {
+    if (sdl == model_sdl)
+        return true;
+    std::size_t at = 0;
+    while (at < sdl.size() && at < model_sdl.size() && sdl[at] == model_sdl[at])
+        ++at;
+    const std::size_t from = at < 200 ? 0 : at - 200;
+    std::cerr << what << ": print_model_sdl differs from print_sdl at byte " << at
+              << "\nprint_sdl:\n"
+              << sdl.substr(from, 400) << "\nprint_model_sdl:\n"
+              << model_sdl.substr(from, 400) << "\n";
+    return false;
+}
+
 // The --model mode: the SDL the gateway builds from a model document.
 int write_model_sdl(const std::filesystem::path& model_file, const std::filesystem::path& out) {
     std::ifstream in(model_file);
@@ -440,7 +455,10 @@ int write_model_sdl(const std::filesystem::path& model_file, const std::filesyst
         return 1;
     }
     const gql::Schema schema = gql::build_schema(model);
-    write(out, gql::print_sdl(schema));
+    const std::string sdl = gql::print_sdl(schema);
+    if (!same_sdl(model_file.string(), sdl, gql::print_model_sdl(model)))
+        return 1;
+    write(out, sdl);
     std::filesystem::path expect = out;
     expect.replace_extension(".expect.json");
     write(expect, expectation(schema).dump(1));
@@ -505,6 +523,8 @@ int main(int argc, char** argv) {
             std::cerr << "model " << name << ": SDL differs between two builds\n";
             return 1;
         }
+        if (!same_sdl(name, sdl, gql::print_model_sdl(models[i])))
+            return 1;
         write(out_dir / "sdl" / (std::string(name) + ".graphql"), sdl);
         write(out_dir / "sdl" / (std::string(name) + ".expect.json"), expectation(schema).dump(1));
         if (!introspection_query.empty()) {

@@ -17,8 +17,13 @@ namespace {
 
 using model::Json;
 
+// The schema of a model document. Every model of these tests also checks that the SDL
+// printed straight from the model (print_model_sdl) is the schema's, byte for byte.
 Schema schema_of(const std::string& doc) {
-    return build_schema(model::parse_model(Json::parse(doc)));
+    const model::Model m = model::parse_model(Json::parse(doc));
+    Schema s = build_schema(m);
+    EXPECT_EQ(print_model_sdl(m), print_sdl(s)) << doc;
+    return s;
 }
 
 bool contains(const std::string& haystack, const std::string& needle) {
@@ -454,6 +459,56 @@ TEST(GraphqlSchema, AThousandClassesOfTwentyAttributes) {
     EXPECT_EQ(s.find_type("Class999")->fields.size(), 25u);
     EXPECT_EQ(*s.attribute_field_name("class_500", "attribute_7"), "attribute7");
     EXPECT_EQ(print_sdl(s), print_sdl(build_schema(m)));
+    EXPECT_EQ(print_model_sdl(m), print_sdl(s));
+}
+
+// print_model_sdl follows every builder: a model with each kind of field, type and name
+// collision (references, reverse collections, relationships of one and of many things,
+// symmetric and inverse ones, an attribute no class has, a class without attributes, rules,
+// descriptions that print as block strings), and a model without classes.
+TEST(GraphqlSdl, PrintedFromTheModelAsFromTheSchema) {
+    const char* doc = R"({
+      "attributes": {
+        "name": {"type": "text", "description": "The name.", "rules": {"max_length": 80}},
+        "and": {"type": "boolean", "description": "  starts with spaces"},
+        "maker": {"type": "reference", "target": "company"},
+        "maker_id": {"type": "integer", "description": "Line one\nline two"},
+        "price": {"type": "number", "rules": {"min": 0}},
+        "born": {"type": "date"},
+        "seen": {"type": "timestamp"},
+        "extra": {"type": "json"},
+        "ghost": {"type": "reference", "target": "company"}
+      },
+      "classes": {
+        "company": {"description": "A company", "attributes": {"name": {"required": true}}},
+        "product": {"attributes": {"name": {}, "and": {}, "maker": {"required": true},
+                                   "maker_id": {}, "price": {}, "born": {}, "seen": {},
+                                   "extra": {}}},
+        "product_connection": {"attributes": {"maker": {}}},
+        "empty": {}
+      },
+      "relationship_types": {
+        "supplies": {"description": "Supplies goods to", "inverse": "supplied_by"},
+        "knows": {}
+      },
+      "relationships": [
+        {"type": "supplies", "from": "company", "to": "product"},
+        {"type": "supplies", "from": "company", "to": "company",
+         "cardinality": {"max_targets": 1}},
+        {"type": "knows", "from": "company", "to": "company", "bidirectional": true},
+        {"type": "knows", "from": "product", "to": "company", "bidirectional": true,
+         "cardinality": {"max_sources": 1}}
+      ]
+    })";
+    const model::Model m = model::parse_model(Json::parse(doc));
+    const std::string sdl = print_sdl(build_schema(m));
+    EXPECT_EQ(print_model_sdl(m), sdl);
+    for (const char* expected :
+         {"  productCollectionByMaker(\n", "  suppliedBy(\n", "): ProductConnection_2!",
+          "input EmptyInsertInput {\n  \"\"\"Ignored: the class has no attributes.\"\"\"",
+          "  relate(\n", "  and_2: [ProductFilter!]"})
+        EXPECT_NE(sdl.find(expected), std::string::npos) << expected;
+    EXPECT_EQ(print_model_sdl(model::Model{}), print_sdl(build_schema(model::Model{})));
 }
 
 }  // namespace

@@ -2,10 +2,11 @@
 #include <string>
 #include <string_view>
 
+#include "sdl_print.hpp"
+
 #include "introspection.hpp"
 #include "literal.hpp"
 #include "values.hpp"
-#include "udm/core/graphql/schema.hpp"
 
 namespace udm::graphql {
 
@@ -45,16 +46,20 @@ bool prints_as_long_line(std::string_view d) {
     return !has_special(d, true);
 }
 
-// A description before a definition at indentation; a blank line before every described
-// item but the first of a block (graphql-js printDescription).
-void print_description(std::string& out, const std::optional<std::string>& description,
+// A description that may be absent.
+void describe(std::string& out, const std::optional<std::string>& description,
                        std::string_view indentation = {}, bool first_in_block = true) {
-    if (!description)
-        return;
+    if (description)
+        print_description(out, std::string_view(*description), indentation, first_in_block);
+}
+
+}  // namespace
+
+void print_description(std::string& out, std::string_view d, std::string_view indentation,
+                       bool first_in_block) {
     if (!indentation.empty() && !first_in_block)
         out += '\n';
     out += indentation;
-    const std::string& d = *description;
     if (prints_as_one_line(d)) {
         out.append("\"\"\"").append(d).append("\"\"\"\n");
         return;
@@ -78,7 +83,6 @@ void print_description(std::string& out, const std::optional<std::string>& descr
     out += '\n';
 }
 
-// An argument or input field definition: name: Type, and " = default" when it has one.
 void print_input_value(std::string& out, const Schema& schema, const InputValue& v) {
     out += v.name;
     out += ": ";
@@ -90,17 +94,16 @@ void print_input_value(std::string& out, const Schema& schema, const InputValue&
     }
 }
 
-// Arguments on one line when none has a description, else one per line.
-void print_arguments(std::string& out, const Schema& schema, const std::vector<InputValue>& args,
-                     std::string_view indentation) {
-    if (args.empty())
+void print_arguments(std::string& out, const Schema& schema, const InputValue* args,
+                     std::size_t count, std::string_view indentation) {
+    if (count == 0)
         return;
     bool described = false;
-    for (const InputValue& a : args)
-        described = described || a.description.has_value();
+    for (std::size_t i = 0; i < count; ++i)
+        described = described || args[i].description.has_value();
     out += '(';
     if (!described) {
-        for (std::size_t i = 0; i < args.size(); ++i) {
+        for (std::size_t i = 0; i < count; ++i) {
             if (i > 0)
                 out += ", ";
             print_input_value(out, schema, args[i]);
@@ -108,10 +111,10 @@ void print_arguments(std::string& out, const Schema& schema, const std::vector<I
     } else {
         const std::string inner = "  " + std::string(indentation);
         out += '\n';
-        for (std::size_t i = 0; i < args.size(); ++i) {
+        for (std::size_t i = 0; i < count; ++i) {
             if (i > 0)
                 out += '\n';
-            print_description(out, args[i].description, inner, i == 0);
+            describe(out, args[i].description, inner, i == 0);
             out += inner;
             print_input_value(out, schema, args[i]);
         }
@@ -121,7 +124,6 @@ void print_arguments(std::string& out, const Schema& schema, const std::vector<I
     out += ')';
 }
 
-// A directive applied to a field, after the field's type: " @name(arg: value, ...)".
 void print_applied(std::string& out, const AppliedDirective& d) {
     out += " @";
     out += d.name;
@@ -138,12 +140,11 @@ void print_applied(std::string& out, const AppliedDirective& d) {
     out += ')';
 }
 
-// A directive definition with its description, arguments and locations.
 void print_directive(std::string& out, const Schema& schema, const DirectiveDefinition& d) {
-    print_description(out, d.description);
+    describe(out, d.description);
     out += "directive @";
     out += d.name;
-    print_arguments(out, schema, d.arguments, "");
+    print_arguments(out, schema, d.arguments.data(), d.arguments.size(), "");
     out += " on ";
     for (std::size_t i = 0; i < d.locations.size(); ++i) {
         if (i > 0)
@@ -152,10 +153,21 @@ void print_directive(std::string& out, const Schema& schema, const DirectiveDefi
     }
 }
 
-// A type definition with its description: a scalar, an enum, or an object type with its
-// fields.
+void print_field(std::string& out, const Schema& schema, const Field& f, bool first) {
+    if (!first)
+        out += '\n';
+    describe(out, f.description, "  ", first);
+    out += "  ";
+    out += f.name;
+    print_arguments(out, schema, f.arguments.data(), f.arguments.size(), "  ");
+    out += ": ";
+    f.type.append_to(out);
+    for (const AppliedDirective& d : f.directives)
+        print_applied(out, d);
+}
+
 void print_type(std::string& out, const Schema& schema, const Type& t) {
-    print_description(out, t.description);
+    describe(out, t.description);
     switch (t.kind) {
         case TypeKind::kScalar:
             out += "scalar ";
@@ -173,7 +185,7 @@ void print_type(std::string& out, const Schema& schema, const Type& t) {
             for (std::size_t i = 0; i < t.values.size(); ++i) {
                 if (i > 0)
                     out += '\n';
-                print_description(out, t.values[i].description, "  ", i == 0);
+                describe(out, t.values[i].description, "  ", i == 0);
                 out += "  ";
                 out += t.values[i].name;
             }
@@ -188,7 +200,7 @@ void print_type(std::string& out, const Schema& schema, const Type& t) {
             for (std::size_t i = 0; i < t.input_fields.size(); ++i) {
                 if (i > 0)
                     out += '\n';
-                print_description(out, t.input_fields[i].description, "  ", i == 0);
+                describe(out, t.input_fields[i].description, "  ", i == 0);
                 out += "  ";
                 print_input_value(out, schema, t.input_fields[i]);
             }
@@ -200,25 +212,12 @@ void print_type(std::string& out, const Schema& schema, const Type& t) {
             if (t.fields.empty())
                 return;
             out += " {\n";
-            for (std::size_t i = 0; i < t.fields.size(); ++i) {
-                const Field& f = t.fields[i];
-                if (i > 0)
-                    out += '\n';
-                print_description(out, f.description, "  ", i == 0);
-                out += "  ";
-                out += f.name;
-                print_arguments(out, schema, f.arguments, "  ");
-                out += ": ";
-                f.type.append_to(out);
-                for (const AppliedDirective& d : f.directives)
-                    print_applied(out, d);
-            }
+            for (std::size_t i = 0; i < t.fields.size(); ++i)
+                print_field(out, schema, t.fields[i], i == 0);
             out += "\n}";
             return;
     }
 }
-
-}  // namespace
 
 std::string print_sdl(const Schema& schema) {
     std::string out;
