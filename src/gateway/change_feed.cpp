@@ -111,8 +111,9 @@ LoadOutcome ChangeFeed::load(const std::string& tenant, Outbox& outbox, Clock::t
     state.schema_built = model->version;
     state.data_position = std::move(head);
     tenants_.emplace(tenant, std::move(state));
-    schemas_.put(tenant, std::move(schema));
+    schemas_.put(tenant, schema);
     log_info("following tenant " + tenant + " at schema version " + std::to_string(model->version));
+    complete(tenant, *schema);
     return LoadOutcome::kReady;
 }
 
@@ -474,6 +475,17 @@ void ChangeFeed::rebuild(const std::string& tenant, TenantState& state, Outbox& 
     sink_.publish(tenant, EventKind::kSchemaChanged,
                   std::make_shared<const json>(schema_changed_root(events, schema->sdl())),
                   events.back().committed_at);
+    complete(tenant, *schema);
+}
+
+void ChangeFeed::complete(const std::string& tenant, const TenantSchema& schema) {
+    try {
+        schema.complete();
+    } catch (const std::exception& e) {
+        log_error("the GraphQL engine cannot complete the schema of tenant " + tenant +
+                  " at version " + std::to_string(schema.version()) + " (the first request "
+                  "tries again): " + e.what());
+    }
 }
 
 void ChangeFeed::read_due(Outbox& outbox, Clock::time_point now) {

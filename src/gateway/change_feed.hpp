@@ -151,6 +151,9 @@ class ChangeFeed {
     // after the rebuild interval.
     void rebuild(const std::string& tenant, TenantState& state, Outbox& outbox,
                  Clock::time_point now);
+    // Builds what schema builds on first use (TenantSchema::complete) once it is served;
+    // a failure is logged.
+    void complete(const std::string& tenant, const TenantSchema& schema);
     // The schema the engine builds from model, or null (logged when log_failure) when it
     // fails.
     std::shared_ptr<const TenantSchema> build(const std::string& tenant,

@@ -99,6 +99,10 @@ class TenantSchema {
     // requests may get the same (shared) operation.
     virtual PrepareResult prepare(std::string_view document, const nlohmann::json& variables,
                                   const std::optional<std::string>& operation_name) const = 0;
+    // Builds what the schema builds on first use, so that no request waits for it; the
+    // change feed calls it once the schema is served. May throw (out of memory): prepare
+    // tries again.
+    virtual void complete() const {}
 };
 
 // Builds a tenant's schema from its model document (udm.model / udm.schema_at). May throw

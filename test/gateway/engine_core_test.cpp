@@ -2,8 +2,14 @@
 // documents as udm.model returns them, operations prepared, filtered and executed.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "engine_core.hpp"
 #include "protocol.hpp"
+#include "udm/core/graphql/schema.hpp"
+#include "udm/core/model.hpp"
 
 namespace udm::gateway {
 namespace {
@@ -34,6 +40,42 @@ TEST(EngineCore, BuildsTheSdlOfAModelDocument) {
     EXPECT_NE(schema->sdl().find("type Product {"), std::string::npos) << schema->sdl();
     EXPECT_NE(schema->sdl().find("makerId: ID"), std::string::npos);
     EXPECT_NE(schema->sdl().find("@constraint(maxLength: 200)"), std::string::npos);
+}
+
+// The SDL is printed when the schema is built; the type system requests are validated
+// against is built once, by complete() or by the first of concurrent requests, and
+// validates as if it had been built with the SDL.
+TEST(EngineCore, TheTypeSystemIsBuiltOnceOnFirstUse) {
+    const std::string expected =
+        graphql::print_sdl(graphql::build_schema(model::parse_model(kShop)));
+    for (const bool completed : {true, false}) {
+        auto schema = core_engine_builder()(kShop, 3);
+        EXPECT_EQ(schema->sdl(), expected);
+        if (completed) {
+            schema->complete();
+            schema->complete();
+        }
+        std::vector<std::thread> threads;
+        std::atomic<int> ok{0};
+        for (int i = 0; i < 4; ++i) {
+            threads.emplace_back([&, i] {
+                PrepareResult r = schema->prepare(
+                    "query($n: Int) { productCollection(first: $n) { totalCount } }",
+                    json{{"n", i}}, std::nullopt);
+                if (std::holds_alternative<std::shared_ptr<const PreparedOperation>>(r))
+                    ++ok;
+            });
+        }
+        for (std::thread& t : threads)
+            t.join();
+        EXPECT_EQ(ok.load(), 4);
+        PrepareResult bad =
+            schema->prepare("{ productCollection { nosuch } }", json::object(), std::nullopt);
+        auto* errors = std::get_if<std::vector<GraphQLError>>(&bad);
+        ASSERT_NE(errors, nullptr);
+        EXPECT_NE((*errors)[0].message.find("nosuch"), std::string::npos);
+        EXPECT_EQ(schema->sdl(), expected);
+    }
 }
 
 TEST(EngineCore, ASubscriptionSelectingTheThingRendersTheThingReadForIt) {
