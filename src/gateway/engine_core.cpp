@@ -28,7 +28,12 @@ class CoreOperation final : public PreparedOperation {
           // A query whose fields @skip removed all has no root field; it answers {"data": {}}.
           root_field_(operation_.root_fields.empty() ? std::string()
                                                      : operation_.root_field().name),
-          things_(std::move(things)) {}
+          things_(std::move(things)) {
+        for (const gql::PlannedField& f : operation_.root_fields)
+            selects_sdl_ = selects_sdl_ || f.name == "sdl";
+    }
+
+    bool selects_sdl() const override { return selects_sdl_; }
 
     std::optional<ThingSelection> thing_selection() const override { return things_; }
 
@@ -86,6 +91,7 @@ class CoreOperation final : public PreparedOperation {
     bool in_database_;
     std::string root_field_;
     std::optional<ThingSelection> things_;
+    bool selects_sdl_ = false;
 };
 
 // A tenant's schema: its SDL, printed straight from the model when the schema is loaded,

@@ -52,6 +52,9 @@ class PreparedOperation {
     // execute() then takes the thing from the root value's kThingsMember (by key) or the
     // error from its kThingErrorsMember.
     virtual std::optional<ThingSelection> thing_selection() const { return std::nullopt; }
+    // Whether execute() of a query reads the root value's sdl (it selects Query.sdl): the
+    // SDL, megabytes for a large model, is put in the root value only then.
+    virtual bool selects_sdl() const { return true; }
     // An estimate of execute()'s response in bytes, made without executing it, when an `sdl`
     // value is sdl_bytes long (udm::graphql::estimate_response_bytes). 0: no estimate.
     virtual std::size_t estimated_response_bytes(std::size_t sdl_bytes) const {

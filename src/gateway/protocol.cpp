@@ -467,8 +467,11 @@ ProtocolEffects ProtocolHandler::on_subscribe(const json& message) {
         effects.subscriptions_delta = 1;
         return effects;
     }
-    // A query is answered at once from the schema it was prepared against.
-    json root{{"schemaVersion", schema->version()}, {"sdl", schema->sdl()}};
+    // A query is answered at once from the schema it was prepared against; the SDL is
+    // copied only for a query that selects it (a large model's is megabytes).
+    json root{{"schemaVersion", schema->version()}};
+    if (operation->selects_sdl())
+        root["sdl"] = schema->sdl();
     nlohmann::ordered_json result;
     try {
         result = operation->execute(root);

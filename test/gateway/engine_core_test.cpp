@@ -78,6 +78,16 @@ TEST(EngineCore, TheTypeSystemIsBuiltOnceOnFirstUse) {
     }
 }
 
+// A large model's SDL is copied into a query's root value only for a query that selects it.
+TEST(EngineCore, OnlyAQuerySelectingTheSdlNeedsIt) {
+    auto schema = core_engine_builder()(kShop, 1);
+    EXPECT_FALSE(prepared(*schema, "{ schemaVersion }")->selects_sdl());
+    EXPECT_FALSE(prepared(*schema, "{ __typename }")->selects_sdl());
+    EXPECT_TRUE(prepared(*schema, "{ schemaVersion text: sdl }")->selects_sdl());
+    auto op = prepared(*schema, "{ v: schemaVersion }");
+    EXPECT_EQ(op->execute(json{{"schemaVersion", 4}}).dump(), R"({"data":{"v":4}})");
+}
+
 TEST(EngineCore, ASubscriptionSelectingTheThingRendersTheThingReadForIt) {
     auto schema = core_engine_builder()(kShop, 1);
     const std::string doc =
