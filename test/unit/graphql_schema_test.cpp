@@ -509,6 +509,19 @@ TEST(GraphqlSdl, PrintedFromTheModelAsFromTheSchema) {
           "  relate(\n", "  and_2: [ProductFilter!]"})
         EXPECT_NE(sdl.find(expected), std::string::npos) << expected;
     EXPECT_EQ(print_model_sdl(model::Model{}), print_sdl(build_schema(model::Model{})));
+
+    // Names parse_model would refuse (a model built in code), which end up in descriptions:
+    // printed with every check.
+    model::Model odd;
+    model::Attribute a;
+    a.name = "a\"\"\"b";
+    a.type = model::DataType::kText;
+    odd.attributes.emplace(a.name, a);
+    model::ThingClass c;
+    c.name = std::string(" tab\there and a long name that takes the description past seventy");
+    c.assignments.emplace(a.name, model::Assignment{a.name, true, Json::object()});
+    odd.classes.emplace(c.name, c);
+    EXPECT_EQ(print_model_sdl(odd), print_sdl(build_schema(odd)));
 }
 
 }  // namespace

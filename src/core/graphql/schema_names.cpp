@@ -70,14 +70,16 @@ const Type* find(const std::vector<Type>& types, std::string_view name) {
 // The fields of a class's object type: attributes, then the id fields of references, then
 // relationships, then reverse collections, each in model-name order, after the system
 // fields.
+// types: the data type of each named attribute, in step with names.attribute_fields.
 void name_class_fields(const model::Model& m, const model::ThingClass& cls, ClassNames& names,
                        std::vector<RelationshipField> relationships,
-                       std::vector<ReverseCollection> reverse) {
+                       std::vector<ReverseCollection> reverse, std::vector<DataType>& types) {
     NameAllocator fields(std::size(kSystemFields) + 2 * cls.assignments.size() +
                          relationships.size() + reverse.size());
     for (const auto& [name, scalar] : kSystemFields)
         fields.reserve(name);
     names.attribute_fields.reserve(cls.assignments.size());
+    types.reserve(cls.assignments.size());
     std::size_t references = 0;
     for (const auto& [aname, as] : cls.assignments) {
         auto a = m.attributes.find(aname);
@@ -89,11 +91,14 @@ void name_class_fields(const model::Model& m, const model::ThingClass& cls, Clas
             ++references;
         }
         names.attribute_fields.emplace_back(aname, fields.claim(camel_case(aname)));
+        types.push_back(a->second.type);
     }
     names.reference_id_fields.reserve(references);
-    for (const auto& [aname, fname] : names.attribute_fields) {
-        if (m.attributes.at(aname).type == DataType::kReference)
+    for (std::size_t k = 0; k < types.size(); ++k) {
+        if (types[k] == DataType::kReference) {
+            const std::string& aname = names.attribute_fields[k].first;
             names.reference_id_fields.emplace_back(aname, fields.claim(camel_case(aname) + "Id"));
+        }
     }
     names.relationships.reserve(relationships.size());
     for (RelationshipField& r : relationships) {
@@ -109,13 +114,14 @@ void name_class_fields(const model::Model& m, const model::ThingClass& cls, Clas
 
 // The logical fields of a class's filter type ("and", "or", "not"), after the fields it has
 // for the system columns and the attributes, which keep their object type's names.
-void name_filter_fields(const model::Model& m, ClassNames& names) {
+void name_filter_fields(ClassNames& names, const std::vector<DataType>& types) {
     NameAllocator fields(8 + names.attribute_fields.size() + names.reference_id_fields.size());
     for (const auto& [name, scalar] : kSystemFields)
         fields.reserve(name);
     auto id = names.reference_id_fields.begin();
-    for (const auto& [aname, fname] : names.attribute_fields) {
-        const DataType type = m.attributes.at(aname).type;
+    for (std::size_t k = 0; k < types.size(); ++k) {
+        const std::string& fname = names.attribute_fields[k].second;
+        const DataType type = types[k];
         if (type == DataType::kReference) {
             fields.reserve(fname);          // the target's filter
             fields.reserve((id++)->second);  // the id's
@@ -206,16 +212,19 @@ ClassNameList name_classes(const model::Model& m, const std::vector<Type>& fixed
                 reverse[*a->second.target].push_back({cname, aname, {}});
         }
     }
-    auto names = classes.begin();  // in step with m.classes
+    // The data types of each class's named attributes, in step with classes.
+    std::vector<std::vector<DataType>> types(classes.size());
+    std::size_t i = 0;  // m.classes and classes are in step
     for (const auto& [cname, cls] : m.classes) {
         auto r = relationships.find(cname);
         auto rev = reverse.find(cname);
-        name_class_fields(m, cls, names->second,
+        name_class_fields(m, cls, classes[i].second,
                           r == relationships.end() ? std::vector<RelationshipField>()
                                                    : std::move(r->second),
                           rev == reverse.end() ? std::vector<ReverseCollection>()
-                                               : std::move(rev->second));
-        ++names;
+                                               : std::move(rev->second),
+                          types[i]);
+        ++i;
     }
 
     // Queries (query_schema.cpp). Query's fields: the fixed ones, then every class's single
@@ -239,11 +248,11 @@ ClassNameList name_classes(const model::Model& m, const std::vector<Type>& fixed
         n.order_by_type = type_names.claim(plain + "OrderBy");
     }
     // Claimed after the types above, so adding aggregates renamed none of them.
-    for (auto& [cname, n] : classes) {
+    for (std::size_t c = 0; c < classes.size(); ++c) {
+        auto& [cname, n] = classes[c];
         const std::string plain = pascal_case(cname);
         bool sums = false, orders = false;
-        for (const auto& [aname, fname] : n.attribute_fields) {
-            const DataType type = m.attributes.at(aname).type;
+        for (const DataType type : types[c]) {
             sums = sums || aggregate_scalar(type, true) != nullptr;
             orders = orders || aggregate_scalar(type, false) != nullptr;
         }
@@ -256,7 +265,7 @@ ClassNameList name_classes(const model::Model& m, const std::vector<Type>& fixed
             n.min_type = type_names.claim(plain + "MinAggregate");
             n.max_type = type_names.claim(plain + "MaxAggregate");
         }
-        name_filter_fields(m, n);
+        name_filter_fields(n, types[c]);
     }
     if (classes.empty())
         return classes;

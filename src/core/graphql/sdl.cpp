@@ -83,6 +83,19 @@ void print_description(std::string& out, std::string_view d, std::string_view in
     out += '\n';
 }
 
+void print_plain_description(std::string& out, std::string_view d, std::string_view indentation,
+                             bool first_in_block) {
+    if (!indentation.empty() && !first_in_block)
+        out += '\n';
+    out += indentation;
+    if (d.size() <= 70) {
+        out.append("\"\"\"").append(d).append("\"\"\"\n");
+        return;
+    }
+    out.append("\"\"\"\n").append(indentation).append(d).append("\n");
+    out.append(indentation).append("\"\"\"\n");
+}
+
 void print_input_value(std::string& out, const Schema& schema, const InputValue& v) {
     out += v.name;
     out += ": ";

@@ -49,53 +49,74 @@ const Fixed& fixed() {
     return *f;
 }
 
+// Where the SDL goes. plain: every class and attribute name is made of ASCII letters,
+// digits and underscores (as parse_model demands), so that the descriptions udm writes
+// from its own text and those names print without print_description's checks.
+struct Writer {
+    std::string& out;
+    bool plain;
+};
+
+// Who wrote a description: udm (from its own text and the model's names), or a user (a
+// class's, attribute's or relationship type's description), which is checked as it prints.
+enum class By { kUdm, kUser };
+
+void describe(Writer& w, std::string_view description, std::string_view indentation, bool first,
+              By by) {
+    if (by == By::kUdm && w.plain)
+        print_plain_description(w.out, description, indentation, first);
+    else
+        print_description(w.out, description, indentation, first);
+}
+
 // The start of a type definition after the ones before it: its description (none when
 // empty), keyword and name.
-void open_type(std::string& out, std::string_view keyword, std::string_view name,
-               std::string_view description) {
-    out += "\n\n";
+void open_type(Writer& w, std::string_view keyword, std::string_view name,
+               std::string_view description, By by = By::kUdm) {
+    w.out += "\n\n";
     if (!description.empty())
-        print_description(out, description);
-    out += keyword;
-    out += name;
-    out += " {\n";
+        describe(w, description, {}, true, by);
+    w.out += keyword;
+    w.out += name;
+    w.out += " {\n";
 }
 
 // What comes before a field or input field's name: the line break after the one before it,
 // and its description (none when empty).
-void item(std::string& out, bool first, std::string_view description) {
+void item(Writer& w, bool first, std::string_view description, By by = By::kUdm) {
     if (!first)
-        out += '\n';
+        w.out += '\n';
     if (!description.empty())
-        print_description(out, description, "  ", first);
-    out += "  ";
+        describe(w, description, "  ", first, by);
+    w.out += "  ";
 }
 
-// The same for an argument of a field, which always has a description here.
-void argument(std::string& out, bool first, std::string_view description) {
+// The same for an argument of a field, which always has a description of udm's here.
+void argument(Writer& w, bool first, std::string_view description) {
     if (!first)
-        out += '\n';
-    print_description(out, description, "    ", first);
-    out += "    ";
+        w.out += '\n';
+    describe(w, description, "    ", first, By::kUdm);
+    w.out += "    ";
 }
 
 // The arguments of a collection field of class c (query_schema.cpp, collection_arguments).
-void collection_arguments(std::string& out, const ClassNames& c) {
+void collection_arguments(Writer& w, const ClassNames& c) {
+    std::string& out = w.out;
     out += "(\n";
-    argument(out, true, "Only things that pass.");
+    argument(w, true, "Only things that pass.");
     out += "filter: ";
     out += c.filter_type;
-    argument(out, false, "The order, by one field per entry; id breaks ties.");
+    argument(w, false, "The order, by one field per entry; id breaks ties.");
     out += "orderBy: [";
     out += c.order_by_type;
     out += "!]";
-    argument(out, false, "At most this many things from the start (default 100, at most 1000).");
+    argument(w, false, "At most this many things from the start (default 100, at most 1000).");
     out += "first: Int";
-    argument(out, false, "Only things after this cursor.");
+    argument(w, false, "Only things after this cursor.");
     out += "after: Cursor";
-    argument(out, false, "At most this many things from the end (at most 1000).");
+    argument(w, false, "At most this many things from the end (at most 1000).");
     out += "last: Int";
-    argument(out, false, "Only things before this cursor.");
+    argument(w, false, "Only things before this cursor.");
     out += "before: Cursor\n  )";
 }
 
@@ -104,6 +125,29 @@ void connection(std::string& out, const ClassNames& c) {
     out += ": ";
     out += c.connection_type;
     out += '!';
+}
+
+// Whether every class and attribute name of m is made of ASCII letters, digits and
+// underscores (Writer::plain).
+bool plain_names(const model::Model& m) {
+    auto plain = [](std::string_view name) {
+        for (const char ch : name) {
+            const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                            (ch >= '0' && ch <= '9') || ch == '_';
+            if (!ok)
+                return false;
+        }
+        return !name.empty();
+    };
+    for (const auto& [name, cls] : m.classes) {
+        if (!plain(name))
+            return false;
+    }
+    for (const auto& [name, a] : m.attributes) {
+        if (!plain(name))
+            return false;
+    }
+    return true;
 }
 
 // A class of the model with its named attributes, looked up once for all of its types.
@@ -118,7 +162,7 @@ class ModelPrinter {
   public:
     ModelPrinter(const model::Model& m, const Fixed& fixed, const ClassNameList& classes,
                  std::string& out)
-        : m_(m), fixed_(fixed), classes_(classes), out_(out) {
+        : m_(m), fixed_(fixed), classes_(classes), out_(out), w_{out, plain_names(m)} {
         views_.reserve(classes.size());
         for (const auto& [cname, c] : classes) {
             ClassView& v = views_.emplace_back();
@@ -163,6 +207,7 @@ class ModelPrinter {
     const ClassNameList& classes_;
     std::vector<ClassView> views_;  // in step with classes_
     std::string& out_;
+    Writer w_;
     std::string text_;
 };
 
@@ -172,13 +217,13 @@ void ModelPrinter::query(const Type& query) {
     out_ += "type Query {\n";
     fixed_fields(query);
     for (const auto& [cname, c] : classes_) {
-        item(out_, false, text("The ", cname, " with this id, or null."));
+        item(w_, false, text("The ", cname, " with this id, or null."));
         out_ += c.query_field;
         out_ += "(id: ID!): ";
         out_ += c.type;
-        item(out_, false, text("A page of the ", cname, " things."));
+        item(w_, false, text("A page of the ", cname, " things."));
         out_ += c.collection_field;
-        collection_arguments(out_, c);
+        collection_arguments(w_, c);
         connection(out_, c);
     }
     out_ += "\n}";
@@ -190,7 +235,7 @@ void ModelPrinter::subscription(const Type& subscription) {
     out_ += "type Subscription {\n";
     fixed_fields(subscription);
     for (const auto& [cname, c] : classes_) {
-        item(out_, false,
+        item(w_, false,
              text("Every insert, update, soft delete, restore and delete of a ", cname,
                   " thing from now on; the event's thing field holds the thing."));
         out_ += c.changed_field;
@@ -206,7 +251,8 @@ void ModelPrinter::subscription(const Type& subscription) {
 void ModelPrinter::class_type(std::size_t i) {
     const ClassNames& c = classes_[i].second;
     const model::ThingClass& cls = *views_[i].cls;
-    open_type(out_, "type ", c.type, cls.description ? *cls.description : std::string_view());
+    open_type(w_, "type ", c.type, cls.description ? *cls.description : std::string_view(),
+              By::kUser);
     for (std::size_t f = 0; f < fixed_.system_fields.size(); ++f)
         print_field(out_, fixed_.schema, fixed_.system_fields[f], f == 0);
     auto id = c.reference_id_fields.begin();
@@ -215,7 +261,7 @@ void ModelPrinter::class_type(std::size_t i) {
         const model::Attribute& a = *views_[i].attributes[k].first;
         const model::Assignment& as = *views_[i].attributes[k].second;
         const bool reference = a.type == DataType::kReference;
-        item(out_, false, a.description ? *a.description : std::string_view());
+        item(w_, false, a.description ? *a.description : std::string_view(), By::kUser);
         out_ += fname;
         out_ += ": ";
         out_ += reference ? std::string_view(names_of(*a.target).type)
@@ -226,29 +272,29 @@ void ModelPrinter::class_type(std::size_t i) {
             print_applied(out_, *d);
         if (!reference)
             continue;
-        item(out_, false, text("The id of ", fname, "."));
+        item(w_, false, text("The id of ", fname, "."));
         out_ += (id++)->second;
         out_ += as.required ? ": ID!" : ": ID";
     }
     for (const RelationshipFieldNames& r : c.relationships) {
         const ClassNames& target = names_of(r.target_class);
-        item(out_, false, r.description ? *r.description : std::string_view());
+        item(w_, false, r.description ? *r.description : std::string_view(), By::kUser);
         out_ += r.field;
         if (r.single) {
             out_ += ": ";
             out_ += target.type;
         } else {
-            collection_arguments(out_, target);
+            collection_arguments(w_, target);
             connection(out_, target);
         }
     }
     for (const ReverseCollection& r : c.reverse_collections) {
         const ClassNames& source = names_of(r.source_class);
-        item(out_, false,
+        item(w_, false,
              text("A page of the ", r.source_class, " things whose ", r.attribute,
                   " is this thing."));
         out_ += r.field;
-        collection_arguments(out_, source);
+        collection_arguments(w_, source);
         connection(out_, source);
     }
     out_ += "\n}";
@@ -257,24 +303,24 @@ void ModelPrinter::class_type(std::size_t i) {
 void ModelPrinter::query_types(std::size_t i) {
     const auto& [cname, c] = classes_[i];
     const ClassView& view = views_[i];
-    open_type(out_, "type ", c.connection_type, text("A page of ", cname, " things."));
-    item(out_, true, "The things of the page, in order.");
+    open_type(w_, "type ", c.connection_type, text("A page of ", cname, " things."));
+    item(w_, true, "The things of the page, in order.");
     out_ += "edges: [";
     out_ += c.edge_type;
     out_ += "!]!";
-    item(out_, false, "Where the page is.");
+    item(w_, false, "Where the page is.");
     out_ += "pageInfo: PageInfo!";
-    item(out_, false, "How many things pass the filter, on all pages.");
+    item(w_, false, "How many things pass the filter, on all pages.");
     out_ += "totalCount: Int!";
-    item(out_, false, "Aggregates over the things that pass the filter, on all pages.");
+    item(w_, false, "Aggregates over the things that pass the filter, on all pages.");
     out_ += "aggregate: ";
     out_ += c.aggregate_type;
     out_ += "!\n}";
 
-    open_type(out_, "type ", c.edge_type, text("A ", cname, " thing in a page."));
-    item(out_, true, "Its position.");
+    open_type(w_, "type ", c.edge_type, text("A ", cname, " thing in a page."));
+    item(w_, true, "Its position.");
     out_ += "cursor: Cursor!";
-    item(out_, false, "The thing.");
+    item(w_, false, "The thing.");
     out_ += "node: ";
     out_ += c.type;
     out_ += "!\n}";
@@ -282,14 +328,14 @@ void ModelPrinter::query_types(std::size_t i) {
     // Filter and order fields have the object type's field names.
     for (const bool filter : {true, false}) {
         if (filter)
-            open_type(out_, "input ", c.filter_type,
+            open_type(w_, "input ", c.filter_type,
                       text("Conditions on ", cname, " things; all given ones must hold."));
         else
-            open_type(out_, "input ", c.order_by_type,
+            open_type(w_, "input ", c.order_by_type,
                       text("One ", cname, " field to order by (give exactly one)."));
         bool first = true;
         auto add = [&](std::string_view name, const char* scalar) {
-            item(out_, first, {});
+            item(w_, first, {});
             first = false;
             out_ += name;
             if (filter) {
@@ -309,7 +355,7 @@ void ModelPrinter::query_types(std::size_t i) {
             if (a.type == DataType::kReference) {
                 // The target's filter: things whose referenced thing passes it.
                 if (filter) {
-                    item(out_, false, {});
+                    item(w_, false, {});
                     out_ += fname;
                     out_ += ": ";
                     out_ += names_of(*a.target).filter_type;
@@ -320,17 +366,17 @@ void ModelPrinter::query_types(std::size_t i) {
             }
         }
         if (filter) {
-            item(out_, false, "All of these hold.");
+            item(w_, false, "All of these hold.");
             out_ += c.filter_and;
             out_ += ": [";
             out_ += c.filter_type;
             out_ += "!]";
-            item(out_, false, "At least one of these holds.");
+            item(w_, false, "At least one of these holds.");
             out_ += c.filter_or;
             out_ += ": [";
             out_ += c.filter_type;
             out_ += "!]";
-            item(out_, false, "This does not hold.");
+            item(w_, false, "This does not hold.");
             out_ += c.filter_not;
             out_ += ": ";
             out_ += c.filter_type;
@@ -357,14 +403,14 @@ void ModelPrinter::query_types(std::size_t i) {
         {c.max_type, "max",
          "The largest value of each number, integer, date, timestamp and text field.",
          "Largest values", false}};
-    open_type(out_, "type ", c.aggregate_type,
+    open_type(w_, "type ", c.aggregate_type,
               text("Aggregates over the ", cname, " things that pass the filter, on all pages."));
-    item(out_, true, "How many things pass the filter.");
+    item(w_, true, "How many things pass the filter.");
     out_ += "count: Int!";
     for (const Part& part : parts) {
         if (part.type.empty())
             continue;
-        item(out_, false, part.description);
+        item(w_, false, part.description);
         out_ += part.field;
         out_ += ": ";
         out_ += part.type;
@@ -373,7 +419,7 @@ void ModelPrinter::query_types(std::size_t i) {
     for (const Part& part : parts) {
         if (part.type.empty())
             continue;
-        open_type(out_, "type ", part.type,
+        open_type(w_, "type ", part.type,
                   text(part.what, " of the fields of the ", cname, " things that pass the filter."));
         // An average is a Float whatever the values.
         const bool avg = std::string_view(part.field) == "avg";
@@ -383,7 +429,7 @@ void ModelPrinter::query_types(std::size_t i) {
             const char* scalar = aggregate_scalar(view.attributes[k].first->type, part.sum);
             if (scalar == nullptr)
                 continue;
-            item(out_, first, {});
+            item(w_, first, {});
             first = false;
             out_ += fname;
             out_ += ": ";
@@ -394,7 +440,7 @@ void ModelPrinter::query_types(std::size_t i) {
 }
 
 void ModelPrinter::mutation() {
-    open_type(out_, "type ", kMutationType,
+    open_type(w_, "type ", kMutationType,
               "Writes to the tenant's things. The fields of one mutation run in order in one "
               "transaction: an error in any of them undoes them all.");
     constexpr std::string_view kFilter = "Only things that pass (all when not given).";
@@ -403,13 +449,13 @@ void ModelPrinter::mutation() {
         "changes and the field fails with TOO_MANY_ROWS.";
     bool first = true;
     for (const auto& [cname, c] : classes_) {
-        item(out_, first,
+        item(w_, first,
              text("Inserts ", cname, " things, checked by the class's rules; returns them as "
                                      "stored."));
         first = false;
         out_ += c.insert_field;
         out_ += "(\n";
-        argument(out_, true,
+        argument(w_, true,
                  "The things to insert (at most 1000); an attribute not given gets its default.");
         out_ += "objects: [";
         out_ += c.insert_input_type;
@@ -417,51 +463,51 @@ void ModelPrinter::mutation() {
         out_ += c.mutation_response_type;
         out_ += '!';
 
-        item(out_, false,
+        item(w_, false,
              text("Sets attributes of the ", cname,
                   " things that pass the filter; returns them as stored."));
         out_ += c.update_field;
         out_ += "(\n";
-        argument(out_, true, "The attributes to set; a field given as null clears it.");
+        argument(w_, true, "The attributes to set; a field given as null clears it.");
         out_ += "set: ";
         out_ += c.update_input_type;
         out_ += '!';
-        argument(out_, false, kFilter);
+        argument(w_, false, kFilter);
         out_ += "filter: ";
         out_ += c.filter_type;
-        argument(out_, false, kAtMost);
+        argument(w_, false, kAtMost);
         out_ += "atMost: Int! = 1\n  ): ";
         out_ += c.mutation_response_type;
         out_ += '!';
 
-        item(out_, false,
+        item(w_, false,
              text("Soft-deletes the ", cname,
                   " things that pass the filter (they are no longer served; udm.data_events "
                   "records a soft_delete); returns them."));
         out_ += c.delete_field;
         out_ += "(\n";
-        argument(out_, true, kFilter);
+        argument(w_, true, kFilter);
         out_ += "filter: ";
         out_ += c.filter_type;
-        argument(out_, false, kAtMost);
+        argument(w_, false, kAtMost);
         out_ += "atMost: Int! = 1\n  ): ";
         out_ += c.mutation_response_type;
         out_ += '!';
     }
     if (!m_.relationships.empty()) {
         for (const bool relate : {true, false}) {
-            item(out_, false,
+            item(w_, false,
                  relate ? "Relates two things, if the relationship type is allowed between their "
                           "classes and within its cardinality; false when they already were."
                         : "Removes a relationship between two things; false when there was "
                           "none.");
             out_ += relate ? kRelateField : kUnrelateField;
             out_ += "(\n";
-            argument(out_, true, "The relationship type's name.");
+            argument(w_, true, "The relationship type's name.");
             out_ += "type: String!";
-            argument(out_, false, "The from thing.");
+            argument(w_, false, "The from thing.");
             out_ += "fromId: ID!";
-            argument(out_, false, "The to thing.");
+            argument(w_, false, "The to thing.");
             out_ += "toId: ID!\n  ): Boolean!";
         }
     }
@@ -473,10 +519,10 @@ void ModelPrinter::mutation_types(std::size_t i) {
     const ClassView& view = views_[i];
     for (const bool insert : {true, false}) {
         if (insert)
-            open_type(out_, "input ", c.insert_input_type,
+            open_type(w_, "input ", c.insert_input_type,
                       text("A new ", cname, " thing: its attributes by field name."));
         else
-            open_type(out_, "input ", c.update_input_type,
+            open_type(w_, "input ", c.update_input_type,
                       text("Attributes of ", cname, " things to set; the others keep their value."));
         auto id = c.reference_id_fields.begin();
         bool first = true;
@@ -485,7 +531,7 @@ void ModelPrinter::mutation_types(std::size_t i) {
             const model::Attribute& a = *view.attributes[k].first;
             const bool reference = a.type == DataType::kReference;
             const bool required = insert && view.attributes[k].second->required;
-            item(out_, first,
+            item(w_, first,
                  reference ? text("The id of its ", fname, required ? ". Required." : ".")
                            : text("Its ", aname, required ? ". Required." : "."));
             first = false;
@@ -495,16 +541,16 @@ void ModelPrinter::mutation_types(std::size_t i) {
         }
         // A class without attributes has nothing to set (mutation_schema.cpp).
         if (first) {
-            item(out_, true, "Ignored: the class has no attributes.");
+            item(w_, true, "Ignored: the class has no attributes.");
             out_ += "_: Boolean";
         }
         out_ += "\n}";
     }
-    open_type(out_, "type ", c.mutation_response_type,
+    open_type(w_, "type ", c.mutation_response_type,
               text("What a mutation of ", cname, " things did."));
-    item(out_, true, "How many things it wrote.");
+    item(w_, true, "How many things it wrote.");
     out_ += "affectedCount: Int!";
-    item(out_, false, "The things it wrote, as stored.");
+    item(w_, false, "The things it wrote, as stored.");
     out_ += "records: [";
     out_ += c.type;
     out_ += "!]!\n}";
@@ -512,10 +558,10 @@ void ModelPrinter::mutation_types(std::size_t i) {
 
 void ModelPrinter::event_type(std::size_t i) {
     const auto& [cname, c] = classes_[i];
-    open_type(out_, "type ", c.event_type,
+    open_type(w_, "type ", c.event_type,
               text("A ", cname, " thing was inserted, updated, soft deleted, restored or deleted."));
     fixed_fields(*fixed_.thing_event);
-    item(out_, false,
+    item(w_, false,
          "The thing as it is when the gateway reads the event's batch (a later write of the "
          "same batch may show); null when it is deleted or soft deleted, or not visible to the "
          "tenant's role.");

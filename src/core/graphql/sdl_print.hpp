@@ -14,6 +14,12 @@ namespace udm::graphql {
 // it; a blank line before every described item but the first of a block.
 void print_description(std::string& out, std::string_view description,
                        std::string_view indentation = {}, bool first_in_block = true);
+// The same for a description known to be printable ASCII without """, that neither starts
+// with white space nor ends with a space, a quote or a backslash (udm's own text with model
+// names in it): it prints on one line when it is 70 characters or shorter, else as a block
+// of three lines, without the checks print_description makes.
+void print_plain_description(std::string& out, std::string_view description,
+                             std::string_view indentation, bool first_in_block);
 // An argument or input field definition: name: Type, and " = default" when it has one.
 void print_input_value(std::string& out, const Schema& schema, const InputValue& v);
 // count arguments, on one line when none has a description, else one per line.
