@@ -5,8 +5,9 @@
 // On a shared machine only ratios mean anything, so the same model is also serialized and
 // parsed as JSON with nlohmann::json (BM_ModelJsonDump, BM_ModelJsonParse: the baselines,
 // the same data the SDL carries), and BM_GatewayRebuild times what udm-gateway does on
-// every schema event: the model document's text parsed, udm::model::parse_model,
-// build_schema, print_sdl. scripts/bench_graphql runs them and prints the ratios.
+// every schema event before it serves the new SDL: the model document's text parsed,
+// udm::model::parse_model, print_model_sdl (the type system, BM_BuildSchema, is built
+// after). scripts/bench_graphql runs them and prints the ratios.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -65,6 +66,24 @@ void BM_BuildAndPrint(benchmark::State& state) {
 }
 BENCHMARK(BM_BuildAndPrint)->Arg(1000)->Apply(per_model);
 
+// The SDL printed straight from the model, as udm.graphql_sdl and udm-gateway print it:
+// the figure.
+void BM_PrintModelSdl(benchmark::State& state) {
+    const udm::model::Model m = large_model(static_cast<std::size_t>(state.range(0)));
+    const std::string expected = udm::graphql::print_sdl(udm::graphql::build_schema(m));
+    bool checked = false;  // the first SDL (only: one call per iteration, for --instructions)
+    for (auto _ : state) {
+        std::string sdl = udm::graphql::print_model_sdl(m);
+        if (!checked && sdl != expected) {
+            state.SkipWithError("print_model_sdl and print_sdl differ");
+            break;
+        }
+        checked = true;
+        benchmark::DoNotOptimize(sdl);
+    }
+}
+BENCHMARK(BM_PrintModelSdl)->Arg(10)->Arg(1000)->Apply(per_model);
+
 // Baseline: the model document (udm.model's format) written as JSON text.
 void BM_ModelJsonDump(benchmark::State& state) {
     const Json doc = udm::model::to_json(large_model(static_cast<std::size_t>(state.range(0))));
@@ -82,15 +101,15 @@ void BM_ModelJsonParse(benchmark::State& state) {
 }
 BENCHMARK(BM_ModelJsonParse)->Arg(1000)->Apply(per_model);
 
-// What udm-gateway does on a schema event (engine_core.cpp): the model document parsed,
-// read as a model, its schema built and printed.
+// What udm-gateway does on a schema event before serving the new SDL (engine_core.cpp):
+// the model document parsed, read as a model, its SDL printed.
 void BM_GatewayRebuild(benchmark::State& state) {
     const udm::model::Model m = large_model(static_cast<std::size_t>(state.range(0)));
     const std::string text = udm::model::to_json(m).dump();
     const std::string expected = udm::graphql::print_sdl(udm::graphql::build_schema(m));
     auto rebuild = [&text] {
         const udm::model::Model parsed = udm::model::parse_model(Json::parse(text));
-        return udm::graphql::print_sdl(udm::graphql::build_schema(parsed));
+        return udm::graphql::print_model_sdl(parsed);
     };
     if (rebuild() != expected) {
         state.SkipWithError("the model read back from its document prints another schema");
