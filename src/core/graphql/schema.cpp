@@ -310,9 +310,17 @@ Type class_type(const model::Model& m, const model::ThingClass& cls, const Class
                      names.reverse_collections.size());
     t.fields = common.system_fields;
     auto id_field = names.reference_id_fields.begin();
+    // The named attributes are some of the class's assignments and of the model's
+    // attributes, all three in name order: one walk pairs them.
+    auto assignment = cls.assignments.begin();
+    auto attribute = m.attributes.begin();
     for (const auto& [aname, fname] : names.attribute_fields) {
-        const model::Attribute& attr = m.attributes.at(aname);
-        const model::Assignment& as = cls.assignments.at(aname);
+        while (assignment->first != aname)
+            ++assignment;
+        while (attribute->first != aname)
+            ++attribute;
+        const model::Attribute& attr = attribute->second;
+        const model::Assignment& as = assignment->second;
         const ClassTypes* target = attr.type == DataType::kReference
                                        ? &find_sorted(class_types, *attr.target)->second
                                        : nullptr;
