@@ -111,9 +111,8 @@ LoadOutcome ChangeFeed::load(const std::string& tenant, Outbox& outbox, Clock::t
     state.schema_built = model->version;
     state.data_position = std::move(head);
     tenants_.emplace(tenant, std::move(state));
-    schemas_.put(tenant, schema);
+    schemas_.put(tenant, std::move(schema));
     log_info("following tenant " + tenant + " at schema version " + std::to_string(model->version));
-    complete(tenant, *schema);
     return LoadOutcome::kReady;
 }
 
@@ -468,14 +467,21 @@ void ChangeFeed::rebuild(const std::string& tenant, TenantState& state, Outbox& 
     std::vector<SchemaEvent> events = std::move(state.pending);
     state.pending.clear();
     state.schema_built = version;
+    // The SDL is served from here on; what the schema builds on first use is built before
+    // subscribers hear of the change, so that operations they send at once do not wait.
     schemas_.put(tenant, schema);
     metrics_.schema_rebuilt();
     log_info("tenant " + tenant + ": schema rebuilt at version " + std::to_string(version) + " (" +
              std::to_string(events.size()) + " change(s))");
+    complete(tenant, *schema);
     sink_.publish(tenant, EventKind::kSchemaChanged,
                   std::make_shared<const json>(schema_changed_root(events, schema->sdl())),
                   events.back().committed_at);
-    complete(tenant, *schema);
+}
+
+void ChangeFeed::complete(const std::string& tenant) {
+    if (std::shared_ptr<const TenantSchema> schema = schemas_.get(tenant))
+        complete(tenant, *schema);
 }
 
 void ChangeFeed::complete(const std::string& tenant, const TenantSchema& schema) {

@@ -49,6 +49,9 @@ class ChangeFeed {
     // event); kReady at once when it is followed already. Nothing is kept when any part of
     // it fails.
     LoadOutcome load(const std::string& tenant, Outbox& outbox, Clock::time_point now);
+    // Builds what the schema of a loaded tenant builds on first use (TenantSchema::complete),
+    // after the requests that waited for its load were answered; a failure is logged.
+    void complete(const std::string& tenant);
     // Handles a NOTIFY on udm_schema or udm_data: catches up that tenant if followed, at once
     // or, when a signal read it less than kSignalSpacing ago, then (read_due()). A payload
     // that is not {"tenant": "..."} is logged (at most once a second per channel, cut short).
@@ -151,8 +154,6 @@ class ChangeFeed {
     // after the rebuild interval.
     void rebuild(const std::string& tenant, TenantState& state, Outbox& outbox,
                  Clock::time_point now);
-    // Builds what schema builds on first use (TenantSchema::complete) once it is served;
-    // a failure is logged.
     void complete(const std::string& tenant, const TenantSchema& schema);
     // The schema the engine builds from model, or null (logged when log_failure) when it
     // fails.

@@ -300,6 +300,7 @@ void DbListener::serve_connection() {
 }
 
 void DbListener::serve_requests(Outbox& outbox, LimitsSource& limits_source) {
+    std::vector<std::string> loaded;
     for (const std::string& tenant : requests_.take(kLoadsPerTurn)) {
         LoadOutcome outcome = LoadOutcome::kUnavailable;
         try {
@@ -317,7 +318,13 @@ void DbListener::serve_requests(Outbox& outbox, LimitsSource& limits_source) {
             throw;
         }
         requests_.finish(tenant, outcome, LoadRequests::Clock::now());
+        if (outcome == LoadOutcome::kReady)
+            loaded.push_back(tenant);
     }
+    // Once every request of this turn is answered: a request for the SDL, or for a tenant
+    // loaded after a large one, does not wait for a type system it does not need.
+    for (const std::string& tenant : loaded)
+        feed_.complete(tenant);
 }
 
 }  // namespace udm::gateway

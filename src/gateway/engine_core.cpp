@@ -94,10 +94,11 @@ class CoreOperation final : public PreparedOperation {
     bool selects_sdl_ = false;
 };
 
-// A tenant's schema: its SDL, printed straight from the model when the schema is loaded,
-// and the type system requests are validated against, built from the model on first use
-// (complete() or prepare()). A large model's SDL is served a third of the time sooner so,
-// and a tenant whose clients only read its SDL never holds the type system.
+// A tenant's schema: its SDL, printed straight from the model when the schema is made,
+// and the type system operations are validated against, built from the model on first use:
+// by the change feed (complete()) once the SDL is served and the requests that waited for
+// it answered, or by an operation that comes sooner (prepare(), which then waits for that
+// one build). A large model's SDL is served in half the time so.
 class CoreSchema final : public TenantSchema {
   public:
     CoreSchema(model::Model model, std::int64_t version, const EngineOptions& options)

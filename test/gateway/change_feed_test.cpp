@@ -403,6 +403,58 @@ TEST_F(ChangeFeedTest, ARecreatedTenantIsCaughtBeforeItsModelIsPublished) {
     EXPECT_EQ(recorder.gone.size(), 1u);
 }
 
+// A fake schema that records when complete() was called: how many events had been
+// published by then.
+class CompletingSchema : public TenantSchema {
+  public:
+    CompletingSchema(std::shared_ptr<const TenantSchema> inner, const Recorder& recorder,
+                     std::vector<std::size_t>& completions)
+        : inner_(std::move(inner)), recorder_(recorder), completions_(completions) {}
+    std::int64_t version() const override { return inner_->version(); }
+    const std::string& sdl() const override { return inner_->sdl(); }
+    PrepareResult prepare(std::string_view document, const json& variables,
+                          const std::optional<std::string>& operation_name) const override {
+        return inner_->prepare(document, variables, operation_name);
+    }
+    void complete() const override { completions_.push_back(recorder_.events.size()); }
+
+  private:
+    std::shared_ptr<const TenantSchema> inner_;
+    const Recorder& recorder_;
+    std::vector<std::size_t>& completions_;
+};
+
+// The type system a schema builds on first use: after a load, when the listener says so
+// (once the requests that waited for the load are answered); after a rebuild, before the
+// schemaChanged event, so that operations sent on hearing of it do not wait for it.
+TEST(ChangeFeedCompletion, AfterTheLoadAndBeforeTheSchemaChangedEvent) {
+    MemoryOutbox outbox;
+    Recorder recorder;
+    Metrics metrics;
+    SchemaCache schemas;
+    std::vector<std::size_t> completions;
+    ChangeFeed feed{[&](const json& model, std::int64_t version) {
+                        return std::make_shared<const CompletingSchema>(
+                            testing::fake_schema_builder()(model, version), recorder,
+                            completions);
+                    },
+                    schemas, recorder, metrics, 250ms};
+    const auto t0 = Clock::now();
+    outbox.add_schema_change();
+    ASSERT_EQ(feed.load("acme", outbox, t0), LoadOutcome::kReady);
+    EXPECT_TRUE(completions.empty());
+    feed.complete("acme");
+    feed.complete("nobody");  // not loaded: nothing to do
+    EXPECT_EQ(completions, (std::vector<std::size_t>{0}));
+    outbox.add_schema_change();
+    feed.on_notification("udm_schema", R"({"tenant":"acme","version":2})", outbox, t0);
+    feed.rebuild_due(outbox, t0 + 1s);
+    ASSERT_EQ(recorder.events.size(), 1u);
+    EXPECT_EQ(recorder.events[0].first, EventKind::kSchemaChanged);
+    EXPECT_EQ(schemas.get("acme")->version(), 2);
+    EXPECT_EQ(completions, (std::vector<std::size_t>{0, 0}));  // before the event
+}
+
 // The in-memory outbox whose schema and data reads fail.
 class FailingOutbox : public MemoryOutbox {
   public:
