@@ -16,7 +16,8 @@ namespace {
 // The SDL this backend printed last, with the model it was printed from: printing a large
 // model's SDL takes far longer than copying it (1,000 classes: 11 MB). One entry: a
 // backend rarely serves the SDL of several tenants in turn. The next SDL is printed into
-// the same string: its memory is kept rather than given back and faulted in again.
+// the same string: its memory is kept rather than given back and faulted in again (but
+// not for an SDL of less than a quarter of it).
 struct PrintedSdl {
     std::string schema;
     pg::ModelKey key;
@@ -36,11 +37,15 @@ UDM_PG_FUNCTION(udm_graphql_sdl) {
     if (printed == nullptr || printed->schema != names.schema || !(printed->key == known.key)) {
         if (printed == nullptr)
             printed = new PrintedSdl();
-        // Never an entry whose SDL is another model's, should printing fail.
+        // Never an entry whose SDL is another model's, should printing fail: the schema
+        // name, which every lookup compares first, is set last.
         printed->schema.clear();
         udm::graphql::print_model_sdl(*known.model, printed->sdl);
-        printed->schema = names.schema;
+        // A large SDL's memory is not kept for small ones.
+        if (printed->sdl.capacity() > 4 * printed->sdl.size() + (1 << 20))
+            printed->sdl.shrink_to_fit();
         printed->key = known.key;
+        printed->schema = names.schema;
     }
     return pg::text_datum(printed->sdl);
 }

@@ -9,6 +9,7 @@
 // made here too: the unit tests and udm_graphql_corpus compare both outputs on every model
 // they have, and fail on the first byte that differs.
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -32,8 +33,10 @@ struct Fixed {
 };
 
 const Fixed& fixed() {
+    // Never freed (it lives as long as the process); not leaked either when building it
+    // throws, and built again by the next call then.
     static const Fixed* const f = [] {
-        auto* f = new Fixed();
+        auto f = std::make_unique<Fixed>();
         f->schema.types = fixed_types();
         for (Type& t : query_fixed_types())
             f->schema.types.push_back(std::move(t));
@@ -44,7 +47,7 @@ const Fixed& fixed() {
         const Type* subscription = f->schema.find_type(kSubscriptionType);
         const Field* changed = subscription ? subscription->field("thingChanged") : nullptr;
         f->operations = changed ? changed->argument("operations") : nullptr;
-        return f;
+        return f.release();
     }();
     return *f;
 }
