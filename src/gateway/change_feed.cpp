@@ -489,8 +489,10 @@ void ChangeFeed::complete(const std::string& tenant, const TenantSchema& schema)
         schema.complete();
     } catch (const std::exception& e) {
         log_error("the GraphQL engine cannot complete the schema of tenant " + tenant +
-                  " at version " + std::to_string(schema.version()) + " (the first request "
-                  "tries again): " + e.what());
+                  " at version " + std::to_string(schema.version()) +
+                  " (the first request "
+                  "tries again): " +
+                  e.what());
     }
 }
 

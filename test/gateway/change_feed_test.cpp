@@ -435,8 +435,7 @@ TEST(ChangeFeedCompletion, AfterTheLoadAndBeforeTheSchemaChangedEvent) {
     std::vector<std::size_t> completions;
     ChangeFeed feed{[&](const json& model, std::int64_t version) {
                         return std::make_shared<const CompletingSchema>(
-                            testing::fake_schema_builder()(model, version), recorder,
-                            completions);
+                            testing::fake_schema_builder()(model, version), recorder, completions);
                     },
                     schemas, recorder, metrics, 250ms};
     const auto t0 = Clock::now();

@@ -103,8 +103,8 @@ void name_class_fields(const model::Model& m, const model::ThingClass& cls, Clas
     names.relationships.reserve(relationships.size());
     for (RelationshipField& r : relationships) {
         names.relationships.push_back({fields.claim(r.plain), std::move(r.type),
-                                       std::move(r.target_class), r.outgoing, r.both_ways,
-                                       r.single, std::move(r.description)});
+                                       std::move(r.target_class), r.outgoing, r.both_ways, r.single,
+                                       std::move(r.description)});
     }
     names.reverse_collections = std::move(reverse);
     for (ReverseCollection& r : names.reverse_collections)
@@ -123,7 +123,7 @@ void name_filter_fields(ClassNames& names, const std::vector<DataType>& types) {
         const std::string& fname = names.attribute_fields[k].second;
         const DataType type = types[k];
         if (type == DataType::kReference) {
-            fields.reserve(fname);          // the target's filter
+            fields.reserve(fname);           // the target's filter
             fields.reserve((id++)->second);  // the id's
         } else if (filter_scalar(type) != nullptr) {
             fields.reserve(fname);
@@ -218,12 +218,11 @@ ClassNameList name_classes(const model::Model& m, const std::vector<Type>& fixed
     for (const auto& [cname, cls] : m.classes) {
         auto r = relationships.find(cname);
         auto rev = reverse.find(cname);
-        name_class_fields(m, cls, classes[i].second,
-                          r == relationships.end() ? std::vector<RelationshipField>()
-                                                   : std::move(r->second),
-                          rev == reverse.end() ? std::vector<ReverseCollection>()
-                                               : std::move(rev->second),
-                          types[i]);
+        name_class_fields(
+            m, cls, classes[i].second,
+            r == relationships.end() ? std::vector<RelationshipField>() : std::move(r->second),
+            rev == reverse.end() ? std::vector<ReverseCollection>() : std::move(rev->second),
+            types[i]);
         ++i;
     }
 

@@ -40,11 +40,10 @@ const char* input_scalar(model::DataType type);
 const char* value_type_name(model::DataType type);
 
 // The system columns as filter and order fields: GraphQL name and scalar.
-inline constexpr std::pair<const char*, const char*> kSystemFields[] = {
-    {"id", "ID"},
-    {"createdAt", "DateTime"},
-    {"updatedAt", "DateTime"},
-    {"createdBy", "String"},
-    {"rowVersion", "BigInt"}};
+inline constexpr std::pair<const char*, const char*> kSystemFields[] = {{"id", "ID"},
+                                                                        {"createdAt", "DateTime"},
+                                                                        {"updatedAt", "DateTime"},
+                                                                        {"createdBy", "String"},
+                                                                        {"rowVersion", "BigInt"}};
 
 }  // namespace udm::graphql

@@ -48,7 +48,7 @@ bool prints_as_long_line(std::string_view d) {
 
 // A description that may be absent.
 void describe(std::string& out, const std::optional<std::string>& description,
-                       std::string_view indentation = {}, bool first_in_block = true) {
+              std::string_view indentation = {}, bool first_in_block = true) {
     if (description)
         print_description(out, std::string_view(*description), indentation, first_in_block);
 }

@@ -422,8 +422,9 @@ void ModelPrinter::query_types(std::size_t i) {
     for (const Part& part : parts) {
         if (part.type.empty())
             continue;
-        open_type(w_, "type ", part.type,
-                  text(part.what, " of the fields of the ", cname, " things that pass the filter."));
+        open_type(
+            w_, "type ", part.type,
+            text(part.what, " of the fields of the ", cname, " things that pass the filter."));
         // An average is a Float whatever the values.
         const bool avg = std::string_view(part.field) == "avg";
         bool first = true;
@@ -453,8 +454,9 @@ void ModelPrinter::mutation() {
     bool first = true;
     for (const auto& [cname, c] : classes_) {
         item(w_, first,
-             text("Inserts ", cname, " things, checked by the class's rules; returns them as "
-                                     "stored."));
+             text("Inserts ", cname,
+                  " things, checked by the class's rules; returns them as "
+                  "stored."));
         first = false;
         out_ += c.insert_field;
         out_ += "(\n";
@@ -525,8 +527,9 @@ void ModelPrinter::mutation_types(std::size_t i) {
             open_type(w_, "input ", c.insert_input_type,
                       text("A new ", cname, " thing: its attributes by field name."));
         else
-            open_type(w_, "input ", c.update_input_type,
-                      text("Attributes of ", cname, " things to set; the others keep their value."));
+            open_type(
+                w_, "input ", c.update_input_type,
+                text("Attributes of ", cname, " things to set; the others keep their value."));
         auto id = c.reference_id_fields.begin();
         bool first = true;
         for (std::size_t k = 0; k < c.attribute_fields.size(); ++k) {
@@ -561,8 +564,9 @@ void ModelPrinter::mutation_types(std::size_t i) {
 
 void ModelPrinter::event_type(std::size_t i) {
     const auto& [cname, c] = classes_[i];
-    open_type(w_, "type ", c.event_type,
-              text("A ", cname, " thing was inserted, updated, soft deleted, restored or deleted."));
+    open_type(
+        w_, "type ", c.event_type,
+        text("A ", cname, " thing was inserted, updated, soft deleted, restored or deleted."));
     fixed_fields(*fixed_.thing_event);
     item(w_, false,
          "The thing as it is when the gateway reads the event's batch (a later write of the "
