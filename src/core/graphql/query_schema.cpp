@@ -85,32 +85,15 @@ void add_aggregate_types(const model::Model& m, const std::string& cname, const 
         "Aggregates over the " + cname + " things that pass the filter, on all pages.";
     agg.fields.reserve(5);
     agg.fields.push_back(field("count", refs.required("Int"), "How many things pass the filter."));
-    struct Part {
-        const std::string& type;
-        const char* field;
-        const char* description;
-        const char* what;  // of the type's description
-        bool sum;
-    };
-    const Part parts[] = {
-        {names.sum_type, "sum", "The sum of each number and integer field (null without values).",
-         "Sums", true},
-        {names.avg_type, "avg",
-         "The average of each number and integer field (null without values).", "Averages", true},
-        {names.min_type, "min",
-         "The smallest value of each number, integer, date, timestamp and text field.",
-         "Smallest values", false},
-        {names.max_type, "max",
-         "The largest value of each number, integer, date, timestamp and text field.",
-         "Largest values", false}};
     std::vector<Type> parts_types;
-    for (const Part& part : parts) {
-        if (part.type.empty())
+    for (const AggregatePart& part : kAggregateParts) {
+        const std::string& type = names.*part.type;
+        if (type.empty())
             continue;
-        agg.fields.push_back(field(part.field, named(part.type), part.description));
+        agg.fields.push_back(field(part.field, named(type), part.description));
         Type t;
         t.kind = TypeKind::kObject;
-        t.name = part.type;
+        t.name = type;
         t.description = std::string(part.what) + " of the fields of the " + cname +
                         " things that pass the filter.";
         // An average is a Float whatever the values.

@@ -46,4 +46,27 @@ inline constexpr std::pair<const char*, const char*> kSystemFields[] = {{"id", "
                                                                         {"createdBy", "String"},
                                                                         {"rowVersion", "BigInt"}};
 
+// The parts of a class's aggregate type after count, in field order: the field, its type's
+// name in ClassNames ("" when the class has no attribute it applies to), the field's
+// description, what its type's description starts with, and whether it sums (sum and avg)
+// or picks values (min and max).
+struct AggregatePart {
+    const char* field;
+    std::string ClassNames::*type;
+    const char* description;
+    const char* what;
+    bool sum;
+};
+inline const AggregatePart kAggregateParts[] = {
+    {"sum", &ClassNames::sum_type,
+     "The sum of each number and integer field (null without values).", "Sums", true},
+    {"avg", &ClassNames::avg_type,
+     "The average of each number and integer field (null without values).", "Averages", true},
+    {"min", &ClassNames::min_type,
+     "The smallest value of each number, integer, date, timestamp and text field.",
+     "Smallest values", false},
+    {"max", &ClassNames::max_type,
+     "The largest value of each number, integer, date, timestamp and text field.", "Largest values",
+     false}};
+
 }  // namespace udm::graphql

@@ -388,42 +388,26 @@ void ModelPrinter::query_types(std::size_t i) {
     }
 
     // Aggregates (query_schema.cpp, add_aggregate_types).
-    struct Part {
-        const std::string& type;
-        const char* field;
-        const char* description;
-        const char* what;  // of the type's description
-        bool sum;
-    };
-    const Part parts[] = {
-        {c.sum_type, "sum", "The sum of each number and integer field (null without values).",
-         "Sums", true},
-        {c.avg_type, "avg", "The average of each number and integer field (null without values).",
-         "Averages", true},
-        {c.min_type, "min",
-         "The smallest value of each number, integer, date, timestamp and text field.",
-         "Smallest values", false},
-        {c.max_type, "max",
-         "The largest value of each number, integer, date, timestamp and text field.",
-         "Largest values", false}};
     open_type(w_, "type ", c.aggregate_type,
               text("Aggregates over the ", cname, " things that pass the filter, on all pages."));
     item(w_, true, "How many things pass the filter.");
     out_ += "count: Int!";
-    for (const Part& part : parts) {
-        if (part.type.empty())
+    for (const AggregatePart& part : kAggregateParts) {
+        const std::string& type = c.*part.type;
+        if (type.empty())
             continue;
         item(w_, false, part.description);
         out_ += part.field;
         out_ += ": ";
-        out_ += part.type;
+        out_ += type;
     }
     out_ += "\n}";
-    for (const Part& part : parts) {
-        if (part.type.empty())
+    for (const AggregatePart& part : kAggregateParts) {
+        const std::string& type = c.*part.type;
+        if (type.empty())
             continue;
         open_type(
-            w_, "type ", part.type,
+            w_, "type ", type,
             text(part.what, " of the fields of the ", cname, " things that pass the filter."));
         // An average is a Float whatever the values.
         const bool avg = std::string_view(part.field) == "avg";
