@@ -1,7 +1,7 @@
 // A model's SDL printed straight from the model: what print_sdl(build_schema(model)) prints,
 // byte for byte, without building the schema's types. For a large model (1,000 classes of
-// 20 attributes, 10 MB of SDL) building the types, printing and freeing them is about ten
-// times the work of writing the text, and the schema takes several times its memory.
+// 20 attributes, 11 MB of SDL) building the types, printing and freeing them takes three
+// times as long as this, and the schema takes several times the memory of its text.
 //
 // Every type is written in build_schema's order with the names of name_classes (shared with
 // build_schema) and the descriptions and fields of the builders (schema.cpp,
