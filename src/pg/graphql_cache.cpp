@@ -55,11 +55,8 @@ std::shared_ptr<const graphql::Schema> graphql_schema(const std::string& tenant,
             return schemas.front().schema;
         }
     }
-    auto schema = std::make_shared<const graphql::Schema>(graphql::build_schema(m));
-    std::size_t weight = m.classes.size();
-    for (const auto& [name, cls] : m.classes)
-        weight += cls.assignments.size();
-    // Another model of the tenant is out of date: its documents go with it.
+    // Another model of the tenant is out of date: it goes, with its documents, before the
+    // new schema is built, whose memory can then reuse its (a large schema is tens of MB).
     for (auto it = schemas.begin(); it != schemas.end();) {
         if (std::get<0>(it->key) == tenant) {
             schema_weight -= it->weight;
@@ -77,6 +74,10 @@ std::shared_ptr<const graphql::Schema> graphql_schema(const std::string& tenant,
             ++it;
         }
     }
+    auto schema = std::make_shared<const graphql::Schema>(graphql::build_schema(m));
+    std::size_t weight = m.classes.size();
+    for (const auto& [name, cls] : m.classes)
+        weight += cls.assignments.size();
     while (!schemas.empty() &&
            (schemas.size() >= kMaxSchemas || schema_weight + weight > kMaxSchemaWeight)) {
         schema_weight -= schemas.back().weight;
