@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "constraint.hpp"
+#include "udm/core/naming.hpp"
 #include "query_schema.hpp"
 #include "schema_names.hpp"
 #include "sdl_print.hpp"
@@ -52,9 +53,9 @@ const Fixed& fixed() {
     return *f;
 }
 
-// Where the SDL goes. plain: every class and attribute name is made of ASCII letters,
-// digits and underscores (as parse_model demands), so that the descriptions udm writes
-// from its own text and those names print without print_description's checks.
+// Where the SDL goes. plain: every class and attribute name follows the model-name rule
+// (as parse_model demands), so that the descriptions udm writes from its own text and
+// those names print without print_description's checks.
 struct Writer {
     std::string& out;
     bool plain;
@@ -130,24 +131,15 @@ void connection(std::string& out, const ClassNames& c) {
     out += '!';
 }
 
-// Whether every class and attribute name of m is made of ASCII letters, digits and
-// underscores (Writer::plain).
+// Whether every class and attribute name of m follows the model-name rule, as parse_model
+// demands (Writer::plain): lower-case letters, digits and underscores.
 bool plain_names(const model::Model& m) {
-    auto plain = [](std::string_view name) {
-        for (const char ch : name) {
-            const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                            (ch >= '0' && ch <= '9') || ch == '_';
-            if (!ok)
-                return false;
-        }
-        return !name.empty();
-    };
     for (const auto& [name, cls] : m.classes) {
-        if (!plain(name))
+        if (naming::model_name_violation(name))
             return false;
     }
     for (const auto& [name, a] : m.attributes) {
-        if (!plain(name))
+        if (naming::model_name_violation(name))
             return false;
     }
     return true;
@@ -165,7 +157,7 @@ class ModelPrinter {
   public:
     ModelPrinter(const model::Model& m, const Fixed& fixed, const ClassNameList& classes,
                  std::string& out)
-        : m_(m), fixed_(fixed), classes_(classes), out_(out), w_{out, plain_names(m)} {
+        : m_(m), fixed_(fixed), classes_(classes), w_{out, plain_names(m)} {
         views_.reserve(classes.size());
         for (const auto& [cname, c] : classes) {
             ClassView& v = views_.emplace_back();
@@ -195,7 +187,7 @@ class ModelPrinter {
     // The fixed fields of one of the fixed types.
     void fixed_fields(const Type& t) {
         for (std::size_t i = 0; i < t.fields.size(); ++i)
-            print_field(out_, fixed_.schema, t.fields[i], i == 0);
+            print_field(w_.out, fixed_.schema, t.fields[i], i == 0);
     }
     // A description made of parts, in a buffer reused for all of them.
     template <typename... Parts>
@@ -209,46 +201,45 @@ class ModelPrinter {
     const Fixed& fixed_;
     const ClassNameList& classes_;
     std::vector<ClassView> views_;  // in step with classes_
-    std::string& out_;
-    Writer w_;
+    Writer w_;                      // w_.out: the SDL
     std::string text_;
 };
 
 void ModelPrinter::query(const Type& query) {
-    out_ += "\n\n";
-    print_description(out_, *query.description);
-    out_ += "type Query {\n";
+    w_.out += "\n\n";
+    print_description(w_.out, *query.description);
+    w_.out += "type Query {\n";
     fixed_fields(query);
     for (const auto& [cname, c] : classes_) {
         item(w_, false, text("The ", cname, " with this id, or null."));
-        out_ += c.query_field;
-        out_ += "(id: ID!): ";
-        out_ += c.type;
+        w_.out += c.query_field;
+        w_.out += "(id: ID!): ";
+        w_.out += c.type;
         item(w_, false, text("A page of the ", cname, " things."));
-        out_ += c.collection_field;
+        w_.out += c.collection_field;
         collection_arguments(w_, c);
-        connection(out_, c);
+        connection(w_.out, c);
     }
-    out_ += "\n}";
+    w_.out += "\n}";
 }
 
 void ModelPrinter::subscription(const Type& subscription) {
-    out_ += "\n\n";
-    print_description(out_, *subscription.description);
-    out_ += "type Subscription {\n";
+    w_.out += "\n\n";
+    print_description(w_.out, *subscription.description);
+    w_.out += "type Subscription {\n";
     fixed_fields(subscription);
     for (const auto& [cname, c] : classes_) {
         item(w_, false,
              text("Every insert, update, soft delete, restore and delete of a ", cname,
                   " thing from now on; the event's thing field holds the thing."));
-        out_ += c.changed_field;
+        w_.out += c.changed_field;
         if (fixed_.operations != nullptr)
-            print_arguments(out_, fixed_.schema, fixed_.operations, 1, "  ");
-        out_ += ": ";
-        out_ += c.event_type;
-        out_ += '!';
+            print_arguments(w_.out, fixed_.schema, fixed_.operations, 1, "  ");
+        w_.out += ": ";
+        w_.out += c.event_type;
+        w_.out += '!';
     }
-    out_ += "\n}";
+    w_.out += "\n}";
 }
 
 void ModelPrinter::class_type(std::size_t i) {
@@ -257,7 +248,7 @@ void ModelPrinter::class_type(std::size_t i) {
     open_type(w_, "type ", c.type, cls.description ? *cls.description : std::string_view(),
               By::kUser);
     for (std::size_t f = 0; f < fixed_.system_fields.size(); ++f)
-        print_field(out_, fixed_.schema, fixed_.system_fields[f], f == 0);
+        print_field(w_.out, fixed_.schema, fixed_.system_fields[f], f == 0);
     auto id = c.reference_id_fields.begin();
     for (std::size_t k = 0; k < c.attribute_fields.size(); ++k) {
         const std::string& fname = c.attribute_fields[k].second;
@@ -265,30 +256,30 @@ void ModelPrinter::class_type(std::size_t i) {
         const model::Assignment& as = *views_[i].attributes[k].second;
         const bool reference = a.type == DataType::kReference;
         item(w_, false, a.description ? *a.description : std::string_view(), By::kUser);
-        out_ += fname;
-        out_ += ": ";
-        out_ += reference ? std::string_view(names_of(*a.target).type)
-                          : std::string_view(value_type_name(a.type));
+        w_.out += fname;
+        w_.out += ": ";
+        w_.out += reference ? std::string_view(names_of(*a.target).type)
+                            : std::string_view(value_type_name(a.type));
         if (as.required)
-            out_ += '!';
+            w_.out += '!';
         if (auto d = constraint_directive(a.type, cls.rules, a.rules, as.rules, as.required))
-            print_applied(out_, *d);
+            print_applied(w_.out, *d);
         if (!reference)
             continue;
         item(w_, false, text("The id of ", fname, "."));
-        out_ += (id++)->second;
-        out_ += as.required ? ": ID!" : ": ID";
+        w_.out += (id++)->second;
+        w_.out += as.required ? ": ID!" : ": ID";
     }
     for (const RelationshipFieldNames& r : c.relationships) {
         const ClassNames& target = names_of(r.target_class);
         item(w_, false, r.description ? *r.description : std::string_view(), By::kUser);
-        out_ += r.field;
+        w_.out += r.field;
         if (r.single) {
-            out_ += ": ";
-            out_ += target.type;
+            w_.out += ": ";
+            w_.out += target.type;
         } else {
             collection_arguments(w_, target);
-            connection(out_, target);
+            connection(w_.out, target);
         }
     }
     for (const ReverseCollection& r : c.reverse_collections) {
@@ -296,11 +287,11 @@ void ModelPrinter::class_type(std::size_t i) {
         item(w_, false,
              text("A page of the ", r.source_class, " things whose ", r.attribute,
                   " is this thing."));
-        out_ += r.field;
+        w_.out += r.field;
         collection_arguments(w_, source);
-        connection(out_, source);
+        connection(w_.out, source);
     }
-    out_ += "\n}";
+    w_.out += "\n}";
 }
 
 void ModelPrinter::query_types(std::size_t i) {
@@ -308,25 +299,25 @@ void ModelPrinter::query_types(std::size_t i) {
     const ClassView& view = views_[i];
     open_type(w_, "type ", c.connection_type, text("A page of ", cname, " things."));
     item(w_, true, "The things of the page, in order.");
-    out_ += "edges: [";
-    out_ += c.edge_type;
-    out_ += "!]!";
+    w_.out += "edges: [";
+    w_.out += c.edge_type;
+    w_.out += "!]!";
     item(w_, false, "Where the page is.");
-    out_ += "pageInfo: PageInfo!";
+    w_.out += "pageInfo: PageInfo!";
     item(w_, false, "How many things pass the filter, on all pages.");
-    out_ += "totalCount: Int!";
+    w_.out += "totalCount: Int!";
     item(w_, false, "Aggregates over the things that pass the filter, on all pages.");
-    out_ += "aggregate: ";
-    out_ += c.aggregate_type;
-    out_ += "!\n}";
+    w_.out += "aggregate: ";
+    w_.out += c.aggregate_type;
+    w_.out += "!\n}";
 
     open_type(w_, "type ", c.edge_type, text("A ", cname, " thing in a page."));
     item(w_, true, "Its position.");
-    out_ += "cursor: Cursor!";
+    w_.out += "cursor: Cursor!";
     item(w_, false, "The thing.");
-    out_ += "node: ";
-    out_ += c.type;
-    out_ += "!\n}";
+    w_.out += "node: ";
+    w_.out += c.type;
+    w_.out += "!\n}";
 
     // Filter and order fields have the object type's field names.
     for (const bool filter : {true, false}) {
@@ -340,13 +331,13 @@ void ModelPrinter::query_types(std::size_t i) {
         auto add = [&](std::string_view name, const char* scalar) {
             item(w_, first, {});
             first = false;
-            out_ += name;
+            w_.out += name;
             if (filter) {
-                out_ += ": ";
-                out_ += scalar;
-                out_ += "Filter";
+                w_.out += ": ";
+                w_.out += scalar;
+                w_.out += "Filter";
             } else {
-                out_ += ": OrderByDirection";
+                w_.out += ": OrderByDirection";
             }
         };
         for (const auto& [name, scalar] : kSystemFields)
@@ -359,9 +350,9 @@ void ModelPrinter::query_types(std::size_t i) {
                 // The target's filter: things whose referenced thing passes it.
                 if (filter) {
                     item(w_, false, {});
-                    out_ += fname;
-                    out_ += ": ";
-                    out_ += names_of(*a.target).filter_type;
+                    w_.out += fname;
+                    w_.out += ": ";
+                    w_.out += names_of(*a.target).filter_type;
                 }
                 add((id++)->second, "ID");
             } else if (const char* scalar = filter_scalar(a.type)) {
@@ -370,38 +361,38 @@ void ModelPrinter::query_types(std::size_t i) {
         }
         if (filter) {
             item(w_, false, "All of these hold.");
-            out_ += c.filter_and;
-            out_ += ": [";
-            out_ += c.filter_type;
-            out_ += "!]";
+            w_.out += c.filter_and;
+            w_.out += ": [";
+            w_.out += c.filter_type;
+            w_.out += "!]";
             item(w_, false, "At least one of these holds.");
-            out_ += c.filter_or;
-            out_ += ": [";
-            out_ += c.filter_type;
-            out_ += "!]";
+            w_.out += c.filter_or;
+            w_.out += ": [";
+            w_.out += c.filter_type;
+            w_.out += "!]";
             item(w_, false, "This does not hold.");
-            out_ += c.filter_not;
-            out_ += ": ";
-            out_ += c.filter_type;
+            w_.out += c.filter_not;
+            w_.out += ": ";
+            w_.out += c.filter_type;
         }
-        out_ += "\n}";
+        w_.out += "\n}";
     }
 
     // Aggregates (query_schema.cpp, add_aggregate_types).
     open_type(w_, "type ", c.aggregate_type,
               text("Aggregates over the ", cname, " things that pass the filter, on all pages."));
     item(w_, true, "How many things pass the filter.");
-    out_ += "count: Int!";
+    w_.out += "count: Int!";
     for (const AggregatePart& part : kAggregateParts) {
         const std::string& type = c.*part.type;
         if (type.empty())
             continue;
         item(w_, false, part.description);
-        out_ += part.field;
-        out_ += ": ";
-        out_ += type;
+        w_.out += part.field;
+        w_.out += ": ";
+        w_.out += type;
     }
-    out_ += "\n}";
+    w_.out += "\n}";
     for (const AggregatePart& part : kAggregateParts) {
         const std::string& type = c.*part.type;
         if (type.empty())
@@ -419,11 +410,11 @@ void ModelPrinter::query_types(std::size_t i) {
                 continue;
             item(w_, first, {});
             first = false;
-            out_ += fname;
-            out_ += ": ";
-            out_ += avg ? "Float" : scalar;
+            w_.out += fname;
+            w_.out += ": ";
+            w_.out += avg ? "Float" : scalar;
         }
-        out_ += "\n}";
+        w_.out += "\n}";
     }
 }
 
@@ -442,46 +433,46 @@ void ModelPrinter::mutation() {
                   " things, checked by the class's rules; returns them as "
                   "stored."));
         first = false;
-        out_ += c.insert_field;
-        out_ += "(\n";
+        w_.out += c.insert_field;
+        w_.out += "(\n";
         argument(w_, true,
                  "The things to insert (at most 1000); an attribute not given gets its default.");
-        out_ += "objects: [";
-        out_ += c.insert_input_type;
-        out_ += "!]!\n  ): ";
-        out_ += c.mutation_response_type;
-        out_ += '!';
+        w_.out += "objects: [";
+        w_.out += c.insert_input_type;
+        w_.out += "!]!\n  ): ";
+        w_.out += c.mutation_response_type;
+        w_.out += '!';
 
         item(w_, false,
              text("Sets attributes of the ", cname,
                   " things that pass the filter; returns them as stored."));
-        out_ += c.update_field;
-        out_ += "(\n";
+        w_.out += c.update_field;
+        w_.out += "(\n";
         argument(w_, true, "The attributes to set; a field given as null clears it.");
-        out_ += "set: ";
-        out_ += c.update_input_type;
-        out_ += '!';
+        w_.out += "set: ";
+        w_.out += c.update_input_type;
+        w_.out += '!';
         argument(w_, false, kFilter);
-        out_ += "filter: ";
-        out_ += c.filter_type;
+        w_.out += "filter: ";
+        w_.out += c.filter_type;
         argument(w_, false, kAtMost);
-        out_ += "atMost: Int! = 1\n  ): ";
-        out_ += c.mutation_response_type;
-        out_ += '!';
+        w_.out += "atMost: Int! = 1\n  ): ";
+        w_.out += c.mutation_response_type;
+        w_.out += '!';
 
         item(w_, false,
              text("Soft-deletes the ", cname,
                   " things that pass the filter (they are no longer served; udm.data_events "
                   "records a soft_delete); returns them."));
-        out_ += c.delete_field;
-        out_ += "(\n";
+        w_.out += c.delete_field;
+        w_.out += "(\n";
         argument(w_, true, kFilter);
-        out_ += "filter: ";
-        out_ += c.filter_type;
+        w_.out += "filter: ";
+        w_.out += c.filter_type;
         argument(w_, false, kAtMost);
-        out_ += "atMost: Int! = 1\n  ): ";
-        out_ += c.mutation_response_type;
-        out_ += '!';
+        w_.out += "atMost: Int! = 1\n  ): ";
+        w_.out += c.mutation_response_type;
+        w_.out += '!';
     }
     if (!m_.relationships.empty()) {
         for (const bool relate : {true, false}) {
@@ -490,17 +481,17 @@ void ModelPrinter::mutation() {
                           "classes and within its cardinality; false when they already were."
                         : "Removes a relationship between two things; false when there was "
                           "none.");
-            out_ += relate ? kRelateField : kUnrelateField;
-            out_ += "(\n";
+            w_.out += relate ? kRelateField : kUnrelateField;
+            w_.out += "(\n";
             argument(w_, true, "The relationship type's name.");
-            out_ += "type: String!";
+            w_.out += "type: String!";
             argument(w_, false, "The from thing.");
-            out_ += "fromId: ID!";
+            w_.out += "fromId: ID!";
             argument(w_, false, "The to thing.");
-            out_ += "toId: ID!\n  ): Boolean!";
+            w_.out += "toId: ID!\n  ): Boolean!";
         }
     }
-    out_ += "\n}";
+    w_.out += "\n}";
 }
 
 void ModelPrinter::mutation_types(std::size_t i) {
@@ -525,25 +516,25 @@ void ModelPrinter::mutation_types(std::size_t i) {
                  reference ? text("The id of its ", fname, required ? ". Required." : ".")
                            : text("Its ", aname, required ? ". Required." : "."));
             first = false;
-            out_ += reference ? std::string_view((id++)->second) : std::string_view(fname);
-            out_ += ": ";
-            out_ += input_scalar(a.type);
+            w_.out += reference ? std::string_view((id++)->second) : std::string_view(fname);
+            w_.out += ": ";
+            w_.out += input_scalar(a.type);
         }
         // A class without attributes has nothing to set (mutation_schema.cpp).
         if (first) {
             item(w_, true, "Ignored: the class has no attributes.");
-            out_ += "_: Boolean";
+            w_.out += "_: Boolean";
         }
-        out_ += "\n}";
+        w_.out += "\n}";
     }
     open_type(w_, "type ", c.mutation_response_type,
               text("What a mutation of ", cname, " things did."));
     item(w_, true, "How many things it wrote.");
-    out_ += "affectedCount: Int!";
+    w_.out += "affectedCount: Int!";
     item(w_, false, "The things it wrote, as stored.");
-    out_ += "records: [";
-    out_ += c.type;
-    out_ += "!]!\n}";
+    w_.out += "records: [";
+    w_.out += c.type;
+    w_.out += "!]!\n}";
 }
 
 void ModelPrinter::event_type(std::size_t i) {
@@ -556,10 +547,10 @@ void ModelPrinter::event_type(std::size_t i) {
          "The thing as it is when the gateway reads the event's batch (a later write of the "
          "same batch may show); null when it is deleted or soft deleted, or not visible to the "
          "tenant's role.");
-    out_ += kEventThingField;
-    out_ += ": ";
-    out_ += c.type;
-    out_ += "\n}";
+    w_.out += kEventThingField;
+    w_.out += ": ";
+    w_.out += c.type;
+    w_.out += "\n}";
 }
 
 }  // namespace
