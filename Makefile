@@ -11,7 +11,7 @@ PGFILEDESC = "udm - Universal Data Model"
 REGRESS = setup error_barrier tenant_names tenant_lifecycle tenant_limits catalog_constraints \
           tenant_isolation tenant_dump_restore class_lifecycle class_bad_input \
           relationships model_apply data_loss model_verify_replay model_cache class_security \
-          rules rules_unique_reference rules_probe_edges events graphql graphql_query graphql_mutation graphql_things graphql_corpus security
+          rules rules_unique_reference rules_probe_edges class_triggers events graphql graphql_query graphql_mutation graphql_things graphql_corpus security
 
 PG_CONFIG ?= pg_config
 BUILD_DIR ?= build

@@ -44,10 +44,12 @@ SELECT test_error($$INSERT INTO tenant_dumped.thing_classes (name) VALUES ('snea
 SELECT test_error('CREATE TABLE tenant_dumped.sneaky (x int)') AS no_ddl;
 RESET ROLE;
 
--- Default privileges came along too: a class table created now is writable by the tenant.
-SET ROLE tenant_dumped_owner;
-CREATE TABLE tenant_dumped.tc_after_restore (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), note text);
-RESET ROLE;
+-- A class created now is the owner's and writable by the tenant, as before the dump.
+SELECT udm.create_attribute('dumped', 'note', 'text') IS NOT NULL AS attribute,
+       udm.create_class('dumped', 'after_restore') IS NOT NULL AS class,
+       udm.assign_attribute('dumped', 'after_restore', 'note') IS NOT NULL AS assigned;
+SELECT pg_get_userbyid(relowner) AS owner FROM pg_class
+WHERE oid = 'tenant_dumped.tc_after_restore'::regclass;
 SET ROLE tenant_dumped_role;
 INSERT INTO tenant_dumped.tc_after_restore (note) VALUES ('written after restore');
 SELECT note FROM tenant_dumped.tc_after_restore;

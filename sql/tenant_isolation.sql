@@ -6,14 +6,11 @@ SELECT udm.create_tenant('beta');
 INSERT INTO tenant_alpha.relationship_types (name) VALUES ('alpha_secret');
 INSERT INTO tenant_beta.relationship_types (name) VALUES ('beta_secret');
 
--- A class table created later, as udm will create them (by the owner role): default
--- privileges cover it.
-SET ROLE tenant_alpha_owner;
-CREATE TABLE tenant_alpha.tc_probe (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), note text);
-RESET ROLE;
-SET ROLE tenant_beta_owner;
-CREATE TABLE tenant_beta.tc_probe (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), note text);
-RESET ROLE;
+-- A class table, as udm creates them (by udm, given to the owner role, granted to the
+-- application role).
+SELECT udm.create_attribute(t, 'note', 'text') + udm.create_class(t, 'probe') +
+       udm.assign_attribute(t, 'probe', 'note') AS versions
+FROM unnest(ARRAY['alpha', 'beta']) t;
 INSERT INTO tenant_alpha.tc_probe (note) VALUES ('alpha row');
 INSERT INTO tenant_beta.tc_probe (note) VALUES ('beta row');
 

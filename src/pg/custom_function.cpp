@@ -7,6 +7,7 @@
 
 #include "udm/core/rules.hpp"
 #include "udm/pg/barrier.hpp"
+#include "udm/pg/citus.hpp"
 #include "udm/pg/custom_function.hpp"
 #include "udm/pg/spi.hpp"
 
@@ -212,6 +213,7 @@ bool call_custom_function(const CustomFunction& f, Oid role, Datum value,
         // temporary objects, and nothing it SETs (search_path) outlives the call.
         ScopedUser as_tenant(role, SECURITY_RESTRICTED_OPERATION);
         valid = with_own_settings([&] {
+            citus::disallow_nested_execution();
             return guard([&] {
                 LOCAL_FCINFO(fcinfo, 1);
                 InitFunctionCallInfoData(*fcinfo, f.fn.get(), 1, InvalidOid, nullptr, nullptr);

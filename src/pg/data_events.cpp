@@ -173,8 +173,10 @@ void write_batch(const ClassValidator& cls, const Batch& batch) {
     for (const std::string& list : batch.changed)
         changed.push_back(name_array(list));
     const std::string& class_name = cls.class_name;
-    const Oid outbox =
-        guard([&] { return get_relname_relid("data_events", cls.tenant_namespace); });
+    // Found by name unless the validator holds the local shard of a Citus worker's.
+    const Oid outbox = OidIsValid(cls.outbox) ? cls.outbox : guard([&] {
+        return get_relname_relid("data_events", cls.tenant_namespace);
+    });
     if (!OidIsValid(outbox)) {
         throw Error(sqlstate::kUndefinedTable,
                     "the data outbox of tenant \"" + cls.tenant + "\" is missing", {},

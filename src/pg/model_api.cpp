@@ -354,7 +354,6 @@ UDM_PG_FUNCTION(udm_verify) {
 UDM_PG_FUNCTION(udm_refresh_summary) {
     const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
     pg::with_spi(false, [&](pg::Spi& spi) {
-        pg::ScopedUser as_owner(pg::owner_role(names));
         spi.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY " +
                     udm::naming::qualified(names.schema, "thing_class_summary"));
     });

@@ -362,21 +362,41 @@ std::optional<std::string> class_of_table(Spi& spi, const std::string& s,
 
 }  // namespace
 
+namespace {
+
+// The model of class cname, or nullopt when the catalog holds no such class.
+std::optional<ClassModel> class_model(Spi& spi, const naming::TenantNames& names,
+                                      const std::string& s, const std::string& cname) {
+    Cell doc = spi.query_value(class_model_query(s), {cname});
+    if (!doc)
+        return std::nullopt;
+    model::Json json = model::Json::parse(*doc, nullptr, false);
+    if (json.is_discarded()) {
+        throw Error(sqlstate::kInternalError,
+                    "could not read class \"" + cname + "\" of tenant " + names.tenant);
+    }
+    return ClassModel{model::parse_model(json, model::Source::kCatalog), cname};
+}
+
+}  // namespace
+
 std::optional<ClassModel> load_class_model(Spi& spi, const naming::TenantNames& names,
                                            const std::string& table) {
     const std::string s = naming::quote_identifier(names.schema);
     std::optional<std::string> cname = class_of_table(spi, s, table);
     if (!cname)
         return std::nullopt;
-    Cell doc = spi.query_value(class_model_query(s), {*cname});
-    if (!doc)
+    return class_model(spi, names, s, *cname);
+}
+
+std::optional<ClassModel> load_class_model_by_id(Spi& spi, const naming::TenantNames& names,
+                                                 const std::string& class_id) {
+    const std::string s = naming::quote_identifier(names.schema);
+    const Cell cname =
+        spi.query_value("SELECT name FROM " + s + ".thing_classes WHERE id = $1::uuid", {class_id});
+    if (!cname)
         return std::nullopt;
-    model::Json json = model::Json::parse(*doc, nullptr, false);
-    if (json.is_discarded()) {
-        throw Error(sqlstate::kInternalError,
-                    "could not read class \"" + *cname + "\" of tenant " + names.tenant);
-    }
-    return ClassModel{model::parse_model(json, model::Source::kCatalog), *cname};
+    return class_model(spi, names, s, *cname);
 }
 
 }  // namespace udm::pg

@@ -6,6 +6,7 @@
 #include "udm/core/error.hpp"
 #include "udm/core/history.hpp"
 #include "udm/core/physical.hpp"
+#include "udm/pg/citus.hpp"
 #include "udm/pg/custom_function.hpp"
 #include "udm/pg/event_signals.hpp"
 #include "udm/pg/fmgr_values.hpp"
@@ -226,7 +227,8 @@ ChangeResult change_model(const naming::TenantNames& names, const Edit& edit, bo
             // What the change touches: everything below looks at that only.
             const model::Delta delta = model::delta(current, desired);
             model::check_limits(current, desired, &delta);
-            result.plan = planner::plan(names, current, desired, new_uuid, delta);
+            const catalog::Placement placement = citus::placement_of(spi, tenant_namespace(names));
+            result.plan = planner::plan(names, current, desired, new_uuid, delta, placement);
             check_relations_free(spi, names, result.plan.new_relations, desired);
             // A custom function the change introduces must be one the tenant's role may call.
             check_new_custom_functions(current, desired, delta, guard([&] {
@@ -248,14 +250,16 @@ ChangeResult change_model(const naming::TenantNames& names, const Edit& edit, bo
                 kModelKeyWriter);
             const ModelKey key{std::stoll(*next[0][0]), *next[0][1]};
             result.version = key.version;
-            const Oid owner = owner_role(names);
+            citus::DdlSettings citus_settings;
             for (const planner::Step& step : result.plan.steps) {
-                // Checks read data as udm; what changes the schema runs as the tenant's owner.
                 for (const planner::Check& check : step.checks)
                     run_check(spi, check);
-                ScopedUser as_owner(owner);
-                for (const std::string& ddl : step.ddl)
+                for (const std::string& ddl : step.ddl) {
                     spi.execute(ddl);
+                    if (placement.distributed && &ddl == &step.ddl.front() &&
+                        !step.new_table.empty())
+                        citus::distribute_table(spi, names.schema, step.new_table);
+                }
                 for (const catalog::Statement& st : step.catalog)
                     spi.execute(st.sql, st.params);
             }

@@ -10,10 +10,12 @@
 #include "udm/pg/module.hpp"
 #include "udm/pg/spi.hpp"
 #include "udm/pg/tenant_access.hpp"
+#include "udm/pg/validation.hpp"
 
 extern "C" {
 #include "commands/trigger.h"
 #include "executor/spi.h"
+#include "utils/lsyscache.h"
 #include "utils/tuplestore.h"
 }
 
@@ -102,7 +104,6 @@ UDM_PG_FUNCTION(udm_relate) {
                 check.count.sql, {check.count.params.begin(), check.count.params.end()});
             relate::check_limit(type, d, check, std::stoll(n.value_or("0")));
         }
-        pg::ScopedUser as_owner(pg::owner_role(names));
         execute(spi, relate::insert(names, type_id, d));
         return true;
     });
@@ -118,7 +119,6 @@ UDM_PG_FUNCTION(udm_unrelate) {
     const std::string to_id = pg::uuid_arg(fcinfo, 3, "to_id");
     const std::uint64_t removed = pg::with_spi(false, [&](pg::Spi& spi) {
         const std::string type_id = type_id_of(spi, names, type);
-        pg::ScopedUser as_owner(pg::owner_role(names));
         return execute(spi, relate::remove(names, type_id, from_id, to_id));
     });
     PG_RETURN_BOOL(removed > 0);
@@ -146,13 +146,19 @@ UDM_PG_FUNCTION(udm_forget_relationships) {
         throw Error(udm::sqlstate::kTriggerProtocolViolated,
                     "udm.forget_relationships() fires only on udm class tables");
     }
-    const std::string s = udm::naming::quote_identifier(tenant->schema);
+    // On a Citus worker, the local shard of the relationships: Citus cannot plan a
+    // distributed table joined with a transition table.
+    const Oid shard = pg::validator_for(trigdata->tg_relation)->relationships;
+    const std::string relationships =
+        OidIsValid(shard)
+            ? udm::naming::qualified(tenant->schema, pg::guard([&] { return get_rel_name(shard); }))
+            : udm::naming::qualified(tenant->schema, "relationships");
     const std::string old_q = udm::naming::quote_identifier(trigdata->tg_trigger->tgoldtable);
     pg::with_spi(false, [&](pg::Spi& spi) {
         pg::guard([&] { return SPI_register_trigger_data(trigdata); });
-        spi.execute("DELETE FROM " + s + ".relationships WHERE from_id IN (SELECT id FROM " +
-                    old_q + ")");
-        spi.execute("DELETE FROM " + s + ".relationships WHERE to_id IN (SELECT id FROM " + old_q +
+        spi.execute("DELETE FROM " + relationships + " WHERE from_id IN (SELECT id FROM " + old_q +
+                    ")");
+        spi.execute("DELETE FROM " + relationships + " WHERE to_id IN (SELECT id FROM " + old_q +
                     ")");
     });
     return PointerGetDatum(nullptr);

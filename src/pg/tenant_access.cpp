@@ -82,8 +82,4 @@ TenantNames tenant_arg(FunctionCallInfo fcinfo, int n) {
     return names;
 }
 
-Oid owner_role(const TenantNames& names) {
-    return guard([&] { return get_role_oid(names.owner_role.c_str(), false); });
-}
-
 }  // namespace udm::pg

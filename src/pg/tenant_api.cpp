@@ -10,6 +10,7 @@
 #include "udm/core/error.hpp"
 #include "udm/core/naming.hpp"
 #include "udm/core/tenant_catalog.hpp"
+#include "udm/pg/citus.hpp"
 #include "udm/pg/fmgr_values.hpp"
 #include "udm/pg/module.hpp"
 #include "udm/pg/spi.hpp"
@@ -62,20 +63,10 @@ void refuse_inside_extension_script(const char* function) {
     }
 }
 
-// Runs provisioning statements, switching to the owner role where a statement asks.
-void run_statements(Spi& spi, const std::vector<catalog::Statement>& statements,
-                    const TenantNames& names) {
-    Oid owner = InvalidOid;  // looked up once the statements have created the role
-    for (const catalog::Statement& st : statements) {
-        if (st.run_as == catalog::RunAs::kAdmin) {
-            spi.execute(st.sql, st.params);
-            continue;
-        }
-        if (!OidIsValid(owner))
-            owner = owner_role(names);
-        ScopedUser as_owner(owner);
+// Runs provisioning statements in order.
+void run_statements(Spi& spi, const std::vector<catalog::Statement>& statements) {
+    for (const catalog::Statement& st : statements)
         spi.execute(st.sql, st.params);
-    }
 }
 
 }  // namespace
@@ -102,7 +93,13 @@ void create_tenant(Spi& spi, const udm::naming::TenantNames& names) {
                         "Drop or rename the role, or choose another tenant name.");
         }
     }
-    pg::run_statements(spi, catalog::provision_tenant(names), names);
+    // On Citus with schema-based sharding, the tenant becomes a distributed schema once its
+    // catalog exists.
+    const bool distributed = pg::citus::distributes_new_schemas();
+    pg::citus::DdlSettings citus_settings(/*new_schemas_local=*/true);
+    pg::run_statements(spi, catalog::provision_tenant(names, {distributed}));
+    if (distributed)
+        pg::citus::distribute_schema(spi, names.schema);
 }
 
 // Removes the tenant's schema and roles; unless force, only when it holds no class.
@@ -121,7 +118,7 @@ void drop_tenant(Spi& spi, const udm::naming::TenantNames& names, bool force) {
                         "Drop the classes first, or call udm.drop_tenant(name, force => true).");
         }
     }
-    pg::run_statements(spi, catalog::drop_tenant(names), names);
+    pg::run_statements(spi, catalog::drop_tenant(names));
 }
 
 }  // namespace

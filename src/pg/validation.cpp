@@ -8,6 +8,7 @@
 // INDEX there would otherwise leave it holding a dead, or reused, OID. Nothing uncommitted
 // is ever seen by another backend: it reads the catalog with its own snapshot.
 #include <algorithm>
+#include <string_view>
 #include <memory>
 #include <optional>
 #include <unordered_map>
@@ -15,6 +16,7 @@
 
 #include "udm/core/error.hpp"
 #include "udm/core/physical.hpp"
+#include "udm/pg/citus.hpp"
 #include "udm/pg/fmgr_values.hpp"
 #include "udm/pg/model_catalog.hpp"
 #include "udm/pg/model_change.hpp"
@@ -110,6 +112,10 @@ std::vector<Oid> mentioned_relations(const ClassValidator& v) {
         out.push_back(p.table);
         out.push_back(p.index);
     }
+    for (Oid shard : {v.outbox, v.relationships}) {
+        if (OidIsValid(shard))
+            out.push_back(shard);
+    }
     return out;
 }
 
@@ -130,6 +136,69 @@ void on_function_invalidation(Datum, int, std::uint32_t hashvalue) noexcept {
     }
 }
 
+// The id of the class whose table rel is, from the argument udm gives the validate
+// trigger of a class table; nullopt for a relation without one (tables of tenants created
+// before udm gave its triggers that argument are found by name). On a Citus worker rel is
+// a shard, named tc_<class>_<shard id>, with the same triggers named <trigger>_<shard id>.
+std::optional<std::string> class_id_of_relation(Relation rel) {
+    static constexpr std::string_view kTrigger = "validate";
+    const TriggerDesc* triggers = rel->trigdesc;
+    if (triggers == nullptr)
+        return std::nullopt;
+    for (int i = 0; i < triggers->numtriggers; ++i) {
+        const Trigger& t = triggers->triggers[i];
+        const std::string_view name = t.tgname;
+        if (t.tgnargs != 1 || name.substr(0, kTrigger.size()) != kTrigger)
+            continue;
+        const std::string_view shard = name.substr(kTrigger.size());
+        if (shard.empty() || (shard.size() > 1 && shard[0] == '_' &&
+                              shard.find_first_not_of("0123456789", 1) == std::string_view::npos))
+            return std::string(t.tgargs[0]);
+    }
+    return std::nullopt;
+}
+
+// On a Citus worker, when rel is a shard of a class table: what the validator reads and
+// writes directly (probed indexes and tables, the outbox) becomes the local shard of each,
+// not the empty shell table of the same name that build_row_probes found.
+void use_local_shards(Relation rel, ClassValidator& v) {
+    const Oid relid = RelationGetRelid(rel);
+    with_own_settings([&] {
+        with_spi(/*read_only=*/true, [&](Spi& spi) {
+            if (!citus::is_shard(spi, relid))
+                return;
+            const auto shard_of = [&](const char* table) {
+                const Oid shell =
+                    guard([&] { return get_relname_relid(table, v.tenant_namespace); });
+                return OidIsValid(shell) ? citus::local_shard(spi, shell) : InvalidOid;
+            };
+            v.outbox = shard_of("data_events");
+            v.relationships = shard_of("relationships");
+            for (UniqueProbe& p : v.probes.unique)
+                p.index = citus::local_shard(spi, p.index);
+            for (ReferenceProbe& p : v.probes.references) {
+                p.target_table = citus::local_shard(spi, p.target_table);
+                p.target_pkey = citus::local_shard(spi, p.target_pkey);
+                p.target_is_deleted =
+                    OidIsValid(p.target_table)
+                        ? guard([&] { return get_attnum(p.target_table, "is_deleted"); })
+                        : 0;
+            }
+        });
+    });
+    // A probe whose shard is not on this node checks nothing rather than the wrong table.
+    auto& unique = v.probes.unique;
+    unique.erase(std::remove_if(unique.begin(), unique.end(),
+                                [](const UniqueProbe& p) { return !OidIsValid(p.index); }),
+                 unique.end());
+    auto& refs = v.probes.references;
+    refs.erase(std::remove_if(refs.begin(), refs.end(),
+                              [](const ReferenceProbe& p) {
+                                  return !OidIsValid(p.target_pkey) || p.target_is_deleted <= 0;
+                              }),
+               refs.end());
+}
+
 // The validator of a class table, built from the catalog rows of its class (not the whole
 // tenant model); an empty one for a table that is no class table.
 std::shared_ptr<ClassValidator> build_for_relation(Relation rel) {
@@ -139,11 +208,14 @@ std::shared_ptr<ClassValidator> build_for_relation(Relation rel) {
     if (!tenant)
         return empty;
     const naming::TenantNames& names = *tenant;
+    const std::optional<std::string> class_id = class_id_of_relation(rel);
     // The trigger runs with the writer's settings: udm's SQL must not resolve anything
     // from a search_path the writer (or a custom function before) chose.
     const std::optional<ClassModel> cm = with_own_settings([&] {
-        return with_spi(/*read_only=*/true,
-                        [&](Spi& spi) { return load_class_model(spi, names, table); });
+        return with_spi(/*read_only=*/true, [&](Spi& spi) {
+            return class_id ? load_class_model_by_id(spi, names, *class_id)
+                            : load_class_model(spi, names, table);
+        });
     });
     if (!cm)
         return empty;
@@ -152,6 +224,8 @@ std::shared_ptr<ClassValidator> build_for_relation(Relation rel) {
     v->tenant_namespace = RelationGetNamespace(rel);
     v->class_name = cm->class_name;
     v->probes = build_row_probes(rel, cm->model, cm->model.classes.at(cm->class_name));
+    if (citus::loaded())
+        use_local_shards(rel, *v);
     return v;
 }
 

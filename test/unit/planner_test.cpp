@@ -72,7 +72,8 @@ std::string describe(const std::vector<physical::Difference>& diffs) {
 
 class FakeSchema {
   public:
-    explicit FakeSchema(const naming::TenantNames& tenant) : schema_(tenant.schema) {}
+    explicit FakeSchema(const naming::TenantNames& tenant)
+        : schema_(tenant.schema), owner_(tenant.owner_role), app_(tenant.app_role) {}
 
     // Runs one statement; a statement PostgreSQL would refuse, or one this fake does not
     // know, fails the test.
@@ -81,6 +82,9 @@ class FakeSchema {
         static const std::string ID = R"re("([^"]+)")re";
         static const std::regex comment("COMMENT ON TABLE " + QT + " IS 'udm class ([a-z0-9_]+)'");
         static const std::regex rls("ALTER TABLE " + QT + " ENABLE ROW LEVEL SECURITY");
+        static const std::regex owner("ALTER TABLE " + QT + " OWNER TO " + ID);
+        static const std::regex grant("GRANT SELECT, INSERT, UPDATE, DELETE ON " + QT + " TO " +
+                                      ID);
         static const std::regex policy("CREATE POLICY tenant_members ON " + QT +
                                        R"re( USING \(.*\))re");
         static const std::regex trigger(
@@ -123,6 +127,12 @@ class FakeSchema {
             table(m, 1).class_name = m[3];
         } else if (std::regex_match(sql, m, rls)) {
             table(m, 1).row_security = true;
+        } else if (std::regex_match(sql, m, owner)) {
+            EXPECT_EQ(m[3], owner_) << sql;
+            table(m, 1).owner = m[3];
+        } else if (std::regex_match(sql, m, grant)) {
+            EXPECT_EQ(m[3], app_) << sql;
+            table(m, 1).granted = true;
         } else if (std::regex_match(sql, m, policy)) {
             table(m, 1);
         } else if (std::regex_match(sql, m, trigger)) {
@@ -303,6 +313,9 @@ class FakeSchema {
                 p.foreign_keys.push_back(fname + ": " + fk.column + " -> " + fk.target);
             p.triggers.assign(t.triggers.begin(), t.triggers.end());
             p.row_security = t.row_security;
+            // Every class table is the owner's and open to the application role.
+            EXPECT_EQ(t.owner, owner_) << name;
+            EXPECT_TRUE(t.granted) << name;
             out.push_back(std::move(p));
         }
         return out;
@@ -319,6 +332,8 @@ class FakeSchema {
         std::map<std::string, Fkey> fkeys;
         std::set<std::string> triggers;
         bool row_security = false;
+        std::string owner;     // ALTER TABLE ... OWNER TO
+        bool granted = false;  // GRANT ... TO the application role
     };
     struct Index {
         std::string table;
@@ -415,6 +430,8 @@ class FakeSchema {
     }
 
     std::string schema_;
+    std::string owner_;
+    std::string app_;
     std::map<std::string, Table> tables_;
     std::map<std::string, Index> indexes_;
     Table scratch_;
@@ -590,7 +607,7 @@ TEST_F(PlannerTest, NewClassGetsItsCompleteTable) {
         s->change,
         Json::parse(
             R"({"kind": "class", "change": "added", "class": "product", "breaking": false})"));
-    ASSERT_EQ(s->ddl.size(), 11u) << joined(s->ddl);
+    ASSERT_EQ(s->ddl.size(), 13u) << joined(s->ddl);
     const std::string& create = s->ddl[0];
     const std::string t = qtable("product");
     EXPECT_EQ(create.rfind("CREATE TABLE " + t + " (\n", 0), 0u) << create;
@@ -606,37 +623,47 @@ TEST_F(PlannerTest, NewClassGetsItsCompleteTable) {
         EXPECT_TRUE(contains(create, line)) << line << "\n" << create;
     }
     EXPECT_EQ(s->ddl[1], "COMMENT ON TABLE " + t + " IS 'udm class product'");
-    EXPECT_EQ(s->ddl[2], "ALTER TABLE " + t + " ENABLE ROW LEVEL SECURITY");
-    EXPECT_EQ(s->ddl[3].rfind("CREATE POLICY tenant_members ON " + t + " USING", 0), 0u)
-        << s->ddl[3];
-    EXPECT_TRUE(contains(s->ddl[3], "'tenant_acme_role'")) << s->ddl[3];
-    EXPECT_EQ(s->ddl[4], "CREATE TRIGGER touch_updated_at BEFORE UPDATE ON " + t +
+    // Created by udm, given to the tenant's owner; the application may not TRUNCATE.
+    EXPECT_EQ(s->ddl[2], "ALTER TABLE " + t + " OWNER TO \"tenant_acme_owner\"");
+    EXPECT_EQ(s->ddl[3],
+              "GRANT SELECT, INSERT, UPDATE, DELETE ON " + t + " TO \"tenant_acme_role\"");
+    EXPECT_EQ(s->ddl[4], "ALTER TABLE " + t + " ENABLE ROW LEVEL SECURITY");
+    EXPECT_EQ(s->ddl[5].rfind("CREATE POLICY tenant_members ON " + t + " USING", 0), 0u)
+        << s->ddl[5];
+    EXPECT_TRUE(contains(s->ddl[5], "'tenant_acme_role'")) << s->ddl[5];
+    // Every trigger but touch_updated_at is given the class's id: it finds its class by
+    // it, on a Citus shard too, whose name is not the table's.
+    const std::string id = "'" + desired_.classes.at("product").id + "'";
+    EXPECT_EQ(s->ddl[6], "CREATE TRIGGER touch_updated_at BEFORE UPDATE ON " + t +
                              " FOR EACH ROW EXECUTE FUNCTION udm.touch_updated_at()");
-    EXPECT_EQ(s->ddl[5], "CREATE TRIGGER forget_relationships AFTER DELETE ON " + t +
+    EXPECT_EQ(s->ddl[7], "CREATE TRIGGER forget_relationships AFTER DELETE ON " + t +
                              " REFERENCING OLD TABLE AS udm_old FOR EACH STATEMENT EXECUTE "
-                             "FUNCTION udm.forget_relationships()");
-    EXPECT_EQ(s->ddl[6], "CREATE TRIGGER validate BEFORE INSERT OR UPDATE ON " + t +
-                             " FOR EACH ROW EXECUTE FUNCTION udm.validate_row()");
+                             "FUNCTION udm.forget_relationships(" +
+                             id + ")");
+    EXPECT_EQ(s->ddl[8], "CREATE TRIGGER validate BEFORE INSERT OR UPDATE ON " + t +
+                             " FOR EACH ROW EXECUTE FUNCTION udm.validate_row(" + id + ")");
     // Data events: one statement trigger per operation, each reading a transition table.
-    EXPECT_EQ(s->ddl[7], "CREATE TRIGGER data_events_insert AFTER INSERT ON " + t +
+    EXPECT_EQ(s->ddl[9], "CREATE TRIGGER data_events_insert AFTER INSERT ON " + t +
                              " REFERENCING NEW TABLE AS udm_new FOR EACH STATEMENT EXECUTE "
-                             "FUNCTION udm.record_data_events()");
-    EXPECT_EQ(s->ddl[8],
+                             "FUNCTION udm.record_data_events(" +
+                             id + ")");
+    EXPECT_EQ(s->ddl[10],
               "CREATE TRIGGER data_events_update AFTER UPDATE ON " + t +
                   " REFERENCING OLD TABLE AS udm_old NEW TABLE AS udm_new FOR EACH STATEMENT"
-                  " EXECUTE FUNCTION udm.record_data_events()");
-    EXPECT_EQ(s->ddl[9], "CREATE TRIGGER data_events_delete AFTER DELETE ON " + t +
-                             " REFERENCING OLD TABLE AS udm_old FOR EACH STATEMENT EXECUTE "
-                             "FUNCTION udm.record_data_events()");
+                  " EXECUTE FUNCTION udm.record_data_events(" +
+                  id + ")");
+    EXPECT_EQ(s->ddl[11], "CREATE TRIGGER data_events_delete AFTER DELETE ON " + t +
+                              " REFERENCING OLD TABLE AS udm_old FOR EACH STATEMENT EXECUTE "
+                              "FUNCTION udm.record_data_events(" +
+                              id + ")");
     // Before the foreign keys' own triggers (name order): a referenced thing is refused in
     // model terms.
-    EXPECT_EQ(s->ddl[10], "CREATE TRIGGER \"Check_referrers\" AFTER DELETE ON " + t +
-                              " FOR EACH ROW EXECUTE FUNCTION udm.check_referrers()");
+    EXPECT_EQ(s->ddl[12], "CREATE TRIGGER \"Check_referrers\" AFTER DELETE ON " + t +
+                              " FOR EACH ROW EXECUTE FUNCTION udm.check_referrers(" + id + ")");
     EXPECT_LT(std::string("Check_referrers"), std::string("RI_ConstraintTrigger_a_"));
 
     ASSERT_EQ(s->catalog.size(), 1u);
     const auto& row = s->catalog[0];
-    EXPECT_EQ(row.run_as, catalog::RunAs::kOwner);
     EXPECT_EQ(
         row.sql,
         "INSERT INTO \"tenant_acme\".\"thing_classes\" (id, name, description, validation_rules, "
@@ -654,15 +681,21 @@ TEST_F(PlannerTest, DataEventsAreSwitchedPerClassWithTheirTriggers) {
     Plan p = plan(Model{}, doc);
     const Step* created = find_step(p, "create class", "product");
     ASSERT_NE(created, nullptr);
-    const std::string off =
-        "ALTER TABLE " + qtable("product") +
-        " DISABLE TRIGGER data_events_insert, DISABLE TRIGGER data_events_update,"
-        " DISABLE TRIGGER data_events_delete";
-    EXPECT_EQ(created->ddl.back(), off);
+    // One trigger per ALTER TABLE: Citus refuses ENABLE/DISABLE TRIGGER with other
+    // subcommands.
+    const auto switched = [&](const char* verb) {
+        std::vector<std::string> out;
+        for (const char* t : {"data_events_insert", "data_events_update", "data_events_delete"})
+            out.push_back("ALTER TABLE " + qtable("product") + " " + verb + " TRIGGER " + t);
+        return out;
+    };
+    ASSERT_GE(created->ddl.size(), 3u);
+    EXPECT_EQ(std::vector<std::string>(created->ddl.end() - 3, created->ddl.end()),
+              switched("DISABLE"));
     EXPECT_EQ(created->catalog[0].params.back(), "false");
     expect_verified(p);
 
-    // Turning them on is a class change: one ALTER TABLE, a catalog update, a diff entry.
+    // Turning them on is a class change: ALTER TABLE, a catalog update, a diff entry.
     Model current = desired_;
     doc["classes"]["product"]["events"] = true;
     Plan on = plan(current, doc);
@@ -672,11 +705,7 @@ TEST_F(PlannerTest, DataEventsAreSwitchedPerClassWithTheirTriggers) {
     EXPECT_EQ(changed->change,
               Json::parse(R"({"kind": "class", "change": "changed", "class": "product",
                                                "events": true, "breaking": false})"));
-    ASSERT_EQ(changed->ddl.size(), 1u);
-    EXPECT_EQ(changed->ddl[0],
-              "ALTER TABLE " + qtable("product") +
-                  " ENABLE TRIGGER data_events_insert, ENABLE TRIGGER data_events_update,"
-                  " ENABLE TRIGGER data_events_delete");
+    EXPECT_EQ(changed->ddl, switched("ENABLE"));
     EXPECT_EQ(changed->catalog[0].params.back(), "true");
     EXPECT_EQ(on.steps.size(), 1u) << testing::PrintToString(actions(on));
     expect_verified(on);

@@ -46,8 +46,11 @@ struct Step {
     model::Json change;  // the step's entry in the schema diff; null for bookkeeping steps
     std::vector<Check> checks;
     std::vector<Loss> losses;                 // the data it destroys, if any is there
-    std::vector<std::string> ddl;             // run as the tenant's owner, recorded in history
-    std::vector<catalog::Statement> catalog;  // catalog rows, run as the tenant's owner
+    std::vector<std::string> ddl;             // run as udm, recorded in history
+    std::vector<catalog::Statement> catalog;  // catalog rows, run as udm
+    // The class table ddl[0] creates, unqualified; empty when the step creates none. In a
+    // Citus distributed schema it must be distributed before the rest of the step runs.
+    std::string new_table;
 };
 
 // The steps that turn one model into another, in the order they must run.
@@ -77,6 +80,6 @@ Plan plan(const naming::TenantNames& tenant, const model::Model& current, model:
 // The same, for a change whose delta (model::delta(current, desired)) the caller has: what
 // the delta does not touch is neither checked again nor visited.
 Plan plan(const naming::TenantNames& tenant, const model::Model& current, model::Model& desired,
-          const IdGenerator& new_id, const model::Delta& delta);
+          const IdGenerator& new_id, const model::Delta& delta, catalog::Placement placement = {});
 
 }  // namespace udm::planner

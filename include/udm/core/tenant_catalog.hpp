@@ -46,17 +46,19 @@ inline constexpr const char* kCatalogViews[] = {
     "schema_storage_metrics",
 };
 
-// Who runs a statement: the provisioning superuser, or the tenant's owner role, so that
-// everything inside the tenant schema is owned by that role and its default privileges
-// apply to it.
-enum class RunAs { kAdmin, kOwner };
-
-// One SQL statement; parameters are passed as text ($1, $2, ...; nullopt is NULL), never
-// spliced in.
+// One SQL statement, run as udm (the extension's owner, never as another user: on a Citus
+// cluster every node would be reached as that user); parameters are passed as text ($1,
+// $2, ...; nullopt is NULL), never spliced in.
 struct Statement {
-    RunAs run_as;
     std::string sql;
     std::vector<std::optional<std::string>> params;
+};
+
+// Where a tenant's tables live. In a Citus distributed schema, row-level security policies
+// may not hold subqueries, so the membership check runs once per row instead of once per
+// statement; everything else is the same.
+struct Placement {
+    bool distributed = false;
 };
 
 // The column default recording who made a row: udm.actor when set, else the session user.
@@ -64,11 +66,13 @@ std::string_view actor_default();
 
 // The row-level security policy of every table of a tenant: only roles with the
 // privileges of the tenant's application role see or write rows.
-std::string member_policy(const naming::TenantNames& names, const std::string& qualified_table);
+std::string member_policy(const naming::TenantNames& names, const std::string& qualified_table,
+                          Placement placement);
 
 // Every statement that creates the tenant, in order. Identifiers are quoted; the only
-// literals are the tenant's own role name inside its row-level security policies.
-std::vector<Statement> provision_tenant(const naming::TenantNames& names);
+// literals are the tenant's own role name inside its row-level security policies. What
+// the schema holds is created by udm and then given to the owner role.
+std::vector<Statement> provision_tenant(const naming::TenantNames& names, Placement placement = {});
 
 // Every statement that removes a tenant whose existence the caller has checked.
 std::vector<Statement> drop_tenant(const naming::TenantNames& names);

@@ -73,4 +73,9 @@ struct ClassModel {
 std::optional<ClassModel> load_class_model(Spi& spi, const naming::TenantNames& names,
                                            const std::string& table);
 
+// The same for the class of that id (the argument udm gives the triggers of a class table):
+// nullopt when the tenant has no such class.
+std::optional<ClassModel> load_class_model_by_id(Spi& spi, const naming::TenantNames& names,
+                                                 const std::string& class_id);
+
 }  // namespace udm::pg

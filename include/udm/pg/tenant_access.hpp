@@ -37,7 +37,4 @@ bool authorized(const naming::TenantNames& names);
 // existing tenant (42704), a caller allowed to use it (42501).
 naming::TenantNames tenant_arg(FunctionCallInfo fcinfo, int n);
 
-// OID of the tenant's owner role.
-Oid owner_role(const naming::TenantNames& names);
-
 }  // namespace udm::pg

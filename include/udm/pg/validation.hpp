@@ -33,6 +33,10 @@ struct ClassValidator {
     std::string tenant;            // empty for a table that is no class table
     Oid tenant_role = InvalidOid;  // the tenant's application role: custom functions run as it
     Oid tenant_namespace = InvalidOid;
+    // On a Citus worker, the local shards of the tenant's data_events and relationships,
+    // which the triggers of a shard write; InvalidOid elsewhere (found by name).
+    Oid outbox = InvalidOid;
+    Oid relationships = InvalidOid;
     std::string class_name;
     AttrNumber id_attnum = 0;
     std::vector<AttributeColumn> columns;  // every assigned attribute present in the table

@@ -60,13 +60,14 @@ Conversion conversion(DataType from, DataType to) {
 class Planner {
   public:
     Planner(const naming::TenantNames& t, const Model& cur, Model& want, const IdGenerator& new_id,
-            const model::Delta& delta)
+            const model::Delta& delta, catalog::Placement placement)
         : t_(t),
           cur_(cur),
           want_(want),
           new_id_(new_id),
           s_(quote_identifier(t.schema)),
-          delta_(delta) {}
+          delta_(delta),
+          placement_(placement) {}
 
     // full: check every name of the model; otherwise only what the delta touches, leaving
     // the new relation names to the caller.
@@ -133,12 +134,12 @@ class Planner {
         if (!change.is_null())
             change["breaking"] = breaking;
         plan_.steps.push_back(Step{
-            std::move(action), std::move(object), breaking, std::move(change), {}, {}, {}, {}});
+            std::move(action), std::move(object), breaking, std::move(change), {}, {}, {}, {}, {}});
         return plan_.steps.back();
     }
 
-    static void owner_sql(Step& step, std::string sql, Params params) {
-        step.catalog.push_back({catalog::RunAs::kOwner, std::move(sql), std::move(params)});
+    static void catalog_sql(Step& step, std::string sql, Params params) {
+        step.catalog.push_back({std::move(sql), std::move(params)});
     }
 
     // --- data a step destroys (counted with the current names, before any step runs) ------
@@ -336,7 +337,7 @@ class Planner {
                 rename_column_objects(step, old_table, new_table, col(aname), col(aname), is_ref,
                                       has_index(cur_, c, a), model::wants_unique(cur_, c, a));
             }
-            owner_sql(
+            catalog_sql(
                 step,
                 "UPDATE " + catalog_table("thing_classes") + " SET name = $2 WHERE id = $1::uuid",
                 {c.id, to});
@@ -365,7 +366,7 @@ class Planner {
                     step, t, t, col(from), col(to), a.type == DataType::kReference,
                     has_index(cur_, c, as->second), model::wants_unique(cur_, c, as->second));
             }
-            owner_sql(
+            catalog_sql(
                 step,
                 "UPDATE " + catalog_table("attributes") + " SET name = $2 WHERE id = $1::uuid",
                 {a.id, to});
@@ -391,15 +392,16 @@ class Planner {
                               {"type", r.type}});
             step.losses.push_back(relationships_lost(r));
             const auto& type_id = cur_.relationship_types.at(r.type).id;
-            owner_sql(step,
-                      "DELETE FROM " + catalog_table("relationships") +
-                          " WHERE relationship_type_id = $1::uuid AND from_class_id = $2::uuid AND "
-                          "to_class_id = $3::uuid",
-                      {type_id, cur_.classes.at(r.from).id, cur_.classes.at(r.to).id});
-            owner_sql(step,
-                      "DELETE FROM " + catalog_table("thing_class_relationships") +
-                          " WHERE id = $1::uuid",
-                      {r.id});
+            catalog_sql(
+                step,
+                "DELETE FROM " + catalog_table("relationships") +
+                    " WHERE relationship_type_id = $1::uuid AND from_class_id = $2::uuid AND "
+                    "to_class_id = $3::uuid",
+                {type_id, cur_.classes.at(r.from).id, cur_.classes.at(r.to).id});
+            catalog_sql(step,
+                        "DELETE FROM " + catalog_table("thing_class_relationships") +
+                            " WHERE id = $1::uuid",
+                        {r.id});
         }
     }
 
@@ -418,7 +420,7 @@ class Planner {
                     // The table goes in phase 12; only its catalog rows must go before attributes
                     // do.
                     Step& step = add_step("forget assignment", cname + "." + aname, false, Json());
-                    owner_sql(step, del, key);
+                    catalog_sql(step, del, key);
                     continue;
                 }
                 if (new_aname && want_.classes.at(*new_cname).assignments.count(*new_aname))
@@ -432,7 +434,7 @@ class Planner {
                 step.losses.push_back(values_lost(cname, aname, Lost::kValues));
                 step.ddl.push_back("ALTER TABLE " + qtable(*new_cname) + " DROP COLUMN " +
                                    qcol(shown));
-                owner_sql(step, del, key);
+                catalog_sql(step, del, key);
             }
         }
     }
@@ -444,8 +446,8 @@ class Planner {
             Step& step =
                 add_step("drop attribute", name, true,
                          Json{{"kind", "attribute"}, {"change", "removed"}, {"attribute", name}});
-            owner_sql(step, "DELETE FROM " + catalog_table("attributes") + " WHERE id = $1::uuid",
-                      {a.id});
+            catalog_sql(step, "DELETE FROM " + catalog_table("attributes") + " WHERE id = $1::uuid",
+                        {a.id});
         }
     }
 
@@ -456,9 +458,9 @@ class Planner {
             Step& step = add_step(
                 "drop relationship type", name, true,
                 Json{{"kind", "relationship_type"}, {"change", "removed"}, {"type", name}});
-            owner_sql(step,
-                      "DELETE FROM " + catalog_table("relationship_types") + " WHERE id = $1::uuid",
-                      {r.id});
+            catalog_sql(
+                step, "DELETE FROM " + catalog_table("relationship_types") + " WHERE id = $1::uuid",
+                {r.id});
         }
     }
 
@@ -489,48 +491,64 @@ class Planner {
             ddl += "\n    CONSTRAINT " + quote_identifier(physical::pkey_name(t)) +
                    " PRIMARY KEY (id)\n)";
             step.ddl.push_back(std::move(ddl));
+            step.new_table = t;
             step.ddl.push_back("COMMENT ON TABLE " + qt + " IS " +
                                quote_literal("udm class " + name));
+            // Created by udm, owned by the tenant's owner (tenant_catalog.hpp); the
+            // application gets no TRUNCATE, which would skip validation and events.
+            step.ddl.push_back("ALTER TABLE " + qt + " OWNER TO " +
+                               quote_identifier(t_.owner_role));
+            step.ddl.push_back("GRANT SELECT, INSERT, UPDATE, DELETE ON " + qt + " TO " +
+                               quote_identifier(t_.app_role));
             step.ddl.push_back("ALTER TABLE " + qt + " ENABLE ROW LEVEL SECURITY");
-            step.ddl.push_back(catalog::member_policy(t_, qt));
+            step.ddl.push_back(catalog::member_policy(t_, qt, placement_));
+            // The class's id, not its name: a trigger finds its class by it, on the table
+            // and on a Citus shard of it (named tc_<class>_<shard id>), and across renames.
+            const std::string class_arg = quote_literal(c.id) + ")";
             step.ddl.push_back("CREATE TRIGGER touch_updated_at BEFORE UPDATE ON " + qt +
                                " FOR EACH ROW EXECUTE FUNCTION udm.touch_updated_at()");
             step.ddl.push_back("CREATE TRIGGER forget_relationships AFTER DELETE ON " + qt +
                                " REFERENCING OLD TABLE AS udm_old FOR EACH STATEMENT"
-                               " EXECUTE FUNCTION udm.forget_relationships()");
+                               " EXECUTE FUNCTION udm.forget_relationships(" +
+                               class_arg);
             step.ddl.push_back("CREATE TRIGGER validate BEFORE INSERT OR UPDATE ON " + qt +
-                               " FOR EACH ROW EXECUTE FUNCTION udm.validate_row()");
+                               " FOR EACH ROW EXECUTE FUNCTION udm.validate_row(" + class_arg);
             // PostgreSQL allows transition tables only on single-event triggers.
             step.ddl.push_back("CREATE TRIGGER data_events_insert AFTER INSERT ON " + qt +
                                " REFERENCING NEW TABLE AS udm_new FOR EACH STATEMENT"
-                               " EXECUTE FUNCTION udm.record_data_events()");
+                               " EXECUTE FUNCTION udm.record_data_events(" +
+                               class_arg);
             step.ddl.push_back(
                 "CREATE TRIGGER data_events_update AFTER UPDATE ON " + qt +
                 " REFERENCING OLD TABLE AS udm_old NEW TABLE AS udm_new FOR EACH STATEMENT"
-                " EXECUTE FUNCTION udm.record_data_events()");
+                " EXECUTE FUNCTION udm.record_data_events(" +
+                class_arg);
             step.ddl.push_back("CREATE TRIGGER data_events_delete AFTER DELETE ON " + qt +
                                " REFERENCING OLD TABLE AS udm_old FOR EACH STATEMENT"
-                               " EXECUTE FUNCTION udm.record_data_events()");
+                               " EXECUTE FUNCTION udm.record_data_events(" +
+                               class_arg);
             // Capitalised so that it sorts, and fires for each row, before PostgreSQL's
             // RI_ConstraintTrigger_a_* triggers: deleting a referenced thing is refused in
             // model terms rather than with the foreign key's name.
             step.ddl.push_back("CREATE TRIGGER \"Check_referrers\" AFTER DELETE ON " + qt +
-                               " FOR EACH ROW EXECUTE FUNCTION udm.check_referrers()");
+                               " FOR EACH ROW EXECUTE FUNCTION udm.check_referrers(" + class_arg);
             if (!c.events)
-                step.ddl.push_back(switch_events(qt, false));
-            owner_sql(step,
-                      "INSERT INTO " + catalog_table("thing_classes") +
-                          " (id, name, description, validation_rules, events_enabled)"
-                          " VALUES ($1::uuid, $2, $3, $4::jsonb, $5::boolean)",
-                      {c.id, name, c.description, c.rules.dump(), c.events ? "true" : "false"});
+                switch_events(step, qt, false);
+            catalog_sql(step,
+                        "INSERT INTO " + catalog_table("thing_classes") +
+                            " (id, name, description, validation_rules, events_enabled)"
+                            " VALUES ($1::uuid, $2, $3, $4::jsonb, $5::boolean)",
+                        {c.id, name, c.description, c.rules.dump(), c.events ? "true" : "false"});
         }
     }
 
-    // ALTER TABLE switching the data event triggers of a class table on or off.
-    static std::string switch_events(const std::string& qt, bool on) {
+    // Switches the data event triggers of a class table on or off: one ALTER TABLE each,
+    // as Citus propagates no ENABLE/DISABLE TRIGGER together with other subcommands.
+    static void switch_events(Step& step, const std::string& qt, bool on) {
         const char* verb = on ? " ENABLE TRIGGER " : " DISABLE TRIGGER ";
-        return std::string("ALTER TABLE ") + qt + verb + "data_events_insert," + verb +
-               "data_events_update," + verb + "data_events_delete";
+        for (const char* trigger :
+             {"data_events_insert", "data_events_update", "data_events_delete"})
+            step.ddl.push_back(std::string("ALTER TABLE ") + qt + verb + trigger);
     }
 
     void change_classes() {
@@ -551,13 +569,13 @@ class Planner {
                 change["events"] = c.events;
             Step& step = add_step("change class", name, false, std::move(change));
             if (old->events != c.events)
-                step.ddl.push_back(switch_events(qtable(name), c.events));
-            owner_sql(step,
-                      "UPDATE " + catalog_table("thing_classes") +
-                          " SET description = $2, validation_rules = $3::jsonb, events_enabled = "
-                          "$4::boolean"
-                          " WHERE id = $1::uuid",
-                      {c.id, c.description, c.rules.dump(), c.events ? "true" : "false"});
+                switch_events(step, qtable(name), c.events);
+            catalog_sql(step,
+                        "UPDATE " + catalog_table("thing_classes") +
+                            " SET description = $2, validation_rules = $3::jsonb, events_enabled = "
+                            "$4::boolean"
+                            " WHERE id = $1::uuid",
+                        {c.id, c.description, c.rules.dump(), c.events ? "true" : "false"});
         }
     }
 
@@ -578,12 +596,12 @@ class Planner {
             if (a.target)
                 change["target"] = *a.target;
             Step& step = add_step("create attribute", name, false, std::move(change));
-            owner_sql(step,
-                      "INSERT INTO " + catalog_table("attributes") +
-                          " (id, name, description, data_type, validation_rules, target_class_id)"
-                          " VALUES ($1::uuid, $2, $3, $4, $5::jsonb, $6::uuid)",
-                      {a.id, name, a.description, std::string(model::type_name(a.type)),
-                       a.rules.dump(), target_id(a)});
+            catalog_sql(step,
+                        "INSERT INTO " + catalog_table("attributes") +
+                            " (id, name, description, data_type, validation_rules, target_class_id)"
+                            " VALUES ($1::uuid, $2, $3, $4, $5::jsonb, $6::uuid)",
+                        {a.id, name, a.description, std::string(model::type_name(a.type)),
+                         a.rules.dump(), target_id(a)});
         }
     }
 
@@ -696,13 +714,13 @@ class Planner {
     }
 
     void update_attribute_row(Step& step, const Attribute& a) {
-        owner_sql(step,
-                  "UPDATE " + catalog_table("attributes") +
-                      " SET description = $2, data_type = $3, validation_rules = $4::jsonb, "
-                      "target_class_id = $5::uuid"
-                      " WHERE id = $1::uuid",
-                  {a.id, a.description, std::string(model::type_name(a.type)), a.rules.dump(),
-                   target_id(a)});
+        catalog_sql(step,
+                    "UPDATE " + catalog_table("attributes") +
+                        " SET description = $2, data_type = $3, validation_rules = $4::jsonb, "
+                        "target_class_id = $5::uuid"
+                        " WHERE id = $1::uuid",
+                    {a.id, a.description, std::string(model::type_name(a.type)), a.rules.dump(),
+                     target_id(a)});
     }
 
     std::string add_fkey(const std::string& cls, const std::string& attr,
@@ -765,9 +783,9 @@ class Planner {
             if (first)
                 step.ddl.push_back("DROP TABLE " + tables);
             first = false;
-            owner_sql(step,
-                      "DELETE FROM " + catalog_table("thing_classes") + " WHERE id = $1::uuid",
-                      {c.id});
+            catalog_sql(step,
+                        "DELETE FROM " + catalog_table("thing_classes") + " WHERE id = $1::uuid",
+                        {c.id});
         }
     }
 
@@ -850,11 +868,11 @@ class Planner {
                 if (is_ref)
                     step.ddl.push_back(add_fkey(cname, aname, *attr.target));
                 add_index_ddl(step, cname, aname, index, unique);
-                owner_sql(step,
-                          "INSERT INTO " + catalog_table("attribute_assignments") +
-                              " (thing_class_id, attribute_id, is_required, assignment_rules)"
-                              " VALUES ($1::uuid, $2::uuid, $3::boolean, $4::jsonb)",
-                          {c.id, attr.id, a.required ? "true" : "false", a.rules.dump()});
+                catalog_sql(step,
+                            "INSERT INTO " + catalog_table("attribute_assignments") +
+                                " (thing_class_id, attribute_id, is_required, assignment_rules)"
+                                " VALUES ($1::uuid, $2::uuid, $3::boolean, $4::jsonb)",
+                            {c.id, attr.id, a.required ? "true" : "false", a.rules.dump()});
             }
         }
     }
@@ -914,12 +932,12 @@ class Planner {
                     step.checks.push_back(duplicates_check(cname, aname));
                 add_index_ddl(step, cname, aname, new_index && !old_index,
                               new_unique && !old_unique);
-                owner_sql(step,
-                          "UPDATE " + catalog_table("attribute_assignments") +
-                              " SET is_required = $3::boolean, assignment_rules = $4::jsonb"
-                              " WHERE thing_class_id = $1::uuid AND attribute_id = $2::uuid",
-                          {c.id, want_.attributes.at(aname).id, a.required ? "true" : "false",
-                           a.rules.dump()});
+                catalog_sql(step,
+                            "UPDATE " + catalog_table("attribute_assignments") +
+                                " SET is_required = $3::boolean, assignment_rules = $4::jsonb"
+                                " WHERE thing_class_id = $1::uuid AND attribute_id = $2::uuid",
+                            {c.id, want_.attributes.at(aname).id, a.required ? "true" : "false",
+                             a.rules.dump()});
             }
         }
     }
@@ -934,7 +952,7 @@ class Planner {
                 if (r.inverse)
                     change["inverse"] = *r.inverse;
                 Step& step = add_step("create relationship type", name, false, std::move(change));
-                owner_sql(
+                catalog_sql(
                     step,
                     "INSERT INTO " + catalog_table("relationship_types") +
                         " (id, name, inverse_name, description) VALUES ($1::uuid, $2, $3, $4)",
@@ -944,10 +962,10 @@ class Planner {
                 Step& step = add_step(
                     "change relationship type", name, breaking,
                     Json{{"kind", "relationship_type"}, {"change", "changed"}, {"type", name}});
-                owner_sql(step,
-                          "UPDATE " + catalog_table("relationship_types") +
-                              " SET inverse_name = $2, description = $3 WHERE id = $1::uuid",
-                          {r.id, r.inverse, r.description});
+                catalog_sql(step,
+                            "UPDATE " + catalog_table("relationship_types") +
+                                " SET inverse_name = $2, description = $3 WHERE id = $1::uuid",
+                            {r.id, r.inverse, r.description});
             }
         }
     }
@@ -993,15 +1011,16 @@ class Planner {
                                   {"type", r.type},
                                   {"cardinality", card},
                                   {"bidirectional", r.bidirectional}});
-                owner_sql(step,
-                          "INSERT INTO " + catalog_table("thing_class_relationships") +
-                              " (id, from_thing_class_id, to_thing_class_id, relationship_type_id, "
-                              "cardinality_rules,"
-                              " is_bidirectional) VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, "
-                              "$5::jsonb, $6::boolean)",
-                          {r.id, want_.classes.at(r.from).id, want_.classes.at(r.to).id,
-                           want_.relationship_types.at(r.type).id, card.dump(),
-                           r.bidirectional ? "true" : "false"});
+                catalog_sql(
+                    step,
+                    "INSERT INTO " + catalog_table("thing_class_relationships") +
+                        " (id, from_thing_class_id, to_thing_class_id, relationship_type_id, "
+                        "cardinality_rules,"
+                        " is_bidirectional) VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, "
+                        "$5::jsonb, $6::boolean)",
+                    {r.id, want_.classes.at(r.from).id, want_.classes.at(r.to).id,
+                     want_.relationship_types.at(r.type).id, card.dump(),
+                     r.bidirectional ? "true" : "false"});
                 continue;
             }
             if (old->cardinality == r.cardinality && old->bidirectional == r.bidirectional)
@@ -1025,11 +1044,11 @@ class Planner {
                 step.checks.push_back(cardinality_check(r, true, *r.cardinality.max_targets));
             if (tighten_sources)
                 step.checks.push_back(cardinality_check(r, false, *r.cardinality.max_sources));
-            owner_sql(step,
-                      "UPDATE " + catalog_table("thing_class_relationships") +
-                          " SET cardinality_rules = $2::jsonb, is_bidirectional = $3::boolean "
-                          "WHERE id = $1::uuid",
-                      {r.id, card.dump(), r.bidirectional ? "true" : "false"});
+            catalog_sql(step,
+                        "UPDATE " + catalog_table("thing_class_relationships") +
+                            " SET cardinality_rules = $2::jsonb, is_bidirectional = $3::boolean "
+                            "WHERE id = $1::uuid",
+                        {r.id, card.dump(), r.bidirectional ? "true" : "false"});
         }
     }
 
@@ -1039,6 +1058,7 @@ class Planner {
     const IdGenerator& new_id_;
     const std::string s_;
     const model::Delta& delta_;
+    const catalog::Placement placement_;
     std::map<std::string, std::string> class_new_name_, class_old_name_;
     std::map<std::string, std::string> attr_new_name_, attr_old_name_;
     Plan plan_;
@@ -1065,12 +1085,12 @@ std::vector<std::string> Plan::ddl() const {
 Plan plan(const naming::TenantNames& tenant, const Model& current, Model& desired,
           const IdGenerator& new_id) {
     const model::Delta delta = model::delta(current, desired);
-    return Planner(tenant, current, desired, new_id, delta).run(true);
+    return Planner(tenant, current, desired, new_id, delta, {}).run(true);
 }
 
 Plan plan(const naming::TenantNames& tenant, const Model& current, Model& desired,
-          const IdGenerator& new_id, const model::Delta& delta) {
-    return Planner(tenant, current, desired, new_id, delta).run(false);
+          const IdGenerator& new_id, const model::Delta& delta, catalog::Placement placement) {
+    return Planner(tenant, current, desired, new_id, delta, placement).run(false);
 }
 
 }  // namespace udm::planner

@@ -291,62 +291,62 @@ std::string_view actor_default() {
     return kActorDefault;
 }
 
-std::string member_policy(const naming::TenantNames& names, const std::string& qualified_table) {
-    // The membership check runs once per statement (an InitPlan), not once per row.
-    return "CREATE POLICY tenant_members ON " + qualified_table +
-           " USING ((SELECT pg_catalog.pg_has_role(" + quote_literal(names.app_role) +
-           ", 'USAGE')))";
+std::string member_policy(const naming::TenantNames& names, const std::string& qualified_table,
+                          Placement placement) {
+    const std::string check =
+        "pg_catalog.pg_has_role(" + quote_literal(names.app_role) + ", 'USAGE')";
+    // The membership check runs once per statement (an InitPlan), not once per row; Citus
+    // refuses subqueries in the policies of distributed tables.
+    return "CREATE POLICY tenant_members ON " + qualified_table + " USING (" +
+           (placement.distributed ? check : "(SELECT " + check + ")") + ")";
 }
 
-std::vector<Statement> provision_tenant(const naming::TenantNames& names) {
+std::vector<Statement> provision_tenant(const naming::TenantNames& names, Placement placement) {
     const std::string s = quote_identifier(names.schema);
     const std::string owner = quote_identifier(names.owner_role);
     const std::string app = quote_identifier(names.app_role);
     std::vector<Statement> out;
-    auto admin = [&](std::string sql) { out.push_back({RunAs::kAdmin, std::move(sql), {}}); };
-    auto as_owner = [&](std::string sql) { out.push_back({RunAs::kOwner, std::move(sql), {}}); };
+    auto run = [&](std::string sql) { out.push_back({std::move(sql), {}}); };
 
-    admin("CREATE ROLE " + owner + " NOLOGIN");
-    admin("CREATE ROLE " + app + " NOLOGIN");
+    run("CREATE ROLE " + owner + " NOLOGIN");
+    run("CREATE ROLE " + app + " NOLOGIN");
     // What PostgreSQL enforces of the default limits, for sessions logged in as the role.
     for (std::string& sql : limits::role_statements(names, limits::effective(nullptr)))
-        admin(std::move(sql));
-    admin("COMMENT ON ROLE " + owner + " IS " +
-          quote_literal("udm: owns the schema of tenant " + names.tenant));
-    admin("COMMENT ON ROLE " + app + " IS " +
-          quote_literal("udm: application role of tenant " + names.tenant));
-    admin("CREATE SCHEMA " + s + " AUTHORIZATION " + owner);
+        run(std::move(sql));
+    run("COMMENT ON ROLE " + owner + " IS " +
+        quote_literal("udm: owns the schema of tenant " + names.tenant));
+    run("COMMENT ON ROLE " + app + " IS " +
+        quote_literal("udm: application role of tenant " + names.tenant));
+    run("CREATE SCHEMA " + s + " AUTHORIZATION " + owner);
 
     for (std::string_view ddl : kCatalogDdl)
-        as_owner(expand(ddl, s));
+        run(expand(ddl, s));
 
+    // Created by udm, owned by the owner role: udm never switches to that NOLOGIN role (a
+    // Citus coordinator would open its connections to the workers as it). Indexes follow
+    // their table's owner.
     for (const char* table : kCatalogTables) {
         const std::string t = s + "." + quote_identifier(table);
-        as_owner("ALTER TABLE " + t + " ENABLE ROW LEVEL SECURITY");
-        as_owner(member_policy(names, t));
-        as_owner("GRANT SELECT ON " + t + " TO " + app);
+        run("ALTER TABLE " + t + " OWNER TO " + owner);
+        run("ALTER TABLE " + t + " ENABLE ROW LEVEL SECURITY");
+        run(member_policy(names, t, placement));
+        run("GRANT SELECT ON " + t + " TO " + app);
     }
     for (const char* table : kTouchedTables) {
-        as_owner("CREATE TRIGGER touch_updated_at BEFORE UPDATE ON " + s + "." +
-                 quote_identifier(table) + " FOR EACH ROW EXECUTE FUNCTION udm.touch_updated_at()");
+        run("CREATE TRIGGER touch_updated_at BEFORE UPDATE ON " + s + "." +
+            quote_identifier(table) + " FOR EACH ROW EXECUTE FUNCTION udm.touch_updated_at()");
     }
     for (const char* view : kCatalogViews) {
-        as_owner("GRANT SELECT ON " + s + "." + quote_identifier(view) + " TO " + app);
+        const std::string v = s + "." + quote_identifier(view);
+        const bool materialized = std::string_view(view) == "thing_class_summary";
+        run(std::string(materialized ? "ALTER MATERIALIZED VIEW " : "ALTER VIEW ") + v +
+            " OWNER TO " + owner);
+        run("GRANT SELECT ON " + v + " TO " + app);
     }
-    as_owner("COMMENT ON SCHEMA " + s + " IS " + quote_literal("udm tenant " + names.tenant));
-    as_owner("GRANT USAGE ON SCHEMA " + s + " TO " + app);
+    run("COMMENT ON SCHEMA " + s + " IS " + quote_literal("udm tenant " + names.tenant));
+    run("GRANT USAGE ON SCHEMA " + s + " TO " + app);
 
-    // Objects udm creates later (class tables, their sequences) are covered when they are
-    // created. These come after the catalog so the catalog stays read-only for the app.
-    as_owner("ALTER DEFAULT PRIVILEGES IN SCHEMA " + s +
-             " GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO " + app);
-    as_owner("ALTER DEFAULT PRIVILEGES IN SCHEMA " + s + " GRANT USAGE, SELECT ON SEQUENCES TO " +
-             app);
-    as_owner("ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC");
-    as_owner("ALTER DEFAULT PRIVILEGES IN SCHEMA " + s + " GRANT EXECUTE ON FUNCTIONS TO " + app);
-
-    out.push_back({RunAs::kOwner,
-                   "INSERT INTO " + qualified(names.schema, "schema_state") +
+    out.push_back({"INSERT INTO " + qualified(names.schema, "schema_state") +
                        " (tenant_name, catalog_version) VALUES ($1, $2::integer)",
                    {names.tenant, std::to_string(kCatalogVersion)}});
     return out;
@@ -356,11 +356,11 @@ std::vector<Statement> drop_tenant(const naming::TenantNames& names) {
     const std::string owner = quote_identifier(names.owner_role);
     const std::string app = quote_identifier(names.app_role);
     return {
-        {RunAs::kAdmin, "DROP SCHEMA " + quote_identifier(names.schema) + " CASCADE", {}},
+        {"DROP SCHEMA " + quote_identifier(names.schema) + " CASCADE", {}},
         // Privileges and default privileges granted to or by the roles in this database.
-        {RunAs::kAdmin, "DROP OWNED BY " + owner + ", " + app, {}},
-        {RunAs::kAdmin, "DROP ROLE " + app, {}},
-        {RunAs::kAdmin, "DROP ROLE " + owner, {}},
+        {"DROP OWNED BY " + owner + ", " + app, {}},
+        {"DROP ROLE " + app, {}},
+        {"DROP ROLE " + owner, {}},
     };
 }
 

@@ -1,0 +1,129 @@
+// udm on a Citus cluster (include/udm/pg/citus.hpp).
+#include "udm/pg/citus.hpp"
+
+#include <exception>
+
+#include "udm/core/naming.hpp"
+#include "udm/pg/barrier.hpp"
+
+extern "C" {
+#include "commands/extension.h"
+#include "storage/proc.h"
+#include "utils/guc.h"
+}
+
+namespace udm::pg::citus {
+
+bool loaded() {
+    static LocalTransactionId checked_in = InvalidLocalTransactionId;
+    static bool found = false;
+    return guard([] {
+        // Citus defines its settings when preloaded: no catalog lookup without it.
+        if (GetConfigOption("citus.enable_schema_based_sharding", true, false) == nullptr)
+            return false;
+        if (checked_in != MyProc->lxid || checked_in == InvalidLocalTransactionId) {
+            found = OidIsValid(get_extension_oid("citus", true));
+            checked_in = MyProc->lxid;
+        }
+        return found;
+    });
+}
+
+int allow_nested_execution() {
+    if (!loaded())
+        return -1;
+    return guard([] {
+        const int level = NewGUCNestLevel();
+        (void)set_config_option("citus.allow_nested_distributed_execution", "on", PGC_USERSET,
+                                PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+        return level;
+    });
+}
+
+void disallow_nested_execution() {
+    if (!loaded())
+        return;
+    guard([] {
+        (void)set_config_option("citus.allow_nested_distributed_execution", "off", PGC_USERSET,
+                                PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+    });
+}
+
+void restore_settings(int level, bool ok) {
+    if (level >= 0)
+        guard([&] { AtEOXact_GUC(ok, level); });
+}
+
+bool distributes_new_schemas() {
+    if (!loaded())
+        return false;
+    const char* on = guard(
+        [] { return GetConfigOption("citus.enable_schema_based_sharding", true, false); });
+    return on != nullptr && std::string(on) == "on";
+}
+
+catalog::Placement placement_of(Spi& spi, Oid nsp) {
+    if (!loaded())
+        return {};
+    const Cell found = spi.query_value(
+        "SELECT true FROM pg_catalog.pg_dist_schema WHERE schemaid = $1::oid",
+        {std::to_string(nsp)});
+    return {found.has_value()};
+}
+
+DdlSettings::DdlSettings(bool new_schemas_local) {
+    if (!loaded())
+        return;
+    // udm's functions run as the extension's owner, a superuser.
+    nest_level_ = guard([&] {
+        const int level = NewGUCNestLevel();
+        (void)set_config_option("citus.enable_unsafe_triggers", "on", PGC_SUSET, PGC_S_SESSION,
+                                GUC_ACTION_SAVE, true, 0, false);
+        if (new_schemas_local) {
+            (void)set_config_option("citus.enable_schema_based_sharding", "off", PGC_SUSET,
+                                    PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+        }
+        return level;
+    });
+}
+
+DdlSettings::~DdlSettings() {
+    // After an error the (sub)transaction's abort restores the settings anyway.
+    try {
+        restore_settings(nest_level_, std::uncaught_exceptions() == 0);
+    } catch (...) {
+    }
+}
+
+void distribute_schema(Spi& spi, const std::string& schema) {
+    spi.execute("SELECT pg_catalog.citus_schema_distribute($1::regnamespace)",
+                {naming::quote_identifier(schema)});
+}
+
+void distribute_table(Spi& spi, const std::string& schema, const std::string& table) {
+    // A table of a distributed schema joins the group of the schema's other tables; the
+    // catalog table thing_classes is always one of them.
+    spi.execute(
+        "SELECT pg_catalog.create_distributed_table($1::regclass, NULL, colocate_with => $2)",
+        {naming::qualified(schema, table), naming::qualified(schema, "thing_classes")});
+}
+
+bool is_shard(Spi& spi, Oid relid) {
+    if (!loaded())
+        return false;
+    const Cell shard = spi.query_value("SELECT pg_catalog.relation_is_a_known_shard($1::oid)",
+                                       {std::to_string(relid)});
+    return shard && *shard == "t";
+}
+
+Oid local_shard(Spi& spi, Oid relid) {
+    // An index's shard is named for the shard of its table (Citus' shard_name).
+    const Cell shard = spi.query_value(
+        "SELECT pg_catalog.to_regclass(pg_catalog.shard_name($1::oid::regclass, s.shardid))::oid"
+        " FROM pg_catalog.pg_dist_shard s WHERE s.logicalrelid = COALESCE("
+        "(SELECT i.indrelid FROM pg_catalog.pg_index i WHERE i.indexrelid = $1::oid), $1::oid)",
+        {std::to_string(relid)});
+    return shard ? static_cast<Oid>(std::stoul(*shard)) : InvalidOid;
+}
+
+}  // namespace udm::pg::citus
