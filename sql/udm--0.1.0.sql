@@ -90,6 +90,13 @@ CREATE FUNCTION udm.touch_updated_at() RETURNS trigger
     LANGUAGE C;
 COMMENT ON FUNCTION udm.touch_updated_at() IS 'BEFORE UPDATE row trigger: sets updated_at to now()';
 
+-- Trigger function of every tenant's schema_state.
+CREATE FUNCTION udm.forget_compiled_rules() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'udm_forget_compiled_rules'
+    LANGUAGE C;
+COMMENT ON FUNCTION udm.forget_compiled_rules() IS
+    'AFTER UPDATE statement trigger of schema_state: on a Citus worker, the rules compiled for the tenant''s shards are built anew once the change commits';
+
 -- For the regression tests of the error barrier.
 CREATE FUNCTION udm._raise_test_error(kind text) RETURNS void
     AS 'MODULE_PATHNAME', 'udm_raise_test_error'

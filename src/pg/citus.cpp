@@ -57,18 +57,29 @@ void restore_settings(int level, bool ok) {
 bool distributes_new_schemas() {
     if (!loaded())
         return false;
-    const char* on = guard(
-        [] { return GetConfigOption("citus.enable_schema_based_sharding", true, false); });
+    const char* on =
+        guard([] { return GetConfigOption("citus.enable_schema_based_sharding", true, false); });
     return on != nullptr && std::string(on) == "on";
 }
 
 catalog::Placement placement_of(Spi& spi, Oid nsp) {
     if (!loaded())
         return {};
-    const Cell found = spi.query_value(
-        "SELECT true FROM pg_catalog.pg_dist_schema WHERE schemaid = $1::oid",
-        {std::to_string(nsp)});
+    const Cell found =
+        spi.query_value("SELECT true FROM pg_catalog.pg_dist_schema WHERE schemaid = $1::oid",
+                        {std::to_string(nsp)});
     return {found.has_value()};
+}
+
+std::vector<Oid> distributed_schemas(Spi& spi) {
+    std::vector<Oid> out;
+    if (!loaded())
+        return out;
+    for (const Row& row : spi.query("SELECT schemaid::oid::text FROM pg_catalog.pg_dist_schema")) {
+        if (row[0])
+            out.push_back(static_cast<Oid>(std::stoul(*row[0])));
+    }
+    return out;
 }
 
 DdlSettings::DdlSettings(bool new_schemas_local) {
@@ -95,16 +106,33 @@ DdlSettings::~DdlSettings() {
     }
 }
 
+namespace {
+
+// Runs statement without Citus' NOTICEs ("distributing the schema ..."): udm's functions
+// say the same on Citus as on a single server.
+void execute_quietly(Spi& spi, const std::string& statement, const std::vector<Cell>& params) {
+    const int level = guard([] {
+        const int l = NewGUCNestLevel();
+        (void)set_config_option("client_min_messages", "warning", PGC_USERSET, PGC_S_SESSION,
+                                GUC_ACTION_SAVE, true, 0, false);
+        return l;
+    });
+    spi.execute(statement, params);
+    restore_settings(level, true);
+}
+
+}  // namespace
+
 void distribute_schema(Spi& spi, const std::string& schema) {
-    spi.execute("SELECT pg_catalog.citus_schema_distribute($1::regnamespace)",
-                {naming::quote_identifier(schema)});
+    execute_quietly(spi, "SELECT pg_catalog.citus_schema_distribute($1::regnamespace)",
+                    {naming::quote_identifier(schema)});
 }
 
 void distribute_table(Spi& spi, const std::string& schema, const std::string& table) {
     // A table of a distributed schema joins the group of the schema's other tables; the
     // catalog table thing_classes is always one of them.
-    spi.execute(
-        "SELECT pg_catalog.create_distributed_table($1::regclass, NULL, colocate_with => $2)",
+    execute_quietly(
+        spi, "SELECT pg_catalog.create_distributed_table($1::regclass, NULL, colocate_with => $2)",
         {naming::qualified(schema, table), naming::qualified(schema, "thing_classes")});
 }
 

@@ -3,6 +3,7 @@
 //
 // A tenant is a schema tenant_<name> holding a schema_state table; the registry is derived
 // from the database itself (udm.tenants), so a tenant restored from pg_dump -n is a tenant.
+#include <algorithm>
 #include <set>
 #include <string>
 #include <vector>
@@ -97,9 +98,12 @@ void create_tenant(Spi& spi, const udm::naming::TenantNames& names) {
     // catalog exists.
     const bool distributed = pg::citus::distributes_new_schemas();
     pg::citus::DdlSettings citus_settings(/*new_schemas_local=*/true);
-    pg::run_statements(spi, catalog::provision_tenant(names, {distributed}));
+    const catalog::Provisioning provisioning = catalog::provision_tenant(names, {distributed});
+    pg::run_statements(spi, provisioning.tables);
     if (distributed)
         pg::citus::distribute_schema(spi, names.schema);
+    pg::run_statements(spi, provisioning.views);
+    pg::run_statements(spi, {catalog::tenant_state(names)});
 }
 
 // Removes the tenant's schema and roles; unless force, only when it holds no class.
@@ -200,6 +204,24 @@ void put_tenant_row(Tuplestorestate* store, TupleDesc result_desc, Oid state_oid
     relation_close(rel, AccessShareLock);  // releases the lock now
 }
 
+// Appends to the result the row of a tenant from the text of its schema_state's
+// tenant_name, created_at and version, as read through Citus (put_tenant_row's columns).
+void put_state_row(Tuplestorestate* store, TupleDesc result_desc, const udm::pg::Row& state,
+                   const char* schema, const char* owner_name) {
+    Datum values[6];
+    bool nulls[6] = {!state[0], false, owner_name == nullptr, false, !state[1], !state[2]};
+    values[0] = state[0] ? CStringGetTextDatum(state[0]->c_str()) : (Datum)0;
+    values[1] = CStringGetTextDatum(schema);
+    values[2] = owner_name != nullptr ? CStringGetTextDatum(owner_name) : (Datum)0;
+    values[3] = PointerGetDatum(cstring_to_text(psprintf("%s_role", schema)));
+    values[4] = state[1] ? DirectFunctionCall3(timestamptz_in, CStringGetDatum(state[1]->c_str()),
+                                               ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1))
+                         : (Datum)0;
+    values[5] =
+        state[2] ? DirectFunctionCall1(int8in, CStringGetDatum(state[2]->c_str())) : (Datum)0;
+    tuplestore_putvalues(store, result_desc, values, nulls);
+}
+
 // Reads the one row of the table state_oid (a tenant's schema_state), locked only meanwhile
 // as put_tenant_row does: the text of each of the ncolumns columns into out (palloc'd, null
 // for a null or missing column). False when the table is gone or empty.
@@ -252,6 +274,7 @@ UDM_PG_FUNCTION(udm_tenant_list) {
             "  AND c.relname = 'schema_state' AND c.relkind = 'r'"
             " WHERE n.nspname LIKE 'tenant\\_%' ORDER BY n.nspname::pg_catalog.text");
         ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+        const std::vector<Oid> distributed = pg::citus::distributed_schemas(spi);
         for (const pg::Row& row : schemas) {
             if (!row[0] || !row[1] || !row[3])
                 continue;
@@ -264,6 +287,21 @@ UDM_PG_FUNCTION(udm_tenant_list) {
             const Oid state_oid = static_cast<Oid>(std::stoul(*row[1]));
             const char* schema = row[0]->c_str();
             const char* owner = row[2] ? row[2]->c_str() : nullptr;
+            if (std::find(distributed.begin(), distributed.end(),
+                          static_cast<Oid>(std::stoul(*row[3]))) != distributed.end()) {
+                // On a Citus coordinator the table here is an empty shell: read the row
+                // where it is, through Citus.
+                const std::vector<pg::Row> state = spi.query(
+                    "SELECT tenant_name, created_at::pg_catalog.text, version::pg_catalog.text"
+                    " FROM " +
+                    naming::qualified(*row[0], "schema_state"));
+                if (!state.empty()) {
+                    pg::guard([&] {
+                        put_state_row(rsinfo->setResult, rsinfo->setDesc, state[0], schema, owner);
+                    });
+                }
+                continue;
+            }
             pg::guard([&] {
                 put_tenant_row(rsinfo->setResult, rsinfo->setDesc, state_oid, schema, owner);
             });
@@ -281,7 +319,8 @@ UDM_PG_FUNCTION(udm_tenant_state) {
     using namespace udm;
     constexpr std::size_t kMaxTenants = 10000;
     const std::vector<std::string> wanted = pg::text_array_arg(fcinfo, 0, "tenants", kMaxTenants);
-    const std::vector<pg::Row> rows = pg::with_spi(true, [&](Spi&) {
+    const std::vector<pg::Row> rows = pg::with_spi(true, [&](Spi& spi) {
+        const std::vector<Oid> distributed = pg::citus::distributed_schemas(spi);
         std::set<std::string> seen;
         std::vector<pg::Row> found;
         for (const std::string& tenant : wanted) {
@@ -294,6 +333,18 @@ UDM_PG_FUNCTION(udm_tenant_state) {
             if (!pg::authorized(names))
                 continue;
             const Oid state = pg::guard([&] { return get_relname_relid("schema_state", nsp); });
+            if (OidIsValid(state) &&
+                std::find(distributed.begin(), distributed.end(), nsp) != distributed.end()) {
+                // On a Citus coordinator the table here is an empty shell: read through Citus.
+                const std::vector<pg::Row> st = spi.query(
+                    "SELECT version::pg_catalog.text,"
+                    " data_events_pruned_through::pg_catalog.text,"
+                    " limits_version::pg_catalog.text FROM " +
+                    naming::qualified(names.schema, "schema_state"));
+                if (!st.empty())
+                    found.push_back({tenant, std::to_string(state), st[0][0], st[0][1], st[0][2]});
+                continue;
+            }
             // Read without a lock kept to the end of the transaction: a consumer asks for
             // every tenant it follows at once (udm-gateway, every poll).
             static const char* const kColumns[] = {"version", "data_events_pruned_through",

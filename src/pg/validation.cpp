@@ -112,7 +112,7 @@ std::vector<Oid> mentioned_relations(const ClassValidator& v) {
         out.push_back(p.table);
         out.push_back(p.index);
     }
-    for (Oid shard : {v.outbox, v.relationships}) {
+    for (Oid shard : {v.outbox, v.relationships, v.state}) {
         if (OidIsValid(shard))
             out.push_back(shard);
     }
@@ -174,6 +174,8 @@ void use_local_shards(Relation rel, ClassValidator& v) {
             };
             v.outbox = shard_of("data_events");
             v.relationships = shard_of("relationships");
+            // Invalidated by the tenant's model changes (udm.forget_compiled_rules).
+            v.state = shard_of("schema_state");
             for (UniqueProbe& p : v.probes.unique)
                 p.index = citus::local_shard(spi, p.index);
             for (ReferenceProbe& p : v.probes.references) {
@@ -497,6 +499,27 @@ void invalidate_class_tables(const naming::TenantNames& names,
 }
 
 }  // namespace udm::pg
+
+// udm.forget_compiled_rules(): AFTER UPDATE statement trigger of every tenant's
+// schema_state, which every model change updates. Invalidates the relcache entry of the
+// table it fires on, when the transaction commits, in every backend: on a Citus worker the
+// validators of the tenant's shards mention that shard of schema_state, and are built
+// anew. (The coordinator invalidates the class tables a change touches itself.)
+UDM_PG_FUNCTION(udm_forget_compiled_rules) {
+    using namespace udm;
+    if (!CALLED_AS_TRIGGER(fcinfo)) {
+        throw Error(sqlstate::kTriggerProtocolViolated,
+                    "udm.forget_compiled_rules() must be called as a trigger");
+    }
+    auto* trigdata = reinterpret_cast<TriggerData*>(fcinfo->context);
+    if (!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+        !TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event)) {
+        throw Error(sqlstate::kTriggerProtocolViolated,
+                    "udm.forget_compiled_rules() must be fired AFTER ... FOR EACH STATEMENT");
+    }
+    pg::guard([&] { CacheInvalidateRelcache(trigdata->tg_relation); });
+    return PointerGetDatum(nullptr);
+}
 
 // udm.validate_row(): BEFORE INSERT OR UPDATE row trigger of every class table. Checks the
 // new row against the class's compiled rules and refuses it with every violation.

@@ -72,7 +72,19 @@ std::string member_policy(const naming::TenantNames& names, const std::string& q
 // Every statement that creates the tenant, in order. Identifiers are quoted; the only
 // literals are the tenant's own role name inside its row-level security policies. What
 // the schema holds is created by udm and then given to the owner role.
-std::vector<Statement> provision_tenant(const naming::TenantNames& names, Placement placement = {});
+//
+// In two parts: on Citus the schema is distributed in between, so that the views are
+// created over distributed tables, on every node.
+struct Provisioning {
+    std::vector<Statement> tables;  // roles, schema, catalog tables and what is on them
+    std::vector<Statement> views;   // the catalog's views and what is on them
+};
+Provisioning provision_tenant(const naming::TenantNames& names, Placement placement = {});
+
+// The tenant's schema_state row, which makes the schema a tenant: inserted after
+// provision_tenant (and, on Citus, once the schema is distributed, so that the row is
+// written on the worker rather than copied there).
+Statement tenant_state(const naming::TenantNames& names);
 
 // Every statement that removes a tenant whose existence the caller has checked.
 std::vector<Statement> drop_tenant(const naming::TenantNames& names);

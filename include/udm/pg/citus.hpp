@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "udm/core/tenant_catalog.hpp"
 #include "udm/pg/spi.hpp"
@@ -35,6 +36,10 @@ bool distributes_new_schemas();
 
 // Where the tables of the tenant schema nsp live.
 catalog::Placement placement_of(Spi& spi, Oid nsp);
+
+// The distributed schemas of the database (none without Citus), for a caller that looks
+// at many schemas at once.
+std::vector<Oid> distributed_schemas(Spi& spi);
 
 // The settings udm's own DDL needs on Citus, for as long as the object lives: the triggers
 // of the class tables are Citus "unsafe" triggers (they read colocated tables of the same

@@ -37,6 +37,7 @@ struct ClassValidator {
     // which the triggers of a shard write; InvalidOid elsewhere (found by name).
     Oid outbox = InvalidOid;
     Oid relationships = InvalidOid;
+    Oid state = InvalidOid;  // and of its schema_state, whose invalidation makes this stale
     std::string class_name;
     AttrNumber id_attnum = 0;
     std::vector<AttributeColumn> columns;  // every assigned attribute present in the table

@@ -301,12 +301,13 @@ std::string member_policy(const naming::TenantNames& names, const std::string& q
            (placement.distributed ? check : "(SELECT " + check + ")") + ")";
 }
 
-std::vector<Statement> provision_tenant(const naming::TenantNames& names, Placement placement) {
+Provisioning provision_tenant(const naming::TenantNames& names, Placement placement) {
     const std::string s = quote_identifier(names.schema);
     const std::string owner = quote_identifier(names.owner_role);
     const std::string app = quote_identifier(names.app_role);
-    std::vector<Statement> out;
-    auto run = [&](std::string sql) { out.push_back({std::move(sql), {}}); };
+    Provisioning out;
+    std::vector<Statement>* part = &out.tables;
+    auto run = [&](std::string sql) { part->push_back({std::move(sql), {}}); };
 
     run("CREATE ROLE " + owner + " NOLOGIN");
     run("CREATE ROLE " + app + " NOLOGIN");
@@ -319,8 +320,14 @@ std::vector<Statement> provision_tenant(const naming::TenantNames& names, Placem
         quote_literal("udm: application role of tenant " + names.tenant));
     run("CREATE SCHEMA " + s + " AUTHORIZATION " + owner);
 
-    for (std::string_view ddl : kCatalogDdl)
-        run(expand(ddl, s));
+    std::vector<std::string> views;  // the views, and the indexes of the materialized one
+    for (std::string_view ddl : kCatalogDdl) {
+        if (!views.empty() || ddl.rfind("CREATE VIEW", 0) == 0 ||
+            ddl.rfind("CREATE MATERIALIZED VIEW", 0) == 0)
+            views.push_back(expand(ddl, s));
+        else
+            run(expand(ddl, s));
+    }
 
     // Created by udm, owned by the owner role: udm never switches to that NOLOGIN role (a
     // Citus coordinator would open its connections to the workers as it). Indexes follow
@@ -336,20 +343,36 @@ std::vector<Statement> provision_tenant(const naming::TenantNames& names, Placem
         run("CREATE TRIGGER touch_updated_at BEFORE UPDATE ON " + s + "." +
             quote_identifier(table) + " FOR EACH ROW EXECUTE FUNCTION udm.touch_updated_at()");
     }
-    for (const char* view : kCatalogViews) {
-        const std::string v = s + "." + quote_identifier(view);
-        const bool materialized = std::string_view(view) == "thing_class_summary";
-        run(std::string(materialized ? "ALTER MATERIALIZED VIEW " : "ALTER VIEW ") + v +
-            " OWNER TO " + owner);
-        run("GRANT SELECT ON " + v + " TO " + app);
-    }
+    // Every model change updates schema_state. On a Citus worker that update is where the
+    // change reaches the backends holding the tenant's shards: the coordinator's own cache
+    // invalidations stay on the coordinator.
+    run("CREATE TRIGGER forget_compiled_rules AFTER UPDATE ON " + s +
+        ".schema_state FOR EACH STATEMENT EXECUTE FUNCTION udm.forget_compiled_rules()");
     run("COMMENT ON SCHEMA " + s + " IS " + quote_literal("udm tenant " + names.tenant));
     run("GRANT USAGE ON SCHEMA " + s + " TO " + app);
 
-    out.push_back({"INSERT INTO " + qualified(names.schema, "schema_state") +
-                       " (tenant_name, catalog_version) VALUES ($1, $2::integer)",
-                   {names.tenant, std::to_string(kCatalogVersion)}});
+    part = &out.views;
+    for (std::string& sql : views)
+        run(std::move(sql));
+    for (const char* view : kCatalogViews) {
+        const std::string v = s + "." + quote_identifier(view);
+        const bool materialized = std::string_view(view) == "thing_class_summary";
+        // REFRESH runs the query of a materialized view as its owner, and on Citus that
+        // query reaches the worker as that user: a distributed tenant's stays udm's.
+        if (!(materialized && placement.distributed)) {
+            run(std::string(materialized ? "ALTER MATERIALIZED VIEW " : "ALTER VIEW ") + v +
+                " OWNER TO " + owner);
+        }
+        run("GRANT SELECT ON " + v + " TO " + app);
+    }
+
     return out;
+}
+
+Statement tenant_state(const naming::TenantNames& names) {
+    return {"INSERT INTO " + qualified(names.schema, "schema_state") +
+                " (tenant_name, catalog_version) VALUES ($1, $2::integer)",
+            {names.tenant, std::to_string(kCatalogVersion)}};
 }
 
 std::vector<Statement> drop_tenant(const naming::TenantNames& names) {
