@@ -176,7 +176,7 @@ RESET search_path;
 SELECT e.operation, e.changed FROM tenant_ev.data_events e JOIN tenant_ev.tc_product p ON p.id = e.thing_id
 WHERE p.title = 'by the app' ORDER BY e.xid, e.seq;
 SELECT label, test_error(stmt) AS error FROM (VALUES
-    ('insert',        $$INSERT INTO tenant_ev.data_events VALUES ('1', 1, 'x', 'insert', gen_random_uuid())$$),
+    ('insert',        $$INSERT INTO tenant_ev.data_events VALUES (0, '1', 1, 'x', 'insert', gen_random_uuid())$$),
     ('delete',        $$DELETE FROM tenant_ev.data_events$$),
     ('other tenant',  $$SELECT * FROM udm.data_events('ev_other', 0)$$),
     ('other schema',  $$SELECT * FROM udm.schema_events('ev_other', 0)$$),

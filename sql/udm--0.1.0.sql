@@ -419,6 +419,13 @@ CREATE FUNCTION udm.data_events(tenant text, after_position numeric DEFAULT 0, m
 COMMENT ON FUNCTION udm.data_events(text, numeric, integer) IS
     'the tenant''s data events after a position, in order; never one below a position already returned';
 
+CREATE FUNCTION udm.node_group()
+    RETURNS integer AS 'MODULE_PATHNAME', 'udm_node_group'
+    LANGUAGE C STABLE;
+REVOKE EXECUTE ON FUNCTION udm.node_group() FROM PUBLIC;
+COMMENT ON FUNCTION udm.node_group() IS
+    'the Citus group of the node that runs it (0 without Citus): where a tenant''s data events are being written';
+
 CREATE FUNCTION udm.data_head(tenant text)
     RETURNS numeric AS 'MODULE_PATHNAME', 'udm_data_head'
     LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;

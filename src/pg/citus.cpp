@@ -3,11 +3,17 @@
 
 #include <exception>
 
+#include "udm/core/error.hpp"
 #include "udm/core/naming.hpp"
 #include "udm/pg/barrier.hpp"
 
 extern "C" {
+#include "catalog/pg_namespace.h"
+#include "miscadmin.h"
 #include "commands/extension.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
 #include "storage/proc.h"
 #include "utils/guc.h"
 }
@@ -152,6 +158,43 @@ Oid local_shard(Spi& spi, Oid relid) {
         "(SELECT i.indrelid FROM pg_catalog.pg_index i WHERE i.indexrelid = $1::oid), $1::oid)",
         {std::to_string(relid)});
     return shard ? static_cast<Oid>(std::stoul(*shard)) : InvalidOid;
+}
+
+std::int32_t local_group(Spi& spi) {
+    if (!loaded())
+        return 0;
+    const Cell group = spi.query_value("SELECT groupid FROM pg_catalog.pg_dist_local_group");
+    return group ? static_cast<std::int32_t>(std::stol(*group)) : 0;
+}
+
+std::int64_t claim_epoch(Spi& spi, Oid state_shard) {
+    const std::string group = std::to_string(local_group(spi));
+    const std::string state = guard([&] {
+        return std::string(quote_qualified_identifier(
+            get_namespace_name(get_rel_namespace(state_shard)), get_rel_name(state_shard)));
+    });
+    // udm's own bookkeeping, in the writer's transaction, as the owner of udm's schema (the
+    // writer may only read schema_state). Concurrent first writers on this node wait for
+    // each other here and agree on the value.
+    const Oid udm_owner = guard([] {
+        HeapTuple tuple = SearchSysCache1(NAMESPACENAME, CStringGetDatum("udm"));
+        if (!HeapTupleIsValid(tuple))
+            return InvalidOid;
+        const Oid owner = reinterpret_cast<Form_pg_namespace>(GETSTRUCT(tuple))->nspowner;
+        ReleaseSysCache(tuple);
+        return owner;
+    });
+    if (!OidIsValid(udm_owner))
+        throw Error(sqlstate::kInternalError, "the schema of udm is missing");
+    ScopedUser as_udm(udm_owner, SECURITY_RESTRICTED_OPERATION);
+    Cell epoch = spi.query_value(
+        "UPDATE " + state +
+            " SET data_events_epoch = data_events_epoch + 1, data_events_node = $1::integer"
+            " WHERE data_events_node <> $1::integer RETURNING data_events_epoch",
+        {group});
+    if (!epoch)
+        epoch = spi.query_value("SELECT data_events_epoch FROM " + state);
+    return epoch ? std::stoll(*epoch) : 0;
 }
 
 }  // namespace udm::pg::citus

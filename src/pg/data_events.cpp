@@ -54,8 +54,8 @@ struct Batch {
 };
 
 // The columns of the outbox, in order: what write_batch forms its rows for.
-constexpr Oid kOutboxTypes[] = {XID8OID, INT8OID,      TEXTOID,       TEXTOID,
-                                UUIDOID, TEXTARRAYOID, TIMESTAMPTZOID};
+constexpr Oid kOutboxTypes[] = {INT8OID, XID8OID, INT8OID,      TEXTOID,
+                                TEXTOID, UUIDOID, TEXTARRAYOID, TIMESTAMPTZOID};
 constexpr int kOutboxColumns = sizeof kOutboxTypes / sizeof kOutboxTypes[0];
 // Rows per table_multi_insert call.
 constexpr std::size_t kChunk = 1000;
@@ -99,8 +99,9 @@ std::int64_t take_numbers(std::uint64_t xid, std::size_t n) {
 // chunks with table_multi_insert, as COPY does (one WAL record per page rather than per
 // row), and their index entries. PostgreSQL types only, so that it runs inside guard() as
 // plain C. Writes nothing and returns false when the outbox's layout is not udm's.
-bool insert_outbox_rows(Oid outbox, FullTransactionId fxid, int64 first_number, Datum class_name,
-                        Datum operation, const Datum* ids, const Datum* changed, Size n_rows) {
+bool insert_outbox_rows(Oid outbox, int64 epoch, FullTransactionId fxid, int64 first_number,
+                        Datum class_name, Datum operation, const Datum* ids, const Datum* changed,
+                        Size n_rows) {
     Relation rel = table_open(outbox, RowExclusiveLock);
     TupleDesc desc = RelationGetDescr(rel);
     bool ok = desc->natts == kOutboxColumns && rel->rd_rel->relkind == RELKIND_RELATION &&
@@ -130,15 +131,16 @@ bool insert_outbox_rows(Oid outbox, FullTransactionId fxid, int64 first_number, 
             const Size i = done + static_cast<Size>(k);
             TupleTableSlot* slot = slots[k];
             ExecClearTuple(slot);
-            slot->tts_values[0] = FullTransactionIdGetDatum(fxid);
-            slot->tts_values[1] = Int64GetDatum(first_number + static_cast<int64>(i) + 1);
-            slot->tts_values[2] = class_name;
-            slot->tts_values[3] = operation;
-            slot->tts_values[4] = ids[i];
-            slot->tts_values[5] = changed == nullptr ? (Datum)0 : changed[i];
-            slot->tts_values[6] = now;
+            slot->tts_values[0] = Int64GetDatum(epoch);
+            slot->tts_values[1] = FullTransactionIdGetDatum(fxid);
+            slot->tts_values[2] = Int64GetDatum(first_number + static_cast<int64>(i) + 1);
+            slot->tts_values[3] = class_name;
+            slot->tts_values[4] = operation;
+            slot->tts_values[5] = ids[i];
+            slot->tts_values[6] = changed == nullptr ? (Datum)0 : changed[i];
+            slot->tts_values[7] = now;
             for (int c = 0; c < kOutboxColumns; ++c)
-                slot->tts_isnull[c] = c == 5 && changed == nullptr;
+                slot->tts_isnull[c] = c == 6 && changed == nullptr;
             ExecStoreVirtualTuple(slot);
         }
         table_multi_insert(rel, slots, n, cid, 0, bistate);
@@ -185,9 +187,10 @@ void write_batch(const ClassValidator& cls, const Batch& batch) {
     const bool layout_ok = guard([&] {
         const Datum class_datum = PointerGetDatum(
             cstring_to_text_with_len(class_name.data(), static_cast<int>(class_name.size())));
-        return insert_outbox_rows(
-            outbox, fxid, before, class_datum, PointerGetDatum(cstring_to_text(batch.operation)),
-            batch.ids.data(), changed.empty() ? nullptr : changed.data(), batch.ids.size());
+        return insert_outbox_rows(outbox, cls.epoch, fxid, before, class_datum,
+                                  PointerGetDatum(cstring_to_text(batch.operation)),
+                                  batch.ids.data(), changed.empty() ? nullptr : changed.data(),
+                                  batch.ids.size());
     });
     if (!layout_ok) {
         throw Error(sqlstate::kInternalError,

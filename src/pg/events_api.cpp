@@ -7,6 +7,7 @@
 #include "udm/core/error.hpp"
 #include "udm/core/history.hpp"
 #include "udm/core/model.hpp"
+#include "udm/pg/citus.hpp"
 #include "udm/pg/fmgr_values.hpp"
 #include "udm/pg/tenant_access.hpp"
 
@@ -28,6 +29,23 @@ constexpr const char* kWatermark =
     "LEAST(pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot()),"
     " pg_catalog.pg_current_xact_id_if_assigned())";
 
+// A position is epoch * 2^96 + transaction id * 2^32 + number within the transaction.
+constexpr const char* kPosition =
+    "(e.epoch::numeric * 79228162514264337593543950336 + e.xid::text::numeric * 4294967296 + "
+    "e.seq)";
+
+// The events whose transactions have all ended, of the outbox as alias e: those of epochs
+// before the current one (written on a node the tenant has left; all ended before it
+// left), and those of the current epoch below the watermark. The current epoch is the
+// tenant's data_events_epoch when its events are written on this node, and the next one
+// while no event has been written here since the tenant came. On Citus the whole query
+// runs on the node that holds the tenant, where its transaction ids and schema_state are.
+std::string final_events(const udm::naming::TenantNames& names) {
+    return "(e.epoch < (SELECT s.data_events_epoch + CASE WHEN s.data_events_node = "
+           "udm.node_group() THEN 0 ELSE 1 END FROM " +
+           qualified(names.schema, "schema_state") + " s) OR e.xid < " + kWatermark + ")";
+}
+
 // Argument n (numeric) as a position: a whole number, zero or more, as digits.
 std::string position_arg(FunctionCallInfo fcinfo, int n) {
     if (PG_ARGISNULL(n))
@@ -36,7 +54,7 @@ std::string position_arg(FunctionCallInfo fcinfo, int n) {
         [&] { return DatumGetCString(DirectFunctionCall1(numeric_out, PG_GETARG_DATUM(n))); });
     std::string out(text);
     pfree(text);
-    bool digits = !out.empty() && out.size() <= 40;
+    bool digits = !out.empty() && out.size() <= 60;
     for (char c : out)
         digits = digits && c >= '0' && c <= '9';
     if (!digits) {
@@ -124,7 +142,8 @@ UDM_PG_FUNCTION(udm_schema_at) {
 //
 // Only events of transactions below the watermark are read: those transactions have all
 // ended, so no event can later appear below the last one returned. A position is the
-// writing transaction's full id times 2^32 plus the event's number within it.
+// writing epoch times 2^96 plus its transaction's full id times 2^32 plus the event's
+// number within it (docs/events.md).
 UDM_PG_FUNCTION(udm_data_events) {
     const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
     const std::string after = position_arg(fcinfo, 1);
@@ -147,16 +166,17 @@ UDM_PG_FUNCTION(udm_data_events) {
                 "udm.prune_events removed the events up to position " + *pruned[0][0] + ".",
                 "Resynchronize the consumer, then read on from position " + *pruned[0][0] + ".");
         }
+        const std::string outbox = qualified(names.schema, "data_events");
         return spi.query(
-            "SELECT e.xid::text::numeric * 4294967296 + e.seq, e.class, e.operation, e.thing_id, "
-            "e.changed, e.created_at"
-            " FROM " +
-                qualified(names.schema, "data_events") +
-                " e"
-                " WHERE (e.xid, e.seq) > (pg_catalog.div($1::numeric, 4294967296)::text::xid8,"
-                "                         pg_catalog.mod($1::numeric, 4294967296)::bigint)"
-                " AND e.xid < " +
-                kWatermark + " ORDER BY e.xid, e.seq LIMIT $2::integer",
+            std::string("SELECT ") + kPosition +
+                ", e.class, e.operation, e.thing_id, e.changed, e.created_at FROM " + outbox +
+                " e WHERE (e.epoch, e.xid, e.seq) >"
+                " (pg_catalog.div($1::numeric, 79228162514264337593543950336)::bigint,"
+                "  pg_catalog.div(pg_catalog.mod($1::numeric, 79228162514264337593543950336),"
+                "                 4294967296)::text::xid8,"
+                "  pg_catalog.mod($1::numeric, 4294967296)::bigint)"
+                " AND " +
+                final_events(names) + " ORDER BY e.epoch, e.xid, e.seq LIMIT $2::integer",
             {after, std::to_string(max_events)});
     });
     return pg::return_rows(fcinfo, rows);
@@ -169,15 +189,12 @@ UDM_PG_FUNCTION(udm_data_events) {
 UDM_PG_FUNCTION(udm_data_head) {
     const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
     const pg::Cell head = pg::with_spi(true, [&](pg::Spi& spi) {
-        // The primary key (xid, seq) read backwards from the watermark: one index probe.
+        // The primary key (epoch, xid, seq) read backwards from the watermark.
+        const std::string outbox = qualified(names.schema, "data_events");
         return spi.query_value(
-            "SELECT GREATEST(s.data_events_pruned_through, coalesce(("
-            "  SELECT e.xid::text::numeric * 4294967296 + e.seq FROM " +
-            qualified(names.schema, "data_events") +
-            " e"
-            "  WHERE e.xid < " +
-            kWatermark +
-            " ORDER BY e.xid DESC, e.seq DESC LIMIT 1), 0))"
+            std::string("SELECT GREATEST(s.data_events_pruned_through, coalesce((SELECT ") +
+            kPosition + " FROM " + outbox + " e WHERE " + final_events(names) +
+            " ORDER BY e.epoch DESC, e.xid DESC, e.seq DESC LIMIT 1), 0))"
             " FROM " +
             qualified(names.schema, "schema_state") + " s");
     });
@@ -208,21 +225,31 @@ UDM_PG_FUNCTION(udm_prune_events) {
             throw udm::Error(udm::sqlstate::kInvalidParameterValue,
                              "older_than must not be negative");
         }
-        std::vector<pg::Row> last =
-            spi.query("SELECT xid::text, seq FROM " + events +
-                          " WHERE created_at < pg_catalog.now() - $1::interval AND xid < " +
-                          kWatermark + " ORDER BY xid DESC, seq DESC LIMIT 1",
-                      {older_than});
+        std::vector<pg::Row> last = spi.query(
+            std::string("SELECT e.epoch::text, e.xid::text, e.seq::text, ") + kPosition +
+                "::text FROM " + events +
+                " e WHERE e.created_at < pg_catalog.now() - $1::interval AND " +
+                final_events(names) + " ORDER BY e.epoch DESC, e.xid DESC, e.seq DESC LIMIT 1",
+            {older_than});
         if (last.empty())
             return std::uint64_t{0};
         const std::uint64_t n =
-            spi.execute("DELETE FROM " + events + " WHERE (xid, seq) <= ($1::xid8, $2::bigint)",
-                        {last[0][0], last[0][1]});
+            spi.execute("DELETE FROM " + events +
+                            " WHERE (epoch, xid, seq) <= ($1::bigint, $2::xid8, $3::bigint)",
+                        {last[0][0], last[0][1], last[0][2]});
         spi.execute("UPDATE " + state +
                         " SET data_events_pruned_through = GREATEST(data_events_pruned_through,"
-                        " $1::numeric * 4294967296 + $2::bigint)",
-                    {last[0][0], last[0][1]});
+                        " $1::numeric)",
+                    {last[0][3]});
         return n;
     });
     PG_RETURN_INT64(static_cast<std::int64_t>(removed));
+}
+
+// udm.node_group() returns integer: the Citus group of the node that runs it (the
+// coordinator's is 0), 0 without Citus: where a tenant's data events are being written.
+UDM_PG_FUNCTION(udm_node_group) {
+    const std::int32_t group =
+        pg::with_spi(true, [&](pg::Spi& spi) { return pg::citus::local_group(spi); });
+    PG_RETURN_INT32(group);
 }

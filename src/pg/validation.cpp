@@ -164,7 +164,8 @@ std::optional<std::string> class_id_of_relation(Relation rel) {
 void use_local_shards(Relation rel, ClassValidator& v) {
     const Oid relid = RelationGetRelid(rel);
     with_own_settings([&] {
-        with_spi(/*read_only=*/true, [&](Spi& spi) {
+        // Writable: the first events of a tenant on this node claim a new epoch.
+        with_spi(/*read_only=*/false, [&](Spi& spi) {
             if (!citus::is_shard(spi, relid))
                 return;
             const auto shard_of = [&](const char* table) {
@@ -176,6 +177,8 @@ void use_local_shards(Relation rel, ClassValidator& v) {
             v.relationships = shard_of("relationships");
             // Invalidated by the tenant's model changes (udm.forget_compiled_rules).
             v.state = shard_of("schema_state");
+            if (OidIsValid(v.state))
+                v.epoch = citus::claim_epoch(spi, v.state);
             for (UniqueProbe& p : v.probes.unique)
                 p.index = citus::local_shard(spi, p.index);
             for (ReferenceProbe& p : v.probes.references) {

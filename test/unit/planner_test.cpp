@@ -75,6 +75,9 @@ class FakeSchema {
     explicit FakeSchema(const naming::TenantNames& tenant)
         : schema_(tenant.schema), owner_(tenant.owner_role), app_(tenant.app_role) {}
 
+    // A Citus distributed schema: class tables stay udm's (tenant_catalog.hpp, Placement).
+    bool distributed = false;
+
     // Runs one statement; a statement PostgreSQL would refuse, or one this fake does not
     // know, fails the test.
     void run(const std::string& sql) {
@@ -314,7 +317,7 @@ class FakeSchema {
             p.triggers.assign(t.triggers.begin(), t.triggers.end());
             p.row_security = t.row_security;
             // Every class table is the owner's and open to the application role.
-            EXPECT_EQ(t.owner, owner_) << name;
+            EXPECT_EQ(t.owner, distributed ? std::string() : owner_) << name;
             EXPECT_TRUE(t.granted) << name;
             out.push_back(std::move(p));
         }
@@ -672,6 +675,58 @@ TEST_F(PlannerTest, NewClassGetsItsCompleteTable) {
               (std::vector<std::optional<std::string>>{desired_.classes.at("product").id, "product",
                                                        std::nullopt, "{}", "true"}));
     expect_verified(p);
+}
+
+TEST_F(PlannerTest, InACitusDistributedSchema) {
+    // Class tables stay udm's, policies check membership per row, and a foreign key gets
+    // its new name by being made anew: Citus renames no constraint of a distributed table.
+    db_.distributed = true;
+    const catalog::Placement citus{true};
+    const Model empty;
+    desired_ = model::parse_model(shop());
+    const Plan p =
+        planner::plan(tenant_, empty, desired_, ids(), model::delta(empty, desired_), citus);
+    const Step* created = find_step(p, "create class", "product");
+    ASSERT_NE(created, nullptr);
+    EXPECT_EQ(created->new_table, "tc_product");
+    EXPECT_EQ(created->ddl[0].rfind("CREATE TABLE " + qtable("product"), 0), 0u);
+    for (const std::string& ddl : created->ddl) {
+        EXPECT_FALSE(contains(ddl, "OWNER TO")) << ddl;
+        EXPECT_FALSE(contains(ddl, "(SELECT")) << ddl;
+    }
+    for (const Step& step : p.steps) {
+        if (step.action != "create class") {
+            EXPECT_TRUE(step.new_table.empty()) << step.action;
+        }
+    }
+    expect_verified(p);
+
+    // Both classes renamed: company's step comes first, so product's foreign key is made
+    // anew pointing at company's new table.
+    const Model current = desired_;
+    desired_ = model::parse_model(
+        rename_class(rename_class(shop(), "company", "firm"), "product", "item"));
+    const Plan r =
+        planner::plan(tenant_, current, desired_, ids(), model::delta(current, desired_), citus);
+    const Step* item = find_step(r, "rename class", "product -> item");
+    ASSERT_NE(item, nullptr);
+    const auto drop = std::find_if(item->ddl.begin(), item->ddl.end(), [](const std::string& d) {
+        return contains(d, "DROP CONSTRAINT");
+    });
+    ASSERT_GE(std::distance(drop, item->ddl.end()), std::ptrdiff_t{2}) << joined(item->ddl);
+    const std::vector<std::string> fk(drop, drop + 2);
+    EXPECT_EQ(
+        fk, (std::vector<std::string>{
+                "ALTER TABLE " + qtable("item") + " DROP CONSTRAINT \"tc_product__supplier_fkey\"",
+                "ALTER TABLE " + qtable("item") +
+                    " ADD CONSTRAINT \"tc_item__supplier_fkey\" FOREIGN KEY (\"supplier\")"
+                    " REFERENCES " +
+                    qtable("firm") + " (id)"}));
+    for (const Step& step : r.steps) {
+        for (const std::string& ddl : step.ddl)
+            EXPECT_FALSE(contains(ddl, "RENAME CONSTRAINT")) << ddl;
+    }
+    expect_verified(r);
 }
 
 TEST_F(PlannerTest, DataEventsAreSwitchedPerClassWithTheirTriggers) {

@@ -2,6 +2,7 @@
 // run time, in the database's catalog; udm is never built or linked against it.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -73,5 +74,13 @@ bool is_shard(Spi& spi, Oid relid);
 // directly (the outbox, the indexes its rules probe) is the shard, never the empty shell
 // table of the same name.
 Oid local_shard(Spi& spi, Oid relid);
+
+// The Citus group of this node (the coordinator's is 0); 0 without Citus.
+std::int32_t local_group(Spi& spi);
+
+// The epoch of the data events this node writes for a tenant whose schema_state has its
+// local shard state_shard: its data_events_epoch, moved on by one (and data_events_node set
+// to this node) when the events were last written on another node. docs/events.md.
+std::int64_t claim_epoch(Spi& spi, Oid state_shard);
 
 }  // namespace udm::pg::citus

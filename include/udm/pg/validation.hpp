@@ -2,6 +2,7 @@
 // invalidated through the relcache; turning tuples and documents into rule values.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -38,6 +39,7 @@ struct ClassValidator {
     Oid outbox = InvalidOid;
     Oid relationships = InvalidOid;
     Oid state = InvalidOid;  // and of its schema_state, whose invalidation makes this stale
+    std::int64_t epoch = 0;  // of the events written here (docs/events.md); 0 off Citus
     std::string class_name;
     AttrNumber id_attnum = 0;
     std::vector<AttributeColumn> columns;  // every assigned attribute present in the table

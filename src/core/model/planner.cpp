@@ -293,15 +293,28 @@ class Planner {
 
     // Statements renaming the indexes and foreign key of a column after its table or column
     // got a new name.
+    // fk_target is the table the column's foreign key references, under its name at this
+    // point of the plan; empty when the column has no foreign key.
     void rename_column_objects(Step& step, const std::string& old_table,
                                const std::string& new_table, const std::string& old_col,
-                               const std::string& new_col, bool has_fk, bool has_idx,
-                               bool has_unique) {
-        if (has_fk &&
-            physical::fkey_name(old_table, old_col) != physical::fkey_name(new_table, new_col)) {
-            step.ddl.push_back("ALTER TABLE " + qname(new_table) + " RENAME CONSTRAINT " +
-                               quote_identifier(physical::fkey_name(old_table, old_col)) + " TO " +
-                               quote_identifier(physical::fkey_name(new_table, new_col)));
+                               const std::string& new_col, const std::string& fk_target,
+                               bool has_idx, bool has_unique) {
+        const std::string old_fk = physical::fkey_name(old_table, old_col);
+        const std::string new_fk = physical::fkey_name(new_table, new_col);
+        if (!fk_target.empty() && old_fk != new_fk) {
+            if (placement_.distributed) {
+                // Citus renames no constraint of a distributed table: the foreign key is made
+                // anew under its new name (which checks the rows again).
+                step.ddl.push_back("ALTER TABLE " + qname(new_table) + " DROP CONSTRAINT " +
+                                   quote_identifier(old_fk));
+                step.ddl.push_back("ALTER TABLE " + qname(new_table) + " ADD CONSTRAINT " +
+                                   quote_identifier(new_fk) + " FOREIGN KEY (" +
+                                   quote_identifier(new_col) + ") REFERENCES " + qname(fk_target) +
+                                   " (id)");
+            } else {
+                step.ddl.push_back("ALTER TABLE " + qname(new_table) + " RENAME CONSTRAINT " +
+                                   quote_identifier(old_fk) + " TO " + quote_identifier(new_fk));
+            }
         }
         if (has_idx &&
             physical::index_name(old_table, old_col) != physical::index_name(new_table, new_col)) {
@@ -317,10 +330,20 @@ class Planner {
         }
     }
 
+    // The table of class cls (a current name) at this point of the class renames: classes
+    // whose rename step came before have their new table.
+    std::string table_during_renames(const std::string& cls,
+                                     const std::set<std::string>& renamed) const {
+        const auto to = class_new_name_.find(cls);
+        return table(renamed.count(cls) && to != class_new_name_.end() ? to->second : cls);
+    }
+
     void rename_classes() {
+        std::set<std::string> renamed;  // current names of the classes renamed so far
         for (const auto& [from, to] : class_new_name_) {
             if (from == to)
                 continue;
+            renamed.insert(from);
             const ThingClass& c = cur_.classes.at(from);
             Step& step = add_step(
                 "rename class", from + " -> " + to, true,
@@ -333,8 +356,11 @@ class Planner {
             step.ddl.push_back("COMMENT ON TABLE " + qname(new_table) + " IS " +
                                quote_literal("udm class " + to));
             for (const auto& [aname, a] : c.assignments) {
-                const bool is_ref = cur_.attributes.at(aname).type == DataType::kReference;
-                rename_column_objects(step, old_table, new_table, col(aname), col(aname), is_ref,
+                const Attribute& attr = cur_.attributes.at(aname);
+                const std::string target = attr.type == DataType::kReference && attr.target
+                                               ? table_during_renames(*attr.target, renamed)
+                                               : std::string();
+                rename_column_objects(step, old_table, new_table, col(aname), col(aname), target,
                                       has_index(cur_, c, a), model::wants_unique(cur_, c, a));
             }
             catalog_sql(
@@ -362,9 +388,15 @@ class Planner {
                     step.ddl.push_back("ALTER TABLE " + qname(t) + " RENAME COLUMN " + qcol(from) +
                                        " TO " + qcol(to));
                 }
-                rename_column_objects(
-                    step, t, t, col(from), col(to), a.type == DataType::kReference,
-                    has_index(cur_, c, as->second), model::wants_unique(cur_, c, as->second));
+                // Every class rename came before: a target has its new table.
+                std::string target;
+                if (a.type == DataType::kReference && a.target) {
+                    const auto to_class = new_class_name(*a.target);
+                    target = table(to_class ? *to_class : *a.target);
+                }
+                rename_column_objects(step, t, t, col(from), col(to), target,
+                                      has_index(cur_, c, as->second),
+                                      model::wants_unique(cur_, c, as->second));
             }
             catalog_sql(
                 step,
@@ -494,10 +526,13 @@ class Planner {
             step.new_table = t;
             step.ddl.push_back("COMMENT ON TABLE " + qt + " IS " +
                                quote_literal("udm class " + name));
-            // Created by udm, owned by the tenant's owner (tenant_catalog.hpp); the
-            // application gets no TRUNCATE, which would skip validation and events.
-            step.ddl.push_back("ALTER TABLE " + qt + " OWNER TO " +
-                               quote_identifier(t_.owner_role));
+            // Created by udm, owned by the tenant's owner (in a Citus distributed schema
+            // udm's, see provision_tenant); the application gets no TRUNCATE, which would
+            // skip validation and events.
+            if (!placement_.distributed) {
+                step.ddl.push_back("ALTER TABLE " + qt + " OWNER TO " +
+                                   quote_identifier(t_.owner_role));
+            }
             step.ddl.push_back("GRANT SELECT, INSERT, UPDATE, DELETE ON " + qt + " TO " +
                                quote_identifier(t_.app_role));
             step.ddl.push_back("ALTER TABLE " + qt + " ENABLE ROW LEVEL SECURITY");

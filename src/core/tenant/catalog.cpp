@@ -173,6 +173,8 @@ constexpr std::string_view kCatalogDdl[] = {
     version bigint NOT NULL DEFAULT 0,
     catalog_version integer NOT NULL,
     data_events_pruned_through numeric NOT NULL DEFAULT 0,
+    data_events_epoch bigint NOT NULL DEFAULT 0,
+    data_events_node integer NOT NULL DEFAULT 0,
     limits jsonb NOT NULL DEFAULT '{}',
     limits_version bigint NOT NULL DEFAULT 0,
     created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
@@ -208,12 +210,16 @@ constexpr std::string_view kCatalogDdl[] = {
 ))",
 
     // The data outbox: one row per inserted, updated or deleted thing, written by the
-    // statement triggers of the class tables (udm.record_data_events). Ordered by the
-    // writing transaction's id, then by the event's number within it; udm.data_events
+    // statement triggers of the class tables (udm.record_data_events). Ordered by epoch,
+    // then the writing transaction's id, then the event's number within it; udm.data_events
     // reads only below the oldest running transaction id, so that order never changes
-    // under a reader (docs/events.md). Only udm writes it, so it has no CHECK constraints:
-    // the executor would parse them anew for every statement that writes events.
+    // under a reader (docs/events.md). The epoch is schema_state's data_events_epoch: 0 on
+    // a single server; on Citus it grows by one when the tenant's events start being
+    // written on another node (data_events_node), whose transaction ids are its own. Only
+    // udm writes it, so it has no CHECK constraints: the executor would parse them anew
+    // for every statement that writes events.
     R"(CREATE TABLE {s}.data_events (
+    epoch bigint NOT NULL DEFAULT 0,
     xid xid8 NOT NULL,
     seq bigint NOT NULL,
     class text NOT NULL,
@@ -221,7 +227,7 @@ constexpr std::string_view kCatalogDdl[] = {
     thing_id uuid NOT NULL,
     changed text[],
     created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    CONSTRAINT data_events_pkey PRIMARY KEY (xid, seq)
+    CONSTRAINT data_events_pkey PRIMARY KEY (epoch, xid, seq)
 ))",
 
     // Relationships between things, written by udm.relate; a row goes when either thing
@@ -310,7 +316,10 @@ Provisioning provision_tenant(const naming::TenantNames& names, Placement placem
     auto run = [&](std::string sql) { part->push_back({std::move(sql), {}}); };
 
     run("CREATE ROLE " + owner + " NOLOGIN");
-    run("CREATE ROLE " + app + " NOLOGIN");
+    // Citus reaches the workers as the current user: a distributed tenant's application
+    // role (SET ROLE by the gateway, the identity of custom rule functions) must be able to
+    // log in there. Its sessions are still limited (below); pg_hba.conf says from where.
+    run("CREATE ROLE " + app + (placement.distributed ? " LOGIN" : " NOLOGIN"));
     // What PostgreSQL enforces of the default limits, for sessions logged in as the role.
     for (std::string& sql : limits::role_statements(names, limits::effective(nullptr)))
         run(std::move(sql));
@@ -331,10 +340,12 @@ Provisioning provision_tenant(const naming::TenantNames& names, Placement placem
 
     // Created by udm, owned by the owner role: udm never switches to that NOLOGIN role (a
     // Citus coordinator would open its connections to the workers as it). Indexes follow
-    // their table's owner.
+    // their table's owner. In a Citus distributed schema the tables stay udm's: Citus
+    // moves a table's shards, and refreshes a materialized view, connecting as its owner.
     for (const char* table : kCatalogTables) {
         const std::string t = s + "." + quote_identifier(table);
-        run("ALTER TABLE " + t + " OWNER TO " + owner);
+        if (!placement.distributed)
+            run("ALTER TABLE " + t + " OWNER TO " + owner);
         run("ALTER TABLE " + t + " ENABLE ROW LEVEL SECURITY");
         run(member_policy(names, t, placement));
         run("GRANT SELECT ON " + t + " TO " + app);
@@ -357,9 +368,7 @@ Provisioning provision_tenant(const naming::TenantNames& names, Placement placem
     for (const char* view : kCatalogViews) {
         const std::string v = s + "." + quote_identifier(view);
         const bool materialized = std::string_view(view) == "thing_class_summary";
-        // REFRESH runs the query of a materialized view as its owner, and on Citus that
-        // query reaches the worker as that user: a distributed tenant's stays udm's.
-        if (!(materialized && placement.distributed)) {
+        if (!placement.distributed) {
             run(std::string(materialized ? "ALTER MATERIALIZED VIEW " : "ALTER VIEW ") + v +
                 " OWNER TO " + owner);
         }
