@@ -187,13 +187,20 @@ std::int64_t claim_epoch(Spi& spi, Oid state_shard) {
     if (!OidIsValid(udm_owner))
         throw Error(sqlstate::kInternalError, "the schema of udm is missing");
     ScopedUser as_udm(udm_owner, SECURITY_RESTRICTED_OPERATION);
-    Cell epoch = spi.query_value(
-        "UPDATE " + state +
-            " SET data_events_epoch = data_events_epoch + 1, data_events_node = $1::integer"
-            " WHERE data_events_node <> $1::integer RETURNING data_events_epoch",
-        {group});
-    if (!epoch)
-        epoch = spi.query_value("SELECT data_events_epoch FROM " + state);
+    const std::string read =
+        "SELECT data_events_epoch FROM " + state + " WHERE data_events_node = $1::integer";
+    // Read first: an UPDATE, even of no row, fires forget_compiled_rules, which would make
+    // the validator being built stale at once.
+    Cell epoch = spi.query_value(read, {group});
+    if (!epoch) {
+        epoch = spi.query_value(
+            "UPDATE " + state +
+                " SET data_events_epoch = data_events_epoch + 1, data_events_node = $1::integer"
+                " WHERE data_events_node <> $1::integer RETURNING data_events_epoch",
+            {group});
+    }
+    if (!epoch)  // another session claimed it meanwhile
+        epoch = spi.query_value(read, {group});
     return epoch ? std::stoll(*epoch) : 0;
 }
 

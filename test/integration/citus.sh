@@ -87,19 +87,157 @@ cluster_db() {
 }
 
 # --- the regression suites that behave the same on Citus ------------------------------------
-CITUS_REGRESS=${CITUS_REGRESS:-"setup tenant_limits class_bad_input relationships"}
+# Compared with the single server's expected output once Citus' own additions are taken
+# out of both: the CONTEXT naming the worker an error came from, and the warning that a
+# temporary function stays on the coordinator. The other suites differ where
+# docs/scale-out.md says Citus differs (ownership, policies per row, statistics and errors
+# read on the coordinator, concurrency through dblink); UDM_CITUS_ALL_SUITES=1 runs every
+# suite and shows each one's differences.
+CITUS_REGRESS=${CITUS_REGRESS:-"setup error_barrier tenant_names tenant_dump_restore class_bad_input
+    relationships class_security rules graphql_query"}
+if [[ -n ${UDM_CITUS_ALL_SUITES:-} ]]; then
+    CITUS_REGRESS=$(sed -n '/^REGRESS = /,/^$/p' "$repo/Makefile" | sed 's/^REGRESS = //; s/\\//')
+fi
+CITUS_REGRESS=$(tr -s ' \n' ' ' <<<"$CITUS_REGRESS")
+citus_filter() {
+    sed -E \
+        -e '/^CONTEXT:  while executing command on [0-9.]+:[0-9]+$/d' \
+        -e '/^while executing command on [0-9.]+:[0-9]+$/d' \
+        -e '/^(psql:[^ ]*: )?WARNING:  "(function|view) [^"]*" has dependency on unsupported object "schema pg_temp_[0-9]+"$/d' \
+        -e '/^DETAIL:  "(function|view) [^"]*" will be created only locally$/d' "$1"
+}
 cluster_db contrib_regression
 out=$dir/regress
 mkdir -p "$out"
-if make -s -C "$repo" PG_CONFIG="${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}" installcheck \
-        REGRESS="$CITUS_REGRESS" \
-        EXTRA_REGRESS_OPTS="--use-existing --outputdir=$out --host=$coord_sock --port=$PGPORT" \
-        >"$out/make.log" 2>&1; then
-    check "pg_regress on the coordinator: $CITUS_REGRESS" 0 0
-else
-    cat "$out/make.log"
-    [[ -f $out/regression.diffs ]] && head -n 200 "$out/regression.diffs"
-    check "pg_regress on the coordinator: $CITUS_REGRESS" 0 1
-fi
+make -s -C "$repo" PG_CONFIG="${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}" installcheck \
+    REGRESS="$CITUS_REGRESS" \
+    EXTRA_REGRESS_OPTS="--use-existing --outputdir=$out --host=$coord_sock --port=$PGPORT" \
+    >"$out/make.log" 2>&1 || true
+for suite in $CITUS_REGRESS; do
+    result=$out/results/$suite.out
+    if [[ ! -f $result ]]; then
+        check "pg_regress $suite on the coordinator" "output" "none (see $out/make.log)"
+        continue
+    fi
+    if diff -u <(citus_filter "$repo/expected/$suite.out") <(citus_filter "$result") >"$out/$suite.diff"; then
+        check "pg_regress $suite on the coordinator" same same
+    else
+        head -n 60 "$out/$suite.diff" | sed 's/^/# /'
+        check "pg_regress $suite on the coordinator" same "$(grep -c '^[-+][^-+]' "$out/$suite.diff") lines differ"
+    fi
+done
+
+# --- what only a cluster has -------------------------------------------------------------------
+db=udm_citus
+cluster_db "$db"
+export PGDATABASE=$db
+q -c "CREATE EXTENSION udm"
+for t in ca cb cc cd; do q -c "SELECT udm.create_tenant('$t')" >/dev/null; done
+
+# Each tenant a distributed schema, its tables together on one worker; tenants on both.
+check "every tenant is a distributed schema" 4 \
+    "$(q -c "SELECT count(*) FROM citus_schemas WHERE schema_name::text LIKE 'tenant\_c_'")"
+check "each tenant's tables on one node" 0 "$(q -c "
+    SELECT count(*) FROM (SELECT split_part(table_name::text, '.', 1) FROM citus_shards
+                          WHERE table_name::text LIKE 'tenant\_c_.%'
+                          GROUP BY 1 HAVING count(DISTINCT nodeport) <> 1) x")"
+node_of() { # the port of the worker that holds tenant $1
+    q -c "SELECT nodeport FROM citus_shards WHERE table_name = 'tenant_$1.schema_state'::regclass"
+}
+other_worker() { if [[ $1 == "${workers[0]}" ]]; then echo "${workers[1]}"; else echo "${workers[0]}"; fi; }
+# Spread the tenants over both workers, whatever Citus chose.
+for t in cb cd; do
+    if [[ $(node_of "$t") == $(node_of ca) ]]; then
+        q -c "SELECT citus_schema_move('tenant_$t', '127.0.0.1', $(other_worker "$(node_of ca)"))" >/dev/null
+    fi
+done
+check "tenants on both workers" 2 \
+    "$(q -c "SELECT count(DISTINCT nodeport) FROM citus_shards WHERE table_name::text LIKE 'tenant\_c_.%'")"
+check "udm.tenants lists them" "ca cb cc cd" "$(q -c "SELECT string_agg(name, ' ' ORDER BY name) FROM udm.tenants")"
+
+model='{"attributes": {"name": {"type": "text", "rules": {"min_length": 2}},
+                      "maker": {"type": "reference", "target": "company"}},
+        "classes": {"company": {"attributes": {"name": {"required": true}}},
+                    "product": {"attributes": {"name": {"required": true}, "maker": {}}}}}'
+for t in ca cb; do q -c "SELECT udm.apply('$t', '$model')" >/dev/null; done
+
+# Writes through the coordinator: validated on the worker, with udm's errors.
+err=$(q -c "INSERT INTO tenant_ca.tc_company (name) VALUES ('A')" 2>&1 || true)
+check "a rule is enforced on the worker" 1 "$(grep -c 'violates 1 rule' <<<"$err")"
+err=$(q -c "INSERT INTO tenant_ca.tc_product (name, maker) VALUES ('Pp', gen_random_uuid())" 2>&1 || true)
+check "a reference is checked on the worker" 1 "$(grep -c 'refers to a missing or deleted thing' <<<"$err")"
+
+# Events across moves: write, move, write, move back, write; a consumer reading as it goes
+# gets every event once, in order.
+insert() { # insert <tenant> <name>...: one company each, in order
+    local t=$1 n
+    shift
+    for n in "$@"; do q -c "INSERT INTO tenant_$t.tc_company (name) VALUES ('$n')" >/dev/null; done
+}
+read_after() { # the companies of the events of tenant $1 after position $2, and the last position
+    q -F '|' -c "SELECT coalesce(string_agg(c.name, ',' ORDER BY e.position), ''), coalesce(max(e.position), $2)
+                 FROM udm.data_events('$1', $2, 1000) e JOIN tenant_$1.tc_company c ON c.id = e.thing_id"
+}
+home=$(node_of ca)
+insert ca a1 a2
+IFS="|" read -r got last < <(read_after ca 0)
+check "events before a move" "a1,a2" "$got"
+q -c "SELECT citus_schema_move('tenant_ca', '127.0.0.1', $(other_worker "$home"))" >/dev/null
+check "the tenant moved" "$(other_worker "$home")" "$(node_of ca)"
+IFS="|" read -r got after_move < <(read_after ca "$last")
+check "nothing new right after the move" "" "$got"
+insert ca a3 a4
+IFS="|" read -r got last < <(read_after ca "$last")
+check "events after the move, none repeated" "a3,a4" "$got"
+q -c "SELECT citus_schema_move('tenant_ca', '127.0.0.1', $home, shard_transfer_mode => 'block_writes')" >/dev/null
+check "the tenant moved back" "$home" "$(node_of ca)"
+insert ca a5
+IFS="|" read -r got last < <(read_after ca "$last")
+check "events after moving back" "a5" "$got"
+IFS="|" read -r got _ < <(read_after ca 0)
+check "every event once, in order, across both moves" "a1,a2,a3,a4,a5" "$got"
+check "positions only grow" 0 "$(q -c "
+    SELECT count(*) FROM (SELECT position < lag(position) OVER () AS back
+                          FROM udm.data_events('ca', 0, 1000)) x WHERE back")"
+check "udm.data_head is the last position" "$last" "$(q -c "SELECT udm.data_head('ca')")"
+
+# A model change reaches the caches of the worker's sessions: one coordinator session that
+# validated with the old rule before.
+out=$(q <<'SQL' 2>&1 || true
+INSERT INTO tenant_cb.tc_company (name) VALUES ('Ab');
+SET udm.rules_not_valid = on;
+SELECT udm.alter_attribute('cb', 'name', validation_rules => '{"min_length": 3}') > 0;
+INSERT INTO tenant_cb.tc_company (name) VALUES ('Cd');
+SQL
+)
+check "a tightened rule applies at once on the worker" 1 "$(grep -c 'at least 3 characters' <<<"$out")"
+
+# A transaction over both workers (two-phase commit): committed, and its events read.
+q -c "BEGIN" -c "INSERT INTO tenant_ca.tc_company (name) VALUES ('x1')" \
+    -c "INSERT INTO tenant_cb.tc_company (name) VALUES ('x2y')" -c "COMMIT" >/dev/null
+IFS="|" read -r got last < <(read_after ca "$last")
+check "a transaction over two workers commits, with its events" "x1" "$got"
+check "... on both" 1 "$(q -c "SELECT count(*) FROM udm.data_events('cb', 0, 1000) e
+                              JOIN tenant_cb.tc_company c ON c.id = e.thing_id WHERE c.name = 'x2y'")"
+
+# A worker restart: the tenant it holds is written and read again once it is back.
+w=$(node_of ca)
+wdir=$dir/worker1
+[[ $w == "${workers[1]}" ]] && wdir=$dir/worker2
+as_pg=()
+[[ $(id -u) -eq 0 ]] && as_pg=(runuser -u postgres --)
+(cd / && "${as_pg[@]}" /usr/lib/postgresql/15/bin/pg_ctl -D "$wdir/data" -l "$wdir/postgres.log" \
+    -m fast -w -t 60 restart >/dev/null)
+insert ca r1
+IFS="|" read -r got last < <(read_after ca "$last")
+check "events after a worker restart" "r1" "$got"
+
+# Dropping a tenant removes it from the workers too.
+q -c "SELECT udm.drop_tenant('cd', force => true)" >/dev/null
+left=0
+for port in "${workers[@]}"; do
+    left=$((left + $(qw "$port" -d "$db" -c "SELECT count(*) FROM pg_namespace WHERE nspname = 'tenant_cd'")))
+done
+check "a dropped tenant is gone from the workers" 0 "$left"
 
 finish
