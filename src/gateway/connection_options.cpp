@@ -40,17 +40,15 @@ std::string quoted(const std::string& value) {
     return out + "'";
 }
 
-}  // namespace
-
-std::string with_connection_defaults(
-    const std::string& conninfo,
-    const std::function<std::optional<std::string>(const std::string&)>& getenv) {
+// The settings conninfo gives, in libpq's order; nullopt when libpq cannot parse it.
+std::optional<std::vector<std::pair<std::string, std::string>>> parsed_settings(
+    const std::string& conninfo) {
     char* error = nullptr;
     PQconninfoOption* parsed = PQconninfoParse(conninfo.c_str(), &error);
     if (parsed == nullptr) {
         if (error != nullptr)
             PQfreemem(error);
-        return conninfo;
+        return std::nullopt;
     }
     std::vector<std::pair<std::string, std::string>> settings;
     for (PQconninfoOption* option = parsed; option->keyword != nullptr; ++option) {
@@ -58,6 +56,29 @@ std::string with_connection_defaults(
             settings.emplace_back(option->keyword, option->val);
     }
     PQconninfoFree(parsed);
+    return settings;
+}
+
+// settings as a key=value connection string, every value quoted.
+std::string joined(const std::vector<std::pair<std::string, std::string>>& settings) {
+    std::string out;
+    for (const auto& [keyword, value] : settings) {
+        if (!out.empty())
+            out += ' ';
+        out += keyword + "=" + quoted(value);
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string with_connection_defaults(
+    const std::string& conninfo,
+    const std::function<std::optional<std::string>(const std::string&)>& getenv) {
+    auto parsed = parsed_settings(conninfo);
+    if (!parsed)
+        return conninfo;
+    std::vector<std::pair<std::string, std::string>> settings = std::move(*parsed);
     auto is_set = [&](const std::string& keyword) {
         for (const auto& setting : settings) {
             if (setting.first == keyword)
@@ -70,13 +91,7 @@ std::string with_connection_defaults(
             continue;
         settings.emplace_back(d.keyword, d.value);
     }
-    std::string out;
-    for (const auto& [keyword, value] : settings) {
-        if (!out.empty())
-            out += ' ';
-        out += keyword + "=" + quoted(value);
-    }
-    return out;
+    return joined(settings);
 }
 
 std::string with_connection_defaults(const std::string& conninfo) {
@@ -87,6 +102,21 @@ std::string with_connection_defaults(const std::string& conninfo) {
                                             return std::nullopt;
                                         return std::string(value);
                                     });
+}
+
+std::optional<std::string> with_host_and_port(const std::string& conninfo, const std::string& host,
+                                              int port) {
+    auto parsed = parsed_settings(conninfo);
+    if (!parsed)
+        return std::nullopt;
+    std::vector<std::pair<std::string, std::string>> settings;
+    for (auto& setting : *parsed) {
+        if (setting.first != "host" && setting.first != "port" && setting.first != "hostaddr")
+            settings.push_back(std::move(setting));
+    }
+    settings.emplace_back("host", host);
+    settings.emplace_back("port", std::to_string(port));
+    return joined(settings);
 }
 
 }  // namespace udm::gateway

@@ -24,4 +24,11 @@ std::string with_connection_defaults(
 // The same with the process environment.
 std::string with_connection_defaults(const std::string& conninfo);
 
+// conninfo (a libpq URI or key=value string) as a key=value string that reaches host:port
+// instead (another node of the same cluster, such as a Citus worker): host and port
+// replaced, hostaddr dropped (it would win over host), every other setting kept as given.
+// nullopt when libpq cannot parse conninfo.
+std::optional<std::string> with_host_and_port(const std::string& conninfo, const std::string& host,
+                                              int port);
+
 }  // namespace udm::gateway

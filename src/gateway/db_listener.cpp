@@ -18,6 +18,7 @@
 
 #include <pqxx/pqxx>
 
+#include "citus_workers.hpp"
 #include "connection_options.hpp"
 #include "log.hpp"
 #include "pg_outbox.hpp"
@@ -134,11 +135,14 @@ void DbListener::drain_wake_pipe() {
     }
 }
 
-void DbListener::wait_readable(int fd, std::chrono::milliseconds timeout) {
-    pollfd fds[2] = {{wake_pipe_[0], POLLIN, 0}, {fd, POLLIN, 0}};
-    int count = fd >= 0 ? 2 : 1;
+void DbListener::wait_readable(int fd, std::chrono::milliseconds timeout,
+                               std::vector<pollfd> more) {
+    std::vector<pollfd> fds = {{wake_pipe_[0], POLLIN, 0}};
+    if (fd >= 0)
+        fds.push_back({fd, POLLIN, 0});
+    fds.insert(fds.end(), more.begin(), more.end());
     int millis = static_cast<int>(std::max<std::chrono::milliseconds::rep>(0, timeout.count()));
-    if (::poll(fds, count, millis) > 0 && (fds[0].revents & POLLIN))
+    if (::poll(fds.data(), fds.size(), millis) > 0 && (fds[0].revents & POLLIN))
         drain_wake_pipe();
 }
 
@@ -240,6 +244,9 @@ void DbListener::serve_connection() {
     Collector data_channel(*connection, "udm_data", notifications);
     PgOutbox outbox(*connection);
     PgLimitsSource limits_source(*connection);
+    // On a Citus coordinator the workers send the data signals of the tenants they hold.
+    // Closed with this connection, opened again after reconnecting.
+    CitusWorkerSignals workers(connection_string_, metrics_);
 
     connected_ = true;
     metrics_.set_db_connected(true);
@@ -253,12 +260,14 @@ void DbListener::serve_connection() {
     feed_.catch_up_all(outbox, now);
     if (limits_)
         limits_->refresh_all(limits_source);
+    workers.refresh(*connection, now);
     auto next_poll = now + poll_interval_;
 
     while (!stopping_) {
         serve_requests(outbox, limits_source);
 
         connection->get_notifs();
+        workers.collect(notifications);
         for (const auto& [channel, payload] : std::exchange(notifications, {})) {
             if (log_enabled(LogLevel::kDebug))
                 log_debug("notification on " + channel + ": " + loggable(payload));
@@ -274,6 +283,8 @@ void DbListener::serve_connection() {
             feed_.catch_up_all(outbox, now);
             if (limits_)
                 limits_->refresh_all(limits_source);
+            // Nodes added or removed, and workers whose connection failed, since the last.
+            workers.refresh(*connection, now);
             next_poll = now + poll_interval_;
         }
         feed_.read_due(outbox, now);
@@ -288,14 +299,19 @@ void DbListener::serve_connection() {
         if (requests_.waiting())
             wake_at = ChangeFeed::Clock::now();
         // A notification that arrived while this turn's queries ran is in libpq's queue, not
-        // on the socket: waiting for the socket would hold it until the next poll.
+        // on the socket: waiting for the socket would hold it until the next poll. The
+        // workers' connections run no queries, but reading them here costs nothing.
         connection->get_notifs();
+        workers.collect(notifications);
         if (!notifications.empty())
             wake_at = ChangeFeed::Clock::now();
         auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
             wake_at - ChangeFeed::Clock::now());
+        std::vector<pollfd> worker_sockets;
+        workers.add_pollfds(worker_sockets);
         // Round up so a deadline a fraction of a millisecond away does not spin.
-        wait_readable(connection->sock(), timeout + std::chrono::milliseconds(1));
+        wait_readable(connection->sock(), timeout + std::chrono::milliseconds(1),
+                      std::move(worker_sockets));
     }
 }
 

@@ -1,7 +1,10 @@
 // The database side of the gateway: one thread with one libpqxx connection that LISTENs on
-// udm_schema and udm_data, polls the outbox as a fallback, loads tenants on request and
-// reconnects with exponential backoff. Asio threads never wait for it.
+// udm_schema and udm_data (and, on a Citus coordinator, a connection per worker that LISTENs
+// on udm_data), polls the outbox as a fallback, loads tenants on request and reconnects with
+// exponential backoff. Asio threads never wait for it.
 #pragma once
+
+#include <poll.h>
 
 #include <atomic>
 #include <chrono>
@@ -11,6 +14,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <pqxx/pqxx>
 
@@ -94,8 +98,9 @@ class DbListener : public TenantLoader {
     void wake();
     // Sleeps for duration unless woken; returns early when stopping.
     void sleep_or_wake(std::chrono::milliseconds duration);
-    // Waits until fd is readable, the thread is woken, or timeout passes.
-    void wait_readable(int fd, std::chrono::milliseconds timeout);
+    // Waits until fd is readable, one of more is ready, the thread is woken, or timeout
+    // passes.
+    void wait_readable(int fd, std::chrono::milliseconds timeout, std::vector<pollfd> more = {});
     // Empties the wake pipe.
     void drain_wake_pipe();
 };

@@ -61,6 +61,11 @@ void Metrics::set_db_connected(bool connected) {
     db_connected_ = connected;
 }
 
+void Metrics::set_db_worker_signal_connections(std::size_t count) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    db_worker_signal_connections_ = count;
+}
+
 void Metrics::slow_consumer_closed() {
     std::lock_guard<std::mutex> lock(mutex_);
     ++slow_consumers_;
@@ -365,6 +370,10 @@ std::string Metrics::render() const {
     header(out, "udm_gateway_db_connected", "gauge",
            "1 when the database listener is connected, else 0.");
     sample(out, "udm_gateway_db_connected", "", db_connected_ ? 1 : 0);
+    header(out, "udm_gateway_db_worker_signal_connections", "gauge",
+           "Citus workers the database listener listens on for udm_data (0 without Citus).");
+    sample(out, "udm_gateway_db_worker_signal_connections", "",
+           static_cast<double>(db_worker_signal_connections_));
     header(out, "udm_gateway_slow_consumer_disconnects_total", "counter",
            "Connections closed because their outgoing queue overflowed.");
     sample(out, "udm_gateway_slow_consumer_disconnects_total", "",

@@ -37,6 +37,8 @@ class Metrics {
     void db_reconnected();
     // Whether the database listener is connected now.
     void set_db_connected(bool connected);
+    // How many Citus workers the database listener is listening on for udm_data now.
+    void set_db_worker_signal_connections(std::size_t count);
     // A connection was closed because its outgoing queue overflowed.
     void slow_consumer_closed();
     // A tenant's data feed fell behind the outbox's retention and skipped to the end.
@@ -118,6 +120,7 @@ class Metrics {
     std::uint64_t schema_rebuilds_ = 0;
     std::uint64_t db_reconnects_ = 0;
     bool db_connected_ = false;
+    std::size_t db_worker_signal_connections_ = 0;
     std::uint64_t slow_consumers_ = 0;
     std::uint64_t data_resyncs_ = 0;
     std::uint64_t thing_reads_ = 0;

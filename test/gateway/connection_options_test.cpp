@@ -86,5 +86,59 @@ TEST(ConnectionOptions, AStringLibpqCannotParseIsLeftForLibpqToReport) {
     EXPECT_EQ(with_connection_defaults("postgresql://h/?nope=1", no_env), "postgresql://h/?nope=1");
 }
 
+TEST(ConnectionOptions, ANodeGetsItsHostAndPortAndEveryOtherSetting) {
+    auto conninfo = with_host_and_port(
+        R"(host=/tmp/sock port=5432 dbname='my db' user=gw password='it\'s \\ here' )"
+        R"(sslmode=prefer application_name='a b' connect_timeout=10 keepalives_idle=30)",
+        "10.0.0.7", 56101);
+    ASSERT_TRUE(conninfo);
+    EXPECT_EQ(parse(*conninfo), (std::map<std::string, std::string>{{"host", "10.0.0.7"},
+                                                                    {"port", "56101"},
+                                                                    {"dbname", "my db"},
+                                                                    {"user", "gw"},
+                                                                    {"password", R"(it's \ here)"},
+                                                                    {"sslmode", "prefer"},
+                                                                    {"application_name", "a b"},
+                                                                    {"connect_timeout", "10"},
+                                                                    {"keepalives_idle", "30"}}));
+}
+
+TEST(ConnectionOptions, ANodeOfAUriGetsItsHostAndPort) {
+    auto conninfo = with_host_and_port(
+        "postgresql://gw:p%40ss%20word@coordinator.example:6432/app?sslmode=require&keepalives=1",
+        "worker-2.example", 5433);
+    ASSERT_TRUE(conninfo);
+    EXPECT_EQ(parse(*conninfo), (std::map<std::string, std::string>{{"host", "worker-2.example"},
+                                                                    {"port", "5433"},
+                                                                    {"user", "gw"},
+                                                                    {"password", "p@ss word"},
+                                                                    {"dbname", "app"},
+                                                                    {"sslmode", "require"},
+                                                                    {"keepalives", "1"}}));
+}
+
+TEST(ConnectionOptions, ANodeDropsHostaddrAndEveryHostOfAList) {
+    // hostaddr would win over the node's host; a list of hosts is the coordinator's.
+    auto settings = parse(*with_host_and_port(
+        "host=a,b port=5432,5433 hostaddr=192.0.2.1,192.0.2.2 dbname=app", "127.0.0.1", 56102));
+    EXPECT_EQ(settings, (std::map<std::string, std::string>{
+                            {"host", "127.0.0.1"}, {"port", "56102"}, {"dbname", "app"}}));
+}
+
+TEST(ConnectionOptions, ANodeOfAnEmptyStringHasOnlyHostAndPort) {
+    EXPECT_EQ(parse(*with_host_and_port("", "w1", 5432)),
+              (std::map<std::string, std::string>{{"host", "w1"}, {"port", "5432"}}));
+}
+
+TEST(ConnectionOptions, ANodeNameWithQuotesAndSpacesIsQuoted) {
+    EXPECT_EQ(parse(*with_host_and_port("dbname=app", R"(odd 'host\ name)", 1))["host"],
+              R"(odd 'host\ name)");
+}
+
+TEST(ConnectionOptions, ANodeOfAStringLibpqCannotParseIsNothing) {
+    EXPECT_FALSE(with_host_and_port("nonsense", "w1", 5432));
+    EXPECT_FALSE(with_host_and_port("postgresql://h/?nope=1", "w1", 5432));
+}
+
 }  // namespace
 }  // namespace udm::gateway

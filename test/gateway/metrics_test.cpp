@@ -21,6 +21,7 @@ TEST(Metrics, GaugesAndCountersPerTenant) {
     m.schema_rebuilt();
     m.db_reconnected();
     m.set_db_connected(true);
+    m.set_db_worker_signal_connections(2);
     std::string text = m.render();
     EXPECT_TRUE(has_line(text, "# TYPE udm_gateway_connections gauge"));
     EXPECT_TRUE(has_line(text, "udm_gateway_connections{tenant=\"acme\"} 1"));
@@ -30,6 +31,8 @@ TEST(Metrics, GaugesAndCountersPerTenant) {
     EXPECT_TRUE(has_line(text, "udm_gateway_schema_rebuilds_total 1"));
     EXPECT_TRUE(has_line(text, "udm_gateway_db_reconnects_total 1"));
     EXPECT_TRUE(has_line(text, "udm_gateway_db_connected 1"));
+    EXPECT_TRUE(has_line(text, "# TYPE udm_gateway_db_worker_signal_connections gauge"));
+    EXPECT_TRUE(has_line(text, "udm_gateway_db_worker_signal_connections 2"));
 }
 
 TEST(Metrics, ConnectionsAwaitingInitAreUnlabelled) {
