@@ -1,19 +1,18 @@
 // udm on a Citus cluster (include/udm/pg/citus.hpp).
 #include "udm/pg/citus.hpp"
 
-#include <exception>
+#include <string_view>
 
 #include "udm/core/error.hpp"
 #include "udm/core/naming.hpp"
 #include "udm/pg/barrier.hpp"
 
 extern "C" {
-#include "catalog/pg_namespace.h"
 #include "miscadmin.h"
+#include "storage/lmgr.h"
 #include "commands/extension.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
-#include "utils/syscache.h"
 #include "storage/proc.h"
 #include "utils/guc.h"
 }
@@ -35,14 +34,29 @@ bool loaded() {
     });
 }
 
-int allow_nested_execution() {
+void allow_nested_execution_for(Oid nsp) {
     if (!loaded())
-        return -1;
-    return guard([] {
-        const int level = NewGUCNestLevel();
+        return;
+    // Only Citus' own connections run pushed-down queries.
+    const char* name = guard([] { return GetConfigOption("application_name", true, false); });
+    if (name == nullptr || std::string_view(name).rfind("citus_internal", 0) != 0)
+        return;
+    const bool here = with_spi(true, [&](Spi& spi) {
+        return spi
+            .query_value(
+                "SELECT true FROM pg_catalog.pg_dist_shard s"
+                " JOIN pg_catalog.pg_dist_placement p ON p.shardid = s.shardid"
+                " WHERE s.logicalrelid = (SELECT c.oid FROM pg_catalog.pg_class c"
+                "  WHERE c.relnamespace = $1::oid AND c.relname = 'schema_state')"
+                " AND p.groupid = (SELECT groupid FROM pg_catalog.pg_dist_local_group)",
+                {std::to_string(nsp)})
+            .has_value();
+    });
+    if (!here)
+        return;
+    guard([] {
         (void)set_config_option("citus.allow_nested_distributed_execution", "on", PGC_USERSET,
                                 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-        return level;
     });
 }
 
@@ -104,12 +118,9 @@ DdlSettings::DdlSettings(bool new_schemas_local) {
     });
 }
 
-DdlSettings::~DdlSettings() {
-    // After an error the (sub)transaction's abort restores the settings anyway.
-    try {
-        restore_settings(nest_level_, std::uncaught_exceptions() == 0);
-    } catch (...) {
-    }
+void DdlSettings::restore() {
+    restore_settings(nest_level_, true);
+    nest_level_ = -1;
 }
 
 namespace {
@@ -169,24 +180,30 @@ std::int32_t local_group(Spi& spi) {
 
 std::int64_t claim_epoch(Spi& spi, Oid state_shard) {
     const std::string group = std::to_string(local_group(spi));
-    const std::string state = guard([&] {
-        return std::string(quote_qualified_identifier(
-            get_namespace_name(get_rel_namespace(state_shard)), get_rel_name(state_shard)));
+    // Locked before its name is read: a shard moved away meanwhile is gone, not a name of
+    // nothing.
+    const std::string state = guard([&]() -> std::string {
+        LockRelationOid(state_shard, RowExclusiveLock);
+        const char* name = get_rel_name(state_shard);
+        const char* schema = name ? get_namespace_name(get_rel_namespace(state_shard)) : nullptr;
+        if (name == nullptr || schema == nullptr)
+            return {};
+        return quote_qualified_identifier(schema, name);
     });
-    // udm's own bookkeeping, in the writer's transaction, as the owner of udm's schema (the
+    if (state.empty()) {
+        throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                    "the schema_state of the tenant is no longer on this node",
+                    "It moved while the tenant's first events here were written.",
+                    "Run the statement again.");
+    }
+    // udm's own bookkeeping, in the writer's transaction, as the extension's owner (the
     // writer may only read schema_state). Concurrent first writers on this node wait for
     // each other here and agree on the value.
-    const Oid udm_owner = guard([] {
-        HeapTuple tuple = SearchSysCache1(NAMESPACENAME, CStringGetDatum("udm"));
-        if (!HeapTupleIsValid(tuple))
-            return InvalidOid;
-        const Oid owner = reinterpret_cast<Form_pg_namespace>(GETSTRUCT(tuple))->nspowner;
-        ReleaseSysCache(tuple);
-        return owner;
-    });
-    if (!OidIsValid(udm_owner))
-        throw Error(sqlstate::kInternalError, "the schema of udm is missing");
-    ScopedUser as_udm(udm_owner, SECURITY_RESTRICTED_OPERATION);
+    const Cell owner =
+        spi.query_value("SELECT extowner FROM pg_catalog.pg_extension WHERE extname = 'udm'");
+    if (!owner)
+        throw Error(sqlstate::kInternalError, "the udm extension is missing on this node");
+    ScopedUser as_udm(static_cast<Oid>(std::stoul(*owner)), SECURITY_RESTRICTED_OPERATION);
     const std::string read =
         "SELECT data_events_epoch FROM " + state + " WHERE data_events_node = $1::integer";
     // Read first: an UPDATE, even of no row, fires forget_compiled_rules, which would make
@@ -201,7 +218,13 @@ std::int64_t claim_epoch(Spi& spi, Oid state_shard) {
     }
     if (!epoch)  // another session claimed it meanwhile
         epoch = spi.query_value(read, {group});
-    return epoch ? std::stoll(*epoch) : 0;
+    if (!epoch) {
+        // Events written with a made-up epoch could sort before those already read.
+        throw Error(sqlstate::kInternalError,
+                    "the schema_state of the tenant on this node holds no row",
+                    "udm.verify and the tenant's catalog need repair.");
+    }
+    return std::stoll(*epoch);
 }
 
 }  // namespace udm::pg::citus

@@ -41,9 +41,11 @@ constexpr const char* kPosition =
 // while no event has been written here since the tenant came. On Citus the whole query
 // runs on the node that holds the tenant, where its transaction ids and schema_state are.
 std::string final_events(const udm::naming::TenantNames& names) {
-    return "(e.epoch < (SELECT s.data_events_epoch + CASE WHEN s.data_events_node = "
+    // One row comparison, an upper bound of an index scan of the primary key (epoch, xid,
+    // seq), both sides computed once: no event has an epoch above the current one.
+    return "(e.epoch, e.xid) < ((SELECT s.data_events_epoch + CASE WHEN s.data_events_node = "
            "udm.node_group() THEN 0 ELSE 1 END FROM " +
-           qualified(names.schema, "schema_state") + " s) OR e.xid < " + kWatermark + ")";
+           qualified(names.schema, "schema_state") + " s), " + kWatermark + ")";
 }
 
 // Argument n (numeric) as a position: a whole number, zero or more, as digits.
@@ -189,7 +191,7 @@ UDM_PG_FUNCTION(udm_data_events) {
 UDM_PG_FUNCTION(udm_data_head) {
     const udm::naming::TenantNames names = pg::tenant_arg(fcinfo, 0);
     const pg::Cell head = pg::with_spi(true, [&](pg::Spi& spi) {
-        // The primary key (epoch, xid, seq) read backwards from the watermark.
+        // The primary key (epoch, xid, seq) read backwards from the watermark: one probe.
         const std::string outbox = qualified(names.schema, "data_events");
         return spi.query_value(
             std::string("SELECT GREATEST(s.data_events_pruned_through, coalesce((SELECT ") +

@@ -263,6 +263,7 @@ ChangeResult change_model(const naming::TenantNames& names, const Edit& edit, bo
                 for (const catalog::Statement& st : step.catalog)
                     spi.execute(st.sql, st.params);
             }
+            citus_settings.restore();
             // Rows already there must satisfy tightened rules (unless udm.rules_not_valid), and
             // every backend must compile the rules of the classes this changes anew once this
             // commits. Invalidated first: a validator a custom function's write compiled from

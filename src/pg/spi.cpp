@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "udm/core/error.hpp"
-#include "udm/pg/citus.hpp"
 #include "udm/pg/spi.hpp"
 
 extern "C" {
@@ -53,7 +52,6 @@ SpiArgs to_spi_args(const std::vector<Cell>& params) {
 Spi::Spi(bool read_only) : read_only_(read_only) {
     check_spi(guard([] { return SPI_connect(); }), "SPI_connect");
     connected_ = true;
-    citus_settings_ = citus::allow_nested_execution();
 }
 
 std::uint64_t Spi::execute(const std::string& sql, const std::vector<Cell>& params) {
@@ -190,8 +188,6 @@ std::optional<Row> Spi::query_row_latest(const std::string& sql, const std::vect
 void Spi::finish() {
     if (!connected_)
         return;
-    citus::restore_settings(citus_settings_, true);
-    citus_settings_ = -1;
     check_spi(guard([] { return SPI_finish(); }), "SPI_finish");
     connected_ = false;
 }

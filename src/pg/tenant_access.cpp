@@ -2,6 +2,7 @@
 #include <string>
 
 #include "udm/core/error.hpp"
+#include "udm/pg/citus.hpp"
 #include "udm/pg/fmgr_values.hpp"
 #include "udm/pg/tenant_access.hpp"
 
@@ -79,6 +80,7 @@ TenantNames tenant_arg(FunctionCallInfo fcinfo, int n) {
     TenantNames names = naming::tenant_names(text_arg(fcinfo, n, "tenant name"));
     require_tenant(names);
     authorize(names);
+    citus::allow_nested_execution_for(tenant_namespace(names));
     return names;
 }
 

@@ -104,6 +104,7 @@ void create_tenant(Spi& spi, const udm::naming::TenantNames& names) {
         pg::citus::distribute_schema(spi, names.schema);
     pg::run_statements(spi, provisioning.views);
     pg::run_statements(spi, {catalog::tenant_state(names)});
+    citus_settings.restore();
 }
 
 // Removes the tenant's schema and roles; unless force, only when it holds no class.

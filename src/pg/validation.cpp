@@ -8,6 +8,7 @@
 // INDEX there would otherwise leave it holding a dead, or reused, OID. Nothing uncommitted
 // is ever seen by another backend: it reads the catalog with its own snapshot.
 #include <algorithm>
+#include <cstring>
 #include <string_view>
 #include <memory>
 #include <optional>
@@ -151,8 +152,17 @@ std::optional<std::string> class_id_of_relation(Relation rel) {
         if (t.tgnargs != 1 || name.substr(0, kTrigger.size()) != kTrigger)
             continue;
         const std::string_view shard = name.substr(kTrigger.size());
-        if (shard.empty() || (shard.size() > 1 && shard[0] == '_' &&
-                              shard.find_first_not_of("0123456789", 1) == std::string_view::npos))
+        if (!shard.empty() && (shard.size() < 2 || shard[0] != '_' ||
+                               shard.find_first_not_of("0123456789", 1) != std::string_view::npos))
+            continue;
+        // udm's own trigger function, not another one of that trigger name.
+        const bool udms = guard([&] {
+            const char* fn = get_func_name(t.tgfoid);
+            const char* nsp = fn ? get_namespace_name(get_func_namespace(t.tgfoid)) : nullptr;
+            return fn != nullptr && nsp != nullptr && std::strcmp(fn, "validate_row") == 0 &&
+                   std::strcmp(nsp, "udm") == 0;
+        });
+        if (udms)
             return std::string(t.tgargs[0]);
     }
     return std::nullopt;
@@ -177,8 +187,15 @@ void use_local_shards(Relation rel, ClassValidator& v) {
             v.relationships = shard_of("relationships");
             // Invalidated by the tenant's model changes (udm.forget_compiled_rules).
             v.state = shard_of("schema_state");
-            if (OidIsValid(v.state))
-                v.epoch = citus::claim_epoch(spi, v.state);
+            if (!OidIsValid(v.outbox) || !OidIsValid(v.state)) {
+                // Events with a made-up epoch, or none, would be lost to consumers.
+                throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                            "the catalog of tenant \"" + v.tenant +
+                                "\" is not all on the node that holds this class table",
+                            "Its outbox or schema_state has no shard here.",
+                            "Keep the tenant's tables in one distributed schema.");
+            }
+            v.epoch = citus::claim_epoch(spi, v.state);
             for (UniqueProbe& p : v.probes.unique)
                 p.index = citus::local_shard(spi, p.index);
             for (ReferenceProbe& p : v.probes.references) {

@@ -15,20 +15,20 @@ namespace udm::pg::citus {
 // not preloaded; otherwise answered once per transaction.
 bool loaded();
 
-// For the life of one of udm's SPI connections: lets its queries run inside a Citus task
-// on a worker, as when a udm function is called in a query that Citus pushes down to the
-// worker holding the tenant. They touch only that tenant's schema, whose tables are all
-// on that worker, so Citus' reason to refuse (a shard elsewhere, not seeing this
-// transaction's writes) does not hold. Returns the GUC nest level for restore, or -1 when
-// Citus is not loaded.
-int allow_nested_execution();
+// Called by every udm function for the tenant it works on (schema nsp): when Citus runs
+// the call inside a query it pushed down to a worker (a udm function called for each row
+// of a query over the tenant's tables), and that worker holds the tenant, lets udm's own
+// queries run there for the rest of the call. They touch only that tenant, whose tables
+// are all on that worker, so Citus' reason to refuse them (a shard elsewhere, not seeing
+// this transaction's writes) does not hold; for any other tenant Citus refuses as before.
+// The setting ends with the call (the function's SET clause's nest level).
+void allow_nested_execution_for(Oid nsp);
 
 // Inside a GUC nest level of the caller's (with_own_settings): what udm allowed for its
 // own queries does not extend to user code (a custom rule function) called meanwhile.
 void disallow_nested_execution();
 
-// Ends the settings of allow_nested_execution (level -1: nothing); ok is false after an
-// error.
+// Ends the settings of a GUC nest level (level -1: nothing); ok is false after an error.
 void restore_settings(int level, bool ok);
 
 // True when a tenant created now becomes a Citus distributed schema: Citus is loaded and
@@ -47,12 +47,14 @@ std::vector<Oid> distributed_schemas(Spi& spi);
 // schema, which is safe there); with new_schemas_local, a schema created meanwhile stays a
 // plain schema until distribute_schema (Citus would distribute only the tables a client
 // creates in it). Nothing when Citus is not loaded.
+// restore() ends them once the DDL ran; after an error the (sub)transaction's abort does
+// (the destructor calls nothing of PostgreSQL: it may run after an ereport).
 class DdlSettings {
   public:
     explicit DdlSettings(bool new_schemas_local = false);
-    ~DdlSettings();
     DdlSettings(const DdlSettings&) = delete;
     DdlSettings& operator=(const DdlSettings&) = delete;
+    void restore();
 
   private:
     int nest_level_ = -1;

@@ -56,7 +56,6 @@ class Spi {
 
     bool read_only_;
     bool connected_ = false;
-    int citus_settings_ = -1;  // citus::allow_nested_execution's nest level
 };
 
 // Runs fn(spi) on an SPI connection of its own and finishes the connection after it: the

@@ -2,8 +2,8 @@
 //
 // Design notes (docs/tenancy.md has the long form):
 // - Isolation is by schema and role: the application role has USAGE on its own schema
-//   only, SELECT on its catalog, DML on class tables through default privileges, and no
-//   CREATE anywhere. Row-level security is added as a second wall: a grant made by
+//   only, SELECT on its catalog, DML on each class table (granted as udm creates it), and
+//   no CREATE anywhere. Row-level security is added as a second wall: a grant made by
 //   mistake to another role (or PUBLIC) still shows that role no row.
 // - Every object refers only to its own schema, pg_catalog and the udm extension, so
 //   pg_dump -n of one tenant restores anywhere the extension is installed.
