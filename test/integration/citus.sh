@@ -14,21 +14,9 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
-passes=0
-fails=0
-check() { # check <label> <expected> <actual>
-    if [[ $2 == "$3" ]]; then
-        echo "ok - $1"
-        passes=$((passes + 1))
-    else
-        echo "not ok - $1: expected [$2], got [$3]"
-        fails=$((fails + 1))
-    fi
-}
-finish() {
-    echo "citus: $passes passed, $fails failed"
-    [[ $fails -eq 0 ]]
-}
+# shellcheck source=test/integration/lib_check.sh
+source "$repo/test/integration/lib_check.sh"
+finish() { summary citus; }
 
 dir=${UDM_CITUS_DIR:-}
 own_dir=

@@ -18,21 +18,8 @@ build=${UDM_BUILD_DIR:-$repo/build}
 # shellcheck source=scripts/lib/cluster.sh
 source "$repo/scripts/lib/cluster.sh"
 
-passed=0
-failed=0
-check() { # check <label> <expected> <actual>
-    if [[ $2 == "$3" ]]; then
-        echo "ok - $1"
-        passed=$((passed + 1))
-    else
-        echo "not ok - $1: expected [$2], got [$3]"
-        failed=$((failed + 1))
-    fi
-}
-summary() {
-    echo "gateway citus: $passed passed, $failed failed"
-    ((failed == 0))
-}
+# shellcheck source=test/integration/lib_check.sh
+source "$repo/test/integration/lib_check.sh"
 
 dir=$(mktemp -d /tmp/udm-gateway-citus.XXXXXX)
 chmod 0755 "$dir" # the PostgreSQL OS user runs the nodes; each has a private socket directory
@@ -58,13 +45,13 @@ rc=0
 env_lines=$("$repo/scripts/citus_cluster" start "$dir" 2>"$work/cluster.log") || rc=$?
 if [[ $rc -eq 3 ]]; then
     echo "# skipped: Citus is not installed (scripts/citus_cluster says how to install it)"
-    summary
+    summary "gateway citus"
     exit 0
 fi
 if [[ $rc -ne 0 ]]; then
     cat "$work/cluster.log"
     check "the Citus cluster starts" 0 "$rc"
-    summary
+    summary "gateway citus"
     exit 1
 fi
 eval "$env_lines"
@@ -224,4 +211,4 @@ if ((failed > 0)); then
     echo "---- subscribers"
     cat "$work/sub1.out" "$work/sub2.out" 2>/dev/null || true
 fi
-summary
+summary "gateway citus"
