@@ -8,13 +8,13 @@
 #include "udm/pg/barrier.hpp"
 
 extern "C" {
+#include "commands/extension.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
-#include "commands/extension.h"
-#include "utils/builtins.h"
-#include "utils/lsyscache.h"
 #include "storage/proc.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 }
 
 namespace udm::pg::citus {

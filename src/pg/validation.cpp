@@ -9,9 +9,9 @@
 // is ever seen by another backend: it reads the catalog with its own snapshot.
 #include <algorithm>
 #include <cstring>
-#include <string_view>
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
