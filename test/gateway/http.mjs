@@ -412,10 +412,11 @@ await test('a PostgreSQL restart under load: 200 or a retryable 503, all or none
   const lockerGone = new Promise((resolve) => locker.on('exit', resolve));
   locker.stdin.write(`BEGIN; LOCK TABLE tenant_${A}.tc_company IN ACCESS EXCLUSIVE MODE;\n`);
   const lockedQuery = `SELECT count(*) FROM pg_locks WHERE relation = 'tenant_${A}.tc_company'::regclass AND mode = 'AccessExclusiveLock' AND granted`;
-  for (let i = 0; i < 100 && psql(lockedQuery) !== '1'; i++) await sleep(20);
+  // Up to 10 s each: on a busy machine (other suites start Citus clusters) 2 s were short.
+  for (let i = 0; i < 500 && psql(lockedQuery) !== '1'; i++) await sleep(20);
   const held = post({ query: '{ companyCollection { totalCount } }' }).catch((e) => ({ status: 0, text: `${e.message}` }));
   const waitingQuery = `SELECT count(*) FROM pg_stat_activity WHERE application_name = 'udm-gateway http' AND wait_event_type = 'Lock'`;
-  for (let i = 0; i < 100 && psql(waitingQuery) === '0'; i++) await sleep(20);
+  for (let i = 0; i < 500 && psql(waitingQuery) === '0'; i++) await sleep(20);
   await new Promise((resolve, reject) => {
     const child = spawn('sh', ['-c', pgRestart], { stdio: 'ignore' });
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`restart exited ${code}`))));

@@ -181,19 +181,28 @@ check "the second subscriber is subscribed to both tenants" 2 \
     "$(grep -c '^ready ' "$work/sub2.out" || true)"
 pg_ctl_as_pg=(runuser -u postgres --)
 [[ $(id -u) -eq 0 ]] || pg_ctl_as_pg=()
+restart_line=$(($(wc -l <"$log2") + 1))
 (cd / && "${pg_ctl_as_pg[@]}" "$UDM_PG_BIN/pg_ctl" -D "$dir/$node_a/data" \
     -l "$dir/$node_a/postgres.log" -m fast -w -t 60 -s restart) >/dev/null
-again="listening on udm_data on Citus worker 127.0.0.1:$port_a again"
-wait_for 20 grep -qF "$again" "$log2" && got=yes || got=no
+# Listening there again: on the same coordinator connection ("... again"), or on a new one
+# when a poll of the gateway reached the worker while it was down (the coordinator's query
+# fails then, and the gateway reconnects; docs/scale-out.md).
+listening_line() {
+    tail -n "+$restart_line" "$log2" |
+        grep -nF "listening on udm_data on Citus worker 127.0.0.1:$port_a" | head -n 1 | cut -d: -f1
+}
+wait_for 20 eval '[[ -n $(listening_line) ]]' && got=yes || got=no
 check "the gateway listens on the restarted worker again" yes "$got"
 wait_for 10 workers_listening 2 || true
 check "... both workers counted again" 2 "$(metric udm_gateway_db_worker_signal_connections)"
-check "the worker's failure is logged once" 1 \
-    "$(grep -cF "cannot listen on Citus worker 127.0.0.1:$port_a" "$log2" || true)"
-check "the coordinator connection stayed up" "1 0" \
-    "$(metric udm_gateway_db_connected) $(metric udm_gateway_db_reconnects_total)"
-again_line=$(grep -nF "$again" "$log2" | head -n 1 | cut -d: -f1 || true)
-from=$((${again_line:-999999} + 1))
+# Once per coordinator connection, not once per poll.
+logged=$(grep -cF "cannot listen on Citus worker 127.0.0.1:$port_a" "$log2" || true)
+reconnects=$(metric udm_gateway_db_reconnects_total)
+check "the worker's failure is logged, once per coordinator connection" yes \
+    "$( ((logged >= 1 && logged <= 1 + ${reconnects:-0})) && echo yes || echo "no ($logged times, $reconnects reconnects)")"
+check "the coordinator connection is up" 1 "$(metric udm_gateway_db_connected)"
+again_line=$(listening_line)
+from=$((restart_line + ${again_line:-999999}))
 id_a=$(insert "$a")
 id_b=$(insert "$b")
 wait_for 10 delivered "$work/sub2.out" "$a" "$id_a" && got=yes || got=no
