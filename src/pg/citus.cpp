@@ -1,11 +1,10 @@
 // udm on a Citus cluster (include/udm/pg/citus.hpp).
-#include "udm/pg/citus.hpp"
-
 #include <string_view>
 
 #include "udm/core/error.hpp"
 #include "udm/core/naming.hpp"
 #include "udm/pg/barrier.hpp"
+#include "udm/pg/citus.hpp"
 
 extern "C" {
 #include "commands/extension.h"
