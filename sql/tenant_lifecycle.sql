@@ -78,10 +78,11 @@ INSERT INTO tenant_acme.relationship_types (name) VALUES ('with_actor');
 RESET udm.actor;
 SELECT name, created_by FROM tenant_acme.relationship_types ORDER BY name;
 
--- updated_at is kept by the trigger on every catalog table.
+-- updated_at is kept by the trigger on every catalog table; schema_state also tells the
+-- compiled rules of a Citus worker when the model changed.
 SELECT c.relname, t.tgname, t.tgenabled
 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-WHERE c.relnamespace = 'tenant_acme'::regnamespace AND NOT t.tgisinternal ORDER BY 1;
+WHERE c.relnamespace = 'tenant_acme'::regnamespace AND NOT t.tgisinternal ORDER BY 1, 2;
 BEGIN;
 INSERT INTO tenant_acme.thing_classes (id, name) VALUES ('00000000-0000-0000-0000-00000000000a', 'touched');
 INSERT INTO tenant_acme.attributes (id, name, data_type) VALUES ('00000000-0000-0000-0000-0000000000b1', 'touched', 'text');

@@ -90,13 +90,13 @@ catalog::Placement placement_of(Spi& spi, Oid nsp) {
     return {found.has_value()};
 }
 
-std::vector<Oid> distributed_schemas(Spi& spi) {
-    std::vector<Oid> out;
+std::unordered_set<Oid> distributed_schemas(Spi& spi) {
+    std::unordered_set<Oid> out;
     if (!loaded())
         return out;
     for (const Row& row : spi.query("SELECT schemaid::oid::text FROM pg_catalog.pg_dist_schema")) {
         if (row[0])
-            out.push_back(static_cast<Oid>(std::stoul(*row[0])));
+            out.insert(static_cast<Oid>(std::stoul(*row[0])));
     }
     return out;
 }

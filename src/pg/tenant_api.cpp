@@ -3,8 +3,8 @@
 //
 // A tenant is a schema tenant_<name> holding a schema_state table; the registry is derived
 // from the database itself (udm.tenants), so a tenant restored from pg_dump -n is a tenant.
-#include <algorithm>
 #include <set>
+#include <unordered_set>
 #include <string>
 #include <vector>
 
@@ -275,7 +275,7 @@ UDM_PG_FUNCTION(udm_tenant_list) {
             "  AND c.relname = 'schema_state' AND c.relkind = 'r'"
             " WHERE n.nspname LIKE 'tenant\\_%' ORDER BY n.nspname::pg_catalog.text");
         ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
-        const std::vector<Oid> distributed = pg::citus::distributed_schemas(spi);
+        const std::unordered_set<Oid> distributed = pg::citus::distributed_schemas(spi);
         for (const pg::Row& row : schemas) {
             if (!row[0] || !row[1] || !row[3])
                 continue;
@@ -288,8 +288,7 @@ UDM_PG_FUNCTION(udm_tenant_list) {
             const Oid state_oid = static_cast<Oid>(std::stoul(*row[1]));
             const char* schema = row[0]->c_str();
             const char* owner = row[2] ? row[2]->c_str() : nullptr;
-            if (std::find(distributed.begin(), distributed.end(),
-                          static_cast<Oid>(std::stoul(*row[3]))) != distributed.end()) {
+            if (distributed.count(static_cast<Oid>(std::stoul(*row[3]))) != 0) {
                 // On a Citus coordinator the table here is an empty shell: read the row
                 // where it is, through Citus.
                 const std::vector<pg::Row> state = spi.query(
@@ -321,7 +320,7 @@ UDM_PG_FUNCTION(udm_tenant_state) {
     constexpr std::size_t kMaxTenants = 10000;
     const std::vector<std::string> wanted = pg::text_array_arg(fcinfo, 0, "tenants", kMaxTenants);
     const std::vector<pg::Row> rows = pg::with_spi(true, [&](Spi& spi) {
-        const std::vector<Oid> distributed = pg::citus::distributed_schemas(spi);
+        const std::unordered_set<Oid> distributed = pg::citus::distributed_schemas(spi);
         std::set<std::string> seen;
         std::vector<pg::Row> found;
         for (const std::string& tenant : wanted) {
@@ -334,8 +333,7 @@ UDM_PG_FUNCTION(udm_tenant_state) {
             if (!pg::authorized(names))
                 continue;
             const Oid state = pg::guard([&] { return get_relname_relid("schema_state", nsp); });
-            if (OidIsValid(state) &&
-                std::find(distributed.begin(), distributed.end(), nsp) != distributed.end()) {
+            if (OidIsValid(state) && distributed.count(nsp) != 0) {
                 // On a Citus coordinator the table here is an empty shell: read through Citus.
                 const std::vector<pg::Row> st = spi.query(
                     "SELECT version::pg_catalog.text,"

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "udm/core/tenant_catalog.hpp"
@@ -40,7 +41,7 @@ catalog::Placement placement_of(Spi& spi, Oid nsp);
 
 // The distributed schemas of the database (none without Citus), for a caller that looks
 // at many schemas at once.
-std::vector<Oid> distributed_schemas(Spi& spi);
+std::unordered_set<Oid> distributed_schemas(Spi& spi);
 
 // The settings udm's own DDL needs on Citus, for as long as the object lives: the triggers
 // of the class tables are Citus "unsafe" triggers (they read colocated tables of the same
