@@ -68,11 +68,6 @@ void disallow_nested_execution() {
     });
 }
 
-void restore_settings(int level, bool ok) {
-    if (level >= 0)
-        guard([&] { AtEOXact_GUC(ok, level); });
-}
-
 bool distributes_new_schemas() {
     if (!loaded())
         return false;
@@ -104,17 +99,10 @@ std::unordered_set<Oid> distributed_schemas(Spi& spi) {
 DdlSettings::DdlSettings(bool new_schemas_local) {
     if (!loaded())
         return;
-    // udm's functions run as the extension's owner, a superuser.
-    nest_level_ = guard([&] {
-        const int level = NewGUCNestLevel();
-        (void)set_config_option("citus.enable_unsafe_triggers", "on", PGC_SUSET, PGC_S_SESSION,
-                                GUC_ACTION_SAVE, true, 0, false);
-        if (new_schemas_local) {
-            (void)set_config_option("citus.enable_schema_based_sharding", "off", PGC_SUSET,
-                                    PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-        }
-        return level;
-    });
+    std::vector<Setting> settings = {{"citus.enable_unsafe_triggers", "on"}};
+    if (new_schemas_local)
+        settings.push_back({"citus.enable_schema_based_sharding", "off"});
+    nest_level_ = push_settings(settings, PGC_SUSET);
 }
 
 void DdlSettings::restore() {
@@ -127,12 +115,7 @@ namespace {
 // Runs statement without Citus' NOTICEs ("distributing the schema ..."): udm's functions
 // say the same on Citus as on a single server.
 void execute_quietly(Spi& spi, const std::string& statement, const std::vector<Cell>& params) {
-    const int level = guard([] {
-        const int l = NewGUCNestLevel();
-        (void)set_config_option("client_min_messages", "warning", PGC_USERSET, PGC_S_SESSION,
-                                GUC_ACTION_SAVE, true, 0, false);
-        return l;
-    });
+    const int level = push_settings({{"client_min_messages", "warning"}});
     spi.execute(statement, params);
     restore_settings(level, true);
 }

@@ -32,16 +32,9 @@ class LockTimeout {
   public:
     explicit LockTimeout(int ms) {
         const std::string value = std::to_string(ms);
-        nest_level_ = guard([&] {
-            int level = NewGUCNestLevel();
-            set_config_option("lock_timeout", value.c_str(), PGC_USERSET, PGC_S_SESSION,
-                              GUC_ACTION_SAVE, true, 0, false);
-            return level;
-        });
+        nest_level_ = push_settings({{"lock_timeout", value.c_str()}});
     }
-    void restore() {
-        guard([&] { AtEOXact_GUC(true, nest_level_); });
-    }
+    void restore() { restore_settings(nest_level_, true); }
 
   private:
     int nest_level_;

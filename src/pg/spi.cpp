@@ -192,6 +192,22 @@ void Spi::finish() {
     connected_ = false;
 }
 
+int push_settings(const std::vector<Setting>& settings, GucContext context) {
+    return guard([&] {
+        const int level = NewGUCNestLevel();
+        for (const Setting& setting : settings) {
+            (void)set_config_option(setting.name, setting.value, context, PGC_S_SESSION,
+                                    GUC_ACTION_SAVE, true, 0, false);
+        }
+        return level;
+    });
+}
+
+void restore_settings(int level, bool ok) {
+    if (level >= 0)
+        guard([&] { AtEOXact_GUC(ok, level); });
+}
+
 ScopedUser::ScopedUser(Oid role, int extra_context) noexcept {
     GetUserIdAndSecContext(&saved_user_, &saved_context_);
     SetUserIdAndSecContext(role, saved_context_ | SECURITY_LOCAL_USERID_CHANGE | extra_context);

@@ -292,7 +292,10 @@ UDM_PG_FUNCTION(udm_tenant_list) {
                 // On a Citus coordinator the table here is an empty shell: read the row
                 // where it is, through Citus.
                 const std::vector<pg::Row> state = spi.query(
-                    "SELECT tenant_name, created_at::pg_catalog.text, version::pg_catalog.text"
+                    // ISO 8601 in UTC: read back the same whatever DateStyle the worker's
+                    // connection has.
+                    "SELECT tenant_name, pg_catalog.to_char(created_at AT TIME ZONE 'UTC',"
+                    " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00\"'), version::pg_catalog.text"
                     " FROM " +
                     naming::qualified(*row[0], "schema_state"));
                 if (!state.empty()) {

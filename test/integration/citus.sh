@@ -16,7 +16,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
 # shellcheck source=test/integration/lib_check.sh
 source "$repo/test/integration/lib_check.sh"
-finish() { summary citus; }
+finish() { checks_summary citus; }
 
 dir=${UDM_CITUS_DIR:-}
 own_dir=
@@ -181,7 +181,7 @@ IFS="|" read -r got last < <(read_after ca 0)
 check "events before a move" "a1,a2" "$got"
 q -c "SELECT citus_schema_move('tenant_ca', '127.0.0.1', $away)" >/dev/null
 check "the tenant moved" "$away" "$(node_of ca)"
-IFS="|" read -r got after_move < <(read_after ca "$last")
+IFS="|" read -r got _ < <(read_after ca "$last")
 check "nothing new right after the move" "" "$got"
 insert ca a3 a4
 IFS="|" read -r got last < <(read_after ca "$last")

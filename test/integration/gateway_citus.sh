@@ -45,13 +45,13 @@ rc=0
 env_lines=$("$repo/scripts/citus_cluster" start "$dir" 2>"$work/cluster.log") || rc=$?
 if [[ $rc -eq 3 ]]; then
     echo "# skipped: Citus is not installed (scripts/citus_cluster says how to install it)"
-    summary "gateway citus"
+    checks_summary "gateway citus"
     exit 0
 fi
 if [[ $rc -ne 0 ]]; then
     cat "$work/cluster.log"
     check "the Citus cluster starts" 0 "$rc"
-    summary "gateway citus"
+    checks_summary "gateway citus"
     exit 1
 fi
 eval "$env_lines"
@@ -191,6 +191,7 @@ listening_line() {
     tail -n "+$restart_line" "$log2" |
         grep -nF "listening on udm_data on Citus worker 127.0.0.1:$port_a" | head -n 1 | cut -d: -f1
 }
+# shellcheck disable=SC2016 # expanded by eval, at each try
 wait_for 20 eval '[[ -n $(listening_line) ]]' && got=yes || got=no
 check "the gateway listens on the restarted worker again" yes "$got"
 wait_for 10 workers_listening 2 || true
@@ -220,4 +221,4 @@ if ((failed > 0)); then
     echo "---- subscribers"
     cat "$work/sub1.out" "$work/sub2.out" 2>/dev/null || true
 fi
-summary "gateway citus"
+checks_summary "gateway citus"

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # The checks of an integration script (source it): check compares a value with what was
 # expected and prints "ok - ..." or "not ok - ...", counting both in $passed and $failed;
-# summary <name> prints the script's last line, "<name>: N passed, M failed", and fails
+# checks_summary <name> prints the script's last line, "<name>: N passed, M failed", and fails
 # when a check did.
 passed=0
 failed=0
@@ -14,7 +14,7 @@ check() { # check <label> <expected> <actual>
         failed=$((failed + 1))
     fi
 }
-summary() { # summary <name>
+checks_summary() { # checks_summary <name>
     echo "$1: $passed passed, $failed failed"
     ((failed == 0))
 }

@@ -11,21 +11,12 @@
 # Gateways a script starts go into pids (or gateway_pid); its files into work. Not
 # executable: scripts/test runs the executable scripts of this directory as suites.
 
-passed=0
-failed=0
+# shellcheck source=test/integration/lib_check.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib_check.sh"
 work=$(mktemp -d)
 pids=()
 gateway_pid=
 
-check() { # check <label> <expected> <actual>
-    if [[ $2 == "$3" ]]; then
-        echo "ok - $1"
-        passed=$((passed + 1))
-    else
-        echo "not ok - $1: expected [$2], got [$3]"
-        failed=$((failed + 1))
-    fi
-}
 # Drops the test database and the tenant roles (cluster-wide, so they outlive the database).
 drop_database() {
     psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db"
@@ -46,10 +37,7 @@ finish() {
     rm -rf -- "$work"
 }
 trap finish EXIT
-summary() {
-    echo "$gw_label: $passed passed, $failed failed"
-    ((failed == 0))
-}
+summary() { checks_summary "$gw_label"; }
 
 # scripts/test has built everything and installed the clients (UDM_PREBUILT=1).
 if [[ ${UDM_PREBUILT:-} != 1 && ! -x $build/udm-gateway ]]; then

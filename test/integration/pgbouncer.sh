@@ -14,17 +14,8 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
 db=udm_pgbouncer
 pgbouncer=${PGBOUNCER:-/usr/sbin/pgbouncer}
 export PGOPTIONS="-c client_min_messages=warning"
-passes=0
-fails=0
-check() { # check <label> <expected> <actual>
-    if [[ $2 == "$3" ]]; then
-        echo "ok - $1"
-        passes=$((passes + 1))
-    else
-        echo "not ok - $1: expected [$2], got [$3]"
-        fails=$((fails + 1))
-    fi
-}
+# shellcheck source=test/integration/lib_check.sh
+source "$repo/test/integration/lib_check.sh"
 
 if [[ ! -x $pgbouncer ]]; then
     echo "not ok - pgbouncer not found at $pgbouncer (scripts/setup installs it)"
@@ -302,5 +293,4 @@ check "nor the operator's pool" "" \
     "$(bq operator -c "SELECT coalesce(current_setting('udm.actor', true), '')")"
 
 stop_pgbouncer
-echo "pgbouncer: $passes passed, $fails failed"
-((fails == 0))
+checks_summary pgbouncer

@@ -6,17 +6,8 @@ set -euo pipefail
 db=udm_concurrency
 psql_q() { psql -X -q -v ON_ERROR_STOP=1 -d "$db" "$@"; }
 export PGOPTIONS="-c client_min_messages=warning"
-passes=0
-fails=0
-check() { # check <label> <expected> <actual>
-    if [[ $2 == "$3" ]]; then
-        echo "ok - $1"
-        passes=$((passes + 1))
-    else
-        echo "not ok - $1: expected [$2], got [$3]"
-        fails=$((fails + 1))
-    fi
-}
+# shellcheck source=test/integration/lib_check.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib_check.sh"
 
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
 trap 'psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true' EXIT
@@ -53,5 +44,4 @@ psql_q -c "SELECT udm.drop_tenant('race')" -c "SELECT udm.drop_tenant('undo')" >
 check "no tenant role left in the cluster" "0" \
     "$(psql_q -At -c "SELECT count(*) FROM pg_roles WHERE rolname ~ '^tenant_(race|undo|dropme)_'")"
 
-echo "tenant_concurrency: $passes passed, $fails failed"
-((fails == 0))
+checks_summary tenant_concurrency

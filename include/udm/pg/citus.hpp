@@ -29,9 +29,6 @@ void allow_nested_execution_for(Oid nsp);
 // own queries does not extend to user code (a custom rule function) called meanwhile.
 void disallow_nested_execution();
 
-// Ends the settings of a GUC nest level (level -1: nothing); ok is false after an error.
-void restore_settings(int level, bool ok);
-
 // True when a tenant created now becomes a Citus distributed schema: Citus is loaded and
 // citus.enable_schema_based_sharding is on, as for a schema created by hand.
 bool distributes_new_schemas();

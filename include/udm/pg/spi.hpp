@@ -104,6 +104,22 @@ class ScopedUser {
     int saved_context_;
 };
 
+// A setting of a GUC nest level: a name and its value.
+struct Setting {
+    const char* name;
+    const char* value;
+};
+
+// Opens a GUC nest level of its own and sets each setting in it, as a function's SET
+// clause does; returns the level for restore_settings. context: PGC_SUSET for settings only
+// a superuser may change (udm's functions run as the extension's owner, one).
+int push_settings(const std::vector<Setting>& settings, GucContext context = PGC_USERSET);
+
+// Ends a level of push_settings (-1: nothing) and every level opened inside it; ok is false
+// after an error. Not needed after an error that ends the (sub)transaction: its abort
+// restores the settings.
+void restore_settings(int level, bool ok);
+
 // Runs fn in a GUC nest level of its own with search_path = pg_catalog, pg_temp, and rolls
 // back every setting changed inside when it ends, as PostgreSQL does around user code in
 // index builds: nothing fn or the code it calls SETs (a user's function changing
@@ -111,25 +127,20 @@ class ScopedUser {
 // the session chose.
 template <typename Fn>
 auto with_own_settings(Fn&& fn) -> decltype(fn()) {
-    const int level = guard([] {
-        const int l = NewGUCNestLevel();
-        (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
-                                GUC_ACTION_SAVE, true, 0, false);
-        return l;
-    });
+    const int level = push_settings({{"search_path", "pg_catalog, pg_temp"}});
     try {
         if constexpr (std::is_void_v<decltype(fn())>) {
             fn();
-            guard([&] { AtEOXact_GUC(false, level); });
+            restore_settings(level, false);
         } else {
             auto result = fn();
-            guard([&] { AtEOXact_GUC(false, level); });
+            restore_settings(level, false);
             return result;
         }
     } catch (...) {
         // Restored now, not only by the abort: a caller may go on (a plpgsql EXCEPTION block).
         try {
-            guard([&] { AtEOXact_GUC(false, level); });
+            restore_settings(level, false);
         } catch (...) {
         }
         throw;

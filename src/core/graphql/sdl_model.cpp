@@ -422,10 +422,18 @@ void ModelPrinter::mutation() {
     open_type(w_, "type ", kMutationType,
               "Writes to the tenant's things. The fields of one mutation run in order in one "
               "transaction: an error in any of them undoes them all.");
-    constexpr std::string_view kFilter = "Only things that pass (all when not given).";
-    constexpr std::string_view kAtMost =
-        "At most this many things may pass the filter (at most 1000); when more do, nothing "
-        "changes and the field fails with TOO_MANY_ROWS.";
+    // The filter and atMost arguments of an update or a delete, and its type.
+    const auto filtered = [this](const auto& c, bool first_argument) {
+        argument(w_, first_argument, "Only things that pass (all when not given).");
+        w_.out += "filter: ";
+        w_.out += c.filter_type;
+        argument(w_, false,
+                 "At most this many things may pass the filter (at most 1000); when more do, "
+                 "nothing changes and the field fails with TOO_MANY_ROWS.");
+        w_.out += "atMost: Int! = 1\n  ): ";
+        w_.out += c.mutation_response_type;
+        w_.out += '!';
+    };
     bool first = true;
     for (const auto& [cname, c] : classes_) {
         item(w_, first,
@@ -452,13 +460,7 @@ void ModelPrinter::mutation() {
         w_.out += "set: ";
         w_.out += c.update_input_type;
         w_.out += '!';
-        argument(w_, false, kFilter);
-        w_.out += "filter: ";
-        w_.out += c.filter_type;
-        argument(w_, false, kAtMost);
-        w_.out += "atMost: Int! = 1\n  ): ";
-        w_.out += c.mutation_response_type;
-        w_.out += '!';
+        filtered(c, false);
 
         item(w_, false,
              text("Soft-deletes the ", cname,
@@ -466,13 +468,7 @@ void ModelPrinter::mutation() {
                   "records a soft_delete); returns them."));
         w_.out += c.delete_field;
         w_.out += "(\n";
-        argument(w_, true, kFilter);
-        w_.out += "filter: ";
-        w_.out += c.filter_type;
-        argument(w_, false, kAtMost);
-        w_.out += "atMost: Int! = 1\n  ): ";
-        w_.out += c.mutation_response_type;
-        w_.out += '!';
+        filtered(c, true);
     }
     if (!m_.relationships.empty()) {
         for (const bool relate : {true, false}) {
