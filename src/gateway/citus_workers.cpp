@@ -35,12 +35,17 @@ std::string error_of(PGconn* connection) {
 }
 
 // Messages the server sends on an idle connection (the FATAL of a shutdown among them)
-// reach libpq's notice processor, which would print them on stderr as they are.
-void log_notice(void*, const char* message) {
-    std::string text = message;
-    while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
-        text.pop_back();
-    log_debug("notice on a Citus worker connection: " + loggable(text, 300));
+// reach libpq's notice processor, which would print them on stderr as they are. Called
+// from libpq's C code: nothing may be thrown through it.
+void log_notice(void*, const char* message) noexcept {
+    try {
+        std::string text = message;
+        while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
+            text.pop_back();
+        log_debug("notice on a Citus worker connection: " + loggable(text, 300));
+    } catch (...) {
+        // A notice not logged (out of memory) is lost, nothing else.
+    }
 }
 
 }  // namespace
