@@ -223,7 +223,7 @@ DROP ROLE ev_intruder;
 -- udm.tenant_state: what a consumer of events follows, for the tenants that exist.
 SELECT tenant, identity = (SELECT oid::text FROM pg_class WHERE oid = 'tenant_ev.schema_state'::regclass) AS identity_ok,
        schema_version = (SELECT version FROM tenant_ev.schema_state) AS version_ok,
-       data_events_pruned_through >= 0 AS pruned_ok
+       data_events_pruned_through >= 0 AS pruned_ok, reachable
 FROM udm.tenant_state(ARRAY['ev', 'ev', 'nosuch', 'Bad Name', NULL]);
 SELECT count(*) AS none FROM udm.tenant_state('{}');
 SELECT test_error($$SELECT * FROM udm.tenant_state(array_fill('x'::text, ARRAY[10001]))$$);
@@ -235,6 +235,13 @@ SELECT count(*) AS states FROM udm.tenant_state(ARRAY['ev', 'ev_other']);
 SELECT count(*) AS schema_state_locks FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
 WHERE l.pid = pg_backend_pid() AND c.relname IN ('schema_state', 'schema_state_pkey');
 COMMIT;
+-- What udm.tenant_list and udm.tenant_state ask each node of a Citus cluster: here, without
+-- Citus, no node holds a tenant; it reads tables without their privileges, so it is udm's
+-- own (docs/scale-out.md).
+SELECT udm.tenant_states_here(ARRAY['ev', 'nosuch']) AS held_here;
+SET ROLE tenant_ev_role;
+SELECT test_error($$SELECT udm.tenant_states_here(ARRAY['ev'])$$);
+RESET ROLE;
 
 SELECT udm.drop_tenant('ev', force => true);
 SELECT udm.drop_tenant('ev_other', force => true);

@@ -43,13 +43,24 @@ REVOKE ALL ON FUNCTION udm.tenant_list() FROM PUBLIC;
 
 CREATE FUNCTION udm.tenant_state(tenants text[],
         OUT tenant text, OUT identity text, OUT schema_version bigint,
-        OUT data_events_pruned_through numeric, OUT limits_version bigint)
+        OUT data_events_pruned_through numeric, OUT limits_version bigint,
+        OUT reachable boolean)
     RETURNS SETOF record
     AS 'MODULE_PATHNAME', 'udm_tenant_state'
     LANGUAGE C STRICT STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION udm.tenant_state(text[]) IS
-    'for each named tenant that exists: an identity that changes when it is created again, its schema version, how far its data events were pruned and how often its limits changed (for consumers of events such as udm-gateway)';
+    'for each named tenant that exists: an identity that changes when it is created again, its schema version, how far its data events were pruned and how often its limits changed (for consumers of events such as udm-gateway); on Citus, reachable is false (and the versions null) while the node holding it cannot be read';
+
+-- On a Citus cluster, udm.tenant_list and udm.tenant_state ask each node for the tenants it
+-- holds through this function, as the extension's owner (docs/scale-out.md).
+CREATE FUNCTION udm.tenant_states_here(tenants text[]) RETURNS text
+    AS 'MODULE_PATHNAME', 'udm_tenant_states_here'
+    LANGUAGE C STRICT STABLE
+    SET search_path = pg_catalog, pg_temp;
+REVOKE ALL ON FUNCTION udm.tenant_states_here(text[]) FROM PUBLIC;
+COMMENT ON FUNCTION udm.tenant_states_here(text[]) IS
+    'the schema_state of each named tenant this node holds, as JSON (for udm.tenant_list and udm.tenant_state on a Citus cluster)';
 
 -- Per-tenant limits (docs/limits.md). Setting them is the platform operator's: EXECUTE is
 -- revoked from PUBLIC (a superuser grants it), and a tenant's own roles are refused even

@@ -5,6 +5,7 @@
 #include "udm/core/naming.hpp"
 #include "udm/pg/barrier.hpp"
 #include "udm/pg/citus.hpp"
+#include "udm/pg/fmgr_values.hpp"
 
 extern "C" {
 #include "commands/extension.h"
@@ -94,6 +95,73 @@ std::unordered_set<Oid> distributed_schemas(Spi& spi) {
             out.insert(static_cast<Oid>(std::stoul(*row[0])));
     }
     return out;
+}
+
+std::unordered_map<Oid, TenantNode> tenant_nodes(Spi& spi, const std::vector<Oid>& nsps) {
+    std::unordered_map<Oid, TenantNode> out;
+    if (nsps.empty() || !loaded())
+        return out;
+    std::vector<std::string> oids;
+    oids.reserve(nsps.size());
+    for (Oid nsp : nsps)
+        oids.push_back(std::to_string(nsp));
+    const std::vector<Row> rows = spi.query(
+        "SELECT c.relnamespace::pg_catalog.text, p.groupid::pg_catalog.text, n.nodename,"
+        " n.nodeport::pg_catalog.text"
+        " FROM pg_catalog.pg_class c"
+        " JOIN pg_catalog.pg_dist_shard s ON s.logicalrelid = c.oid"
+        " JOIN pg_catalog.pg_dist_placement p ON p.shardid = s.shardid"
+        " LEFT JOIN pg_catalog.pg_dist_node n ON n.groupid = p.groupid"
+        "  AND n.noderole = 'primary' AND n.isactive"
+        " WHERE c.relname = 'schema_state' AND c.relnamespace = ANY ($1::pg_catalog.oid[])",
+        {text_array_literal(oids)});
+    for (const Row& row : rows) {
+        if (!row[0] || !row[1])
+            continue;
+        TenantNode node;
+        node.group = static_cast<std::int32_t>(std::stol(*row[1]));
+        if (row[2] && row[3]) {
+            node.host = *row[2];
+            node.port = std::stoi(*row[3]);
+        }
+        out[static_cast<Oid>(std::stoul(*row[0]))] = std::move(node);
+    }
+    return out;
+}
+
+std::vector<NodeAnswer> run_on_nodes(Spi& spi, const std::vector<TenantNode>& nodes,
+                                     const std::vector<std::string>& commands) {
+    std::vector<std::string> hosts, ports;
+    for (const TenantNode& node : nodes) {
+        hosts.push_back(node.host);
+        ports.push_back(std::to_string(node.port));
+    }
+    // master_run_on_worker answers in the order of its arrays (Citus' own run_command_on_*
+    // functions rely on it too).
+    const std::vector<Row> rows = spi.query(
+        "SELECT r.success::pg_catalog.text, r.result FROM pg_catalog.master_run_on_worker("
+        "$1::pg_catalog.text[], $2::pg_catalog.int4[], $3::pg_catalog.text[], true)"
+        " WITH ORDINALITY r ORDER BY r.ordinality",
+        {text_array_literal(hosts), text_array_literal(ports), text_array_literal(commands)});
+    std::vector<NodeAnswer> out(nodes.size());
+    for (std::size_t i = 0; i < rows.size() && i < out.size(); ++i) {
+        out[i].ok = rows[i][0] && *rows[i][0] == "true";
+        out[i].text = rows[i][1].value_or("");
+    }
+    return out;
+}
+
+Oid placed_local_shard(Spi& spi, Oid relid) {
+    if (!loaded())
+        return InvalidOid;
+    const Cell shard = spi.query_value(
+        "SELECT pg_catalog.to_regclass(pg_catalog.shard_name($1::oid::regclass, s.shardid))::oid"
+        " FROM pg_catalog.pg_dist_shard s"
+        " JOIN pg_catalog.pg_dist_placement p ON p.shardid = s.shardid"
+        " WHERE s.logicalrelid = $1::oid"
+        " AND p.groupid = (SELECT groupid FROM pg_catalog.pg_dist_local_group)",
+        {std::to_string(relid)});
+    return shard ? static_cast<Oid>(std::stoul(*shard)) : InvalidOid;
 }
 
 DdlSettings::DdlSettings(bool new_schemas_local) {

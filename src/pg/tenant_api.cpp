@@ -3,10 +3,14 @@
 //
 // A tenant is a schema tenant_<name> holding a schema_state table; the registry is derived
 // from the database itself (udm.tenants), so a tenant restored from pg_dump -n is a tenant.
+#include <map>
+#include <optional>
 #include <set>
 #include <unordered_set>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "udm/core/error.hpp"
 #include "udm/core/naming.hpp"
@@ -33,6 +37,7 @@ extern "C" {
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 }
 
@@ -205,27 +210,31 @@ void put_tenant_row(Tuplestorestate* store, TupleDesc result_desc, Oid state_oid
     relation_close(rel, AccessShareLock);  // releases the lock now
 }
 
-// Appends to the result the row of a tenant from the text of its schema_state's
-// tenant_name, created_at and version, as read through Citus (put_tenant_row's columns).
-void put_state_row(Tuplestorestate* store, TupleDesc result_desc, const udm::pg::Row& state,
-                   const char* schema, const char* owner_name) {
+// Appends to the result the row of a distributed tenant read on the node that holds it
+// (state: read_distributed_states' values); without state, that node could not be reached:
+// the name is the tenant's, created_at and the version are null.
+void put_state_row(Tuplestorestate* store, TupleDesc result_desc, const std::string& tenant,
+                   const udm::pg::Row* state, const char* schema, const char* owner_name) {
+    const udm::pg::Cell name = state ? (*state)[0] : udm::pg::Cell(tenant);
+    const udm::pg::Cell created = state ? (*state)[1] : udm::pg::Cell();
+    const udm::pg::Cell version = state ? (*state)[2] : udm::pg::Cell();
     Datum values[6];
-    bool nulls[6] = {!state[0], false, owner_name == nullptr, false, !state[1], !state[2]};
-    values[0] = state[0] ? CStringGetTextDatum(state[0]->c_str()) : (Datum)0;
+    bool nulls[6] = {!name, false, owner_name == nullptr, false, !created, !version};
+    values[0] = name ? CStringGetTextDatum(name->c_str()) : (Datum)0;
     values[1] = CStringGetTextDatum(schema);
     values[2] = owner_name != nullptr ? CStringGetTextDatum(owner_name) : (Datum)0;
     values[3] = PointerGetDatum(cstring_to_text(psprintf("%s_role", schema)));
-    values[4] = state[1] ? DirectFunctionCall3(timestamptz_in, CStringGetDatum(state[1]->c_str()),
-                                               ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1))
-                         : (Datum)0;
-    values[5] =
-        state[2] ? DirectFunctionCall1(int8in, CStringGetDatum(state[2]->c_str())) : (Datum)0;
+    values[4] = created ? TimestampTzGetDatum(std::stoll(*created)) : (Datum)0;
+    values[5] = version ? Int64GetDatum(std::stoll(*version)) : (Datum)0;
     tuplestore_putvalues(store, result_desc, values, nulls);
 }
 
 // Reads the one row of the table state_oid (a tenant's schema_state), locked only meanwhile
 // as put_tenant_row does: the text of each of the ncolumns columns into out (palloc'd, null
-// for a null or missing column). False when the table is gone or empty.
+// for a null or missing column). A timestamptz is given as its microseconds since
+// 2000-01-01 UTC, PostgreSQL's own value, so that it reads back the same whatever the
+// DateStyle and TimeZone of the connection that carries it. False when the table is gone or
+// empty.
 bool read_state_text(Oid state_oid, const char* const* columns, int ncolumns, char** out) {
     Relation rel = try_relation_open(state_oid, AccessShareLock);
     if (rel == nullptr)
@@ -247,9 +256,14 @@ bool read_state_text(Oid state_oid, const char* const* columns, int ncolumns, ch
         const Datum value = slot_getattr(slot, att, &isnull);
         if (isnull)
             continue;
+        const Oid type = TupleDescAttr(desc, att - 1)->atttypid;
+        if (type == TIMESTAMPTZOID) {
+            out[i] = psprintf(INT64_FORMAT, DatumGetTimestampTz(value));
+            continue;
+        }
         Oid output = InvalidOid;
         bool varlena = false;
-        getTypeOutputInfo(TupleDescAttr(desc, att - 1)->atttypid, &output, &varlena);
+        getTypeOutputInfo(type, &output, &varlena);
         out[i] = OidOutputFunctionCall(output, value);
     }
     table_endscan(scan);
@@ -258,11 +272,167 @@ bool read_state_text(Oid state_oid, const char* const* columns, int ncolumns, ch
     return found;
 }
 
+// The columns of schema_state that udm.tenant_list and udm.tenant_state return of a
+// distributed tenant, in this order.
+constexpr const char* kStateColumns[] = {"tenant_name", "created_at", "version",
+                                         "data_events_pruned_through", "limits_version"};
+constexpr int kStateColumnCount = 5;
+
+// The schema_state of each of the tenants that this node holds (by Citus' placement), as the
+// tenant's name followed by the text of kStateColumns; tenants held elsewhere, or not at
+// all, are left out. Each table is locked only while it is read.
+std::vector<udm::pg::Row> states_here(Spi& spi, const std::vector<std::string>& tenants) {
+    using namespace udm;
+    std::vector<pg::Row> out;
+    std::set<std::string> seen;
+    for (const std::string& tenant : tenants) {
+        if (!seen.insert(tenant).second || naming::tenant_name_violation(tenant))
+            continue;
+        const Oid nsp = pg::tenant_namespace(naming::tenant_names(tenant));
+        if (!OidIsValid(nsp))
+            continue;
+        const Oid state = pg::guard([&] { return get_relname_relid("schema_state", nsp); });
+        const Oid shard =
+            OidIsValid(state) ? pg::citus::placed_local_shard(spi, state) : InvalidOid;
+        char* text[kStateColumnCount] = {};
+        if (!OidIsValid(shard) || !pg::guard([&] {
+                return read_state_text(shard, kStateColumns, kStateColumnCount, text);
+            })) {
+            continue;
+        }
+        pg::Row row{tenant};
+        for (const char* t : text)
+            row.push_back(t ? pg::Cell(t) : pg::Cell());
+        out.push_back(std::move(row));
+    }
+    return out;
+}
+
+// A distributed tenant's schema_state as its node answered: kStateColumns' text, or (no
+// values) why it could not be read now.
+struct DistributedState {
+    std::optional<udm::pg::Row> values;
+    std::string unreachable;
+};
+
+// Reads the schema_state of distributed tenants (name, schema) on the nodes that hold them:
+// one query per node, to every node at once, each on a connection and in a transaction of
+// its own (udm.tenant_states_here). Nothing stays locked on this node, however many
+// tenants are read, and a node that is down leaves only its own tenants unread, each with
+// the reason, instead of failing the caller.
+std::map<std::string, DistributedState> read_distributed_states(
+    Spi& spi, const std::vector<std::pair<std::string, Oid>>& tenants) {
+    using namespace udm;
+    std::map<std::string, DistributedState> out;
+    if (tenants.empty())
+        return out;
+    std::vector<Oid> nsps;
+    for (const auto& tenant : tenants)
+        nsps.push_back(tenant.second);
+    const std::unordered_map<Oid, pg::citus::TenantNode> nodes = pg::citus::tenant_nodes(spi, nsps);
+    const std::int32_t here = pg::citus::local_group(spi);
+    std::vector<std::string> held_here;
+    std::map<std::int32_t, std::vector<std::string>> held_by;  // by group
+    std::map<std::int32_t, pg::citus::TenantNode> node_of;
+    for (const auto& [tenant, nsp] : tenants) {
+        auto node = nodes.find(nsp);
+        if (node == nodes.end()) {
+            out[tenant].unreachable = "it has no placement";
+        } else if (node->second.group == here) {
+            held_here.push_back(tenant);
+        } else if (node->second.host.empty()) {
+            out[tenant].unreachable =
+                "Citus group " + std::to_string(node->second.group) + " has no active primary node";
+        } else {
+            held_by[node->second.group].push_back(tenant);
+            node_of[node->second.group] = node->second;
+        }
+    }
+    auto take = [&](const std::vector<pg::Row>& rows) {
+        for (const pg::Row& row : rows) {
+            if (row.size() != 1 + kStateColumnCount || !row[0])
+                continue;
+            out[*row[0]].values = pg::Row(row.begin() + 1, row.end());
+        }
+    };
+    take(states_here(spi, held_here));
+    std::vector<pg::citus::TenantNode> targets;
+    std::vector<std::string> commands;
+    std::vector<const std::vector<std::string>*> asked;
+    for (const auto& [group, names] : held_by) {
+        targets.push_back(node_of[group]);
+        commands.push_back("SELECT udm.tenant_states_here(" +
+                           naming::quote_literal(pg::text_array_literal(names)) +
+                           "::pg_catalog.text[])");
+        asked.push_back(&names);
+    }
+    const std::vector<pg::citus::NodeAnswer> answers =
+        targets.empty() ? std::vector<pg::citus::NodeAnswer>{}
+                        : pg::citus::run_on_nodes(spi, targets, commands);
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+        const std::string where = targets[i].host + ":" + std::to_string(targets[i].port);
+        const pg::citus::NodeAnswer& answer =
+            i < answers.size() ? answers[i] : pg::citus::NodeAnswer{};
+        std::vector<pg::Row> rows;
+        std::string failure;
+        if (!answer.ok) {
+            failure = "node " + where + ": " + (answer.text.empty() ? "no answer" : answer.text);
+        } else {
+            const nlohmann::json parsed = nlohmann::json::parse(answer.text, nullptr, false);
+            if (!parsed.is_array()) {
+                failure = "node " + where + " answered no list of tenants";
+            } else {
+                for (const nlohmann::json& item : parsed) {
+                    if (!item.is_array())
+                        continue;
+                    pg::Row row;
+                    for (const nlohmann::json& cell : item)
+                        row.push_back(cell.is_string() ? pg::Cell(cell.get<std::string>())
+                                                       : pg::Cell());
+                    rows.push_back(std::move(row));
+                }
+            }
+        }
+        take(rows);
+        for (const std::string& tenant : *asked[i]) {
+            DistributedState& state = out[tenant];
+            if (!state.values) {
+                state.unreachable = failure.empty()
+                                        ? "node " + where + " no longer holds it (it is moving)"
+                                        : failure;
+            }
+        }
+    }
+    return out;
+}
+
 }  // namespace
+
+// udm.tenant_states_here(tenants text[]) returns text: the schema_state of each named tenant
+// that this node holds, as a JSON array of arrays of text (the tenant's name, then
+// kStateColumns). What udm.tenant_list and udm.tenant_state ask each node of a Citus
+// cluster, as the extension's owner; EXECUTE is revoked from PUBLIC.
+UDM_PG_FUNCTION(udm_tenant_states_here) {
+    using namespace udm;
+    constexpr std::size_t kMaxTenants = 100000;
+    const std::vector<std::string> tenants = pg::text_array_arg(fcinfo, 0, "tenants", kMaxTenants);
+    const std::vector<pg::Row> rows =
+        pg::with_spi(true, [&](Spi& spi) { return states_here(spi, tenants); });
+    nlohmann::json out = nlohmann::json::array();
+    for (const pg::Row& row : rows) {
+        nlohmann::json item = nlohmann::json::array();
+        for (const pg::Cell& cell : row)
+            item.push_back(cell ? nlohmann::json(*cell) : nlohmann::json());
+        out.push_back(std::move(item));
+    }
+    return pg::text_datum(out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
 
 // udm.tenant_list() returns setof (name, schema_name, owner_role, app_role, created_at,
 // schema_version): every tenant of this database, read from each tenant's schema_state, in
-// the order of the schemas' names.
+// the order of the schemas' names. On a Citus coordinator, a distributed tenant whose node
+// cannot be reached is listed with a null created_at and schema_version, and a WARNING
+// says why.
 UDM_PG_FUNCTION(udm_tenant_list) {
     using namespace udm;
     pg::guard([&] { InitMaterializedSRF(fcinfo, 0); });
@@ -276,37 +446,64 @@ UDM_PG_FUNCTION(udm_tenant_list) {
             " WHERE n.nspname LIKE 'tenant\\_%' ORDER BY n.nspname::pg_catalog.text");
         ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
         const std::unordered_set<Oid> distributed = pg::citus::distributed_schemas(spi);
+        struct Listed {
+            std::string tenant;
+            const pg::Row* row;
+            bool distributed;
+        };
+        std::vector<Listed> listed;
+        std::vector<std::pair<std::string, Oid>> remote;
         for (const pg::Row& row : schemas) {
             if (!row[0] || !row[1] || !row[3])
                 continue;
             const auto tenant = naming::tenant_of_schema(*row[0]);
+            const Oid nsp = static_cast<Oid>(std::stoul(*row[3]));
             // A schema of that name is not a tenant unless udm made it (owned by the
             // tenant's owner role, as everywhere else): anyone with CREATE may make one.
-            if (!tenant || pg::tenant_namespace(naming::tenant_names(*tenant)) !=
-                               static_cast<Oid>(std::stoul(*row[3])))
+            if (!tenant || pg::tenant_namespace(naming::tenant_names(*tenant)) != nsp)
                 continue;
-            const Oid state_oid = static_cast<Oid>(std::stoul(*row[1]));
+            const bool on_citus = distributed.count(nsp) != 0;
+            listed.push_back({*tenant, &row, on_citus});
+            if (on_citus)
+                remote.emplace_back(*tenant, nsp);
+        }
+        // On a Citus coordinator the tables here are empty shells: read where they are.
+        const std::map<std::string, DistributedState> states = read_distributed_states(spi, remote);
+        std::map<std::string, std::vector<std::string>> unread;  // tenants by reason
+        for (const Listed& entry : listed) {
+            const pg::Row& row = *entry.row;
             const char* schema = row[0]->c_str();
             const char* owner = row[2] ? row[2]->c_str() : nullptr;
-            if (distributed.count(static_cast<Oid>(std::stoul(*row[3]))) != 0) {
-                // On a Citus coordinator the table here is an empty shell: read the row
-                // where it is, through Citus.
-                const std::vector<pg::Row> state = spi.query(
-                    // ISO 8601 in UTC: read back the same whatever DateStyle the worker's
-                    // connection has.
-                    "SELECT tenant_name, pg_catalog.to_char(created_at AT TIME ZONE 'UTC',"
-                    " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00\"'), version::pg_catalog.text"
-                    " FROM " +
-                    naming::qualified(*row[0], "schema_state"));
-                if (!state.empty()) {
-                    pg::guard([&] {
-                        put_state_row(rsinfo->setResult, rsinfo->setDesc, state[0], schema, owner);
-                    });
-                }
+            if (!entry.distributed) {
+                const Oid state_oid = static_cast<Oid>(std::stoul(*row[1]));
+                pg::guard([&] {
+                    put_tenant_row(rsinfo->setResult, rsinfo->setDesc, state_oid, schema, owner);
+                });
                 continue;
             }
+            auto state = states.find(entry.tenant);
+            const pg::Row* values =
+                state != states.end() && state->second.values ? &*state->second.values : nullptr;
+            if (values == nullptr) {
+                unread[state != states.end() ? state->second.unreachable : "no answer"].push_back(
+                    entry.tenant);
+            }
             pg::guard([&] {
-                put_tenant_row(rsinfo->setResult, rsinfo->setDesc, state_oid, schema, owner);
+                put_state_row(rsinfo->setResult, rsinfo->setDesc, entry.tenant, values, schema,
+                              owner);
+            });
+        }
+        for (const auto& [why, tenants] : unread) {
+            std::string names;
+            for (const std::string& tenant : tenants)
+                names += (names.empty() ? "" : ", ") + tenant;
+            const std::string message =
+                "the schema_state of tenants " + names + " could not be read: " + why;
+            pg::guard([&] {
+                ereport(WARNING,
+                        (errcode(ERRCODE_CONNECTION_FAILURE), errmsg("%s", message.c_str()),
+                         errhint("Their created_at and schema_version are listed as "
+                                 "null.")));
             });
         }
     });
@@ -314,10 +511,12 @@ UDM_PG_FUNCTION(udm_tenant_list) {
 }
 
 // udm.tenant_state(tenants text[]) returns setof (tenant, identity, schema_version,
-// data_events_pruned_through, limits_version): for each named tenant that exists and that the
-// caller may use, what a consumer of its events follows. identity changes when a tenant is dropped
-// and created again. Other names (no tenant, not a valid name, a tenant the caller may not
-// use) are left out, so one tenant a consumer lost access to does not stop the others.
+// data_events_pruned_through, limits_version, reachable): for each named tenant that exists
+// and that the caller may use, what a consumer of its events follows. identity changes when
+// a tenant is dropped and created again. Other names (no tenant, not a valid name, a tenant
+// the caller may not use) are left out, so one tenant a consumer lost access to does not
+// stop the others. reachable is false for a tenant of a Citus cluster whose node could not
+// be read now: it exists (its identity is known), but its versions are null.
 UDM_PG_FUNCTION(udm_tenant_state) {
     using namespace udm;
     constexpr std::size_t kMaxTenants = 10000;
@@ -326,6 +525,8 @@ UDM_PG_FUNCTION(udm_tenant_state) {
         const std::unordered_set<Oid> distributed = pg::citus::distributed_schemas(spi);
         std::set<std::string> seen;
         std::vector<pg::Row> found;
+        std::vector<std::pair<std::string, Oid>> remote;
+        std::vector<std::size_t> remote_rows;  // their places in found
         for (const std::string& tenant : wanted) {
             if (!seen.insert(tenant).second || naming::tenant_name_violation(tenant))
                 continue;
@@ -336,15 +537,14 @@ UDM_PG_FUNCTION(udm_tenant_state) {
             if (!pg::authorized(names))
                 continue;
             const Oid state = pg::guard([&] { return get_relname_relid("schema_state", nsp); });
-            if (OidIsValid(state) && distributed.count(nsp) != 0) {
-                // On a Citus coordinator the table here is an empty shell: read through Citus.
-                const std::vector<pg::Row> st = spi.query(
-                    "SELECT version::pg_catalog.text,"
-                    " data_events_pruned_through::pg_catalog.text,"
-                    " limits_version::pg_catalog.text FROM " +
-                    naming::qualified(names.schema, "schema_state"));
-                if (!st.empty())
-                    found.push_back({tenant, std::to_string(state), st[0][0], st[0][1], st[0][2]});
+            if (!OidIsValid(state))
+                continue;
+            if (distributed.count(nsp) != 0) {
+                // On a Citus coordinator the table here is an empty shell: read below, where
+                // it is.
+                remote.emplace_back(tenant, nsp);
+                remote_rows.push_back(found.size());
+                found.push_back({tenant, std::to_string(state), {}, {}, {}, "false"});
                 continue;
             }
             // Read without a lock kept to the end of the transaction: a consumer asks for
@@ -352,12 +552,23 @@ UDM_PG_FUNCTION(udm_tenant_state) {
             static const char* const kColumns[] = {"version", "data_events_pruned_through",
                                                    "limits_version"};
             char* text[3] = {nullptr, nullptr, nullptr};
-            if (!OidIsValid(state) ||
-                !pg::guard([&] { return read_state_text(state, kColumns, 3, text); }))
+            if (!pg::guard([&] { return read_state_text(state, kColumns, 3, text); }))
                 continue;
             auto cell = [](const char* t) { return t ? pg::Cell(t) : pg::Cell(); };
-            found.push_back(
-                {tenant, std::to_string(state), cell(text[0]), cell(text[1]), cell(text[2])});
+            found.push_back({tenant, std::to_string(state), cell(text[0]), cell(text[1]),
+                             cell(text[2]), "true"});
+        }
+        const std::map<std::string, DistributedState> states = read_distributed_states(spi, remote);
+        for (std::size_t place : remote_rows) {
+            pg::Row& row = found[place];
+            auto state = states.find(*row[0]);
+            if (state == states.end() || !state->second.values)
+                continue;
+            const pg::Row& values = *state->second.values;  // kStateColumns
+            row[2] = values[2];
+            row[3] = values[3];
+            row[4] = values[4];
+            row[5] = "true";
         }
         return found;
     });

@@ -224,14 +224,58 @@ check "a transaction over two workers commits, with its events" "x1" "$got"
 check "... on both" 1 "$(q -c "SELECT count(*) FROM udm.data_events('cb', 0, 1000) e
                               JOIN tenant_cb.tc_company c ON c.id = e.thing_id WHERE c.name = 'x2y'")"
 
-# A worker restart: the tenant it holds is written and read again once it is back.
+# Reading every tenant's state keeps no lock on the coordinator (each node is read on a
+# connection and in a transaction of its own), however many tenants there are.
+check "udm.tenants and udm.tenant_state keep no lock on tenants' tables" 0 "$(q -c "
+    BEGIN;
+    SELECT count(*) FROM udm.tenants;
+    SELECT count(*) FROM udm.tenant_state(ARRAY['ca', 'cb', 'cc', 'cd']);
+    SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+     WHERE l.pid = pg_backend_pid() AND c.relnamespace::regnamespace::text LIKE 'tenant\_%';
+    COMMIT;" | sed -n 3p)"
+check "udm.tenant_state reads each tenant on its worker" "ca:true:true cb:true:true cc:true:true cd:true:true" \
+    "$(q -c "SELECT string_agg(tenant || ':' || reachable || ':' || (schema_version IS NOT NULL), ' '
+                               ORDER BY tenant)
+             FROM udm.tenant_state(ARRAY['ca', 'cb', 'cc', 'cd'])")"
+check "udm.tenant_states_here is udm's own" 1 \
+    "$(q -c "SET ROLE tenant_ca_role; SELECT udm.tenant_states_here(ARRAY['ca'])" 2>&1 | grep -c 'permission denied')"
+
+# A worker down: the tenants it holds exist still, unread, and the others are read as
+# before; once it is back, its tenant is written and read again.
 w=$(node_of ca)
 wdir=$dir/worker1
 [[ $w == "${workers[1]}" ]] && wdir=$dir/worker2
+declare -A on_down=()
+for t in ca cb cc cd; do
+    on_down[$t]=false
+    [[ $(node_of "$t") == "$w" ]] && on_down[$t]=true
+done
 as_pg=()
 [[ $(id -u) -eq 0 ]] && as_pg=(runuser -u postgres --)
 (cd / && "${as_pg[@]}" /usr/lib/postgresql/15/bin/pg_ctl -D "$wdir/data" -l "$wdir/postgres.log" \
-    -m fast -w -t 60 restart >/dev/null)
+    -m fast -w -t 60 stop >/dev/null)
+want=""
+for t in ca cb cc cd; do
+    if [[ ${on_down[$t]} == true ]]; then want+=" $t:false:"; else want+=" $t:true:v"; fi
+done
+check "a worker down: udm.tenant_state says which tenants cannot be read, reads the others" \
+    "${want# }" "$(q -c "SELECT string_agg(tenant || ':' || reachable || ':' ||
+                               coalesce(left(schema_version::text, 0) || 'v', ''), ' ' ORDER BY tenant)
+                        FROM udm.tenant_state(ARRAY['ca', 'cb', 'cc', 'cd'])")"
+listed=$(q -c "SELECT string_agg(name || ':' || (schema_version IS NOT NULL), ' ' ORDER BY name)
+               FROM udm.tenants" 2>"$dir/tenants.err")
+want=""
+for t in ca cb cc cd; do
+    if [[ ${on_down[$t]} == true ]]; then want+=" $t:false"; else want+=" $t:true"; fi
+done
+check "... udm.tenants lists every tenant" "${want# }" "$listed"
+check "... and warns of those it could not read" 1 \
+    "$(grep -c "WARNING:  the schema_state of tenants .*ca.* could not be read: node 127.0.0.1:$w" "$dir/tenants.err")"
+(cd / && "${as_pg[@]}" /usr/lib/postgresql/15/bin/pg_ctl -D "$wdir/data" -l "$wdir/postgres.log" \
+    -w -t 60 start >/dev/null)
+check "the worker back: every tenant read again" "ca:true cb:true cc:true cd:true" \
+    "$(q -c "SELECT string_agg(tenant || ':' || reachable, ' ' ORDER BY tenant)
+             FROM udm.tenant_state(ARRAY['ca', 'cb', 'cc', 'cd'])")"
 insert ca r1
 IFS="|" read -r got last < <(read_after ca "$last")
 check "events after a worker restart" "r1" "$got"

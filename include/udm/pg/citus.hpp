@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -39,6 +40,35 @@ catalog::Placement placement_of(Spi& spi, Oid nsp);
 // The distributed schemas of the database (none without Citus), for a caller that looks
 // at many schemas at once.
 std::unordered_set<Oid> distributed_schemas(Spi& spi);
+
+// The node that holds a distributed tenant schema: the Citus group of its schema_state's
+// placement and that group's primary node (host empty when the group has none).
+struct TenantNode {
+    std::int32_t group = 0;
+    std::string host;
+    int port = 0;
+};
+
+// Where each of the distributed tenant schemas nsps is placed, by schema; a schema without
+// a placement (not distributed) is left out.
+std::unordered_map<Oid, TenantNode> tenant_nodes(Spi& spi, const std::vector<Oid>& nsps);
+
+// What a node answered to its command: its one value, or (ok false) why it could not.
+struct NodeAnswer {
+    bool ok = false;
+    std::string text;
+};
+
+// Runs commands[i] on nodes[i], all at once, each on a new connection of the current user
+// (Citus' master_run_on_worker) and in a transaction of its own: nothing it locks there
+// outlives it, and a node that is down or fails answers with its error instead of failing
+// the caller.
+std::vector<NodeAnswer> run_on_nodes(Spi& spi, const std::vector<TenantNode>& nodes,
+                                     const std::vector<std::string>& commands);
+
+// The shard of relid that Citus' metadata places on this node: InvalidOid when it is placed
+// elsewhere, even while the copy a move left behind still waits here for its clean-up.
+Oid placed_local_shard(Spi& spi, Oid relid);
 
 // The settings udm's own DDL needs on Citus, for as long as the object lives: the triggers
 // of the class tables are Citus "unsafe" triggers (they read colocated tables of the same
