@@ -194,7 +194,9 @@ void ChangeFeed::catch_up_all(Outbox& outbox, Clock::time_point now) {
         followed.push_back(entry.first);
     check_identities(outbox, followed);
     for (auto& [tenant, state] : tenants_) {
-        if (state.gone)
+        // A tenant whose Citus node is down is left for a later poll: its reads would only
+        // wait for that node's connection to fail, tenant after tenant.
+        if (state.gone || state.unreachable)
             continue;
         // Everything is read now: signals that wait are answered too.
         state.schema_signalled = false;
@@ -209,7 +211,7 @@ void ChangeFeed::catch_up_all(Outbox& outbox, Clock::time_point now) {
 void ChangeFeed::check_identities(Outbox& outbox, const std::vector<std::string>& tenants) {
     if (tenants.empty())
         return;
-    std::map<std::string, std::string> identities;
+    std::map<std::string, TenantPresence> identities;
     try {
         identities = outbox.tenant_identities(tenants);
         identity_error_.clear();
@@ -226,8 +228,17 @@ void ChangeFeed::check_identities(Outbox& outbox, const std::vector<std::string>
         auto found = identities.find(tenant);
         if (found == identities.end()) {
             state->second.gone = "tenant dropped";
-        } else if (found->second != state->second.identity) {
+        } else if (found->second.identity != state->second.identity) {
             state->second.gone = "tenant recreated";
+        } else if (found->second.reachable == state->second.unreachable) {
+            state->second.unreachable = !found->second.reachable;
+            if (state->second.unreachable) {
+                log_warn("the node that holds tenant " + tenant +
+                         " cannot be reached; its events wait there until it can");
+            } else {
+                log_info("the node that holds tenant " + tenant +
+                         " can be reached again; catching up with its events");
+            }
         }
     }
 }
@@ -440,7 +451,7 @@ void ChangeFeed::rebuild(const std::string& tenant, TenantState& state, Outbox& 
         // version of the old one.
         auto identities = outbox.tenant_identities({tenant});
         auto found = identities.find(tenant);
-        if (found == identities.end() || found->second != state.identity) {
+        if (found == identities.end() || found->second.identity != state.identity) {
             state.gone = found == identities.end() ? "tenant dropped" : "tenant recreated";
             return;
         }

@@ -100,6 +100,9 @@ class ChangeFeed {
         std::optional<Clock::time_point> data_signal_read_at;
         // Why the tenant is to be unfollowed (dropped, recreated); done by forget_gone().
         std::optional<std::string> gone;
+        // Its events cannot be read now: the Citus node that holds it is down (as the last
+        // check of identities found).
+        bool unreachable = false;
 
         explicit TenantState(Clock::duration rebuild_interval) : throttle(rebuild_interval) {}
     };

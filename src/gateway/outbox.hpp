@@ -50,7 +50,15 @@ class BehindRetention : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-// A query failed for another reason than a lost connection (missing function, bad data).
+// A tenant that exists, as udm.tenant_state tells: its identity (as in TenantModel), and
+// whether its events can be read now (false while the Citus node holding it is down).
+struct TenantPresence {
+    std::string identity;
+    bool reachable = true;
+};
+
+// A query failed for another reason than a lost connection (missing function, bad data, a
+// Citus worker that cannot be reached).
 class OutboxQueryError : public std::runtime_error {
   public:
     using std::runtime_error::runtime_error;
@@ -94,9 +102,9 @@ class Outbox {
     // How far udm.prune_events removed tenant's data events: every event after it is still
     // kept ("0" when nothing was pruned).
     virtual std::string data_pruned_through(const std::string& tenant) = 0;
-    // The identity (as in TenantModel) of each of tenants that exists now, in one query;
-    // tenants that do not exist are missing from the result.
-    virtual std::map<std::string, std::string> tenant_identities(
+    // What is known of each of tenants that exists now, in one query; tenants that do not
+    // exist are missing from the result.
+    virtual std::map<std::string, TenantPresence> tenant_identities(
         const std::vector<std::string>& tenants) = 0;
     // The things of ids (of one class) as the thing field of a subscription document
     // selects them, read as the tenant's role: an object from id to thing holding those that

@@ -1,6 +1,7 @@
 // Reading udm.model, udm.schema_at, udm.schema_events, udm.data_events, udm.data_head and
 // udm.tenant_state: udm's SQL API only, never its tables.
 #include "pg_outbox.hpp"
+#include "pg_connection_lost.hpp"
 #include "pg_text_array.hpp"
 
 #include "udm/core/naming.hpp"
@@ -17,10 +18,19 @@ constexpr const char* kBehindRetention = "22023";
 constexpr const char* kUndefinedObject = "42704";
 
 // What udm tells of tenants that exist (udm.tenant_state): identity, schema version, how
-// far the data events were pruned; a tenant that does not exist has no row.
+// far the data events were pruned, and whether they could be read now (on a Citus cluster,
+// the node holding the tenant may be down); a tenant that does not exist has no row.
 constexpr const char* kTenantState =
-    "SELECT tenant, identity, schema_version, data_events_pruned_through::text"
+    "SELECT tenant, identity, schema_version, data_events_pruned_through::text, reachable"
     " FROM udm.tenant_state($1::text[])";
+
+// A tenant of udm.tenant_state's row that exists but whose node could not be read now.
+void require_reachable(const pqxx::row& state, const char* what) {
+    if (!state[4].is_null() && !state[4].as<bool>()) {
+        throw OutboxQueryError(std::string(what) + ": the node that holds tenant " +
+                               state[0].c_str() + " cannot be reached now");
+    }
+}
 
 // Runs body in a transaction of type Txn, turning SQL errors into the outbox's exceptions.
 template <typename Txn, typename Body>
@@ -30,8 +40,10 @@ auto in_transaction(pqxx::connection& connection, const char* what, Body body) {
         auto result = body(txn);
         txn.commit();
         return result;
-    } catch (const pqxx::broken_connection&) {
-        throw;
+    } catch (const pqxx::broken_connection& e) {
+        if (connection_lost(connection))
+            throw;
+        throw OutboxQueryError(std::string(what) + ": " + e.what());
     } catch (const pqxx::sql_error& e) {
         if (e.sqlstate() == kBehindRetention && std::string(what) == "data events") {
             throw BehindRetention(e.what());
@@ -70,6 +82,7 @@ std::optional<TenantModel> PgOutbox::current_model(const std::string& tenant) {
                 pqxx::result state = txn.exec_params(kTenantState, text_array({tenant}));
                 if (state.empty())
                     return std::nullopt;
+                require_reachable(state[0], "model");
                 pqxx::result model = txn.exec_params("SELECT udm.model($1)::text", tenant);
                 return TenantModel{state[0][2].as<std::int64_t>(), parse_json(model[0][0]),
                                    text(state[0][1])};
@@ -161,17 +174,18 @@ std::string PgOutbox::data_pruned_through(const std::string& tenant) {
             pqxx::result state = txn.exec_params(kTenantState, text_array({tenant}));
             if (state.empty())
                 throw UnknownTenant("pruned position: tenant " + tenant + " does not exist");
+            require_reachable(state[0], "pruned position");
             return text(state[0][3]);
         });
 }
 
-std::map<std::string, std::string> PgOutbox::tenant_identities(
+std::map<std::string, TenantPresence> PgOutbox::tenant_identities(
     const std::vector<std::string>& tenants) {
     return in_transaction<pqxx::read_transaction>(
         connection_, "tenants", [&](pqxx::read_transaction& txn) {
-            std::map<std::string, std::string> out;
+            std::map<std::string, TenantPresence> out;
             for (const auto& row : txn.exec_params(kTenantState, text_array(tenants))) {
-                out[text(row[0])] = text(row[1]);
+                out[text(row[0])] = {text(row[1]), row[4].is_null() || row[4].as<bool>()};
             }
             return out;
         });
@@ -203,8 +217,10 @@ json PgOutbox::read_things(const std::string& tenant, const std::string& query,
         if (!things.is_object())
             throw ThingReadError("XX000", "udm.graphql_things returned no object");
         return things;
-    } catch (const pqxx::broken_connection&) {
-        throw;
+    } catch (const pqxx::broken_connection& e) {
+        if (connection_lost(connection_))
+            throw;
+        throw ThingReadError("08006", e.what());
     } catch (const pqxx::insufficient_privilege& e) {
         // libpqxx 6 leaves the SQLSTATE of the error classes it has types for empty.
         throw ThingReadError("42501", e.what());

@@ -22,7 +22,7 @@ class PgOutbox : public Outbox {
                                        int max) override;
     std::string data_head(const std::string& tenant) override;
     std::string data_pruned_through(const std::string& tenant) override;
-    std::map<std::string, std::string> tenant_identities(
+    std::map<std::string, TenantPresence> tenant_identities(
         const std::vector<std::string>& tenants) override;
     nlohmann::json read_things(const std::string& tenant, const std::string& query,
                                const std::string& variables,

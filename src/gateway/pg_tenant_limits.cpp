@@ -1,5 +1,6 @@
 // Reading tenants' limits: udm's SQL API only, each call in its own short transaction.
 #include "pg_tenant_limits.hpp"
+#include "pg_connection_lost.hpp"
 #include "pg_text_array.hpp"
 
 namespace udm::gateway {
@@ -24,8 +25,10 @@ std::map<std::string, std::int64_t> PgLimitsSource::limits_versions(
         }
         txn.commit();
         return out;
-    } catch (const pqxx::broken_connection&) {
-        throw;
+    } catch (const pqxx::broken_connection& e) {
+        if (connection_lost(connection_))
+            throw;
+        throw LimitsQueryError(std::string("limits versions: ") + e.what());
     } catch (const pqxx::sql_error& e) {
         throw LimitsQueryError(std::string("limits versions: ") + e.what());
     }
@@ -39,8 +42,10 @@ std::optional<std::string> PgLimitsSource::tenant_limits(const std::string& tena
         if (rows.empty() || rows[0][0].is_null())
             return std::nullopt;
         return std::string(rows[0][0].c_str());
-    } catch (const pqxx::broken_connection&) {
-        throw;
+    } catch (const pqxx::broken_connection& e) {
+        if (connection_lost(connection_))
+            throw;
+        throw LimitsQueryError(std::string("limits: ") + e.what());
     } catch (const pqxx::sql_error& e) {
         if (e.sqlstate() == kUndefinedObject)
             return std::nullopt;

@@ -25,6 +25,7 @@ class MemoryOutbox : public Outbox {
     std::size_t visible_through = SIZE_MAX;  // the watermark, as a position
     bool exists = true;                      // false: dropped
     std::string identity = "1";              // another value: dropped and created again
+    bool reachable = true;                   // false: its Citus node is down
     bool head_fails = false;
     int schema_at_calls = 0;
     int identity_checks = 0;
@@ -68,13 +69,13 @@ class MemoryOutbox : public Outbox {
         return std::to_string(visible());
     }
     std::string data_pruned_through(const std::string&) override { return std::to_string(oldest); }
-    std::map<std::string, std::string> tenant_identities(
+    std::map<std::string, TenantPresence> tenant_identities(
         const std::vector<std::string>& tenants) override {
         ++identity_checks;
-        std::map<std::string, std::string> out;
+        std::map<std::string, TenantPresence> out;
         for (const auto& t : tenants) {
             if (t == "acme" && exists)
-                out[t] = identity;
+                out[t] = {identity, reachable};
         }
         return out;
     }
@@ -345,6 +346,33 @@ TEST_F(ChangeFeedTest, ADroppedTenantIsUnfollowedAndItsSchemaForgotten) {
     EXPECT_EQ(feed.load("acme", outbox, t0), LoadOutcome::kUnknownTenant);
     feed.catch_up_all(outbox, t0);
     EXPECT_EQ(recorder.gone.size(), 1u);
+}
+
+TEST_F(ChangeFeedTest, ATenantWhoseNodeIsDownIsKeptAndCaughtUpOnceItIsBack) {
+    feed.load("acme", outbox, t0);
+    outbox.reachable = false;
+    outbox.add_data(3);
+    const int schema_before = outbox.schema_reads;
+    const int data_before = outbox.data_reads;
+    ::testing::internal::CaptureStderr();
+    feed.catch_up_all(outbox, t0);
+    feed.catch_up_all(outbox, t0);
+    const std::string log = ::testing::internal::GetCapturedStderr();
+    // Followed still, with its schema; no read waits on the node that is down.
+    EXPECT_TRUE(feed.follows("acme"));
+    EXPECT_TRUE(schemas.get("acme"));
+    EXPECT_TRUE(recorder.gone.empty());
+    EXPECT_EQ(outbox.schema_reads, schema_before);
+    EXPECT_EQ(outbox.data_reads, data_before);
+    EXPECT_TRUE(recorder.events.empty());
+    EXPECT_EQ(count_lines(log, "cannot be reached"), 1) << log;
+    outbox.reachable = true;
+    ::testing::internal::CaptureStderr();
+    feed.catch_up_all(outbox, t0);
+    const std::string back = ::testing::internal::GetCapturedStderr();
+    EXPECT_EQ(count_lines(back, "can be reached again"), 1) << back;
+    ASSERT_EQ(recorder.events.size(), 3u);
+    EXPECT_EQ(recorder.events[2].second["position"], "3");
 }
 
 // The in-memory outbox of a dropped tenant, where udm's functions raise 42704.
