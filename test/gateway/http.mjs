@@ -412,11 +412,19 @@ await test('a PostgreSQL restart under load: 200 or a retryable 503, all or none
   const lockerGone = new Promise((resolve) => locker.on('exit', resolve));
   locker.stdin.write(`BEGIN; LOCK TABLE tenant_${A}.tc_company IN ACCESS EXCLUSIVE MODE;\n`);
   const lockedQuery = `SELECT count(*) FROM pg_locks WHERE relation = 'tenant_${A}.tc_company'::regclass AND mode = 'AccessExclusiveLock' AND granted`;
-  // Up to 10 s each: on a busy machine (other suites start Citus clusters) 2 s were short.
-  for (let i = 0; i < 500 && psql(lockedQuery) !== '1'; i++) await sleep(20);
+  // Up to 30 s each: on a busy machine (other suites start Citus clusters, builds run) 10 s
+  // were short once. Without the lock, or without the request waiting for it, the request
+  // would not be in flight: say so rather than blame the gateway.
+  const waitUntil = async (query, value) => {
+    for (const end = Date.now() + 30000; Date.now() < end; await sleep(20)) {
+      if (psql(query) === value) return true;
+    }
+    return false;
+  };
+  const locked = await waitUntil(lockedQuery, '1');
   const held = post({ query: '{ companyCollection { totalCount } }' }).catch((e) => ({ status: 0, text: `${e.message}` }));
-  const waitingQuery = `SELECT count(*) FROM pg_stat_activity WHERE application_name = 'udm-gateway http' AND wait_event_type = 'Lock'`;
-  for (let i = 0; i < 500 && psql(waitingQuery) === '0'; i++) await sleep(20);
+  const waitingQuery = `SELECT count(*) > 0 FROM pg_stat_activity WHERE application_name = 'udm-gateway http' AND wait_event_type = 'Lock'`;
+  const waiting = locked && (await waitUntil(waitingQuery, 't'));
   await new Promise((resolve, reject) => {
     const child = spawn('sh', ['-c', pgRestart], { stdio: 'ignore' });
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`restart exited ${code}`))));
@@ -431,6 +439,8 @@ await test('a PostgreSQL restart under load: 200 or a retryable 503, all or none
   while (servedAfter.size < clients.length && Date.now() < end) await sleep(100);
   stop = true;
   await Promise.all(clients);
+  assert(locked, 'precondition: the lock was not taken within 30 s');
+  assert(waiting, 'precondition: the request did not wait for the lock within 30 s');
   assert(inFlight.status === 503 && inFlight.headers.get('retry-after') === '1' &&
     inFlight.json.errors[0].extensions.code === 'DATABASE_UNAVAILABLE',
     `the request in flight: ${inFlight.status} ${inFlight.text}`);
