@@ -131,6 +131,14 @@ std::unordered_map<Oid, TenantNode> tenant_nodes(Spi& spi, const std::vector<Oid
     return out;
 }
 
+bool held_elsewhere(Spi& spi, Oid nsp) {
+    if (!loaded())
+        return false;
+    const auto nodes = tenant_nodes(spi, {nsp});
+    const auto node = nodes.find(nsp);
+    return node != nodes.end() && node->second.group != local_group(spi);
+}
+
 std::vector<NodeAnswer> run_on_nodes(Spi& spi, const std::vector<TenantNode>& nodes,
                                      const std::vector<std::string>& commands) {
     std::vector<std::string> hosts, ports;

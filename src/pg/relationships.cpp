@@ -6,6 +6,7 @@
 #include "udm/core/error.hpp"
 #include "udm/core/naming.hpp"
 #include "udm/core/relate.hpp"
+#include "udm/pg/citus.hpp"
 #include "udm/pg/fmgr_values.hpp"
 #include "udm/pg/module.hpp"
 #include "udm/pg/spi.hpp"
@@ -84,6 +85,17 @@ UDM_PG_FUNCTION(udm_relate) {
     const std::string to_id = pg::uuid_arg(fcinfo, 3, "to_id");
 
     const bool related = pg::with_spi(false, [&](pg::Spi& spi) {
+        if (pg::citus::held_elsewhere(spi, pg::tenant_namespace(names))) {
+            // On a Citus coordinator: the whole call runs on the worker that holds the tenant,
+            // in this transaction, so that its lock and its counts with a fresh snapshot are
+            // the worker's (through Citus, a REPEATABLE READ transaction would count with the
+            // worker's snapshot of the transaction, taken before the lock was waited for).
+            const pg::Cell done = spi.query_value(
+                "SELECT udm.relate($1, $2, $3::uuid, $4::uuid)::pg_catalog.text FROM " +
+                    udm::naming::qualified(names.schema, "schema_state"),
+                {names.tenant, type, from_id, to_id});
+            return done == pg::Cell("true");
+        }
         const std::string type_id = type_id_of(spi, names, type);
         std::vector<relate::Allowance> allowances;
         for (const pg::Row& row : query(spi, relate::allowances_query(names, type_id)))

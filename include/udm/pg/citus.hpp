@@ -53,6 +53,11 @@ struct TenantNode {
 // a placement (not distributed) is left out.
 std::unordered_map<Oid, TenantNode> tenant_nodes(Spi& spi, const std::vector<Oid>& nsps);
 
+// True when the tenant schema nsp is distributed and held on another node than this one
+// (this is the coordinator, say): what must read the tenant's latest committed rows runs
+// there, where its snapshots are taken.
+bool held_elsewhere(Spi& spi, Oid nsp);
+
 // What a node answered to its command: its one value, or (ok false) why it could not.
 struct NodeAnswer {
     bool ok = false;
