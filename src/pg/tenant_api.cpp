@@ -24,6 +24,7 @@
 extern "C" {
 #include "access/relation.h"
 #include "access/tableam.h"
+#include "access/xact.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
@@ -319,13 +320,34 @@ struct DistributedState {
 // one query per node, to every node at once, each on a connection and in a transaction of
 // its own (udm.tenant_states_here). Nothing stays locked on this node, however many
 // tenants are read, and a node that is down leaves only its own tenants unread, each with
-// the reason, instead of failing the caller.
+// the reason, instead of failing the caller. In a REPEATABLE READ or SERIALIZABLE
+// transaction, whose reads must all be of its snapshot, each tenant is read through Citus
+// instead (a lock on its table to the end of the transaction, and an error while its node
+// is down).
 std::map<std::string, DistributedState> read_distributed_states(
     Spi& spi, const std::vector<std::pair<std::string, Oid>>& tenants) {
     using namespace udm;
     std::map<std::string, DistributedState> out;
     if (tenants.empty())
         return out;
+    if (IsolationUsesXactSnapshot()) {
+        // In the snapshot of the transaction, as the caller's other reads (the gateway reads
+        // a tenant's version and its model in one REPEATABLE READ transaction): through
+        // Citus, on the transaction's connection to each worker.
+        for (const auto& tenant : tenants) {
+            const std::vector<pg::Row> rows = spi.query(
+                "SELECT tenant_name, ((EXTRACT(EPOCH FROM created_at) - 946684800) * 1000000)"
+                "::pg_catalog.int8::pg_catalog.text, version::pg_catalog.text,"
+                " data_events_pruned_through::pg_catalog.text, limits_version::pg_catalog.text"
+                " FROM " +
+                naming::qualified(naming::tenant_names(tenant.first).schema, "schema_state"));
+            if (!rows.empty())
+                out[tenant.first].values = rows[0];
+            else
+                out[tenant.first].unreachable = "its schema_state holds no row";
+        }
+        return out;
+    }
     std::vector<Oid> nsps;
     for (const auto& tenant : tenants)
         nsps.push_back(tenant.second);
