@@ -246,6 +246,12 @@ Observation observe(pqxx::connection& c, const std::string& tenant) {
 }
 
 TEST_F(ModelsTest, ReaderNeverSeesAHalfAppliedModel) {
+    if (on_citus(*admin_)) {
+        // A model change commits on the coordinator and on the worker with two-phase commit,
+        // and Citus has no distributed snapshots: a reader in between sees one node's commit
+        // and not yet the other's (docs/scale-out.md).
+        GTEST_SKIP() << "on Citus, a reader may see the coordinator's commit before the worker's";
+    }
     const std::string t = "it_apply";
     const std::string schema = create_tenant(t);
     query(*admin_, "SELECT udm.apply($1, $2::jsonb)", t,

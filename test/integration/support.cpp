@@ -6,7 +6,9 @@ namespace udm_it {
 namespace {
 
 // The database of these tests: created (with the extension) before the first test,
-// dropped after the last.
+// dropped after the last. With UDM_IT_PREPARED=1 the caller made it, with udm and whatever
+// else it needs (a database of a Citus cluster, registered on every node: citus.sh), and
+// removes it.
 class Database : public ::testing::Environment {
   public:
     void SetUp() override {
@@ -14,6 +16,8 @@ class Database : public ::testing::Environment {
             FAIL() << "set PGHOST and PGPORT to the cluster to test against "
                       "(test/integration/libpqxx.sh does)";
         }
+        if (prepared())
+            return;
         auto admin = connect("", maintenance_db());
         session(*admin, "DROP DATABASE IF EXISTS " + kDatabase + " WITH (FORCE)");
         // Leftovers of an interrupted earlier run: their objects went with its database.
@@ -26,7 +30,8 @@ class Database : public ::testing::Environment {
     void TearDown() override {
         try {
             auto admin = connect("", maintenance_db());
-            session(*admin, "DROP DATABASE IF EXISTS " + kDatabase + " WITH (FORCE)");
+            if (!prepared())
+                session(*admin, "DROP DATABASE IF EXISTS " + kDatabase + " WITH (FORCE)");
             drop_our_roles(*admin, /*report=*/true);
         } catch (const std::exception& e) {
             ADD_FAILURE() << "cleaning up: " << e.what();
@@ -34,6 +39,11 @@ class Database : public ::testing::Environment {
     }
 
   private:
+    static bool prepared() {
+        const char* value = std::getenv("UDM_IT_PREPARED");
+        return value != nullptr && std::string(value) == "1";
+    }
+
     static std::string maintenance_db() {
         const char* db = std::getenv("PGDATABASE");
         return db != nullptr && *db != '\0' && kDatabase != db ? db : "postgres";

@@ -4,7 +4,8 @@
 // The tests run against a live PostgreSQL 15 server with udm installed: connection
 // parameters come from the PG* environment variables (PGHOST and PGPORT must be set, so
 // that the tests never wander onto a default cluster). The binary creates its own database
-// udm_it_models with CREATE EXTENSION udm, and drops it at the end (support.cpp); every
+// udm_it_models with CREATE EXTENSION udm, and drops it at the end (support.cpp), unless
+// UDM_IT_PREPARED=1 says the caller made it (a Citus cluster's database); every
 // test creates tenants named it_* and drops them (and any login role it made) in TearDown,
 // even when it fails.
 #pragma once
@@ -145,15 +146,35 @@ std::future<Outcome> in_background(pqxx::connection& c, std::string sql, Args...
     return std::async(std::launch::async, [&c, sql, args...] { return attempt(c, sql, args...); });
 }
 
+// True when the database is one of a Citus cluster (test/integration/citus.sh runs these
+// tests against its coordinator, UDM_IT_PREPARED=1).
+inline bool on_citus(pqxx::connection& c) {
+    return scalar(c,
+                  "SELECT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'citus')") ==
+           "t";
+}
+
 // True once the session `waiter` is blocked by the session `holder`; false if that does not
 // happen within 20 s (a generous bound: it normally happens within milliseconds).
 inline bool wait_until_blocked(pqxx::connection& monitor, pqxx::connection& waiter,
                                pqxx::connection& holder) {
     const int waiter_pid = waiter.backendpid();
     const int holder_pid = holder.backendpid();
+    // On a Citus cluster the sessions may wait on the worker that holds the tenant, as the
+    // distributed transactions of these coordinator backends (their global pids).
+    const bool citus = on_citus(monitor);
     const auto deadline = std::chrono::steady_clock::now() + 20s;
     while (std::chrono::steady_clock::now() < deadline) {
         if (scalar(monitor, "SELECT $2::int = ANY (pg_catalog.pg_blocking_pids($1::int))",
+                   waiter_pid, holder_pid) == "t") {
+            return true;
+        }
+        if (citus &&
+            scalar(monitor,
+                   "SELECT EXISTS (SELECT FROM pg_catalog.citus_lock_waits w,"
+                   " pg_catalog.pg_dist_node n WHERE n.groupid = 0"
+                   " AND w.waiting_gpid = pg_catalog.citus_calculate_gpid(n.nodeid, $1::int)"
+                   " AND w.blocking_gpid = pg_catalog.citus_calculate_gpid(n.nodeid, $2::int))",
                    waiter_pid, holder_pid) == "t") {
             return true;
         }
