@@ -1,11 +1,13 @@
 // Relationships between things: udm.relate, udm.unrelate, and the trigger that forgets
 // the relationships of deleted things.
+#include <cstring>
 #include <string>
 #include <vector>
 
 #include "udm/core/error.hpp"
 #include "udm/core/naming.hpp"
 #include "udm/core/relate.hpp"
+#include "udm/pg/barrier.hpp"
 #include "udm/pg/citus.hpp"
 #include "udm/pg/fmgr_values.hpp"
 #include "udm/pg/module.hpp"
@@ -90,11 +92,26 @@ UDM_PG_FUNCTION(udm_relate) {
             // in this transaction, so that its lock and its counts with a fresh snapshot are
             // the worker's (through Citus, a REPEATABLE READ transaction would count with the
             // worker's snapshot of the transaction, taken before the lock was waited for).
-            const pg::Cell done = spi.query_value(
-                "SELECT udm.relate($1, $2, $3::uuid, $4::uuid)::pg_catalog.text FROM " +
-                    udm::naming::qualified(names.schema, "schema_state"),
-                {names.tenant, type, from_id, to_id});
-            return done == pg::Cell("true");
+            const std::string call = "SELECT udm.relate($1, $2, $3::uuid, $4::uuid)";
+            try {
+                const pg::Cell done =
+                    spi.query_value(call + "::pg_catalog.text FROM " +
+                                        udm::naming::qualified(names.schema, "schema_state"),
+                                    {names.tenant, type, from_id, to_id});
+                return done == pg::Cell("true");
+            } catch (const pg::PgError& e) {
+                // The worker's error as udm.relate raises it: without the context line of
+                // this statement, which is udm's, not the caller's.
+                ErrorData* data = e.data();
+                if (data->context != nullptr) {
+                    char* at = strstr(data->context, ("SQL statement \"" + call).c_str());
+                    if (at == data->context)
+                        data->context = nullptr;
+                    else if (at != nullptr && at[-1] == '\n')
+                        at[-1] = '\0';
+                }
+                throw;
+            }
         }
         const std::string type_id = type_id_of(spi, names, type);
         std::vector<relate::Allowance> allowances;
