@@ -219,6 +219,37 @@ IFS="|" read -r got _ < <(read_after ca 0)
 check "every event once, in order, across both moves" "a1,a2,a3,a4,a5" "$got"
 check "udm.data_head is the last position" "$last" "$(q -c "SELECT udm.data_head('ca')")"
 
+# The first writers on a node the tenant just came to: a transaction that claims the new
+# epoch and stays open does not hold up a second writer, which takes the same epoch; the
+# first rolls back (its claim with it); a third writer records the epoch; every committed
+# event is read once, in order.
+q -c "SELECT citus_schema_move('tenant_ca', '127.0.0.1', $away)" >/dev/null
+epoch_of() { q -c "SELECT max(epoch) FROM tenant_ca.data_events"; }
+before_epoch=$(epoch_of)
+q -c "BEGIN" -c "INSERT INTO tenant_ca.tc_company (name) VALUES ('f1')" -c "SELECT pg_sleep(8)" \
+    -c "ROLLBACK" >/dev/null 2>&1 &
+first_pid=$!
+for _ in $(seq 1 100); do
+    [[ $(q -c "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(8)'") == 1 ]] && break
+    sleep 0.1
+done
+second=$(q -c "SET statement_timeout = '4s'" -c "INSERT INTO tenant_ca.tc_company (name) VALUES ('f2')" 2>&1 &&
+    echo committed)
+check "a second first writer on the new node does not wait for the first" committed "$second"
+check "... and writes the next epoch" $((before_epoch + 1)) "$(epoch_of)"
+wait "$first_pid" || true
+IFS="|" read -r got last < <(read_after ca "$last")
+check "... its event is read after the first writer rolled back" "f2" "$got"
+insert ca f3
+check "a third writer records the epoch on the new node" "$((before_epoch + 1)) t" \
+    "$(q -F ' ' -c "SELECT data_events_epoch, data_events_node = (SELECT groupid FROM pg_dist_node
+                                                                    WHERE nodeport = $away)
+                    FROM tenant_ca.schema_state")"
+IFS="|" read -r got last < <(read_after ca "$last")
+check "... and its event follows" "f3" "$got"
+IFS="|" read -r got _ < <(read_after ca 0)
+check "every event once, in order, after the concurrent first writers" "a1,a2,a3,a4,a5,f2,f3" "$got"
+
 # A udm function called for the rows of a query Citus sends to a worker: for the tenant
 # held there it runs; for one held on the other worker Citus refuses, as without udm.
 check "a pushed-down udm call for the tenant of the worker" t \
