@@ -221,7 +221,7 @@ DROP SCHEMA tenant_fake_typed CASCADE;
 DROP ROLE ev_intruder;
 
 -- udm.tenant_state: what a consumer of events follows, for the tenants that exist.
-SELECT tenant, identity = (SELECT oid::text FROM pg_class WHERE oid = 'tenant_ev.schema_state'::regclass) AS identity_ok,
+SELECT tenant, identity = 'tenant_ev'::regnamespace::oid::text AS identity_ok,
        schema_version = (SELECT version FROM tenant_ev.schema_state) AS version_ok,
        data_events_pruned_through >= 0 AS pruned_ok, reachable
 FROM udm.tenant_state(ARRAY['ev', 'ev', 'nosuch', 'Bad Name', NULL]);

@@ -534,8 +534,9 @@ UDM_PG_FUNCTION(udm_tenant_list) {
 
 // udm.tenant_state(tenants text[]) returns setof (tenant, identity, schema_version,
 // data_events_pruned_through, limits_version, reachable): for each named tenant that exists
-// and that the caller may use, what a consumer of its events follows. identity changes when
-// a tenant is dropped and created again. Other names (no tenant, not a valid name, a tenant
+// and that the caller may use, what a consumer of its events follows. identity (its
+// schema's OID) changes when a tenant is dropped and created again, not when it moves
+// between the nodes of a Citus cluster. Other names (no tenant, not a valid name, a tenant
 // the caller may not use) are left out, so one tenant a consumer lost access to does not
 // stop the others. reachable is false for a tenant of a Citus cluster whose node could not
 // be read now: it exists (its identity is known), but its versions are null.
@@ -566,7 +567,7 @@ UDM_PG_FUNCTION(udm_tenant_state) {
                 // it is.
                 remote.emplace_back(tenant, nsp);
                 remote_rows.push_back(found.size());
-                found.push_back({tenant, std::to_string(state), {}, {}, {}, "false"});
+                found.push_back({tenant, std::to_string(nsp), {}, {}, {}, "false"});
                 continue;
             }
             // Read without a lock kept to the end of the transaction: a consumer asks for
@@ -577,8 +578,8 @@ UDM_PG_FUNCTION(udm_tenant_state) {
             if (!pg::guard([&] { return read_state_text(state, kColumns, 3, text); }))
                 continue;
             auto cell = [](const char* t) { return t ? pg::Cell(t) : pg::Cell(); };
-            found.push_back({tenant, std::to_string(state), cell(text[0]), cell(text[1]),
-                             cell(text[2]), "true"});
+            found.push_back(
+                {tenant, std::to_string(nsp), cell(text[0]), cell(text[1]), cell(text[2]), "true"});
         }
         const std::map<std::string, DistributedState> states = read_distributed_states(spi, remote);
         for (std::size_t place : remote_rows) {
