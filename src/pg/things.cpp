@@ -9,6 +9,7 @@
 
 #include "udm/core/error.hpp"
 #include "udm/core/physical.hpp"
+#include "udm/pg/citus.hpp"
 #include "udm/pg/fmgr_values.hpp"
 #include "udm/pg/tenant_access.hpp"
 
@@ -33,6 +34,9 @@ UDM_PG_FUNCTION(udm_things) {
         throw Error(sqlstate::kUndefinedObject, "schema is not the schema of a udm tenant",
                     "udm.things reads the class tables of a tenant schema (tenant_<name>).");
     }
+    // Inside a query over the tenant's tables that Citus sends to its worker (refreshing
+    // thing_class_summary, say), its queries run there.
+    pg::citus::allow_nested_execution_for(nsp);
     // The rows go into the function's tuplestore, in the query's memory: nothing of the
     // connection outlives it.
     pg::with_spi(/*read_only=*/true, [&](pg::Spi& spi) {
