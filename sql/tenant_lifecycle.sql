@@ -106,6 +106,13 @@ UNION ALL SELECT 'schema_state', bool_and(updated_at = now()) FROM tenant_acme.s
 SELECT name, updated_at = now() AS touched FROM tenant_acme.relationship_types ORDER BY name;
 ROLLBACK;
 
+-- Moving a tenant into a Citus distributed schema and back needs Citus (0A000), and is the
+-- operator's: EXECUTE is revoked from PUBLIC (test/integration/citus.sh tests the moves).
+SELECT test_error($$SELECT udm.distribute_tenant('acme')$$);
+SELECT test_error($$SELECT udm.undistribute_tenant('acme')$$);
+SELECT has_function_privilege('public', 'udm.distribute_tenant(text)', 'EXECUTE') AS public_distributes,
+       has_function_privilege('public', 'udm.undistribute_tenant(text)', 'EXECUTE') AS public_undistributes;
+
 -- A tenant that holds classes is refused unless forced (2BP01); nothing is dropped.
 INSERT INTO tenant_acme.thing_classes (name) VALUES ('product');
 SELECT udm.drop_tenant('acme');

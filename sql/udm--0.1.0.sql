@@ -24,6 +24,25 @@ COMMENT ON FUNCTION udm.drop_tenant(text, boolean) IS
     'drops a tenant''s schema and roles; refuses a tenant that holds thing classes unless force is true';
 REVOKE ALL ON FUNCTION udm.drop_tenant(text, boolean) FROM PUBLIC;
 
+-- On a Citus cluster (docs/scale-out.md): an existing tenant into a distributed schema, and
+-- back. The platform operator's: EXECUTE is revoked from PUBLIC.
+CREATE FUNCTION udm.distribute_tenant(name text) RETURNS void
+    AS 'MODULE_PATHNAME', 'udm_distribute_tenant'
+    LANGUAGE C STRICT VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    SET client_min_messages = warning;
+REVOKE ALL ON FUNCTION udm.distribute_tenant(text) FROM PUBLIC;
+COMMENT ON FUNCTION udm.distribute_tenant(text) IS
+    'makes an existing tenant a Citus distributed schema, as udm.create_tenant makes new ones on a cluster with schema-based sharding';
+CREATE FUNCTION udm.undistribute_tenant(name text) RETURNS void
+    AS 'MODULE_PATHNAME', 'udm_undistribute_tenant'
+    LANGUAGE C STRICT VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    SET client_min_messages = warning;
+REVOKE ALL ON FUNCTION udm.undistribute_tenant(text) FROM PUBLIC;
+COMMENT ON FUNCTION udm.undistribute_tenant(text) IS
+    'makes a distributed tenant a plain schema of the coordinator again';
+
 CREATE FUNCTION udm.tenant_schema(name text) RETURNS text
     AS 'MODULE_PATHNAME', 'udm_tenant_schema'
     LANGUAGE C STRICT STABLE PARALLEL SAFE

@@ -132,7 +132,103 @@ void drop_tenant(Spi& spi, const udm::naming::TenantNames& names, bool force) {
     pg::run_statements(spi, catalog::drop_tenant(names));
 }
 
+// Moves an existing tenant into a Citus distributed schema (to.distributed) or back into a
+// plain schema of this node: udm.distribute_tenant, udm.undistribute_tenant.
+void change_placement(Spi& spi, const udm::naming::TenantNames& names, udm::catalog::Placement to) {
+    using namespace udm;
+    const char* call = to.distributed ? "udm.distribute_tenant" : "udm.undistribute_tenant";
+    if (!pg::citus::loaded()) {
+        throw Error(sqlstate::kFeatureNotSupported,
+                    std::string(call) + " needs Citus, which this database does not have", {},
+                    "docs/scale-out.md says how to run udm on a Citus cluster.");
+    }
+    pg::lock_tenant_name(spi, names);
+    pg::require_tenant(names);
+    const Oid nsp = pg::tenant_namespace(names);
+    if (pg::citus::placement_of(spi, nsp).distributed == to.distributed) {
+        throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                    "tenant \"" + names.tenant + "\" is " + (to.distributed ? "already" : "not") +
+                        " a distributed schema");
+    }
+    // Model changes wait, as for one another.
+    spi.execute("SELECT 1 FROM " + naming::qualified(names.schema, "schema_state") + " FOR UPDATE");
+    std::vector<std::string> tables;
+    for (const pg::Row& row :
+         spi.query("SELECT c.relname::pg_catalog.text FROM pg_catalog.pg_policy p"
+                   " JOIN pg_catalog.pg_class c ON c.oid = p.polrelid"
+                   " WHERE c.relnamespace = $1::oid AND p.polname = 'tenant_members'"
+                   " ORDER BY 1",
+                   {std::to_string(nsp)})) {
+        if (row[0])
+            tables.push_back(*row[0]);
+    }
+    std::vector<catalog::TableTrigger> triggers;
+    for (const pg::Row& row :
+         spi.query("SELECT c.relname::pg_catalog.text, t.tgname::pg_catalog.text"
+                   " FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid"
+                   " WHERE c.relnamespace = $1::oid AND c.relkind = 'r' AND NOT t.tgisinternal"
+                   " AND t.tgenabled <> 'D' ORDER BY 1, 2",
+                   {std::to_string(nsp)})) {
+        if (row[0] && row[1])
+            triggers.push_back({*row[0], *row[1]});
+    }
+    std::vector<catalog::TableComment> comments;
+    if (!to.distributed) {
+        for (const pg::Row& row : spi.query(
+                 "SELECT c.relname::pg_catalog.text, a.attname::pg_catalog.text, d.description"
+                 " FROM pg_catalog.pg_description d"
+                 " JOIN pg_catalog.pg_class c ON c.oid = d.objoid"
+                 " LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = "
+                 "d.objsubid"
+                 " WHERE d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass"
+                 " AND c.relnamespace = $1::oid AND c.relkind = 'r'"
+                 " AND (d.objsubid = 0 OR a.attnum IS NOT NULL) ORDER BY 1, d.objsubid",
+                 {std::to_string(nsp)})) {
+            if (row[0] && row[2])
+                comments.push_back({*row[0], row[1], *row[2]});
+        }
+    }
+    const catalog::Replacement steps =
+        catalog::change_placement(names, tables, triggers, comments, to);
+    const std::string schema = naming::quote_literal(naming::quote_identifier(names.schema));
+    pg::citus::DdlSettings citus_settings;
+    pg::run_statements(spi, steps.drop_views);
+    pg::run_statements(spi, steps.disable_triggers);
+    if (to.distributed) {
+        pg::run_statements(spi, steps.fit_tables);
+        spi.execute("SELECT pg_catalog.citus_schema_distribute(" + schema + "::regnamespace)");
+    } else {
+        spi.execute("SELECT pg_catalog.citus_schema_undistribute(" + schema + "::regnamespace)");
+        pg::run_statements(spi, steps.fit_tables);
+    }
+    pg::run_statements(spi, steps.enable_triggers);
+    pg::run_statements(spi, steps.views);
+    citus_settings.restore();
+}
+
 }  // namespace
+
+// udm.distribute_tenant(name text): makes an existing tenant (created before Citus, or
+// with citus.enable_schema_based_sharding off) a Citus distributed schema, as
+// udm.create_tenant makes new ones; its data and events go on. docs/scale-out.md.
+UDM_PG_FUNCTION(udm_distribute_tenant) {
+    using namespace udm;
+    const naming::TenantNames names = naming::tenant_names(pg::text_arg(fcinfo, 0, "tenant name"));
+    pg::refuse_inside_extension_script("udm.distribute_tenant");
+    pg::with_spi(false, [&](Spi& spi) { change_placement(spi, names, {true}); });
+    PG_RETURN_VOID();
+}
+
+// udm.undistribute_tenant(name text): makes a distributed tenant a plain schema of the
+// coordinator again (Citus' citus_schema_undistribute, around which udm rebuilds the views
+// and gives the tables back to the tenant's owner role).
+UDM_PG_FUNCTION(udm_undistribute_tenant) {
+    using namespace udm;
+    const naming::TenantNames names = naming::tenant_names(pg::text_arg(fcinfo, 0, "tenant name"));
+    pg::refuse_inside_extension_script("udm.undistribute_tenant");
+    pg::with_spi(false, [&](Spi& spi) { change_placement(spi, names, {false}); });
+    PG_RETURN_VOID();
+}
 
 // udm.create_tenant(name text) returns text: provisions the tenant, returns its schema.
 UDM_PG_FUNCTION(udm_create_tenant) {

@@ -170,14 +170,25 @@ std::optional<std::string> class_id_of_relation(Relation rel) {
 
 // On a Citus worker, when rel is a shard of a class table: what the validator reads and
 // writes directly (probed indexes and tables, the outbox) becomes the local shard of each,
-// not the empty shell table of the same name that build_row_probes found.
+// not the empty shell table of the same name that build_row_probes found. On any node of a
+// cluster, the epoch of the events this node writes for the tenant (docs/events.md).
 void use_local_shards(Relation rel, ClassValidator& v) {
     const Oid relid = RelationGetRelid(rel);
     with_own_settings([&] {
         // Writable: the first events of a tenant on this node claim a new epoch.
         with_spi(/*read_only=*/false, [&](Spi& spi) {
-            if (!citus::is_shard(spi, relid))
+            if (!citus::is_shard(spi, relid)) {
+                // A plain table of this node: its tenant's events may have been written on
+                // a worker before (udm.undistribute_tenant brought it here), so this node
+                // claims its epoch too. Not for the empty shell of a distributed table.
+                if (!citus::placement_of(spi, v.tenant_namespace).distributed) {
+                    const Oid state = guard(
+                        [&] { return get_relname_relid("schema_state", v.tenant_namespace); });
+                    if (OidIsValid(state))
+                        v.epoch = citus::claim_epoch(spi, state);
+                }
                 return;
+            }
             const auto shard_of = [&](const char* table) {
                 const Oid shell =
                     guard([&] { return get_relname_relid(table, v.tenant_namespace); });

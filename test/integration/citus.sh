@@ -59,13 +59,20 @@ q() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 qw() { local port=$1; shift; q -h "$(worker_sock "$port")" -p "$port" "$@"; }
 
 # A database of the cluster: created on every node, with Citus, the workers registered.
+# cluster_db <db> [command]: the command runs in between, in the database on the
+# coordinator, before Citus is there (a database that had udm before Citus).
 cluster_db() {
-    local db=$1 port
+    local db=$1 before=${2:-} port
     for port in "$PGPORT" "${workers[@]}"; do
         local sock=$coord_sock
         [[ $port != "$PGPORT" ]] && sock=$(worker_sock "$port")
         q -h "$sock" -p "$port" -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" \
             -c "CREATE DATABASE $db"
+    done
+    [[ -z $before ]] || q -d "$db" -c "$before" >/dev/null
+    for port in "$PGPORT" "${workers[@]}"; do
+        local sock=$coord_sock
+        [[ $port != "$PGPORT" ]] && sock=$(worker_sock "$port")
         q -h "$sock" -p "$port" -d "$db" -c "CREATE EXTENSION citus"
     done
     q -d "$db" -c "SELECT citus_set_coordinator_host('127.0.0.1', $PGPORT)" >/dev/null
@@ -333,6 +340,63 @@ check "the worker back: every tenant read again" "ca:true cb:true cc:true cd:tru
 insert ca r1
 IFS="|" read -r got last < <(read_after ca "$last")
 check "events after a worker restart" "r1" "$got"
+
+# An existing tenant (created with schema-based sharding off, as on a server before Citus)
+# into a distributed schema and back: its rows, rules, privileges and events go on, and what
+# Citus copies between the nodes is neither validated nor recorded as events again.
+q -c "SET citus.enable_schema_based_sharding = off" -c "SELECT udm.create_tenant('ce')" >/dev/null 2>&1
+q -c "SELECT udm.apply('ce', '$model')" >/dev/null
+q -c "SELECT udm.set_class_events('ce', 'product', false)" >/dev/null
+insert ce e1 e2
+ce_distributed() {
+    q -c "SELECT count(*) FROM citus_schemas WHERE schema_name::text = 'tenant_ce'"
+}
+ce_triggers_off() {
+    q -c "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'tenant_ce.tc_product'::regclass AND tgenabled = 'D'"
+}
+check "a tenant created with sharding off is no distributed schema" 0 "$(ce_distributed)"
+q -c "SELECT udm.distribute_tenant('ce')" >/dev/null
+check "udm.distribute_tenant makes it one, all its tables on one worker" "1 1" \
+    "$(ce_distributed) $(q -c "SELECT count(DISTINCT nodeport) FROM citus_shards WHERE table_name::text LIKE 'tenant\_ce.%'")"
+check "... udm.verify finds nothing to repair" "" "$(q -c "SELECT object || ': ' || problem FROM udm.verify('ce')")"
+check "... no event was recorded for the rows copied" "e1,e2" "$(read_after ce 0 | cut -d'|' -f1)"
+insert ce e3
+check "... rules are enforced on the worker" 1 \
+    "$(q -c "INSERT INTO tenant_ce.tc_company (name) VALUES ('x')" 2>&1 | grep -c 'violates 1 rule')"
+check "... its events go on, in order" "e1,e2,e3" "$(read_after ce 0 | cut -d'|' -f1)"
+check "... its application role reads through row-level security" 3 \
+    "$(q -c "SET ROLE tenant_ce_role" -c "SELECT count(*) FROM tenant_ce.tc_company")"
+check "... a class's events switched off stay off" 3 "$(ce_triggers_off)"
+check "... and a second call is refused" 1 \
+    "$(q -c "SELECT udm.distribute_tenant('ce')" 2>&1 | grep -c 'is already a distributed schema')"
+q -c "SELECT udm.undistribute_tenant('ce')" >/dev/null 2>&1
+check "udm.undistribute_tenant brings it back to the coordinator" "0 0" \
+    "$(ce_distributed) $(q -c "SELECT count(*) FROM pg_dist_partition WHERE logicalrelid::text LIKE 'tenant\_ce.%'")"
+check "... udm.verify finds nothing to repair" "" "$(q -c "SELECT object || ': ' || problem FROM udm.verify('ce')")"
+insert ce e4
+check "... its events go on, in order" "e1,e2,e3,e4" "$(read_after ce 0 | cut -d'|' -f1)"
+check "... its tables are its owner role's again" tenant_ce_owner \
+    "$(q -c "SELECT DISTINCT pg_get_userbyid(relowner) FROM pg_class WHERE relnamespace = 'tenant_ce'::regnamespace")"
+check "... a class's events switched off stay off" 3 "$(ce_triggers_off)"
+q -c "SELECT udm.drop_tenant('ce', force => true)" >/dev/null
+
+# A database that had udm and a tenant before Citus (a server outgrowing itself): Citus is
+# added and the nodes registered; the tenant, a plain schema still, is distributed, and
+# udm reaches the workers with it.
+cluster_db udm_citus_later "CREATE EXTENSION udm; SELECT udm.create_tenant('old');
+    SELECT udm.apply('old', '$model'); INSERT INTO tenant_old.tc_company (name) VALUES ('o1')"
+q -d udm_citus_later -c "SELECT udm.distribute_tenant('old')" >/dev/null
+q -d udm_citus_later -c "INSERT INTO tenant_old.tc_company (name) VALUES ('o2')" >/dev/null
+with_udm=0
+for port in "${workers[@]}"; do
+    with_udm=$((with_udm + $(qw "$port" -d udm_citus_later -c "SELECT count(*) FROM pg_extension WHERE extname = 'udm'")))
+done
+check "udm before Citus: the tenant distributed, udm on every worker" "1 2" \
+    "$(q -d udm_citus_later -c "SELECT count(*) FROM citus_schemas WHERE schema_name::text = 'tenant_old'") $with_udm"
+check "... its events in order, before and after" "o1,o2" "$(PGDATABASE=udm_citus_later read_after old 0 | cut -d'|' -f1)"
+check "... udm.verify finds nothing to repair" "" \
+    "$(q -d udm_citus_later -c "SELECT object || ': ' || problem FROM udm.verify('old')")"
+q -d udm_citus_later -c "SELECT udm.drop_tenant('old', force => true)" >/dev/null
 
 # Dropping a tenant removes it from the workers too.
 q -c "SELECT udm.drop_tenant('cd', force => true)" >/dev/null

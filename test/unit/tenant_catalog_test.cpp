@@ -141,6 +141,68 @@ TEST(ProvisionTenant, ViewsComeSecond) {
     }
 }
 
+TEST(ChangePlacement, DropsTheViewsDependentFirstAndWithoutCascade) {
+    const Replacement r = change_placement(naming::tenant_names("acme"), {}, {}, {}, {true});
+    ASSERT_EQ(r.drop_views.size(), std::size(kCatalogViews));
+    // The summary and the metrics read things: it goes last. A view of the user's over
+    // them stops the change rather than vanish.
+    EXPECT_EQ(r.drop_views.back().sql, "DROP VIEW \"tenant_acme\".\"things\"");
+    EXPECT_EQ(
+        index_of(r.drop_views, "DROP MATERIALIZED VIEW \"tenant_acme\".\"thing_class_summary\""),
+        static_cast<int>(std::size(kCatalogViews)) - 2);
+    for (const Statement& st : r.drop_views)
+        EXPECT_FALSE(contains(st.sql, "CASCADE")) << st.sql;
+}
+
+TEST(ChangePlacement, TablesTakeTheOwnerPolicyAndRoleOfThePlacement) {
+    const naming::TenantNames names = naming::tenant_names("acme");
+    for (bool distributed : {false, true}) {
+        const Replacement r =
+            change_placement(names, {"thing_classes", "tc_book"}, {}, {}, {distributed});
+        const std::string owner = distributed ? "CURRENT_USER" : "\"tenant_acme_owner\"";
+        for (const char* table : {"thing_classes", "tc_book"}) {
+            const std::string t = "\"tenant_acme\".\"" + std::string(table) + "\"";
+            const int own = index_of(r.fit_tables, "ALTER TABLE " + t + " OWNER TO " + owner);
+            const int drop = index_of(r.fit_tables, "DROP POLICY tenant_members ON " + t);
+            const int create = index_of(r.fit_tables, "CREATE POLICY tenant_members ON " + t);
+            EXPECT_GE(own, 0) << table;
+            ASSERT_GE(drop, 0) << table;
+            ASSERT_GT(create, drop) << table;
+            EXPECT_EQ(r.fit_tables[create].sql, member_policy(names, t, {distributed}));
+        }
+        EXPECT_EQ(index_of(r.fit_tables, std::string("ALTER ROLE \"tenant_acme_role\"") +
+                                             (distributed ? " LOGIN" : " NOLOGIN")),
+                  static_cast<int>(r.fit_tables.size()) - 1);
+        // The views come back as a new tenant of that placement gets them.
+        EXPECT_EQ(r.views.size(), provision_tenant(names, {distributed}).views.size());
+    }
+}
+
+TEST(ChangePlacement, SwitchesEachEnabledTriggerOffAndOnAgainOneByOne) {
+    const Replacement r = change_placement(
+        naming::tenant_names("acme"), {},
+        {{"tc_book", "validate"}, {"schema_state", "forget_compiled_rules"}}, {}, {true});
+    ASSERT_EQ(r.disable_triggers.size(), 2u);
+    ASSERT_EQ(r.enable_triggers.size(), 2u);
+    EXPECT_EQ(r.disable_triggers[0].sql,
+              "ALTER TABLE \"tenant_acme\".\"tc_book\" DISABLE TRIGGER \"validate\"");
+    EXPECT_EQ(r.enable_triggers[1].sql,
+              "ALTER TABLE \"tenant_acme\".\"schema_state\" ENABLE TRIGGER "
+              "\"forget_compiled_rules\"");
+}
+
+TEST(ChangePlacement, SetsCommentsAgainQuoted) {
+    const Replacement r = change_placement(
+        naming::tenant_names("acme"), {}, {},
+        {{"tc_book", std::nullopt, "udm class book"}, {"tc_book", "it's", "a 'quote'"}}, {false});
+    EXPECT_GE(
+        index_of(r.fit_tables, "COMMENT ON TABLE \"tenant_acme\".\"tc_book\" IS 'udm class book'"),
+        0);
+    EXPECT_GE(index_of(r.fit_tables,
+                       "COMMENT ON COLUMN \"tenant_acme\".\"tc_book\".\"it's\" IS 'a ''quote'''"),
+              0);
+}
+
 TEST(ProvisionTenant, NoStatementGrantsWriteOnTheCatalog) {
     for (const Statement& st : provision("acme")) {
         if (contains(st.sql, "GRANT")) {

@@ -86,6 +86,42 @@ Provisioning provision_tenant(const naming::TenantNames& names, Placement placem
 // written on the worker rather than copied there).
 Statement tenant_state(const naming::TenantNames& names);
 
+// A trigger of a tenant's table: the table's name and its own.
+struct TableTrigger {
+    std::string table;
+    std::string trigger;
+};
+
+// A comment of a tenant's table, or of one of its columns.
+struct TableComment {
+    std::string table;
+    std::optional<std::string> column;
+    std::string text;
+};
+
+// What makes an existing tenant fit another placement (udm.distribute_tenant,
+// udm.undistribute_tenant; docs/scale-out.md), in parts the caller runs around Citus'
+// citus_schema_distribute or citus_schema_undistribute: the views go first (Citus cannot
+// carry them over); the enabled triggers given are disabled while Citus copies the rows
+// from one node to the other (a copy is no write: no validation, no events) and enabled
+// again after; the tables (those given, udm's catalog and class tables) take the owner and
+// member policies of the placement while they are plain tables; and the views come back as
+// provision_tenant creates them. The application role logs in where the tenant is
+// distributed. The comments given are set again with fit_tables (Citus'
+// citus_schema_undistribute creates the tables anew without them; udm.verify reads a class
+// table's).
+struct Replacement {
+    std::vector<Statement> drop_views;
+    std::vector<Statement> disable_triggers;
+    std::vector<Statement> fit_tables;
+    std::vector<Statement> enable_triggers;
+    std::vector<Statement> views;
+};
+Replacement change_placement(const naming::TenantNames& names,
+                             const std::vector<std::string>& tables,
+                             const std::vector<TableTrigger>& enabled_triggers,
+                             const std::vector<TableComment>& comments, Placement to);
+
 // Every statement that removes a tenant whose existence the caller has checked.
 std::vector<Statement> drop_tenant(const naming::TenantNames& names);
 

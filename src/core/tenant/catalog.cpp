@@ -9,6 +9,7 @@
 //   pg_dump -n of one tenant restores anywhere the extension is installed.
 #include "udm/core/tenant_catalog.hpp"
 
+#include <iterator>
 #include <string_view>
 
 #include "udm/core/tenant_limits.hpp"
@@ -307,6 +308,42 @@ std::string member_policy(const naming::TenantNames& names, const std::string& q
            (placement.distributed ? check : "(SELECT " + check + ")") + ")";
 }
 
+namespace {
+
+// True for the first statement of the catalog's views (views come last in kCatalogDdl).
+bool is_view_ddl(std::string_view ddl) {
+    return ddl.rfind("CREATE VIEW", 0) == 0 || ddl.rfind("CREATE MATERIALIZED VIEW", 0) == 0;
+}
+
+bool is_materialized(std::string_view view) {
+    return view == "thing_class_summary";
+}
+
+// The catalog's views and the indexes of the materialized one, owned and granted as the
+// placement wants: provision_tenant's second part.
+std::vector<Statement> catalog_views(const naming::TenantNames& names, Placement placement) {
+    const std::string s = quote_identifier(names.schema);
+    std::vector<Statement> out;
+    auto run = [&](std::string sql) { out.push_back({std::move(sql), {}}); };
+    bool in_views = false;
+    for (std::string_view ddl : kCatalogDdl) {
+        in_views = in_views || is_view_ddl(ddl);
+        if (in_views)
+            run(expand(ddl, s));
+    }
+    for (const char* view : kCatalogViews) {
+        const std::string v = s + "." + quote_identifier(view);
+        if (!placement.distributed) {
+            run(std::string(is_materialized(view) ? "ALTER MATERIALIZED VIEW " : "ALTER VIEW ") +
+                v + " OWNER TO " + quote_identifier(names.owner_role));
+        }
+        run("GRANT SELECT ON " + v + " TO " + quote_identifier(names.app_role));
+    }
+    return out;
+}
+
+}  // namespace
+
 Provisioning provision_tenant(const naming::TenantNames& names, Placement placement) {
     const std::string s = quote_identifier(names.schema);
     const std::string owner = quote_identifier(names.owner_role);
@@ -329,13 +366,10 @@ Provisioning provision_tenant(const naming::TenantNames& names, Placement placem
         quote_literal("udm: application role of tenant " + names.tenant));
     run("CREATE SCHEMA " + s + " AUTHORIZATION " + owner);
 
-    std::vector<std::string> views;  // the views, and the indexes of the materialized one
     for (std::string_view ddl : kCatalogDdl) {
-        if (!views.empty() || ddl.rfind("CREATE VIEW", 0) == 0 ||
-            ddl.rfind("CREATE MATERIALIZED VIEW", 0) == 0)
-            views.push_back(expand(ddl, s));
-        else
-            run(expand(ddl, s));
+        if (is_view_ddl(ddl))
+            break;  // the views, and the indexes of the materialized one: catalog_views
+        run(expand(ddl, s));
     }
 
     // Created by udm, owned by the owner role: udm never switches to that NOLOGIN role (a
@@ -362,19 +396,50 @@ Provisioning provision_tenant(const naming::TenantNames& names, Placement placem
     run("COMMENT ON SCHEMA " + s + " IS " + quote_literal("udm tenant " + names.tenant));
     run("GRANT USAGE ON SCHEMA " + s + " TO " + app);
 
-    part = &out.views;
-    for (std::string& sql : views)
-        run(std::move(sql));
-    for (const char* view : kCatalogViews) {
-        const std::string v = s + "." + quote_identifier(view);
-        const bool materialized = std::string_view(view) == "thing_class_summary";
-        if (!placement.distributed) {
-            run(std::string(materialized ? "ALTER MATERIALIZED VIEW " : "ALTER VIEW ") + v +
-                " OWNER TO " + owner);
-        }
-        run("GRANT SELECT ON " + v + " TO " + app);
-    }
+    out.views = catalog_views(names, placement);
+    return out;
+}
 
+Replacement change_placement(const naming::TenantNames& names,
+                             const std::vector<std::string>& tables,
+                             const std::vector<TableTrigger>& enabled_triggers,
+                             const std::vector<TableComment>& comments, Placement to) {
+    const std::string s = quote_identifier(names.schema);
+    Replacement out;
+    auto run = [](std::vector<Statement>& part, std::string sql) {
+        part.push_back({std::move(sql), {}});
+    };
+    // Dependent views first (the summary and the metrics read things); without CASCADE, so
+    // that a view of the user's over them stops the change instead of vanishing.
+    for (auto it = std::rbegin(kCatalogViews); it != std::rend(kCatalogViews); ++it) {
+        run(out.drop_views,
+            std::string(is_materialized(*it) ? "DROP MATERIALIZED VIEW " : "DROP VIEW ") + s + "." +
+                quote_identifier(*it));
+    }
+    // Distributed tables stay udm's (provision_tenant says why); udm runs this, so udm is
+    // CURRENT_USER.
+    const std::string owner = to.distributed ? "CURRENT_USER" : quote_identifier(names.owner_role);
+    for (const std::string& table : tables) {
+        const std::string t = s + "." + quote_identifier(table);
+        run(out.fit_tables, "ALTER TABLE " + t + " OWNER TO " + owner);
+        run(out.fit_tables, "DROP POLICY tenant_members ON " + t);
+        run(out.fit_tables, member_policy(names, t, to));
+    }
+    run(out.fit_tables, "ALTER ROLE " + quote_identifier(names.app_role) +
+                            (to.distributed ? " LOGIN" : " NOLOGIN"));
+    for (const TableComment& c : comments) {
+        const std::string t = s + "." + quote_identifier(c.table);
+        run(out.fit_tables, (c.column ? "COMMENT ON COLUMN " + t + "." + quote_identifier(*c.column)
+                                      : "COMMENT ON TABLE " + t) +
+                                " IS " + quote_literal(c.text));
+    }
+    // One trigger per statement: Citus takes no other form on a distributed table.
+    for (const TableTrigger& t : enabled_triggers) {
+        const std::string on = "ALTER TABLE " + s + "." + quote_identifier(t.table);
+        run(out.disable_triggers, on + " DISABLE TRIGGER " + quote_identifier(t.trigger));
+        run(out.enable_triggers, on + " ENABLE TRIGGER " + quote_identifier(t.trigger));
+    }
+    out.views = catalog_views(names, to);
     return out;
 }
 
