@@ -1,7 +1,5 @@
 // udm on a Citus cluster (include/udm/pg/citus.hpp).
-#include <optional>
 #include <string_view>
-#include <utility>
 
 #include "udm/core/error.hpp"
 #include "udm/core/naming.hpp"
@@ -263,42 +261,35 @@ std::int64_t claim_epoch(Spi& spi, Oid state_shard) {
     if (!owner)
         throw Error(sqlstate::kInternalError, "the udm extension is missing on this node");
     ScopedUser as_udm(static_cast<Oid>(std::stoul(*owner)), SECURITY_RESTRICTED_OPERATION);
-    const auto read = [&](const char* lock) -> std::optional<std::pair<std::int64_t, bool>> {
-        const std::vector<Row> rows = spi.query(
-            "SELECT data_events_epoch::pg_catalog.text,"
-            " (data_events_node = $1::integer)::pg_catalog.text FROM " +
-                state + lock,
-            {group});
-        if (rows.empty() || !rows[0][0] || !rows[0][1])
-            return std::nullopt;
-        return std::make_pair(std::stoll(*rows[0][0]), *rows[0][1] == "true");
-    };
+    const std::string read =
+        "SELECT data_events_epoch FROM " + state + " WHERE data_events_node = $1::integer";
     // Read first: an UPDATE, even of no row, fires forget_compiled_rules, which would make
     // the validator being built stale at once.
-    const auto seen = read("");
-    if (!seen) {
+    Cell epoch = spi.query_value(read, {group});
+    if (!epoch) {
+        // The events were last written on another node: this node's epoch is the next one,
+        // recorded in this transaction. Concurrent first writers on this node wait here for
+        // the one recording it, then take what it committed, or record it themselves if it
+        // rolled back: committed events never carry an epoch schema_state does not record,
+        // so the epochs of later moves, in either direction, continue above theirs. (Not
+        // waiting would let an epoch go unrecorded: after a move back, newer events would
+        // sort below it.) The price: the tenant's other writers on a node it has just
+        // reached wait for the first one to end (docs/events.md).
+        epoch = spi.query_value(
+            "UPDATE " + state +
+                " SET data_events_epoch = data_events_epoch + 1, data_events_node = $1::integer"
+                " WHERE data_events_node <> $1::integer RETURNING data_events_epoch",
+            {group});
+    }
+    if (!epoch)  // another session claimed it meanwhile
+        epoch = spi.query_value(read, {group});
+    if (!epoch) {
         // Events written with a made-up epoch could sort before those already read.
         throw Error(sqlstate::kInternalError,
                     "the schema_state of the tenant on this node holds no row",
                     "udm.verify and the tenant's catalog need repair.");
     }
-    if (seen->second)
-        return seen->first;
-    // The events were last written on another node: this node's epoch is the next one,
-    // recorded here unless another transaction holds the row. That one is a concurrent
-    // first writer recording the same value, or a model change; it is not waited for (a
-    // first writer holds the row to its end, and every other writer of the tenant would
-    // wait for it): the value is the same whoever records it, and readers on this node take
-    // the next epoch as the current one until it is recorded (final_events).
-    const auto locked = read(" FOR UPDATE SKIP LOCKED");
-    if (!locked)
-        return seen->first + 1;
-    if (locked->second)  // recorded meanwhile
-        return locked->first;
-    spi.execute(
-        "UPDATE " + state + " SET data_events_epoch = $2::bigint, data_events_node = $1::integer",
-        {group, std::to_string(locked->first + 1)});
-    return locked->first + 1;
+    return std::stoll(*epoch);
 }
 
 }  // namespace udm::pg::citus

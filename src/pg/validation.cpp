@@ -182,10 +182,12 @@ void use_local_shards(Relation rel, ClassValidator& v) {
                 // a worker before (udm.undistribute_tenant brought it here), so this node
                 // claims its epoch too. Not for the empty shell of a distributed table.
                 if (!citus::placement_of(spi, v.tenant_namespace).distributed) {
-                    const Oid state = guard(
+                    // Made stale by its invalidation, as for a shard: a claim rolled back
+                    // is claimed again.
+                    v.state = guard(
                         [&] { return get_relname_relid("schema_state", v.tenant_namespace); });
-                    if (OidIsValid(state))
-                        v.epoch = citus::claim_epoch(spi, state);
+                    if (OidIsValid(v.state))
+                        v.epoch = citus::claim_epoch(spi, v.state);
                 }
                 return;
             }
