@@ -12,16 +12,20 @@ constexpr const char* kUndefinedObject = "42704";
 
 }  // namespace
 
-std::map<std::string, std::int64_t> PgLimitsSource::limits_versions(
+std::map<std::string, std::optional<std::int64_t>> PgLimitsSource::limits_versions(
     const std::vector<std::string>& tenants) {
     try {
         pqxx::read_transaction txn(connection_);
-        std::map<std::string, std::int64_t> out;
-        for (const auto& row :
-             txn.exec_params("SELECT tenant, limits_version FROM udm.tenant_state($1::text[])",
-                             text_array(tenants))) {
-            if (!row[0].is_null() && !row[1].is_null())
+        std::map<std::string, std::optional<std::int64_t>> out;
+        for (const auto& row : txn.exec_params(
+                 "SELECT tenant, limits_version, reachable FROM udm.tenant_state($1::text[])",
+                 text_array(tenants))) {
+            if (row[0].is_null())
+                continue;
+            if (!row[1].is_null())
                 out[row[0].c_str()] = row[1].as<std::int64_t>();
+            else if (!row[2].is_null() && !row[2].as<bool>())
+                out[row[0].c_str()] = std::nullopt;  // its worker is down
         }
         txn.commit();
         return out;

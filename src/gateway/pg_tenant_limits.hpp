@@ -13,7 +13,7 @@ class PgLimitsSource : public LimitsSource {
   public:
     explicit PgLimitsSource(pqxx::connection& connection) : connection_(connection) {}
 
-    std::map<std::string, std::int64_t> limits_versions(
+    std::map<std::string, std::optional<std::int64_t>> limits_versions(
         const std::vector<std::string>& tenants) override;
     std::optional<std::string> tenant_limits(const std::string& tenant) override;
 

@@ -242,7 +242,7 @@ void TenantLimitsFollower::read(const std::string& tenant, std::int64_t version,
 }
 
 void TenantLimitsFollower::load(const std::string& tenant, LimitsSource& source) {
-    std::map<std::string, std::int64_t> versions;
+    std::map<std::string, std::optional<std::int64_t>> versions;
     try {
         versions = source.limits_versions({tenant});
     } catch (const LimitsQueryError& e) {
@@ -250,9 +250,9 @@ void TenantLimitsFollower::load(const std::string& tenant, LimitsSource& source)
         return;
     }
     auto found = versions.find(tenant);
-    if (found == versions.end())
+    if (found == versions.end() || !found->second)
         return;
-    read(tenant, found->second, source);
+    read(tenant, *found->second, source);
 }
 
 void TenantLimitsFollower::load_failed(const std::string& tenant) {
@@ -295,7 +295,7 @@ void TenantLimitsFollower::refresh(const std::vector<std::string>& tenants, bool
                                    LimitsSource& source) {
     if (tenants.empty())
         return;
-    std::map<std::string, std::int64_t> versions;
+    std::map<std::string, std::optional<std::int64_t>> versions;
     try {
         versions = source.limits_versions(tenants);
     } catch (const LimitsQueryError& e) {
@@ -309,10 +309,13 @@ void TenantLimitsFollower::refresh(const std::vector<std::string>& tenants, bool
                 registry_.forget(tenant);
             continue;
         }
+        // It exists, but its Citus worker is down: what is held stays, its gate with it.
+        if (!found->second)
+            continue;
         // Not "newer": a tenant dropped and created again starts counting anew. A tenant
         // whose limits could not be read (no version held) is read again.
-        if (registry_.version(tenant) != found->second)
-            read(tenant, found->second, source);
+        if (registry_.version(tenant) != *found->second)
+            read(tenant, *found->second, source);
     }
 }
 

@@ -127,8 +127,10 @@ class TenantLimitsRegistry {
 class LimitsSource {
   public:
     virtual ~LimitsSource() = default;
-    // The limits_version of each of tenants that exists; the others are missing.
-    virtual std::map<std::string, std::int64_t> limits_versions(
+    // The limits_version of each of tenants that exists; the others are missing. nullopt
+    // for a tenant that exists but cannot be read now (its Citus worker is down): what is
+    // held of it is kept.
+    virtual std::map<std::string, std::optional<std::int64_t>> limits_versions(
         const std::vector<std::string>& tenants) = 0;
     // The JSON text of udm.tenant_limits(tenant), nullopt when the tenant does not exist.
     // Throws LimitsQueryError when the query fails otherwise (a udm without it).

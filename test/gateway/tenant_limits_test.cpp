@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -118,14 +119,18 @@ class FakeLimitsSource : public LimitsSource {
     int limits_queries = 0;
     bool fail = false;
 
-    std::map<std::string, std::int64_t> limits_versions(
+    std::set<std::string> unreachable;  // their Citus worker is down
+
+    std::map<std::string, std::optional<std::int64_t>> limits_versions(
         const std::vector<std::string>& tenants) override {
         ++version_queries;
         if (fail)
             throw LimitsQueryError("function udm.tenant_state does not exist");
-        std::map<std::string, std::int64_t> out;
+        std::map<std::string, std::optional<std::int64_t>> out;
         for (const auto& tenant : tenants) {
-            if (versions.count(tenant))
+            if (unreachable.count(tenant))
+                out[tenant] = std::nullopt;
+            else if (versions.count(tenant))
                 out[tenant] = versions[tenant];
         }
         return out;
@@ -205,6 +210,28 @@ TEST(TenantLimitsFollower, PollReadsMovedVersionsAndForgetsDroppedTenants) {
     follower.refresh_all(source);
     EXPECT_EQ(registry.gate("a")->limits().work_mem_kb, 2048);
     EXPECT_EQ(registry.tenants(), (std::vector<std::string>{"a"}));
+}
+
+TEST(TenantLimitsFollower, ATenantWhoseWorkerIsDownKeepsItsGateAndLimits) {
+    TenantLimitsRegistry registry;
+    TenantLimitsFollower follower(registry);
+    FakeLimitsSource source;
+    source.versions = {{"a", 1}};
+    source.limits = {{"a", R"({"work_mem": 1024})"}};
+    follower.load("a", source);
+    const auto gate = registry.gate("a");
+    source.unreachable = {"a"};
+    follower.refresh_all(source);
+    // Not forgotten: new sessions share the gate (and its counts) with the old ones.
+    EXPECT_EQ(registry.tenants(), (std::vector<std::string>{"a"}));
+    EXPECT_EQ(registry.gate("a"), gate);
+    EXPECT_EQ(registry.gate("a")->limits().work_mem_kb, 1024);
+    EXPECT_EQ(registry.version("a"), 1);
+    source.unreachable.clear();
+    source.versions["a"] = 2;
+    source.limits["a"] = R"({"work_mem": 2048})";
+    follower.refresh_all(source);
+    EXPECT_EQ(registry.gate("a")->limits().work_mem_kb, 2048);
 }
 
 TEST(TenantLimitsFollower, AFailingQueryLeavesTheDefaults) {
