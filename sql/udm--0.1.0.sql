@@ -302,6 +302,14 @@ CREATE FUNCTION udm.relate(tenant text, relationship_type text, from_id uuid, to
     LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION udm.relate(text, text, uuid, uuid) IS
     'relates two things if the relationship is allowed between their classes and within its cardinality; false if they already were';
+-- What udm.relate on a Citus coordinator runs on the worker that holds the tenant, as udm's
+-- owner, with the caller's udm.actor (docs/scale-out.md).
+CREATE FUNCTION udm.relate_as(tenant text, relationship_type text, from_id uuid, to_id uuid, actor text)
+    RETURNS boolean AS 'MODULE_PATHNAME', 'udm_relate_as'
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+REVOKE ALL ON FUNCTION udm.relate_as(text, text, uuid, uuid, text) FROM PUBLIC;
+COMMENT ON FUNCTION udm.relate_as(text, text, uuid, uuid, text) IS
+    'udm.relate recording actor as created_by: what udm.relate on a Citus coordinator runs on the worker';
 
 CREATE FUNCTION udm.unrelate(tenant text, relationship_type text, from_id uuid, to_id uuid)
     RETURNS boolean AS 'MODULE_PATHNAME', 'udm_unrelate'

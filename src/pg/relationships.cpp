@@ -1,12 +1,14 @@
 // Relationships between things: udm.relate, udm.unrelate, and the trigger that forgets
 // the relationships of deleted things.
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "udm/core/error.hpp"
 #include "udm/core/naming.hpp"
 #include "udm/core/relate.hpp"
+#include "udm/core/tenant_catalog.hpp"
 #include "udm/pg/barrier.hpp"
 #include "udm/pg/citus.hpp"
 #include "udm/pg/fmgr_values.hpp"
@@ -77,27 +79,33 @@ relate::Thing find_thing(pg::Spi& spi, const TenantNames& names,
 
 }  // namespace
 
-// udm.relate(tenant, relationship_type, from_id, to_id) returns boolean: records that
-// from_id relates to to_id; false when it already did. What it decides is decided in
-// udm/core/relate.hpp; this runs the statements.
-UDM_PG_FUNCTION(udm_relate) {
+namespace {
+
+// udm.relate and udm.relate_as: records that from_id relates to to_id; false when it already
+// did. created_by is actor when given, else the table's default. What it decides is decided
+// in udm/core/relate.hpp; this runs the statements.
+bool relate_things(FunctionCallInfo fcinfo, const std::optional<std::string>& actor) {
     const TenantNames names = pg::tenant_arg(fcinfo, 0);
     const std::string type = pg::text_arg(fcinfo, 1, "relationship type");
     const std::string from_id = pg::uuid_arg(fcinfo, 2, "from_id");
     const std::string to_id = pg::uuid_arg(fcinfo, 3, "to_id");
 
-    const bool related = pg::with_spi(false, [&](pg::Spi& spi) {
+    return pg::with_spi(false, [&](pg::Spi& spi) {
         if (pg::citus::held_elsewhere(spi, pg::tenant_namespace(names))) {
             // On a Citus coordinator: the whole call runs on the worker that holds the tenant,
             // in this transaction, so that its lock and its counts with a fresh snapshot are
             // the worker's (through Citus, a REPEATABLE READ transaction would count with the
             // worker's snapshot of the transaction, taken before the lock was waited for).
-            const std::string call = "SELECT udm.relate($1, $2, $3::uuid, $4::uuid)";
+            // Who relates is this session's (udm.actor, session_user), not Citus' connection's.
+            const pg::Cell who =
+                actor ? pg::Cell(*actor)
+                      : spi.query_value("SELECT " + std::string(udm::catalog::actor_default()));
+            const std::string call = "SELECT udm.relate_as($1, $2, $3::uuid, $4::uuid, $5)";
             try {
                 const pg::Cell done =
                     spi.query_value(call + "::pg_catalog.text FROM " +
                                         udm::naming::qualified(names.schema, "schema_state"),
-                                    {names.tenant, type, from_id, to_id});
+                                    {names.tenant, type, from_id, to_id, who});
                 return done == pg::Cell("true");
             } catch (const pg::PgError& e) {
                 // The worker's error as udm.relate raises it: without the context line of
@@ -133,10 +141,25 @@ UDM_PG_FUNCTION(udm_relate) {
                 check.count.sql, {check.count.params.begin(), check.count.params.end()});
             relate::check_limit(type, d, check, std::stoll(n.value_or("0")));
         }
-        execute(spi, relate::insert(names, type_id, d));
+        execute(spi, relate::insert(names, type_id, d, actor));
         return true;
     });
-    PG_RETURN_BOOL(related);
+}
+
+}  // namespace
+
+// udm.relate(tenant, relationship_type, from_id, to_id) returns boolean: records that
+// from_id relates to to_id; false when it already did.
+UDM_PG_FUNCTION(udm_relate) {
+    PG_RETURN_BOOL(relate_things(fcinfo, std::nullopt));
+}
+
+// udm.relate_as(tenant, relationship_type, from_id, to_id, actor) returns boolean: udm.relate
+// recording actor as created_by. What udm.relate on a Citus coordinator runs on the worker
+// that holds the tenant, as the extension's owner; EXECUTE is revoked from PUBLIC.
+UDM_PG_FUNCTION(udm_relate_as) {
+    const std::string actor = pg::text_arg(fcinfo, 4, "actor");
+    PG_RETURN_BOOL(relate_things(fcinfo, actor));
 }
 
 // udm.unrelate(tenant, relationship_type, from_id, to_id) returns boolean: removes the

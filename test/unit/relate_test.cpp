@@ -233,6 +233,17 @@ TEST(Insert, StoresTheDecidedDirection) {
               (std::vector<std::string>{"t1", kPerson.id, kCompany.id, "p1", "b1"}));
 }
 
+TEST(Insert, RecordsAnActorGivenAsAParameter) {
+    const Decision d =
+        decide("employs", {allow(kPerson, kCompany, true)}, {"b1", kCompany}, {"p1", kPerson});
+    EXPECT_EQ(insert(kTenant, "t1", d).sql.find("created_by"), std::string::npos);
+    const Statement st = insert(kTenant, "t1", d, std::string("app'user"));
+    EXPECT_NE(st.sql.find("created_by) VALUES ("), std::string::npos) << st.sql;
+    EXPECT_NE(st.sql.find("$6"), std::string::npos) << st.sql;
+    EXPECT_EQ(st.params,
+              (std::vector<std::string>{"t1", kPerson.id, kCompany.id, "p1", "b1", "app'user"}));
+}
+
 TEST(AdvisoryLock, TakesTheKeyAsAParameter) {
     Decision d;
     d.from = {"p1", kPerson};

@@ -124,8 +124,11 @@ std::vector<LimitCheck> limit_checks(const naming::TenantNames& tenant, const st
 void check_limit(const std::string& type, const Decision& d, const LimitCheck& check,
                  std::int64_t count);
 
-// Records the decided relationship (to be run as the tenant's owner).
-Statement insert(const naming::TenantNames& tenant, const std::string& type_id, const Decision& d);
+// Records the decided relationship (to be run as the tenant's owner); created_by is actor
+// when given (a call run on a Citus worker for a coordinator's session), else the table's
+// default.
+Statement insert(const naming::TenantNames& tenant, const std::string& type_id, const Decision& d,
+                 const std::optional<std::string>& actor = std::nullopt);
 
 // Removes the relationship from from_id to to_id, or from to_id to from_id when it is
 // stored so and bidirectional (to be run as the tenant's owner).

@@ -197,7 +197,15 @@ void check_limit(const std::string& type, const Decision& d, const LimitCheck& c
                     d.from.cls.name + "\" to class \"" + d.to.cls.name + "\" allows no more.");
 }
 
-Statement insert(const naming::TenantNames& tenant, const std::string& type_id, const Decision& d) {
+Statement insert(const naming::TenantNames& tenant, const std::string& type_id, const Decision& d,
+                 const std::optional<std::string>& actor) {
+    if (actor) {
+        return {
+            "INSERT INTO " + in_schema(tenant, "relationships") +
+                " (relationship_type_id, from_class_id, to_class_id, from_id, to_id, created_by)"
+                " VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5::uuid, $6)",
+            {type_id, d.from.cls.id, d.to.cls.id, d.from.id, d.to.id, *actor}};
+    }
     return {"INSERT INTO " + in_schema(tenant, "relationships") +
                 " (relationship_type_id, from_class_id, to_class_id, from_id, to_id)"
                 " VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5::uuid)",
