@@ -164,13 +164,14 @@ void change_placement(Spi& spi, const udm::naming::TenantNames& names, udm::cata
     }
     std::vector<catalog::TableTrigger> triggers;
     for (const pg::Row& row :
-         spi.query("SELECT c.relname::pg_catalog.text, t.tgname::pg_catalog.text"
+         spi.query("SELECT c.relname::pg_catalog.text, t.tgname::pg_catalog.text,"
+                   " t.tgenabled::pg_catalog.text"
                    " FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid"
                    " WHERE c.relnamespace = $1::oid AND c.relkind = 'r' AND NOT t.tgisinternal"
                    " AND t.tgenabled <> 'D' ORDER BY 1, 2",
                    {std::to_string(nsp)})) {
-        if (row[0] && row[1])
-            triggers.push_back({*row[0], *row[1]});
+        if (row[0] && row[1] && row[2] && !row[2]->empty())
+            triggers.push_back({*row[0], *row[1], (*row[2])[0]});
     }
     std::vector<catalog::TableComment> comments;
     if (!to.distributed) {
@@ -307,22 +308,21 @@ void put_tenant_row(Tuplestorestate* store, TupleDesc result_desc, Oid state_oid
     relation_close(rel, AccessShareLock);  // releases the lock now
 }
 
-// Appends to the result the row of a distributed tenant read on the node that holds it
-// (state: read_distributed_states' values); without state, that node could not be reached:
-// the name is the tenant's, created_at and the version are null.
-void put_state_row(Tuplestorestate* store, TupleDesc result_desc, const std::string& tenant,
-                   const udm::pg::Row* state, const char* schema, const char* owner_name) {
-    const udm::pg::Cell name = state ? (*state)[0] : udm::pg::Cell(tenant);
-    const udm::pg::Cell created = state ? (*state)[1] : udm::pg::Cell();
-    const udm::pg::Cell version = state ? (*state)[2] : udm::pg::Cell();
+// Appends to the result the row of a distributed tenant read on the node that holds it:
+// name, created_at and version as its schema_state holds them (null when not read). Calls
+// PostgreSQL: run inside guard(), with nothing of C++ to destroy.
+void put_state_row(Tuplestorestate* store, TupleDesc result_desc, const char* name,
+                   const std::int64_t* created, const std::int64_t* version, const char* schema,
+                   const char* owner_name) {
     Datum values[6];
-    bool nulls[6] = {!name, false, owner_name == nullptr, false, !created, !version};
-    values[0] = name ? CStringGetTextDatum(name->c_str()) : (Datum)0;
+    bool nulls[6] = {name == nullptr,   false, owner_name == nullptr, false, created == nullptr,
+                     version == nullptr};
+    values[0] = name != nullptr ? CStringGetTextDatum(name) : (Datum)0;
     values[1] = CStringGetTextDatum(schema);
     values[2] = owner_name != nullptr ? CStringGetTextDatum(owner_name) : (Datum)0;
     values[3] = PointerGetDatum(cstring_to_text(psprintf("%s_role", schema)));
-    values[4] = created ? TimestampTzGetDatum(std::stoll(*created)) : (Datum)0;
-    values[5] = version ? Int64GetDatum(std::stoll(*version)) : (Datum)0;
+    values[4] = created != nullptr ? TimestampTzGetDatum(*created) : (Datum)0;
+    values[5] = version != nullptr ? Int64GetDatum(*version) : (Datum)0;
     tuplestore_putvalues(store, result_desc, values, nulls);
 }
 
@@ -606,8 +606,18 @@ UDM_PG_FUNCTION(udm_tenant_list) {
                 unread[state != states.end() ? state->second.unreachable : "no answer"].push_back(
                     entry.tenant);
             }
+            // Unread: the tenant's own name, created_at and version null.
+            const char* name = values == nullptr ? entry.tenant.c_str()
+                               : (*values)[0]    ? (*values)[0]->c_str()
+                                                 : nullptr;
+            std::optional<std::int64_t> created, version;
+            if (values != nullptr && (*values)[1])
+                created = std::stoll(*(*values)[1]);
+            if (values != nullptr && (*values)[2])
+                version = std::stoll(*(*values)[2]);
             pg::guard([&] {
-                put_state_row(rsinfo->setResult, rsinfo->setDesc, entry.tenant, values, schema,
+                put_state_row(rsinfo->setResult, rsinfo->setDesc, name,
+                              created ? &*created : nullptr, version ? &*version : nullptr, schema,
                               owner);
             });
         }

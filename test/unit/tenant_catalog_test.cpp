@@ -179,16 +179,24 @@ TEST(ChangePlacement, TablesTakeTheOwnerPolicyAndRoleOfThePlacement) {
 }
 
 TEST(ChangePlacement, SwitchesEachEnabledTriggerOffAndOnAgainOneByOne) {
-    const Replacement r = change_placement(
-        naming::tenant_names("acme"), {},
-        {{"tc_book", "validate"}, {"schema_state", "forget_compiled_rules"}}, {}, {true});
-    ASSERT_EQ(r.disable_triggers.size(), 2u);
-    ASSERT_EQ(r.enable_triggers.size(), 2u);
+    const Replacement r = change_placement(naming::tenant_names("acme"), {},
+                                           {{"tc_book", "validate", 'O'},
+                                            {"schema_state", "forget_compiled_rules", 'O'},
+                                            {"tc_book", "mine", 'A'},
+                                            {"tc_book", "replica", 'R'}},
+                                           {}, {true});
+    ASSERT_EQ(r.disable_triggers.size(), 4u);
+    ASSERT_EQ(r.enable_triggers.size(), 4u);
     EXPECT_EQ(r.disable_triggers[0].sql,
               "ALTER TABLE \"tenant_acme\".\"tc_book\" DISABLE TRIGGER \"validate\"");
     EXPECT_EQ(r.enable_triggers[1].sql,
               "ALTER TABLE \"tenant_acme\".\"schema_state\" ENABLE TRIGGER "
               "\"forget_compiled_rules\"");
+    // Each fires again as it did.
+    EXPECT_EQ(r.enable_triggers[2].sql,
+              "ALTER TABLE \"tenant_acme\".\"tc_book\" ENABLE ALWAYS TRIGGER \"mine\"");
+    EXPECT_EQ(r.enable_triggers[3].sql,
+              "ALTER TABLE \"tenant_acme\".\"tc_book\" ENABLE REPLICA TRIGGER \"replica\"");
 }
 
 TEST(ChangePlacement, SetsCommentsAgainQuoted) {

@@ -86,10 +86,12 @@ Provisioning provision_tenant(const naming::TenantNames& names, Placement placem
 // written on the worker rather than copied there).
 Statement tenant_state(const naming::TenantNames& names);
 
-// A trigger of a tenant's table: the table's name and its own.
+// An enabled trigger of a tenant's table: the table's name, its own, and when it fires
+// (pg_trigger.tgenabled: 'O' origin and local, 'A' always, 'R' replica).
 struct TableTrigger {
     std::string table;
     std::string trigger;
+    char mode = 'O';
 };
 
 // A comment of a tenant's table, or of one of its columns.
@@ -104,12 +106,11 @@ struct TableComment {
 // citus_schema_distribute or citus_schema_undistribute: the views go first (Citus cannot
 // carry them over); the enabled triggers given are disabled while Citus copies the rows
 // from one node to the other (a copy is no write: no validation, no events) and enabled
-// again after; the tables (those given, udm's catalog and class tables) take the owner and
-// member policies of the placement while they are plain tables; and the views come back as
-// provision_tenant creates them. The application role logs in where the tenant is
-// distributed. The comments given are set again with fit_tables (Citus'
-// citus_schema_undistribute creates the tables anew without them; udm.verify reads a class
-// table's).
+// again after, each as it fired; the tables (those given, udm's catalog and class tables) take the
+// owner and member policies of the placement while they are plain tables; and the views come back
+// as provision_tenant creates them. The application role logs in where the tenant is distributed.
+// The comments given are set again with fit_tables (Citus' citus_schema_undistribute creates the
+// tables anew without them; udm.verify reads a class table's).
 struct Replacement {
     std::vector<Statement> drop_views;
     std::vector<Statement> disable_triggers;

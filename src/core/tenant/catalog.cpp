@@ -437,7 +437,10 @@ Replacement change_placement(const naming::TenantNames& names,
     for (const TableTrigger& t : enabled_triggers) {
         const std::string on = "ALTER TABLE " + s + "." + quote_identifier(t.table);
         run(out.disable_triggers, on + " DISABLE TRIGGER " + quote_identifier(t.trigger));
-        run(out.enable_triggers, on + " ENABLE TRIGGER " + quote_identifier(t.trigger));
+        const char* how = t.mode == 'A'   ? " ENABLE ALWAYS TRIGGER "
+                          : t.mode == 'R' ? " ENABLE REPLICA TRIGGER "
+                                          : " ENABLE TRIGGER ";
+        run(out.enable_triggers, on + how + quote_identifier(t.trigger));
     }
     out.views = catalog_views(names, to);
     return out;
