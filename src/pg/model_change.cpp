@@ -18,6 +18,7 @@
 #include "udm/pg/validation.hpp"
 
 extern "C" {
+#include "access/xact.h"
 #include "utils/acl.h"
 #include "utils/guc.h"
 }
@@ -233,6 +234,18 @@ ChangeResult change_model(const naming::TenantNames& names, const Edit& edit, bo
             }
             if (result.plan.empty())
                 return;
+            if (placement.distributed && IsolationUsesXactSnapshot()) {
+                // Through Citus the checks below would read the worker with this
+                // transaction's snapshot, not the latest rows: rows another session
+                // committed meanwhile would be destroyed, or fail to convert, unchecked.
+                throw Error(sqlstate::kFeatureNotSupported,
+                            "a model change of tenant \"" + names.tenant +
+                                "\" needs a READ COMMITTED transaction",
+                            "The tenant is a Citus distributed schema: udm checks the rows a "
+                            "change would destroy or convert on its worker, which sees only "
+                            "this transaction's snapshot.",
+                            "Run the change in a READ COMMITTED transaction.");
+            }
             if (!loss.allowed)
                 refuse_losses(spi, names, result.plan, loss);
 
