@@ -98,6 +98,7 @@ printf '%s\n' "$secret" >"$work/secret"
 url=
 # Starts a gateway against the coordinator: start_gateway <poll interval> <log file>.
 start_gateway() {
+    : >"$2" # before the gateway starts: the background job opens it later
     "$build/udm-gateway" --listen 127.0.0.1 --port 0 --jwt-secret-file "$work/secret" \
         --poll-interval "$1" --log-level debug 2>"$2" &
     gateway_pid=$!

@@ -37,6 +37,7 @@ fi
 secret=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 printf '%s\n' "$secret" >"$work/secret"
 log=$work/gateway.log
+: >"$log" # before the gateway starts: the background job opens it later, and sed reads it
 "$build/udm-gateway" --listen 127.0.0.1 --port 0 --jwt-secret-file "$work/secret" \
     --connection-init-timeout 700ms --queue-limit 1000 --slow-consumer-timeout 2s --poll-interval 1s \
     --rebuild-interval 250ms --log-level info 2>"$log" &

@@ -63,6 +63,7 @@ printf '%s\n' "$secret" >"$work/secret"
 start_gateway() {
     local log=$1 options=$2
     shift 2
+    : >"$log" # before the gateway starts: the background job opens it later
     PGOPTIONS=$options "$build/udm-gateway" --listen 127.0.0.1 --port 0 \
         --jwt-secret-file "$work/secret" --log-level info "$@" >/dev/null 2>"$log" &
     started_pid=$!

@@ -37,6 +37,7 @@ SQL
 secret=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 printf '%s\n' "$secret" >"$work/secret"
 log=$work/gateway.log
+: >"$log" # before the gateway starts: the background job opens it later, and sed reads it
 "$build/udm-gateway" --listen 127.0.0.1 --port 0 --jwt-secret-file "$work/secret" \
     --max-db-connections 2 --db-queue-timeout 5s --poll-interval 500ms --log-level info \
     >/dev/null 2>"$log" &

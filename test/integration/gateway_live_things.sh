@@ -28,6 +28,7 @@ psql -X -q -v ON_ERROR_STOP=1 -c "CREATE EXTENSION udm" \
 secret=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 printf '%s\n' "$secret" >"$work/secret"
 log=$work/gateway.log
+: >"$log" # before the gateway starts: the background job opens it later, and sed reads it
 "$build/udm-gateway" --listen 127.0.0.1 --port 0 --jwt-secret-file "$work/secret" \
     --max-thing-selections "$max_selections" --poll-interval 1s --log-level info 2>"$log" &
 gateway_pid=$!
