@@ -959,7 +959,8 @@ test('an event held back by an older transaction arrives when it ends, not at th
   // Polling once a minute: only the re-reads after the signal can deliver in time.
   const gw = await startGateway(['--poll-interval', '60s', '--log-level', 'debug']);
   // An older transaction with an id, running when the event commits (any writer holds the
-  // outbox's watermark back; this one writes nothing at all).
+  // outbox's watermark back; this one writes nothing, it only locks a catalog row, which
+  // takes an id where the tenant is: on a Citus cluster, its worker).
   const blocker = spawn('psql', ['-X', '-qAt', '-v', 'ON_ERROR_STOP=1'], {
     env: { ...process.env, PGAPPNAME: 'udm_e2e_blocker' },
     stdio: ['pipe', 'ignore', 'inherit'],
@@ -973,7 +974,8 @@ test('an event held back by an older transaction arrives when it ends, not at th
     const s = collect(c, 'subscription { thingChanged(class: "widget") { id } }');
     await waitFor(async () => (await (await fetch(`${gw.url}/metrics`)).text())
       .includes(`udm_gateway_subscriptions{tenant="${tenant}"} 1`), 5000, 'the subscription');
-    blocker.stdin.write('BEGIN;\nSELECT pg_current_xact_id();\n');
+    blocker.stdin.write(`BEGIN;\nSELECT 1 FROM tenant_${tenant}.thing_classes LIMIT 1 FOR KEY SHARE;\n` +
+      'SELECT pg_current_xact_id();\n');
     await waitFor(() => psql(`SELECT count(*) FROM pg_stat_activity
       WHERE application_name = 'udm_e2e_blocker' AND backend_xid IS NOT NULL`) === '1', 5000, 'the older transaction');
     const signals = () => gw.log().split('\n').filter((l) => l.includes('notification on udm_data') && l.includes(`"${tenant}"`)).length;
