@@ -19,6 +19,28 @@ extern "C" {
 
 namespace udm::pg::citus {
 
+namespace {
+
+// The text of an oid[] of nsps, a query parameter.
+std::string oid_array(const std::vector<Oid>& nsps) {
+    std::vector<std::string> oids;
+    oids.reserve(nsps.size());
+    for (Oid nsp : nsps)
+        oids.push_back(std::to_string(nsp));
+    return text_array_literal(oids);
+}
+
+// Sets citus.allow_nested_distributed_execution to value in the nest level of the udm
+// function being called (its SET clause's), so that it ends with the call.
+void set_nested_execution(const char* value) {
+    guard([value] {
+        (void)set_config_option("citus.allow_nested_distributed_execution", value, PGC_USERSET,
+                                PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+    });
+}
+
+}  // namespace
+
 bool loaded() {
     static LocalTransactionId checked_in = InvalidLocalTransactionId;
     static bool found = false;
@@ -52,21 +74,13 @@ void allow_nested_execution_for(Oid nsp) {
                 {std::to_string(nsp)})
             .has_value();
     });
-    if (!here)
-        return;
-    guard([] {
-        (void)set_config_option("citus.allow_nested_distributed_execution", "on", PGC_USERSET,
-                                PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-    });
+    if (here)
+        set_nested_execution("on");
 }
 
 void disallow_nested_execution() {
-    if (!loaded())
-        return;
-    guard([] {
-        (void)set_config_option("citus.allow_nested_distributed_execution", "off", PGC_USERSET,
-                                PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-    });
+    if (loaded())
+        set_nested_execution("off");
 }
 
 bool distributes_new_schemas() {
@@ -101,10 +115,6 @@ std::unordered_map<Oid, TenantNode> tenant_nodes(Spi& spi, const std::vector<Oid
     std::unordered_map<Oid, TenantNode> out;
     if (nsps.empty() || !loaded())
         return out;
-    std::vector<std::string> oids;
-    oids.reserve(nsps.size());
-    for (Oid nsp : nsps)
-        oids.push_back(std::to_string(nsp));
     const std::vector<Row> rows = spi.query(
         "SELECT c.relnamespace::pg_catalog.text, p.groupid::pg_catalog.text, n.nodename,"
         " n.nodeport::pg_catalog.text"
@@ -114,7 +124,7 @@ std::unordered_map<Oid, TenantNode> tenant_nodes(Spi& spi, const std::vector<Oid
         " LEFT JOIN pg_catalog.pg_dist_node n ON n.groupid = p.groupid"
         "  AND n.noderole = 'primary' AND n.isactive"
         " WHERE c.relname = 'schema_state' AND c.relnamespace = ANY ($1::pg_catalog.oid[])",
-        {text_array_literal(oids)});
+        {oid_array(nsps)});
     for (const Row& row : rows) {
         if (!row[0] || !row[1])
             continue;
@@ -159,17 +169,24 @@ std::vector<NodeAnswer> run_on_nodes(Spi& spi, const std::vector<TenantNode>& no
     return out;
 }
 
-Oid placed_local_shard(Spi& spi, Oid relid) {
-    if (!loaded())
-        return InvalidOid;
-    const Cell shard = spi.query_value(
-        "SELECT pg_catalog.to_regclass(pg_catalog.shard_name($1::oid::regclass, s.shardid))::oid"
-        " FROM pg_catalog.pg_dist_shard s"
+std::unordered_map<Oid, Oid> placed_local_state_shards(Spi& spi, const std::vector<Oid>& nsps) {
+    std::unordered_map<Oid, Oid> out;
+    if (nsps.empty() || !loaded())
+        return out;
+    const std::vector<Row> rows = spi.query(
+        "SELECT c.relnamespace::pg_catalog.text, pg_catalog.to_regclass("
+        "pg_catalog.shard_name(c.oid, s.shardid))::oid::pg_catalog.text"
+        " FROM pg_catalog.pg_class c"
+        " JOIN pg_catalog.pg_dist_shard s ON s.logicalrelid = c.oid"
         " JOIN pg_catalog.pg_dist_placement p ON p.shardid = s.shardid"
-        " WHERE s.logicalrelid = $1::oid"
+        " WHERE c.relname = 'schema_state' AND c.relnamespace = ANY ($1::pg_catalog.oid[])"
         " AND p.groupid = (SELECT groupid FROM pg_catalog.pg_dist_local_group)",
-        {std::to_string(relid)});
-    return shard ? static_cast<Oid>(std::stoul(*shard)) : InvalidOid;
+        {oid_array(nsps)});
+    for (const Row& row : rows) {
+        if (row[0] && row[1])
+            out[static_cast<Oid>(std::stoul(*row[0]))] = static_cast<Oid>(std::stoul(*row[1]));
+    }
+    return out;
 }
 
 DdlSettings::DdlSettings(bool new_schemas_local) {

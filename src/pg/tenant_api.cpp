@@ -380,7 +380,8 @@ constexpr int kStateColumnCount = 5;
 // all, are left out. Each table is locked only while it is read.
 std::vector<udm::pg::Row> states_here(Spi& spi, const std::vector<std::string>& tenants) {
     using namespace udm;
-    std::vector<pg::Row> out;
+    std::vector<std::pair<std::string, Oid>> named;  // tenant, schema
+    std::vector<Oid> nsps;
     std::set<std::string> seen;
     for (const std::string& tenant : tenants) {
         if (!seen.insert(tenant).second || naming::tenant_name_violation(tenant))
@@ -388,12 +389,17 @@ std::vector<udm::pg::Row> states_here(Spi& spi, const std::vector<std::string>& 
         const Oid nsp = pg::tenant_namespace(naming::tenant_names(tenant));
         if (!OidIsValid(nsp))
             continue;
-        const Oid state = pg::guard([&] { return get_relname_relid("schema_state", nsp); });
-        const Oid shard =
-            OidIsValid(state) ? pg::citus::placed_local_shard(spi, state) : InvalidOid;
+        named.emplace_back(tenant, nsp);
+        nsps.push_back(nsp);
+    }
+    // One query for all of them: a node may hold thousands, read at every poll.
+    const std::unordered_map<Oid, Oid> shards = pg::citus::placed_local_state_shards(spi, nsps);
+    std::vector<pg::Row> out;
+    for (const auto& [tenant, nsp] : named) {
+        const auto shard = shards.find(nsp);
         char* text[kStateColumnCount] = {};
-        if (!OidIsValid(shard) || !pg::guard([&] {
-                return read_state_text(shard, kStateColumns, kStateColumnCount, text);
+        if (shard == shards.end() || !pg::guard([&] {
+                return read_state_text(shard->second, kStateColumns, kStateColumnCount, text);
             })) {
             continue;
         }

@@ -71,9 +71,10 @@ struct NodeAnswer {
 std::vector<NodeAnswer> run_on_nodes(Spi& spi, const std::vector<TenantNode>& nodes,
                                      const std::vector<std::string>& commands);
 
-// The shard of relid that Citus' metadata places on this node: InvalidOid when it is placed
-// elsewhere, even while the copy a move left behind still waits here for its clean-up.
-Oid placed_local_shard(Spi& spi, Oid relid);
+// For each of the schemas nsps, the shard of its schema_state that Citus' metadata places
+// on this node, in one query; a schema whose shard is placed elsewhere is left out, even
+// while the copy a move left behind still waits here for its clean-up.
+std::unordered_map<Oid, Oid> placed_local_state_shards(Spi& spi, const std::vector<Oid>& nsps);
 
 // The settings udm's own DDL needs on Citus, for as long as the object lives: the triggers
 // of the class tables are Citus "unsafe" triggers (they read colocated tables of the same
