@@ -165,28 +165,13 @@ check "libpqxx integration tests on the coordinator ($it_passed passed)" "0 fail
     "$( ((it_passed > 0)) && echo "$it_failed failed, $it_skipped skipped" || echo "none ran (see $it_log)")"
 
 # --- the gateway's end-to-end suite (test/integration/gateway_e2e.sh) -------------------------------
-# Against the coordinator, its database made a database of the cluster on every node.
-prepare_db=$dir/prepare_db.sh
-{
-    echo '#!/usr/bin/env bash'
-    echo 'set -euo pipefail'
-    for port in "${workers[@]}"; do
-        printf 'psql -X -q -h %q -p %q -d postgres -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1"\n' \
-            "$(worker_sock "$port")" "$port"
-        printf 'psql -X -q -h %q -p %q -d "$1" -c "CREATE EXTENSION citus"\n' "$(worker_sock "$port")" "$port"
-    done
-    printf 'psql -X -q -h %q -p %q -d "$1" -c "CREATE EXTENSION citus" -c "SELECT citus_set_coordinator_host('"'"'127.0.0.1'"'"', %q)"\n' \
-        "$coord_sock" "$PGPORT" "$PGPORT"
-    for port in "${workers[@]}"; do
-        printf 'psql -X -q -h %q -p %q -d "$1" -c "SELECT citus_add_node('"'"'127.0.0.1'"'"', %q)"\n' \
-            "$coord_sock" "$PGPORT" "$port"
-    done
-} >"$prepare_db"
-chmod +x "$prepare_db"
+# Against the coordinator, in its database (udm_gateway_e2e) made a database of the
+# cluster here (UDM_GATEWAY_DB_PREPARED=1).
+cluster_db udm_gateway_e2e
 e2e_log=$dir/gateway_e2e.log
 # Not the cluster scripts/test may have started for this script: its restart cases are
 # left out here.
-env -u UDM_CLUSTER_DIR UDM_GATEWAY_PREPARE_DB="$prepare_db" PGDATABASE=postgres \
+env -u UDM_CLUSTER_DIR UDM_GATEWAY_DB_PREPARED=1 PGDATABASE=postgres \
     bash "$repo/test/integration/gateway_e2e.sh" >"$e2e_log" 2>&1 || true
 e2e_summary=$(tail -n 1 "$e2e_log")
 if [[ $e2e_summary != "gateway e2e: "*" passed, 0 failed" ]]; then

@@ -49,14 +49,13 @@ if [[ ${UDM_PREBUILT:-} != 1 && ! -d $repo/test/gateway/node_modules/graphql-ws 
 fi
 
 # A new, empty test database, the default of psql from now on.
-# With UDM_GATEWAY_PREPARE_DB, that command is run with the database's name once it is
-# created (test/integration/citus.sh: a database of its Citus cluster, on every node).
+# With UDM_GATEWAY_DB_PREPARED=1 the caller made the database, empty (test/integration/
+# citus.sh: a database of its Citus cluster, on every node).
 create_database() {
     export PGOPTIONS="-c client_min_messages=warning"
-    drop_database
-    psql -X -q -d postgres -c "CREATE DATABASE $db"
-    if [[ -n ${UDM_GATEWAY_PREPARE_DB:-} ]]; then
-        "$UDM_GATEWAY_PREPARE_DB" "$db"
+    if [[ ${UDM_GATEWAY_DB_PREPARED:-} != 1 ]]; then
+        drop_database
+        psql -X -q -d postgres -c "CREATE DATABASE $db"
     fi
     export PGDATABASE=$db
 }
